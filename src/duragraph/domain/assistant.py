@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .aggregate import Aggregate
+from .errors import NotFound
+from .events import AssistantCreated, AssistantDeleted, AssistantUpdated
+
+
+class Assistant(Aggregate):
+    stream_prefix = "assistant"
+    kind = "assistant"
+
+    def __init__(self, ident: str) -> None:
+        super().__init__(ident)
+        self.deleted = False
+        self.latest_version = 0
+        self.current: dict[str, Any] = {}
+
+    @property
+    def live(self) -> bool:
+        return self.exists and not self.deleted
+
+    def create(self, *, graph_id: str, name: str, description: str | None,
+               config: Any, context: Any, metadata: Any, now: datetime) -> None:
+        self._record(AssistantCreated(
+            at=now, assistant_id=self.id, graph_id=graph_id, assistant_name=name,
+            description=description, config=config, context=context, metadata=metadata,
+        ))
+
+    def update(self, *, graph_id: str | None, name: str | None, description: str | None,
+               config: Any, context: Any, metadata: Any, now: datetime) -> None:
+        self._require_live()
+        cur = self.current
+        self._record(AssistantUpdated(
+            at=now, assistant_id=self.id, version=self.latest_version + 1,
+            graph_id=graph_id or cur["graph_id"],
+            assistant_name=name if name is not None else cur["assistant_name"],
+            description=description if description is not None else cur["description"],
+            config=config if config is not None else cur["config"],
+            context=context if context is not None else cur["context"],
+            metadata={**cur["metadata"], **(metadata or {})},
+        ))
+
+    def delete(self, *, now: datetime) -> None:
+        self._require_live()
+        self._record(AssistantDeleted(at=now, assistant_id=self.id))
+
+    def _require_live(self) -> None:
+        if not self.live:
+            raise NotFound("assistant", self.id)
+
+    def _on_assistant_created(self, e: AssistantCreated) -> None:
+        self.latest_version = 1
+        self.current = _version_fields(e)
+
+    def _on_assistant_updated(self, e: AssistantUpdated) -> None:
+        self.latest_version = e.version
+        self.current = _version_fields(e)
+
+    def _on_assistant_deleted(self, e: AssistantDeleted) -> None:
+        self.deleted = True
+
+
+def _version_fields(e: AssistantCreated | AssistantUpdated) -> dict[str, Any]:
+    return {
+        "graph_id": e.graph_id, "assistant_name": e.assistant_name,
+        "description": e.description, "config": e.config,
+        "context": e.context, "metadata": e.metadata,
+    }

@@ -1,0 +1,223 @@
+"""Domain events: frozen facts with stable stored names.
+
+Stored names never change; a changed shape gets a new upcaster in `upcast`.
+Values inside events are plain JSON-able data (dicts, lists, str, numbers).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+Json = Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DomainEvent:
+    name: ClassVar[str] = ""
+    at: datetime
+
+    def to_data(self) -> dict[str, Json]:
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        data["at"] = self.at.isoformat()
+        return data
+
+
+# -- assistants ------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssistantCreated(DomainEvent):
+    name: ClassVar[str] = "assistant.created"
+    assistant_id: str
+    graph_id: str
+    assistant_name: str
+    description: str | None = None
+    config: Json = field(default_factory=dict)
+    context: Json = field(default_factory=dict)
+    metadata: Json = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssistantUpdated(DomainEvent):
+    """A new version; carries the whole new version, not a diff."""
+    name: ClassVar[str] = "assistant.updated"
+    assistant_id: str
+    version: int
+    graph_id: str
+    assistant_name: str
+    description: str | None = None
+    config: Json = field(default_factory=dict)
+    context: Json = field(default_factory=dict)
+    metadata: Json = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssistantDeleted(DomainEvent):
+    name: ClassVar[str] = "assistant.deleted"
+    assistant_id: str
+
+
+# -- threads ---------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadCreated(DomainEvent):
+    name: ClassVar[str] = "thread.created"
+    thread_id: str
+    metadata: Json = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadUpdated(DomainEvent):
+    """Metadata merged into the existing metadata."""
+    name: ClassVar[str] = "thread.updated"
+    thread_id: str
+    metadata: Json = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadDeleted(DomainEvent):
+    name: ClassVar[str] = "thread.deleted"
+    thread_id: str
+
+
+# -- runs (lifecycle lives on the thread stream: the thread is the
+#    consistency boundary for "one active run per thread") -----------------
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunCreated(DomainEvent):
+    name: ClassVar[str] = "run.created"
+    run_id: str
+    thread_id: str
+    assistant_id: str
+    graph_id: str
+    kwargs: Json  # input, command, config, context, stream_mode, interrupt_*...
+    metadata: Json = field(default_factory=dict)
+    multitask_strategy: str = "reject"
+    temporary: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunStarted(DomainEvent):
+    name: ClassVar[str] = "run.started"
+    run_id: str
+    thread_id: str
+    epoch: int
+    worker_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunSucceeded(DomainEvent):
+    name: ClassVar[str] = "run.succeeded"
+    run_id: str
+    thread_id: str
+    epoch: int
+    values: Json = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunInterrupted(DomainEvent):
+    name: ClassVar[str] = "run.interrupted"
+    run_id: str
+    thread_id: str
+    epoch: int
+    values: Json = None
+    interrupts: Json = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunFailed(DomainEvent):
+    name: ClassVar[str] = "run.failed"
+    run_id: str
+    thread_id: str
+    epoch: int
+    error: str
+    message: str
+    values: Json = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunCancelled(DomainEvent):
+    name: ClassVar[str] = "run.cancelled"
+    run_id: str
+    thread_id: str
+    action: str  # "interrupt" | "rollback"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunDeleted(DomainEvent):
+    name: ClassVar[str] = "run.deleted"
+    run_id: str
+    thread_id: str
+
+
+# -- execution (on the run stream, fenced by the epoch) --------------------
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepCompleted(DomainEvent):
+    name: ClassVar[str] = "run.step_completed"
+    run_id: str
+    thread_id: str
+    epoch: int
+    step: int
+    nodes: list[str]
+    checkpoint_id: str
+
+
+# -- checkpoints (stream per thread; the checkpoints tables are projections)
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckpointSaved(DomainEvent):
+    name: ClassVar[str] = "checkpoint.saved"
+    thread_id: str
+    checkpoint_ns: str
+    checkpoint_id: str
+    parent_checkpoint_id: str | None
+    checkpoint: Json  # {"type": ..., "blob": base64}
+    metadata: Json
+    run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WritesSaved(DomainEvent):
+    name: ClassVar[str] = "checkpoint.writes_saved"
+    thread_id: str
+    checkpoint_ns: str
+    checkpoint_id: str
+    task_id: str
+    task_path: str
+    writes: Json  # [[idx, channel, type, blob-b64], ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckpointsDeleted(DomainEvent):
+    name: ClassVar[str] = "checkpoint.deleted"
+    thread_id: str
+    run_ids: Json = None  # None: the whole thread; else only these runs
+
+
+EVENT_TYPES: dict[str, type[DomainEvent]] = {
+    cls.name: cls
+    for cls in (
+        AssistantCreated, AssistantUpdated, AssistantDeleted,
+        ThreadCreated, ThreadUpdated, ThreadDeleted,
+        RunCreated, RunStarted, RunSucceeded, RunInterrupted, RunFailed,
+        RunCancelled, RunDeleted, StepCompleted,
+        CheckpointSaved, WritesSaved, CheckpointsDeleted,
+    )
+}
+
+RUN_FINISHED = (RunSucceeded, RunInterrupted, RunFailed, RunCancelled)
+
+
+def upcast(name: str, data: dict[str, Json]) -> dict[str, Json]:
+    """Old stored shapes become current ones here (none yet)."""
+    return data
+
+
+def from_data(name: str, data: dict[str, Json]) -> DomainEvent:
+    cls = EVENT_TYPES[name]
+    data = dict(upcast(name, data))
+    at = data["at"]
+    data["at"] = at if isinstance(at, datetime) else datetime.fromisoformat(at)
+    return cls(**data)

@@ -1,0 +1,180 @@
+"""The thread aggregate: its metadata and the lifecycle of its runs.
+
+Run lifecycle events live on the thread stream so that the rule "at most one
+active run per thread" is decided by one aggregate under one version.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .aggregate import Aggregate
+from .errors import Fenced, InvalidInput, NotFound, RunAlreadyFinished, ThreadBusy
+from . import events as ev
+
+ACTIVE = ("pending", "running")
+STRATEGIES = ("reject", "enqueue", "interrupt", "rollback")
+
+
+@dataclass(slots=True)
+class RunState:
+    run_id: str
+    status: str = "pending"
+    epoch: int = 0
+
+
+class Thread(Aggregate):
+    stream_prefix = "thread"
+    kind = "thread"
+
+    def __init__(self, ident: str) -> None:
+        super().__init__(ident)
+        self.deleted = False
+        self.metadata: dict[str, Any] = {}
+        self.runs: dict[str, RunState] = {}  # insertion order = creation order
+        self.last_outcome = "idle"
+
+    # -- queries -------------------------------------------------------------
+    @property
+    def live(self) -> bool:
+        return self.exists and not self.deleted
+
+    def active_runs(self) -> list[RunState]:
+        return [r for r in self.runs.values() if r.status in ACTIVE]
+
+    def run(self, run_id: str) -> RunState:
+        found = self.runs.get(run_id)
+        if found is None or found.status == "deleted":
+            raise NotFound("run", run_id)
+        return found
+
+    def next_runnable(self) -> RunState | None:
+        """The run an executor may start now: the oldest pending one, unless
+        another run is running."""
+        active = self.active_runs()
+        if not active or active[0].status == "running":
+            return None
+        return active[0]
+
+    # -- commands ------------------------------------------------------------
+    def create(self, *, metadata: dict[str, Any], now: datetime) -> None:
+        self._record(ev.ThreadCreated(at=now, thread_id=self.id, metadata=metadata))
+
+    def update(self, *, metadata: dict[str, Any], now: datetime) -> None:
+        self._require_live()
+        self._record(ev.ThreadUpdated(at=now, thread_id=self.id, metadata=metadata))
+
+    def delete(self, *, now: datetime) -> None:
+        self._require_live()
+        for r in self.active_runs():
+            self._record(ev.RunCancelled(at=now, run_id=r.run_id, thread_id=self.id,
+                                         action="interrupt"))
+        self._record(ev.ThreadDeleted(at=now, thread_id=self.id))
+
+    def create_run(self, *, run_id: str, assistant_id: str, graph_id: str,
+                   kwargs: dict[str, Any], metadata: dict[str, Any],
+                   strategy: str, temporary: bool, now: datetime) -> None:
+        self._require_live()
+        if strategy not in STRATEGIES:
+            raise InvalidInput(f"multitask_strategy must be one of {', '.join(STRATEGIES)}")
+        active = self.active_runs()
+        if active and strategy == "reject":
+            raise ThreadBusy(self.id)
+        if strategy in ("interrupt", "rollback"):
+            for r in active:
+                self._record(ev.RunCancelled(at=now, run_id=r.run_id, thread_id=self.id,
+                                             action=strategy))
+        self._record(ev.RunCreated(
+            at=now, run_id=run_id, thread_id=self.id, assistant_id=assistant_id,
+            graph_id=graph_id, kwargs=kwargs, metadata=metadata,
+            multitask_strategy=strategy, temporary=temporary,
+        ))
+
+    def start_run(self, run_id: str, *, worker_id: str, lease_lapsed: bool,
+                  now: datetime) -> int:
+        """Claim a run for an executor; returns the new epoch."""
+        run = self.run(run_id)
+        runnable = self.next_runnable()
+        reclaim = run.status == "running" and lease_lapsed
+        if not reclaim and (runnable is None or runnable.run_id != run_id):
+            raise Fenced(run_id, run.epoch)
+        epoch = run.epoch + 1
+        self._record(ev.RunStarted(at=now, run_id=run_id, thread_id=self.id,
+                                   epoch=epoch, worker_id=worker_id))
+        return epoch
+
+    def finish_run(self, run_id: str, *, epoch: int, outcome: str, now: datetime,
+                   values: Any = None, interrupts: Any = None,
+                   error: str = "", message: str = "") -> None:
+        run = self.run(run_id)
+        if run.status != "running" or run.epoch != epoch:
+            raise Fenced(run_id, epoch)
+        base = dict(at=now, run_id=run_id, thread_id=self.id, epoch=epoch, values=values)
+        if outcome == "success":
+            self._record(ev.RunSucceeded(**base))
+        elif outcome == "interrupted":
+            self._record(ev.RunInterrupted(**base, interrupts=interrupts or {}))
+        else:
+            self._record(ev.RunFailed(**base, error=error, message=message))
+
+    def cancel_run(self, run_id: str, *, action: str, now: datetime) -> None:
+        run = self.run(run_id)
+        if run.status not in ACTIVE:
+            raise RunAlreadyFinished(run_id, run.status)
+        if action not in ("interrupt", "rollback"):
+            raise InvalidInput("action must be 'interrupt' or 'rollback'")
+        self._record(ev.RunCancelled(at=now, run_id=run_id, thread_id=self.id, action=action))
+
+    def delete_run(self, run_id: str, *, now: datetime) -> None:
+        run = self.run(run_id)
+        if run.status in ACTIVE:
+            raise InvalidInput(f"run '{run_id}' is still active; cancel it first")
+        self._record(ev.RunDeleted(at=now, run_id=run_id, thread_id=self.id))
+
+    def _require_live(self) -> None:
+        if not self.live:
+            raise NotFound("thread", self.id)
+
+    # -- state transitions ---------------------------------------------------
+    def _on_thread_created(self, e: ev.ThreadCreated) -> None:
+        self.metadata = dict(e.metadata)
+
+    def _on_thread_updated(self, e: ev.ThreadUpdated) -> None:
+        self.metadata = {**self.metadata, **e.metadata}
+
+    def _on_thread_deleted(self, e: ev.ThreadDeleted) -> None:
+        self.deleted = True
+
+    def _on_run_created(self, e: ev.RunCreated) -> None:
+        self.runs[e.run_id] = RunState(e.run_id)
+
+    def _on_run_started(self, e: ev.RunStarted) -> None:
+        run = self.runs[e.run_id]
+        run.status, run.epoch = "running", e.epoch
+
+    def _on_run_succeeded(self, e: ev.RunSucceeded) -> None:
+        self._finish(e.run_id, "success")
+
+    def _on_run_interrupted(self, e: ev.RunInterrupted) -> None:
+        self._finish(e.run_id, "interrupted")
+
+    def _on_run_failed(self, e: ev.RunFailed) -> None:
+        self._finish(e.run_id, "error")
+
+    def _on_run_cancelled(self, e: ev.RunCancelled) -> None:
+        self._finish(e.run_id, "interrupted")
+        self.last_outcome = "idle"
+
+    def _on_run_deleted(self, e: ev.RunDeleted) -> None:
+        self.runs[e.run_id].status = "deleted"
+
+    def _finish(self, run_id: str, status: str) -> None:
+        self.runs[run_id].status = status
+        self.last_outcome = status
+
+
+def thread_status(thread: Thread) -> str:
+    if thread.active_runs():
+        return "busy"
+    return {"interrupted": "interrupted", "error": "error"}.get(thread.last_outcome, "idle")

@@ -1,0 +1,176 @@
+"""The PostgreSQL event store.
+
+`save` appends an aggregate's pending events with optimistic concurrency:
+the unique (stream_id, stream_version) turns a stale writer into a
+ConcurrencyConflict. Outbox rows come from a trigger and projections are
+updated in the same transaction, pipelined into one round trip.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, Sequence, TypeVar
+
+import psycopg
+from psycopg import errors as pgerr
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+from ... import projections
+from ...domain.aggregate import Aggregate
+from ...domain.errors import ConcurrencyConflict, Fenced
+from ...domain.events import DomainEvent, from_data
+
+A = TypeVar("A", bound=Aggregate)
+
+_INSERT = """
+INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata)
+VALUES (%s, %s, %s, %s, %s, %s)"""
+
+# For streams with a single logical writer and no aggregate (checkpoints):
+# the next version is computed in SQL; a racing writer still conflicts.
+_INSERT_NEXT = """
+INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata)
+SELECT %s, %s, COALESCE(MAX(stream_version), 0) + 1, %s, %s, %s
+FROM events WHERE stream_id = %s"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    position: int
+    tx_id: int
+    event_id: uuid.UUID
+    stream_id: str
+    version: int
+    type: str
+    data: dict[str, Any]
+    recorded_at: datetime
+
+    @property
+    def event(self) -> DomainEvent:
+        return from_data(self.type, self.data)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    stream_id: str
+    expected_version: int | None  # None: append after whatever is there
+    events: Sequence[DomainEvent]
+
+
+@dataclass(frozen=True, slots=True)
+class Fence:
+    run_id: str
+    epoch: int
+
+
+_COLUMNS = "position, tx_id::text::bigint, event_id, stream_id, stream_version, type, data, recorded_at"
+
+
+def _stored(row: tuple) -> StoredEvent:
+    return StoredEvent(*row)
+
+
+class PostgresEventStore:
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self.pool = pool
+
+    async def load(self, cls: type[A], ident: str) -> A:
+        aggregate = cls(ident)
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT type, data FROM events WHERE stream_id=%s ORDER BY stream_version",
+                (cls.stream_id(ident),))
+            for type_, data in await cur.fetchall():
+                aggregate.apply(from_data(type_, data))
+        return aggregate
+
+    async def save(self, *aggregates: Aggregate, fence: Fence | None = None,
+                   extra: Iterable[Batch] = ()) -> None:
+        batches = [Batch(a.stream_id(a.id), a.version - len(a.pending), list(a.pending))
+                   for a in aggregates if a.pending]
+        await self.append(batches + list(extra), fence=fence)
+        for a in aggregates:
+            a.pending.clear()
+
+    async def append(self, batches: Sequence[Batch], *, fence: Fence | None = None) -> None:
+        if not any(b.events for b in batches):
+            return
+        async with self.pool.connection() as conn:
+            try:
+                await _append_in_tx(conn, batches, fence)
+            except pgerr.UniqueViolation as exc:
+                raise ConcurrencyConflict(_stream_of(exc, batches), -1) from None
+            except psycopg.Error as exc:
+                if exc.sqlstate == "DGF01" and fence is not None:
+                    raise Fenced(fence.run_id, fence.epoch) from None
+                raise
+
+    async def read_stream(self, stream_id: str, *, after_version: int = 0,
+                          limit: int = 1000) -> list[StoredEvent]:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                f"SELECT {_COLUMNS} FROM events WHERE stream_id=%s AND stream_version > %s "
+                "ORDER BY stream_version LIMIT %s", (stream_id, after_version, limit))
+            return [_stored(r) for r in await cur.fetchall()]
+
+    async def read_all(self, *, after: tuple[int, int] = (0, 0),
+                       limit: int = 1000) -> list[StoredEvent]:
+        """Events committed after the cursor (tx_id, position), in commit-safe order.
+
+        Only transactions below the snapshot's xmin are read: they are all
+        finished, and any transaction still running has a larger id, so a
+        reader that resumes from its cursor never skips a late commit."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                f"SELECT {_COLUMNS} FROM events "
+                "WHERE (tx_id, position) > (%s::text::xid8, %s) "
+                "AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) "
+                "ORDER BY tx_id, position LIMIT %s", (str(after[0]), after[1], limit))
+            return [_stored(r) for r in await cur.fetchall()]
+
+    async def read_related(self, key: str, value: str, *, after: int = 0,
+                           limit: int = 100) -> list[StoredEvent]:
+        """Events whose data names this run_id / thread_id, by position."""
+        if key not in ("run_id", "thread_id"):
+            raise ValueError(key)
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                f"SELECT {_COLUMNS} FROM events WHERE data ? %s AND data->>%s = %s "
+                "AND position > %s ORDER BY position LIMIT %s",
+                (key, key, value, after, limit))
+            return [_stored(r) for r in await cur.fetchall()]
+
+
+async def _append_in_tx(conn: psycopg.AsyncConnection, batches: Sequence[Batch],
+                        fence: Fence | None) -> None:
+    async with conn.transaction(), conn.pipeline():
+        cur = conn.cursor()
+        if fence is not None:
+            await cur.execute("SELECT duragraph_fence(%s, %s)", (fence.run_id, fence.epoch))
+        for batch in batches:
+            for offset, event in enumerate(batch.events):
+                await _insert(cur, batch, offset, event)
+                for sql, params in projections.statements(event):
+                    await cur.execute(sql, params)
+
+
+async def _insert(cur: psycopg.AsyncCursor, batch: Batch, offset: int,
+                  event: DomainEvent) -> None:
+    data = Jsonb(event.to_data())
+    if batch.expected_version is None:
+        await cur.execute(_INSERT_NEXT, (uuid.uuid4(), batch.stream_id, event.name, data,
+                                         Jsonb({}), batch.stream_id))
+    else:
+        await cur.execute(_INSERT, (uuid.uuid4(), batch.stream_id,
+                                    batch.expected_version + offset + 1, event.name, data,
+                                    Jsonb({})))
+
+
+def _stream_of(exc: pgerr.UniqueViolation, batches: Sequence[Batch]) -> str:
+    detail = (exc.diag.message_detail or "")
+    for b in batches:
+        if b.stream_id in detail:
+            return b.stream_id
+    return batches[0].stream_id

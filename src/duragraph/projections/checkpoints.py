@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import base64
+
+from psycopg.types.json import Jsonb
+
+from ..domain import events as ev
+
+TABLES = ("checkpoints", "checkpoint_writes")
+
+
+def saved(e: ev.CheckpointSaved) -> list:
+    return [("""INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id,
+                  parent_checkpoint_id, run_id, type, checkpoint, metadata, created_at)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+                ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
+                  parent_checkpoint_id=EXCLUDED.parent_checkpoint_id, run_id=EXCLUDED.run_id,
+                  type=EXCLUDED.type, checkpoint=EXCLUDED.checkpoint, metadata=EXCLUDED.metadata""",
+             (e.thread_id, e.checkpoint_ns, e.checkpoint_id, e.parent_checkpoint_id, e.run_id,
+              e.checkpoint["type"], base64.b64decode(e.checkpoint["blob"]),
+              Jsonb(e.metadata), e.at))]
+
+
+def writes_saved(e: ev.WritesSaved) -> list:
+    # Special channels (errors, interrupts...) have negative indexes and are
+    # overwritten; ordinary writes keep the first value (LangGraph's contract).
+    out = []
+    for idx, channel, type_, blob in e.writes:
+        conflict = "DO UPDATE SET channel=EXCLUDED.channel, type=EXCLUDED.type, blob=EXCLUDED.blob" \
+            if idx < 0 else "DO NOTHING"
+        out.append((f"""INSERT INTO checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id,
+                          task_id, idx, channel, type, blob, task_path)
+                        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+                        ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) {conflict}""",
+                    (e.thread_id, e.checkpoint_ns, e.checkpoint_id, e.task_id, idx, channel,
+                     type_, base64.b64decode(blob), e.task_path)))
+    return out
+
+
+def deleted(e: ev.CheckpointsDeleted) -> list:
+    if e.run_ids is None:
+        return [(f"DELETE FROM {t} WHERE thread_id=%s", (e.thread_id,)) for t in TABLES]
+    return [
+        ("""DELETE FROM checkpoint_writes w USING checkpoints c
+            WHERE w.thread_id=c.thread_id AND w.checkpoint_ns=c.checkpoint_ns
+              AND w.checkpoint_id=c.checkpoint_id AND c.thread_id=%s AND c.run_id = ANY(%s)""",
+         (e.thread_id, list(e.run_ids))),
+        ("DELETE FROM checkpoints WHERE thread_id=%s AND run_id = ANY(%s)",
+         (e.thread_id, list(e.run_ids))),
+    ]
+
+
+HANDLERS = {
+    ev.CheckpointSaved: saved,
+    ev.WritesSaved: writes_saved,
+    ev.CheckpointsDeleted: deleted,
+    ev.ThreadDeleted: lambda e: deleted(ev.CheckpointsDeleted(at=e.at, thread_id=e.thread_id)),
+}
