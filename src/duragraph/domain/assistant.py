@@ -52,6 +52,7 @@ class Assistant(Aggregate):
             raise NotFound("assistant", self.id)
 
     def _on_assistant_created(self, e: AssistantCreated) -> None:
+        self.deleted = False
         self.latest_version = 1
         self.current = _version_fields(e)
 

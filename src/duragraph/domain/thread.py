@@ -138,6 +138,7 @@ class Thread(Aggregate):
 
     # -- state transitions ---------------------------------------------------
     def _on_thread_created(self, e: ev.ThreadCreated) -> None:
+        self.deleted, self.last_outcome = False, "idle"
         self.metadata = dict(e.metadata)
 
     def _on_thread_updated(self, e: ev.ThreadUpdated) -> None:
@@ -148,6 +149,7 @@ class Thread(Aggregate):
 
     def _on_run_created(self, e: ev.RunCreated) -> None:
         self.runs[e.run_id] = RunState(e.run_id)
+        self.metadata = {**self.metadata, "graph_id": e.graph_id, "assistant_id": e.assistant_id}
 
     def _on_run_started(self, e: ev.RunStarted) -> None:
         run = self.runs[e.run_id]

@@ -24,6 +24,12 @@ def _values(e, interrupts) -> tuple:
             (Jsonb(e.values), Jsonb(interrupts), e.thread_id))
 
 
+def _run_metadata(e: ev.RunCreated) -> tuple:
+    """Like the official server, a thread remembers the graph that ran on it."""
+    return ("UPDATE threads SET metadata = metadata || %s WHERE thread_id=%s",
+            (Jsonb({"graph_id": e.graph_id, "assistant_id": e.assistant_id}), e.thread_id))
+
+
 def created(e: ev.ThreadCreated) -> list:
     return [("""INSERT INTO threads (thread_id, metadata, status, values, created_at, updated_at)
                 VALUES (%s, %s, 'idle', NULL, %s, %s)""",
@@ -39,7 +45,7 @@ HANDLERS = {
     ev.ThreadCreated: created,
     ev.ThreadUpdated: updated,
     ev.ThreadDeleted: lambda e: [("DELETE FROM threads WHERE thread_id=%s", (e.thread_id,))],
-    ev.RunCreated: lambda e: [_status(e, "busy")],
+    ev.RunCreated: lambda e: [_run_metadata(e), _status(e, "busy")],
     ev.RunStarted: lambda e: [_status(e, "busy")],
     ev.RunSucceeded: lambda e: [_values(e, {}), _status(e, "idle")],
     ev.RunInterrupted: lambda e: [_values(e, e.interrupts), _status(e, "interrupted")],

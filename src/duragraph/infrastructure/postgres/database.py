@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import logging
 from importlib import resources
+from typing import Any
 
 import orjson
 import psycopg
+from psycopg.rows import dict_row
 from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
@@ -57,3 +59,25 @@ async def migrate(url: str) -> list[str]:
             log.info("applied migration %s", name)
         await conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATIONS_LOCK,))
     return applied
+
+
+class Database:
+    """Read access for query handlers: rows as dicts."""
+
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self.pool = pool
+
+    async def fetch(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(sql, params)
+            return await cur.fetchall()
+
+    async def fetchone(self, sql: str, params: Any = None) -> dict[str, Any] | None:
+        rows = await self.fetch(sql, params)
+        return rows[0] if rows else None
+
+    async def execute(self, sql: str, params: Any = None) -> int:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(sql, params)
+            return cur.rowcount

@@ -18,6 +18,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from ... import projections
+from ...projections import Statement
 from ...domain.aggregate import Aggregate
 from ...domain.errors import ConcurrencyConflict, Fenced
 from ...domain.events import DomainEvent, from_data
@@ -87,19 +88,22 @@ class PostgresEventStore:
         return aggregate
 
     async def save(self, *aggregates: Aggregate, fence: Fence | None = None,
-                   extra: Iterable[Batch] = ()) -> None:
+                   extra: Iterable[Batch] = (), also: Sequence[Statement] = ()) -> None:
+        """Append the aggregates' pending events; `also` are operational
+        statements (leases) that must commit or fail with them."""
         batches = [Batch(a.stream_id(a.id), a.version - len(a.pending), list(a.pending))
                    for a in aggregates if a.pending]
-        await self.append(batches + list(extra), fence=fence)
+        await self.append(batches + list(extra), fence=fence, also=also)
         for a in aggregates:
             a.pending.clear()
 
-    async def append(self, batches: Sequence[Batch], *, fence: Fence | None = None) -> None:
+    async def append(self, batches: Sequence[Batch], *, fence: Fence | None = None,
+                     also: Sequence[Statement] = ()) -> None:
         if not any(b.events for b in batches):
             return
         async with self.pool.connection() as conn:
             try:
-                await _append_in_tx(conn, batches, fence)
+                await _append_in_tx(conn, batches, fence, also)
             except pgerr.UniqueViolation as exc:
                 raise ConcurrencyConflict(_stream_of(exc, batches), -1) from None
             except psycopg.Error as exc:
@@ -144,7 +148,7 @@ class PostgresEventStore:
 
 
 async def _append_in_tx(conn: psycopg.AsyncConnection, batches: Sequence[Batch],
-                        fence: Fence | None) -> None:
+                        fence: Fence | None, also: Sequence[Statement]) -> None:
     async with conn.transaction(), conn.pipeline():
         cur = conn.cursor()
         if fence is not None:
@@ -154,6 +158,8 @@ async def _append_in_tx(conn: psycopg.AsyncConnection, batches: Sequence[Batch],
                 await _insert(cur, batch, offset, event)
                 for sql, params in projections.statements(event):
                     await cur.execute(sql, params)
+        for sql, params in also:
+            await cur.execute(sql, params)
 
 
 async def _insert(cur: psycopg.AsyncCursor, batch: Batch, offset: int,

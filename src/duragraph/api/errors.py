@@ -1,0 +1,71 @@
+"""Errors become JSON with a `detail`; domain errors map to status codes here."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from ..domain import errors as de
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[de.DomainError], int] = {
+    de.NotFound: 404,
+    de.AlreadyExists: 409,
+    de.ThreadBusy: 409,
+    de.RunAlreadyFinished: 409,
+    de.ConcurrencyConflict: 409,
+    de.Fenced: 409,
+    de.InvalidInput: 422,
+}
+
+
+def _status_for(exc: de.DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def _describe(error: dict) -> str:
+    where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+    message = error.get("msg", "invalid value")
+    if error.get("type") == "json_invalid":
+        return f"invalid JSON body: {error.get('ctx', {}).get('error', message)}"
+    return f"{where}: {message}" if where else message
+
+
+async def domain_error(_: Request, exc: de.DomainError) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=_status_for(exc))
+
+
+async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    detail = "; ".join(_describe(e) for e in errors) or "invalid request"
+    return JSONResponse({"detail": detail, "errors": _plain(errors)}, status_code=422)
+
+
+async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                        headers=getattr(exc, "headers", None))
+
+
+async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error")
+    return JSONResponse({"detail": f"internal error: {type(exc).__name__}"}, status_code=500)
+
+
+def _plain(errors: list[dict]) -> list[dict]:
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+            for e in errors]
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(de.DomainError, domain_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)

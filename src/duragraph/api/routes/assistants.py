@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+
+from ...application.commands import assistants as cmd
+from ...application.queries import assistants as q
+from ...infrastructure.graphs.introspection import graph_json, graph_schemas
+from ..responses import JSON
+from ..schemas import AssistantCount, AssistantCreate, AssistantPatch, AssistantSearch
+from ..services import Services, services
+
+router = APIRouter(prefix="/assistants", tags=["assistants"])
+
+
+async def _get(s: Services, assistant_id: str) -> dict[str, Any]:
+    if s.graphs.has(assistant_id):
+        assistant_id = cmd.default_assistant_id(assistant_id)
+    return await q.get_assistant(s.db, assistant_id)
+
+
+@router.post("")
+async def create(body: AssistantCreate, s: Services = Depends(services)) -> JSON:
+    assistant_id = await cmd.create_assistant(cmd.CreateAssistant(
+        graph_id=body.graph_id, assistant_id=body.assistant_id, name=body.name,
+        description=body.description, config=body.config, context=body.context,
+        metadata=body.metadata, if_exists=body.if_exists), s.store, s.clock, s.graphs)
+    return JSON(await q.get_assistant(s.db, assistant_id))
+
+
+@router.post("/search")
+async def search(body: AssistantSearch, s: Services = Depends(services)) -> JSON:
+    return JSON(await q.search_assistants(s.db, **body.model_dump()))
+
+
+@router.post("/count")
+async def count(body: AssistantCount, s: Services = Depends(services)) -> JSON:
+    return JSON(await q.count_assistants(s.db, **body.model_dump()))
+
+
+@router.get("/{assistant_id}")
+async def get(assistant_id: str, s: Services = Depends(services)) -> JSON:
+    return JSON(await _get(s, assistant_id))
+
+
+@router.patch("/{assistant_id}")
+async def patch(assistant_id: str, body: AssistantPatch,
+                s: Services = Depends(services)) -> JSON:
+    current = await _get(s, assistant_id)
+    await cmd.update_assistant(cmd.UpdateAssistant(
+        assistant_id=current["assistant_id"], **body.model_dump()), s.store, s.clock, s.graphs)
+    return JSON(await q.get_assistant(s.db, current["assistant_id"]))
+
+
+@router.delete("/{assistant_id}", status_code=204)
+async def delete(assistant_id: str, s: Services = Depends(services)) -> None:
+    current = await _get(s, assistant_id)
+    await cmd.delete_assistant(current["assistant_id"], s.store, s.clock)
+
+
+@router.post("/{assistant_id}/versions")
+async def versions(assistant_id: str, body: dict[str, Any] | None = None,
+                   s: Services = Depends(services)) -> JSON:
+    body = body or {}
+    current = await _get(s, assistant_id)
+    return JSON(await q.list_versions(s.db, current["assistant_id"],
+                                      metadata=body.get("metadata"),
+                                      limit=body.get("limit", 10), offset=body.get("offset", 0)))
+
+
+@router.get("/{assistant_id}/graph")
+async def graph(assistant_id: str, xray: bool | int = Query(False),
+                s: Services = Depends(services)) -> JSON:
+    current = await _get(s, assistant_id)
+    built = await s.graphs.build(current["graph_id"], current["config"])
+    return JSON(graph_json(built, xray=xray))
+
+
+@router.get("/{assistant_id}/schemas")
+async def schemas(assistant_id: str, s: Services = Depends(services)) -> JSON:
+    current = await _get(s, assistant_id)
+    built = await s.graphs.build(current["graph_id"], current["config"])
+    return JSON(graph_schemas(current["graph_id"], built))

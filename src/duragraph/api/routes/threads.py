@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+
+from ...application.commands import threads as cmd
+from ...application.queries import threads as q
+from ...domain.errors import NotFound
+from ..responses import JSON
+from ..schemas import HistoryQuery, ThreadCount, ThreadCreate, ThreadPatch, ThreadSearch
+from ..services import Services, services
+
+router = APIRouter(prefix="/threads", tags=["threads"])
+
+
+@router.post("")
+async def create(body: ThreadCreate, s: Services = Depends(services)) -> JSON:
+    thread_id = await cmd.create_thread(cmd.CreateThread(
+        thread_id=body.thread_id, metadata=body.metadata, if_exists=body.if_exists),
+        s.store, s.clock)
+    return JSON(await q.get_thread(s.db, thread_id))
+
+
+@router.post("/search")
+async def search(body: ThreadSearch, s: Services = Depends(services)) -> JSON:
+    return JSON(await q.search_threads(s.db, **body.model_dump()))
+
+
+@router.post("/count")
+async def count(body: ThreadCount, s: Services = Depends(services)) -> JSON:
+    return JSON(await q.count_threads(s.db, **body.model_dump()))
+
+
+@router.get("/{thread_id}")
+async def get(thread_id: str, s: Services = Depends(services)) -> JSON:
+    return JSON(await q.get_thread(s.db, thread_id))
+
+
+@router.patch("/{thread_id}")
+async def patch(thread_id: str, body: ThreadPatch, s: Services = Depends(services)) -> JSON:
+    await cmd.update_thread(thread_id, body.metadata, s.store, s.clock)
+    return JSON(await q.get_thread(s.db, thread_id))
+
+
+@router.delete("/{thread_id}", status_code=204)
+async def delete(thread_id: str, s: Services = Depends(services)) -> None:
+    await cmd.delete_thread(thread_id, s.store, s.clock)
+
+
+async def _state(s: Services, thread_id: str, checkpoint: dict[str, Any] | None,
+                 subgraphs: bool) -> JSON:
+    thread = await q.get_thread(s.db, thread_id)
+    state = await s.states.state(thread_id, thread["metadata"].get("graph_id"),
+                                 checkpoint=checkpoint, subgraphs=subgraphs)
+    if state is None:
+        raise NotFound("checkpoint", (checkpoint or {}).get("checkpoint_id", ""))
+    return JSON(state)
+
+
+@router.get("/{thread_id}/state")
+async def state(thread_id: str, subgraphs: bool = Query(False),
+                s: Services = Depends(services)) -> JSON:
+    return await _state(s, thread_id, None, subgraphs)
+
+
+@router.get("/{thread_id}/state/{checkpoint_id}")
+async def state_at(thread_id: str, checkpoint_id: str, subgraphs: bool = Query(False),
+                   s: Services = Depends(services)) -> JSON:
+    return await _state(s, thread_id, {"checkpoint_id": checkpoint_id}, subgraphs)
+
+
+async def _history(s: Services, thread_id: str, body: HistoryQuery) -> JSON:
+    thread = await q.get_thread(s.db, thread_id)
+    return JSON(await s.states.history(
+        thread_id, thread["metadata"].get("graph_id"), limit=body.limit, before=body.before,
+        metadata=body.metadata, checkpoint=body.checkpoint))
+
+
+@router.get("/{thread_id}/history")
+async def history_get(thread_id: str, limit: int = Query(10, ge=1, le=1000),
+                      before: str | None = None, s: Services = Depends(services)) -> JSON:
+    return await _history(s, thread_id, HistoryQuery(limit=limit, before=before))
+
+
+@router.post("/{thread_id}/history")
+async def history_post(thread_id: str, body: HistoryQuery,
+                       s: Services = Depends(services)) -> JSON:
+    return await _history(s, thread_id, body)

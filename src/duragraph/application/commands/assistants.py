@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...domain.assistant import Assistant
+from ...domain.errors import AlreadyExists, InvalidInput, NotFound
+from ..ports import Clock, EventStore, GraphCatalog
+from .retry import on_conflict
+
+# The official server's namespace, so default assistant ids match it.
+NAMESPACE_GRAPH = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
+
+
+def default_assistant_id(graph_id: str) -> str:
+    return str(uuid.uuid5(NAMESPACE_GRAPH, graph_id))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateAssistant:
+    graph_id: str
+    assistant_id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    if_exists: str = "raise"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpdateAssistant:
+    assistant_id: str
+    graph_id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    config: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+
+
+@on_conflict()
+async def create_assistant(cmd: CreateAssistant, store: EventStore, clock: Clock,
+                           graphs: GraphCatalog) -> str:
+    if not graphs.has(cmd.graph_id):
+        raise NotFound("graph", cmd.graph_id)
+    if cmd.if_exists not in ("raise", "do_nothing"):
+        raise InvalidInput("if_exists must be 'raise' or 'do_nothing'")
+    assistant = await store.load(Assistant, cmd.assistant_id or str(uuid.uuid4()))
+    if assistant.live:
+        if cmd.if_exists == "do_nothing":
+            return assistant.id
+        raise AlreadyExists("assistant", assistant.id)
+    assistant.create(graph_id=cmd.graph_id, name=cmd.name or "Untitled",
+                     description=cmd.description, config=cmd.config, context=cmd.context,
+                     metadata=cmd.metadata, now=clock.now())
+    await store.save(assistant)
+    return assistant.id
+
+
+@on_conflict()
+async def update_assistant(cmd: UpdateAssistant, store: EventStore, clock: Clock,
+                           graphs: GraphCatalog) -> None:
+    if cmd.graph_id is not None and not graphs.has(cmd.graph_id):
+        raise NotFound("graph", cmd.graph_id)
+    assistant = await store.load(Assistant, cmd.assistant_id)
+    assistant.update(graph_id=cmd.graph_id, name=cmd.name, description=cmd.description,
+                     config=cmd.config, context=cmd.context, metadata=cmd.metadata,
+                     now=clock.now())
+    await store.save(assistant)
+
+
+@on_conflict()
+async def delete_assistant(assistant_id: str, store: EventStore, clock: Clock) -> None:
+    assistant = await store.load(Assistant, assistant_id)
+    assistant.delete(now=clock.now())
+    await store.save(assistant)
+
+
+async def ensure_default_assistants(store: EventStore, clock: Clock,
+                                    graphs: GraphCatalog) -> None:
+    """Each graph gets an assistant whose id is derived from the graph id."""
+    for graph_id in graphs.ids():
+        await create_assistant(CreateAssistant(
+            graph_id=graph_id, assistant_id=default_assistant_id(graph_id), name=graph_id,
+            metadata={"created_by": "system"}, if_exists="do_nothing",
+        ), store, clock, graphs)

@@ -1,0 +1,140 @@
+"""Run commands: creating, claiming (executors), finishing, cancelling."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...domain.assistant import Assistant
+from ...domain.errors import Fenced, InvalidInput, NotFound
+from ...domain.thread import Thread
+from ..ports import Clock, EventStore, GraphCatalog
+from .assistants import default_assistant_id
+from .retry import on_conflict
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateRun:
+    assistant_id: str
+    thread_id: str | None = None  # None: a stateless run on a temporary thread
+    run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    multitask_strategy: str = "reject"
+    if_not_exists: str = "reject"
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedRun:
+    run_id: str
+    thread_id: str
+
+
+async def resolve_assistant(assistant_id: str, store: EventStore,
+                            graphs: GraphCatalog) -> Assistant:
+    """An assistant id, or a graph id standing for its default assistant."""
+    if graphs.has(assistant_id):
+        assistant_id = default_assistant_id(assistant_id)
+    assistant = await store.load(Assistant, assistant_id)
+    if not assistant.live:
+        raise NotFound("assistant", assistant_id)
+    return assistant
+
+
+@on_conflict()
+async def create_run(cmd: CreateRun, store: EventStore, clock: Clock,
+                     graphs: GraphCatalog) -> CreatedRun:
+    if cmd.if_not_exists not in ("reject", "create"):
+        raise InvalidInput("if_not_exists must be 'reject' or 'create'")
+    assistant = await resolve_assistant(cmd.assistant_id, store, graphs)
+    temporary = cmd.thread_id is None
+    thread = await store.load(Thread, cmd.thread_id or str(uuid.uuid4()))
+    now = clock.now()
+    if not thread.live and (temporary or cmd.if_not_exists == "create"):
+        thread.create(metadata=_thread_metadata(assistant, cmd), now=now)
+    thread.create_run(
+        run_id=cmd.run_id, assistant_id=assistant.id, graph_id=assistant.current["graph_id"],
+        kwargs=cmd.kwargs, metadata=cmd.metadata, strategy=cmd.multitask_strategy,
+        temporary=temporary, now=now,
+    )
+    await store.save(thread)
+    return CreatedRun(cmd.run_id, thread.id)
+
+
+def _thread_metadata(assistant: Assistant, cmd: CreateRun) -> dict[str, Any]:
+    return {"graph_id": assistant.current["graph_id"], "assistant_id": assistant.id}
+
+
+@on_conflict()
+async def cancel_run(thread_id: str, run_id: str, action: str, store: EventStore,
+                     clock: Clock) -> None:
+    thread = await store.load(Thread, thread_id)
+    thread.cancel_run(run_id, action=action, now=clock.now())
+    await store.save(thread)
+
+
+@on_conflict()
+async def delete_run(thread_id: str, run_id: str, store: EventStore, clock: Clock) -> None:
+    thread = await store.load(Thread, thread_id)
+    thread.delete_run(run_id, now=clock.now())
+    await store.save(thread)
+
+
+# -- executors --------------------------------------------------------------
+
+_LEASE_UPSERT = """
+INSERT INTO leases (run_id, thread_id, epoch, worker_id, expires_at)
+VALUES (%s, %s, %s, %s, now() + make_interval(secs => %s))
+ON CONFLICT (run_id) DO UPDATE SET epoch=EXCLUDED.epoch, worker_id=EXCLUDED.worker_id,
+    expires_at=EXCLUDED.expires_at"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimRun:
+    run_id: str
+    thread_id: str
+    worker_id: str
+    lease_seconds: float
+
+
+@on_conflict()
+async def claim_run(cmd: ClaimRun, store: EventStore, clock: Clock,
+                    lease_lapsed: bool) -> int | None:
+    """Start the run under a new epoch; None when it is not ours to start."""
+    thread = await store.load(Thread, cmd.thread_id)
+    if not thread.live:
+        return None
+    try:
+        epoch = thread.start_run(cmd.run_id, worker_id=cmd.worker_id,
+                                 lease_lapsed=lease_lapsed, now=clock.now())
+    except (Fenced, NotFound):
+        return None
+    lease = (_LEASE_UPSERT, (cmd.run_id, cmd.thread_id, epoch, cmd.worker_id,
+                             cmd.lease_seconds))
+    await store.save(thread, also=[lease])
+    return epoch
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FinishRun:
+    run_id: str
+    thread_id: str
+    epoch: int
+    outcome: str  # success | interrupted | error
+    values: Any = None
+    interrupts: Any = None
+    error: str = ""
+    message: str = ""
+
+
+@on_conflict()
+async def finish_run(cmd: FinishRun, store: EventStore, clock: Clock) -> str | None:
+    """Record the outcome; returns the next run waiting on the thread, if any."""
+    thread = await store.load(Thread, cmd.thread_id)
+    thread.finish_run(cmd.run_id, epoch=cmd.epoch, outcome=cmd.outcome, now=clock.now(),
+                      values=cmd.values, interrupts=cmd.interrupts, error=cmd.error,
+                      message=cmd.message)
+    release = ("DELETE FROM leases WHERE run_id=%s AND epoch=%s", (cmd.run_id, cmd.epoch))
+    await store.save(thread, also=[release])
+    nxt = thread.next_runnable()
+    return nxt.run_id if nxt else None

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...domain.errors import AlreadyExists, InvalidInput
+from ...domain.thread import Thread
+from ..ports import Clock, EventStore
+from .retry import on_conflict
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateThread:
+    thread_id: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    if_exists: str = "raise"
+
+
+@on_conflict()
+async def create_thread(cmd: CreateThread, store: EventStore, clock: Clock) -> str:
+    if cmd.if_exists not in ("raise", "do_nothing"):
+        raise InvalidInput("if_exists must be 'raise' or 'do_nothing'")
+    thread = await store.load(Thread, cmd.thread_id or str(uuid.uuid4()))
+    if thread.live:
+        if cmd.if_exists == "do_nothing":
+            return thread.id
+        raise AlreadyExists("thread", thread.id)
+    thread.create(metadata=cmd.metadata, now=clock.now())
+    await store.save(thread)
+    return thread.id
+
+
+@on_conflict()
+async def update_thread(thread_id: str, metadata: dict[str, Any], store: EventStore,
+                        clock: Clock) -> None:
+    thread = await store.load(Thread, thread_id)
+    thread.update(metadata=metadata, now=clock.now())
+    await store.save(thread)
+
+
+@on_conflict()
+async def delete_thread(thread_id: str, store: EventStore, clock: Clock) -> None:
+    thread = await store.load(Thread, thread_id)
+    thread.delete(now=clock.now())
+    await store.save(thread)

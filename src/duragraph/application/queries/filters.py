@@ -1,0 +1,55 @@
+"""Building blocks for search queries: safe ORDER BY and JSONB containment."""
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from ...domain.errors import InvalidInput
+
+
+def order_by(sort_by: str | None, sort_order: str | None, allowed: tuple[str, ...],
+             default: str) -> str:
+    column = sort_by or default
+    if column not in allowed:
+        raise InvalidInput(f"sort_by must be one of {', '.join(allowed)}")
+    direction = (sort_order or "desc").lower()
+    if direction not in ("asc", "desc"):
+        raise InvalidInput("sort_order must be 'asc' or 'desc'")
+    return f"ORDER BY {column} {direction}"
+
+
+def page(limit: int | None, offset: int | None) -> tuple[int, int]:
+    limit = 10 if limit is None else limit
+    offset = 0 if offset is None else offset
+    if limit < 0 or offset < 0:
+        raise InvalidInput("limit and offset must not be negative")
+    return limit, offset
+
+
+class Where:
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, clause: str, *params: Any) -> "Where":
+        self.clauses.append(clause)
+        self.params.extend(params)
+        return self
+
+    def contains(self, column: str, value: dict[str, Any] | None) -> "Where":
+        if value:
+            self.add(f"{column} @> %s", Jsonb(value))
+        return self
+
+    def sql(self) -> str:
+        return ("WHERE " + " AND ".join(self.clauses)) if self.clauses else ""
+
+
+def select_columns(select: list[str] | None, allowed: tuple[str, ...]) -> str:
+    if not select:
+        return ", ".join(allowed)
+    bad = [c for c in select if c not in allowed]
+    if bad:
+        raise InvalidInput(f"unknown select field(s): {', '.join(bad)}")
+    return ", ".join(select)

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from typing import Any
+
+from ...domain.errors import InvalidInput, NotFound
+from ..ports import Database
+from .filters import page
+
+COLUMNS = ("run_id, thread_id, assistant_id, graph_id, status, epoch, metadata, kwargs, "
+           "multitask_strategy, temporary, error, created_at, updated_at")
+RUN_STATUSES = ("pending", "running", "error", "success", "timeout", "interrupted")
+TERMINAL = ("error", "success", "timeout", "interrupted")
+
+
+async def get_run(db: Database, run_id: str, thread_id: str | None = None) -> dict[str, Any]:
+    row = await db.fetchone(f"SELECT {COLUMNS} FROM runs WHERE run_id=%s", (run_id,))
+    if row is None or (thread_id is not None and row["thread_id"] != thread_id):
+        raise NotFound("run", run_id)
+    return row
+
+
+async def list_runs(db: Database, thread_id: str, *, limit: int | None = 10,
+                    offset: int | None = 0, status: str | None = None) -> list[dict[str, Any]]:
+    limit, offset = page(limit, offset)
+    params: list[Any] = [thread_id]
+    status_sql = ""
+    if status:
+        if status not in RUN_STATUSES:
+            raise InvalidInput(f"status must be one of {', '.join(RUN_STATUSES)}")
+        status_sql, params = "AND status = %s", [thread_id, status]
+    return await db.fetch(
+        f"SELECT {COLUMNS} FROM runs WHERE thread_id=%s {status_sql} "
+        "ORDER BY created_at DESC LIMIT %s OFFSET %s", (*params, limit, offset))
+
+
+async def runs_to_recover(db: Database, *, pending_older_than_s: float,
+                          limit: int = 100) -> list[dict[str, Any]]:
+    """Runs nobody is working on: pending too long (a lost dispatch message),
+    or running with a lapsed lease (a dead executor). PostgreSQL alone says so."""
+    return await db.fetch(
+        """SELECT r.run_id, r.thread_id, r.status FROM runs r
+           LEFT JOIN leases l ON l.run_id = r.run_id
+           WHERE (r.status = 'pending' AND r.created_at < now() - make_interval(secs => %s)
+                  AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = r.thread_id
+                                  AND o.status = 'running'))
+              OR (r.status = 'running' AND (l.expires_at IS NULL OR l.expires_at < now()))
+           ORDER BY r.created_at LIMIT %s""", (pending_older_than_s, limit))
+
+
+async def lease_lapsed(db: Database, run_id: str) -> bool:
+    row = await db.fetchone("SELECT expires_at < now() AS lapsed FROM leases WHERE run_id=%s",
+                            (run_id,))
+    return row is None or bool(row["lapsed"])

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from ...domain.errors import InvalidInput, NotFound
+from ..ports import Database
+from .filters import Where, order_by, page, select_columns
+
+COLUMNS = ("thread_id", "created_at", "updated_at", "metadata", "status", "values",
+           "interrupts")
+SORTABLE = ("thread_id", "status", "created_at", "updated_at")
+STATUSES = ("idle", "busy", "interrupted", "error")
+
+
+async def get_thread(db: Database, thread_id: str) -> dict[str, Any]:
+    row = await db.fetchone(f"SELECT {', '.join(COLUMNS)} FROM threads WHERE thread_id=%s",
+                            (thread_id,))
+    if row is None:
+        raise NotFound("thread", thread_id)
+    return row
+
+
+def _where(metadata: dict | None, values: dict | None, status: str | None,
+           ids: list[str] | None) -> Where:
+    where = Where().contains("metadata", metadata)
+    if values:
+        where.add("values @> %s", Jsonb(values))
+    if status:
+        if status not in STATUSES:
+            raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
+        where.add("status = %s", status)
+    if ids:
+        where.add("thread_id = ANY(%s)", list(ids))
+    return where
+
+
+async def search_threads(db: Database, *, metadata: dict | None = None,
+                         values: dict | None = None, status: str | None = None,
+                         ids: list[str] | None = None, limit: int | None = 10,
+                         offset: int | None = 0, sort_by: str | None = None,
+                         sort_order: str | None = None,
+                         select: list[str] | None = None) -> list[dict[str, Any]]:
+    where = _where(metadata, values, status, ids)
+    limit, offset = page(limit, offset)
+    sql = (f"SELECT {select_columns(select, COLUMNS)} FROM threads {where.sql()} "
+           f"{order_by(sort_by, sort_order, SORTABLE, 'created_at')} LIMIT %s OFFSET %s")
+    return await db.fetch(sql, (*where.params, limit, offset))
+
+
+async def count_threads(db: Database, *, metadata: dict | None = None,
+                        values: dict | None = None, status: str | None = None) -> int:
+    where = _where(metadata, values, status, None)
+    row = await db.fetchone(f"SELECT count(*) AS n FROM threads {where.sql()}", where.params)
+    return row["n"] if row else 0

@@ -1,0 +1,188 @@
+"""The one place that wires everything: `dev`, `serve` and `worker`."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Callable
+
+import uvicorn
+
+from . import __version__
+from .api.app import create_app
+from .api.services import Services
+from .application.commands.assistants import ensure_default_assistants
+from .application.ports import SystemClock
+from .infrastructure.embedded.nats import EmbeddedNats
+from .infrastructure.embedded.postgres import EmbeddedPostgres
+from .infrastructure.graphs.config import load_config
+from .infrastructure.graphs.executor import Executor, ExecutorDeps
+from .infrastructure.graphs.registry import GraphRegistry
+from .infrastructure.graphs.state import ThreadStates
+from .infrastructure.nats.connection import connect, ensure_streams
+from .infrastructure.nats.dispatch import RunDispatch, subscribe_events
+from .infrastructure.nats.relay import OutboxRelay
+from .infrastructure.nats.run_streams import RunStreams
+from .infrastructure.postgres.checkpointer import EventStoreCheckpointer
+from .infrastructure.postgres.database import Database, migrate, open_pool
+from .infrastructure.postgres.event_store import PostgresEventStore
+from .infrastructure.worker import Worker
+from .settings import Settings
+
+log = logging.getLogger("duragraph")
+
+
+@dataclass
+class Infrastructure:
+    database_url: str
+    nats_url: str
+    pool: Any
+    nc: Any
+    js: Any
+    embedded: list[Any] = field(default_factory=list)
+
+    async def close(self) -> None:
+        await self.nc.drain()
+        await self.pool.close()
+        for server in reversed(self.embedded):
+            await asyncio.to_thread(server.stop)
+
+
+async def _embedded_urls(settings: Settings, infra_embedded: list[Any]) -> tuple[str, str]:
+    db_url, nats_url = settings.database_url, settings.nats_url
+    if db_url is None:
+        pg = EmbeddedPostgres(settings.data_dir / "postgres")
+        db_url = await asyncio.to_thread(pg.start)
+        infra_embedded.append(pg)
+    if nats_url is None:
+        nats = EmbeddedNats(settings.data_dir / "nats")
+        nats_url = await asyncio.to_thread(nats.start)
+        infra_embedded.append(nats)
+    return db_url, nats_url
+
+
+async def open_infrastructure(settings: Settings, *, embedded: bool) -> Infrastructure:
+    started: list[Any] = []
+    if embedded:
+        db_url, nats_url = await _embedded_urls(settings, started)
+    elif not (settings.database_url and settings.nats_url):
+        raise SystemExit("set DURAGRAPH_DATABASE_URL and DURAGRAPH_NATS_URL (or use `duragraph dev`)")
+    else:
+        db_url, nats_url = settings.database_url, settings.nats_url
+    await migrate(db_url)
+    pool = await open_pool(db_url, max_size=settings.pool_size)
+    nc = await connect(nats_url, name=settings.worker_id)
+    js = nc.jetstream()
+    await ensure_streams(js, settings.nats_prefix,
+                         run_stream_retention_s=settings.run_stream_retention_s)
+    return Infrastructure(db_url, nats_url, pool, nc, js, started)
+
+
+@dataclass
+class Core:
+    store: PostgresEventStore
+    db: Database
+    clock: SystemClock
+    graphs: GraphRegistry
+    checkpointer: EventStoreCheckpointer
+    streams: RunStreams
+
+
+def build_core(settings: Settings, infra: Infrastructure, graphs: GraphRegistry) -> Core:
+    store = PostgresEventStore(infra.pool)
+    return Core(store=store, db=Database(infra.pool), clock=SystemClock(), graphs=graphs,
+                checkpointer=EventStoreCheckpointer(store),
+                streams=RunStreams(infra.nc, infra.js, settings.nats_prefix))
+
+
+def build_executor(settings: Settings, core: Core) -> Executor:
+    return Executor(ExecutorDeps(
+        store=core.store, db=core.db, clock=core.clock, checkpointer=core.checkpointer,
+        graphs=core.graphs, streams=core.streams, worker_id=settings.worker_id,
+        lease_seconds=settings.lease_seconds))
+
+
+def build_services(core: Core, executor: Executor | None) -> Services:
+    services = Services(store=core.store, db=core.db, clock=core.clock, graphs=core.graphs,
+                        checkpointer=core.checkpointer, streams=core.streams,
+                        states=ThreadStates(core.graphs, core.checkpointer),
+                        info={"version": __version__, "graphs": core.graphs.ids()})
+    if executor is not None:  # in-process executor: start runs without a NATS hop
+        services.on_run_created = executor.submit
+        services.on_run_cancelled = executor.cancel
+    return services
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, *, embedded: bool) -> AsyncIterator[tuple[Infrastructure, Core]]:
+    config = load_config(settings.config_path)
+    graphs = GraphRegistry.load(config)
+    infra = await open_infrastructure(settings, embedded=embedded)
+    try:
+        core = build_core(settings, infra, graphs)
+        yield infra, core
+    finally:
+        await infra.close()
+
+
+async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
+                        executor: Executor, stop: asyncio.Event) -> list[asyncio.Task]:
+    worker = Worker(executor, core.db, RunDispatch(infra.js, settings.nats_prefix),
+                    sweep_interval=settings.sweep_interval, grace_seconds=settings.grace_seconds)
+    await subscribe_events(infra.nc, settings.nats_prefix, "run.cancelled",
+                           worker.on_cancelled_event)
+    relay = OutboxRelay(infra.pool, infra.nc, infra.js, infra.database_url,
+                        settings.nats_prefix)
+    return [asyncio.create_task(worker.run(stop), name="worker"),
+            asyncio.create_task(relay.run(stop), name="relay")]
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: we stop everything in order."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):  # type: ignore[override]
+        yield
+
+
+def _on_signals(callback: Callable[[], None]) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, callback)
+
+
+async def serve_http(settings: Settings, *, embedded: bool, with_worker: bool) -> None:
+    async with running(settings, embedded=embedded) as (infra, core):
+        await ensure_default_assistants(core.store, core.clock, core.graphs)
+        stop = asyncio.Event()
+        executor = build_executor(settings, core) if with_worker else None
+        tasks = await _worker_tasks(settings, infra, core, executor, stop) if executor else []
+        server = _Server(uvicorn.Config(create_app(build_services(core, executor)),
+                                        host=settings.host, port=settings.port,
+                                        log_level="warning", access_log=False, lifespan="off"))
+
+        def shutdown() -> None:
+            server.should_exit = True
+            stop.set()
+
+        _on_signals(shutdown)
+        print(f"DuraGraph {__version__} serving {', '.join(core.graphs.ids())} at "
+              f"http://{settings.host}:{settings.port}", flush=True)
+        try:
+            await server.serve()
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def run_worker(settings: Settings) -> None:
+    async with running(settings, embedded=False) as (infra, core):
+        await ensure_default_assistants(core.store, core.clock, core.graphs)
+        stop = asyncio.Event()
+        _on_signals(stop.set)
+        tasks = await _worker_tasks(settings, infra, core, build_executor(settings, core), stop)
+        print(f"DuraGraph worker {settings.worker_id} ready", flush=True)
+        await stop.wait()
+        await asyncio.gather(*tasks, return_exceptions=True)

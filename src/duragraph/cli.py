@@ -1,0 +1,115 @@
+"""The `duragraph` command."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .settings import Settings
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", type=Path, help="path to langgraph.json")
+    p.add_argument("--database-url", help="PostgreSQL URL (env DURAGRAPH_DATABASE_URL)")
+    p.add_argument("--nats-url", help="NATS URL (env DURAGRAPH_NATS_URL)")
+    p.add_argument("--log-level", default=os.environ.get("DURAGRAPH_LOG_LEVEL", "INFO"))
+
+
+def _http(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=2024)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="duragraph", description=__doc__)
+    sub = root.add_subparsers(dest="command", required=True)
+    dev = sub.add_parser("dev", help="one process, embedded PostgreSQL and NATS")
+    _common(dev), _http(dev)
+    dev.add_argument("--data-dir", type=Path, help="where embedded data lives (./.duragraph)")
+    serve = sub.add_parser("serve", help="the API against external PostgreSQL and NATS")
+    _common(serve), _http(serve)
+    _common(sub.add_parser("worker", help="executor + outbox relay"))
+    _common(sub.add_parser("migrate", help="apply the database schema"))
+    proj = sub.add_parser("projections", help="projection maintenance")
+    proj.add_argument("action", choices=["rebuild"])
+    _common(proj)
+    events = sub.add_parser("events", help="the event log")
+    events.add_argument("action", choices=["tail"])
+    events.add_argument("--from-start", action="store_true")
+    events.add_argument("--prefix", default=os.environ.get("DURAGRAPH_NATS_PREFIX", "duragraph"))
+    _common(events)
+    return root
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        config_path=args.config, database_url=args.database_url, nats_url=args.nats_url,
+        host=getattr(args, "host", None), port=getattr(args, "port", None),
+        data_dir=getattr(args, "data_dir", None))
+
+
+def _require_db(settings: Settings) -> str:
+    if not settings.database_url:
+        sys.exit("set DURAGRAPH_DATABASE_URL or --database-url")
+    return settings.database_url
+
+
+async def _rebuild(url: str) -> None:
+    from .infrastructure.postgres.database import open_pool
+    from .infrastructure.postgres.rebuild import rebuild_projections
+
+    pool = await open_pool(url, min_size=1, max_size=2)
+    try:
+        print(f"replayed {await rebuild_projections(pool)} events")
+    finally:
+        await pool.close()
+
+
+async def _tail(url: str, prefix: str, from_start: bool) -> None:
+    import orjson
+
+    from .infrastructure.nats.connection import connect
+    from .infrastructure.nats.tail import tail_events
+
+    nc = await connect(url, name="duragraph-tail")
+    try:
+        async for event in tail_events(nc.jetstream(), prefix, from_start=from_start):
+            print(orjson.dumps(event).decode(), flush=True)
+    finally:
+        await nc.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = _settings(args)
+    from . import bootstrap
+
+    try:
+        if args.command == "dev":
+            asyncio.run(bootstrap.serve_http(settings, embedded=True, with_worker=True))
+        elif args.command == "serve":
+            asyncio.run(bootstrap.serve_http(settings, embedded=False, with_worker=False))
+        elif args.command == "worker":
+            asyncio.run(bootstrap.run_worker(settings))
+        elif args.command == "migrate":
+            from .infrastructure.postgres.database import migrate
+
+            applied = asyncio.run(migrate(_require_db(settings)))
+            print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none'}")
+        elif args.command == "projections":
+            asyncio.run(_rebuild(_require_db(settings)))
+        elif args.command == "events":
+            if not settings.nats_url:
+                sys.exit("set DURAGRAPH_NATS_URL or --nats-url")
+            asyncio.run(_tail(settings.nats_url, args.prefix, args.from_start))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""Executes claimed runs: LangGraph does the work, DuraGraph keeps it durable.
+
+A run is claimed under a new epoch, its lease is renewed while the graph runs,
+every checkpoint is written through the run-bound (fenced) checkpointer, stream
+chunks go to the run's NATS subject, and the outcome is recorded as an event.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ...application.commands.runs import ClaimRun, FinishRun, claim_run, finish_run
+from ...application.ports import Clock, Database, EventStore
+from ...application.queries.runs import get_run, lease_lapsed
+from ...domain.errors import DomainError, Fenced, NotFound
+from ..postgres.checkpointer import EventStoreCheckpointer
+from .registry import GraphRegistry, with_persistence
+from .run_input import build_config, build_input, stream_options
+from .serialization import dumps, to_jsonable
+from .stream_modes import event_name, graph_modes, requested_modes
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class ExecutorDeps:
+    store: EventStore
+    db: Database
+    clock: Clock
+    checkpointer: EventStoreCheckpointer
+    graphs: GraphRegistry
+    streams: Any  # infrastructure.nats.run_streams.RunStreams
+    worker_id: str
+    lease_seconds: float = 10.0
+
+
+@dataclass(slots=True)
+class Outcome:
+    status: str  # success | interrupted | error
+    values: Any = None
+    interrupts: Any = None
+    error: str = ""
+    message: str = ""
+
+
+class Executor:
+    def __init__(self, deps: ExecutorDeps) -> None:
+        self.deps = deps
+        self.active: dict[str, asyncio.Task[None]] = {}
+
+    def submit(self, run_id: str, thread_id: str) -> None:
+        """Try to claim and execute a run in the background (idempotent)."""
+        if run_id in self.active:
+            return
+        task = asyncio.create_task(self._execute(run_id, thread_id), name=f"run-{run_id}")
+        self.active[run_id] = task
+        task.add_done_callback(lambda _: self.active.pop(run_id, None))
+
+    def cancel(self, run_id: str) -> bool:
+        task = self.active.get(run_id)
+        if task is None:
+            return False
+        task.cancel()
+        return True
+
+    async def drain(self, timeout: float) -> None:
+        """Wait for running runs (graceful shutdown), then cancel the rest."""
+        tasks = list(self.active.values())
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=timeout)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _execute(self, run_id: str, thread_id: str) -> None:
+        try:
+            epoch = await self._claim(run_id, thread_id)
+            if epoch is None:
+                return
+            await self._run_owned(run_id, thread_id, epoch)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # never let one run take the worker down
+            log.exception("run %s: executor failure", run_id)
+
+    async def _claim(self, run_id: str, thread_id: str) -> int | None:
+        d = self.deps
+        cmd = ClaimRun(run_id=run_id, thread_id=thread_id, worker_id=d.worker_id,
+                       lease_seconds=d.lease_seconds)
+        epoch = await claim_run(cmd, d.store, d.clock, lease_lapsed=False)
+        if epoch is None and await lease_lapsed(d.db, run_id):
+            epoch = await claim_run(cmd, d.store, d.clock, lease_lapsed=True)
+        return epoch
+
+    async def _run_owned(self, run_id: str, thread_id: str, epoch: int) -> None:
+        run = await get_run(self.deps.db, run_id)
+        work = asyncio.current_task()
+        renewer = asyncio.create_task(self._renew_lease(run_id, epoch, work))
+        try:
+            outcome = await self._run_graph(run, epoch)
+        except (asyncio.CancelledError, Fenced):
+            # Cancelled by the user, or the lease was lost: the owner of the
+            # newer epoch (or the cancel event) decides the outcome.
+            await self.deps.streams.publish_end(run_id, "interrupted")
+            return
+        finally:
+            renewer.cancel()
+        await self._finish(run, epoch, outcome)
+
+    async def _finish(self, run: dict[str, Any], epoch: int, outcome: Outcome) -> None:
+        d = self.deps
+        try:
+            nxt = await finish_run(FinishRun(
+                run_id=run["run_id"], thread_id=run["thread_id"], epoch=epoch,
+                outcome=outcome.status, values=outcome.values, interrupts=outcome.interrupts,
+                error=outcome.error, message=outcome.message), d.store, d.clock)
+        except (Fenced, NotFound):
+            nxt = None
+        await d.streams.publish_end(run["run_id"], outcome.status)
+        if nxt:
+            self.submit(nxt, run["thread_id"])
+
+    async def _renew_lease(self, run_id: str, epoch: int, work: asyncio.Task | None) -> None:
+        interval = self.deps.lease_seconds / 3
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                renewed = await self.deps.db.execute(
+                    "UPDATE leases SET expires_at = now() + make_interval(secs => %s) "
+                    "WHERE run_id=%s AND epoch=%s",
+                    (self.deps.lease_seconds, run_id, epoch))
+            except Exception:
+                log.warning("run %s: lease renewal failed; retrying", run_id, exc_info=True)
+                continue
+            if not renewed and work is not None:
+                log.warning("run %s: lease epoch %s lost; stopping", run_id, epoch)
+                work.cancel()
+                return
+
+    async def _run_graph(self, run: dict[str, Any], epoch: int) -> Outcome:
+        d = self.deps
+        kwargs = run["kwargs"]
+        api_modes = requested_modes(kwargs.get("stream_mode"))
+        config = build_config(run)
+        saver = d.checkpointer.for_run(run["run_id"], epoch, run["thread_id"])
+        resuming = epoch > 1 and await self._has_checkpoint(run["run_id"])
+        try:
+            graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver)
+            return await self._stream(graph, run, kwargs, config, api_modes, resuming)
+        except (asyncio.CancelledError, Fenced):
+            raise
+        except Exception as exc:  # the graph failed: the run fails, the server lives
+            await saver.flush()
+            return await self._failed(run["run_id"], exc)
+
+    async def _has_checkpoint(self, run_id: str) -> bool:
+        return bool(await self.deps.db.fetchone(
+            "SELECT 1 FROM checkpoints WHERE run_id=%s LIMIT 1", (run_id,)))
+
+    async def _stream(self, graph: Any, run: dict[str, Any], kwargs: dict[str, Any],
+                      config: dict[str, Any], api_modes: list[str], resuming: bool) -> Outcome:
+        publish = self._publisher(run["run_id"], api_modes, bool(kwargs.get("stream_subgraphs")))
+        values: Any = None
+        interrupted = False
+        async for namespace, mode, chunk in graph.astream(
+                build_input(kwargs, resuming=resuming), config,
+                stream_mode=graph_modes(api_modes), subgraphs=True, **stream_options(kwargs)):
+            if not namespace and mode == "values":
+                values = chunk
+            if not namespace and mode == "updates" and "__interrupt__" in chunk:
+                interrupted = True
+            await publish(namespace, mode, chunk)
+        if interrupted:
+            return await self._interrupted(graph, config, values)
+        return Outcome("success", values=to_jsonable(values))
+
+    def _publisher(self, run_id: str, api_modes: list[str],
+                   subgraphs_wanted: bool) -> Callable[..., Any]:
+        streams = self.deps.streams
+
+        async def publish(namespace: tuple[str, ...], mode: str, chunk: Any) -> None:
+            if namespace and not subgraphs_wanted:
+                return
+            names = event_name(mode, api_modes, namespace)
+            if not names:
+                return
+            data = dumps(chunk)
+            for name in names:
+                await streams.publish(run_id, name, data)
+
+        return publish
+
+    async def _interrupted(self, graph: Any, config: dict[str, Any], values: Any) -> Outcome:
+        state = await graph.aget_state({"configurable": {
+            k: v for k, v in config["configurable"].items() if k != "checkpoint_id"}})
+        interrupts = {t.id: [to_jsonable(i) for i in t.interrupts]
+                      for t in state.tasks if t.interrupts}
+        return Outcome("interrupted", values=to_jsonable(values), interrupts=interrupts)
+
+    async def _failed(self, run_id: str, exc: BaseException) -> Outcome:
+        error, message = type(exc).__name__, str(exc)
+        log.info("run %s failed: %s: %s", run_id, error, message)
+        await self.deps.streams.publish(run_id, "error",
+                                        dumps({"error": error, "message": message}))
+        return Outcome("error", error=error, message=message)

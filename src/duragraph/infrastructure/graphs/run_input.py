@@ -1,0 +1,55 @@
+"""What a run passes to LangGraph: input or command, config, options."""
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.types import Command, Send
+
+
+def build_config(run: dict[str, Any]) -> dict[str, Any]:
+    kwargs = run["kwargs"]
+    config = dict(kwargs.get("config") or {})
+    configurable = {
+        **(config.get("configurable") or {}),
+        "thread_id": run["thread_id"],
+        "run_id": run["run_id"],
+        "assistant_id": run["assistant_id"],
+        "graph_id": run["graph_id"],
+    }
+    if kwargs.get("checkpoint_id"):
+        configurable["checkpoint_id"] = kwargs["checkpoint_id"]
+    config["configurable"] = configurable
+    config["metadata"] = {**(config.get("metadata") or {}), **(run.get("metadata") or {}),
+                          "run_id": run["run_id"], "thread_id": run["thread_id"]}
+    return config
+
+
+def build_input(kwargs: dict[str, Any], *, resuming: bool) -> Any:
+    """A re-claimed run that already committed a step continues from its
+    checkpoint (input None) instead of starting over."""
+    if resuming:
+        return None
+    command = kwargs.get("command")
+    if command:
+        return _command(command)
+    return kwargs.get("input")
+
+
+def _command(data: dict[str, Any]) -> Command:
+    goto = data.get("goto")
+    if isinstance(goto, dict):
+        goto = Send(goto["node"], goto.get("input"))
+    elif isinstance(goto, list):
+        goto = [Send(g["node"], g.get("input")) if isinstance(g, dict) else g for g in goto]
+    return Command(resume=data.get("resume"), update=data.get("update"), goto=goto or ())
+
+
+def stream_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "interrupt_before": kwargs.get("interrupt_before"),
+        "interrupt_after": kwargs.get("interrupt_after"),
+        "durability": kwargs.get("durability") or "async",
+    }
+    if kwargs.get("context") is not None:
+        options["context"] = kwargs["context"]
+    return options

@@ -1,0 +1,82 @@
+"""Thread state and history as the API returns them, read through LangGraph
+from the event-store checkpointer."""
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.types import StateSnapshot
+
+from .registry import GraphRegistry, with_persistence
+from .serialization import to_jsonable
+
+EMPTY_STATE: dict[str, Any] = {
+    "values": {}, "next": [], "tasks": [], "checkpoint": None, "metadata": None,
+    "created_at": None, "parent_checkpoint": None, "interrupts": [],
+}
+
+
+def _checkpoint_ref(config: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not config:
+        return None
+    c = config["configurable"]
+    return {"thread_id": c.get("thread_id"), "checkpoint_ns": c.get("checkpoint_ns", ""),
+            "checkpoint_id": c.get("checkpoint_id"), "checkpoint_map": c.get("checkpoint_map")}
+
+
+def _task(task: Any) -> dict[str, Any]:
+    state = task.state
+    return {
+        "id": task.id, "name": task.name,
+        "error": repr(task.error) if task.error else None,
+        "interrupts": to_jsonable(list(task.interrupts)),
+        "checkpoint": _checkpoint_ref(state) if isinstance(state, dict) else None,
+        "state": snapshot_to_dict(state) if isinstance(state, StateSnapshot) else None,
+        "result": to_jsonable(task.result) if task.result is not None else None,
+    }
+
+
+def snapshot_to_dict(snap: StateSnapshot) -> dict[str, Any]:
+    return {
+        "values": to_jsonable(snap.values),
+        "next": list(snap.next),
+        "tasks": [_task(t) for t in snap.tasks],
+        "checkpoint": _checkpoint_ref(snap.config),
+        "metadata": to_jsonable(snap.metadata),
+        "created_at": snap.created_at,
+        "parent_checkpoint": _checkpoint_ref(snap.parent_config),
+        "interrupts": to_jsonable(list(snap.interrupts)),
+    }
+
+
+class ThreadStates:
+    def __init__(self, graphs: GraphRegistry, checkpointer: Any) -> None:
+        self.graphs, self.checkpointer = graphs, checkpointer
+
+    async def _graph(self, graph_id: str, config: dict[str, Any]) -> Any:
+        return with_persistence(await self.graphs.build(graph_id, config), self.checkpointer)
+
+    async def state(self, thread_id: str, graph_id: str | None, *,
+                    checkpoint: dict[str, Any] | None = None,
+                    subgraphs: bool = False) -> dict[str, Any]:
+        if graph_id is None or not self.graphs.has(graph_id):
+            return dict(EMPTY_STATE)
+        config = {"configurable": {**(checkpoint or {}), "thread_id": thread_id}}
+        graph = await self._graph(graph_id, config)
+        snap = await graph.aget_state(config, subgraphs=subgraphs)
+        if snap.config is None and checkpoint and checkpoint.get("checkpoint_id"):
+            return None  # type: ignore[return-value]
+        return snapshot_to_dict(snap)
+
+    async def history(self, thread_id: str, graph_id: str | None, *, limit: int = 10,
+                      before: Any = None, metadata: dict | None = None,
+                      checkpoint: dict | None = None) -> list[dict[str, Any]]:
+        if graph_id is None or not self.graphs.has(graph_id):
+            return []
+        config = {"configurable": {**(checkpoint or {}), "thread_id": thread_id}}
+        if isinstance(before, str):
+            before = {"configurable": {"checkpoint_id": before}}
+        elif isinstance(before, dict) and "configurable" not in before:
+            before = {"configurable": before}
+        graph = await self._graph(graph_id, config)
+        return [snapshot_to_dict(s) async for s in graph.aget_state_history(
+            config, limit=limit, before=before, filter=metadata)]

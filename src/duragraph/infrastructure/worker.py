@@ -1,0 +1,64 @@
+"""The worker: takes runs from NATS, recovers what NATS lost from PostgreSQL,
+reacts to cancellations, and relays the outbox."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import orjson
+
+from ..application.ports import Database
+from ..application.queries.runs import runs_to_recover
+from .graphs.executor import Executor
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(self, executor: Executor, db: Database, dispatch: Any, *,
+                 sweep_interval: float = 2.0, grace_seconds: float = 30.0) -> None:
+        self.executor, self.db, self.dispatch = executor, db, dispatch
+        self.sweep_interval, self.grace_seconds = sweep_interval, grace_seconds
+
+    async def run(self, stop: asyncio.Event) -> None:
+        loops = [asyncio.create_task(self._take_dispatched(stop), name="dispatch"),
+                 asyncio.create_task(self._sweep(stop), name="sweeper")]
+        try:
+            await stop.wait()
+        finally:
+            for task in loops:
+                task.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+            await self.executor.drain(self.grace_seconds)
+
+    def on_cancelled_event(self, payload: bytes) -> None:
+        """A relayed run.cancelled event: stop the run at once if it is ours."""
+        run_id = orjson.loads(payload).get("data", {}).get("run_id")
+        if run_id:
+            self.executor.cancel(run_id)
+
+    async def _take_dispatched(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                async for message in self.dispatch.messages(stop):
+                    self.executor.submit(message.run_id, message.thread_id)
+                    await message.ack()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("dispatch consumer failed; retrying", exc_info=True)
+                await asyncio.sleep(1.0)
+
+    async def _sweep(self, stop: asyncio.Event) -> None:
+        """PostgreSQL is the truth: runs whose dispatch NATS lost, and runs
+        whose executor died, are found here and claimed."""
+        while not stop.is_set():
+            try:
+                for row in await runs_to_recover(self.db, pending_older_than_s=self.sweep_interval):
+                    self.executor.submit(row["run_id"], row["thread_id"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("recovery sweep failed; retrying", exc_info=True)
+            await asyncio.sleep(self.sweep_interval)

@@ -1,0 +1,49 @@
+"""Settings from flags and DURAGRAPH_* environment variables."""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"DURAGRAPH_{name}", default)
+
+
+@dataclass(slots=True)
+class Settings:
+    config_path: Path = Path("langgraph.json")
+    data_dir: Path = Path(".duragraph")
+    database_url: str | None = None
+    nats_url: str | None = None
+    nats_prefix: str = "duragraph"
+    host: str = "127.0.0.1"
+    port: int = 2024
+    lease_seconds: float = 10.0
+    sweep_interval: float = 2.0
+    grace_seconds: float = 30.0
+    run_stream_retention_s: float = 3600.0
+    pool_size: int = 20
+    worker_id: str = field(
+        default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Settings":
+        s = cls(
+            config_path=Path(_env("CONFIG", "langgraph.json")),
+            data_dir=Path(_env("DATA_DIR", ".duragraph")),
+            database_url=_env("DATABASE_URL"),
+            nats_url=_env("NATS_URL"),
+            nats_prefix=_env("NATS_PREFIX", "duragraph") or "duragraph",
+            lease_seconds=float(_env("LEASE_SECONDS", "10") or 10),
+            sweep_interval=float(_env("SWEEP_INTERVAL", "2") or 2),
+            grace_seconds=float(_env("GRACE_SECONDS", "30") or 30),
+            run_stream_retention_s=float(_env("STREAM_RETENTION_SECONDS", "3600") or 3600),
+            pool_size=int(_env("POOL_SIZE", "20") or 20),
+        )
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(s, key, value)
+        return s

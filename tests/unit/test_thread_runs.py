@@ -1,0 +1,109 @@
+"""The thread aggregate decides who may run: given events, when a command,
+then new events (or a refusal)."""
+from datetime import datetime, timezone
+
+import pytest
+
+from duragraph.domain import events as ev
+from duragraph.domain.errors import Fenced, InvalidInput, NotFound, RunAlreadyFinished, ThreadBusy
+from duragraph.domain.thread import Thread, thread_status
+
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def thread_with_run(run_id: str = "r1", strategy: str = "reject") -> Thread:
+    t = Thread("t")
+    t.create(metadata={}, now=NOW)
+    t.create_run(run_id=run_id, assistant_id="a", graph_id="g", kwargs={}, metadata={},
+                 strategy=strategy, temporary=False, now=NOW)
+    t.pending.clear()
+    return t
+
+
+def names(t: Thread) -> list[str]:
+    return [e.name for e in t.pending]
+
+
+def test_a_second_run_on_a_busy_thread_is_rejected_by_default():
+    t = thread_with_run()
+    with pytest.raises(ThreadBusy):
+        t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+                     strategy="reject", temporary=False, now=NOW)
+    assert t.pending == []
+
+
+def test_an_enqueued_run_waits_until_the_active_one_finishes():
+    t = thread_with_run()
+    t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+                 strategy="enqueue", temporary=False, now=NOW)
+    assert t.next_runnable().run_id == "r1"
+    epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    assert t.next_runnable() is None
+    with pytest.raises(Fenced):
+        t.start_run("r2", worker_id="w", lease_lapsed=False, now=NOW)
+    t.finish_run("r1", epoch=epoch, outcome="success", now=NOW, values={"x": 1})
+    assert t.next_runnable().run_id == "r2"
+
+
+def test_interrupt_strategy_cancels_the_active_run_before_creating_the_new_one():
+    t = thread_with_run()
+    t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+                 strategy="interrupt", temporary=False, now=NOW)
+    assert names(t) == ["run.cancelled", "run.created"]
+    assert t.pending[0].action == "interrupt"
+    assert t.runs["r1"].status == "interrupted"
+
+
+def test_unknown_strategy_is_invalid_input():
+    t = thread_with_run()
+    with pytest.raises(InvalidInput):
+        t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+                     strategy="bogus", temporary=False, now=NOW)
+
+
+def test_a_running_run_is_reclaimed_only_after_its_lease_lapsed_with_a_higher_epoch():
+    t = thread_with_run()
+    first = t.start_run("r1", worker_id="w1", lease_lapsed=False, now=NOW)
+    with pytest.raises(Fenced):
+        t.start_run("r1", worker_id="w2", lease_lapsed=False, now=NOW)
+    second = t.start_run("r1", worker_id="w2", lease_lapsed=True, now=NOW)
+    assert (first, second) == (1, 2)
+    with pytest.raises(Fenced):  # the old owner's late write is refused
+        t.finish_run("r1", epoch=first, outcome="success", now=NOW)
+    t.finish_run("r1", epoch=second, outcome="success", now=NOW)
+    assert t.runs["r1"].status == "success"
+
+
+def test_thread_status_follows_the_last_outcome():
+    t = thread_with_run()
+    assert thread_status(t) == "busy"
+    epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    t.finish_run("r1", epoch=epoch, outcome="interrupted", now=NOW, interrupts={"x": []})
+    assert thread_status(t) == "interrupted"
+    t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+                 strategy="reject", temporary=False, now=NOW)
+    epoch = t.start_run("r2", worker_id="w", lease_lapsed=False, now=NOW)
+    t.finish_run("r2", epoch=epoch, outcome="error", now=NOW, error="ValueError", message="boom")
+    assert thread_status(t) == "error"
+
+
+def test_cancelling_a_finished_run_is_rejected():
+    t = thread_with_run()
+    epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    t.finish_run("r1", epoch=epoch, outcome="success", now=NOW)
+    with pytest.raises(RunAlreadyFinished):
+        t.cancel_run("r1", action="interrupt", now=NOW)
+
+
+def test_a_deleted_thread_refuses_new_runs():
+    t = thread_with_run()
+    t.delete(now=NOW)
+    assert names(t) == ["run.cancelled", "thread.deleted"]
+    with pytest.raises(NotFound):
+        t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+                     strategy="enqueue", temporary=False, now=NOW)
+
+
+def test_events_round_trip_through_their_stored_form():
+    event = ev.RunStarted(at=NOW, run_id="r", thread_id="t", epoch=3, worker_id="w")
+    assert ev.from_data(event.name, event.to_data()) == event
