@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 
 from ...application.commands import assistants as cmd
 from ...application.queries import assistants as q
-from ...infrastructure.graphs.introspection import graph_json, graph_schemas
+from ...infrastructure.graphs.introspection import graph_json, graph_schemas, subgraphs
 from ..responses import JSON
 from ..schemas import AssistantCount, AssistantCreate, AssistantPatch, AssistantSearch
 from ..services import Services, services
@@ -82,3 +82,22 @@ async def schemas(assistant_id: str, s: Services = Depends(services)) -> JSON:
     current = await _get(s, assistant_id)
     built = await s.graphs.build(current["graph_id"], current["config"])
     return JSON(graph_schemas(current["graph_id"], built))
+
+
+async def _subgraphs(s: Services, assistant_id: str, namespace: str | None,
+                     recurse: bool) -> JSON:
+    current = await _get(s, assistant_id)
+    built = await s.graphs.build(current["graph_id"], current["config"])
+    return JSON(subgraphs(built, namespace=namespace, recurse=recurse))
+
+
+@router.get("/{assistant_id}/subgraphs")
+async def all_subgraphs(assistant_id: str, recurse: bool = Query(False),
+                        s: Services = Depends(services)) -> JSON:
+    return await _subgraphs(s, assistant_id, None, recurse)
+
+
+@router.get("/{assistant_id}/subgraphs/{namespace}")
+async def namespace_subgraphs(assistant_id: str, namespace: str, recurse: bool = Query(False),
+                              s: Services = Depends(services)) -> JSON:
+    return await _subgraphs(s, assistant_id, namespace, recurse)

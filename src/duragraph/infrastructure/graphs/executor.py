@@ -11,11 +11,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ...application.commands.threads import delete_thread
 from ...application.commands.runs import ClaimRun, FinishRun, claim_run, finish_run
 from ...application.ports import Clock, Database, EventStore
 from ...application.queries.runs import get_run, lease_lapsed
 from ...domain.errors import DomainError, Fenced, NotFound
 from ..postgres.checkpointer import EventStoreCheckpointer
+from .messages_mode import MessageAccumulator
 from .registry import GraphRegistry, with_persistence
 from .run_input import build_config, build_input, stream_options
 from .serialization import dumps, to_jsonable
@@ -43,6 +45,24 @@ class Outcome:
     interrupts: Any = None
     error: str = ""
     message: str = ""
+
+
+def _frames(mode: str, chunk: Any, api_modes: list[str], namespace: tuple[str, ...],
+            accumulator: MessageAccumulator | None) -> list[tuple[str, Any]]:
+    """The (SSE event, payload) pairs one LangGraph chunk becomes."""
+    out = [(name, chunk) for name in event_name(mode, api_modes, namespace)]
+    if mode == "messages" and accumulator is not None:
+        suffix = f"|{'|'.join(namespace)}" if namespace else ""
+        out += [(name + suffix, payload) for name, payload in accumulator.feed(chunk)]
+    return out
+
+
+async def _forget_thread(thread_id: str, d: ExecutorDeps) -> None:
+    """A stateless run's temporary thread goes once the run is done."""
+    try:
+        await delete_thread(thread_id, d.store, d.clock)
+    except NotFound:
+        pass
 
 
 class Executor:
@@ -121,6 +141,8 @@ class Executor:
         await d.streams.publish_end(run["run_id"], outcome.status)
         if nxt:
             self.submit(nxt, run["thread_id"])
+        elif run["temporary"] and run["kwargs"].get("on_completion", "delete") == "delete":
+            await _forget_thread(run["thread_id"], d)
 
     async def _renew_lease(self, run_id: str, epoch: int, work: asyncio.Task | None) -> None:
         interval = self.deps.lease_seconds / 3
@@ -148,12 +170,15 @@ class Executor:
         resuming = epoch > 1 and await self._has_checkpoint(run["run_id"])
         try:
             graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver)
-            return await self._stream(graph, run, kwargs, config, api_modes, resuming)
+            outcome = await self._stream(graph, run, kwargs, config, api_modes, resuming)
         except (asyncio.CancelledError, Fenced):
             raise
         except Exception as exc:  # the graph failed: the run fails, the server lives
-            await saver.flush()
-            return await self._failed(run["run_id"], exc)
+            outcome = await self._failed(run["run_id"], exc)
+        # Writes of a step that did not complete (an interrupt, an error) are
+        # still recorded, so a resume does not re-run finished sibling tasks.
+        await saver.flush()
+        return outcome
 
     async def _has_checkpoint(self, run_id: str) -> bool:
         return bool(await self.deps.db.fetchone(
@@ -179,16 +204,13 @@ class Executor:
     def _publisher(self, run_id: str, api_modes: list[str],
                    subgraphs_wanted: bool) -> Callable[..., Any]:
         streams = self.deps.streams
+        accumulator = MessageAccumulator() if "messages" in api_modes else None
 
         async def publish(namespace: tuple[str, ...], mode: str, chunk: Any) -> None:
             if namespace and not subgraphs_wanted:
                 return
-            names = event_name(mode, api_modes, namespace)
-            if not names:
-                return
-            data = dumps(chunk)
-            for name in names:
-                await streams.publish(run_id, name, data)
+            for name, payload in _frames(mode, chunk, api_modes, namespace, accumulator):
+                await streams.publish(run_id, name, dumps(payload))
 
         return publish
 

@@ -35,7 +35,7 @@ def event_name(graph_mode: str, api_modes: list[str], namespace: tuple[str, ...]
     """The SSE event names a LangGraph chunk is published under."""
     names = []
     for api_mode in api_modes:
-        if _TO_GRAPH[api_mode] == graph_mode:
+        if _TO_GRAPH[api_mode] == graph_mode and api_mode != "messages":
             names.append(api_mode if api_mode != "messages-tuple" else "messages")
     if namespace:
         names = [f"{n}|{'|'.join(namespace)}" for n in names]

@@ -1,0 +1,110 @@
+"""What both event-sourced checkpointers share: reads from the checkpoint
+projections, LangGraph's channel versioning, and appending with retries.
+
+The server is async throughout, so the sync half of LangGraph's interface is
+refused loudly instead of being emulated with a second code path."""
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any, NoReturn
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import (
+    BaseCheckpointSaver, Checkpoint, CheckpointMetadata, CheckpointTuple,
+    ChannelVersions, SerializerProtocol, get_checkpoint_id,
+)
+
+from ...domain.errors import ConcurrencyConflict
+from . import checkpoint_codec as codec
+from . import checkpoint_sql as sql
+from .checkpoint_sql import CheckpointRow, StoredWrite
+from .event_store import Batch, Fence, PostgresEventStore
+
+# Checkpoint streams take "append after whatever is there"; a conflict only
+# means another writer (a delete, a copy) took the same version first.
+APPEND_ATTEMPTS = 5
+
+
+class EventSourcedSaver(BaseCheckpointSaver[str]):
+    def __init__(self, store: PostgresEventStore, *,
+                 serde: SerializerProtocol | None = None) -> None:
+        super().__init__(serde=serde)
+        self.store = store
+
+    # -- reads (projections) -------------------------------------------------
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        thread_id, ns, checkpoint_id = codec.address(config)
+        row = await sql.fetch_one(self.store.pool, thread_id, ns, checkpoint_id)
+        found = self._tuple(row) if row else None
+        self._loaded(ns, found)
+        return found
+
+    async def alist(self, config: RunnableConfig | None, *,
+                    filter: dict[str, Any] | None = None,
+                    before: RunnableConfig | None = None,
+                    limit: int | None = None) -> AsyncIterator[CheckpointTuple]:
+        conf = config["configurable"] if config else {}
+        rows = await sql.fetch_many(
+            self.store.pool, thread_id=conf.get("thread_id"),
+            checkpoint_ns=conf.get("checkpoint_ns"), checkpoint_id=conf.get("checkpoint_id"),
+            filter=filter, before_id=get_checkpoint_id(before) if before else None,
+            limit=limit)
+        for row in rows:
+            yield self._tuple(row)
+
+    def _tuple(self, row: CheckpointRow) -> CheckpointTuple:
+        return codec.to_tuple(self.serde, row, codec.merge_writes(row.writes, self._unsaved(row)))
+
+    def _unsaved(self, row: CheckpointRow) -> Sequence[StoredWrite]:
+        """Writes accepted but not yet committed for this checkpoint."""
+        return ()
+
+    def _loaded(self, checkpoint_ns: str, found: CheckpointTuple | None) -> None:
+        """Called with every checkpoint read through aget_tuple."""
+
+    # -- versions --------------------------------------------------------------
+    def get_next_version(self, current: str | None, channel: None = None) -> str:
+        """As InMemorySaver and PostgresSaver: a zero-padded counter plus a
+        random fraction, so versions sort as strings and never collide."""
+        if current is None:
+            current_v = 0
+        elif isinstance(current, int):
+            current_v = current
+        else:
+            current_v = int(current.split(".")[0])
+        return f"{current_v + 1:032}.{random.random():016}"
+
+    # -- writes ----------------------------------------------------------------
+    async def _commit(self, batches: Sequence[Batch], fence: Fence | None = None) -> None:
+        for attempt in range(1, APPEND_ATTEMPTS + 1):
+            try:
+                await self.store.append(batches, fence=fence)
+                return
+            except ConcurrencyConflict:
+                if attempt == APPEND_ATTEMPTS:
+                    raise
+
+    # -- the sync interface ----------------------------------------------------
+    def _async_only(self, name: str) -> NoReturn:
+        raise NotImplementedError(
+            f"{type(self).__name__} is async-only: call a{name}() instead of {name}()")
+
+    def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        self._async_only("get_tuple")
+
+    def list(self, config: RunnableConfig | None, *, filter: dict[str, Any] | None = None,
+             before: RunnableConfig | None = None,
+             limit: int | None = None) -> Iterator[CheckpointTuple]:
+        self._async_only("list")
+
+    def put(self, config: RunnableConfig, checkpoint: Checkpoint,
+            metadata: CheckpointMetadata, new_versions: ChannelVersions) -> RunnableConfig:
+        self._async_only("put")
+
+    def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]],
+                   task_id: str, task_path: str = "") -> None:
+        self._async_only("put_writes")
+
+    def delete_thread(self, thread_id: str) -> None:
+        self._async_only("delete_thread")

@@ -1,0 +1,143 @@
+"""The checkpointer an executor hands to LangGraph for one run.
+
+A super-step costs one transaction: `aput_writes` only buffers (its writes are
+visible to this view's own reads), and `aput` appends, in ONE fenced call,
+the buffered writes, the `checkpoint.saved` event and a `run.step_completed`
+event on the run's stream. An executor whose lease epoch is no longer
+current gets `Fenced` and writes nothing.
+
+Which nodes ran in a step: the nodes whose `versions_seen` entry differs
+from the one in the previous checkpoint this view saved or loaded (LangGraph
+records, in `versions_seen[node]`, the channel versions a node consumed when
+it ran). LangGraph's `__interrupt__` bookkeeping entry is not a node and is
+left out; `__input__` (the input checkpoint) and `__start__` are reported as
+LangGraph names them. A node run only through `Send` records no channel
+versions: it is listed the first time it runs (its entry appears) but not
+on later runs. Only root-namespace checkpoints are super-steps of the run;
+a subgraph's checkpoints commit (fenced) without a `run.step_completed`.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import (
+    ChannelVersions, Checkpoint, CheckpointMetadata, CheckpointTuple, SerializerProtocol,
+)
+from langgraph.checkpoint.serde.types import INTERRUPT
+
+from ...domain import events as ev
+from . import checkpoint_codec as codec
+from .checkpoint_saver import EventSourcedSaver
+from .checkpoint_sql import CheckpointRow, StoredWrite
+from .event_store import Batch, Fence, PostgresEventStore
+
+
+def nodes_that_ran(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    return sorted(node for node, seen in current.items()
+                  if node != INTERRUPT and previous.get(node) != seen)
+
+
+def _seen(checkpoint: Checkpoint) -> dict[str, Any]:
+    # A copy two levels deep: LangGraph updates versions_seen entries in place.
+    return {node: dict(versions) for node, versions in checkpoint["versions_seen"].items()}
+
+
+@dataclass
+class RunBuffer:
+    """Mutable state of a run view. LangGraph may clone a checkpointer
+    (`with_allowlist` makes a shallow copy), so every clone must share this
+    one object and mutate it in place."""
+    writes: list[ev.WritesSaved] = field(default_factory=list)
+    seen: dict[str, dict[str, Any]] = field(default_factory=dict)  # ns -> versions_seen
+    known: set[tuple[str, str]] = field(default_factory=set)  # (ns, id) loaded or saved
+
+    def take(self, *, only_known: bool) -> list[ev.WritesSaved]:
+        """Remove and return the writes to commit. Writes for a checkpoint this
+        view has not saved yet stay behind (with background durability the
+        next step's writes can arrive before the previous checkpoint commits)."""
+        taken: list[ev.WritesSaved] = []
+        kept: list[ev.WritesSaved] = []
+        for w in self.writes:
+            ready = not only_known or (w.checkpoint_ns, w.checkpoint_id) in self.known
+            (taken if ready else kept).append(w)
+        self.writes[:] = kept
+        return taken
+
+    def put_back(self, taken: list[ev.WritesSaved]) -> None:
+        self.writes[:0] = taken
+
+
+class RunCheckpointer(EventSourcedSaver):
+    def __init__(self, store: PostgresEventStore, *, run_id: str, epoch: int, thread_id: str,
+                 serde: SerializerProtocol | None = None) -> None:
+        super().__init__(store, serde=serde)
+        self.run_id, self.epoch, self.thread_id = run_id, epoch, thread_id
+        self.buffer = RunBuffer()
+
+    @property
+    def fence(self) -> Fence:
+        return Fence(self.run_id, self.epoch)
+
+    async def aput_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]],
+                          task_id: str, task_path: str = "") -> None:
+        self._require_own_thread(config)
+        self.buffer.writes.append(codec.writes_event(self.serde, config, writes, task_id,
+                                                     task_path))
+
+    async def aput(self, config: RunnableConfig, checkpoint: Checkpoint,
+                   metadata: CheckpointMetadata, new_versions: ChannelVersions) -> RunnableConfig:
+        self._require_own_thread(config)
+        saved = codec.saved_event(self.serde, config, checkpoint, metadata, run_id=self.run_id)
+        ns = saved.checkpoint_ns
+        step = [self._step(checkpoint, metadata)] if ns == "" else []
+        self.buffer.known.add((ns, saved.checkpoint_id))
+        await self._commit_with_writes(saved, [Batch(f"run-{self.run_id}", None, step)],
+                                       only_known=True)
+        self.buffer.seen[ns] = _seen(checkpoint)
+        return codec.config_for(self.thread_id, ns, saved.checkpoint_id)
+
+    async def flush(self) -> None:
+        """Commit the buffered writes without a checkpoint: the pending writes
+        of a step that ended in an interrupt or an error."""
+        await self._commit_with_writes(None, [], only_known=False)
+
+    async def _commit_with_writes(self, saved: ev.CheckpointSaved | None,
+                                  others: list[Batch], *, only_known: bool) -> None:
+        taken = self.buffer.take(only_known=only_known)
+        events = [*taken, saved] if saved else taken
+        try:
+            await self._commit([Batch(codec.stream_of(self.thread_id), None, events), *others],
+                               self.fence)
+        except BaseException:
+            self.buffer.put_back(taken)
+            raise
+
+    def _step(self, checkpoint: Checkpoint, metadata: CheckpointMetadata) -> ev.StepCompleted:
+        previous = self.buffer.seen.get("", {})
+        return ev.StepCompleted(
+            at=codec.now(), run_id=self.run_id, thread_id=self.thread_id, epoch=self.epoch,
+            step=int(metadata.get("step", -1)), checkpoint_id=checkpoint["id"],
+            nodes=nodes_that_ran(previous, checkpoint["versions_seen"]))
+
+    def _unsaved(self, row: CheckpointRow) -> Sequence[StoredWrite]:
+        if row.thread_id != self.thread_id:
+            return ()
+        return [w for e in self.buffer.writes
+                if (e.checkpoint_ns, e.checkpoint_id) == (row.checkpoint_ns, row.checkpoint_id)
+                for w in codec.stored_writes(e)]
+
+    def _loaded(self, checkpoint_ns: str, found: CheckpointTuple | None) -> None:
+        if found is not None:
+            self.buffer.known.add((checkpoint_ns, found.checkpoint["id"]))
+        # The first read of a namespace is where the run starts; later reads
+        # (state queries, ancestor walks) must not move the baseline.
+        self.buffer.seen.setdefault(checkpoint_ns, _seen(found.checkpoint) if found else {})
+
+    def _require_own_thread(self, config: RunnableConfig) -> None:
+        thread_id = str(config["configurable"]["thread_id"])
+        if thread_id != self.thread_id:
+            raise ValueError(f"run '{self.run_id}' is bound to thread '{self.thread_id}', "
+                             f"not '{thread_id}'")
