@@ -109,9 +109,7 @@ def build_services(core: Core, executor: Executor | None) -> Services:
                         checkpointer=core.checkpointer, streams=core.streams,
                         states=ThreadStates(core.graphs, core.checkpointer),
                         info={"version": __version__, "graphs": core.graphs.ids()})
-    if executor is not None:  # in-process executor: start runs without a NATS hop
-        services.on_run_created = executor.submit
-        services.on_run_cancelled = executor.cancel
+    services.executor = executor
     return services
 
 

@@ -2,11 +2,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Protocol
 
 from starlette.requests import Request
 
 from ..application.ports import Clock, Database, EventStore
+
+
+class LocalExecutor(Protocol):
+    worker_id: str
+    lease_seconds: float
+
+    def has_capacity(self) -> bool: ...
+
+    def adopt(self, run_id: str, claim: Any) -> None: ...
+
+    def submit(self, run_id: str, thread_id: str) -> None: ...
+
+    def cancel(self, run_id: str) -> bool: ...
+
+    async def wait_local(self, run_id: str) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -18,10 +33,9 @@ class Services:
     checkpointer: Any  # infrastructure.postgres.checkpointer.EventStoreCheckpointer
     streams: Any       # infrastructure.nats.run_streams.RunStreams
     states: Any        # infrastructure.graphs.state.ThreadStates
-    # Called after a run is committed: an in-process executor may start it at
-    # once; other workers learn of it through the outbox and NATS.
-    on_run_created: Callable[[str, str], None] = lambda run_id, thread_id: None
-    on_run_cancelled: Callable[[str], None] = lambda run_id: None
+    # An executor in this process (`duragraph dev`) starts runs without a NATS
+    # hop; without one, workers learn of runs through the outbox and NATS.
+    executor: "LocalExecutor | None" = None
     info: dict[str, Any] = field(default_factory=dict)
 
 

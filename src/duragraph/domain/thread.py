@@ -22,6 +22,7 @@ class RunState:
     run_id: str
     status: str = "pending"
     epoch: int = 0
+    spec: ev.RunCreated | None = None  # what to run: graph, input, options
 
 
 class Thread(Aggregate):
@@ -148,7 +149,7 @@ class Thread(Aggregate):
         self.deleted = True
 
     def _on_run_created(self, e: ev.RunCreated) -> None:
-        self.runs[e.run_id] = RunState(e.run_id)
+        self.runs[e.run_id] = RunState(e.run_id, spec=e)
         self.metadata = {**self.metadata, "graph_id": e.graph_id, "assistant_id": e.assistant_id}
 
     def _on_run_started(self, e: ev.RunStarted) -> None:

@@ -24,17 +24,23 @@ def _run_out(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _create(s: Services, thread_id: str | None, body: RunCreate) -> cmd.CreatedRun:
+    local = s.executor if s.executor is not None and s.executor.has_capacity() else None
     created = await cmd.create_run(cmd.CreateRun(
         assistant_id=body.assistant_id, thread_id=thread_id, kwargs=body.run_kwargs(),
         metadata=body.metadata, multitask_strategy=body.multitask_strategy,
-        if_not_exists=body.if_not_exists), s.store, s.clock, s.graphs)
-    s.on_run_created(created.run_id, created.thread_id)
+        if_not_exists=body.if_not_exists,
+        claim_for=local.worker_id if local else None,
+        lease_seconds=local.lease_seconds if local else 10.0), s.store, s.clock, s.graphs)
+    if local is not None and created.claim is not None:
+        local.adopt(created.run_id, created.claim)
     return created
 
 
 async def wait_for_run(s: Services, run_id: str) -> Any:
     """Block until the run has finished; the end marker on its NATS subject
     wakes us, and PostgreSQL (the truth) is re-checked every second."""
+    if s.executor is not None:
+        await s.executor.wait_local(run_id)
     while True:
         outcome = await run_outcome(s.db, run_id)
         if outcome is not None:
@@ -62,9 +68,15 @@ async def _stream(s: Services, request: Request, created: cmd.CreatedRun,
 async def _cancel_quietly(s: Services, created: cmd.CreatedRun) -> None:
     try:
         await cmd.cancel_run(created.thread_id, created.run_id, "interrupt", s.store, s.clock)
-        s.on_run_cancelled(created.run_id)
+        _cancel_local(s, created.run_id)
     except Exception:  # already finished: nothing to cancel
         pass
+
+
+def _cancel_local(s: Services, run_id: str) -> None:
+    """Stop it now if it runs here; other workers hear the relayed event."""
+    if s.executor is not None:
+        s.executor.cancel(run_id)
 
 
 # -- on a thread --------------------------------------------------------------
@@ -115,7 +127,7 @@ async def cancel(thread_id: str, run_id: str, wait: bool = Query(False),
                  action: str = Query("interrupt"), s: Services = Depends(services)):
     await q.get_run(s.db, run_id, thread_id)
     await cmd.cancel_run(thread_id, run_id, action, s.store, s.clock)
-    s.on_run_cancelled(run_id)
+    _cancel_local(s, run_id)
     if wait:
         await wait_for_run(s, run_id)
     return JSON(None, status_code=202)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...domain.assistant import Assistant
-from ...domain.errors import Fenced, InvalidInput, NotFound
+from ...domain.errors import ConcurrencyConflict, Fenced, InvalidInput, NotFound
 from ...domain.thread import Thread
 from ..ports import Clock, EventStore, GraphCatalog
 from .assistants import default_assistant_id
@@ -22,12 +22,17 @@ class CreateRun:
     metadata: dict[str, Any] = field(default_factory=dict)
     multitask_strategy: str = "reject"
     if_not_exists: str = "reject"
+    # An in-process executor with room claims the run in the creating
+    # transaction: one commit fewer, and no dispatch hop.
+    claim_for: str | None = None
+    lease_seconds: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
 class CreatedRun:
     run_id: str
     thread_id: str
+    claim: "Claim | None" = None
 
 
 async def resolve_assistant(assistant_id: str, store: EventStore,
@@ -54,11 +59,34 @@ async def create_run(cmd: CreateRun, store: EventStore, clock: Clock,
         thread.create(metadata=_thread_metadata(assistant, cmd), now=now)
     thread.create_run(
         run_id=cmd.run_id, assistant_id=assistant.id, graph_id=assistant.current["graph_id"],
-        kwargs=cmd.kwargs, metadata=cmd.metadata, strategy=cmd.multitask_strategy,
-        temporary=temporary, now=now,
+        kwargs=_with_assistant_settings(assistant, cmd.kwargs), metadata=cmd.metadata,
+        strategy=cmd.multitask_strategy, temporary=temporary, now=now,
     )
-    await store.save(thread)
-    return CreatedRun(cmd.run_id, thread.id)
+    epoch = _claim_at_once(thread, cmd, now)
+    lease = [_lease(cmd.run_id, thread.id, epoch, cmd.claim_for, cmd.lease_seconds)] if epoch else []
+    await store.save(thread, also=lease)
+    return CreatedRun(cmd.run_id, thread.id, Claim(epoch, thread) if epoch else None)
+
+
+def _claim_at_once(thread: Thread, cmd: CreateRun, now: Any) -> int | None:
+    runnable = thread.next_runnable()
+    if (cmd.claim_for is None or cmd.kwargs.get("after_seconds")
+            or runnable is None or runnable.run_id != cmd.run_id):
+        return None
+    return thread.start_run(cmd.run_id, worker_id=cmd.claim_for, lease_lapsed=False, now=now)
+
+
+def _with_assistant_settings(assistant: Assistant, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The run's config and context over its assistant's, as of now: a later
+    assistant update does not change a run already created."""
+    base_config, run_config = assistant.current.get("config") or {}, kwargs.get("config") or {}
+    config = {**base_config, **run_config, "configurable": {
+        **(base_config.get("configurable") or {}), **(run_config.get("configurable") or {})}}
+    merged = {**kwargs, "config": config}
+    if assistant.current.get("context") or kwargs.get("context"):
+        merged["context"] = {**(assistant.current.get("context") or {}),
+                             **(kwargs.get("context") or {})}
+    return merged
 
 
 def _thread_metadata(assistant: Assistant, cmd: CreateRun) -> dict[str, Any]:
@@ -89,6 +117,11 @@ ON CONFLICT (run_id) DO UPDATE SET epoch=EXCLUDED.epoch, worker_id=EXCLUDED.work
     expires_at=EXCLUDED.expires_at"""
 
 
+def _lease(run_id: str, thread_id: str, epoch: int, worker_id: str | None,
+           seconds: float) -> tuple[str, tuple[Any, ...]]:
+    return (_LEASE_UPSERT, (run_id, thread_id, epoch, worker_id, seconds))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClaimRun:
     run_id: str
@@ -97,9 +130,22 @@ class ClaimRun:
     lease_seconds: float
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    epoch: int
+    thread: Thread  # kept by the executor: finishing needs no reload
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        spec = self.thread.run(run_id).spec
+        assert spec is not None
+        return {"run_id": spec.run_id, "thread_id": spec.thread_id,
+                "assistant_id": spec.assistant_id, "graph_id": spec.graph_id,
+                "kwargs": spec.kwargs, "metadata": spec.metadata, "temporary": spec.temporary}
+
+
 @on_conflict()
 async def claim_run(cmd: ClaimRun, store: EventStore, clock: Clock,
-                    lease_lapsed: bool) -> int | None:
+                    lease_lapsed: bool) -> Claim | None:
     """Start the run under a new epoch; None when it is not ours to start."""
     thread = await store.load(Thread, cmd.thread_id)
     if not thread.live:
@@ -109,10 +155,9 @@ async def claim_run(cmd: ClaimRun, store: EventStore, clock: Clock,
                                  lease_lapsed=lease_lapsed, now=clock.now())
     except (Fenced, NotFound):
         return None
-    lease = (_LEASE_UPSERT, (cmd.run_id, cmd.thread_id, epoch, cmd.worker_id,
-                             cmd.lease_seconds))
+    lease = _lease(cmd.run_id, cmd.thread_id, epoch, cmd.worker_id, cmd.lease_seconds)
     await store.save(thread, also=[lease])
-    return epoch
+    return Claim(epoch, thread)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,14 +172,29 @@ class FinishRun:
     message: str = ""
 
 
-@on_conflict()
-async def finish_run(cmd: FinishRun, store: EventStore, clock: Clock) -> str | None:
-    """Record the outcome; returns the next run waiting on the thread, if any."""
-    thread = await store.load(Thread, cmd.thread_id)
+async def finish_run(cmd: FinishRun, store: EventStore, clock: Clock,
+                     thread: Thread | None = None, attempts: int = 8) -> str | None:
+    """Record the outcome; returns the next run waiting on the thread, if any.
+    `thread` is the claimer's aggregate, reloaded only if another writer moved it."""
+    for _ in range(attempts - 1):
+        try:
+            return await _record_outcome(cmd, thread or await store.load(Thread, cmd.thread_id),
+                                         store, clock)
+        except ConcurrencyConflict:
+            thread = None
+    return await _record_outcome(cmd, await store.load(Thread, cmd.thread_id), store, clock)
+
+
+async def _record_outcome(cmd: FinishRun, thread: Thread, store: EventStore,
+                          clock: Clock) -> str | None:
     thread.finish_run(cmd.run_id, epoch=cmd.epoch, outcome=cmd.outcome, now=clock.now(),
                       values=cmd.values, interrupts=cmd.interrupts, error=cmd.error,
                       message=cmd.message)
     release = ("DELETE FROM leases WHERE run_id=%s AND epoch=%s", (cmd.run_id, cmd.epoch))
-    await store.save(thread, also=[release])
+    try:
+        await store.save(thread, also=[release])
+    except ConcurrencyConflict:
+        thread.pending.clear()
+        raise
     nxt = thread.next_runnable()
     return nxt.run_id if nxt else None

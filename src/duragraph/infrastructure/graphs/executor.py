@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ...application.commands.threads import delete_thread
-from ...application.commands.runs import ClaimRun, FinishRun, claim_run, finish_run
+from ...application.commands.runs import Claim, ClaimRun, FinishRun, claim_run, finish_run
 from ...application.ports import Clock, Database, EventStore
-from ...application.queries.runs import get_run, lease_lapsed
+from ...application.queries.runs import lease_lapsed
 from ...domain.errors import DomainError, Fenced, NotFound
 from ..postgres.checkpointer import EventStoreCheckpointer
 from .messages_mode import MessageAccumulator
@@ -36,6 +36,7 @@ class ExecutorDeps:
     streams: Any  # infrastructure.nats.run_streams.RunStreams
     worker_id: str
     lease_seconds: float = 10.0
+    max_active: int = 64
 
 
 @dataclass(slots=True)
@@ -70,11 +71,36 @@ class Executor:
         self.deps = deps
         self.active: dict[str, asyncio.Task[None]] = {}
 
+    @property
+    def worker_id(self) -> str:
+        return self.deps.worker_id
+
+    @property
+    def lease_seconds(self) -> float:
+        return self.deps.lease_seconds
+
+    def has_capacity(self) -> bool:
+        return len(self.active) < self.deps.max_active
+
     def submit(self, run_id: str, thread_id: str) -> None:
         """Try to claim and execute a run in the background (idempotent)."""
-        if run_id in self.active:
-            return
-        task = asyncio.create_task(self._execute(run_id, thread_id), name=f"run-{run_id}")
+        if run_id not in self.active:
+            self._track(run_id, self._execute(run_id, thread_id))
+
+    def adopt(self, run_id: str, claim: Claim) -> None:
+        """Execute a run this worker already claimed (at its creation)."""
+        self._track(run_id, self._run_claimed(run_id, claim))
+
+    async def wait_local(self, run_id: str) -> bool:
+        """Wait for a run executing here; False if it is not ours."""
+        task = self.active.get(run_id)
+        if task is None:
+            return False
+        await asyncio.wait({task})
+        return True
+
+    def _track(self, run_id: str, work: Any) -> None:
+        task = asyncio.create_task(work, name=f"run-{run_id}")
         self.active[run_id] = task
         task.add_done_callback(lambda _: self.active.pop(run_id, None))
 
@@ -96,26 +122,32 @@ class Executor:
 
     async def _execute(self, run_id: str, thread_id: str) -> None:
         try:
-            epoch = await self._claim(run_id, thread_id)
-            if epoch is None:
-                return
-            await self._run_owned(run_id, thread_id, epoch)
+            claim = await self._claim(run_id, thread_id)
+        except Exception:
+            log.exception("run %s: claim failed", run_id)
+            return
+        if claim is not None:
+            await self._run_claimed(run_id, claim)
+
+    async def _run_claimed(self, run_id: str, claim: Claim) -> None:
+        try:
+            await self._run_owned(claim.run(run_id), claim)
         except asyncio.CancelledError:
             raise
         except Exception:  # never let one run take the worker down
             log.exception("run %s: executor failure", run_id)
 
-    async def _claim(self, run_id: str, thread_id: str) -> int | None:
+    async def _claim(self, run_id: str, thread_id: str) -> Claim | None:
         d = self.deps
         cmd = ClaimRun(run_id=run_id, thread_id=thread_id, worker_id=d.worker_id,
                        lease_seconds=d.lease_seconds)
-        epoch = await claim_run(cmd, d.store, d.clock, lease_lapsed=False)
-        if epoch is None and await lease_lapsed(d.db, run_id):
-            epoch = await claim_run(cmd, d.store, d.clock, lease_lapsed=True)
-        return epoch
+        claim = await claim_run(cmd, d.store, d.clock, lease_lapsed=False)
+        if claim is None and await lease_lapsed(d.db, run_id):
+            claim = await claim_run(cmd, d.store, d.clock, lease_lapsed=True)
+        return claim
 
-    async def _run_owned(self, run_id: str, thread_id: str, epoch: int) -> None:
-        run = await get_run(self.deps.db, run_id)
+    async def _run_owned(self, run: dict[str, Any], claim: Claim) -> None:
+        run_id, epoch = run["run_id"], claim.epoch
         work = asyncio.current_task()
         renewer = asyncio.create_task(self._renew_lease(run_id, epoch, work))
         try:
@@ -127,15 +159,15 @@ class Executor:
             return
         finally:
             renewer.cancel()
-        await self._finish(run, epoch, outcome)
+        await self._finish(run, claim, outcome)
 
-    async def _finish(self, run: dict[str, Any], epoch: int, outcome: Outcome) -> None:
+    async def _finish(self, run: dict[str, Any], claim: Claim, outcome: Outcome) -> None:
         d = self.deps
         try:
             nxt = await finish_run(FinishRun(
-                run_id=run["run_id"], thread_id=run["thread_id"], epoch=epoch,
+                run_id=run["run_id"], thread_id=run["thread_id"], epoch=claim.epoch,
                 outcome=outcome.status, values=outcome.values, interrupts=outcome.interrupts,
-                error=outcome.error, message=outcome.message), d.store, d.clock)
+                error=outcome.error, message=outcome.message), d.store, d.clock, claim.thread)
         except (Fenced, NotFound):
             nxt = None
         await d.streams.publish_end(run["run_id"], outcome.status)

@@ -57,14 +57,16 @@ class ThreadStates:
 
     async def state(self, thread_id: str, graph_id: str | None, *,
                     checkpoint: dict[str, Any] | None = None,
-                    subgraphs: bool = False) -> dict[str, Any]:
+                    subgraphs: bool = False) -> dict[str, Any] | None:
+        """None when the checkpoint asked for does not exist."""
         if graph_id is None or not self.graphs.has(graph_id):
-            return dict(EMPTY_STATE)
+            # no graph ever ran here, so no checkpoint can be asked for
+            return None if checkpoint else dict(EMPTY_STATE)
         config = {"configurable": {**(checkpoint or {}), "thread_id": thread_id}}
         graph = await self._graph(graph_id, config)
         snap = await graph.aget_state(config, subgraphs=subgraphs)
         if snap.config is None and checkpoint and checkpoint.get("checkpoint_id"):
-            return None  # type: ignore[return-value]
+            return None
         return snapshot_to_dict(snap)
 
     async def history(self, thread_id: str, graph_id: str | None, *, limit: int = 10,

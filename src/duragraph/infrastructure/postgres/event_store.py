@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Iterable, Sequence, TypeVar
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg import errors as pgerr
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
@@ -149,17 +150,27 @@ class PostgresEventStore:
 
 async def _append_in_tx(conn: psycopg.AsyncConnection, batches: Sequence[Batch],
                         fence: Fence | None, also: Sequence[Statement]) -> None:
-    async with conn.transaction(), conn.pipeline():
-        cur = conn.cursor()
-        if fence is not None:
-            await cur.execute("SELECT duragraph_fence(%s, %s)", (fence.run_id, fence.epoch))
-        for batch in batches:
-            for offset, event in enumerate(batch.events):
-                await _insert(cur, batch, offset, event)
-                for sql, params in projections.statements(event):
-                    await cur.execute(sql, params)
-        for sql, params in also:
-            await cur.execute(sql, params)
+    # BEGIN, the statements and COMMIT are queued in one pipeline and sent with
+    # a single sync: one round trip. (psycopg's transaction() syncs at BEGIN
+    # and at COMMIT.) A failing statement aborts the rest; we roll back.
+    try:
+        async with conn.pipeline():
+            cur = conn.cursor()
+            await cur.execute("BEGIN")
+            if fence is not None:
+                await cur.execute("SELECT duragraph_fence(%s, %s)", (fence.run_id, fence.epoch))
+            for batch in batches:
+                for offset, event in enumerate(batch.events):
+                    await _insert(cur, batch, offset, event)
+                    for sql, params in projections.statements(event):
+                        await cur.execute(sql, params)
+            for sql, params in also:
+                await cur.execute(sql, params)
+            await cur.execute("COMMIT")
+    except BaseException:
+        if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
+            await conn.execute("ROLLBACK")
+        raise
 
 
 async def _insert(cur: psycopg.AsyncCursor, batch: Batch, offset: int,

@@ -17,7 +17,8 @@ CREATE INDEX events_run ON events ((data->>'run_id'), position) WHERE data ? 'ru
 CREATE INDEX events_thread ON events ((data->>'thread_id'), position) WHERE data ? 'thread_id';
 
 -- Transactional outbox, relayed to JetStream. Filled by a trigger, so an
--- event cannot be committed without its outbox row.
+-- event cannot be committed without its outbox row. Checkpoint blobs are
+-- storage, not domain facts: `run.step_completed` tells the world about a step.
 CREATE TABLE outbox (
     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     event_id   uuid NOT NULL,
@@ -31,7 +32,8 @@ BEGIN
     RETURN NULL;
 END $$;
 CREATE TRIGGER events_outbox AFTER INSERT ON events
-    FOR EACH ROW EXECUTE FUNCTION duragraph_event_to_outbox();
+    FOR EACH ROW WHEN (NEW.type NOT LIKE 'checkpoint.%')
+    EXECUTE FUNCTION duragraph_event_to_outbox();
 
 CREATE FUNCTION duragraph_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

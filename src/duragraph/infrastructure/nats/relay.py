@@ -1,0 +1,202 @@
+"""The outbox relay: committed events to JetStream, in outbox order, at least once.
+
+Each round claims unsent outbox rows under a transaction-scoped advisory lock
+(several relays may run; one publishes at a time, which keeps the order),
+publishes them one by one with `Nats-Msg-Id` = event id (JetStream drops a
+re-publish inside its duplicate window), and marks them sent in the same
+transaction. A failure stops the round at the failed row: the rows before it
+are marked sent, the rest wait for the next round.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Sequence
+
+import nats.errors
+import orjson
+import psycopg
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from psycopg_pool import AsyncConnectionPool
+
+from .errors import NATS_ERRORS, NatsUnavailable
+from .pacing import Backoff, wait_any
+from .subjects import event_subject, events_stream
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "duragraph_outbox"
+RELAY_LOCK = 7261_0002  # advisory lock key; 7261_0001 is the migrator's
+_LISTEN_KEEPALIVE_S = 30.0
+_PRUNE_LIMIT = 10_000
+
+_CLAIM = """
+SELECT o.id, e.event_id, e.type, e.stream_id, e.stream_version, e.position, e.data,
+       e.recorded_at
+FROM outbox o JOIN events e ON e.event_id = o.event_id
+WHERE o.sent_at IS NULL
+ORDER BY o.id
+LIMIT %s
+FOR UPDATE OF o SKIP LOCKED"""
+
+_MARK_SENT = "UPDATE outbox SET sent_at = now() WHERE id = ANY(%s)"
+
+_PRUNE = """
+DELETE FROM outbox WHERE id IN (
+    SELECT id FROM outbox WHERE sent_at < now() - make_interval(secs => %s) LIMIT %s)"""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    outbox_id: int
+    event_id: uuid.UUID
+    type: str
+    stream_id: str
+    version: int
+    position: int
+    data: dict[str, Any]
+    at: datetime
+
+    def payload(self, data: Any = None) -> bytes:
+        return orjson.dumps({
+            "id": self.event_id, "type": self.type, "stream_id": self.stream_id,
+            "version": self.version, "position": self.position,
+            "data": self.data if data is None else data, "at": self.at}, default=str)
+
+
+class OutboxRelay:
+    def __init__(self, pool: AsyncConnectionPool, nc: Client, js: JetStreamContext,
+                 database_url: str, prefix: str, *, poll_interval: float = 1.0,
+                 batch_size: int = 256, publish_timeout: float = 5.0,
+                 keep_sent_s: float = 6 * 3600, prune_every_s: float = 600) -> None:
+        self.pool, self.nc, self.js = pool, nc, js
+        self.database_url, self.prefix = database_url, prefix
+        self.stream = events_stream(prefix)
+        self.poll_interval, self.batch_size = poll_interval, batch_size
+        self.publish_timeout = publish_timeout
+        self.keep_sent_s, self.prune_every_s = keep_sent_s, prune_every_s
+        self._wake = asyncio.Event()
+        self._next_prune = 0.0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        listener = asyncio.create_task(self._listen(stop), name="outbox-listener")
+        try:
+            await self._relay(stop)
+        finally:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+
+    async def drain_once(self) -> int:
+        """Publish one batch; the number published. 0 when another relay holds
+        the lock. Raises (after committing what was published) on failure."""
+        if not self.nc.is_connected:
+            raise NatsUnavailable("not connected to NATS")
+        async with self.pool.connection() as conn, conn.transaction():
+            if not await _try_lock(conn):
+                return 0
+            sent, failure = await self._publish(await _claim(conn, self.batch_size))
+            if sent:
+                await conn.execute(_MARK_SENT, (sent,))
+        if failure is not None:
+            raise failure
+        return len(sent)
+
+    async def _relay(self, stop: asyncio.Event) -> None:
+        backoff = Backoff(cap=5.0)
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                while await self.drain_once() == self.batch_size and not stop.is_set():
+                    pass  # a backlog: keep going without waiting
+                await self._prune_if_due()
+            except Exception as exc:  # any failure: rows stay unsent, retry later
+                delay = backoff.next()
+                _log_failure("outbox relay: publishing failed", exc, delay)
+                await wait_any(stop, timeout=delay)
+                continue
+            backoff.reset()
+            await wait_any(stop, self._wake, timeout=self.poll_interval)
+
+    async def _publish(self, rows: Sequence[OutboxRow]) -> tuple[list[int], Exception | None]:
+        sent: list[int] = []
+        for row in rows:
+            try:
+                await self._publish_row(row)
+            except NATS_ERRORS as exc:  # stop here: skipping a row would break the order
+                return sent, exc
+            sent.append(row.outbox_id)
+        return sent, None
+
+    async def _publish_row(self, row: OutboxRow) -> None:
+        subject = event_subject(self.prefix, row.type)
+        headers = {"Nats-Msg-Id": str(row.event_id)}
+        payload = row.payload()
+        try:
+            await self.js.publish(subject, payload, headers=headers, stream=self.stream,
+                                  timeout=self.publish_timeout)
+        except nats.errors.MaxPayloadError:
+            # Never block the outbox on one huge event: relay its identity;
+            # readers needing the rest load it from PostgreSQL by id.
+            log.warning("event %s (%s) exceeds the NATS payload limit (%d bytes); relaying "
+                        "its ids only", row.event_id, row.type, len(payload))
+            await self.js.publish(subject, row.payload(_ids_only(row.data)), headers=headers,
+                                  stream=self.stream, timeout=self.publish_timeout)
+
+    async def _prune_if_due(self) -> None:
+        now = time.monotonic()
+        if now < self._next_prune:
+            return
+        self._next_prune = now + self.prune_every_s
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(_PRUNE, (self.keep_sent_s, _PRUNE_LIMIT))
+        if cur.rowcount:
+            log.debug("outbox relay: pruned %d sent rows", cur.rowcount)
+
+    async def _listen(self, stop: asyncio.Event) -> None:
+        backoff = Backoff(cap=5.0)
+        while not stop.is_set():
+            try:
+                await self._listen_until_lost(backoff)
+            except (psycopg.Error, OSError) as exc:
+                delay = backoff.next()
+                _log_failure("outbox relay: LISTEN connection lost, polling meanwhile",
+                             exc, delay)
+                await wait_any(stop, timeout=delay)
+
+    async def _listen_until_lost(self, backoff: Backoff) -> None:
+        async with await psycopg.AsyncConnection.connect(self.database_url,
+                                                         autocommit=True) as conn:
+            await conn.execute(f"LISTEN {CHANNEL}")
+            backoff.reset()
+            self._wake.set()  # catch up on what committed while we were not listening
+            while True:
+                async for _ in conn.notifies(timeout=_LISTEN_KEEPALIVE_S):
+                    self._wake.set()
+                await conn.execute("SELECT 1")  # a silently dropped link surfaces here
+
+
+async def _try_lock(conn: psycopg.AsyncConnection) -> bool:
+    cur = await conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (RELAY_LOCK,))
+    row = await cur.fetchone()
+    return bool(row and row[0])
+
+
+async def _claim(conn: psycopg.AsyncConnection, limit: int) -> list[OutboxRow]:
+    cur = await conn.execute(_CLAIM, (limit,))
+    return [OutboxRow(*row) for row in await cur.fetchall()]
+
+
+def _ids_only(data: dict[str, Any]) -> dict[str, Any]:
+    kept = {k: v for k, v in data.items() if k.endswith("_id") or k in ("at", "epoch")}
+    return {**kept, "truncated": True}
+
+
+def _log_failure(what: str, exc: BaseException, delay: float) -> None:
+    expected = isinstance(exc, (*NATS_ERRORS, NatsUnavailable, psycopg.OperationalError))
+    log.warning("%s (%s: %s); retrying in %.1fs", what, type(exc).__name__, exc, delay,
+                exc_info=not expected)

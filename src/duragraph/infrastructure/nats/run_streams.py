@@ -1,0 +1,152 @@
+"""Per-run chunk streams: what SSE clients read, live or replayed.
+
+Chunks go to `{prefix}.runs.{run_id}`, captured by the `{PREFIX}_RUNS` stream;
+a chunk's id is its stream sequence, unique and increasing within a run.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import AsyncIterator
+
+import nats.js.errors
+import orjson
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from nats.js import JetStreamContext
+
+from .errors import NATS_ERRORS
+from .ordered import messages, ordered_subscription
+from .pacing import Backoff
+from .subjects import run_subject, runs_stream
+
+log = logging.getLogger(__name__)
+
+EVENT_HEADER = "Event"
+END = "end"
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    seq: int
+    event: str
+    data: bytes
+
+
+class RunStreams:
+    def __init__(self, nc: Client, js: JetStreamContext, prefix: str, *,
+                 end_retry_s: float = 30.0) -> None:
+        self.nc, self.js, self.prefix = nc, js, prefix
+        self.stream = runs_stream(prefix)
+        self.end_retry_s = end_retry_s
+        self._drops: dict[str, int] = {}  # run id -> chunks NATS refused
+
+    async def publish(self, run_id: str, event: str, data: bytes) -> None:
+        # Core publish, no ack round trip per chunk: one connection keeps the
+        # order, and the acknowledged end marker vouches for all before it.
+        try:
+            await self.nc.publish(run_subject(self.prefix, run_id), data,
+                                  headers={EVENT_HEADER: event})
+        except NATS_ERRORS as exc:
+            # A long NATS outage fills the client's reconnect buffer. The run
+            # must go on (its state is in PostgreSQL): drop the chunk, say so.
+            self._dropped(run_id, exc)
+
+    def _dropped(self, run_id: str, exc: BaseException) -> None:
+        count = self._drops.get(run_id, 0)
+        self._drops[run_id] = count + 1
+        if count == 0:
+            log.warning("run %s: stream chunks are being dropped (%s: %s)", run_id,
+                        type(exc).__name__, exc)
+
+    async def publish_end(self, run_id: str, status: str) -> None:
+        """Stored and acknowledged, retried for `end_retry_s`; the same
+        Nats-Msg-Id on every retry so a retry cannot store a second end."""
+        dropped = self._drops.pop(run_id, 0)
+        if dropped:
+            log.warning("run %s: %d stream chunks were dropped", run_id, dropped)
+        headers = {EVENT_HEADER: END, "Nats-Msg-Id": f"end-{run_id}-{uuid.uuid4().hex}"}
+        data = orjson.dumps({"status": status})
+        deadline, backoff = time.monotonic() + self.end_retry_s, Backoff()
+        while True:
+            try:
+                await self.js.publish(run_subject(self.prefix, run_id), data,
+                                      headers=headers, stream=self.stream)
+                return
+            except NATS_ERRORS as exc:
+                if time.monotonic() >= deadline:
+                    raise
+                delay = backoff.next()
+                log.warning("run %s: end marker not stored (%s: %s); retrying in %.1fs",
+                            run_id, type(exc).__name__, exc, delay)
+                await asyncio.sleep(delay)
+
+    async def subscribe(self, run_id: str, *, after_seq: int = 0) -> AsyncIterator[Chunk]:
+        """The run's chunks after `after_seq`, replayed then live, up to and
+        including the `end` chunk."""
+        last = after_seq
+        async with ordered_subscription(self.js, self.stream, run_subject(self.prefix, run_id),
+                                        after_seq=after_seq) as sub:
+            async for msg in messages(sub):
+                chunk = _chunk(msg)
+                if chunk.seq <= last:  # a recreated ordered consumer may repeat
+                    continue
+                last = chunk.seq
+                yield chunk
+                if chunk.event == END:
+                    return
+
+    async def wait_end(self, run_id: str, timeout: float | None) -> str | None:
+        """The run's end status, or None if it has not ended within `timeout`.
+        If NATS is unreachable this waits out the timeout (callers poll
+        PostgreSQL, the truth, in between)."""
+        try:
+            async with asyncio.timeout(timeout):
+                try:
+                    return await self._wait_end(run_subject(self.prefix, run_id))
+                except NATS_ERRORS as exc:
+                    if timeout is None:
+                        raise
+                    log.warning("run %s: cannot watch for its end: %s: %s",
+                                run_id, type(exc).__name__, exc)
+                    await asyncio.sleep(timeout)
+        except TimeoutError:
+            if timeout is None:
+                raise
+        return None
+
+    async def _wait_end(self, subject: str) -> str:
+        sub = await self.nc.subscribe(subject)  # core: live ends, no consumer
+        try:
+            await self.nc.flush()  # subscribed before looking at what is stored
+            stored = await self._stored_end(subject)
+            return stored if stored is not None else await _next_end(sub)
+        finally:
+            await sub.unsubscribe()
+
+    async def _stored_end(self, subject: str) -> str | None:
+        try:
+            msg = await self.js.get_last_msg(self.stream, subject)
+        except nats.js.errors.NotFoundError:
+            return None
+        return _status(msg.data) if (msg.headers or {}).get(EVENT_HEADER) == END else None
+
+
+async def _next_end(sub: Subscription) -> str:
+    while True:
+        msg = await sub.next_msg(timeout=None)
+        if (msg.headers or {}).get(EVENT_HEADER) == END:
+            return _status(msg.data)
+
+
+def _chunk(msg: Msg) -> Chunk:
+    event = (msg.headers or {}).get(EVENT_HEADER, "message")
+    return Chunk(seq=msg.metadata.sequence.stream, event=event, data=msg.data)
+
+
+def _status(data: bytes | None) -> str:
+    return str(orjson.loads(data or b"{}").get("status", "unknown"))
