@@ -8,62 +8,21 @@ and DURAGRAPH_TEST_NATS_URL (only when those are set).
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from typing import Iterator
 
-import httpx
 import psycopg
 import pytest
 from langgraph_sdk import get_client
 
-GRAPHS = Path(__file__).resolve().parents[1] / "graphs" / "langgraph.json"
+from servers import command as _command
+from servers import free_port, stop, wait_ready
+
 MODES = ["dev"] + (["split"] if os.environ.get("DURAGRAPH_TEST_DATABASE_URL")
                    and os.environ.get("DURAGRAPH_TEST_NATS_URL") else [])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(url: str, procs: list[subprocess.Popen], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for p in procs:
-            if p.poll() is not None:
-                raise RuntimeError(f"server exited with {p.returncode}")
-        try:
-            if httpx.get(f"{url}/ok", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("server did not become ready")
-
-
-def stop(procs: list[subprocess.Popen]) -> None:
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
-
-def _command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "duragraph.cli", *args, "--config", str(GRAPHS),
-            "--log-level", "WARNING"]
 
 
 @pytest.fixture(scope="session")

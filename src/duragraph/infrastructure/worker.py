@@ -42,7 +42,7 @@ class Worker:
         while not stop.is_set():
             try:
                 async for message in self.dispatch.messages(stop):
-                    self.executor.submit(message.run_id, message.thread_id)
+                    self.executor.submit(message.run_id, message.thread_id, hint=True)
                     await message.ack()
             except asyncio.CancelledError:
                 raise

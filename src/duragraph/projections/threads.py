@@ -20,8 +20,13 @@ def _status(e, outcome: str) -> tuple:
 
 
 def _values(e, interrupts) -> tuple:
+    # The last streamed chunk carries `__interrupt__`; the thread's values are
+    # the graph state alone (the interrupts have their own column).
+    values = e.values
+    if isinstance(values, dict) and "__interrupt__" in values:
+        values = {k: v for k, v in values.items() if k != "__interrupt__"}
     return ("UPDATE threads SET values=%s, interrupts=%s WHERE thread_id=%s",
-            (Jsonb(e.values), Jsonb(interrupts), e.thread_id))
+            (Jsonb(values), Jsonb(interrupts), e.thread_id))
 
 
 def _run_metadata(e: ev.RunCreated) -> tuple:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, AsyncIterator
 
+import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request
 
 from ...application.commands import runs as cmd
@@ -62,7 +63,10 @@ async def _stream(s: Services, request: Request, created: cmd.CreatedRun,
         finished = True
     finally:
         if not finished and on_disconnect == "cancel":
-            await _cancel_quietly(s, created)
+            # The client is gone and this task is being cancelled: without
+            # the shield the cancel command would be cancelled at its first await.
+            with anyio.CancelScope(shield=True):
+                await _cancel_quietly(s, created)
 
 
 async def _cancel_quietly(s: Services, created: cmd.CreatedRun) -> None:

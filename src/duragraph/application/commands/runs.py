@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from ...domain.assistant import Assistant
 from ...domain.errors import ConcurrencyConflict, Fenced, InvalidInput, NotFound
@@ -172,27 +172,36 @@ class FinishRun:
     message: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class RideAlong:
+    """The run's last uncommitted checkpoints, committed with its outcome."""
+    batches: Sequence[Any] = ()
+    fence: Any = None
+
+
 async def finish_run(cmd: FinishRun, store: EventStore, clock: Clock,
-                     thread: Thread | None = None, attempts: int = 8) -> str | None:
+                     thread: Thread | None = None, along: RideAlong = RideAlong(),
+                     attempts: int = 8) -> str | None:
     """Record the outcome; returns the next run waiting on the thread, if any.
     `thread` is the claimer's aggregate, reloaded only if another writer moved it."""
     for _ in range(attempts - 1):
         try:
             return await _record_outcome(cmd, thread or await store.load(Thread, cmd.thread_id),
-                                         store, clock)
+                                         store, clock, along)
         except ConcurrencyConflict:
             thread = None
-    return await _record_outcome(cmd, await store.load(Thread, cmd.thread_id), store, clock)
+    return await _record_outcome(cmd, await store.load(Thread, cmd.thread_id), store, clock,
+                                 along)
 
 
 async def _record_outcome(cmd: FinishRun, thread: Thread, store: EventStore,
-                          clock: Clock) -> str | None:
+                          clock: Clock, along: RideAlong) -> str | None:
     thread.finish_run(cmd.run_id, epoch=cmd.epoch, outcome=cmd.outcome, now=clock.now(),
                       values=cmd.values, interrupts=cmd.interrupts, error=cmd.error,
                       message=cmd.message)
     release = ("DELETE FROM leases WHERE run_id=%s AND epoch=%s", (cmd.run_id, cmd.epoch))
     try:
-        await store.save(thread, also=[release])
+        await store.save(thread, also=[release], extra=along.batches, fence=along.fence)
     except ConcurrencyConflict:
         thread.pending.clear()
         raise

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ...application.commands.threads import delete_thread
-from ...application.commands.runs import Claim, ClaimRun, FinishRun, claim_run, finish_run
+from ...application.commands.runs import (
+    Claim, ClaimRun, FinishRun, RideAlong, claim_run, finish_run,
+)
 from ...application.ports import Clock, Database, EventStore
 from ...application.queries.runs import lease_lapsed
 from ...domain.errors import DomainError, Fenced, NotFound
@@ -46,6 +48,7 @@ class Outcome:
     interrupts: Any = None
     error: str = ""
     message: str = ""
+    along: RideAlong = field(default_factory=RideAlong)
 
 
 def _frames(mode: str, chunk: Any, api_modes: list[str], namespace: tuple[str, ...],
@@ -70,6 +73,9 @@ class Executor:
     def __init__(self, deps: ExecutorDeps) -> None:
         self.deps = deps
         self.active: dict[str, asyncio.Task[None]] = {}
+        # Runs this process started recently: their dispatch messages arrive
+        # after the fact and need no claim attempt (a bounded memory).
+        self._handled: dict[str, None] = {}
 
     @property
     def worker_id(self) -> str:
@@ -82,10 +88,12 @@ class Executor:
     def has_capacity(self) -> bool:
         return len(self.active) < self.deps.max_active
 
-    def submit(self, run_id: str, thread_id: str) -> None:
-        """Try to claim and execute a run in the background (idempotent)."""
-        if run_id not in self.active:
-            self._track(run_id, self._execute(run_id, thread_id))
+    def submit(self, run_id: str, thread_id: str, *, hint: bool = False) -> None:
+        """Try to claim and execute a run in the background (idempotent).
+        A `hint` (a dispatch message) is ignored for a run handled here."""
+        if run_id in self.active or (hint and run_id in self._handled):
+            return
+        self._track(run_id, self._execute(run_id, thread_id))
 
     def adopt(self, run_id: str, claim: Claim) -> None:
         """Execute a run this worker already claimed (at its creation)."""
@@ -102,6 +110,9 @@ class Executor:
     def _track(self, run_id: str, work: Any) -> None:
         task = asyncio.create_task(work, name=f"run-{run_id}")
         self.active[run_id] = task
+        self._handled[run_id] = None
+        if len(self._handled) > 10_000:
+            del self._handled[next(iter(self._handled))]
         task.add_done_callback(lambda _: self.active.pop(run_id, None))
 
     def cancel(self, run_id: str) -> bool:
@@ -167,7 +178,8 @@ class Executor:
             nxt = await finish_run(FinishRun(
                 run_id=run["run_id"], thread_id=run["thread_id"], epoch=claim.epoch,
                 outcome=outcome.status, values=outcome.values, interrupts=outcome.interrupts,
-                error=outcome.error, message=outcome.message), d.store, d.clock, claim.thread)
+                error=outcome.error, message=outcome.message), d.store, d.clock, claim.thread,
+                outcome.along)
         except (Fenced, NotFound):
             nxt = None
         await d.streams.publish_end(run["run_id"], outcome.status)
@@ -198,7 +210,8 @@ class Executor:
         kwargs = run["kwargs"]
         api_modes = requested_modes(kwargs.get("stream_mode"))
         config = build_config(run)
-        saver = d.checkpointer.for_run(run["run_id"], epoch, run["thread_id"])
+        saver = d.checkpointer.for_run(run["run_id"], epoch, run["thread_id"],
+                                       durability=kwargs.get("durability") or "async")
         resuming = epoch > 1 and await self._has_checkpoint(run["run_id"])
         try:
             graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver)
@@ -207,9 +220,10 @@ class Executor:
             raise
         except Exception as exc:  # the graph failed: the run fails, the server lives
             outcome = await self._failed(run["run_id"], exc)
-        # Writes of a step that did not complete (an interrupt, an error) are
-        # still recorded, so a resume does not re-run finished sibling tasks.
-        await saver.flush()
+        # What is not committed yet (with async durability the last steps; after
+        # an interrupt or an error the writes of the unfinished step, so a resume
+        # does not re-run finished sibling tasks) commits with the outcome.
+        outcome.along = RideAlong(await saver.take_pending(), saver.fence)
         return outcome
 
     async def _has_checkpoint(self, run_id: str) -> bool:

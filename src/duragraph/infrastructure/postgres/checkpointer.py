@@ -27,9 +27,10 @@ PRUNE_STRATEGIES = ("keep_latest", "delete")
 
 
 class EventStoreCheckpointer(EventSourcedSaver):
-    def for_run(self, run_id: str, epoch: int, thread_id: str) -> RunCheckpointer:
+    def for_run(self, run_id: str, epoch: int, thread_id: str, *,
+                durability: str = "sync") -> RunCheckpointer:
         return RunCheckpointer(self.store, run_id=run_id, epoch=epoch, thread_id=thread_id,
-                               serde=self.serde)
+                               serde=self.serde, deferred=durability in ("async", "exit"))
 
     async def aput(self, config: RunnableConfig, checkpoint: Checkpoint,
                    metadata: CheckpointMetadata, new_versions: ChannelVersions) -> RunnableConfig:

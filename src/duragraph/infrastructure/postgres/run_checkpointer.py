@@ -1,10 +1,17 @@
 """The checkpointer an executor hands to LangGraph for one run.
 
-A super-step costs one transaction: `aput_writes` only buffers (its writes are
-visible to this view's own reads), and `aput` appends, in ONE fenced call,
-the buffered writes, the `checkpoint.saved` event and a `run.step_completed`
-event on the run's stream. An executor whose lease epoch is no longer
-current gets `Fenced` and writes nothing.
+A super-step costs at most one transaction: `aput_writes` only buffers (its
+writes are visible to this view's own reads), and a commit appends, in ONE
+fenced call, the buffered writes, the `checkpoint.saved` event and a
+`run.step_completed` event on the run's stream. An executor whose lease
+epoch is no longer current gets `Fenced` and writes nothing.
+
+With `sync` durability `aput` commits before it returns. With `async` and
+`exit` durability (LangGraph persists in the background, and a crash may lose
+the latest steps, which then run again) `aput` queues the step and a
+background task commits the queue: steps that arrive while a commit is in
+flight go together in the next one, and whatever is still queued when the
+run ends rides in the run's final transaction (`take_pending`).
 
 Which nodes ran in a step: the nodes whose `versions_seen` entry differs
 from the one in the previous checkpoint this view saved or loaded (LangGraph
@@ -18,6 +25,7 @@ a subgraph's checkpoints commit (fenced) without a `run.step_completed`.
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +61,9 @@ class RunBuffer:
     writes: list[ev.WritesSaved] = field(default_factory=list)
     seen: dict[str, dict[str, Any]] = field(default_factory=dict)  # ns -> versions_seen
     known: set[tuple[str, str]] = field(default_factory=set)  # (ns, id) loaded or saved
+    queued: list[tuple[ev.CheckpointSaved, list[ev.StepCompleted]]] = field(default_factory=list)
+    committing: asyncio.Task | None = None
+    failure: BaseException | None = None  # a background commit's error, raised on next use
 
     def take(self, *, only_known: bool) -> list[ev.WritesSaved]:
         """Remove and return the writes to commit. Writes for a checkpoint this
@@ -72,9 +83,10 @@ class RunBuffer:
 
 class RunCheckpointer(EventSourcedSaver):
     def __init__(self, store: PostgresEventStore, *, run_id: str, epoch: int, thread_id: str,
-                 serde: SerializerProtocol | None = None) -> None:
+                 serde: SerializerProtocol | None = None, deferred: bool = False) -> None:
         super().__init__(store, serde=serde)
         self.run_id, self.epoch, self.thread_id = run_id, epoch, thread_id
+        self.deferred = deferred
         self.buffer = RunBuffer()
 
     @property
@@ -94,26 +106,80 @@ class RunCheckpointer(EventSourcedSaver):
         ns = saved.checkpoint_ns
         step = [self._step(checkpoint, metadata)] if ns == "" else []
         self.buffer.known.add((ns, saved.checkpoint_id))
-        await self._commit_with_writes(saved, [Batch(f"run-{self.run_id}", None, step)],
-                                       only_known=True)
         self.buffer.seen[ns] = _seen(checkpoint)
+        self.buffer.queued.append((saved, step))
+        if self.deferred:
+            self._raise_failure()
+            self._commit_in_background()
+        else:
+            await self._commit_queued(only_known=True)
         return codec.config_for(self.thread_id, ns, saved.checkpoint_id)
 
     async def flush(self) -> None:
-        """Commit the buffered writes without a checkpoint: the pending writes
-        of a step that ended in an interrupt or an error."""
-        await self._commit_with_writes(None, [], only_known=False)
+        """Commit everything buffered now, with or without a checkpoint: also
+        the pending writes of a step that ended in an interrupt or an error."""
+        await self._settle()
+        await self._commit_queued(only_known=False)
 
-    async def _commit_with_writes(self, saved: ev.CheckpointSaved | None,
-                                  others: list[Batch], *, only_known: bool) -> None:
-        taken = self.buffer.take(only_known=only_known)
-        events = [*taken, saved] if saved else taken
+    async def take_pending(self) -> list[Batch]:
+        """Remove and return what is not committed yet, for the run's final
+        transaction (fenced by the caller)."""
+        await self._settle()
+        return self._assemble(*self._take(only_known=False))
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        if self.buffer.queued or self.buffer.committing:
+            await self.flush()  # read your own checkpoints
+        return await super().aget_tuple(config)
+
+    def _commit_in_background(self) -> None:
+        if self.buffer.committing is None:
+            self.buffer.committing = asyncio.create_task(self._commit_loop())
+
+    async def _commit_loop(self) -> None:
         try:
-            await self._commit([Batch(codec.stream_of(self.thread_id), None, events), *others],
-                               self.fence)
+            while self.buffer.queued:
+                await self._commit_queued(only_known=True)
+        except BaseException as exc:  # raised to LangGraph at its next put
+            self.buffer.failure = exc
+        finally:
+            self.buffer.committing = None
+
+    async def _settle(self) -> None:
+        """Let a background commit finish, then surface its error if any."""
+        if self.buffer.committing is not None:
+            await asyncio.wait({self.buffer.committing})
+        self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        if self.buffer.failure is not None:
+            raise self.buffer.failure
+
+    async def _commit_queued(self, *, only_known: bool) -> None:
+        queued, writes = self._take(only_known=only_known)
+        batches = self._assemble(queued, writes)
+        if not batches:
+            return
+        try:
+            await self._commit(batches, self.fence)
         except BaseException:
-            self.buffer.put_back(taken)
+            self.buffer.queued[:0] = queued
+            self.buffer.put_back(writes)
             raise
+
+    def _take(self, *, only_known: bool) -> tuple[list, list[ev.WritesSaved]]:
+        queued = list(self.buffer.queued)
+        self.buffer.queued.clear()
+        return queued, self.buffer.take(only_known=only_known)
+
+    def _assemble(self, queued: list[tuple[ev.CheckpointSaved, list[ev.StepCompleted]]],
+                  writes: list[ev.WritesSaved]) -> list[Batch]:
+        checkpoint_events = [*writes, *(saved for saved, _ in queued)]
+        steps = [step for _, found in queued for step in found]
+        batches = [Batch(codec.stream_of(self.thread_id), None, checkpoint_events)]
+        if steps:
+            batches.append(Batch(f"run-{self.run_id}", None, steps))
+        return batches if checkpoint_events or steps else []
 
     def _step(self, checkpoint: Checkpoint, metadata: CheckpointMetadata) -> ev.StepCompleted:
         previous = self.buffer.seen.get("", {})

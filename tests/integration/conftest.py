@@ -1,0 +1,30 @@
+"""Fixtures for tests that drive `serve` + `worker` processes."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from servers import TEST_LEASE_SECONDS as LEASE_SECONDS
+from servers import Cluster
+
+
+@pytest.fixture
+def counters() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="dg-counters-") as folder:
+        yield Path(folder)
+
+
+@pytest.fixture
+def cluster(database_url: str, nats_url: str, nats_prefix: str, counters: Path):
+    env = {**os.environ, "DURAGRAPH_DATABASE_URL": database_url,
+           "DURAGRAPH_NATS_URL": nats_url, "DURAGRAPH_NATS_PREFIX": nats_prefix,
+           "DURAGRAPH_LEASE_SECONDS": str(LEASE_SECONDS), "DURAGRAPH_SWEEP_INTERVAL": "0.5",
+           "DURAGRAPH_GRACE_SECONDS": "2", "DURAGRAPH_TEST_COUNTER_DIR": str(counters)}
+    c = Cluster(env)
+    c.start_api()
+    yield c
+    c.close()

@@ -1,0 +1,76 @@
+"""DuraGraph as real processes, for the tests that need them."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+GRAPHS = Path(__file__).resolve().parent / "graphs" / "langgraph.json"
+TEST_LEASE_SECONDS = 2  # short, so that recovery tests finish quickly
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "duragraph.cli", *args, "--config", str(GRAPHS),
+            "--log-level", os.environ.get("DURAGRAPH_TEST_LOG_LEVEL", "WARNING")]
+
+
+def wait_ready(url: str, procs: list[subprocess.Popen], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for p in procs:
+            if p.poll() is not None:
+                raise RuntimeError(f"server exited with {p.returncode}")
+        try:
+            if httpx.get(f"{url}/ok", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("server did not become ready")
+
+
+def stop(procs: list[subprocess.Popen], sig: int = signal.SIGTERM) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(sig)
+    for p in procs:
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+class Cluster:
+    """`serve` and any number of `worker` processes on one database and NATS."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.api: subprocess.Popen | None = None
+        self.workers: list[subprocess.Popen] = []
+
+    def start_api(self) -> None:
+        self.api = subprocess.Popen(command("serve", "--port", str(self.port)), env=self.env)
+        wait_ready(self.url, [self.api])
+
+    def start_worker(self) -> subprocess.Popen:
+        worker = subprocess.Popen(command("worker"), env=self.env)
+        self.workers.append(worker)
+        return worker
+
+    def close(self) -> None:
+        stop([*self.workers, *([self.api] if self.api else [])])
