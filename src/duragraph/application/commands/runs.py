@@ -79,7 +79,8 @@ def _claim_at_once(thread: Thread, cmd: CreateRun, now: Any) -> int | None:
 def _with_assistant_settings(assistant: Assistant, kwargs: dict[str, Any]) -> dict[str, Any]:
     """The run's config and context over its assistant's, as of now: a later
     assistant update does not change a run already created."""
-    base_config, run_config = assistant.current.get("config") or {}, kwargs.get("config") or {}
+    base_config = assistant.current.get("config") or {}
+    run_config = kwargs.get("config") or {}
     config = {**base_config, **run_config, "configurable": {
         **(base_config.get("configurable") or {}), **(run_config.get("configurable") or {})}}
     merged = {**kwargs, "config": config}

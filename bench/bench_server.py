@@ -1,0 +1,338 @@
+"""HTTP benchmark: DuraGraph (`duragraph dev`) beside the official `langgraph dev`
+server, both driven by the official `langgraph-sdk` async client, in ONE run so
+that the ratios are measured side by side on the same (noisy, shared) machine.
+
+    python bench/bench_server.py                      # both servers
+    python bench/bench_server.py --no-official        # DuraGraph only
+    python bench/bench_server.py --runs 500 --concurrency 8 --samples 100
+
+Measures, on the 1-node `echo` graph of tests/graphs/langgraph.json:
+  (17) `runs.wait` latency: sequential, one fresh thread per run (created
+       before the clock starts; only the wait call is timed).
+  (18) throughput: `runs.create` + `runs.join`, N at a time, one fresh thread
+       per run (threads created before the clock starts).
+  (19) `runs.stream` first-event latency: from issuing the request to the
+       first SSE event (the `metadata` event), sequential, fresh threads.
+The official in-memory server picks runs up by polling (about 1 s per run
+whatever the load), so by default it gets fewer samples (--official-samples 50)
+and runs (--official-runs 200); the counts used are printed. Also printed:
+the resident memory of the DuraGraph process, its nats-server child and
+its embedded PostgreSQL, idle (after warm-up) and at the peak of (18)
+(sampled every 100 ms). Both servers stay up for the whole run and the
+benchmarks alternate between them; the client runs on the same machine, so
+its CPU use is part of every figure.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from langgraph_sdk import get_client
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from servers import Server, cpu_of, memory_of, start_duragraph, start_official, stop, wait_ready  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+GRAPH = "echo"
+INPUT = {"messages": [{"role": "user", "content": "hello"}]}
+
+TARGETS = {
+    "wait_p50": 10.0, "wait_p99": 25.0,   # (17) ms, at most
+    "throughput": 200.0, "ratio": 5.0,    # (18) runs/s and DuraGraph/official, at least
+    "stream_p50": 5.0,                    # (19) ms, at most
+}
+
+
+@dataclass
+class Figures:
+    wait_ms: list[float] = field(default_factory=list)
+    throughput: float | None = None
+    throughput_runs: int = 0
+    throughput_failed: int = 0
+    quarter_rates: list[float] = field(default_factory=list)
+    cpu_ms_per_run: dict[str, float] = field(default_factory=dict)
+    stream_ms: list[float] = field(default_factory=list)
+    idle_memory: dict[str, float] = field(default_factory=dict)
+    peak_memory: dict[str, float] = field(default_factory=dict)
+    startup_s: float = 0.0
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--runs", type=int, default=1000, help="runs for (18) on DuraGraph")
+    p.add_argument("--official-runs", type=int, default=200,
+                   help="runs for (18) on the official server (it is slow: its in-memory "
+                        "queue polls; default 200)")
+    p.add_argument("--concurrency", type=int, default=16, help="runs in flight for (18)")
+    p.add_argument("--samples", type=int, default=200, help="samples for (17) and (19)")
+    p.add_argument("--official-samples", type=int, default=50,
+                   help="samples for (17) and (19) on the official server (~1 s each; default 50)")
+    p.add_argument("--warmup", type=int, default=20, help="warm-up runs per server")
+    p.add_argument("--config", type=Path, default=ROOT / "tests" / "graphs" / "langgraph.json")
+    p.add_argument("--no-official", action="store_true", help="skip the official server")
+    p.add_argument("--only", choices=["duragraph", "official"], help="benchmark one server only")
+    return p.parse_args()
+
+
+# -- the measurements ---------------------------------------------------------------
+
+async def fresh_threads(client: Any, count: int, concurrency: int) -> list[str]:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one() -> str:
+        async with gate:
+            return (await client.threads.create())["thread_id"]
+    return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
+def echoed(values: Any) -> bool:
+    messages = values.get("messages") if isinstance(values, dict) else None
+    return bool(messages) and messages[-1].get("content") == "hello"
+
+
+async def warm_up(client: Any, count: int) -> None:
+    for thread_id in await fresh_threads(client, count, 4):
+        if not echoed(await client.runs.wait(thread_id, GRAPH, input=INPUT)):
+            raise RuntimeError("warm-up run did not echo its input")
+        async for _ in client.runs.stream(thread_id, GRAPH, input=INPUT):
+            pass
+
+
+async def wait_latencies(client: Any, samples: int) -> list[float]:
+    timings = []
+    for thread_id in await fresh_threads(client, samples, 8):
+        started = time.perf_counter()
+        result = await client.runs.wait(thread_id, GRAPH, input=INPUT)
+        timings.append((time.perf_counter() - started) * 1000)
+        if not echoed(result):
+            raise RuntimeError(f"runs.wait returned {result!r}")
+    return timings
+
+
+async def throughput(client: Any, runs: int, concurrency: int) -> tuple[float, int, list[float]]:
+    """Runs per second for create + join, how many runs did not echo, and the
+    rate over each quarter of the runs (in completion order: shows a drift)."""
+    threads = await fresh_threads(client, runs, concurrency)
+    gate = asyncio.Semaphore(concurrency)
+    finished: list[float] = []
+
+    async def one(thread_id: str) -> bool:
+        async with gate:
+            run = await client.runs.create(thread_id, GRAPH, input=INPUT)
+            ok = echoed(await client.runs.join(thread_id, run["run_id"]))
+            finished.append(time.perf_counter())
+            return ok
+
+    started = time.perf_counter()
+    ok = await asyncio.gather(*(one(t) for t in threads))
+    elapsed = time.perf_counter() - started
+    return runs / elapsed, ok.count(False), quarter_rates(started, finished)
+
+
+def quarter_rates(started: float, finished: list[float]) -> list[float]:
+    edges = [started] + [finished[len(finished) * q // 4 - 1] for q in (1, 2, 3, 4)]
+    counts = [len(finished) * q // 4 - len(finished) * (q - 1) // 4 for q in (1, 2, 3, 4)]
+    return [n / (b - a) if b > a else 0.0 for n, a, b in zip(counts, edges, edges[1:])]
+
+
+async def first_event_latencies(client: Any, samples: int) -> list[float]:
+    timings = []
+    for thread_id in await fresh_threads(client, samples, 8):
+        stream = client.runs.stream(thread_id, GRAPH, input=INPUT, stream_mode="values")
+        started = time.perf_counter()
+        first = await anext(stream)
+        timings.append((time.perf_counter() - started) * 1000)
+        async for _ in stream:  # drain outside the clock, so the run ends
+            pass
+        if not getattr(first, "event", None):
+            raise RuntimeError(f"first stream part has no event: {first!r}")
+    return timings
+
+
+class PeakSampler:
+    """Samples memory_of(server) every 100 ms on a thread; keeps the max of each."""
+
+    def __init__(self, server: Server) -> None:
+        self.server, self.peak = server, {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.1):
+            for key, value in memory_of(self.server).items():
+                self.peak[key] = max(value, self.peak.get(key, 0.0))
+
+
+# -- orchestration ---------------------------------------------------------------------
+
+def start_servers(args: argparse.Namespace) -> dict[str, Server]:
+    wanted = [args.only] if args.only else ["duragraph"] + ([] if args.no_official else ["official"])
+    servers: dict[str, Server] = {}
+    try:
+        for name in wanted:
+            print(f"starting {name} ...", flush=True)
+            servers[name] = (start_duragraph(args.config) if name == "duragraph"
+                             else start_official(args.config, max(10, args.concurrency)))
+    except BaseException:
+        stop_all(servers)
+        raise
+    return servers
+
+
+def stop_all(servers: dict[str, Server]) -> None:
+    for server in servers.values():
+        stop(server)
+
+
+async def run_all(args: argparse.Namespace, servers: dict[str, Server]) -> dict[str, Figures]:
+    figures = {name: Figures() for name in servers}
+    clients = {name: get_client(url=s.url, timeout=120) for name, s in servers.items()}
+    for name, server in servers.items():
+        figures[name].startup_s = await asyncio.to_thread(wait_ready, server)
+        await warm_up(clients[name], args.warmup)
+        await asyncio.sleep(1)
+        figures[name].idle_memory = memory_of(server)
+        print(f"{name}: ready in {figures[name].startup_s:.1f}s, warmed up", flush=True)
+    await _phase("(17) runs.wait", servers,
+                 lambda n: _wait(clients[n], figures[n], _samples_for(n, args)))
+    await _phase("(18) create+join", servers,
+                 lambda n: _load(clients[n], figures[n], servers[n], _runs_for(n, args), args))
+    await _phase("(19) stream first event", servers,
+                 lambda n: _stream(clients[n], figures[n], _samples_for(n, args)))
+    return figures
+
+
+async def _phase(title: str, servers: dict[str, Server], body: Callable[[str], Any]) -> None:
+    for name in servers:
+        print(f"{title} on {name} ...", flush=True)
+        await body(name)
+
+
+def _runs_for(name: str, args: argparse.Namespace) -> int:
+    return min(args.official_runs, args.runs) if name == "official" else args.runs
+
+
+def _samples_for(name: str, args: argparse.Namespace) -> int:
+    return min(args.official_samples, args.samples) if name == "official" else args.samples
+
+
+async def _wait(client: Any, fig: Figures, samples: int) -> None:
+    fig.wait_ms = await wait_latencies(client, samples)
+
+
+async def _load(client: Any, fig: Figures, server: Server, runs: int,
+                args: argparse.Namespace) -> None:
+    before = cpu_of(server)
+    with PeakSampler(server) as sampler:
+        fig.throughput, fig.throughput_failed, fig.quarter_rates = await throughput(
+            client, runs, args.concurrency)
+    after = cpu_of(server)
+    fig.throughput_runs, fig.peak_memory = runs, sampler.peak
+    # thread creation before the clock is included: it is a small share.
+    fig.cpu_ms_per_run = {k: (after[k] - before.get(k, 0.0)) * 1000 / runs for k in after}
+
+
+async def _stream(client: Any, fig: Figures, samples: int) -> None:
+    fig.stream_ms = await first_event_latencies(client, samples)
+
+
+# -- report ------------------------------------------------------------------------------
+
+def pct(values: list[float], p: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def report(figures: dict[str, Figures], args: argparse.Namespace) -> None:
+    dg, off = figures.get("duragraph"), figures.get("official")
+    print(f"\n== DuraGraph vs official langgraph dev: graph `{GRAPH}`, "
+          f"concurrency {args.concurrency} ==")
+    print(f"{'metric':44} {'DuraGraph':>11} {'official':>11}  target")
+    counts = [str(len(f.wait_ms)) if f else "-" for f in (dg, off)]
+    print(f"{'samples for (17) and (19)':44} {counts[0]:>11} {counts[1]:>11}")
+    _latency_rows("(17) runs.wait", lambda f: f.wait_ms, (50, 90, 99), dg, off,
+                  {50: TARGETS["wait_p50"], 99: TARGETS["wait_p99"]})
+    _throughput_rows(dg, off)
+    _latency_rows("(19) runs.stream first event", lambda f: f.stream_ms, (50, 99), dg, off,
+                  {50: TARGETS["stream_p50"]})
+    for name, fig in figures.items():
+        _memory_rows(name, fig)
+
+
+def _cell(value: float | None, fmt: str = "{:11.1f}") -> str:
+    return fmt.format(value) if value is not None else f"{'-':>11}"
+
+
+def _latency_rows(title: str, pick: Callable[[Figures], list[float]], ps: tuple[int, ...],
+                  dg: Figures | None, off: Figures | None, targets: dict[int, float]) -> None:
+    for p in ps:
+        values = [pct(pick(f), p) if f and pick(f) else None for f in (dg, off)]
+        target = targets.get(p)
+        note = ""
+        if target is not None and values[0] is not None:
+            note = f"<= {target:g} ms  {verdict(values[0] <= target)}"
+        print(f"{title + f' p{p} (ms)':44} {_cell(values[0])} {_cell(values[1])}  {note}")
+
+
+def _throughput_rows(dg: Figures | None, off: Figures | None) -> None:
+    values = [f.throughput if f else None for f in (dg, off)]
+    note = (f">= {TARGETS['throughput']:g} runs/s  {verdict(values[0] >= TARGETS['throughput'])}"
+            if values[0] else "")
+    print(f"{'(18) create+join throughput (runs/s)':44} {_cell(values[0])} {_cell(values[1])}  {note}")
+    counts = [f"{f.throughput_runs} ({f.throughput_failed} bad)" if f else "-" for f in (dg, off)]
+    print(f"{'(18) runs measured (runs not echoing)':44} {counts[0]:>11} {counts[1]:>11}")
+    quarters = [" ".join(f"{r:.0f}" for r in f.quarter_rates) if f else "-" for f in (dg, off)]
+    print(f"{'(18) runs/s per quarter of the runs':44} {quarters[0]:>11} {quarters[1]:>11}")
+    if values[0] and values[1]:
+        ratio = values[0] / values[1]
+        print(f"{'(18) ratio DuraGraph/official':44} {ratio:11.2f} {'':11}  "
+              f">= {TARGETS['ratio']:g}x  {verdict(ratio >= TARGETS['ratio'])}")
+
+
+def _memory_rows(name: str, fig: Figures) -> None:
+    print(f"\n-- memory of {name} (MB; idle after warm-up / peak during (18), sampled every 100 ms)")
+    for key in dict.fromkeys([*fig.idle_memory, *fig.peak_memory]):
+        idle, peak = fig.idle_memory.get(key), fig.peak_memory.get(key)
+        fmt = "{:11.0f}" if key == "postgres processes" else "{:11.1f}"
+        print(f"{key:44} {_cell(idle, fmt)} {_cell(peak, fmt)}")
+    if fig.cpu_ms_per_run:
+        print(f"-- CPU ms per run during (18) on {name} (incl. creating its thread; "
+              f"2 cores = 2000 ms/s in all)")
+        for key, value in fig.cpu_ms_per_run.items():
+            print(f"{key:44} {value:11.2f}")
+
+
+def main() -> None:
+    args = parse_args()
+    servers = start_servers(args)
+    try:
+        figures = asyncio.run(run_all(args, servers))
+    finally:
+        print("stopping servers ...", flush=True)
+        stop_all(servers)
+    report(figures, args)
+    for name, server in servers.items():
+        if server.notes:
+            print(f"{name}: {'; '.join(server.notes)}")
+
+
+if __name__ == "__main__":
+    main()
