@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 from typing import Any, AsyncIterator
 
 import anyio
@@ -24,7 +23,8 @@ def _run_out(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in _HIDDEN}
 
 
-async def _create(s: Services, thread_id: str | None, body: RunCreate) -> cmd.CreatedRun:
+async def _create(s: Services, thread_id: str | None, body: RunCreate, *,
+                  start: bool = True) -> cmd.CreatedRun:
     local = s.executor if s.executor is not None and s.executor.has_capacity() else None
     created = await cmd.create_run(cmd.CreateRun(
         assistant_id=body.assistant_id, thread_id=thread_id, kwargs=body.run_kwargs(),
@@ -32,9 +32,15 @@ async def _create(s: Services, thread_id: str | None, body: RunCreate) -> cmd.Cr
         if_not_exists=body.if_not_exists,
         claim_for=local.worker_id if local else None,
         lease_seconds=local.lease_seconds if local else 10.0), s.store, s.clock, s.graphs)
-    if local is not None and created.claim is not None:
-        local.adopt(created.run_id, created.claim)
+    if start:
+        _start_local(s, created)
     return created
+
+
+def _start_local(s: Services, created: cmd.CreatedRun) -> None:
+    """Execute here a run claimed at its creation (idempotent)."""
+    if s.executor is not None and created.claim is not None:
+        s.executor.adopt(created.run_id, created.claim)
 
 
 async def wait_for_run(s: Services, run_id: str) -> Any:
@@ -58,10 +64,12 @@ async def _stream(s: Services, request: Request, created: cmd.CreatedRun,
     finished = False
     try:
         yield frame("metadata", b'{"run_id":"%s","attempt":1}' % created.run_id.encode(), 0)
+        _start_local(s, created)  # after the first frame: the graph's work comes second
         async for chunk in run_frames(s.streams, created.run_id):
             yield chunk
         finished = True
     finally:
+        _start_local(s, created)
         if not finished and on_disconnect == "cancel":
             # The client is gone and this task is being cancelled: without
             # the shield the cancel command would be cancelled at its first await.
@@ -95,7 +103,7 @@ async def create(thread_id: str, body: RunCreate, s: Services = Depends(services
 @router.post("/threads/{thread_id}/runs/stream")
 async def stream(thread_id: str, body: RunCreate, request: Request,
                  s: Services = Depends(services)):
-    created = await _create(s, thread_id, body)
+    created = await _create(s, thread_id, body, start=False)
     return sse_response(_stream(s, request, created, body.on_disconnect),
                         run_path=_path(created.thread_id, created.run_id))
 
@@ -164,7 +172,7 @@ async def create_stateless(body: RunCreate, s: Services = Depends(services)) -> 
 @router.post("/runs/stream")
 async def stream_stateless(body: RunCreate, request: Request,
                            s: Services = Depends(services)):
-    created = await _create(s, None, body)
+    created = await _create(s, None, body, start=False)
     return sse_response(_stream(s, request, created, body.on_disconnect),
                         run_path=_path(created.thread_id, created.run_id))
 

@@ -35,15 +35,19 @@ class CreatedRun:
     claim: "Claim | None" = None
 
 
-async def resolve_assistant(assistant_id: str, store: EventStore,
-                            graphs: GraphCatalog) -> Assistant:
+def assistant_key(assistant_id: str, graphs: GraphCatalog) -> str:
     """An assistant id, or a graph id standing for its default assistant."""
-    if graphs.has(assistant_id):
-        assistant_id = default_assistant_id(assistant_id)
-    assistant = await store.load(Assistant, assistant_id)
+    return default_assistant_id(assistant_id) if graphs.has(assistant_id) else assistant_id
+
+
+async def _load(cmd: "CreateRun", store: EventStore,
+                graphs: GraphCatalog) -> tuple[Assistant, Thread]:
+    assistant, thread = await store.load_many(
+        (Assistant, assistant_key(cmd.assistant_id, graphs)),
+        (Thread, cmd.thread_id or str(uuid.uuid4())))
     if not assistant.live:
-        raise NotFound("assistant", assistant_id)
-    return assistant
+        raise NotFound("assistant", assistant.id)
+    return assistant, thread  # type: ignore[return-value]
 
 
 @on_conflict()
@@ -51,9 +55,8 @@ async def create_run(cmd: CreateRun, store: EventStore, clock: Clock,
                      graphs: GraphCatalog) -> CreatedRun:
     if cmd.if_not_exists not in ("reject", "create"):
         raise InvalidInput("if_not_exists must be 'reject' or 'create'")
-    assistant = await resolve_assistant(cmd.assistant_id, store, graphs)
+    assistant, thread = await _load(cmd, store, graphs)
     temporary = cmd.thread_id is None
-    thread = await store.load(Thread, cmd.thread_id or str(uuid.uuid4()))
     now = clock.now()
     if not thread.live and (temporary or cmd.if_not_exists == "create"):
         thread.create(metadata=_thread_metadata(assistant, cmd), now=now)

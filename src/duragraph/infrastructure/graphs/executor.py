@@ -97,7 +97,8 @@ class Executor:
 
     def adopt(self, run_id: str, claim: Claim) -> None:
         """Execute a run this worker already claimed (at its creation)."""
-        self._track(run_id, self._run_claimed(run_id, claim))
+        if run_id not in self._handled:
+            self._track(run_id, self._run_claimed(run_id, claim))
 
     async def wait_local(self, run_id: str) -> bool:
         """Wait for a run executing here; False if it is not ours."""

@@ -24,7 +24,7 @@ async def open_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> Async
         url, min_size=min_size, max_size=max_size, open=False,
         # No per-checkout health check: it would cost a round trip on every
         # query. Broken connections surface as errors and the pool replaces them.
-        kwargs={"autocommit": True, "prepare_threshold": 0},
+        kwargs={"autocommit": True},
         reconnect_timeout=3600,
     )
     await pool.open(wait=True, timeout=30)

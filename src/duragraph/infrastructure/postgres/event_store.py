@@ -79,22 +79,28 @@ class PostgresEventStore:
         self.pool = pool
 
     async def load(self, cls: type[A], ident: str) -> A:
-        aggregate = cls(ident)
+        return (await self.load_many((cls, ident)))[0]
+
+    async def load_many(self, *wanted: tuple[type[Aggregate], str]) -> list[Aggregate]:
+        """Several aggregates in one round trip."""
+        aggregates = [cls(ident) for cls, ident in wanted]
+        by_stream = {a.stream_id(a.id): a for a in aggregates}
         async with self.pool.connection() as conn:
             cur = await conn.execute(
-                "SELECT type, data FROM events WHERE stream_id=%s ORDER BY stream_version",
-                (cls.stream_id(ident),))
-            for type_, data in await cur.fetchall():
-                aggregate.apply(from_data(type_, data))
-        return aggregate
+                "SELECT stream_id, type, data FROM events WHERE stream_id = ANY(%s) "
+                "ORDER BY stream_id, stream_version", (list(by_stream),))
+            for stream_id, type_, data in await cur.fetchall():
+                by_stream[stream_id].apply(from_data(type_, data))
+        return aggregates
 
     async def save(self, *aggregates: Aggregate, fence: Fence | None = None,
                    extra: Iterable[Batch] = (), also: Sequence[Statement] = ()) -> None:
-        """Append the aggregates' pending events; `also` are operational
-        statements (leases) that must commit or fail with them."""
+        """Append the aggregates' pending events after the `extra` batches (facts
+        that happened before them); `also` are operational statements (leases)
+        that must commit or fail with them."""
         batches = [Batch(a.stream_id(a.id), a.version - len(a.pending), list(a.pending))
                    for a in aggregates if a.pending]
-        await self.append(batches + list(extra), fence=fence, also=also)
+        await self.append([*extra, *batches], fence=fence, also=also)
         for a in aggregates:
             a.pending.clear()
 

@@ -9,9 +9,10 @@ epoch is no longer current gets `Fenced` and writes nothing.
 With `sync` durability `aput` commits before it returns. With `async` and
 `exit` durability (LangGraph persists in the background, and a crash may lose
 the latest steps, which then run again) `aput` queues the step and a
-background task commits the queue: steps that arrive while a commit is in
-flight go together in the next one, and whatever is still queued when the
-run ends rides in the run's final transaction (`take_pending`).
+background task commits the queue a few milliseconds later: steps that arrive
+meanwhile go in the same transaction, and whatever is still queued when the
+run ends rides in the run's final transaction (`take_pending`). A fast graph
+thus costs one commit in all; a slow one commits each step soon after it.
 
 Which nodes ran in a step: the nodes whose `versions_seen` entry differs
 from the one in the previous checkpoint this view saved or loaded (LangGraph
@@ -63,6 +64,7 @@ class RunBuffer:
     known: set[tuple[str, str]] = field(default_factory=set)  # (ns, id) loaded or saved
     queued: list[tuple[ev.CheckpointSaved, list[ev.StepCompleted]]] = field(default_factory=list)
     committing: asyncio.Task | None = None
+    writing: bool = False  # the background commit has reached the database
     failure: BaseException | None = None  # a background commit's error, raised on next use
 
     def take(self, *, only_known: bool) -> list[ev.WritesSaved]:
@@ -83,10 +85,11 @@ class RunBuffer:
 
 class RunCheckpointer(EventSourcedSaver):
     def __init__(self, store: PostgresEventStore, *, run_id: str, epoch: int, thread_id: str,
-                 serde: SerializerProtocol | None = None, deferred: bool = False) -> None:
+                 serde: SerializerProtocol | None = None, deferred: bool = False,
+                 coalesce_s: float = 0.005) -> None:
         super().__init__(store, serde=serde)
         self.run_id, self.epoch, self.thread_id = run_id, epoch, thread_id
-        self.deferred = deferred
+        self.deferred, self.coalesce_s = deferred, coalesce_s
         self.buffer = RunBuffer()
 
     @property
@@ -124,6 +127,10 @@ class RunCheckpointer(EventSourcedSaver):
     async def take_pending(self) -> list[Batch]:
         """Remove and return what is not committed yet, for the run's final
         transaction (fenced by the caller)."""
+        task = self.buffer.committing
+        if task is not None and not self.buffer.writing:  # still gathering: take it all
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
         await self._settle()
         return self._assemble(*self._take(only_known=False))
 
@@ -138,12 +145,16 @@ class RunCheckpointer(EventSourcedSaver):
 
     async def _commit_loop(self) -> None:
         try:
+            await asyncio.sleep(self.coalesce_s)
+            self.buffer.writing = True
             while self.buffer.queued:
                 await self._commit_queued(only_known=True)
+        except asyncio.CancelledError:
+            pass  # the run's final transaction took the queue
         except BaseException as exc:  # raised to LangGraph at its next put
             self.buffer.failure = exc
         finally:
-            self.buffer.committing = None
+            self.buffer.committing, self.buffer.writing = None, False
 
     async def _settle(self) -> None:
         """Let a background commit finish, then surface its error if any."""
