@@ -114,11 +114,14 @@ async def invoke(builder: StateGraph, mode: str, setup: PostgresEventStore,
         graph, config, kwargs = builder.compile(), {}, {}
     else:
         run = await start_run(setup)
-        view = EventStoreCheckpointer(store).for_run(run.run_id, run.epoch, run.thread_id)
         durability = "sync" if mode == NO_FSYNC else mode
+        view = EventStoreCheckpointer(store).for_run(run.run_id, run.epoch, run.thread_id,
+                                                     durability=durability)
         graph, config, kwargs = builder.compile(checkpointer=view), run.config, {"durability": durability}
     started, cpu = time.perf_counter(), time.process_time()
     result = await graph.ainvoke({"count": 0}, config, **kwargs)
+    if mode != "none":
+        await view.flush()  # what the executor commits with the run's outcome
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     if result["count"] != nodes:
         raise RuntimeError(f"{mode}: the graph counted {result['count']}, not {nodes}")
@@ -185,9 +188,7 @@ class TracedPool:
         self.folder, self._files = folder, {}
         self.pool = AsyncConnectionPool(
             url, min_size=2, max_size=20, open=False,
-            kwargs={"autocommit": True, "prepare_threshold": 0},
-            check=AsyncConnectionPool.check_connection,
-            configure=self._trace, reset=self._flush)
+            kwargs={"autocommit": True}, configure=self._trace, reset=self._flush)
 
     async def _trace(self, conn: psycopg.AsyncConnection) -> None:
         handle = (self.folder / f"conn-{len(self._files)}.trace").open("w")
@@ -246,9 +247,11 @@ async def count_mode(url: str, setup: PostgresEventStore, mode: str,
         sizes = traced.sizes()
         store = PostgresEventStore(traced.pool)
         for run in runs:
-            view = EventStoreCheckpointer(store).for_run(run.run_id, run.epoch, run.thread_id)
+            view = EventStoreCheckpointer(store).for_run(run.run_id, run.epoch, run.thread_id,
+                                                         durability=mode)
             await builder.compile(checkpointer=view).ainvoke({"count": 0}, run.config,
                                                              durability=mode)
+            await view.flush()
         await traced.pool.close()
         counted = Counted(traced.counts_since(sizes), runs=len(runs))
         counted.transactions = await settled_xact_commits(url) - before - baseline
@@ -343,9 +346,7 @@ async def run(url: str, args: argparse.Namespace) -> None:
 async def _no_fsync_pool(url: str) -> AsyncConnectionPool:
     pool = AsyncConnectionPool(
         url, min_size=2, max_size=20, open=False,
-        kwargs={"autocommit": True, "prepare_threshold": 0,
-                "options": "-c synchronous_commit=off"},
-        check=AsyncConnectionPool.check_connection)
+        kwargs={"autocommit": True, "options": "-c synchronous_commit=off"})
     await pool.open(wait=True, timeout=30)
     return pool
 
