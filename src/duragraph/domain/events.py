@@ -27,8 +27,8 @@ class DomainEvent:
 # -- assistants ------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AssistantCreated(DomainEvent):
-    name: ClassVar[str] = "assistant.created"
+class _AssistantVersion(DomainEvent):
+    """An assistant version, whole (not a diff)."""
     assistant_id: str
     graph_id: str
     assistant_name: str
@@ -39,17 +39,14 @@ class AssistantCreated(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AssistantUpdated(DomainEvent):
-    """A new version; carries the whole new version, not a diff."""
+class AssistantCreated(_AssistantVersion):
+    name: ClassVar[str] = "assistant.created"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssistantUpdated(_AssistantVersion):
     name: ClassVar[str] = "assistant.updated"
-    assistant_id: str
     version: int
-    graph_id: str
-    assistant_name: str
-    description: str | None = None
-    config: Json = field(default_factory=dict)
-    context: Json = field(default_factory=dict)
-    metadata: Json = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,8 +104,7 @@ class RunStarted(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RunSucceeded(DomainEvent):
-    name: ClassVar[str] = "run.succeeded"
+class _RunOutcome(DomainEvent):
     run_id: str
     thread_id: str
     epoch: int
@@ -116,24 +112,21 @@ class RunSucceeded(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RunInterrupted(DomainEvent):
+class RunSucceeded(_RunOutcome):
+    name: ClassVar[str] = "run.succeeded"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunInterrupted(_RunOutcome):
     name: ClassVar[str] = "run.interrupted"
-    run_id: str
-    thread_id: str
-    epoch: int
-    values: Json = None
     interrupts: Json = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RunFailed(DomainEvent):
+class RunFailed(_RunOutcome):
     name: ClassVar[str] = "run.failed"
-    run_id: str
-    thread_id: str
-    epoch: int
     error: str
     message: str
-    values: Json = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

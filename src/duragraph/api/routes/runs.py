@@ -140,6 +140,9 @@ async def cancel(thread_id: str, run_id: str, wait: bool = Query(False),
     await q.get_run(s.db, run_id, thread_id)
     await cmd.cancel_run(thread_id, run_id, action, s.store, s.clock)
     _cancel_local(s, run_id)
+    # A run cancelled before any executor took it has nobody else to end its
+    # stream; for a running one this end may come before its last chunks.
+    await s.streams.publish_end(run_id, "interrupted")
     if wait:
         await wait_for_run(s, run_id)
     return JSON(None, status_code=202)

@@ -76,6 +76,7 @@ class Executor:
         # Runs this process started recently: their dispatch messages arrive
         # after the fact and need no claim attempt (a bounded memory).
         self._handled: dict[str, None] = {}
+        self._draining = False
 
     @property
     def worker_id(self) -> str:
@@ -124,7 +125,8 @@ class Executor:
         return True
 
     async def drain(self, timeout: float) -> None:
-        """Wait for running runs (graceful shutdown), then cancel the rest."""
+        """Wait for running runs (graceful shutdown), then hand the rest back."""
+        self._draining = True
         tasks = list(self.active.values())
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=timeout)
@@ -165,13 +167,22 @@ class Executor:
         try:
             outcome = await self._run_graph(run, epoch)
         except (asyncio.CancelledError, Fenced):
-            # Cancelled by the user, or the lease was lost: the owner of the
-            # newer epoch (or the cancel event) decides the outcome.
-            await self.deps.streams.publish_end(run_id, "interrupted")
+            await self._stopped(run_id, epoch)
             return
         finally:
             renewer.cancel()
         await self._finish(run, claim, outcome)
+
+    async def _stopped(self, run_id: str, epoch: int) -> None:
+        """Stopped before its end; PostgreSQL says what that means."""
+        d = self.deps
+        row = await d.db.fetchone("SELECT status, epoch FROM runs WHERE run_id=%s", (run_id,))
+        if row is None or row["status"] != "running":  # cancelled or deleted: its stream ends
+            await d.streams.publish_end(run_id, "interrupted")
+        elif row["epoch"] == epoch and self._draining:  # shutting down: hand it back now
+            await d.db.execute("UPDATE leases SET expires_at = now() "
+                               "WHERE run_id=%s AND epoch=%s", (run_id, epoch))
+        # else a newer epoch owns it: that executor carries on and ends the stream
 
     async def _finish(self, run: dict[str, Any], claim: Claim, outcome: Outcome) -> None:
         d = self.deps
