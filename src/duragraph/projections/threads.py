@@ -6,33 +6,37 @@ from ..domain import events as ev
 
 TABLES = ("threads",)
 
-# Busy while any run is active; otherwise the last outcome decides.
+# Busy while any run is active; otherwise the run's outcome decides.
 _STATUS = """
-UPDATE threads SET status = CASE
-    WHEN EXISTS (SELECT 1 FROM runs WHERE thread_id=%(t)s AND status IN ('pending','running'))
-        THEN 'busy' ELSE %(outcome)s END,
-    updated_at=%(at)s
-WHERE thread_id=%(t)s"""
+status = CASE WHEN EXISTS (SELECT 1 FROM runs WHERE thread_id=%(t)s
+                           AND status IN ('pending','running'))
+         THEN 'busy' ELSE %(outcome)s END, updated_at=%(at)s"""
 
 
-def _status(e, outcome: str) -> tuple:
-    return (_STATUS, {"t": e.thread_id, "outcome": outcome, "at": e.at})
+def _finished(e, outcome: str, interrupts=None) -> tuple:
+    """A run ended: its final values (if it has any) and the thread's status,
+    in one statement."""
+    params = {"t": e.thread_id, "outcome": outcome, "at": e.at}
+    if interrupts is None:
+        return (f"UPDATE threads SET {_STATUS} WHERE thread_id=%(t)s", params)
+    return (f"UPDATE threads SET values=%(v)s, interrupts=%(i)s, {_STATUS} WHERE thread_id=%(t)s",
+            {**params, "v": Jsonb(_state_values(e.values)), "i": Jsonb(interrupts)})
 
 
-def _values(e, interrupts) -> tuple:
+def _state_values(values):
     # The last streamed chunk carries `__interrupt__`; the thread's values are
     # the graph state alone (the interrupts have their own column).
-    values = e.values
     if isinstance(values, dict) and "__interrupt__" in values:
-        values = {k: v for k, v in values.items() if k != "__interrupt__"}
-    return ("UPDATE threads SET values=%s, interrupts=%s WHERE thread_id=%s",
-            (Jsonb(values), Jsonb(interrupts), e.thread_id))
+        return {k: v for k, v in values.items() if k != "__interrupt__"}
+    return values
 
 
-def _run_metadata(e: ev.RunCreated) -> tuple:
-    """Like the official server, a thread remembers the graph that ran on it."""
-    return ("UPDATE threads SET metadata = metadata || %s WHERE thread_id=%s",
-            (Jsonb({"graph_id": e.graph_id, "assistant_id": e.assistant_id}), e.thread_id))
+def _run_created(e: ev.RunCreated) -> tuple:
+    """A run is active, so the thread is busy; like the official server, the
+    thread remembers the graph that ran on it."""
+    return ("UPDATE threads SET metadata = metadata || %s, status='busy', updated_at=%s "
+            "WHERE thread_id=%s",
+            (Jsonb({"graph_id": e.graph_id, "assistant_id": e.assistant_id}), e.at, e.thread_id))
 
 
 def created(e: ev.ThreadCreated) -> list:
@@ -50,10 +54,11 @@ HANDLERS = {
     ev.ThreadCreated: created,
     ev.ThreadUpdated: updated,
     ev.ThreadDeleted: lambda e: [("DELETE FROM threads WHERE thread_id=%s", (e.thread_id,))],
-    ev.RunCreated: lambda e: [_run_metadata(e), _status(e, "busy")],
-    ev.RunStarted: lambda e: [_status(e, "busy")],
-    ev.RunSucceeded: lambda e: [_values(e, {}), _status(e, "idle")],
-    ev.RunInterrupted: lambda e: [_values(e, e.interrupts), _status(e, "interrupted")],
-    ev.RunFailed: lambda e: [_status(e, "error")],
-    ev.RunCancelled: lambda e: [_status(e, "idle")],
+    ev.RunCreated: lambda e: [_run_created(e)],
+    ev.RunStarted: lambda e: [("UPDATE threads SET status='busy', updated_at=%s "
+                               "WHERE thread_id=%s", (e.at, e.thread_id))],
+    ev.RunSucceeded: lambda e: [_finished(e, "idle", {})],
+    ev.RunInterrupted: lambda e: [_finished(e, "interrupted", e.interrupts)],
+    ev.RunFailed: lambda e: [_finished(e, "error")],
+    ev.RunCancelled: lambda e: [_finished(e, "idle")],
 }

@@ -6,9 +6,8 @@ publishes them with `Nats-Msg-Id` = event id (JetStream drops a re-publish
 inside its duplicate window), and marks them sent in the same transaction.
 The batch is sent in order on one connection and its acknowledgements are
 awaited together; a failure stops the round at the first unacknowledged row:
-the rows before it are marked sent, the rest wait for the next round. The
-"sent" mark is committed without waiting for fsync: losing it only means a
-re-publish, which JetStream drops.
+the rows before it are marked sent, the rest wait for the next round. A round
+costs two database round trips (claim, then mark and commit).
 """
 from __future__ import annotations
 
@@ -23,6 +22,7 @@ from typing import Any, Sequence
 import nats.errors
 import orjson
 import psycopg
+from psycopg.pq import TransactionStatus
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from psycopg_pool import AsyncConnectionPool
@@ -38,11 +38,13 @@ RELAY_LOCK = 7261_0002  # advisory lock key; 7261_0001 is the migrator's
 _LISTEN_KEEPALIVE_S = 30.0
 _PRUNE_LIMIT = 10_000
 
+# Nothing is claimed unless this relay holds the lock (evaluated once).
 _CLAIM = """
+WITH relay AS (SELECT pg_try_advisory_xact_lock(%s) AS locked)
 SELECT o.id, e.event_id, e.type, e.stream_id, e.stream_version, e.position, e.data,
        e.recorded_at
 FROM outbox o JOIN events e ON e.event_id = o.event_id
-WHERE o.sent_at IS NULL
+WHERE (SELECT locked FROM relay) AND o.sent_at IS NULL
 ORDER BY o.id
 LIMIT %s
 FOR UPDATE OF o SKIP LOCKED"""
@@ -101,13 +103,15 @@ class OutboxRelay:
         the lock. Raises (after committing what was published) on failure."""
         if not self.nc.is_connected:
             raise NatsUnavailable("not connected to NATS")
-        async with self.pool.connection() as conn, conn.transaction():
-            if not await _try_lock(conn):
-                return 0
-            await conn.execute("SET LOCAL synchronous_commit = off")
-            sent, failure = await self._publish(await _claim(conn, self.batch_size))
-            if sent:
-                await conn.execute(_MARK_SENT, (sent,))
+        async with self.pool.connection() as conn:
+            try:
+                rows = await _claim(conn, self.batch_size)
+                sent, failure = await self._publish(rows)
+                await _mark_sent(conn, sent)
+            except BaseException:
+                if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
+                    await conn.execute("ROLLBACK")
+                raise
         if failure is not None:
             raise failure
         return len(sent)
@@ -191,15 +195,21 @@ class OutboxRelay:
                 await conn.execute("SELECT 1")  # a silently dropped link surfaces here
 
 
-async def _try_lock(conn: psycopg.AsyncConnection) -> bool:
-    cur = await conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (RELAY_LOCK,))
-    row = await cur.fetchone()
-    return bool(row and row[0])
-
-
 async def _claim(conn: psycopg.AsyncConnection, limit: int) -> list[OutboxRow]:
-    cur = await conn.execute(_CLAIM, (limit,))
+    """Open the transaction and claim a batch: one round trip. The "sent"
+    marks need no fsync: losing one only means a re-publish, which JetStream drops."""
+    async with conn.pipeline():
+        await conn.execute("BEGIN")
+        await conn.execute("SET LOCAL synchronous_commit = off")
+        cur = await conn.execute(_CLAIM, (RELAY_LOCK, limit))
     return [OutboxRow(*row) for row in await cur.fetchall()]
+
+
+async def _mark_sent(conn: psycopg.AsyncConnection, sent: list[int]) -> None:
+    async with conn.pipeline():
+        if sent:
+            await conn.execute(_MARK_SENT, (sent,))
+        await conn.execute("COMMIT")
 
 
 def _ids_only(data: dict[str, Any]) -> dict[str, Any]:
