@@ -47,7 +47,9 @@ async def wait_for_run(s: Services, run_id: str) -> Any:
     """Block until the run has finished; the end marker on its NATS subject
     wakes us, and PostgreSQL (the truth) is re-checked every second."""
     if s.executor is not None:
-        await s.executor.wait_local(run_id)
+        ours, result = await s.executor.wait_local(run_id)
+        if ours:
+            return result
     while True:
         outcome = await run_outcome(s.db, run_id)
         if outcome is not None:

@@ -50,6 +50,20 @@ class Outcome:
     message: str = ""
     along: RideAlong = field(default_factory=RideAlong)
 
+    def result(self) -> Any:
+        """What runs.wait / join return (as read back from the outcome event)."""
+        if self.status == "error":
+            return {"__error__": {"error": self.error, "message": self.message}}
+        return self.values
+
+
+_STOPPED = object()  # a run that stopped here without an outcome of its own
+
+
+def _settle(future: asyncio.Future | None, result: Any) -> None:
+    if future is not None and not future.done():
+        future.set_result(result)
+
 
 def _frames(mode: str, chunk: Any, api_modes: list[str], namespace: tuple[str, ...],
             accumulator: MessageAccumulator | None) -> list[tuple[str, Any]]:
@@ -76,6 +90,7 @@ class Executor:
         # Runs this process started recently: their dispatch messages arrive
         # after the fact and need no claim attempt (a bounded memory).
         self._handled: dict[str, None] = {}
+        self._finished: dict[str, asyncio.Future] = {}  # resolved with the run's result
         self._draining = False
 
     @property
@@ -101,16 +116,20 @@ class Executor:
         if run_id not in self._handled:
             self._track(run_id, self._run_claimed(run_id, claim))
 
-    async def wait_local(self, run_id: str) -> bool:
-        """Wait for a run executing here; False if it is not ours."""
-        task = self.active.get(run_id)
-        if task is None:
-            return False
-        await asyncio.wait({task})
-        return True
+    async def wait_local(self, run_id: str) -> tuple[bool, Any]:
+        """For a run executing here: (True, its result) once its outcome is
+        committed; (False, None) if it is not ours or stopped without one."""
+        finished = self._finished.get(run_id)
+        if finished is None:
+            return False, None
+        result = await asyncio.shield(finished)
+        return (result is not _STOPPED), (None if result is _STOPPED else result)
 
     def _track(self, run_id: str, work: Any) -> None:
         task = asyncio.create_task(work, name=f"run-{run_id}")
+        finished = self._finished[run_id] = asyncio.get_running_loop().create_future()
+        task.add_done_callback(lambda _: _settle(finished, _STOPPED))
+        task.add_done_callback(lambda _: self._finished.pop(run_id, None))
         self.active[run_id] = task
         self._handled[run_id] = None
         if len(self._handled) > 10_000:
@@ -194,6 +213,8 @@ class Executor:
                 outcome.along)
         except (Fenced, NotFound):
             nxt = None
+        else:
+            _settle(self._finished.get(run["run_id"]), outcome.result())
         await d.streams.publish_end(run["run_id"], outcome.status)
         if nxt:
             self.submit(nxt, run["thread_id"])
