@@ -110,7 +110,7 @@ class OutboxRelay:
                 await _mark_sent(conn, sent)
             except BaseException:
                 if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
-                    await conn.execute("ROLLBACK")
+                    await conn.execute("ROLLBACK", prepare=False)
                 raise
         if failure is not None:
             raise failure
@@ -198,18 +198,18 @@ class OutboxRelay:
 async def _claim(conn: psycopg.AsyncConnection, limit: int) -> list[OutboxRow]:
     """Open the transaction and claim a batch: one round trip. The "sent"
     marks need no fsync: losing one only means a re-publish, which JetStream drops."""
-    async with conn.pipeline():
-        await conn.execute("BEGIN")
-        await conn.execute("SET LOCAL synchronous_commit = off")
-        cur = await conn.execute(_CLAIM, (RELAY_LOCK, limit))
+    async with conn.pipeline():  # not prepared: see event_store._append_in_tx
+        await conn.execute("BEGIN", prepare=False)
+        await conn.execute("SET LOCAL synchronous_commit = off", prepare=False)
+        cur = await conn.execute(_CLAIM, (RELAY_LOCK, limit), prepare=False)
     return [OutboxRow(*row) for row in await cur.fetchall()]
 
 
 async def _mark_sent(conn: psycopg.AsyncConnection, sent: list[int]) -> None:
     async with conn.pipeline():
         if sent:
-            await conn.execute(_MARK_SENT, (sent,))
-        await conn.execute("COMMIT")
+            await conn.execute(_MARK_SENT, (sent,), prepare=False)
+        await conn.execute("COMMIT", prepare=False)
 
 
 def _ids_only(data: dict[str, Any]) -> dict[str, Any]:

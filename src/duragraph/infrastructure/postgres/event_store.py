@@ -159,36 +159,36 @@ async def _append_in_tx(conn: psycopg.AsyncConnection, batches: Sequence[Batch],
     # BEGIN, the statements and COMMIT are queued in one pipeline and sent with
     # a single sync: one round trip. (psycopg's transaction() syncs at BEGIN
     # and at COMMIT.) A failing statement aborts the rest; we roll back.
+    # Nothing here is a prepared statement: a statement skipped by an aborted
+    # pipeline would leave psycopg's prepared cache believing in a statement
+    # the server never prepared.
+    statements: list[Statement] = [("BEGIN", None)]
+    if fence is not None:
+        statements.append(("SELECT duragraph_fence(%s, %s)", (fence.run_id, fence.epoch)))
+    for batch in batches:
+        for offset, event in enumerate(batch.events):
+            statements.append(_insert(batch, offset, event))
+            statements.extend(projections.statements(event))
+    statements.extend(also)
+    statements.append(("COMMIT", None))
     try:
         async with conn.pipeline():
             cur = conn.cursor()
-            await cur.execute("BEGIN")
-            if fence is not None:
-                await cur.execute("SELECT duragraph_fence(%s, %s)", (fence.run_id, fence.epoch))
-            for batch in batches:
-                for offset, event in enumerate(batch.events):
-                    await _insert(cur, batch, offset, event)
-                    for sql, params in projections.statements(event):
-                        await cur.execute(sql, params)
-            for sql, params in also:
-                await cur.execute(sql, params)
-            await cur.execute("COMMIT")
+            for sql, params in statements:
+                await cur.execute(sql, params, prepare=False)
     except BaseException:
         if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
-            await conn.execute("ROLLBACK")
+            await conn.execute("ROLLBACK", prepare=False)
         raise
 
 
-async def _insert(cur: psycopg.AsyncCursor, batch: Batch, offset: int,
-                  event: DomainEvent) -> None:
+def _insert(batch: Batch, offset: int, event: DomainEvent) -> Statement:
     data = Jsonb(event.to_data())
     if batch.expected_version is None:
-        await cur.execute(_INSERT_NEXT, (uuid.uuid4(), batch.stream_id, event.name, data,
-                                         Jsonb({}), batch.stream_id))
-    else:
-        await cur.execute(_INSERT, (uuid.uuid4(), batch.stream_id,
-                                    batch.expected_version + offset + 1, event.name, data,
-                                    Jsonb({})))
+        return (_INSERT_NEXT, (uuid.uuid4(), batch.stream_id, event.name, data, Jsonb({}),
+                               batch.stream_id))
+    return (_INSERT, (uuid.uuid4(), batch.stream_id, batch.expected_version + offset + 1,
+                      event.name, data, Jsonb({})))
 
 
 def _stream_of(exc: pgerr.UniqueViolation, batches: Sequence[Batch]) -> str:
