@@ -22,11 +22,11 @@ from typing import Any, Sequence
 import nats.errors
 import orjson
 import psycopg
-from psycopg.pq import TransactionStatus
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from psycopg_pool import AsyncConnectionPool
 
+from ..postgres.event_store import discard
 from .errors import NATS_ERRORS, NatsUnavailable
 from .pacing import Backoff, wait_any
 from .subjects import event_subject, events_stream
@@ -109,8 +109,7 @@ class OutboxRelay:
                 sent, failure = await self._publish(rows)
                 await _mark_sent(conn, sent)
             except BaseException:
-                if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
-                    await conn.execute("ROLLBACK", prepare=False)
+                await discard(conn)  # see event_store.discard
                 raise
         if failure is not None:
             raise failure
@@ -198,18 +197,18 @@ class OutboxRelay:
 async def _claim(conn: psycopg.AsyncConnection, limit: int) -> list[OutboxRow]:
     """Open the transaction and claim a batch: one round trip. The "sent"
     marks need no fsync: losing one only means a re-publish, which JetStream drops."""
-    async with conn.pipeline():  # not prepared: see event_store._append_in_tx
-        await conn.execute("BEGIN", prepare=False)
-        await conn.execute("SET LOCAL synchronous_commit = off", prepare=False)
-        cur = await conn.execute(_CLAIM, (RELAY_LOCK, limit), prepare=False)
+    async with conn.pipeline():
+        await conn.execute("BEGIN")
+        await conn.execute("SET LOCAL synchronous_commit = off")
+        cur = await conn.execute(_CLAIM, (RELAY_LOCK, limit))
     return [OutboxRow(*row) for row in await cur.fetchall()]
 
 
 async def _mark_sent(conn: psycopg.AsyncConnection, sent: list[int]) -> None:
     async with conn.pipeline():
         if sent:
-            await conn.execute(_MARK_SENT, (sent,), prepare=False)
-        await conn.execute("COMMIT", prepare=False)
+            await conn.execute(_MARK_SENT, (sent,))
+        await conn.execute("COMMIT")
 
 
 def _ids_only(data: dict[str, Any]) -> dict[str, Any]:

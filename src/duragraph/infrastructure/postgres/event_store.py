@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any, Iterable, Sequence, TypeVar
 
 import psycopg
-from psycopg.pq import TransactionStatus
 from psycopg import errors as pgerr
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
@@ -158,10 +157,7 @@ async def _append_in_tx(conn: psycopg.AsyncConnection, batches: Sequence[Batch],
                         fence: Fence | None, also: Sequence[Statement]) -> None:
     # BEGIN, the statements and COMMIT are queued in one pipeline and sent with
     # a single sync: one round trip. (psycopg's transaction() syncs at BEGIN
-    # and at COMMIT.) A failing statement aborts the rest; we roll back.
-    # Nothing here is a prepared statement: a statement skipped by an aborted
-    # pipeline would leave psycopg's prepared cache believing in a statement
-    # the server never prepared.
+    # and at COMMIT.) A failing statement aborts the rest.
     statements: list[Statement] = [("BEGIN", None)]
     if fence is not None:
         statements.append(("SELECT duragraph_fence(%s, %s)", (fence.run_id, fence.epoch)))
@@ -175,11 +171,18 @@ async def _append_in_tx(conn: psycopg.AsyncConnection, batches: Sequence[Batch],
         async with conn.pipeline():
             cur = conn.cursor()
             for sql, params in statements:
-                await cur.execute(sql, params, prepare=False)
+                await cur.execute(sql, params)
     except BaseException:
-        if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
-            await conn.execute("ROLLBACK", prepare=False)
+        await discard(conn)
         raise
+
+
+async def discard(conn: psycopg.AsyncConnection) -> None:
+    """After an aborted pipeline the connection goes: the statements it skipped
+    can leave psycopg's prepared-statement cache naming statements the server
+    never prepared. The pool replaces a closed connection. (Aborts are rare:
+    conflicts and fenced writes.)"""
+    await conn.close()
 
 
 def _insert(batch: Batch, offset: int, event: DomainEvent) -> Statement:
