@@ -251,8 +251,6 @@ async def test_interrupt_strategy_stops_the_active_run_and_starts_the_new_one(cl
     assert (await client.runs.get(thread_id, busy["run_id"]))["status"] == "interrupted"
 
 
-@pytest.mark.xfail(strict=True, reason="rollback is accepted but acts like interrupt: "
-                   "the run and its checkpoints are kept (known server gap)")
 async def test_rollback_strategy_discards_the_active_run_and_its_state(client) -> None:
     thread_id = await new_thread(client)
     busy = await client.runs.create(thread_id, "slow", input={"sleep": 30, "value": "old"})

@@ -1,6 +1,7 @@
 """Every read model rebuilt from the event log alone equals the live one."""
 from __future__ import annotations
 
+import asyncio
 import subprocess
 
 import psycopg
@@ -48,6 +49,13 @@ async def workload(url: str) -> None:
                                       multitask_strategy="enqueue")
     await client.runs.join(busy["thread_id"], first["run_id"])
     await client.runs.join(busy["thread_id"], second["run_id"])
+    rolled = await client.threads.create()
+    old = await client.runs.create(rolled["thread_id"], "slow", input={"sleep": 5})
+    while (await client.runs.get(rolled["thread_id"], old["run_id"]))["status"] != "running":
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.1)  # its first checkpoint is committed, then rolled back
+    await client.runs.wait(rolled["thread_id"], "echo", input={"messages": []},
+                           multitask_strategy="rollback")
     gone = await client.threads.create()
     await client.runs.wait(gone["thread_id"], "echo", input={"messages": []})
     await client.threads.delete(gone["thread_id"])

@@ -54,6 +54,17 @@ def test_interrupt_strategy_cancels_the_active_run_before_creating_the_new_one()
     assert t.runs["r1"].status == "interrupted"
 
 
+def test_rollback_strategy_erases_the_active_run_and_its_checkpoints():
+    t = thread_with_run()
+    t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+                 strategy="rollback", temporary=False, now=NOW)
+    assert names(t) == ["run.cancelled", "checkpoint.deleted", "run.deleted", "run.created"]
+    assert t.pending[1].run_ids == ["r1"]
+    with pytest.raises(NotFound):
+        t.run("r1")
+    assert t.next_runnable().run_id == "r2"
+
+
 def test_unknown_strategy_is_invalid_input():
     t = thread_with_run()
     with pytest.raises(InvalidInput):

@@ -69,8 +69,7 @@ class Thread(Aggregate):
     def delete(self, *, now: datetime) -> None:
         self._require_live()
         for r in self.active_runs():
-            self._record(ev.RunCancelled(at=now, run_id=r.run_id, thread_id=self.id,
-                                         action="interrupt"))
+            self._stop(r.run_id, "interrupt", now)
         self._record(ev.ThreadDeleted(at=now, thread_id=self.id))
 
     def create_run(self, *, run_id: str, assistant_id: str, graph_id: str,
@@ -84,8 +83,7 @@ class Thread(Aggregate):
             raise ThreadBusy(self.id)
         if strategy in ("interrupt", "rollback"):
             for r in active:
-                self._record(ev.RunCancelled(at=now, run_id=r.run_id, thread_id=self.id,
-                                             action=strategy))
+                self._stop(r.run_id, strategy, now)
         self._record(ev.RunCreated(
             at=now, run_id=run_id, thread_id=self.id, assistant_id=assistant_id,
             graph_id=graph_id, kwargs=kwargs, metadata=metadata,
@@ -125,7 +123,7 @@ class Thread(Aggregate):
             raise RunAlreadyFinished(run_id, run.status)
         if action not in ("interrupt", "rollback"):
             raise InvalidInput("action must be 'interrupt' or 'rollback'")
-        self._record(ev.RunCancelled(at=now, run_id=run_id, thread_id=self.id, action=action))
+        self._stop(run_id, action, now)
 
     def delete_run(self, run_id: str, *, now: datetime) -> None:
         run = self.run(run_id)
@@ -136,6 +134,13 @@ class Thread(Aggregate):
     def _require_live(self) -> None:
         if not self.live:
             raise NotFound("thread", self.id)
+
+    def _stop(self, run_id: str, action: str, now: datetime) -> None:
+        """Cancel an active run; a rollback also erases it and its checkpoints."""
+        self._record(ev.RunCancelled(at=now, run_id=run_id, thread_id=self.id, action=action))
+        if action == "rollback":
+            self._record(ev.CheckpointsDeleted(at=now, thread_id=self.id, run_ids=[run_id]))
+            self._record(ev.RunDeleted(at=now, run_id=run_id, thread_id=self.id))
 
     # -- state transitions ---------------------------------------------------
     def _on_thread_created(self, e: ev.ThreadCreated) -> None:
