@@ -19,8 +19,9 @@ and runs (--official-runs 200); the counts used are printed. Also printed:
 the resident memory of the DuraGraph process, its nats-server child and
 its embedded PostgreSQL, idle (after warm-up) and at the peak of (18)
 (sampled every 100 ms). Both servers stay up for the whole run and the
-benchmarks alternate between them; the client runs on the same machine, so
-its CPU use is part of every figure.
+benchmarks alternate between them; while one is measured the other is
+paused (SIGSTOP), so that its idle background work takes no CPU from it. The
+client runs on the same machine, so its CPU use is part of every figure.
 """
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ from typing import Any, Callable
 from langgraph_sdk import get_client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import Server, cpu_of, memory_of, start_duragraph, start_official, stop, wait_ready  # noqa: E402
+from servers import (Server, cpu_of, memory_of, paused, start_duragraph,  # noqa: E402
+                     start_official, stop, wait_ready)
 
 ROOT = Path(__file__).resolve().parents[1]
 GRAPH = "echo"
@@ -220,7 +222,8 @@ async def run_all(args: argparse.Namespace, servers: dict[str, Server]) -> dict[
 async def _phase(title: str, servers: dict[str, Server], body: Callable[[str], Any]) -> None:
     for name in servers:
         print(f"{title} on {name} ...", flush=True)
-        await body(name)
+        with paused([s for other, s in servers.items() if other != name]):
+            await body(name)
 
 
 def _runs_for(name: str, args: argparse.Namespace) -> int:

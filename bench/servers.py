@@ -7,6 +7,7 @@ period); an embedded postmaster left behind by a killed `duragraph dev` is
 stopped by the PID in its own postmaster.pid."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from typing import Iterator
 from pathlib import Path
 
 import httpx
@@ -234,3 +236,33 @@ def cpu_of(server: Server) -> dict[str, float]:
         except psutil.NoSuchProcess:
             pass
     return found
+
+
+def _tree(server: Server) -> list[psutil.Process]:
+    """The server's processes: its own, its children, and (for DuraGraph) the
+    embedded postmaster, which pg_ctl started outside the tree."""
+    roots = [server.proc.pid] + ([server.postmaster_pid] if server.postmaster_pid else [])
+    found: list[psutil.Process] = []
+    for pid in roots:
+        try:
+            root = psutil.Process(pid)
+            found += [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+@contextlib.contextmanager
+def paused(servers: list[Server]) -> Iterator[None]:
+    """SIGSTOP these servers while another one is measured, so that an idle
+    server's background work does not take CPU from the measured one."""
+    stopped = [p for server in servers for p in _tree(server)]
+    for proc in stopped:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.suspend()
+    try:
+        yield
+    finally:
+        for proc in stopped:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.resume()
