@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import Any, AsyncIterator
 
 import anyio
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query
 
 from ...application.commands import runs as cmd
 from ...application.queries import runs as q
 from ...application.queries.outcomes import result_of, run_outcome
 from ...application.queries.threads import get_thread
+from ...domain.errors import NotFound, RunAlreadyFinished
 from ..responses import JSON
 from ..schemas import RunCreate
 from ..services import Services, services
@@ -61,7 +62,7 @@ def _path(thread_id: str, run_id: str) -> str:
     return f"/threads/{thread_id}/runs/{run_id}"
 
 
-async def _stream(s: Services, request: Request, created: cmd.CreatedRun,
+async def _stream(s: Services, created: cmd.CreatedRun,
                   on_disconnect: str) -> AsyncIterator[bytes]:
     finished = False
     try:
@@ -82,9 +83,9 @@ async def _stream(s: Services, request: Request, created: cmd.CreatedRun,
 async def _cancel_quietly(s: Services, created: cmd.CreatedRun) -> None:
     try:
         await cmd.cancel_run(created.thread_id, created.run_id, "interrupt", s.store, s.clock)
-        _cancel_local(s, created.run_id)
-    except Exception:  # already finished: nothing to cancel
-        pass
+    except (RunAlreadyFinished, NotFound):  # finished or gone: nothing to cancel
+        return
+    _cancel_local(s, created.run_id)
 
 
 def _cancel_local(s: Services, run_id: str) -> None:
@@ -103,10 +104,9 @@ async def create(thread_id: str, body: RunCreate, s: Services = Depends(services
 
 
 @router.post("/threads/{thread_id}/runs/stream")
-async def stream(thread_id: str, body: RunCreate, request: Request,
-                 s: Services = Depends(services)):
+async def stream(thread_id: str, body: RunCreate, s: Services = Depends(services)):
     created = await _create(s, thread_id, body, start=False)
-    return sse_response(_stream(s, request, created, body.on_disconnect),
+    return sse_response(_stream(s, created, body.on_disconnect),
                         run_path=_path(created.thread_id, created.run_id))
 
 
@@ -175,10 +175,9 @@ async def create_stateless(body: RunCreate, s: Services = Depends(services)) -> 
 
 
 @router.post("/runs/stream")
-async def stream_stateless(body: RunCreate, request: Request,
-                           s: Services = Depends(services)):
+async def stream_stateless(body: RunCreate, s: Services = Depends(services)):
     created = await _create(s, None, body, start=False)
-    return sse_response(_stream(s, request, created, body.on_disconnect),
+    return sse_response(_stream(s, created, body.on_disconnect),
                         run_path=_path(created.thread_id, created.run_id))
 
 
