@@ -329,3 +329,18 @@ async def test_concurrent_runs_racing_for_an_idle_thread_let_exactly_one_in(clie
     assert (len(created), len(refused)) == (1, 4), attempts
     assert [r["run_id"] for r in await client.runs.list(thread_id)] == [created[0]["run_id"]]
     await client.runs.cancel(thread_id, created[0]["run_id"], wait=True)
+
+
+async def test_a_created_run_is_returned_as_it_is_stored(client) -> None:
+    from datetime import datetime
+
+    thread_id = await new_thread(client)
+    created = await client.runs.create(thread_id, "slow", input={"sleep": 0.5},
+                                       metadata={"m": 1})
+    stored = await client.runs.get(thread_id, created["run_id"])
+    for key in ("run_id", "thread_id", "assistant_id", "metadata", "multitask_strategy",
+                "kwargs"):
+        assert created[key] == stored[key], key
+    assert datetime.fromisoformat(created["created_at"]) == \
+        datetime.fromisoformat(stored["created_at"])
+    assert created["status"] in ("pending", "running")

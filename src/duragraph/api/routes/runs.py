@@ -99,7 +99,7 @@ def _cancel_local(s: Services, run_id: str) -> None:
 @router.post("/threads/{thread_id}/runs")
 async def create(thread_id: str, body: RunCreate, s: Services = Depends(services)) -> JSON:
     created = await _create(s, thread_id, body)
-    return JSON(_run_out(await q.get_run(s.db, created.run_id)),
+    return JSON(_run_out(q.new_run_row(created.spec, created.status)),
                 headers={"Content-Location": _path(created.thread_id, created.run_id)})
 
 
@@ -171,7 +171,7 @@ async def join_stream(thread_id: str, run_id: str,
 @router.post("/runs")
 async def create_stateless(body: RunCreate, s: Services = Depends(services)) -> JSON:
     created = await _create(s, None, body)
-    return JSON(_run_out(await q.get_run(s.db, created.run_id)))
+    return JSON(_run_out(q.new_run_row(created.spec, created.status)))
 
 
 @router.post("/runs/stream")

@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 from ...domain.assistant import Assistant
 from ...domain.errors import ConcurrencyConflict, Fenced, InvalidInput, NotFound
+from ...domain.events import RunCreated
 from ...domain.thread import Thread
 from ..ports import Clock, EventStore, GraphCatalog
 from .assistants import default_assistant_id
@@ -32,7 +33,12 @@ class CreateRun:
 class CreatedRun:
     run_id: str
     thread_id: str
+    spec: RunCreated
     claim: "Claim | None" = None
+
+    @property
+    def status(self) -> str:
+        return "running" if self.claim else "pending"
 
 
 def assistant_key(assistant_id: str, graphs: GraphCatalog) -> str:
@@ -68,7 +74,9 @@ async def create_run(cmd: CreateRun, store: EventStore, clock: Clock,
     epoch = _claim_at_once(thread, cmd, now)
     lease = [_lease(cmd.run_id, thread.id, epoch, cmd.claim_for, cmd.lease_seconds)] if epoch else []
     await store.save(thread, also=lease)
-    return CreatedRun(cmd.run_id, thread.id, Claim(epoch, thread) if epoch else None)
+    spec = thread.run(cmd.run_id).spec
+    assert spec is not None
+    return CreatedRun(cmd.run_id, thread.id, spec, Claim(epoch, thread) if epoch else None)
 
 
 def _claim_at_once(thread: Thread, cmd: CreateRun, now: Any) -> int | None:

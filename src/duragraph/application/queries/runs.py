@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...domain.errors import InvalidInput, NotFound
+from ...domain.events import RunCreated
 from ..ports import Database
 from .filters import page
 
@@ -10,6 +11,16 @@ COLUMNS = ("run_id, thread_id, assistant_id, graph_id, status, epoch, metadata, 
            "multitask_strategy, temporary, error, created_at, updated_at")
 RUN_STATUSES = ("pending", "running", "error", "success", "timeout", "interrupted")
 TERMINAL = ("error", "success", "timeout", "interrupted")
+
+
+def new_run_row(spec: RunCreated, status: str) -> dict[str, Any]:
+    """The row the runs projection holds for a run just created: what a
+    create returns without reading it back."""
+    return {"run_id": spec.run_id, "thread_id": spec.thread_id,
+            "assistant_id": spec.assistant_id, "graph_id": spec.graph_id, "status": status,
+            "metadata": spec.metadata, "kwargs": spec.kwargs,
+            "multitask_strategy": spec.multitask_strategy, "temporary": spec.temporary,
+            "created_at": spec.at, "updated_at": spec.at}
 
 
 async def get_run(db: Database, run_id: str, thread_id: str | None = None) -> dict[str, Any]:
