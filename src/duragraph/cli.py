@@ -5,6 +5,7 @@ import argparse
 import asyncio
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -18,9 +19,38 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log-level", default=os.environ.get("DURAGRAPH_LOG_LEVEL", "INFO"))
 
 
+DEFAULT_PORT = 2024
+
+
 def _http(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=2024)
+    p.add_argument("--port", type=int, help=f"default {DEFAULT_PORT}")
+
+
+def _can_bind(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+            return True
+        except OSError:
+            return False
+
+
+def _choose_port(args: argparse.Namespace) -> int:
+    """An explicit --port must be free; the default falls back (for `dev`) to
+    a free port, said out loud, rather than failing after starting everything."""
+    if args.port is not None:
+        if not _can_bind(args.host, args.port):
+            sys.exit(f"{args.host}:{args.port} is already in use; choose another --port")
+        return args.port
+    if _can_bind(args.host, DEFAULT_PORT) or args.command != "dev":
+        return DEFAULT_PORT
+    with socket.socket() as s:
+        s.bind((args.host, 0))
+        port = s.getsockname()[1]
+    print(f"{args.host}:{DEFAULT_PORT} is in use; serving on port {port} instead "
+          "(choose one with --port)", flush=True)
+    return port
 
 
 def parser() -> argparse.ArgumentParser:
@@ -45,10 +75,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    port = _choose_port(args) if args.command in ("dev", "serve") else None
     return Settings.from_env(
         config_path=args.config, database_url=args.database_url, nats_url=args.nats_url,
-        host=getattr(args, "host", None), port=getattr(args, "port", None),
-        data_dir=getattr(args, "data_dir", None))
+        host=getattr(args, "host", None), port=port, data_dir=getattr(args, "data_dir", None))
 
 
 def _require_db(settings: Settings) -> str:
