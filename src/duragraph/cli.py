@@ -29,6 +29,7 @@ def _http(p: argparse.ArgumentParser) -> None:
 
 def _can_bind(host: str, port: int) -> bool:
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
         try:
             s.bind((host, port))
             return True
