@@ -344,3 +344,17 @@ async def test_a_created_run_is_returned_as_it_is_stored(client) -> None:
     assert datetime.fromisoformat(created["created_at"]) == \
         datetime.fromisoformat(stored["created_at"])
     assert created["status"] in ("pending", "running")
+
+
+async def test_a_run_with_after_seconds_starts_no_sooner(client) -> None:
+    from datetime import datetime
+
+    thread_id = await new_thread(client)
+    run = await client.runs.create(thread_id, "echo", input={"messages": []},
+                                   after_seconds=1.5)
+    assert (await client.runs.get(thread_id, run["run_id"]))["status"] == "pending"
+    assert await asyncio.wait_for(client.runs.join(thread_id, run["run_id"]), 15) == \
+        {"messages": []}
+    events = await client.http.get(f"/threads/{thread_id}/runs/{run['run_id']}/events")
+    at = {e["type"]: datetime.fromisoformat(e["data"]["at"]) for e in events}
+    assert (at["run.started"] - at["run.created"]).total_seconds() >= 1.5

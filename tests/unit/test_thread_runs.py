@@ -118,3 +118,16 @@ def test_a_deleted_thread_refuses_new_runs():
 def test_events_round_trip_through_their_stored_form():
     event = ev.RunStarted(at=NOW, run_id="r", thread_id="t", epoch=3, worker_id="w")
     assert ev.from_data(event.name, event.to_data()) == event
+
+
+def test_a_delayed_run_cannot_start_before_its_time():
+    from datetime import timedelta
+
+    t = Thread("t")
+    t.create(metadata={}, now=NOW)
+    t.create_run(run_id="r1", assistant_id="a", graph_id="g", kwargs={"after_seconds": 5},
+                 metadata={}, strategy="reject", temporary=False, now=NOW)
+    with pytest.raises(Fenced):
+        t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW + timedelta(seconds=4))
+    assert t.start_run("r1", worker_id="w", lease_lapsed=False,
+                       now=NOW + timedelta(seconds=5)) == 1

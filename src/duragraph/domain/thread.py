@@ -6,7 +6,7 @@ active run per thread" is decided by one aggregate under one version.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from .aggregate import Aggregate
@@ -96,7 +96,8 @@ class Thread(Aggregate):
         run = self.run(run_id)
         runnable = self.next_runnable()
         reclaim = run.status == "running" and lease_lapsed
-        if not reclaim and (runnable is None or runnable.run_id != run_id):
+        if not reclaim and (runnable is None or runnable.run_id != run_id
+                            or not _due(run, now)):
             raise Fenced(run_id, run.epoch)
         epoch = run.epoch + 1
         self._record(ev.RunStarted(at=now, run_id=run_id, thread_id=self.id,
@@ -180,6 +181,12 @@ class Thread(Aggregate):
     def _finish(self, run_id: str, status: str) -> None:
         self.runs[run_id].status = status
         self.last_outcome = status
+
+
+def _due(run: RunState, now: datetime) -> bool:
+    """A run created with `after_seconds` waits that long before it may start."""
+    delay = (run.spec.kwargs.get("after_seconds") or 0) if run.spec else 0
+    return run.spec is None or now >= run.spec.at + timedelta(seconds=float(delay))
 
 
 def thread_status(thread: Thread) -> str:
