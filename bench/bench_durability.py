@@ -308,8 +308,8 @@ def _p90(values: list[float]) -> float:
 
 
 def _report_counts(counted: dict[str, Counted], steps: int) -> None:
-    print(f"\n== database work per super-step (libpq trace of the checkpointer's pool; "
-          f"per run / per super-step) ==")
+    print("\n== database work per super-step (libpq trace of the checkpointer's pool; "
+          "per run / per super-step) ==")
     print(f"{'mode':10} {'round trips':>16} {'Sync+Query msgs':>16} {'statements':>16} "
           f"{'pool checks':>16} {'transactions':>16}")
     for mode, c in counted.items():

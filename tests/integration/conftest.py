@@ -1,4 +1,4 @@
-"""Fixtures for tests that drive `serve` + `worker` processes."""
+"""Fixtures for integration tests: NATS connections and `serve` + `worker` processes."""
 from __future__ import annotations
 
 import os
@@ -8,8 +8,21 @@ from typing import Iterator
 
 import pytest
 
+from duragraph.infrastructure.nats.connection import connect, ensure_streams
+from duragraph.infrastructure.nats.subjects import events_stream, runs_stream
 from servers import TEST_LEASE_SECONDS as LEASE_SECONDS
 from servers import Cluster
+
+
+@pytest.fixture
+async def nc(nats_url: str, nats_prefix: str):
+    """A NATS connection with this test's streams, deleted afterwards."""
+    nc = await connect(nats_url, name="test")
+    await ensure_streams(nc.jetstream(), nats_prefix)
+    yield nc
+    for name in (events_stream(nats_prefix), runs_stream(nats_prefix)):
+        await nc.jetstream().delete_stream(name)
+    await nc.close()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import psycopg
-import pytest
 from langgraph_sdk import get_client
 
 from servers import TEST_LEASE_SECONDS as LEASE_SECONDS

@@ -7,27 +7,16 @@ import uuid
 from datetime import datetime, timezone
 
 import orjson
-import pytest
 
 from duragraph.domain.events import RunCancelled
-from duragraph.infrastructure.nats.connection import connect, ensure_streams
+from duragraph.infrastructure.nats.connection import connect
 from duragraph.infrastructure.nats.dispatch import (
     DispatchMessage, RunDispatch, durable_name, subscribe_events)
 from duragraph.infrastructure.nats.relay import OutboxRelay
-from duragraph.infrastructure.nats.subjects import event_subject, events_stream, runs_stream
+from duragraph.infrastructure.nats.subjects import event_subject, events_stream
 from duragraph.infrastructure.postgres.event_store import Batch, PostgresEventStore
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-async def nc(nats_url, nats_prefix):
-    nc = await connect(nats_url, name="test-dispatch")
-    await ensure_streams(nc.jetstream(), nats_prefix)
-    yield nc
-    for name in (events_stream(nats_prefix), runs_stream(nats_prefix)):
-        await nc.jetstream().delete_stream(name)
-    await nc.close()
 
 
 async def _run_created(js, prefix: str, run_id: str) -> None:

@@ -18,25 +18,11 @@ from duragraph.infrastructure.embedded.nats import nats_server_binary
 from duragraph.infrastructure.nats.connection import connect, ensure_streams
 from duragraph.infrastructure.nats.errors import NatsUnavailable
 from duragraph.infrastructure.nats.relay import OutboxRelay
-from duragraph.infrastructure.nats.subjects import events_stream, runs_stream
+from duragraph.infrastructure.nats.subjects import events_stream
 from duragraph.infrastructure.nats.tail import tail_events
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-async def nc(nats_url, nats_prefix):
-    nc = await connect(nats_url, name="test-relay")
-    await ensure_streams(nc.jetstream(), nats_prefix)
-    yield nc
-    await _drop_streams(nc, nats_prefix)
-    await nc.close()
-
-
-async def _drop_streams(nc, prefix: str) -> None:
-    for name in (events_stream(prefix), runs_stream(prefix)):
-        await nc.jetstream().delete_stream(name)
 
 
 async def _create_threads(pool, *idents: str) -> None:

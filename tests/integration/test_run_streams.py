@@ -9,20 +9,13 @@ import uuid
 import orjson
 import pytest
 
-from duragraph.infrastructure.nats.connection import connect, ensure_streams
+from duragraph.infrastructure.nats.connection import ensure_streams
 from duragraph.infrastructure.nats.run_streams import Chunk, RunStreams
-from duragraph.infrastructure.nats.subjects import events_stream, runs_stream
 
 
 @pytest.fixture
-async def streams(nats_url, nats_prefix):
-    nc = await connect(nats_url, name="test-run-streams")
-    js = nc.jetstream()
-    await ensure_streams(js, nats_prefix)
-    yield RunStreams(nc, js, nats_prefix)
-    for name in (events_stream(nats_prefix), runs_stream(nats_prefix)):
-        await js.delete_stream(name)
-    await nc.close()
+def streams(nc, nats_prefix) -> RunStreams:
+    return RunStreams(nc, nc.jetstream(), nats_prefix)
 
 
 def _run() -> str:

@@ -200,9 +200,6 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
     )
 }
 
-RUN_FINISHED = (RunSucceeded, RunInterrupted, RunFailed, RunCancelled)
-
-
 def upcast(name: str, data: dict[str, Json]) -> dict[str, Json]:
     """Old stored shapes become current ones here (none yet)."""
     return data

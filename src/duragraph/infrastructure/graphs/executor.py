@@ -17,7 +17,7 @@ from ...application.commands.runs import (
 )
 from ...application.ports import Clock, Database, EventStore
 from ...application.queries.runs import lease_lapsed
-from ...domain.errors import DomainError, Fenced, NotFound
+from ...domain.errors import Fenced, NotFound
 from ..postgres.checkpointer import EventStoreCheckpointer
 from .messages_mode import MessageAccumulator
 from .registry import GraphRegistry, with_persistence

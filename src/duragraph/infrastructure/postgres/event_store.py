@@ -140,18 +140,6 @@ class PostgresEventStore:
                 "ORDER BY tx_id, position LIMIT %s", (str(after[0]), after[1], limit))
             return [_stored(r) for r in await cur.fetchall()]
 
-    async def read_related(self, key: str, value: str, *, after: int = 0,
-                           limit: int = 100) -> list[StoredEvent]:
-        """Events whose data names this run_id / thread_id, by position."""
-        if key not in ("run_id", "thread_id"):
-            raise ValueError(key)
-        async with self.pool.connection() as conn:
-            cur = await conn.execute(
-                f"SELECT {_COLUMNS} FROM events WHERE data ? %s AND data->>%s = %s "
-                "AND position > %s ORDER BY position LIMIT %s",
-                (key, key, value, after, limit))
-            return [_stored(r) for r in await cur.fetchall()]
-
 
 async def _append_in_tx(conn: psycopg.AsyncConnection, batches: Sequence[Batch],
                         fence: Fence | None, also: Sequence[Statement]) -> None:
