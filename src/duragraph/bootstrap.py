@@ -14,6 +14,7 @@ from . import __version__
 from .api.app import create_app
 from .api.services import Services
 from .application.commands.assistants import ensure_default_assistants
+from .application.commands.store import StoreDeps
 from .application.ports import SystemClock
 from .infrastructure.embedded.nats import EmbeddedNats
 from .infrastructure.embedded.postgres import EmbeddedPostgres
@@ -28,6 +29,9 @@ from .infrastructure.nats.run_streams import RunStreams
 from .infrastructure.postgres.checkpointer import EventStoreCheckpointer
 from .infrastructure.postgres.database import Database, migrate, open_pool
 from .infrastructure.postgres.event_store import PostgresEventStore
+from .infrastructure.store.base_store import EventSourcedStore
+from .infrastructure.store.config import StoreConfig, load_store_config
+from .infrastructure.store.sweeper import sweep_store
 from .infrastructure.worker import Worker
 from .settings import Settings
 
@@ -88,20 +92,26 @@ class Core:
     graphs: GraphRegistry
     checkpointer: EventStoreCheckpointer
     streams: RunStreams
+    memory: StoreDeps  # the long-term memory store (`store` in langgraph.json)
+    memory_config: StoreConfig
 
 
-def build_core(settings: Settings, infra: Infrastructure, graphs: GraphRegistry) -> Core:
+def build_core(settings: Settings, infra: Infrastructure, graphs: GraphRegistry,
+               store_config: StoreConfig) -> Core:
     store = PostgresEventStore(infra.pool)
-    return Core(store=store, db=Database(infra.pool), clock=SystemClock(), graphs=graphs,
+    db, clock = Database(infra.pool), SystemClock()
+    return Core(store=store, db=db, clock=clock, graphs=graphs,
                 checkpointer=EventStoreCheckpointer(store),
-                streams=RunStreams(infra.nc, infra.js, settings.nats_prefix))
+                streams=RunStreams(infra.nc, infra.js, settings.nats_prefix),
+                memory=StoreDeps(store, db, clock, store_config.index, store_config.ttl),
+                memory_config=store_config)
 
 
 def build_executor(settings: Settings, core: Core) -> Executor:
     return Executor(ExecutorDeps(
         store=core.store, db=core.db, clock=core.clock, checkpointer=core.checkpointer,
         graphs=core.graphs, streams=core.streams, worker_id=settings.worker_id,
-        lease_seconds=settings.lease_seconds))
+        lease_seconds=settings.lease_seconds, memory_store=EventSourcedStore(core.memory)))
 
 
 def build_services(core: Core, executor: Executor | None) -> Services:
@@ -110,6 +120,7 @@ def build_services(core: Core, executor: Executor | None) -> Services:
                         states=ThreadStates(core.graphs, core.checkpointer),
                         info={"version": __version__, "graphs": core.graphs.ids()})
     services.executor = executor
+    services.memory = core.memory
     return services
 
 
@@ -117,9 +128,10 @@ def build_services(core: Core, executor: Executor | None) -> Services:
 async def running(settings: Settings, *, embedded: bool) -> AsyncIterator[tuple[Infrastructure, Core]]:
     config = load_config(settings.config_path)
     graphs = GraphRegistry.load(config)
+    store_config = load_store_config(config)
     infra = await open_infrastructure(settings, embedded=embedded)
     try:
-        core = build_core(settings, infra, graphs)
+        core = build_core(settings, infra, graphs, store_config)
         yield infra, core
     finally:
         await infra.close()
@@ -134,7 +146,9 @@ async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
     relay = OutboxRelay(infra.pool, infra.nc, infra.js, infra.database_url,
                         settings.nats_prefix)
     return [asyncio.create_task(worker.run(stop), name="worker"),
-            asyncio.create_task(relay.run(stop), name="relay")]
+            asyncio.create_task(relay.run(stop), name="relay"),
+            asyncio.create_task(sweep_store(core.memory, core.memory_config.sweep_seconds, stop),
+                                name="store-sweeper")]
 
 
 class _Server(uvicorn.Server):

@@ -125,3 +125,33 @@ class RunCreate(Body):
         if self.checkpoint and "checkpoint_id" in self.checkpoint:
             kwargs["checkpoint_id"] = self.checkpoint["checkpoint_id"]
         return kwargs
+
+
+class StorePut(Body):
+    namespace: list[str]
+    key: str
+    value: Json
+    index: Literal[False] | list[str] | None = None
+    ttl: float | None = None
+
+
+class StoreDelete(Body):
+    namespace: list[str] = Field(default_factory=list)
+    key: str
+
+
+class StoreSearch(Body):
+    namespace_prefix: list[str] | None = None
+    filter: Json | None = None
+    limit: int = Field(10, ge=0, le=1000)
+    offset: int = Field(0, ge=0)
+    query: str | None = None
+    refresh_ttl: bool | None = None
+
+
+class StoreNamespaces(Body):
+    prefix: list[str] | None = None
+    suffix: list[str] | None = None
+    max_depth: int | None = Field(None, ge=1)
+    limit: int = Field(100, ge=0, le=1000)
+    offset: int = Field(0, ge=0)

@@ -1,10 +1,12 @@
 """What the application layer needs from the outside world."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol, Sequence, TypeVar
 
 from ..domain.aggregate import Aggregate
+from ..domain.events import DomainEvent
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -39,3 +41,28 @@ class Database(Protocol):
     async def fetchone(self, sql: str, params: Any = None) -> dict[str, Any] | None: ...
 
     async def execute(self, sql: str, params: Any = None) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StreamAppend:
+    """Events for one stream that has no aggregate; `expected_version` None
+    appends after whatever is there."""
+    stream_id: str
+    expected_version: int | None
+    events: Sequence[DomainEvent]
+
+
+class EventAppender(Protocol):
+    async def append(self, batches: Sequence[StreamAppend], *, fence: Any = None,
+                     also: Sequence[Any] = ()) -> None: ...
+
+
+class StoreIndex(Protocol):
+    """The store's semantic index (`store.index` in langgraph.json)."""
+
+    def texts(self, value: dict[str, Any], fields: list[str] | None) -> list[tuple[str, str]]:
+        """(field path, text) pairs to embed; `fields` None: the configured ones."""
+
+    async def embed(self, texts: list[str]) -> list[list[float]]: ...
+
+    async def embed_query(self, text: str) -> list[float]: ...

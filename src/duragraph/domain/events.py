@@ -189,6 +189,45 @@ class CheckpointsDeleted(DomainEvent):
     run_ids: Json = None  # None: the whole thread; else only these runs
 
 
+# -- store (long-term memory; a stream per item) ---------------------------
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _StoreItemEvent(DomainEvent):
+    namespace: list[str]
+    key: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreItemPut(_StoreItemEvent):
+    """The whole item; `vectors` are its embeddings, [[field, [floats]], ...]
+    (in the event so a rebuild never calls the embedding model again)."""
+    name: ClassVar[str] = "store.item_put"
+    value: Json
+    ttl_minutes: float | None = None
+    expires_at: str | None = None  # ISO time; None: never
+    vectors: Json = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreItemDeleted(_StoreItemEvent):
+    name: ClassVar[str] = "store.item_deleted"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreItemTtlRefreshed(_StoreItemEvent):
+    """A read pushed the expiry back by the item's TTL."""
+    name: ClassVar[str] = "store.item_ttl_refreshed"
+    expires_at: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreItemExpired(_StoreItemEvent):
+    """The sweeper removed an item whose expiry (`expires_at`) had passed;
+    an item put or refreshed since then is not removed."""
+    name: ClassVar[str] = "store.item_expired"
+    expires_at: str
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.name: cls
     for cls in (
@@ -197,6 +236,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         RunCreated, RunStarted, RunSucceeded, RunInterrupted, RunFailed,
         RunCancelled, RunDeleted, StepCompleted,
         CheckpointSaved, WritesSaved, CheckpointsDeleted,
+        StoreItemPut, StoreItemDeleted, StoreItemTtlRefreshed, StoreItemExpired,
     )
 }
 

@@ -39,6 +39,7 @@ class ExecutorDeps:
     worker_id: str
     lease_seconds: float = 10.0
     max_active: int = 64
+    memory_store: Any = None  # a langgraph BaseStore: get_store() / `store` in nodes
 
 
 @dataclass(slots=True)
@@ -247,7 +248,8 @@ class Executor:
                                        durability=kwargs.get("durability") or "async")
         resuming = epoch > 1 and await self._has_checkpoint(run["run_id"])
         try:
-            graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver)
+            graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver,
+                                     d.memory_store)
             outcome = await self._stream(graph, run, kwargs, config, api_modes, resuming)
         except (asyncio.CancelledError, Fenced):
             raise

@@ -1,0 +1,51 @@
+"""Rules of the long-term memory store: what a namespace, a key and a TTL may be."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any, Sequence
+
+from .errors import InvalidInput
+
+Namespace = tuple[str, ...]
+WILDCARD = "*"  # in list-namespaces conditions: any one label
+
+
+def check_labels(namespace: Sequence[Any], *, what: str = "namespace") -> Namespace:
+    for label in namespace:
+        if not isinstance(label, str):
+            raise InvalidInput(f"{what}: labels must be strings, got {label!r}")
+        if not label:
+            raise InvalidInput(f"{what}: labels must not be empty strings")
+        if "." in label:
+            raise InvalidInput(f"{what}: label '{label}' must not contain a period ('.')")
+        if "\x00" in label:
+            raise InvalidInput(f"{what}: labels must not contain NUL bytes")
+    return tuple(namespace)
+
+
+def check_item_address(namespace: Sequence[Any], key: Any) -> Namespace:
+    """The namespace and key of an item one writes or reads."""
+    if not namespace:
+        raise InvalidInput("namespace must not be empty")
+    ns = check_labels(namespace)
+    if ns[0] == "langgraph":
+        raise InvalidInput("namespace: the root label 'langgraph' is reserved")
+    if not isinstance(key, str) or not key:
+        raise InvalidInput("key must be a non-empty string")
+    return ns
+
+
+def check_ttl(ttl: float | None) -> float | None:
+    if ttl is not None and ttl <= 0:
+        raise InvalidInput("ttl must be a positive number of minutes (or null for none)")
+    return ttl
+
+
+def expires_at(now: datetime, ttl_minutes: float | None) -> datetime | None:
+    return None if ttl_minutes is None else now + timedelta(minutes=ttl_minutes)
+
+
+def stream_id(namespace: Namespace, key: str) -> str:
+    """One stream per item; JSON keeps any label or key unambiguous."""
+    return "store-" + json.dumps([list(namespace), key], separators=(",", ":"))
