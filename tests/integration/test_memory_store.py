@@ -1,7 +1,9 @@
 """The LangGraph BaseStore over the event-sourced store, against real PostgreSQL."""
 from __future__ import annotations
 
+import asyncio
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 from duragraph.infrastructure.postgres.rebuild import rebuild_projections
 from duragraph.infrastructure.store.base_store import EventSourcedStore
 from duragraph.infrastructure.store.index import EmbeddingIndex
+from duragraph.infrastructure.store.sweeper import sweep_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "graphs"))
 from embed import DIMS, embed  # noqa: E402
@@ -206,3 +209,21 @@ async def test_a_graph_reads_and_writes_the_same_store(pool, clock) -> None:
     out = await graph.ainvoke({"user": "ada", "seen": []})
     assert sorted(out["seen"]) == ["before", "inside"]
     assert (await store.aget(("memories", "ada"), "inside")).value == {"text": "from the graph"}
+
+
+async def test_the_sweeper_removes_expired_items_in_the_background(pool, clock) -> None:
+    store = make_store(pool, clock)
+    await store.aput(("t",), "short", {}, ttl=1)
+    await store.aput(("t",), "long", {}, ttl=100)
+    clock.advance(2)
+    stop = asyncio.Event()
+    sweeper = asyncio.create_task(sweep_store(store.deps, 0.05, stop))
+    try:
+        deadline = time.monotonic() + 30
+        while await rows(pool, "SELECT key FROM store_items") != [("long",)]:
+            assert time.monotonic() < deadline, "the sweeper never removed the item"
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.wait_for(sweeper, 10)
+    assert ("store.item_expired",) in await rows(pool, "SELECT type FROM events")

@@ -14,7 +14,8 @@ from servers import Cluster, command
 KEYS = {"assistants": "assistant_id", "assistant_versions": "assistant_id, version",
         "threads": "thread_id", "runs": "run_id",
         "checkpoints": "thread_id, checkpoint_ns, checkpoint_id",
-        "checkpoint_writes": "thread_id, checkpoint_ns, checkpoint_id, task_id, idx"}
+        "checkpoint_writes": "thread_id, checkpoint_ns, checkpoint_id, task_id, idx",
+        "store_items": "namespace, key", "store_vectors": "namespace, key, idx"}
 
 
 async def snapshot(database_url: str) -> dict[str, list[tuple]]:
@@ -60,6 +61,18 @@ async def workload(url: str) -> None:
     await client.runs.wait(gone["thread_id"], "echo", input={"messages": []})
     await client.threads.delete(gone["thread_id"])
     await client.runs.wait(None, "echo", input={"messages": []})  # a temporary thread
+    await store_workload(client)
+
+
+async def store_workload(client) -> None:
+    await client.store.put_item(["notes", "ada"], "a", {"text": "pizza and olives"}, ttl=60)
+    await client.store.put_item(["notes", "ada"], "b", {"text": "chess"}, index=False)
+    await client.store.put_item(["notes", "ada"], "a", {"text": "pizza only"}, ttl=60)
+    await client.store.put_item(["notes", "bob"], "c", {"text": "tea"})
+    await client.store.delete_item(["notes", "bob"], "c")
+    await client.store.get_item(["notes", "ada"], "a", refresh_ttl=True)
+    await client.store.search_items(["notes"], query="pizza", refresh_ttl=True)
+    await client.runs.wait(None, "memory", input={"user": "ada", "remember": "tea"})
 
 
 async def test_rebuilding_projections_after_a_workload_gives_the_same_rows(
@@ -67,7 +80,8 @@ async def test_rebuilding_projections_after_a_workload_gives_the_same_rows(
     cluster.start_worker()
     await workload(cluster.url)
     live = await snapshot(database_url)
-    assert all(live[t] for t in ("assistants", "threads", "runs", "checkpoints"))
+    assert all(live[t] for t in ("assistants", "threads", "runs", "checkpoints", "store_items",
+                                 "store_vectors"))
 
     subprocess.run(command("projections", "rebuild", "--database-url", database_url),
                    check=True, env=cluster.env)

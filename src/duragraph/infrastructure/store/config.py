@@ -6,7 +6,7 @@ from typing import Any
 
 from ...application.commands.store import TtlPolicy
 from ..graphs.config import ConfigError, ProjectConfig
-from ..graphs.user_code import load_attribute
+from ..graphs.user_code import is_file_location, load_attribute
 from .index import EmbeddingIndex
 
 DEFAULT_SWEEP_MINUTES = 5.0
@@ -58,7 +58,10 @@ def _index(raw: Any, config: ProjectConfig) -> EmbeddingIndex | None:
         raise ConfigError('"store.index.dims" must be a positive integer')
     if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
         raise ConfigError('"store.index.fields" must be a list of field paths')
-    return EmbeddingIndex(_embed(raw.get("embed"), config), dims, fields)
+    try:
+        return EmbeddingIndex(_embed(raw.get("embed"), config), dims, fields)
+    except (ValueError, ImportError) as exc:  # a provider string LangChain cannot resolve
+        raise ConfigError(f'"store.index.embed": {exc}') from exc
 
 
 def _embed(spec: Any, config: ProjectConfig) -> Any:
@@ -66,7 +69,7 @@ def _embed(spec: Any, config: ProjectConfig) -> Any:
         raise ConfigError('"store.index.embed" must name a function as "./file.py:function" '
                           'or a provider model as "openai:text-embedding-3-small"')
     location, _, attr = spec.rpartition(":")
-    if not (location.endswith(".py") or "/" in location):
+    if not is_file_location(location):
         return spec  # a provider string: LangChain's init_embeddings resolves it
     try:
         return load_attribute(location, attr, config.base_dir)
