@@ -122,6 +122,18 @@ async def test_expired_items_are_invisible_refreshed_by_reads_and_swept(pool, cl
     assert await sweep_expired(store.deps) == 0
 
 
+async def test_putting_an_expired_item_again_creates_it_anew(pool, clock) -> None:
+    store = make_store(pool, clock)
+    await store.aput(("t",), "k", {"v": 1}, ttl=1)
+    first = await store.aget(("t",), "k")
+    clock.advance(2)
+    await store.aput(("t",), "k", {"v": 2})
+    again = await store.aget(("t",), "k")
+    assert again.value == {"v": 2} and again.created_at > first.created_at
+    clock.advance(1000)
+    assert (await store.aget(("t",), "k")).value == {"v": 2}  # no TTL any more
+
+
 async def test_a_default_ttl_applies_when_none_is_given(pool, clock) -> None:
     store = make_store(pool, clock, default_ttl=1, refresh_on_read=False)
     await store.aput(("t",), "default", {})
@@ -157,6 +169,18 @@ async def test_semantic_search_orders_by_similarity_and_returns_scores(pool, clo
     assert found[-1].key == "unindexed" and found[-1].score is None
     assert (await store.asearch(("m",), query="weather", limit=1))[0].key in ("weather", "both")
     assert all(i.score is None for i in await store.asearch(("m",)))
+
+
+async def test_a_put_may_name_the_fields_to_index(pool, clock) -> None:
+    store = make_store(pool, clock, index=True)
+    await store.aput(("m",), "titled", {"title": "olives", "text": "chess"}, index=["title"])
+    await store.aput(("m",), "texted", {"title": "chess", "text": "olives"})
+    await store.aput(("m",), "none", {"text": "olives"}, index=[])
+    found = await store.asearch(("m",), query="olives")
+    assert {i.key: i.score for i in found} == {"titled": 1.0, "texted": 1.0, "none": None}
+    assert found[-1].key == "none"
+    chess = await store.asearch(("m",), query="chess")  # only indexed fields count
+    assert {i.key: i.score for i in chess} == {"titled": 0.0, "texted": 0.0, "none": None}
 
 
 async def test_rejected_operations_write_nothing(pool, clock) -> None:

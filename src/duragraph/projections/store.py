@@ -12,13 +12,16 @@ _ITEM = "namespace=%s AND key=%s"
 
 
 def put(e: ev.StoreItemPut) -> list:
+    """An item that had expired (but was not swept yet) is created anew."""
     address = (e.namespace, e.key)
     return [
         ("""INSERT INTO store_items (namespace, key, value, ttl_minutes, expires_at,
                 created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s)
             ON CONFLICT (namespace, key) DO UPDATE SET value=EXCLUDED.value,
                 ttl_minutes=EXCLUDED.ttl_minutes, expires_at=EXCLUDED.expires_at,
-                updated_at=EXCLUDED.updated_at""",
+                updated_at=EXCLUDED.updated_at,
+                created_at=CASE WHEN store_items.expires_at <= EXCLUDED.updated_at
+                           THEN EXCLUDED.created_at ELSE store_items.created_at END""",
          (*address, Jsonb(e.value), e.ttl_minutes, e.expires_at, e.at, e.at)),
         (f"DELETE FROM store_vectors WHERE {_ITEM}", address),
         *(_vector(e, idx, field, vector) for idx, (field, vector) in enumerate(e.vectors)),

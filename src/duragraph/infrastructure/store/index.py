@@ -12,7 +12,7 @@ class EmbeddingIndex:
         self.dims, self.fields = dims, fields
 
     def texts(self, value: dict[str, Any], fields: list[str] | None) -> list[tuple[str, str]]:
-        return [(path, text) for path in (fields or self.fields)
+        return [(path, text) for path in (self.fields if fields is None else fields)
                 for text in get_text_at_path(value, path)]
 
     async def embed(self, texts: list[str]) -> list[list[float]]:
