@@ -59,7 +59,8 @@ def check_put(item: PutItem) -> PutItem:
 @on_conflict()
 async def write_items(items: Sequence[PutItem], deps: StoreDeps) -> None:
     """All in one transaction; for an address written twice the last wins."""
-    latest = {(i.namespace, i.key): check_put(i) for i in items}
+    checked = [check_put(i) for i in items]
+    latest = {(i.namespace, i.key): i for i in checked}
     puts = [i for i in latest.values() if i.value is not None]
     gone = [i for i in latest.values() if i.value is None]
     now = deps.clock.now()
