@@ -14,7 +14,8 @@ from servers import Cluster, command
 KEYS = {"assistants": "assistant_id", "assistant_versions": "assistant_id, version",
         "threads": "thread_id", "runs": "run_id",
         "checkpoints": "thread_id, checkpoint_ns, checkpoint_id",
-        "checkpoint_writes": "thread_id, checkpoint_ns, checkpoint_id, task_id, idx"}
+        "checkpoint_writes": "thread_id, checkpoint_ns, checkpoint_id, task_id, idx",
+        "crons": "cron_id"}
 
 
 async def snapshot(database_url: str) -> dict[str, list[tuple]]:
@@ -60,6 +61,23 @@ async def workload(url: str) -> None:
     await client.runs.wait(gone["thread_id"], "echo", input={"messages": []})
     await client.threads.delete(gone["thread_id"])
     await client.runs.wait(None, "echo", input={"messages": []})  # a temporary thread
+    await cron_workload(client)
+
+
+async def cron_workload(client) -> None:
+    ticking = await client.threads.create()
+    cron = await client.crons.create_for_thread(ticking["thread_id"], "echo",
+                                                schedule="* * * * * *", input={"value": 1})
+    while not await client.runs.list(ticking["thread_id"]):
+        await asyncio.sleep(0.1)
+    await client.crons.update(cron["cron_id"], enabled=False, metadata={"paused": True})
+    for run in await client.runs.list(ticking["thread_id"], limit=100):
+        await client.runs.join(ticking["thread_id"], run["run_id"])
+    daily = await client.crons.create("steps", schedule="0 9 * * *", timezone="Europe/Paris",
+                                      on_run_completed="keep")
+    await client.crons.update(daily["cron_id"], input={"x": 1}, end_time=None)
+    doomed = await client.crons.create("echo", schedule="0 9 * * *")
+    await client.crons.delete(doomed["cron_id"])
 
 
 async def test_rebuilding_projections_after_a_workload_gives_the_same_rows(
@@ -67,7 +85,7 @@ async def test_rebuilding_projections_after_a_workload_gives_the_same_rows(
     cluster.start_worker()
     await workload(cluster.url)
     live = await snapshot(database_url)
-    assert all(live[t] for t in ("assistants", "threads", "runs", "checkpoints"))
+    assert all(live[t] for t in ("assistants", "threads", "runs", "checkpoints", "crons"))
 
     subprocess.run(command("projections", "rebuild", "--database-url", database_url),
                    check=True, env=cluster.env)
