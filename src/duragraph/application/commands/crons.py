@@ -96,6 +96,8 @@ async def fire_cron(cron_id: str, store: EventStore, clock: Clock,
         created, lease = open_run(request, assistant, thread, now)
     except DomainError as exc:  # assistant or thread gone, thread busy...
         cron.fire(now=now, next_tick=next_tick, error=str(exc))
+        if isinstance(exc, NotFound):  # what it runs, or where, is gone: so is the cron
+            cron.delete(now=now)
         await store.save(cron)
         return Tick(cron.id, None, None, str(exc))
     cron.fire(now=now, next_tick=next_tick, run_id=created.run_id, thread_id=created.thread_id)
