@@ -190,6 +190,10 @@ async def test_a_thread_cron_creates_a_run_on_its_thread_at_each_tick(client) ->
     assert len(done) >= 2, runs
     assert all(r["metadata"] == {"k": "v", "cron_id": cron["cron_id"]} for r in runs)
     assert (await client.threads.get(thread_id))["values"]["value"] == "tick"
+    # the audit log says which tick created the run
+    log = await client.http.get(f"/threads/{thread_id}/runs/{done[0]['run_id']}/events")
+    assert [e["type"] for e in log][:2] == ["run.created", "cron.fired"]
+    assert log[1]["data"]["cron_id"] == cron["cron_id"] and log[1]["data"]["tick"]
 
     settled = await eventually(lambda: client.runs.list(thread_id, limit=100),
                                lambda rs: all(r["status"] == "success" for r in rs))
