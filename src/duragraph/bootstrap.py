@@ -16,6 +16,7 @@ from .api.services import Services
 from .application.commands.assistants import ensure_default_assistants
 from .application.commands.store import StoreDeps
 from .application.ports import SystemClock
+from .infrastructure.cron_scheduler import CronScheduler
 from .infrastructure.embedded.nats import EmbeddedNats
 from .infrastructure.embedded.postgres import EmbeddedPostgres
 from .infrastructure.graphs.config import load_config
@@ -145,10 +146,14 @@ async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                            worker.on_cancelled_event)
     relay = OutboxRelay(infra.pool, infra.nc, infra.js, infra.database_url,
                         settings.nats_prefix)
+    crons = CronScheduler(core.store, core.db, core.clock, core.graphs,
+                          interval=settings.cron_interval,
+                          on_fired=lambda tick: executor.submit(tick.run_id, tick.thread_id))
     return [asyncio.create_task(worker.run(stop), name="worker"),
             asyncio.create_task(relay.run(stop), name="relay"),
             asyncio.create_task(sweep_store(core.memory, core.memory_config.sweep_seconds, stop),
-                                name="store-sweeper")]
+                                name="store-sweeper"),
+            asyncio.create_task(crons.run(stop), name="crons")]
 
 
 class _Server(uvicorn.Server):

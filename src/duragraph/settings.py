@@ -23,6 +23,7 @@ class Settings:
     port: int = 2024
     lease_seconds: float = 10.0
     sweep_interval: float = 2.0
+    cron_interval: float = 1.0
     grace_seconds: float = 30.0
     run_stream_retention_s: float = 3600.0
     pool_size: int = 20
@@ -39,6 +40,7 @@ class Settings:
             nats_prefix=_env("NATS_PREFIX", "duragraph") or "duragraph",
             lease_seconds=float(_env("LEASE_SECONDS", "10") or 10),
             sweep_interval=float(_env("SWEEP_INTERVAL", "2") or 2),
+            cron_interval=float(_env("CRON_INTERVAL", "1") or 1),
             grace_seconds=float(_env("GRACE_SECONDS", "30") or 30),
             run_stream_retention_s=float(_env("STREAM_RETENTION_SECONDS", "3600") or 3600),
             pool_size=int(_env("POOL_SIZE", "20") or 20),

@@ -15,7 +15,8 @@ KEYS = {"assistants": "assistant_id", "assistant_versions": "assistant_id, versi
         "threads": "thread_id", "runs": "run_id",
         "checkpoints": "thread_id, checkpoint_ns, checkpoint_id",
         "checkpoint_writes": "thread_id, checkpoint_ns, checkpoint_id, task_id, idx",
-        "store_items": "namespace, key", "store_vectors": "namespace, key, idx"}
+        "store_items": "namespace, key", "store_vectors": "namespace, key, idx",
+        "crons": "cron_id"}
 
 
 async def snapshot(database_url: str) -> dict[str, list[tuple]]:
@@ -73,6 +74,23 @@ async def store_workload(client) -> None:
     await client.store.get_item(["notes", "ada"], "a", refresh_ttl=True)
     await client.store.search_items(["notes"], query="pizza", refresh_ttl=True)
     await client.runs.wait(None, "memory", input={"user": "ada", "remember": "tea"})
+    await cron_workload(client)
+
+
+async def cron_workload(client) -> None:
+    ticking = await client.threads.create()
+    cron = await client.crons.create_for_thread(ticking["thread_id"], "echo",
+                                                schedule="* * * * * *", input={"value": 1})
+    while not await client.runs.list(ticking["thread_id"]):
+        await asyncio.sleep(0.1)
+    await client.crons.update(cron["cron_id"], enabled=False, metadata={"paused": True})
+    for run in await client.runs.list(ticking["thread_id"], limit=100):
+        await client.runs.join(ticking["thread_id"], run["run_id"])
+    daily = await client.crons.create("steps", schedule="0 9 * * *", timezone="Europe/Paris",
+                                      on_run_completed="keep")
+    await client.crons.update(daily["cron_id"], input={"x": 1}, end_time=None)
+    doomed = await client.crons.create("echo", schedule="0 9 * * *")
+    await client.crons.delete(doomed["cron_id"])
 
 
 async def test_rebuilding_projections_after_a_workload_gives_the_same_rows(
@@ -81,7 +99,7 @@ async def test_rebuilding_projections_after_a_workload_gives_the_same_rows(
     await workload(cluster.url)
     live = await snapshot(database_url)
     assert all(live[t] for t in ("assistants", "threads", "runs", "checkpoints", "store_items",
-                                 "store_vectors"))
+                                 "store_vectors", "crons"))
 
     subprocess.run(command("projections", "rebuild", "--database-url", database_url),
                    check=True, env=cluster.env)

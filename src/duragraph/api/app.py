@@ -7,11 +7,11 @@ from fastapi import FastAPI
 
 from . import errors
 from .responses import JSON
-from .routes import assistants, events, runs, store, system, threads
+from .routes import assistants, crons, events, runs, store, system, threads
 from .services import Services
 
-ROUTERS = (system.router, assistants.router, threads.router, runs.router, events.router,
-           store.router)
+ROUTERS = (system.router, assistants.router, threads.router, crons.router, runs.router,
+           events.router, store.router)
 
 
 def create_app(services: Services, *, lifespan: Any = None) -> FastAPI:

@@ -2,9 +2,10 @@
 are ignored (newer SDKs send more); wrong types are a 422 naming the field."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Json = dict[str, Any]
 
@@ -155,3 +156,87 @@ class StoreNamespaces(Body):
     max_depth: int | None = Field(None, ge=1)
     limit: int = Field(100, ge=0, le=1000)
     offset: int = Field(0, ge=0)
+# -- crons ------------------------------------------------------------------
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A naive end_time is read as UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+class CronRun(Body):
+    """The run each tick creates."""
+    input: Any = None
+    config: Json | None = None
+    context: Json | None = None
+    webhook: str | None = None
+    interrupt_before: Literal["*"] | list[str] | None = None
+    interrupt_after: Literal["*"] | list[str] | None = None
+    stream_mode: StreamMode | list[StreamMode] | None = None
+    stream_subgraphs: bool | None = None
+    stream_resumable: bool | None = None
+    durability: Literal["sync", "async", "exit"] | None = None
+
+    def run_payload(self) -> Json:
+        return self.model_dump(include=set(CronRun.model_fields), exclude_none=True)
+
+
+class CronCreate(CronRun):
+    assistant_id: str
+    schedule: str
+    timezone: str | None = None
+    end_time: datetime | None = None
+    enabled: bool = True
+    metadata: Json = Field(default_factory=dict)
+    on_run_completed: Literal["delete", "keep"] = "delete"
+    multitask_strategy: Literal["reject", "enqueue", "interrupt", "rollback"] = "enqueue"
+
+    _end_utc = field_validator("end_time")(_utc)
+
+    def run_payload(self) -> Json:
+        return {**super().run_payload(), "multitask_strategy": self.multitask_strategy}
+
+
+class CronPatch(CronRun):
+    schedule: str | None = None
+    timezone: str | None = None
+    end_time: datetime | None = None
+    enabled: bool | None = None
+    metadata: Json | None = None
+    on_run_completed: Literal["delete", "keep"] | None = None
+
+    _end_utc = field_validator("end_time")(_utc)
+
+    def changes(self) -> Json:
+        """Only what the client sent; an explicit `end_time: null` clears it."""
+        out = {k: getattr(self, k) for k in
+               ("schedule", "timezone", "enabled", "metadata", "on_run_completed")
+               if getattr(self, k) is not None}
+        if "end_time" in self.model_fields_set:
+            out["end_time"] = self.end_time
+        if payload := self.run_payload():
+            out["payload"] = payload
+        return out
+
+
+CronSortBy = Literal["cron_id", "assistant_id", "thread_id", "next_run_date", "end_time",
+                     "created_at", "updated_at"]
+
+
+class CronSearch(Body):
+    assistant_id: str | None = None
+    thread_id: str | None = None
+    enabled: bool | None = None
+    metadata: Json | None = None
+    limit: int = Field(10, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+    sort_by: CronSortBy | None = None
+    sort_order: Literal["asc", "desc"] | None = None
+    select: list[str] | None = None
+
+
+class CronCount(Body):
+    assistant_id: str | None = None
+    thread_id: str | None = None
+    metadata: Json | None = None

@@ -226,6 +226,50 @@ class StoreItemExpired(_StoreItemEvent):
     an item put or refreshed since then is not removed."""
     name: ClassVar[str] = "store.item_expired"
     expires_at: str
+# -- crons (stream per cron; times inside events are ISO-8601 strings) ------
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _CronState(DomainEvent):
+    """A cron's whole definition after the change (not a diff)."""
+    cron_id: str
+    assistant_id: str
+    thread_id: str | None  # None: a stateless cron, a new thread per tick
+    schedule: str
+    timezone: str | None
+    end_time: str | None
+    enabled: bool
+    payload: Json  # the run to create at each tick
+    metadata: Json
+    on_run_completed: str | None  # stateless crons: "delete" | "keep"
+    next_run_date: str | None  # None: no tick left before end_time
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CronCreated(_CronState):
+    name: ClassVar[str] = "cron.created"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CronUpdated(_CronState):
+    name: ClassVar[str] = "cron.updated"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CronFired(DomainEvent):
+    """One tick: the run it created, or why none was (error)."""
+    name: ClassVar[str] = "cron.fired"
+    cron_id: str
+    tick: str
+    run_id: str | None
+    thread_id: str | None
+    next_run_date: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CronDeleted(DomainEvent):
+    name: ClassVar[str] = "cron.deleted"
+    cron_id: str
 
 
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
@@ -237,8 +281,10 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         RunCancelled, RunDeleted, StepCompleted,
         CheckpointSaved, WritesSaved, CheckpointsDeleted,
         StoreItemPut, StoreItemDeleted, StoreItemTtlRefreshed, StoreItemExpired,
+        CronCreated, CronUpdated, CronFired, CronDeleted,
     )
 }
+
 
 def upcast(name: str, data: dict[str, Json]) -> dict[str, Json]:
     """Old stored shapes become current ones here (none yet)."""

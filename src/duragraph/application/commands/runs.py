@@ -46,8 +46,8 @@ def assistant_key(assistant_id: str, graphs: GraphCatalog) -> str:
     return default_assistant_id(assistant_id) if graphs.has(assistant_id) else assistant_id
 
 
-async def _load(cmd: "CreateRun", store: EventStore,
-                graphs: GraphCatalog) -> tuple[Assistant, Thread]:
+async def load_for_run(cmd: "CreateRun", store: EventStore,
+                       graphs: GraphCatalog) -> tuple[Assistant, Thread]:
     assistant, thread = await store.load_many(
         (Assistant, assistant_key(cmd.assistant_id, graphs)),
         (Thread, cmd.thread_id or str(uuid.uuid4())))
@@ -61,9 +61,18 @@ async def create_run(cmd: CreateRun, store: EventStore, clock: Clock,
                      graphs: GraphCatalog) -> CreatedRun:
     if cmd.if_not_exists not in ("reject", "create"):
         raise InvalidInput("if_not_exists must be 'reject' or 'create'")
-    assistant, thread = await _load(cmd, store, graphs)
+    assistant, thread = await load_for_run(cmd, store, graphs)
+    created, lease = open_run(cmd, assistant, thread, clock.now())
+    await store.save(thread, also=lease)
+    return created
+
+
+def open_run(cmd: CreateRun, assistant: Assistant, thread: Thread,
+             now: Any) -> tuple[CreatedRun, list[Any]]:
+    """Decide the run on the loaded thread (its events left pending); returns
+    it and the lease statement to commit with it. Saving is the caller's, so
+    another aggregate (a cron's tick) may commit in the same transaction."""
     temporary = cmd.thread_id is None
-    now = clock.now()
     if not thread.live and (temporary or cmd.if_not_exists == "create"):
         thread.create(metadata=_thread_metadata(assistant, cmd), now=now)
     thread.create_run(
@@ -73,10 +82,9 @@ async def create_run(cmd: CreateRun, store: EventStore, clock: Clock,
     )
     epoch = _claim_at_once(thread, cmd, now)
     lease = [_lease(cmd.run_id, thread.id, epoch, cmd.claim_for, cmd.lease_seconds)] if epoch else []
-    await store.save(thread, also=lease)
     spec = thread.run(cmd.run_id).spec
     assert spec is not None
-    return CreatedRun(cmd.run_id, thread.id, spec, Claim(epoch, thread) if epoch else None)
+    return CreatedRun(cmd.run_id, thread.id, spec, Claim(epoch, thread) if epoch else None), lease
 
 
 def _claim_at_once(thread: Thread, cmd: CreateRun, now: Any) -> int | None:

@@ -1,0 +1,116 @@
+"""Cron commands: create, update, delete, and fire a tick (schedulers)."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ...domain.aggregate import Aggregate
+from ...domain.assistant import Assistant
+from ...domain.cron import Cron
+from ...domain.errors import DomainError, NotFound
+from ...domain.thread import Thread
+from ..ports import Clock, EventStore, GraphCatalog
+from ..schedules import next_tick, validate
+from .retry import on_conflict
+from .runs import CreateRun, assistant_key, load_for_run, open_run
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateCron:
+    assistant_id: str
+    schedule: str
+    thread_id: str | None = None  # None: stateless, a new thread per tick
+    timezone: str | None = None
+    end_time: datetime | None = None
+    enabled: bool = True
+    payload: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    on_run_completed: str | None = None
+    cron_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+async def create_cron(cmd: CreateCron, store: EventStore, clock: Clock,
+                      graphs: GraphCatalog) -> str:
+    validate(cmd.schedule, cmd.timezone)
+    wanted: list[tuple[type[Aggregate], str]] = [
+        (Cron, cmd.cron_id), (Assistant, assistant_key(cmd.assistant_id, graphs))]
+    if cmd.thread_id is not None:
+        wanted.append((Thread, cmd.thread_id))
+    cron, assistant, *thread = await store.load_many(*wanted)
+    if not assistant.live:  # type: ignore[attr-defined]
+        raise NotFound("assistant", cmd.assistant_id)
+    if thread and not thread[0].live:  # type: ignore[attr-defined]
+        raise NotFound("thread", cmd.thread_id or "")
+    cron.create(  # type: ignore[attr-defined]
+        assistant_id=assistant.id, thread_id=cmd.thread_id, schedule=cmd.schedule,
+        timezone=cmd.timezone, end_time=cmd.end_time, enabled=cmd.enabled,
+        payload={**cmd.payload, "assistant_id": cmd.assistant_id}, metadata=cmd.metadata,
+        on_run_completed=cmd.on_run_completed, now=clock.now(), next_tick=next_tick)
+    await store.save(cron)
+    return cron.id
+
+
+@on_conflict()
+async def update_cron(cron_id: str, changes: dict[str, Any], store: EventStore,
+                      clock: Clock) -> None:
+    cron = await store.load(Cron, cron_id)
+    if cron.live:
+        validate(changes.get("schedule", cron.current["schedule"]),
+                 changes.get("timezone", cron.current["timezone"]))
+    cron.update(changes, now=clock.now(), next_tick=next_tick)
+    await store.save(cron)
+
+
+@on_conflict()
+async def delete_cron(cron_id: str, store: EventStore, clock: Clock) -> None:
+    cron = await store.load(Cron, cron_id)
+    cron.delete(now=clock.now())
+    await store.save(cron)
+
+
+# -- schedulers -------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    cron_id: str
+    run_id: str | None
+    thread_id: str | None
+    error: str | None = None
+
+
+@on_conflict()
+async def fire_cron(cron_id: str, store: EventStore, clock: Clock,
+                    graphs: GraphCatalog) -> Tick | None:
+    """Create the due tick's run and record `cron.fired` in one transaction,
+    at the cron version loaded here: a scheduler that lost the race to the
+    same tick conflicts, reloads, finds the cron no longer due: None."""
+    cron = await store.load(Cron, cron_id)
+    now = clock.now()
+    if not cron.due(now):
+        return None
+    request = _run_request(cron)
+    try:
+        assistant, thread = await load_for_run(request, store, graphs)
+        created, lease = open_run(request, assistant, thread, now)
+    except DomainError as exc:  # assistant or thread gone, thread busy...
+        cron.fire(now=now, next_tick=next_tick, error=str(exc))
+        if isinstance(exc, NotFound):  # what it runs, or where, is gone: so is the cron
+            cron.delete(now=now)
+        await store.save(cron)
+        return Tick(cron.id, None, None, str(exc))
+    cron.fire(now=now, next_tick=next_tick, run_id=created.run_id, thread_id=created.thread_id)
+    await store.save(thread, cron, also=lease)
+    return Tick(cron.id, created.run_id, created.thread_id)
+
+
+def _run_request(cron: Cron) -> CreateRun:
+    c = cron.current
+    kwargs = {k: v for k, v in c["payload"].items()
+              if k not in ("assistant_id", "multitask_strategy")}
+    if c["thread_id"] is None:
+        kwargs["on_completion"] = c["on_run_completed"] or "delete"
+    return CreateRun(assistant_id=c["assistant_id"], thread_id=c["thread_id"], kwargs=kwargs,
+                     metadata={**c["metadata"], "cron_id": cron.id},
+                     multitask_strategy=c["payload"].get("multitask_strategy", "enqueue"))

@@ -1,0 +1,53 @@
+"""The cron scheduler: fires due crons. Any number may run (one per worker);
+the cron's stream version lets only one of them commit each tick."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Callable
+
+from ..application.commands.crons import Tick, fire_cron
+from ..application.ports import Clock, Database, EventStore, GraphCatalog
+from ..application.queries.crons import due_crons
+from ..domain.errors import ConcurrencyConflict
+
+log = logging.getLogger(__name__)
+
+
+class CronScheduler:
+    def __init__(self, store: EventStore, db: Database, clock: Clock, graphs: GraphCatalog, *,
+                 interval: float = 1.0,
+                 on_fired: Callable[[Tick], None] | None = None) -> None:
+        self.store, self.db, self.clock, self.graphs = store, db, clock, graphs
+        self.interval, self.on_fired = interval, on_fired
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("cron sweep failed; retrying", exc_info=True)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.interval)
+
+    async def sweep(self) -> list[Tick]:
+        """Fire every due cron once; returns the ticks this scheduler fired."""
+        fired = []
+        for cron_id in await due_crons(self.db, self.clock.now()):
+            try:
+                tick = await fire_cron(cron_id, self.store, self.clock, self.graphs)
+            except ConcurrencyConflict:  # still contended after retries: next sweep
+                continue
+            if tick is not None:
+                fired.append(tick)
+                self._announce(tick)
+        return fired
+
+    def _announce(self, tick: Tick) -> None:
+        if tick.error:
+            log.warning("cron %s fired without a run: %s", tick.cron_id, tick.error)
+        elif self.on_fired is not None:
+            self.on_fired(tick)
