@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Json = dict[str, Any]
 
@@ -125,3 +125,18 @@ class RunCreate(Body):
         if self.checkpoint and "checkpoint_id" in self.checkpoint:
             kwargs["checkpoint_id"] = self.checkpoint["checkpoint_id"]
         return kwargs
+
+
+class RunsCancel(Body):
+    """Either `status` (optionally on one thread), or a thread's `run_ids`."""
+    status: Literal["pending", "running", "all"] | None = None
+    thread_id: str | None = None
+    run_ids: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> "RunsCancel":
+        if self.status is None and not (self.thread_id and self.run_ids):
+            raise ValueError("give either `status`, or `thread_id` with `run_ids`")
+        if self.status is not None and self.run_ids:
+            raise ValueError("give either `status` or `run_ids`, not both")
+        return self

@@ -126,6 +126,15 @@ class Thread(Aggregate):
             raise InvalidInput("action must be 'interrupt' or 'rollback'")
         self._stop(run_id, action, now)
 
+    def cancel_runs(self, run_ids: list[str] | tuple[str, ...], *, action: str,
+                    now: datetime) -> list[str]:
+        """Cancel those still active (every one must exist); returns them."""
+        self._require_live()
+        active = [r for r in dict.fromkeys(run_ids) if self.run(r).status in ACTIVE]
+        for run_id in active:
+            self.cancel_run(run_id, action=action, now=now)
+        return active
+
     def delete_run(self, run_id: str, *, now: datetime) -> None:
         run = self.run(run_id)
         if run.status in ACTIVE:

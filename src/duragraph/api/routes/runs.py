@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Literal
 
 import anyio
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from ...application.commands import runs as cmd
 from ...application.queries import runs as q
@@ -11,7 +11,7 @@ from ...application.queries.outcomes import result_of, run_outcome
 from ...application.queries.threads import get_thread
 from ...domain.errors import NotFound, RunAlreadyFinished
 from ..responses import JSON
-from ..schemas import RunCreate
+from ..schemas import RunCreate, RunsCancel
 from ..services import Services, services
 from ..sse import frame, run_frames, sse_response
 
@@ -27,15 +27,19 @@ def _run_out(row: dict[str, Any]) -> dict[str, Any]:
 async def _create(s: Services, thread_id: str | None, body: RunCreate, *,
                   start: bool = True) -> cmd.CreatedRun:
     local = s.executor if s.executor is not None and s.executor.has_capacity() else None
-    created = await cmd.create_run(cmd.CreateRun(
+    created = await cmd.create_run(_command(thread_id, body, local), s.store, s.clock, s.graphs)
+    if start:
+        _start_local(s, created)
+    return created
+
+
+def _command(thread_id: str | None, body: RunCreate, local: Any = None) -> cmd.CreateRun:
+    return cmd.CreateRun(
         assistant_id=body.assistant_id, thread_id=thread_id, kwargs=body.run_kwargs(),
         metadata=body.metadata, multitask_strategy=body.multitask_strategy,
         if_not_exists=body.if_not_exists,
         claim_for=local.worker_id if local else None,
-        lease_seconds=local.lease_seconds if local else 10.0), s.store, s.clock, s.graphs)
-    if start:
-        _start_local(s, created)
-    return created
+        lease_seconds=local.lease_seconds if local else 10.0)
 
 
 def _start_local(s: Services, created: cmd.CreatedRun) -> None:
@@ -86,6 +90,26 @@ async def _cancel_quietly(s: Services, created: cmd.CreatedRun) -> None:
     except (RunAlreadyFinished, NotFound):  # finished or gone: nothing to cancel
         return
     _cancel_local(s, created.run_id)
+
+
+async def _cancel_by_status(s: Services, body: RunsCancel, action: str) -> list[str]:
+    by_thread: dict[str, list[str]] = {}
+    for row in await q.active_runs(s.db, body.status or "all", body.thread_id):
+        by_thread.setdefault(row["thread_id"], []).append(row["run_id"])
+    cancelled: list[str] = []
+    for thread_id, run_ids in by_thread.items():
+        try:
+            cancelled += await cmd.cancel_runs(thread_id, run_ids, action, s.store, s.clock)
+        except NotFound:  # the thread or a run was deleted meanwhile
+            continue
+    return cancelled
+
+
+async def _stopped(s: Services, run_ids: list[str]) -> None:
+    for run_id in run_ids:
+        _cancel_local(s, run_id)
+        # A run cancelled before any executor took it has nobody else to end its stream.
+        await s.streams.publish_end(run_id, "interrupted")
 
 
 def _cancel_local(s: Services, run_id: str) -> None:
@@ -141,10 +165,8 @@ async def cancel(thread_id: str, run_id: str, wait: bool = Query(False),
                  action: str = Query("interrupt"), s: Services = Depends(services)):
     await q.get_run(s.db, run_id, thread_id)
     await cmd.cancel_run(thread_id, run_id, action, s.store, s.clock)
-    _cancel_local(s, run_id)
-    # A run cancelled before any executor took it has nobody else to end its
-    # stream; for a running one this end may come before its last chunks.
-    await s.streams.publish_end(run_id, "interrupted")
+    # For a running run this end may come before its last chunks.
+    await _stopped(s, [run_id])
     if wait:
         await wait_for_run(s, run_id)
     return JSON(None, status_code=202)
@@ -172,6 +194,26 @@ async def join_stream(thread_id: str, run_id: str,
 async def create_stateless(body: RunCreate, s: Services = Depends(services)) -> JSON:
     created = await _create(s, None, body)
     return JSON(_run_out(q.new_run_row(created.spec, created.status)))
+
+
+@router.post("/runs/batch")
+async def create_batch(body: list[RunCreate], s: Services = Depends(services)) -> JSON:
+    created = await cmd.create_stateless_runs([_command(None, b) for b in body],
+                                              s.store, s.clock, s.graphs)
+    return JSON([_run_out(q.new_run_row(c.spec, c.status)) for c in created])
+
+
+@router.post("/runs/cancel", status_code=204)
+async def cancel_many(body: RunsCancel,
+                      action: Literal["interrupt", "rollback"] = Query("interrupt"),
+                      s: Services = Depends(services)) -> Response:
+    if body.status is None:
+        assert body.thread_id and body.run_ids
+        cancelled = await cmd.cancel_runs(body.thread_id, body.run_ids, action, s.store, s.clock)
+    else:
+        cancelled = await _cancel_by_status(s, body, action)
+    await _stopped(s, cancelled)
+    return Response(status_code=204)
 
 
 @router.post("/runs/stream")
