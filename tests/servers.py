@@ -21,8 +21,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "duragraph.cli", *args, "--config", str(GRAPHS),
+def command(*args: str, config: Path = GRAPHS) -> list[str]:
+    return [sys.executable, "-m", "duragraph.cli", *args, "--config", str(config),
             "--log-level", os.environ.get("DURAGRAPH_TEST_LOG_LEVEL", "WARNING")]
 
 

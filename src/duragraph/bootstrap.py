@@ -28,6 +28,8 @@ from .infrastructure.nats.run_streams import RunStreams
 from .infrastructure.postgres.checkpointer import EventStoreCheckpointer
 from .infrastructure.postgres.database import Database, migrate, open_pool
 from .infrastructure.postgres.event_store import PostgresEventStore
+from .infrastructure.webhooks.deliverer import RetryPolicy, WebhookDeliverer
+from .infrastructure.webhooks.policy import WebhookPolicy
 from .infrastructure.worker import Worker
 from .settings import Settings
 
@@ -88,13 +90,15 @@ class Core:
     graphs: GraphRegistry
     checkpointer: EventStoreCheckpointer
     streams: RunStreams
+    webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
 
 
-def build_core(settings: Settings, infra: Infrastructure, graphs: GraphRegistry) -> Core:
+def build_core(settings: Settings, infra: Infrastructure, graphs: GraphRegistry,
+               webhooks: WebhookPolicy = WebhookPolicy()) -> Core:
     store = PostgresEventStore(infra.pool)
     return Core(store=store, db=Database(infra.pool), clock=SystemClock(), graphs=graphs,
                 checkpointer=EventStoreCheckpointer(store),
-                streams=RunStreams(infra.nc, infra.js, settings.nats_prefix))
+                streams=RunStreams(infra.nc, infra.js, settings.nats_prefix), webhooks=webhooks)
 
 
 def build_executor(settings: Settings, core: Core) -> Executor:
@@ -108,6 +112,7 @@ def build_services(core: Core, executor: Executor | None) -> Services:
     services = Services(store=core.store, db=core.db, clock=core.clock, graphs=core.graphs,
                         checkpointer=core.checkpointer, streams=core.streams,
                         states=ThreadStates(core.graphs, core.checkpointer),
+                        webhooks=core.webhooks,
                         info={"version": __version__, "graphs": core.graphs.ids()})
     services.executor = executor
     return services
@@ -119,7 +124,7 @@ async def running(settings: Settings, *, embedded: bool) -> AsyncIterator[tuple[
     graphs = GraphRegistry.load(config)
     infra = await open_infrastructure(settings, embedded=embedded)
     try:
-        core = build_core(settings, infra, graphs)
+        core = build_core(settings, infra, graphs, WebhookPolicy.from_config(config.webhooks))
         yield infra, core
     finally:
         await infra.close()
@@ -133,8 +138,11 @@ async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                            worker.on_cancelled_event)
     relay = OutboxRelay(infra.pool, infra.nc, infra.js, infra.database_url,
                         settings.nats_prefix)
+    deliverer = WebhookDeliverer(core.db, core.webhooks, RetryPolicy(
+        base_seconds=settings.webhook_retry_seconds, max_attempts=settings.webhook_max_attempts))
     return [asyncio.create_task(worker.run(stop), name="worker"),
-            asyncio.create_task(relay.run(stop), name="relay")]
+            asyncio.create_task(relay.run(stop), name="relay"),
+            asyncio.create_task(deliverer.run(stop), name="webhooks")]
 
 
 class _Server(uvicorn.Server):

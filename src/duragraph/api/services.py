@@ -37,6 +37,7 @@ class Services:
     # hop; without one, workers learn of runs through the outbox and NATS.
     executor: "LocalExecutor | None" = None
     info: dict[str, Any] = field(default_factory=dict)
+    webhooks: Any = None  # infrastructure.webhooks.policy.WebhookPolicy: checks run webhooks
 
 
 def services(request: Request) -> Services:

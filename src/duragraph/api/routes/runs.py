@@ -26,11 +26,17 @@ def _run_out(row: dict[str, Any]) -> dict[str, Any]:
 
 async def _create(s: Services, thread_id: str | None, body: RunCreate, *,
                   start: bool = True) -> cmd.CreatedRun:
+    await _check_webhook(s, body)
     local = s.executor if s.executor is not None and s.executor.has_capacity() else None
     created = await cmd.create_run(_command(thread_id, body, local), s.store, s.clock, s.graphs)
     if start:
         _start_local(s, created)
     return created
+
+
+async def _check_webhook(s: Services, body: RunCreate) -> None:
+    if body.webhook is not None and s.webhooks is not None:
+        await s.webhooks.check(body.webhook)
 
 
 def _command(thread_id: str | None, body: RunCreate, local: Any = None) -> cmd.CreateRun:
@@ -198,6 +204,8 @@ async def create_stateless(body: RunCreate, s: Services = Depends(services)) -> 
 
 @router.post("/runs/batch")
 async def create_batch(body: list[RunCreate], s: Services = Depends(services)) -> JSON:
+    for run in body:
+        await _check_webhook(s, run)
     created = await cmd.create_stateless_runs([_command(None, b) for b in body],
                                               s.store, s.clock, s.graphs)
     return JSON([_run_out(q.new_run_row(c.spec, c.status)) for c in created])
