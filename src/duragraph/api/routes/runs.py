@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import asyncio
 from typing import Any, AsyncIterator, Literal
 
 import anyio
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from ...application.commands import runs as cmd
 from ...application.queries import runs as q
@@ -66,6 +67,30 @@ async def wait_for_run(s: Services, run_id: str) -> Any:
         if outcome is not None:
             return result_of(outcome)
         await s.streams.wait_end(run_id, timeout=1.0)
+
+
+async def _wait_unless_gone(s: Services, request: Request, created: cmd.CreatedRun,
+                            on_disconnect: str) -> Any:
+    """Wait for the run; a client gone before its end cancels it only if it
+    asked for on_disconnect='cancel' (by default the run carries on)."""
+    if on_disconnect != "cancel":
+        return await wait_for_run(s, created.run_id)
+    waiting = asyncio.ensure_future(wait_for_run(s, created.run_id))
+    gone = asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait((waiting, gone), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+    if not waiting.done():
+        waiting.cancel()
+        await _cancel_quietly(s, created)
+        return None
+    return waiting.result()
+
+
+async def _disconnected(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def _path(thread_id: str, run_id: str) -> str:
@@ -141,9 +166,10 @@ async def stream(thread_id: str, body: RunCreate, s: Services = Depends(services
 
 
 @router.post("/threads/{thread_id}/runs/wait")
-async def wait(thread_id: str, body: RunCreate, s: Services = Depends(services)) -> JSON:
+async def wait(thread_id: str, body: RunCreate, request: Request,
+               s: Services = Depends(services)) -> JSON:
     created = await _create(s, thread_id, body)
-    return JSON(await wait_for_run(s, created.run_id),
+    return JSON(await _wait_unless_gone(s, request, created, body.on_disconnect),
                 headers={"Content-Location": _path(created.thread_id, created.run_id)})
 
 
@@ -232,6 +258,7 @@ async def stream_stateless(body: RunCreate, s: Services = Depends(services)):
 
 
 @router.post("/runs/wait")
-async def wait_stateless(body: RunCreate, s: Services = Depends(services)) -> JSON:
+async def wait_stateless(body: RunCreate, request: Request,
+                         s: Services = Depends(services)) -> JSON:
     created = await _create(s, None, body)
-    return JSON(await wait_for_run(s, created.run_id))
+    return JSON(await _wait_unless_gone(s, request, created, body.on_disconnect))
