@@ -56,19 +56,19 @@ def stop(procs: list[subprocess.Popen], sig: int = signal.SIGTERM) -> None:
 class Cluster:
     """`serve` and any number of `worker` processes on one database and NATS."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
+    def __init__(self, env: dict[str, str], config: Path = GRAPHS) -> None:
+        self.env, self.config = env, config
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.api: subprocess.Popen | None = None
         self.workers: list[subprocess.Popen] = []
 
     def start_api(self) -> None:
-        self.api = subprocess.Popen(command("serve", "--port", str(self.port)), env=self.env)
+        self.api = subprocess.Popen(command("serve", "--port", str(self.port), config=self.config), env=self.env)
         wait_ready(self.url, [self.api])
 
     def start_worker(self) -> subprocess.Popen:
-        worker = subprocess.Popen(command("worker"), env=self.env)
+        worker = subprocess.Popen(command("worker", config=self.config), env=self.env)
         self.workers.append(worker)
         return worker
 

@@ -16,7 +16,7 @@ from langgraph_sdk import get_client
 from langgraph_sdk.errors import UnprocessableEntityError
 
 from e2e_support import new_thread, wait_for_run_status
-from servers import GRAPHS, command, free_port, stop, wait_ready
+from servers import GRAPHS, Cluster, command, free_port, stop, wait_ready
 from webhook_receiver import Receiver
 
 pytestmark = pytest.mark.e2e
@@ -145,6 +145,25 @@ async def test_a_delivery_pending_at_shutdown_is_sent_after_a_restart() -> None:
         finally:
             server.stop()
     assert (payload["run_id"], payload["values"]["value"]) == (run["run_id"], "r")
+
+
+async def test_a_separate_worker_process_delivers_the_webhooks(
+        database_url: str, nats_url: str, nats_prefix: str) -> None:
+    cluster = Cluster({**os.environ, "DURAGRAPH_DATABASE_URL": database_url,
+                       "DURAGRAPH_NATS_URL": nats_url, "DURAGRAPH_NATS_PREFIX": nats_prefix,
+                       "DURAGRAPH_WEBHOOK_RETRY_SECONDS": "0.2"}, config=LOOPBACK_ALLOWED)
+    try:
+        cluster.start_api()
+        cluster.start_worker()
+        client = get_client(url=cluster.url)
+        with Receiver(failures=1) as receiver:
+            result = await client.runs.wait(None, "echo", input={"value": "w"},
+                                            webhook=receiver.url)
+            [payload] = await receiver.wait_delivered()
+    finally:
+        cluster.close()
+    assert (payload["status"], payload["values"]) == ("success", result)
+    assert len(receiver.attempts) == 2
 
 
 # -- the default policy (the shared servers allow no loopback) ---------------
