@@ -4,7 +4,9 @@ for streaming and waiting clients (the run cancelled only if asked)."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 
+import httpx
 import pytest
 from langgraph_sdk.errors import NotFoundError
 
@@ -97,3 +99,14 @@ async def test_a_dropped_stateless_stream_with_on_disconnect_cancel_stops_its_ru
     [run] = created
     finished = await wait_for_run_status(client, run["thread_id"], run["run_id"])
     assert finished["status"] == "interrupted"
+
+
+async def test_a_stateless_run_can_be_joined_after_its_thread_is_gone(client) -> None:
+    run = await client.runs.create(None, "echo", input={"value": "late"})
+    await client.runs.join(run["thread_id"], run["run_id"])
+    with pytest.raises(NotFoundError):
+        await client.threads.get(run["thread_id"])
+    assert (await client.runs.join(run["thread_id"], run["run_id"]))["value"] == "late"
+    with pytest.raises(httpx.HTTPStatusError) as raised:  # not on another thread
+        await client.runs.join(str(uuid.uuid4()), run["run_id"])
+    assert raised.value.response.status_code == 404

@@ -204,9 +204,20 @@ async def cancel(thread_id: str, run_id: str, wait: bool = Query(False),
     return JSON(None, status_code=202)
 
 
+async def _require_run(s: Services, thread_id: str, run_id: str) -> None:
+    """The run exists, or ended on this thread: a stateless run's thread may
+    have gone with its end, and its result is still there to join."""
+    try:
+        await q.get_run(s.db, run_id, thread_id)
+    except NotFound:
+        outcome = await run_outcome(s.db, run_id)
+        if outcome is None or outcome["data"].get("thread_id") != thread_id:
+            raise
+
+
 @router.get("/threads/{thread_id}/runs/{run_id}/join")
 async def join(thread_id: str, run_id: str, s: Services = Depends(services)) -> JSON:
-    await q.get_run(s.db, run_id, thread_id)
+    await _require_run(s, thread_id, run_id)
     return JSON(await wait_for_run(s, run_id))
 
 
@@ -214,7 +225,7 @@ async def join(thread_id: str, run_id: str, s: Services = Depends(services)) -> 
 async def join_stream(thread_id: str, run_id: str,
                       last_event_id: str | None = Header(None),
                       s: Services = Depends(services)):
-    await q.get_run(s.db, run_id, thread_id)
+    await _require_run(s, thread_id, run_id)
     after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
     return sse_response(run_frames(s.streams, run_id, after_seq=after),
                         run_path=_path(thread_id, run_id))
