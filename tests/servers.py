@@ -64,7 +64,8 @@ class Cluster:
         self.workers: list[subprocess.Popen] = []
 
     def start_api(self) -> None:
-        self.api = subprocess.Popen(command("serve", "--port", str(self.port), config=self.config), env=self.env)
+        self.api = subprocess.Popen(
+            command("serve", "--port", str(self.port), config=self.config), env=self.env)
         wait_ready(self.url, [self.api])
 
     def start_worker(self) -> subprocess.Popen:

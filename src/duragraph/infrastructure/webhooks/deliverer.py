@@ -97,9 +97,9 @@ class WebhookDeliverer:
         payload = await webhook_payload(self.db, row["run_id"], row["event_id"])
         if payload is None:
             raise Failure("the run's events are gone", final=True)
+        body = stamped(payload, self.policy.allowed_fields)
         try:
-            response = await http.post(row["url"], json=stamped(payload, self.policy.allowed_fields),
-                                       headers=self.policy.headers)
+            response = await http.post(row["url"], json=body, headers=self.policy.headers)
         except httpx.HTTPError as exc:
             raise Failure(f"{type(exc).__name__}: {exc}") from None
         if response.is_success:
