@@ -21,8 +21,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "duragraph.cli", *args, "--config", str(GRAPHS),
+def command(*args: str, config: Path = GRAPHS) -> list[str]:
+    return [sys.executable, "-m", "duragraph.cli", *args, "--config", str(config),
             "--log-level", os.environ.get("DURAGRAPH_TEST_LOG_LEVEL", "WARNING")]
 
 
@@ -56,19 +56,20 @@ def stop(procs: list[subprocess.Popen], sig: int = signal.SIGTERM) -> None:
 class Cluster:
     """`serve` and any number of `worker` processes on one database and NATS."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
+    def __init__(self, env: dict[str, str], config: Path = GRAPHS) -> None:
+        self.env, self.config = env, config
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.api: subprocess.Popen | None = None
         self.workers: list[subprocess.Popen] = []
 
     def start_api(self) -> None:
-        self.api = subprocess.Popen(command("serve", "--port", str(self.port)), env=self.env)
+        self.api = subprocess.Popen(
+            command("serve", "--port", str(self.port), config=self.config), env=self.env)
         wait_ready(self.url, [self.api])
 
     def start_worker(self) -> subprocess.Popen:
-        worker = subprocess.Popen(command("worker"), env=self.env)
+        worker = subprocess.Popen(command("worker", config=self.config), env=self.env)
         self.workers.append(worker)
         return worker
 

@@ -33,6 +33,8 @@ from .infrastructure.postgres.event_store import PostgresEventStore
 from .infrastructure.store.base_store import EventSourcedStore
 from .infrastructure.store.config import StoreConfig, load_store_config
 from .infrastructure.store.sweeper import sweep_store
+from .infrastructure.webhooks.deliverer import RetryPolicy, WebhookDeliverer
+from .infrastructure.webhooks.policy import WebhookPolicy
 from .infrastructure.worker import Worker
 from .settings import Settings
 
@@ -95,17 +97,18 @@ class Core:
     streams: RunStreams
     memory: StoreDeps  # the long-term memory store (`store` in langgraph.json)
     memory_config: StoreConfig
+    webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
 
 
 def build_core(settings: Settings, infra: Infrastructure, graphs: GraphRegistry,
-               store_config: StoreConfig) -> Core:
+               store_config: StoreConfig, webhooks: WebhookPolicy = WebhookPolicy()) -> Core:
     store = PostgresEventStore(infra.pool)
     db, clock = Database(infra.pool), SystemClock()
     return Core(store=store, db=db, clock=clock, graphs=graphs,
                 checkpointer=EventStoreCheckpointer(store),
                 streams=RunStreams(infra.nc, infra.js, settings.nats_prefix),
                 memory=StoreDeps(store, db, clock, store_config.index, store_config.ttl),
-                memory_config=store_config)
+                memory_config=store_config, webhooks=webhooks)
 
 
 def build_executor(settings: Settings, core: Core) -> Executor:
@@ -119,6 +122,7 @@ def build_services(core: Core, executor: Executor | None) -> Services:
     services = Services(store=core.store, db=core.db, clock=core.clock, graphs=core.graphs,
                         checkpointer=core.checkpointer, streams=core.streams,
                         states=ThreadStates(core.graphs, core.checkpointer),
+                        webhooks=core.webhooks,
                         info={"version": __version__, "graphs": core.graphs.ids()})
     services.executor = executor
     services.memory = core.memory
@@ -132,7 +136,8 @@ async def running(settings: Settings, *, embedded: bool) -> AsyncIterator[tuple[
     store_config = load_store_config(config)
     infra = await open_infrastructure(settings, embedded=embedded)
     try:
-        core = build_core(settings, infra, graphs, store_config)
+        core = build_core(settings, infra, graphs, store_config,
+                          WebhookPolicy.from_config(config.webhooks))
         yield infra, core
     finally:
         await infra.close()
@@ -149,11 +154,14 @@ async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
     crons = CronScheduler(core.store, core.db, core.clock, core.graphs,
                           interval=settings.cron_interval,
                           on_fired=lambda tick: executor.submit(tick.run_id, tick.thread_id))
+    deliverer = WebhookDeliverer(core.db, core.webhooks, RetryPolicy(
+        base_seconds=settings.webhook_retry_seconds, max_attempts=settings.webhook_max_attempts))
     return [asyncio.create_task(worker.run(stop), name="worker"),
             asyncio.create_task(relay.run(stop), name="relay"),
             asyncio.create_task(sweep_store(core.memory, core.memory_config.sweep_seconds, stop),
                                 name="store-sweeper"),
-            asyncio.create_task(crons.run(stop), name="crons")]
+            asyncio.create_task(crons.run(stop), name="crons"),
+            asyncio.create_task(deliverer.run(stop), name="webhooks")]
 
 
 class _Server(uvicorn.Server):

@@ -27,6 +27,8 @@ class Settings:
     grace_seconds: float = 30.0
     run_stream_retention_s: float = 3600.0
     pool_size: int = 20
+    webhook_retry_seconds: float = 1.0  # the first retry's delay; doubles after each
+    webhook_max_attempts: int = 12
     worker_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
 
@@ -44,6 +46,8 @@ class Settings:
             grace_seconds=float(_env("GRACE_SECONDS", "30") or 30),
             run_stream_retention_s=float(_env("STREAM_RETENTION_SECONDS", "3600") or 3600),
             pool_size=int(_env("POOL_SIZE", "20") or 20),
+            webhook_retry_seconds=float(_env("WEBHOOK_RETRY_SECONDS", "1") or 1),
+            webhook_max_attempts=int(_env("WEBHOOK_MAX_ATTEMPTS", "12") or 12),
         )
         for key, value in overrides.items():
             if value is not None:

@@ -131,3 +131,46 @@ def test_a_delayed_run_cannot_start_before_its_time():
         t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW + timedelta(seconds=4))
     assert t.start_run("r1", worker_id="w", lease_lapsed=False,
                        now=NOW + timedelta(seconds=5)) == 1
+
+
+def test_cancelling_many_runs_cancels_those_still_active():
+    t = thread_with_run()
+    t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+                 strategy="enqueue", temporary=False, now=NOW)
+    epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    t.finish_run("r1", epoch=epoch, outcome="success", now=NOW)
+    t.pending.clear()
+    assert t.cancel_runs(["r1", "r2"], action="interrupt", now=NOW) == ["r2"]
+    assert names(t) == ["run.cancelled"]
+
+
+def test_cancelling_many_runs_naming_an_unknown_one_cancels_none():
+    t = thread_with_run()
+    with pytest.raises(NotFound):
+        t.cancel_runs(["r1", "nope"], action="interrupt", now=NOW)
+    assert t.pending == []
+
+
+def _stateless(on_completion: str | None) -> Thread:
+    t = Thread("t")
+    t.create(metadata={}, now=NOW)
+    kwargs = {"on_completion": on_completion} if on_completion else {}
+    t.create_run(run_id="r1", assistant_id="a", graph_id="g", kwargs=kwargs, metadata={},
+                 strategy="reject", temporary=True, now=NOW)
+    t.pending.clear()
+    return t
+
+
+@pytest.mark.parametrize("on_completion, deleted", [(None, True), ("delete", True),
+                                                   ("keep", False)])
+def test_a_stateless_runs_thread_goes_with_its_end_unless_kept(on_completion, deleted):
+    t = _stateless(on_completion)
+    epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    t.finish_run("r1", epoch=epoch, outcome="error", now=NOW, error="E", message="m")
+    assert ("thread.deleted" in names(t)) is deleted
+
+
+def test_a_cancelled_stateless_run_takes_its_thread_along():
+    t = _stateless(None)
+    t.cancel_run("r1", action="interrupt", now=NOW)
+    assert names(t) == ["run.cancelled", "thread.deleted"]

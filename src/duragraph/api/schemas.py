@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Json = dict[str, Any]
 
@@ -156,6 +156,8 @@ class StoreNamespaces(Body):
     max_depth: int | None = Field(None, ge=1)
     limit: int = Field(100, ge=0, le=1000)
     offset: int = Field(0, ge=0)
+
+
 # -- crons ------------------------------------------------------------------
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -240,3 +242,18 @@ class CronCount(Body):
     assistant_id: str | None = None
     thread_id: str | None = None
     metadata: Json | None = None
+
+
+class RunsCancel(Body):
+    """Either `status` (optionally on one thread), or a thread's `run_ids`."""
+    status: Literal["pending", "running", "all"] | None = None
+    thread_id: str | None = None
+    run_ids: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> "RunsCancel":
+        if self.status is None and not (self.thread_id and self.run_ids):
+            raise ValueError("give either `status`, or `thread_id` with `run_ids`")
+        if self.status is not None and self.run_ids:
+            raise ValueError("give either `status` or `run_ids`, not both")
+        return self

@@ -38,6 +38,7 @@ class Services:
     executor: "LocalExecutor | None" = None
     memory: Any = None  # application.commands.store.StoreDeps: the long-term memory store
     info: dict[str, Any] = field(default_factory=dict)
+    webhooks: Any = None  # infrastructure.webhooks.policy.WebhookPolicy: checks run webhooks
 
 
 def services(request: Request) -> Services:

@@ -117,6 +117,7 @@ class Thread(Aggregate):
             self._record(ev.RunInterrupted(**base, interrupts=interrupts or {}))
         else:
             self._record(ev.RunFailed(**base, error=error, message=message))
+        self._forget_if_done(run, now)
 
     def cancel_run(self, run_id: str, *, action: str, now: datetime) -> None:
         run = self.run(run_id)
@@ -125,6 +126,16 @@ class Thread(Aggregate):
         if action not in ("interrupt", "rollback"):
             raise InvalidInput("action must be 'interrupt' or 'rollback'")
         self._stop(run_id, action, now)
+        self._forget_if_done(run, now)
+
+    def cancel_runs(self, run_ids: list[str] | tuple[str, ...], *, action: str,
+                    now: datetime) -> list[str]:
+        """Cancel those still active (every one must exist); returns them."""
+        self._require_live()
+        active = [r for r in dict.fromkeys(run_ids) if self.run(r).status in ACTIVE]
+        for run_id in active:
+            self.cancel_run(run_id, action=action, now=now)
+        return active
 
     def delete_run(self, run_id: str, *, now: datetime) -> None:
         run = self.run(run_id)
@@ -135,6 +146,14 @@ class Thread(Aggregate):
     def _require_live(self) -> None:
         if not self.live:
             raise NotFound("thread", self.id)
+
+    def _forget_if_done(self, run: RunState, now: datetime) -> None:
+        """A stateless run's temporary thread goes with the run's end, unless
+        the run asked to keep it (`on_completion`) or another run waits on it."""
+        spec = run.spec
+        if (spec is not None and spec.temporary and not self.deleted and not self.active_runs()
+                and spec.kwargs.get("on_completion", "delete") == "delete"):
+            self._record(ev.ThreadDeleted(at=now, thread_id=self.id))
 
     def _stop(self, run_id: str, action: str, now: datetime) -> None:
         """Cancel an active run; a rollback also erases it and its checkpoints."""

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+import asyncio
+from typing import Any, AsyncIterator, Literal
 
 import anyio
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from ...application.commands import runs as cmd
 from ...application.queries import runs as q
@@ -11,7 +12,7 @@ from ...application.queries.outcomes import result_of, run_outcome
 from ...application.queries.threads import get_thread
 from ...domain.errors import NotFound, RunAlreadyFinished
 from ..responses import JSON
-from ..schemas import RunCreate
+from ..schemas import RunCreate, RunsCancel
 from ..services import Services, services
 from ..sse import frame, run_frames, sse_response
 
@@ -26,16 +27,26 @@ def _run_out(row: dict[str, Any]) -> dict[str, Any]:
 
 async def _create(s: Services, thread_id: str | None, body: RunCreate, *,
                   start: bool = True) -> cmd.CreatedRun:
+    await _check_webhook(s, body)
     local = s.executor if s.executor is not None and s.executor.has_capacity() else None
-    created = await cmd.create_run(cmd.CreateRun(
+    created = await cmd.create_run(_command(thread_id, body, local), s.store, s.clock, s.graphs)
+    if start:
+        _start_local(s, created)
+    return created
+
+
+async def _check_webhook(s: Services, body: RunCreate) -> None:
+    if body.webhook is not None and s.webhooks is not None:
+        await s.webhooks.check(body.webhook)
+
+
+def _command(thread_id: str | None, body: RunCreate, local: Any = None) -> cmd.CreateRun:
+    return cmd.CreateRun(
         assistant_id=body.assistant_id, thread_id=thread_id, kwargs=body.run_kwargs(),
         metadata=body.metadata, multitask_strategy=body.multitask_strategy,
         if_not_exists=body.if_not_exists,
         claim_for=local.worker_id if local else None,
-        lease_seconds=local.lease_seconds if local else 10.0), s.store, s.clock, s.graphs)
-    if start:
-        _start_local(s, created)
-    return created
+        lease_seconds=local.lease_seconds if local else 10.0)
 
 
 def _start_local(s: Services, created: cmd.CreatedRun) -> None:
@@ -56,6 +67,30 @@ async def wait_for_run(s: Services, run_id: str) -> Any:
         if outcome is not None:
             return result_of(outcome)
         await s.streams.wait_end(run_id, timeout=1.0)
+
+
+async def _wait_unless_gone(s: Services, request: Request, created: cmd.CreatedRun,
+                            on_disconnect: str) -> Any:
+    """Wait for the run; a client gone before its end cancels it only if it
+    asked for on_disconnect='cancel' (by default the run carries on)."""
+    if on_disconnect != "cancel":
+        return await wait_for_run(s, created.run_id)
+    waiting = asyncio.ensure_future(wait_for_run(s, created.run_id))
+    gone = asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait((waiting, gone), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+    if not waiting.done():
+        waiting.cancel()
+        await _cancel_quietly(s, created)
+        return None
+    return waiting.result()
+
+
+async def _disconnected(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def _path(thread_id: str, run_id: str) -> str:
@@ -88,6 +123,26 @@ async def _cancel_quietly(s: Services, created: cmd.CreatedRun) -> None:
     _cancel_local(s, created.run_id)
 
 
+async def _cancel_by_status(s: Services, body: RunsCancel, action: str) -> list[str]:
+    by_thread: dict[str, list[str]] = {}
+    for row in await q.active_runs(s.db, body.status or "all", body.thread_id):
+        by_thread.setdefault(row["thread_id"], []).append(row["run_id"])
+    cancelled: list[str] = []
+    for thread_id, run_ids in by_thread.items():
+        try:
+            cancelled += await cmd.cancel_runs(thread_id, run_ids, action, s.store, s.clock)
+        except NotFound:  # the thread or a run was deleted meanwhile
+            continue
+    return cancelled
+
+
+async def _stopped(s: Services, run_ids: list[str]) -> None:
+    for run_id in run_ids:
+        _cancel_local(s, run_id)
+        # A run cancelled before any executor took it has nobody else to end its stream.
+        await s.streams.publish_end(run_id, "interrupted")
+
+
 def _cancel_local(s: Services, run_id: str) -> None:
     """Stop it now if it runs here; other workers hear the relayed event."""
     if s.executor is not None:
@@ -111,9 +166,10 @@ async def stream(thread_id: str, body: RunCreate, s: Services = Depends(services
 
 
 @router.post("/threads/{thread_id}/runs/wait")
-async def wait(thread_id: str, body: RunCreate, s: Services = Depends(services)) -> JSON:
+async def wait(thread_id: str, body: RunCreate, request: Request,
+               s: Services = Depends(services)) -> JSON:
     created = await _create(s, thread_id, body)
-    return JSON(await wait_for_run(s, created.run_id),
+    return JSON(await _wait_unless_gone(s, request, created, body.on_disconnect),
                 headers={"Content-Location": _path(created.thread_id, created.run_id)})
 
 
@@ -141,18 +197,27 @@ async def cancel(thread_id: str, run_id: str, wait: bool = Query(False),
                  action: str = Query("interrupt"), s: Services = Depends(services)):
     await q.get_run(s.db, run_id, thread_id)
     await cmd.cancel_run(thread_id, run_id, action, s.store, s.clock)
-    _cancel_local(s, run_id)
-    # A run cancelled before any executor took it has nobody else to end its
-    # stream; for a running one this end may come before its last chunks.
-    await s.streams.publish_end(run_id, "interrupted")
+    # For a running run this end may come before its last chunks.
+    await _stopped(s, [run_id])
     if wait:
         await wait_for_run(s, run_id)
     return JSON(None, status_code=202)
 
 
+async def _require_run(s: Services, thread_id: str, run_id: str) -> None:
+    """The run exists, or ended on this thread: a stateless run's thread may
+    have gone with its end, and its result is still there to join."""
+    try:
+        await q.get_run(s.db, run_id, thread_id)
+    except NotFound:
+        outcome = await run_outcome(s.db, run_id)
+        if outcome is None or outcome["data"].get("thread_id") != thread_id:
+            raise
+
+
 @router.get("/threads/{thread_id}/runs/{run_id}/join")
 async def join(thread_id: str, run_id: str, s: Services = Depends(services)) -> JSON:
-    await q.get_run(s.db, run_id, thread_id)
+    await _require_run(s, thread_id, run_id)
     return JSON(await wait_for_run(s, run_id))
 
 
@@ -160,7 +225,7 @@ async def join(thread_id: str, run_id: str, s: Services = Depends(services)) -> 
 async def join_stream(thread_id: str, run_id: str,
                       last_event_id: str | None = Header(None),
                       s: Services = Depends(services)):
-    await q.get_run(s.db, run_id, thread_id)
+    await _require_run(s, thread_id, run_id)
     after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
     return sse_response(run_frames(s.streams, run_id, after_seq=after),
                         run_path=_path(thread_id, run_id))
@@ -174,6 +239,28 @@ async def create_stateless(body: RunCreate, s: Services = Depends(services)) -> 
     return JSON(_run_out(q.new_run_row(created.spec, created.status)))
 
 
+@router.post("/runs/batch")
+async def create_batch(body: list[RunCreate], s: Services = Depends(services)) -> JSON:
+    for run in body:
+        await _check_webhook(s, run)
+    created = await cmd.create_stateless_runs([_command(None, b) for b in body],
+                                              s.store, s.clock, s.graphs)
+    return JSON([_run_out(q.new_run_row(c.spec, c.status)) for c in created])
+
+
+@router.post("/runs/cancel", status_code=204)
+async def cancel_many(body: RunsCancel,
+                      action: Literal["interrupt", "rollback"] = Query("interrupt"),
+                      s: Services = Depends(services)) -> Response:
+    if body.status is None:
+        assert body.thread_id and body.run_ids
+        cancelled = await cmd.cancel_runs(body.thread_id, body.run_ids, action, s.store, s.clock)
+    else:
+        cancelled = await _cancel_by_status(s, body, action)
+    await _stopped(s, cancelled)
+    return Response(status_code=204)
+
+
 @router.post("/runs/stream")
 async def stream_stateless(body: RunCreate, s: Services = Depends(services)):
     created = await _create(s, None, body, start=False)
@@ -182,6 +269,7 @@ async def stream_stateless(body: RunCreate, s: Services = Depends(services)):
 
 
 @router.post("/runs/wait")
-async def wait_stateless(body: RunCreate, s: Services = Depends(services)) -> JSON:
+async def wait_stateless(body: RunCreate, request: Request,
+                         s: Services = Depends(services)) -> JSON:
     created = await _create(s, None, body)
-    return JSON(await wait_for_run(s, created.run_id))
+    return JSON(await _wait_unless_gone(s, request, created, body.on_disconnect))

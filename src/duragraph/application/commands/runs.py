@@ -59,12 +59,27 @@ async def load_for_run(cmd: "CreateRun", store: EventStore,
 @on_conflict()
 async def create_run(cmd: CreateRun, store: EventStore, clock: Clock,
                      graphs: GraphCatalog) -> CreatedRun:
-    if cmd.if_not_exists not in ("reject", "create"):
-        raise InvalidInput("if_not_exists must be 'reject' or 'create'")
     assistant, thread = await load_for_run(cmd, store, graphs)
     created, lease = open_run(cmd, assistant, thread, clock.now())
     await store.save(thread, also=lease)
     return created
+
+
+async def create_stateless_runs(cmds: Sequence[CreateRun], store: EventStore, clock: Clock,
+                                graphs: GraphCatalog) -> list[CreatedRun]:
+    """A batch of stateless runs, all or none: each is decided before one
+    transaction saves them all, so one invalid run creates nothing."""
+    keys = {assistant_key(c.assistant_id, graphs) for c in cmds}
+    assistants = {a.id: a for a in await store.load_many(*[(Assistant, k) for k in keys])}
+    now = clock.now()
+    threads = [Thread(str(uuid.uuid4())) for _ in cmds]
+    for c, thread in zip(cmds, threads):
+        assistant = assistants[assistant_key(c.assistant_id, graphs)]
+        if not assistant.live:
+            raise NotFound("assistant", assistant.id)
+        _decide(c, assistant, thread, now)  # type: ignore[arg-type]
+    await store.save(*threads)
+    return [_created(c, t, None) for c, t in zip(cmds, threads)]
 
 
 def open_run(cmd: CreateRun, assistant: Assistant, thread: Thread,
@@ -72,6 +87,15 @@ def open_run(cmd: CreateRun, assistant: Assistant, thread: Thread,
     """Decide the run on the loaded thread (its events left pending); returns
     it and the lease statement to commit with it. Saving is the caller's, so
     another aggregate (a cron's tick) may commit in the same transaction."""
+    _decide(cmd, assistant, thread, now)
+    epoch = _claim_at_once(thread, cmd, now)
+    lease = [_lease(cmd.run_id, thread.id, epoch, cmd.claim_for, cmd.lease_seconds)] if epoch else []
+    return _created(cmd, thread, Claim(epoch, thread) if epoch else None), lease
+
+
+def _decide(cmd: CreateRun, assistant: Assistant, thread: Thread, now: Any) -> None:
+    if cmd.if_not_exists not in ("reject", "create"):
+        raise InvalidInput("if_not_exists must be 'reject' or 'create'")
     temporary = cmd.thread_id is None
     if not thread.live and (temporary or cmd.if_not_exists == "create"):
         thread.create(metadata=_thread_metadata(assistant, cmd), now=now)
@@ -80,11 +104,12 @@ def open_run(cmd: CreateRun, assistant: Assistant, thread: Thread,
         kwargs=_with_assistant_settings(assistant, cmd.kwargs), metadata=cmd.metadata,
         strategy=cmd.multitask_strategy, temporary=temporary, now=now,
     )
-    epoch = _claim_at_once(thread, cmd, now)
-    lease = [_lease(cmd.run_id, thread.id, epoch, cmd.claim_for, cmd.lease_seconds)] if epoch else []
+
+
+def _created(cmd: CreateRun, thread: Thread, claim: "Claim | None") -> CreatedRun:
     spec = thread.run(cmd.run_id).spec
     assert spec is not None
-    return CreatedRun(cmd.run_id, thread.id, spec, Claim(epoch, thread) if epoch else None), lease
+    return CreatedRun(cmd.run_id, thread.id, spec, claim)
 
 
 def _claim_at_once(thread: Thread, cmd: CreateRun, now: Any) -> int | None:
@@ -119,6 +144,16 @@ async def cancel_run(thread_id: str, run_id: str, action: str, store: EventStore
     thread = await store.load(Thread, thread_id)
     thread.cancel_run(run_id, action=action, now=clock.now())
     await store.save(thread)
+
+
+@on_conflict()
+async def cancel_runs(thread_id: str, run_ids: Sequence[str], action: str, store: EventStore,
+                      clock: Clock) -> list[str]:
+    """Cancel those of the thread's runs still active; returns their ids."""
+    thread = await store.load(Thread, thread_id)
+    cancelled = thread.cancel_runs(run_ids, action=action, now=clock.now())
+    await store.save(thread)
+    return cancelled
 
 
 @on_conflict()

@@ -44,6 +44,16 @@ async def list_runs(db: Database, thread_id: str, *, limit: int | None = 10,
         "ORDER BY created_at DESC LIMIT %s OFFSET %s", (*params, limit, offset))
 
 
+async def active_runs(db: Database, status: str,
+                      thread_id: str | None = None) -> list[dict[str, Any]]:
+    """Runs pending or running (`status` 'all': both), for a bulk cancel."""
+    statuses = ["pending", "running"] if status == "all" else [status]
+    return await db.fetch(
+        "SELECT run_id, thread_id FROM runs WHERE status = ANY(%s) "
+        "AND (%s::text IS NULL OR thread_id = %s) ORDER BY created_at",
+        (statuses, thread_id, thread_id))
+
+
 async def runs_to_recover(db: Database, *, pending_older_than_s: float,
                           limit: int = 100) -> list[dict[str, Any]]:
     """Runs nobody is working on: pending too long (a lost dispatch message),

@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ...application.commands.threads import delete_thread
 from ...application.commands.runs import (
     Claim, ClaimRun, FinishRun, RideAlong, claim_run, finish_run,
 )
@@ -74,14 +73,6 @@ def _frames(mode: str, chunk: Any, api_modes: list[str], namespace: tuple[str, .
         suffix = f"|{'|'.join(namespace)}" if namespace else ""
         out += [(name + suffix, payload) for name, payload in accumulator.feed(chunk)]
     return out
-
-
-async def _forget_thread(thread_id: str, d: ExecutorDeps) -> None:
-    """A stateless run's temporary thread goes once the run is done."""
-    try:
-        await delete_thread(thread_id, d.store, d.clock)
-    except NotFound:
-        pass
 
 
 class Executor:
@@ -219,8 +210,6 @@ class Executor:
         await d.streams.publish_end(run["run_id"], outcome.status)
         if nxt:
             self.submit(nxt, run["thread_id"])
-        elif run["temporary"] and run["kwargs"].get("on_completion", "delete") == "delete":
-            await _forget_thread(run["thread_id"], d)
 
     async def _renew_lease(self, run_id: str, epoch: int, work: asyncio.Task | None) -> None:
         interval = self.deps.lease_seconds / 3
