@@ -28,6 +28,7 @@ from .infrastructure.nats.run_streams import RunStreams
 from .infrastructure.postgres.checkpointer import EventStoreCheckpointer
 from .infrastructure.postgres.database import Database, migrate, open_pool
 from .infrastructure.postgres.event_store import PostgresEventStore
+from .infrastructure.thread_ttl import TtlPolicy, TtlSweeper, ttl_policy
 from .infrastructure.worker import Worker
 from .settings import Settings
 
@@ -88,13 +89,16 @@ class Core:
     graphs: GraphRegistry
     checkpointer: EventStoreCheckpointer
     streams: RunStreams
+    ttl: TtlPolicy = field(default_factory=TtlPolicy)
 
 
-def build_core(settings: Settings, infra: Infrastructure, graphs: GraphRegistry) -> Core:
+def build_core(settings: Settings, infra: Infrastructure, graphs: GraphRegistry,
+               ttl: TtlPolicy | None = None) -> Core:
     store = PostgresEventStore(infra.pool)
     return Core(store=store, db=Database(infra.pool), clock=SystemClock(), graphs=graphs,
                 checkpointer=EventStoreCheckpointer(store),
-                streams=RunStreams(infra.nc, infra.js, settings.nats_prefix))
+                streams=RunStreams(infra.nc, infra.js, settings.nats_prefix),
+                ttl=ttl or TtlPolicy())
 
 
 def build_executor(settings: Settings, core: Core) -> Executor:
@@ -108,7 +112,8 @@ def build_services(core: Core, executor: Executor | None) -> Services:
     services = Services(store=core.store, db=core.db, clock=core.clock, graphs=core.graphs,
                         checkpointer=core.checkpointer, streams=core.streams,
                         states=ThreadStates(core.graphs, core.checkpointer),
-                        info={"version": __version__, "graphs": core.graphs.ids()})
+                        info={"version": __version__, "graphs": core.graphs.ids()},
+                        default_ttl=core.ttl.default())
     services.executor = executor
     return services
 
@@ -116,10 +121,11 @@ def build_services(core: Core, executor: Executor | None) -> Services:
 @contextlib.asynccontextmanager
 async def running(settings: Settings, *, embedded: bool) -> AsyncIterator[tuple[Infrastructure, Core]]:
     config = load_config(settings.config_path)
+    ttl = ttl_policy(config.checkpointer, str(settings.config_path))
     graphs = GraphRegistry.load(config)
     infra = await open_infrastructure(settings, embedded=embedded)
     try:
-        core = build_core(settings, infra, graphs)
+        core = build_core(settings, infra, graphs, ttl)
         yield infra, core
     finally:
         await infra.close()
@@ -133,8 +139,11 @@ async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                            worker.on_cancelled_event)
     relay = OutboxRelay(infra.pool, infra.nc, infra.js, infra.database_url,
                         settings.nats_prefix)
+    sweeper = TtlSweeper(core.db, core.store, core.clock, core.checkpointer,
+                         interval_s=core.ttl.sweep_interval_minutes * 60)
     return [asyncio.create_task(worker.run(stop), name="worker"),
-            asyncio.create_task(relay.run(stop), name="relay")]
+            asyncio.create_task(relay.run(stop), name="relay"),
+            asyncio.create_task(sweeper.run(stop), name="ttl-sweeper")]
 
 
 class _Server(uvicorn.Server):

@@ -50,14 +50,43 @@ class AssistantCount(Body):
     name: str | None = None
 
 
+class ThreadTtl(Body):
+    strategy: Literal["delete", "keep_latest"] = "delete"
+    ttl: float = Field(gt=0, description="minutes from now until the thread is swept")
+
+
 class ThreadCreate(Body):
     thread_id: str | None = None
     metadata: Json = Field(default_factory=dict)
     if_exists: Literal["raise", "do_nothing"] = "raise"
+    ttl: ThreadTtl | None = None
 
 
 class ThreadPatch(Body):
     metadata: Json = Field(default_factory=dict)
+    ttl: ThreadTtl | None = None
+
+
+class ThreadPrune(Body):
+    thread_ids: list[str]
+    strategy: Literal["delete", "keep_latest"] = "delete"
+
+
+class ThreadStateUpdate(Body):
+    values: Json | list[Any] | None = None
+    as_node: str | None = None
+    checkpoint: Json | None = None
+    checkpoint_id: str | None = None  # deprecated by the SDK, still sent
+
+    def target(self) -> Json | None:
+        if self.checkpoint:
+            return self.checkpoint
+        return {"checkpoint_id": self.checkpoint_id} if self.checkpoint_id else None
+
+
+class ThreadStateAt(Body):
+    checkpoint: Json
+    subgraphs: bool = False
 
 
 class ThreadSearch(Body):

@@ -37,6 +37,7 @@ class Services:
     # hop; without one, workers learn of runs through the outbox and NATS.
     executor: "LocalExecutor | None" = None
     info: dict[str, Any] = field(default_factory=dict)
+    default_ttl: dict[str, Any] | None = None  # langgraph.json checkpointer.ttl.default_ttl
 
 
 def services(request: Request) -> Services:

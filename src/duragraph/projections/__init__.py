@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..domain.events import DomainEvent
-from . import assistants, checkpoints, runs, threads
+from . import assistants, checkpoints, runs, thread_ttl, threads
 
 Statement = tuple[str, tuple[Any, ...]]
 
 # Order matters: run rows change before the thread status is recomputed from them.
-_MODULES = (assistants, runs, threads, checkpoints)
+_MODULES = (assistants, runs, threads, thread_ttl, checkpoints)
 TABLES = tuple(t for m in _MODULES for t in m.TABLES)
 
 

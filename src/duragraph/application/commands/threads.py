@@ -15,6 +15,8 @@ class CreateThread:
     thread_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     if_exists: str = "raise"
+    ttl: dict[str, Any] | None = None  # {"strategy": ..., "ttl": minutes}
+    default_ttl: dict[str, Any] | None = None  # from langgraph.json, when no ttl is given
 
 
 @on_conflict()
@@ -26,16 +28,26 @@ async def create_thread(cmd: CreateThread, store: EventStore, clock: Clock) -> s
         if cmd.if_exists == "do_nothing":
             return thread.id
         raise AlreadyExists("thread", thread.id)
-    thread.create(metadata=cmd.metadata, now=clock.now())
+    now = clock.now()
+    thread.create(metadata=cmd.metadata, now=now)
+    _set_ttl(thread, cmd.ttl or cmd.default_ttl, now)
     await store.save(thread)
     return thread.id
 
 
+def _set_ttl(thread: Thread, ttl: dict[str, Any] | None, now: Any) -> None:
+    if ttl is not None:
+        thread.set_ttl(strategy=ttl.get("strategy") or "delete", minutes=ttl.get("ttl"),
+                       now=now)
+
+
 @on_conflict()
 async def update_thread(thread_id: str, metadata: dict[str, Any], store: EventStore,
-                        clock: Clock) -> None:
+                        clock: Clock, ttl: dict[str, Any] | None = None) -> None:
     thread = await store.load(Thread, thread_id)
-    thread.update(metadata=metadata, now=clock.now())
+    now = clock.now()
+    thread.update(metadata=metadata, now=now)
+    _set_ttl(thread, ttl, now)
     await store.save(thread)
 
 

@@ -54,3 +54,14 @@ async def count_threads(db: Database, *, metadata: dict | None = None,
     where = _where(metadata, values, status, None)
     row = await db.fetchone(f"SELECT count(*) AS n FROM threads {where.sql()}", where.params)
     return row["n"] if row else 0
+
+
+async def expired_threads(db: Database, limit: int = 100) -> list[str]:
+    rows = await db.fetch("SELECT thread_id FROM thread_ttl WHERE expires_at <= now() "
+                          "ORDER BY expires_at LIMIT %s", (limit,))
+    return [r["thread_id"] for r in rows]
+
+
+async def thread_ttl(db: Database, thread_id: str) -> dict[str, Any] | None:
+    return await db.fetchone("SELECT strategy, ttl_minutes, expires_at FROM thread_ttl "
+                             "WHERE thread_id=%s", (thread_id,))

@@ -1,0 +1,8 @@
+-- Projection: when each thread with a `ttl` expires (rebuilt from thread.ttl_set).
+CREATE TABLE IF NOT EXISTS thread_ttl (
+    thread_id   text PRIMARY KEY,
+    strategy    text NOT NULL,
+    ttl_minutes double precision NOT NULL,
+    expires_at  timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS thread_ttl_expires ON thread_ttl (expires_at);
