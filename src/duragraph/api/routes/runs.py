@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from ...application.commands import runs as cmd
 from ...application.queries import runs as q
 from ...application.queries.outcomes import result_of, run_outcome
-from ...application.queries.threads import get_thread
+from ...application.queries.threads import get_thread, require_checkpoint
 from ...domain.errors import NotFound, RunAlreadyFinished
 from ..responses import JSON
 from ..schemas import RunCreate
@@ -26,6 +26,8 @@ def _run_out(row: dict[str, Any]) -> dict[str, Any]:
 
 async def _create(s: Services, thread_id: str | None, body: RunCreate, *,
                   start: bool = True) -> cmd.CreatedRun:
+    if thread_id is not None:
+        await _require_start_checkpoint(s, thread_id, body)
     local = s.executor if s.executor is not None and s.executor.has_capacity() else None
     created = await cmd.create_run(cmd.CreateRun(
         assistant_id=body.assistant_id, thread_id=thread_id, kwargs=body.run_kwargs(),
@@ -36,6 +38,16 @@ async def _create(s: Services, thread_id: str | None, body: RunCreate, *,
     if start:
         _start_local(s, created)
     return created
+
+
+async def _require_start_checkpoint(s: Services, thread_id: str, body: RunCreate) -> None:
+    """Time travel: a run from a checkpoint the thread does not have is refused
+    (LangGraph would start it from nothing)."""
+    checkpoint = body.checkpoint or {}
+    checkpoint_id = body.checkpoint_id or checkpoint.get("checkpoint_id")
+    if checkpoint_id:
+        await require_checkpoint(s.db, thread_id, checkpoint_id,
+                                 checkpoint.get("checkpoint_ns") or "")
 
 
 def _start_local(s: Services, created: cmd.CreatedRun) -> None:

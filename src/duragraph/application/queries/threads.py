@@ -65,3 +65,12 @@ async def expired_threads(db: Database, limit: int = 100) -> list[str]:
 async def thread_ttl(db: Database, thread_id: str) -> dict[str, Any] | None:
     return await db.fetchone("SELECT strategy, ttl_minutes, expires_at FROM thread_ttl "
                              "WHERE thread_id=%s", (thread_id,))
+
+
+async def require_checkpoint(db: Database, thread_id: str, checkpoint_id: str,
+                             checkpoint_ns: str = "") -> None:
+    row = await db.fetchone("SELECT 1 AS found FROM checkpoints WHERE thread_id=%s "
+                            "AND checkpoint_ns=%s AND checkpoint_id=%s",
+                            (thread_id, checkpoint_ns, checkpoint_id))
+    if row is None:
+        raise NotFound("checkpoint", checkpoint_id)
