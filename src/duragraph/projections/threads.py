@@ -20,7 +20,8 @@ def _finished(e, outcome: str, interrupts=None) -> tuple:
     params = {"t": e.thread_id, "outcome": outcome, "at": e.at}
     if interrupts is None:
         return (f"UPDATE threads SET {_STATUS} WHERE thread_id=%(t)s", params)
-    return (f"UPDATE threads SET values=%(v)s, interrupts=%(i)s, {_STATUS} WHERE thread_id=%(t)s",
+    return (f"UPDATE threads SET values=%(v)s, interrupts=%(i)s, state_updated_at=%(at)s, "
+            f"{_STATUS} WHERE thread_id=%(t)s",
             {**params, "v": Jsonb(state_values(e.values)), "i": Jsonb(interrupts)})
 
 
@@ -33,9 +34,10 @@ def _run_created(e: ev.RunCreated) -> tuple:
 
 
 def created(e: ev.ThreadCreated) -> list:
-    return [("""INSERT INTO threads (thread_id, metadata, status, values, created_at, updated_at)
-                VALUES (%s, %s, 'idle', NULL, %s, %s)""",
-             (e.thread_id, Jsonb(e.metadata), e.at, e.at))]
+    return [("""INSERT INTO threads (thread_id, metadata, status, values, created_at, updated_at,
+                                     state_updated_at)
+                VALUES (%s, %s, 'idle', NULL, %s, %s, %s)""",
+             (e.thread_id, Jsonb(e.metadata), e.at, e.at, e.at))]
 
 
 def updated(e: ev.ThreadUpdated) -> list:
@@ -44,9 +46,9 @@ def updated(e: ev.ThreadUpdated) -> list:
 
 
 def state_updated(e: ev.ThreadStateUpdated) -> list:
-    return [("UPDATE threads SET values=%s, interrupts=%s, status=%s, updated_at=%s "
-             "WHERE thread_id=%s",
-             (Jsonb(e.values), Jsonb(e.interrupts or {}), e.status, e.at, e.thread_id))]
+    return [("UPDATE threads SET values=%s, interrupts=%s, status=%s, updated_at=%s, "
+             "state_updated_at=%s WHERE thread_id=%s",
+             (Jsonb(e.values), Jsonb(e.interrupts or {}), e.status, e.at, e.at, e.thread_id))]
 
 
 HANDLERS = {

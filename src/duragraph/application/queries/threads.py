@@ -8,9 +8,9 @@ from ...domain.errors import InvalidInput, NotFound
 from ..ports import Database
 from .filters import Where, order_by, page, select_columns
 
-COLUMNS = ("thread_id", "created_at", "updated_at", "metadata", "status", "values",
-           "interrupts")
-SORTABLE = ("thread_id", "status", "created_at", "updated_at")
+COLUMNS = ("thread_id", "created_at", "updated_at", "state_updated_at", "metadata", "status",
+           "values", "interrupts")
+SORTABLE = ("thread_id", "status", "created_at", "updated_at", "state_updated_at")
 STATUSES = ("idle", "busy", "interrupted", "error")
 
 
