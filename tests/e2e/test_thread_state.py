@@ -141,3 +141,25 @@ async def test_update_state_while_a_run_is_active_is_a_conflict(client) -> None:
     assert (await client.threads.get_state(thread_id))["values"].get("value") is None
     await client.threads.update_state(thread_id, {"value": 1})
     assert (await client.threads.get_state(thread_id))["values"]["value"] == 1
+
+
+async def test_subgraph_state_and_history_are_readable_while_it_waits(client) -> None:
+    thread_id = await new_thread(client)
+    await client.runs.wait(thread_id, "nested_interrupt", input={})
+    flat = await client.threads.get_state(thread_id)
+    assert flat["next"] == ["child"]
+    [task] = flat["tasks"]
+    assert task["state"] is None and task["checkpoint"]["checkpoint_ns"].startswith("child:")
+    nested = await client.threads.get_state(thread_id, subgraphs=True)
+    inner = nested["tasks"][0]["state"]
+    assert inner["next"] == ["ask"]
+    assert [i["value"] for i in inner["interrupts"]] == ["Your name?"]
+    at = await client.threads.get_state(thread_id, checkpoint=flat["checkpoint"], subgraphs=True)
+    assert at["tasks"][0]["state"]["next"] == ["ask"]
+    ns = task["checkpoint"]["checkpoint_ns"]
+    child_history = await client.threads.get_history(thread_id, checkpoint={"checkpoint_ns": ns})
+    assert child_history and all(h["checkpoint"]["checkpoint_ns"] == ns for h in child_history)
+    root_history = await client.threads.get_history(thread_id)
+    assert all(h["checkpoint"]["checkpoint_ns"] == "" for h in root_history)
+    result = await client.runs.wait(thread_id, "nested_interrupt", command={"resume": "Eve"})
+    assert result == {"steps": ["intro", "ask", "thank"], "answer": "Eve"}
