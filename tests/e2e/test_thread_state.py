@@ -163,3 +163,31 @@ async def test_subgraph_state_and_history_are_readable_while_it_waits(client) ->
     assert all(h["checkpoint"]["checkpoint_ns"] == "" for h in root_history)
     result = await client.runs.wait(thread_id, "nested_interrupt", command={"resume": "Eve"})
     assert result == {"steps": ["intro", "ask", "thank"], "answer": "Eve"}
+
+
+async def test_a_thread_created_with_supersteps_starts_with_that_history(client) -> None:
+    thread = await client.threads.create(graph_id="steps", supersteps=[
+        {"updates": [{"values": {"steps": ["a"]}, "as_node": "one"}]},
+        {"updates": [{"values": {"steps": ["b"]}, "as_node": "two"}]},
+    ])
+    thread_id = thread["thread_id"]
+    assert thread["values"] == {"steps": ["a", "b"]}
+    assert thread["status"] == "interrupted"
+    state = await client.threads.get_state(thread_id)
+    assert state["values"] == {"steps": ["a", "b"]} and state["next"] == ["three"]
+    history = await client.threads.get_history(thread_id)
+    assert [h["values"] for h in history][:2] == [{"steps": ["a", "b"]}, {"steps": ["a"]}]
+    result = await client.runs.wait(thread_id, "steps", input=None)
+    assert result["steps"] == ["a", "b", "three"]
+
+
+async def test_bad_supersteps_create_no_thread(client) -> None:
+    for metadata, steps in (
+            ({"graph_id": "steps"}, [{"updates": [{"values": {}, "as_node": "nope"}]}]),
+            ({}, [{"updates": [{"values": {"steps": ["a"]}, "as_node": "one"}]}])):
+        thread_id = str(uuid.uuid4())
+        with pytest.raises(UnprocessableEntityError):
+            await client.threads.create(thread_id=thread_id, metadata=metadata,
+                                        supersteps=steps)
+        with pytest.raises(NotFoundError):
+            await client.threads.get(thread_id)

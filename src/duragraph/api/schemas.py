@@ -55,11 +55,26 @@ class ThreadTtl(Body):
     ttl: float = Field(gt=0, description="minutes from now until the thread is swept")
 
 
+class SuperstepUpdate(Body):
+    values: Json | list[Any] | None = None
+    command: "Command | None" = None
+    as_node: str
+
+
+class Superstep(Body):
+    updates: list[SuperstepUpdate] = Field(min_length=1)
+
+
 class ThreadCreate(Body):
     thread_id: str | None = None
     metadata: Json = Field(default_factory=dict)
     if_exists: Literal["raise", "do_nothing"] = "raise"
     ttl: ThreadTtl | None = None
+    supersteps: list[Superstep] | None = None
+
+    def superstep_updates(self) -> list[list[Json]]:
+        return [[u.model_dump(exclude_none=True) for u in step.updates]
+                for step in self.supersteps or []]
 
 
 class ThreadPatch(Body):
@@ -154,3 +169,6 @@ class RunCreate(Body):
         if self.checkpoint and "checkpoint_id" in self.checkpoint:
             kwargs["checkpoint_id"] = self.checkpoint["checkpoint_id"]
         return kwargs
+
+
+ThreadCreate.model_rebuild()

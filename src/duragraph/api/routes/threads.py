@@ -23,8 +23,8 @@ router = APIRouter(prefix="/threads", tags=["threads"])
 async def create(body: ThreadCreate, s: Services = Depends(services)) -> JSON:
     thread_id = await cmd.create_thread(cmd.CreateThread(
         thread_id=body.thread_id, metadata=body.metadata, if_exists=body.if_exists,
-        ttl=body.ttl.model_dump() if body.ttl else None, default_ttl=s.default_ttl),
-        s.store, s.clock)
+        ttl=body.ttl.model_dump() if body.ttl else None, default_ttl=s.default_ttl,
+        supersteps=body.superstep_updates()), s.store, s.clock, s.states)
     return JSON(await q.get_thread(s.db, thread_id))
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from langgraph.types import StateSnapshot
 
 from .registry import GraphRegistry, with_persistence
-from .state_update import StagedState, stage_update
+from .state_update import StagedState, stage_supersteps, stage_update
 from .serialization import to_jsonable
 
 EMPTY_STATE: dict[str, Any] = {
@@ -89,3 +89,8 @@ class ThreadStates:
                            checkpoint: dict[str, Any] | None = None) -> StagedState:
         return await stage_update(self.graphs, self.checkpointer, thread_id, graph_id, values,
                                   as_node=as_node, checkpoint=checkpoint)
+
+    async def stage_supersteps(self, thread_id: str, graph_id: str,
+                               supersteps: list[list[dict[str, Any]]]) -> StagedState:
+        return await stage_supersteps(self.graphs, self.checkpointer, thread_id, graph_id,
+                                      supersteps)
