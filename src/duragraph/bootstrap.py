@@ -33,6 +33,7 @@ from .infrastructure.postgres.event_store import PostgresEventStore
 from .infrastructure.store.base_store import EventSourcedStore
 from .infrastructure.store.config import StoreConfig, load_store_config
 from .infrastructure.store.sweeper import sweep_store
+from .infrastructure.thread_ttl import TtlPolicy, TtlSweeper, ttl_policy
 from .infrastructure.webhooks.deliverer import RetryPolicy, WebhookDeliverer
 from .infrastructure.webhooks.policy import WebhookPolicy
 from .infrastructure.worker import Worker
@@ -98,17 +99,19 @@ class Core:
     memory: StoreDeps  # the long-term memory store (`store` in langgraph.json)
     memory_config: StoreConfig
     webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
+    ttl: TtlPolicy = field(default_factory=TtlPolicy)
 
 
 def build_core(settings: Settings, infra: Infrastructure, graphs: GraphRegistry,
-               store_config: StoreConfig, webhooks: WebhookPolicy = WebhookPolicy()) -> Core:
+               store_config: StoreConfig, webhooks: WebhookPolicy = WebhookPolicy(),
+               ttl: TtlPolicy | None = None) -> Core:
     store = PostgresEventStore(infra.pool)
     db, clock = Database(infra.pool), SystemClock()
     return Core(store=store, db=db, clock=clock, graphs=graphs,
                 checkpointer=EventStoreCheckpointer(store),
                 streams=RunStreams(infra.nc, infra.js, settings.nats_prefix),
                 memory=StoreDeps(store, db, clock, store_config.index, store_config.ttl),
-                memory_config=store_config, webhooks=webhooks)
+                memory_config=store_config, webhooks=webhooks, ttl=ttl or TtlPolicy())
 
 
 def build_executor(settings: Settings, core: Core) -> Executor:
@@ -123,7 +126,8 @@ def build_services(core: Core, executor: Executor | None) -> Services:
                         checkpointer=core.checkpointer, streams=core.streams,
                         states=ThreadStates(core.graphs, core.checkpointer),
                         webhooks=core.webhooks,
-                        info={"version": __version__, "graphs": core.graphs.ids()})
+                        info={"version": __version__, "graphs": core.graphs.ids()},
+                        default_ttl=core.ttl.default())
     services.executor = executor
     services.memory = core.memory
     return services
@@ -132,12 +136,13 @@ def build_services(core: Core, executor: Executor | None) -> Services:
 @contextlib.asynccontextmanager
 async def running(settings: Settings, *, embedded: bool) -> AsyncIterator[tuple[Infrastructure, Core]]:
     config = load_config(settings.config_path)
+    ttl = ttl_policy(config.checkpointer, str(settings.config_path))
     graphs = GraphRegistry.load(config)
     store_config = load_store_config(config)
     infra = await open_infrastructure(settings, embedded=embedded)
     try:
         core = build_core(settings, infra, graphs, store_config,
-                          WebhookPolicy.from_config(config.webhooks))
+                          WebhookPolicy.from_config(config.webhooks), ttl)
         yield infra, core
     finally:
         await infra.close()
@@ -156,12 +161,15 @@ async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                           on_fired=lambda tick: executor.submit(tick.run_id, tick.thread_id))
     deliverer = WebhookDeliverer(core.db, core.webhooks, RetryPolicy(
         base_seconds=settings.webhook_retry_seconds, max_attempts=settings.webhook_max_attempts))
+    sweeper = TtlSweeper(core.db, core.store, core.clock, core.checkpointer,
+                         interval_s=core.ttl.sweep_interval_minutes * 60)
     return [asyncio.create_task(worker.run(stop), name="worker"),
             asyncio.create_task(relay.run(stop), name="relay"),
             asyncio.create_task(sweep_store(core.memory, core.memory_config.sweep_seconds, stop),
                                 name="store-sweeper"),
             asyncio.create_task(crons.run(stop), name="crons"),
-            asyncio.create_task(deliverer.run(stop), name="webhooks")]
+            asyncio.create_task(deliverer.run(stop), name="webhooks"),
+            asyncio.create_task(sweeper.run(stop), name="ttl-sweeper")]
 
 
 class _Server(uvicorn.Server):

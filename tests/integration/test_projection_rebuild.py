@@ -12,7 +12,7 @@ from duragraph import projections
 from servers import Cluster, command
 
 KEYS = {"assistants": "assistant_id", "assistant_versions": "assistant_id, version",
-        "threads": "thread_id", "runs": "run_id",
+        "threads": "thread_id", "runs": "run_id", "thread_ttl": "thread_id",
         "checkpoints": "thread_id, checkpoint_ns, checkpoint_id",
         "checkpoint_writes": "thread_id, checkpoint_ns, checkpoint_id, task_id, idx",
         "store_items": "namespace, key", "store_vectors": "namespace, key, idx",
@@ -63,6 +63,7 @@ async def workload(url: str) -> None:
     await client.threads.delete(gone["thread_id"])
     await client.runs.wait(None, "echo", input={"messages": []})  # a temporary thread
     await store_workload(client)
+    await thread_state_workload(client, kept["thread_id"])
 
 
 async def store_workload(client) -> None:
@@ -93,13 +94,42 @@ async def cron_workload(client) -> None:
     await client.crons.delete(doomed["cron_id"])
 
 
+async def until(condition, timeout: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.2)
+
+
+async def thread_state_workload(client, ran: str) -> None:
+    """update_state, copy, prune and TTL sweeps (the test config sweeps every 0.6 s)."""
+    edited = await client.threads.create(graph_id="steps", ttl=60)
+    await client.threads.update_state(edited["thread_id"], {"steps": ["mine"]}, as_node="one")
+    copied = await client.threads.copy(ran)
+    await client.threads.prune([copied["thread_id"]], strategy="keep_latest")
+    dropped = await client.threads.create()
+    await client.threads.prune([dropped["thread_id"]])
+    expiring = await client.threads.create(ttl=0.01)
+    pruned = await client.threads.create()
+    await client.runs.wait(pruned["thread_id"], "steps", input={})
+    await client.threads.update(pruned["thread_id"], metadata={},
+                                ttl={"strategy": "keep_latest", "ttl": 0.01})
+
+    async def swept() -> bool:
+        left = await client.threads.search(ids=[expiring["thread_id"]])
+        history = await client.threads.get_history(pruned["thread_id"])
+        return not left and len(history) == 1
+
+    await until(swept)
+
+
 async def test_rebuilding_projections_after_a_workload_gives_the_same_rows(
         cluster: Cluster, database_url: str):
     cluster.start_worker()
     await workload(cluster.url)
     live = await snapshot(database_url)
     assert all(live[t] for t in ("assistants", "threads", "runs", "checkpoints", "store_items",
-                                 "store_vectors", "crons"))
+                                 "store_vectors", "crons", "thread_ttl"))
 
     subprocess.run(command("projections", "rebuild", "--database-url", database_url),
                    check=True, env=cluster.env)

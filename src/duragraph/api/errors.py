@@ -17,6 +17,7 @@ STATUS: dict[type[de.DomainError], int] = {
     de.NotFound: 404,
     de.AlreadyExists: 409,
     de.ThreadBusy: 409,
+    de.NotInterrupted: 409,
     de.RunAlreadyFinished: 409,
     de.ConcurrencyConflict: 409,
     de.Fenced: 409,

@@ -51,14 +51,58 @@ class AssistantCount(Body):
     name: str | None = None
 
 
+class ThreadTtl(Body):
+    strategy: Literal["delete", "keep_latest"] = "delete"
+    ttl: float = Field(gt=0, description="minutes from now until the thread is swept")
+
+
+class SuperstepUpdate(Body):
+    values: Json | list[Any] | None = None
+    command: "Command | None" = None
+    as_node: str
+
+
+class Superstep(Body):
+    updates: list[SuperstepUpdate] = Field(min_length=1)
+
+
 class ThreadCreate(Body):
     thread_id: str | None = None
     metadata: Json = Field(default_factory=dict)
     if_exists: Literal["raise", "do_nothing"] = "raise"
+    ttl: ThreadTtl | None = None
+    supersteps: list[Superstep] | None = None
+
+    def superstep_updates(self) -> list[list[Json]]:
+        return [[u.model_dump(exclude_none=True) for u in step.updates]
+                for step in self.supersteps or []]
 
 
 class ThreadPatch(Body):
     metadata: Json = Field(default_factory=dict)
+    ttl: ThreadTtl | None = None
+
+
+class ThreadPrune(Body):
+    thread_ids: list[str]
+    strategy: Literal["delete", "keep_latest"] = "delete"
+
+
+class ThreadStateUpdate(Body):
+    values: Json | list[Any] | None = None
+    as_node: str | None = None
+    checkpoint: Json | None = None
+    checkpoint_id: str | None = None  # deprecated by the SDK, still sent
+
+    def target(self) -> Json | None:
+        if self.checkpoint:
+            return self.checkpoint
+        return {"checkpoint_id": self.checkpoint_id} if self.checkpoint_id else None
+
+
+class ThreadStateAt(Body):
+    checkpoint: Json
+    subgraphs: bool = False
 
 
 class ThreadSearch(Body):
@@ -257,3 +301,4 @@ class RunsCancel(Body):
         if self.status is not None and self.run_ids:
             raise ValueError("give either `status` or `run_ids`, not both")
         return self
+ThreadCreate.model_rebuild()

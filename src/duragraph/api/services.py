@@ -39,6 +39,7 @@ class Services:
     memory: Any = None  # application.commands.store.StoreDeps: the long-term memory store
     info: dict[str, Any] = field(default_factory=dict)
     webhooks: Any = None  # infrastructure.webhooks.policy.WebhookPolicy: checks run webhooks
+    default_ttl: dict[str, Any] | None = None  # langgraph.json checkpointer.ttl.default_ttl
 
 
 def services(request: Request) -> Services:

@@ -24,6 +24,11 @@ class ThreadBusy(DomainError):
         )
 
 
+class NotInterrupted(DomainError):
+    def __init__(self, thread_id: str) -> None:
+        super().__init__(f"thread '{thread_id}' is not interrupted: there is nothing to resume")
+
+
 class RunAlreadyFinished(DomainError):
     def __init__(self, run_id: str, status: str) -> None:
         super().__init__(f"run '{run_id}' already finished with status '{status}'")

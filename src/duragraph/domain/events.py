@@ -78,6 +78,44 @@ class ThreadDeleted(DomainEvent):
     thread_id: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadStateUpdated(DomainEvent):
+    """The thread's state was set outside a run (update_state, a copy): its
+    values, interrupts and the status they imply."""
+    name: ClassVar[str] = "thread.state_updated"
+    thread_id: str
+    values: Json = None
+    interrupts: Json = field(default_factory=dict)
+    status: str = "idle"
+    checkpoint_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadCopied(DomainEvent):
+    """Recorded on the source: its checkpoints were copied to another thread."""
+    name: ClassVar[str] = "thread.copied"
+    thread_id: str
+    to_thread_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadPruned(DomainEvent):
+    """Old checkpoints dropped, the latest of each namespace kept."""
+    name: ClassVar[str] = "thread.pruned"
+    thread_id: str
+    expired: bool = False  # the thread's TTL ran out (and is used up)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadTtlSet(DomainEvent):
+    """The thread is swept at `expires_at` (strategy `delete` or `keep_latest`)."""
+    name: ClassVar[str] = "thread.ttl_set"
+    thread_id: str
+    strategy: str
+    ttl_minutes: float
+    expires_at: str  # ISO 8601
+
+
 # -- runs (lifecycle lives on the thread stream: the thread is the
 #    consistency boundary for "one active run per thread") -----------------
 
@@ -277,6 +315,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
     for cls in (
         AssistantCreated, AssistantUpdated, AssistantDeleted,
         ThreadCreated, ThreadUpdated, ThreadDeleted,
+        ThreadStateUpdated, ThreadCopied, ThreadPruned, ThreadTtlSet,
         RunCreated, RunStarted, RunSucceeded, RunInterrupted, RunFailed,
         RunCancelled, RunDeleted, StepCompleted,
         CheckpointSaved, WritesSaved, CheckpointsDeleted,

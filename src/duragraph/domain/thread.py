@@ -10,11 +10,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .aggregate import Aggregate
-from .errors import Fenced, InvalidInput, NotFound, RunAlreadyFinished, ThreadBusy
+from .errors import (
+    AlreadyExists, Fenced, InvalidInput, NotFound, NotInterrupted, RunAlreadyFinished, ThreadBusy,
+)
 from . import events as ev
 
 ACTIVE = ("pending", "running")
 STRATEGIES = ("reject", "enqueue", "interrupt", "rollback")
+TTL_STRATEGIES = PRUNE_STRATEGIES = ("delete", "keep_latest")
 
 
 @dataclass(slots=True)
@@ -35,6 +38,9 @@ class Thread(Aggregate):
         self.metadata: dict[str, Any] = {}
         self.runs: dict[str, RunState] = {}  # insertion order = creation order
         self.last_outcome = "idle"
+        self.values: Any = None  # as the thread projection shows them
+        self.interrupts: dict[str, Any] = {}
+        self.ttl: ev.ThreadTtlSet | None = None
 
     # -- queries -------------------------------------------------------------
     @property
@@ -49,6 +55,14 @@ class Thread(Aggregate):
         if found is None or found.status == "deleted":
             raise NotFound("run", run_id)
         return found
+
+    @property
+    def graph_id(self) -> str | None:
+        return self.metadata.get("graph_id")
+
+    def ttl_due(self, now: datetime) -> bool:
+        return (self.live and self.ttl is not None and not self.active_runs()
+                and datetime.fromisoformat(self.ttl.expires_at) <= now)
 
     def next_runnable(self) -> RunState | None:
         """The run an executor may start now: the oldest pending one, unless
@@ -72,6 +86,44 @@ class Thread(Aggregate):
             self._stop(r.run_id, "interrupt", now)
         self._record(ev.ThreadDeleted(at=now, thread_id=self.id))
 
+    def set_state(self, *, values: Any, interrupts: dict[str, Any], has_next: bool,
+                  checkpoint_id: str | None, now: datetime) -> None:
+        """The state changed outside a run; pending tasks leave it interrupted."""
+        self.require_idle()
+        self._record(ev.ThreadStateUpdated(
+            at=now, thread_id=self.id, values=values, interrupts=interrupts,
+            status="interrupted" if has_next else "idle", checkpoint_id=checkpoint_id))
+
+    def copy_to(self, target: "Thread", *, now: datetime) -> None:
+        self.require_idle()
+        if target.exists:
+            raise AlreadyExists("thread", target.id)
+        self._record(ev.ThreadCopied(at=now, thread_id=self.id, to_thread_id=target.id))
+        target.create(metadata=self.metadata, now=now)
+        target._record(ev.ThreadStateUpdated(
+            at=now, thread_id=target.id, values=self.values, interrupts=self.interrupts,
+            status=thread_status(self)))
+
+    def prune(self, *, now: datetime, expired: bool = False) -> None:
+        """Keep only the latest checkpoints (the caller drops the others)."""
+        self.require_idle()
+        self._record(ev.ThreadPruned(at=now, thread_id=self.id, expired=expired))
+
+    def set_ttl(self, *, strategy: str, minutes: Any, now: datetime) -> None:
+        self._require_live()
+        if strategy not in TTL_STRATEGIES:
+            raise InvalidInput(f"ttl.strategy must be one of {', '.join(TTL_STRATEGIES)}")
+        if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes <= 0:
+            raise InvalidInput("ttl.ttl must be a positive number of minutes")
+        expires = now + timedelta(minutes=float(minutes))
+        self._record(ev.ThreadTtlSet(at=now, thread_id=self.id, strategy=strategy,
+                                     ttl_minutes=float(minutes), expires_at=expires.isoformat()))
+
+    def require_idle(self) -> None:
+        self._require_live()
+        if self.active_runs():
+            raise ThreadBusy(self.id)
+
     def create_run(self, *, run_id: str, assistant_id: str, graph_id: str,
                    kwargs: dict[str, Any], metadata: dict[str, Any],
                    strategy: str, temporary: bool, now: datetime) -> None:
@@ -81,6 +133,8 @@ class Thread(Aggregate):
         active = self.active_runs()
         if active and strategy == "reject":
             raise ThreadBusy(self.id)
+        if _resumes(kwargs) and not active and self.last_outcome != "interrupted":
+            raise NotInterrupted(self.id)
         if strategy in ("interrupt", "rollback"):
             for r in active:
                 self._stop(r.run_id, strategy, now)
@@ -172,6 +226,18 @@ class Thread(Aggregate):
 
     def _on_thread_deleted(self, e: ev.ThreadDeleted) -> None:
         self.deleted = True
+        self.values, self.interrupts, self.ttl = None, {}, None
+
+    def _on_thread_state_updated(self, e: ev.ThreadStateUpdated) -> None:
+        self.values, self.interrupts = e.values, dict(e.interrupts or {})
+        self.last_outcome = e.status
+
+    def _on_thread_ttl_set(self, e: ev.ThreadTtlSet) -> None:
+        self.ttl = e
+
+    def _on_thread_pruned(self, e: ev.ThreadPruned) -> None:
+        if e.expired:
+            self.ttl = None
 
     def _on_run_created(self, e: ev.RunCreated) -> None:
         self.runs[e.run_id] = RunState(e.run_id, spec=e)
@@ -183,9 +249,11 @@ class Thread(Aggregate):
 
     def _on_run_succeeded(self, e: ev.RunSucceeded) -> None:
         self._finish(e.run_id, "success")
+        self.values, self.interrupts = state_values(e.values), {}
 
     def _on_run_interrupted(self, e: ev.RunInterrupted) -> None:
         self._finish(e.run_id, "interrupted")
+        self.values, self.interrupts = state_values(e.values), dict(e.interrupts or {})
 
     def _on_run_failed(self, e: ev.RunFailed) -> None:
         self._finish(e.run_id, "error")
@@ -200,6 +268,19 @@ class Thread(Aggregate):
     def _finish(self, run_id: str, status: str) -> None:
         self.runs[run_id].status = status
         self.last_outcome = status
+
+
+def state_values(values: Any) -> Any:
+    """The last streamed chunk may carry `__interrupt__`; the thread's values
+    are the graph state alone (the interrupts are kept apart)."""
+    if isinstance(values, dict) and "__interrupt__" in values:
+        return {k: v for k, v in values.items() if k != "__interrupt__"}
+    return values
+
+
+def _resumes(kwargs: dict[str, Any]) -> bool:
+    command = kwargs.get("command") or {}
+    return isinstance(command, dict) and command.get("resume") is not None
 
 
 def _due(run: RunState, now: datetime) -> bool:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..domain.events import DomainEvent
-from . import assistants, checkpoints, crons, runs, store, threads
+from . import assistants, checkpoints, crons, runs, store, thread_ttl, threads
 
 Statement = tuple[str, tuple[Any, ...]]
 
 # Order matters: run rows change before the thread status is recomputed from them.
-_MODULES = (assistants, runs, threads, checkpoints, store, crons)
+_MODULES = (assistants, runs, threads, thread_ttl, checkpoints, store, crons)
 TABLES = tuple(t for m in _MODULES for t in m.TABLES)
 
 

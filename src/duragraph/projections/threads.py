@@ -3,6 +3,7 @@ from __future__ import annotations
 from psycopg.types.json import Jsonb
 
 from ..domain import events as ev
+from ..domain.thread import state_values
 
 TABLES = ("threads",)
 
@@ -19,16 +20,9 @@ def _finished(e, outcome: str, interrupts=None) -> tuple:
     params = {"t": e.thread_id, "outcome": outcome, "at": e.at}
     if interrupts is None:
         return (f"UPDATE threads SET {_STATUS} WHERE thread_id=%(t)s", params)
-    return (f"UPDATE threads SET values=%(v)s, interrupts=%(i)s, {_STATUS} WHERE thread_id=%(t)s",
-            {**params, "v": Jsonb(_state_values(e.values)), "i": Jsonb(interrupts)})
-
-
-def _state_values(values):
-    # The last streamed chunk carries `__interrupt__`; the thread's values are
-    # the graph state alone (the interrupts have their own column).
-    if isinstance(values, dict) and "__interrupt__" in values:
-        return {k: v for k, v in values.items() if k != "__interrupt__"}
-    return values
+    return (f"UPDATE threads SET values=%(v)s, interrupts=%(i)s, state_updated_at=%(at)s, "
+            f"{_STATUS} WHERE thread_id=%(t)s",
+            {**params, "v": Jsonb(state_values(e.values)), "i": Jsonb(interrupts)})
 
 
 def _run_created(e: ev.RunCreated) -> tuple:
@@ -40,9 +34,10 @@ def _run_created(e: ev.RunCreated) -> tuple:
 
 
 def created(e: ev.ThreadCreated) -> list:
-    return [("""INSERT INTO threads (thread_id, metadata, status, values, created_at, updated_at)
-                VALUES (%s, %s, 'idle', NULL, %s, %s)""",
-             (e.thread_id, Jsonb(e.metadata), e.at, e.at))]
+    return [("""INSERT INTO threads (thread_id, metadata, status, values, created_at, updated_at,
+                                     state_updated_at)
+                VALUES (%s, %s, 'idle', NULL, %s, %s, %s)""",
+             (e.thread_id, Jsonb(e.metadata), e.at, e.at, e.at))]
 
 
 def updated(e: ev.ThreadUpdated) -> list:
@@ -50,9 +45,16 @@ def updated(e: ev.ThreadUpdated) -> list:
              (Jsonb(e.metadata), e.at, e.thread_id))]
 
 
+def state_updated(e: ev.ThreadStateUpdated) -> list:
+    return [("UPDATE threads SET values=%s, interrupts=%s, status=%s, updated_at=%s, "
+             "state_updated_at=%s WHERE thread_id=%s",
+             (Jsonb(e.values), Jsonb(e.interrupts or {}), e.status, e.at, e.at, e.thread_id))]
+
+
 HANDLERS = {
     ev.ThreadCreated: created,
     ev.ThreadUpdated: updated,
+    ev.ThreadStateUpdated: state_updated,
     ev.ThreadDeleted: lambda e: [("DELETE FROM threads WHERE thread_id=%s", (e.thread_id,))],
     ev.RunCreated: lambda e: [_run_created(e)],
     ev.RunStarted: lambda e: [("UPDATE threads SET status='busy', updated_at=%s "

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from ...application.commands import runs as cmd
 from ...application.queries import runs as q
 from ...application.queries.outcomes import result_of, run_outcome
-from ...application.queries.threads import get_thread
+from ...application.queries.threads import get_thread, require_checkpoint
 from ...domain.errors import NotFound, RunAlreadyFinished
 from ..responses import JSON
 from ..schemas import RunCreate, RunsCancel
@@ -28,6 +28,8 @@ def _run_out(row: dict[str, Any]) -> dict[str, Any]:
 async def _create(s: Services, thread_id: str | None, body: RunCreate, *,
                   start: bool = True) -> cmd.CreatedRun:
     await _check_webhook(s, body)
+    if thread_id is not None:
+        await _require_start_checkpoint(s, thread_id, body)
     local = s.executor if s.executor is not None and s.executor.has_capacity() else None
     created = await cmd.create_run(_command(thread_id, body, local), s.store, s.clock, s.graphs)
     if start:
@@ -47,6 +49,16 @@ def _command(thread_id: str | None, body: RunCreate, local: Any = None) -> cmd.C
         if_not_exists=body.if_not_exists,
         claim_for=local.worker_id if local else None,
         lease_seconds=local.lease_seconds if local else 10.0)
+
+
+async def _require_start_checkpoint(s: Services, thread_id: str, body: RunCreate) -> None:
+    """Time travel: a run from a checkpoint the thread does not have is refused
+    (LangGraph would start it from nothing)."""
+    checkpoint = body.checkpoint or {}
+    checkpoint_id = body.checkpoint_id or checkpoint.get("checkpoint_id")
+    if checkpoint_id:
+        await require_checkpoint(s.db, thread_id, checkpoint_id,
+                                 checkpoint.get("checkpoint_ns") or "")
 
 
 def _start_local(s: Services, created: cmd.CreatedRun) -> None:

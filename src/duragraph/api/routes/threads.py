@@ -4,11 +4,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
+from ...application.commands import thread_state as state_cmd
 from ...application.commands import threads as cmd
 from ...application.queries import threads as q
 from ...domain.errors import NotFound
+from ...infrastructure.postgres.thread_storage import thread_storage
 from ..responses import JSON
-from ..schemas import HistoryQuery, ThreadCount, ThreadCreate, ThreadPatch, ThreadSearch
+from ..schemas import (
+    HistoryQuery, ThreadCount, ThreadCreate, ThreadPatch, ThreadPrune, ThreadSearch,
+    ThreadStateAt, ThreadStateUpdate,
+)
 from ..services import Services, services
 
 router = APIRouter(prefix="/threads", tags=["threads"])
@@ -17,9 +22,17 @@ router = APIRouter(prefix="/threads", tags=["threads"])
 @router.post("")
 async def create(body: ThreadCreate, s: Services = Depends(services)) -> JSON:
     thread_id = await cmd.create_thread(cmd.CreateThread(
-        thread_id=body.thread_id, metadata=body.metadata, if_exists=body.if_exists),
-        s.store, s.clock)
+        thread_id=body.thread_id, metadata=body.metadata, if_exists=body.if_exists,
+        ttl=body.ttl.model_dump() if body.ttl else None, default_ttl=s.default_ttl,
+        supersteps=body.superstep_updates()), s.store, s.clock, s.states)
     return JSON(await q.get_thread(s.db, thread_id))
+
+
+@router.post("/prune")
+async def prune(body: ThreadPrune, s: Services = Depends(services)) -> JSON:
+    pruned = await state_cmd.prune_threads(body.thread_ids, body.strategy, s.store, s.clock,
+                                           s.checkpointer)
+    return JSON({"pruned_count": pruned})
 
 
 @router.post("/search")
@@ -33,14 +46,31 @@ async def count(body: ThreadCount, s: Services = Depends(services)) -> JSON:
 
 
 @router.get("/{thread_id}")
-async def get(thread_id: str, s: Services = Depends(services)) -> JSON:
-    return JSON(await q.get_thread(s.db, thread_id))
+async def get(thread_id: str, include: str | None = None,
+              s: Services = Depends(services)) -> JSON:
+    thread = await q.get_thread(s.db, thread_id)
+    if "ttl" in (include or "").split(","):
+        thread["ttl"] = await q.thread_ttl(s.db, thread_id)
+    return JSON(thread)
 
 
 @router.patch("/{thread_id}")
 async def patch(thread_id: str, body: ThreadPatch, s: Services = Depends(services)) -> JSON:
-    await cmd.update_thread(thread_id, body.metadata, s.store, s.clock)
+    await cmd.update_thread(thread_id, body.metadata, s.store, s.clock,
+                            ttl=body.ttl.model_dump() if body.ttl else None)
     return JSON(await q.get_thread(s.db, thread_id))
+
+
+@router.post("/{thread_id}/copy")
+async def copy(thread_id: str, s: Services = Depends(services)) -> JSON:
+    copied = await state_cmd.copy_thread(thread_id, s.store, s.clock, s.checkpointer)
+    return JSON(await q.get_thread(s.db, copied))
+
+
+@router.get("/{thread_id}/storage")
+async def storage(thread_id: str, s: Services = Depends(services)) -> JSON:
+    await q.get_thread(s.db, thread_id)
+    return JSON(await thread_storage(s.checkpointer, thread_id))
 
 
 @router.delete("/{thread_id}", status_code=204)
@@ -62,6 +92,21 @@ async def _state(s: Services, thread_id: str, checkpoint: dict[str, Any] | None,
 async def state(thread_id: str, subgraphs: bool = Query(False),
                 s: Services = Depends(services)) -> JSON:
     return await _state(s, thread_id, None, subgraphs)
+
+
+@router.post("/{thread_id}/state")
+async def update_state(thread_id: str, body: ThreadStateUpdate,
+                       s: Services = Depends(services)) -> JSON:
+    checkpoint = await state_cmd.update_state(state_cmd.UpdateState(
+        thread_id=thread_id, values=body.values, as_node=body.as_node,
+        checkpoint=body.target()), s.store, s.clock, s.states)
+    return JSON({"checkpoint": checkpoint})
+
+
+@router.post("/{thread_id}/state/checkpoint")
+async def state_at_checkpoint(thread_id: str, body: ThreadStateAt,
+                              s: Services = Depends(services)) -> JSON:
+    return await _state(s, thread_id, body.checkpoint, body.subgraphs)
 
 
 @router.get("/{thread_id}/state/{checkpoint_id}")

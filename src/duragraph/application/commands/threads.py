@@ -15,10 +15,15 @@ class CreateThread:
     thread_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     if_exists: str = "raise"
+    ttl: dict[str, Any] | None = None  # {"strategy": ..., "ttl": minutes}
+    default_ttl: dict[str, Any] | None = None  # from langgraph.json, when no ttl is given
+    # Updates applied at creation, one checkpoint per superstep (as update_state).
+    supersteps: list[list[dict[str, Any]]] = field(default_factory=list)
 
 
 @on_conflict()
-async def create_thread(cmd: CreateThread, store: EventStore, clock: Clock) -> str:
+async def create_thread(cmd: CreateThread, store: EventStore, clock: Clock,
+                        editor: Any = None) -> str:
     if cmd.if_exists not in ("raise", "do_nothing"):
         raise InvalidInput("if_exists must be 'raise' or 'do_nothing'")
     thread = await store.load(Thread, cmd.thread_id or str(uuid.uuid4()))
@@ -26,16 +31,38 @@ async def create_thread(cmd: CreateThread, store: EventStore, clock: Clock) -> s
         if cmd.if_exists == "do_nothing":
             return thread.id
         raise AlreadyExists("thread", thread.id)
-    thread.create(metadata=cmd.metadata, now=clock.now())
-    await store.save(thread)
+    now = clock.now()
+    thread.create(metadata=cmd.metadata, now=now)
+    _set_ttl(thread, cmd.ttl or cmd.default_ttl, now)
+    extra = [await _apply_supersteps(thread, cmd.supersteps, editor, now)] if cmd.supersteps else []
+    await store.save(thread, extra=extra)
     return thread.id
+
+
+async def _apply_supersteps(thread: Thread, supersteps: list[list[dict[str, Any]]],
+                            editor: Any, now: Any) -> Any:
+    if thread.graph_id is None:
+        raise InvalidInput("supersteps need a graph: create the thread with a graph_id")
+    staged = await editor.stage_supersteps(thread.id, thread.graph_id, supersteps)
+    thread.set_state(values=staged.values, interrupts=staged.interrupts,
+                     has_next=staged.has_next,
+                     checkpoint_id=staged.checkpoint["checkpoint_id"], now=now)
+    return staged.batch
+
+
+def _set_ttl(thread: Thread, ttl: dict[str, Any] | None, now: Any) -> None:
+    if ttl is not None:
+        thread.set_ttl(strategy=ttl.get("strategy") or "delete", minutes=ttl.get("ttl"),
+                       now=now)
 
 
 @on_conflict()
 async def update_thread(thread_id: str, metadata: dict[str, Any], store: EventStore,
-                        clock: Clock) -> None:
+                        clock: Clock, ttl: dict[str, Any] | None = None) -> None:
     thread = await store.load(Thread, thread_id)
-    thread.update(metadata=metadata, now=clock.now())
+    now = clock.now()
+    thread.update(metadata=metadata, now=now)
+    _set_ttl(thread, ttl, now)
     await store.save(thread)
 
 

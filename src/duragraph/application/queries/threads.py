@@ -8,9 +8,9 @@ from ...domain.errors import InvalidInput, NotFound
 from ..ports import Database
 from .filters import Where, order_by, page, select_columns
 
-COLUMNS = ("thread_id", "created_at", "updated_at", "metadata", "status", "values",
-           "interrupts")
-SORTABLE = ("thread_id", "status", "created_at", "updated_at")
+COLUMNS = ("thread_id", "created_at", "updated_at", "state_updated_at", "metadata", "status",
+           "values", "interrupts")
+SORTABLE = ("thread_id", "status", "created_at", "updated_at", "state_updated_at")
 STATUSES = ("idle", "busy", "interrupted", "error")
 
 
@@ -54,3 +54,23 @@ async def count_threads(db: Database, *, metadata: dict | None = None,
     where = _where(metadata, values, status, None)
     row = await db.fetchone(f"SELECT count(*) AS n FROM threads {where.sql()}", where.params)
     return row["n"] if row else 0
+
+
+async def expired_threads(db: Database, limit: int = 100) -> list[str]:
+    rows = await db.fetch("SELECT thread_id FROM thread_ttl WHERE expires_at <= now() "
+                          "ORDER BY expires_at LIMIT %s", (limit,))
+    return [r["thread_id"] for r in rows]
+
+
+async def thread_ttl(db: Database, thread_id: str) -> dict[str, Any] | None:
+    return await db.fetchone("SELECT strategy, ttl_minutes, expires_at FROM thread_ttl "
+                             "WHERE thread_id=%s", (thread_id,))
+
+
+async def require_checkpoint(db: Database, thread_id: str, checkpoint_id: str,
+                             checkpoint_ns: str = "") -> None:
+    row = await db.fetchone("SELECT 1 AS found FROM checkpoints WHERE thread_id=%s "
+                            "AND checkpoint_ns=%s AND checkpoint_id=%s",
+                            (thread_id, checkpoint_ns, checkpoint_id))
+    if row is None:
+        raise NotFound("checkpoint", checkpoint_id)

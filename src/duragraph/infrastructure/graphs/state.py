@@ -7,6 +7,7 @@ from typing import Any
 from langgraph.types import StateSnapshot
 
 from .registry import GraphRegistry, with_persistence
+from .state_update import StagedState, stage_supersteps, stage_update
 from .serialization import to_jsonable
 
 EMPTY_STATE: dict[str, Any] = {
@@ -65,8 +66,8 @@ class ThreadStates:
         config = {"configurable": {**(checkpoint or {}), "thread_id": thread_id}}
         graph = await self._graph(graph_id, config)
         snap = await graph.aget_state(config, subgraphs=subgraphs)
-        if snap.config is None and checkpoint and checkpoint.get("checkpoint_id"):
-            return None
+        if snap.created_at is None and checkpoint and checkpoint.get("checkpoint_id"):
+            return None  # LangGraph answers an empty snapshot for an unknown checkpoint
         return snapshot_to_dict(snap)
 
     async def history(self, thread_id: str, graph_id: str | None, *, limit: int = 10,
@@ -82,3 +83,14 @@ class ThreadStates:
         graph = await self._graph(graph_id, config)
         return [snapshot_to_dict(s) async for s in graph.aget_state_history(
             config, limit=limit, before=before, filter=metadata)]
+
+    async def stage_update(self, thread_id: str, graph_id: str, values: Any, *,
+                           as_node: str | None = None,
+                           checkpoint: dict[str, Any] | None = None) -> StagedState:
+        return await stage_update(self.graphs, self.checkpointer, thread_id, graph_id, values,
+                                  as_node=as_node, checkpoint=checkpoint)
+
+    async def stage_supersteps(self, thread_id: str, graph_id: str,
+                               supersteps: list[list[dict[str, Any]]]) -> StagedState:
+        return await stage_supersteps(self.graphs, self.checkpointer, thread_id, graph_id,
+                                      supersteps)

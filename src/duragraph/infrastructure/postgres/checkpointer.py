@@ -56,19 +56,25 @@ class EventStoreCheckpointer(EventSourcedSaver):
             for t in threads])
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        await self._commit([await self.copy_batch(source_thread_id, target_thread_id)])
+
+    async def copy_batch(self, source_thread_id: str, target_thread_id: str) -> Batch:
+        """The events that copy a thread's checkpoints, for the caller to commit."""
         rows = await sql.fetch_thread(self.store.pool, source_thread_id)
         events = [e for row in rows for e in codec.copy_events(row, target_thread_id)]
-        await self._append(target_thread_id, events)
+        return Batch(codec.stream_of(target_thread_id), None, events)
+
+    async def prune_batch(self, thread_id: str, strategy: str) -> Batch:
+        """The events that prune a thread's checkpoints, for the caller to commit."""
+        if strategy not in PRUNE_STRATEGIES:
+            raise ValueError(f"prune strategy must be one of {', '.join(PRUNE_STRATEGIES)}")
+        return Batch(codec.stream_of(thread_id), None, await self._pruned(thread_id, strategy))
 
     async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         """`delete` drops the threads' checkpoints; `keep_latest` drops them and
         re-saves the newest checkpoint of each namespace (with its writes), all
         in one transaction, so the log alone explains the surviving rows."""
-        if strategy not in PRUNE_STRATEGIES:
-            raise ValueError(f"prune strategy must be one of {', '.join(PRUNE_STRATEGIES)}")
-        batches = [Batch(codec.stream_of(t), None, await self._pruned(t, strategy))
-                   for t in thread_ids]
-        await self._commit(batches)
+        await self._commit([await self.prune_batch(t, strategy) for t in thread_ids])
 
     async def _pruned(self, thread_id: str, strategy: str) -> list[DomainEvent]:
         kept = (await sql.fetch_latest_per_namespace(self.store.pool, thread_id)

@@ -1,0 +1,72 @@
+"""`update_state` through LangGraph, staged: the new checkpoint is computed
+against a StagedCheckpointer and handed back uncommitted, with what the
+thread's event needs (values, interrupts, whether tasks are pending)."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from langgraph.errors import InvalidUpdateError
+from langgraph.types import StateUpdate
+
+from ...domain.errors import InvalidInput, NotFound
+from ..postgres.event_store import Batch
+from ..postgres.staged_checkpointer import StagedCheckpointer
+from .registry import GraphRegistry, with_persistence
+from .run_input import _command
+from .serialization import to_jsonable
+
+
+@dataclass(frozen=True, slots=True)
+class StagedState:
+    checkpoint: dict[str, Any]  # the new checkpoint's reference, as the API returns it
+    values: Any
+    interrupts: dict[str, Any]
+    has_next: bool
+    batch: Batch  # the checkpoint events, to commit with the thread's event
+
+
+def _ref(config: dict[str, Any]) -> dict[str, Any]:
+    c = config["configurable"]
+    return {"thread_id": c.get("thread_id"), "checkpoint_ns": c.get("checkpoint_ns", ""),
+            "checkpoint_id": c.get("checkpoint_id"),
+            "checkpoint_map": c.get("checkpoint_map") or {}}
+
+
+async def stage_update(graphs: GraphRegistry, checkpointer: Any, thread_id: str,
+                       graph_id: str, values: Any, *, as_node: str | None,
+                       checkpoint: dict[str, Any] | None) -> StagedState:
+    config = {"configurable": {**(checkpoint or {}), "thread_id": thread_id}}
+    staged = StagedCheckpointer(checkpointer.store, thread_id, serde=checkpointer.serde)
+    if (checkpoint or {}).get("checkpoint_id") and await staged.aget_tuple(config) is None:
+        raise NotFound("checkpoint", checkpoint["checkpoint_id"])  # type: ignore[index]
+    return await _staged(graphs, staged, graph_id, config,
+                         lambda graph: graph.aupdate_state(config, values, as_node=as_node))
+
+
+async def stage_supersteps(graphs: GraphRegistry, checkpointer: Any, thread_id: str,
+                           graph_id: str, supersteps: list[list[dict[str, Any]]]) -> StagedState:
+    """A new thread's history, one checkpoint per superstep of updates
+    ({"values" or "command", "as_node"}), as LangGraph's bulk_update_state."""
+    config = {"configurable": {"thread_id": thread_id}}
+    staged = StagedCheckpointer(checkpointer.store, thread_id, serde=checkpointer.serde)
+    steps = [[StateUpdate(_command(u["command"]) if u.get("command") else u.get("values"),
+                          u.get("as_node")) for u in updates] for updates in supersteps]
+    return await _staged(graphs, staged, graph_id, config,
+                         lambda graph: graph.abulk_update_state(config, steps))
+
+
+async def _staged(graphs: GraphRegistry, staged: StagedCheckpointer, graph_id: str,
+                  config: dict[str, Any],
+                  update: Callable[[Any], Awaitable[dict[str, Any]]]) -> StagedState:
+    graph = with_persistence(await graphs.build(graph_id, config), staged)
+    try:
+        new_config = await update(graph)
+    except (InvalidUpdateError, ValueError) as exc:
+        raise InvalidInput(f"cannot update the state: {exc}") from None
+    snap = await graph.aget_state(new_config)
+    interrupts = {t.id: [to_jsonable(i) for i in t.interrupts]
+                  for t in snap.tasks if t.interrupts}
+    return StagedState(_ref(new_config), to_jsonable(snap.values), interrupts,
+                       bool(snap.next), staged.batch())

@@ -1,0 +1,88 @@
+"""Thread TTLs: the `checkpointer.ttl` policy of langgraph.json, and the
+sweeper that expires threads through commands (so every expiry is an event).
+
+    "checkpointer": {"ttl": {"strategy": "delete", "sweep_interval_minutes": 60,
+                             "default_ttl": 43200}}
+
+`default_ttl` (minutes) applies to threads created without a `ttl` of their
+own; `strategy` is what happens to them: `delete` the thread, or `keep_latest`
+(drop all but the latest checkpoints)."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from ..application.commands.thread_state import CheckpointBatches, expire_thread
+from ..application.ports import Clock, Database, EventStore
+from ..application.queries.threads import expired_threads
+from ..domain.thread import TTL_STRATEGIES
+from .graphs.config import ConfigError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SWEEP_MINUTES = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class TtlPolicy:
+    strategy: str = "delete"
+    sweep_interval_minutes: float = DEFAULT_SWEEP_MINUTES
+    default_ttl: float | None = None
+
+    def default(self) -> dict[str, Any] | None:
+        """The `ttl` a new thread gets when it names none."""
+        if self.default_ttl is None:
+            return None
+        return {"strategy": self.strategy, "ttl": self.default_ttl}
+
+
+def _minutes(raw: dict[str, Any], key: str, where: str) -> float | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"{where}: checkpointer.ttl.{key} must be a positive number of "
+                          f"minutes, got {value!r}")
+    return float(value)
+
+
+def ttl_policy(checkpointer: dict[str, Any] | None, where: str = "langgraph.json") -> TtlPolicy:
+    raw = (checkpointer or {}).get("ttl")
+    if raw is None:
+        return TtlPolicy()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: checkpointer.ttl must be an object")
+    strategy = raw.get("strategy", "delete")
+    if strategy not in TTL_STRATEGIES:
+        raise ConfigError(f"{where}: checkpointer.ttl.strategy must be one of "
+                          f"{', '.join(TTL_STRATEGIES)}, got {strategy!r}")
+    sweep = _minutes(raw, "sweep_interval_minutes", where) or DEFAULT_SWEEP_MINUTES
+    return TtlPolicy(strategy, sweep, _minutes(raw, "default_ttl", where))
+
+
+class TtlSweeper:
+    def __init__(self, db: Database, store: EventStore, clock: Clock,
+                 checkpoints: CheckpointBatches, interval_s: float) -> None:
+        self.db, self.store, self.clock, self.checkpoints = db, store, clock, checkpoints
+        self.interval_s = interval_s
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("TTL sweep failed; retrying", exc_info=True)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.interval_s)
+
+    async def sweep(self) -> int:
+        """Expire what is due now; returns how many threads were expired."""
+        expired = 0
+        for thread_id in await expired_threads(self.db):
+            expired += await expire_thread(thread_id, self.store, self.clock, self.checkpoints)
+        return expired

@@ -1,0 +1,79 @@
+"""`checkpointer.ttl` in langgraph.json: threads created without a `ttl` get
+`default_ttl`, and the sweeper of `duragraph dev` expires them as its
+strategy says."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from langgraph_sdk import get_client
+from langgraph_sdk.errors import NotFoundError
+
+from servers import GRAPHS, free_port, stop, wait_ready
+
+
+def config(folder: Path, ttl: dict) -> Path:
+    project = json.loads(GRAPHS.read_text())
+    project["dependencies"] = [str(GRAPHS.parent)]
+    project["graphs"] = {"steps": str(GRAPHS.parent / "steps.py") + ":graph"}
+    project["checkpointer"] = {"ttl": ttl}
+    path = folder / "langgraph.json"
+    path.write_text(json.dumps(project))
+    return path
+
+
+@pytest.fixture
+def dev_server(tmp_path: Path, database_url: str, nats_url: str, nats_prefix: str):
+    port = free_port()
+    path = config(tmp_path, {"strategy": "delete", "sweep_interval_minutes": 0.01,
+                             "default_ttl": 0.03})
+    env = {**os.environ, "DURAGRAPH_DATABASE_URL": database_url,
+           "DURAGRAPH_NATS_URL": nats_url, "DURAGRAPH_NATS_PREFIX": nats_prefix}
+    proc = subprocess.Popen([sys.executable, "-m", "duragraph.cli", "dev", "--port", str(port),
+                             "--config", str(path), "--data-dir", str(tmp_path / "data")],
+                            env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, [proc])
+        yield url
+    finally:
+        stop([proc])
+
+
+async def test_threads_get_the_default_ttl_and_are_swept(dev_server: str) -> None:
+    client = get_client(url=dev_server)
+    default = await client.threads.create()
+    own = await client.threads.create(ttl=60)
+    shown = await client.threads.get(default["thread_id"], include=["ttl"])
+    assert shown["ttl"]["ttl_minutes"] == 0.03 and shown["ttl"]["strategy"] == "delete"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            await client.threads.get(default["thread_id"])
+        except NotFoundError:
+            break
+        await asyncio.sleep(0.2)
+    with pytest.raises(NotFoundError):
+        await client.threads.get(default["thread_id"])
+    assert (await client.threads.get(own["thread_id"], include=["ttl"]))["ttl"]["ttl_minutes"] == 60
+
+
+@pytest.mark.parametrize("ttl, problem", [
+    ({"strategy": "shred"}, "strategy"),
+    ({"default_ttl": -1}, "default_ttl"),
+    ({"sweep_interval_minutes": "often"}, "sweep_interval_minutes"),
+])
+def test_a_bad_ttl_config_stops_the_server_with_a_message(tmp_path: Path, ttl: dict,
+                                                          problem: str) -> None:
+    path = config(tmp_path, ttl)
+    done = subprocess.run([sys.executable, "-m", "duragraph.cli", "dev", "--port",
+                           str(free_port()), "--config", str(path), "--data-dir",
+                           str(tmp_path / "data")], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert f"checkpointer.ttl.{problem}" in done.stderr
