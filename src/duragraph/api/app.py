@@ -15,7 +15,7 @@ ROUTERS = (system.router, assistants.router, threads.router, runs.router, events
 
 def create_app(services: Services, *, lifespan: Any = None) -> FastAPI:
     app = FastAPI(title="DuraGraph", version=services.info.get("version", "0"),
-                  default_response_class=JSON, lifespan=lifespan)
+                  default_response_class=JSON, lifespan=lifespan, docs_url=None)
     app.state.services = services
     for router in ROUTERS:
         app.include_router(router)
