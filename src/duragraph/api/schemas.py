@@ -50,6 +50,16 @@ class AssistantCount(Body):
     name: str | None = None
 
 
+class AssistantVersionChange(Body):
+    version: int | None = None
+
+
+class AssistantVersionsSearch(Body):
+    metadata: Json | None = None
+    limit: int = Field(10, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+
+
 class ThreadCreate(Body):
     thread_id: str | None = None
     metadata: Json = Field(default_factory=dict)
