@@ -17,8 +17,9 @@ from .application.commands.assistants import ensure_default_assistants
 from .application.ports import SystemClock
 from .infrastructure.embedded.nats import EmbeddedNats
 from .infrastructure.embedded.postgres import EmbeddedPostgres
-from .infrastructure.graphs.config import load_config
+from .infrastructure.graphs.config import ProjectConfig, load_config
 from .infrastructure.graphs.executor import Executor, ExecutorDeps
+from .infrastructure.graphs.http_app import load_http_app
 from .infrastructure.graphs.registry import GraphRegistry
 from .infrastructure.graphs.state import ThreadStates
 from .infrastructure.nats.connection import connect, ensure_streams
@@ -82,6 +83,7 @@ async def open_infrastructure(settings: Settings, *, embedded: bool) -> Infrastr
 
 @dataclass
 class Core:
+    config: ProjectConfig
     store: PostgresEventStore
     db: Database
     clock: SystemClock
@@ -90,10 +92,11 @@ class Core:
     streams: RunStreams
 
 
-def build_core(settings: Settings, infra: Infrastructure, graphs: GraphRegistry) -> Core:
+def build_core(settings: Settings, infra: Infrastructure, config: ProjectConfig,
+               graphs: GraphRegistry) -> Core:
     store = PostgresEventStore(infra.pool)
-    return Core(store=store, db=Database(infra.pool), clock=SystemClock(), graphs=graphs,
-                checkpointer=EventStoreCheckpointer(store),
+    return Core(config=config, store=store, db=Database(infra.pool), clock=SystemClock(),
+                graphs=graphs, checkpointer=EventStoreCheckpointer(store),
                 streams=RunStreams(infra.nc, infra.js, settings.nats_prefix))
 
 
@@ -119,7 +122,7 @@ async def running(settings: Settings, *, embedded: bool) -> AsyncIterator[tuple[
     graphs = GraphRegistry.load(config)
     infra = await open_infrastructure(settings, embedded=embedded)
     try:
-        core = build_core(settings, infra, graphs)
+        core = build_core(settings, infra, config, graphs)
         yield infra, core
     finally:
         await infra.close()
@@ -157,9 +160,10 @@ async def serve_http(settings: Settings, *, embedded: bool, with_worker: bool) -
         stop = asyncio.Event()
         executor = build_executor(settings, core) if with_worker else None
         tasks = await _worker_tasks(settings, infra, core, executor, stop) if executor else []
-        server = _Server(uvicorn.Config(create_app(build_services(core, executor)),
-                                        host=settings.host, port=settings.port,
-                                        log_level="warning", access_log=False, lifespan="off"))
+        app = create_app(build_services(core, executor), user_app=load_http_app(core.config))
+        # lifespan "on": a user's app (langgraph.json http.app) may have one
+        server = _Server(uvicorn.Config(app, host=settings.host, port=settings.port,
+                                        log_level="warning", access_log=False, lifespan="on"))
 
         def shutdown() -> None:
             server.should_exit = True
