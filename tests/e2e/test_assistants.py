@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import pytest
 from langgraph_sdk.errors import ConflictError, NotFoundError
 
@@ -281,3 +282,16 @@ async def test_schemas_include_the_context_schema(client) -> None:
     assert "user" in schemas["config_schema"]["properties"]
     assert "steps" in schemas["input_schema"]["properties"]
     assert "steps" in schemas["output_schema"]["properties"]
+
+
+async def test_set_latest_without_a_usable_version_is_a_422_naming_it(server_url: str,
+                                                                      client) -> None:
+    created = await client.assistants.create("echo")
+    path = f"/assistants/{created['assistant_id']}/latest"
+    async with httpx.AsyncClient(base_url=server_url) as http:
+        missing = await http.post(path, json={})
+        wrong = await http.post(path, json={"version": "latest"})
+        by_query = await http.post(path, params={"version": 1})
+    assert missing.status_code == 422 and "version" in missing.json()["detail"]
+    assert wrong.status_code == 422 and "version" in wrong.json()["detail"]
+    assert by_query.status_code == 200 and by_query.json()["version"] == 1
