@@ -19,8 +19,9 @@ from .application.ports import SystemClock
 from .infrastructure.cron_scheduler import CronScheduler
 from .infrastructure.embedded.nats import EmbeddedNats
 from .infrastructure.embedded.postgres import EmbeddedPostgres
-from .infrastructure.graphs.config import load_config
+from .infrastructure.graphs.config import ProjectConfig, load_config
 from .infrastructure.graphs.executor import Executor, ExecutorDeps
+from .infrastructure.graphs.http_app import load_http_app
 from .infrastructure.graphs.registry import GraphRegistry
 from .infrastructure.graphs.state import ThreadStates
 from .infrastructure.nats.connection import connect, ensure_streams
@@ -90,6 +91,7 @@ async def open_infrastructure(settings: Settings, *, embedded: bool) -> Infrastr
 
 @dataclass
 class Core:
+    config: ProjectConfig
     store: PostgresEventStore
     db: Database
     clock: SystemClock
@@ -102,12 +104,12 @@ class Core:
     ttl: TtlPolicy = field(default_factory=TtlPolicy)
 
 
-def build_core(settings: Settings, infra: Infrastructure, graphs: GraphRegistry,
-               store_config: StoreConfig, webhooks: WebhookPolicy = WebhookPolicy(),
-               ttl: TtlPolicy | None = None) -> Core:
+def build_core(settings: Settings, infra: Infrastructure, config: ProjectConfig,
+               graphs: GraphRegistry, store_config: StoreConfig,
+               webhooks: WebhookPolicy = WebhookPolicy(), ttl: TtlPolicy | None = None) -> Core:
     store = PostgresEventStore(infra.pool)
     db, clock = Database(infra.pool), SystemClock()
-    return Core(store=store, db=db, clock=clock, graphs=graphs,
+    return Core(config=config, store=store, db=db, clock=clock, graphs=graphs,
                 checkpointer=EventStoreCheckpointer(store),
                 streams=RunStreams(infra.nc, infra.js, settings.nats_prefix),
                 memory=StoreDeps(store, db, clock, store_config.index, store_config.ttl),
@@ -141,7 +143,7 @@ async def running(settings: Settings, *, embedded: bool) -> AsyncIterator[tuple[
     store_config = load_store_config(config)
     infra = await open_infrastructure(settings, embedded=embedded)
     try:
-        core = build_core(settings, infra, graphs, store_config,
+        core = build_core(settings, infra, config, graphs, store_config,
                           WebhookPolicy.from_config(config.webhooks), ttl)
         yield infra, core
     finally:
@@ -192,9 +194,11 @@ async def serve_http(settings: Settings, *, embedded: bool, with_worker: bool) -
         stop = asyncio.Event()
         executor = build_executor(settings, core) if with_worker else None
         tasks = await _worker_tasks(settings, infra, core, executor, stop) if executor else []
-        server = _Server(uvicorn.Config(create_app(build_services(core, executor)),
-                                        host=settings.host, port=settings.port,
-                                        log_level="warning", access_log=False, lifespan="off"))
+        app = create_app(build_services(core, executor), user_app=load_http_app(core.config),
+                         http=core.config.http)
+        # lifespan "on": a user's app (langgraph.json http.app) may have one
+        server = _Server(uvicorn.Config(app, host=settings.host, port=settings.port,
+                                        log_level="warning", access_log=False, lifespan="on"))
 
         def shutdown() -> None:
             server.should_exit = True

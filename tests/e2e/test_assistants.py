@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import pytest
 from langgraph_sdk.errors import ConflictError, NotFoundError
 
@@ -194,3 +195,103 @@ async def test_search_sorts_and_selects_fields(client) -> None:
     assert by_name == [{"assistant_id": ids[i], "name": f"n{i}"} for i in (2, 1, 0)]
     named = await client.assistants.search(metadata=mark, name="n1")
     assert [a["assistant_id"] for a in named] == [ids[1]]
+
+
+async def test_set_latest_rolls_an_assistant_back_to_an_earlier_version(client) -> None:
+    created = await client.assistants.create("factory", name="polite",
+                                             config={"configurable": {"suffix": "?"}})
+    assistant_id = created["assistant_id"]
+    await client.assistants.update(assistant_id, name="loud",
+                                   config={"configurable": {"suffix": "!!"}})
+    rolled_back = await client.assistants.set_latest(assistant_id, 1)
+    assert rolled_back["version"] == 1
+    assert rolled_back["name"] == "polite"
+    assert await client.assistants.get(assistant_id) == rolled_back
+    thread = await client.threads.create()
+    result = await client.runs.wait(thread["thread_id"], assistant_id, input={"text": "hi"})
+    assert result["result"] == "HI?"
+    later = await client.assistants.update(assistant_id, metadata={"after": "rollback"})
+    assert later["version"] == 3 and later["name"] == "polite"
+    versions = await client.assistants.get_versions(assistant_id)
+    assert [v["version"] for v in versions] == [3, 2, 1]
+
+
+async def test_set_latest_to_an_unknown_version_is_not_found(client) -> None:
+    created = await client.assistants.create("echo", name="only")
+    with pytest.raises(NotFoundError):
+        await client.assistants.set_latest(created["assistant_id"], 7)
+    assert (await client.assistants.get(created["assistant_id"]))["version"] == 1
+
+
+async def test_versions_filter_by_metadata_and_page(client) -> None:
+    created = await client.assistants.create("echo", metadata={"stage": "draft"})
+    assistant_id = created["assistant_id"]
+    await client.assistants.update(assistant_id, metadata={"stage": "review"})
+    await client.assistants.update(assistant_id, metadata={"stage": "live"})
+    drafts = await client.assistants.get_versions(assistant_id, metadata={"stage": "draft"})
+    assert [v["version"] for v in drafts] == [1]
+    page = await client.assistants.get_versions(assistant_id, limit=1, offset=1)
+    assert [v["version"] for v in page] == [2]
+
+
+async def test_deleting_an_assistant_with_delete_threads_removes_its_threads(client) -> None:
+    created = await client.assistants.create("echo")
+    used = await client.threads.create()
+    await client.runs.wait(used["thread_id"], created["assistant_id"], input={"value": 1})
+    untouched = await client.threads.create()
+    await client.runs.wait(untouched["thread_id"], "echo", input={"value": 2})
+    await client.assistants.delete(created["assistant_id"], delete_threads=True)
+    with pytest.raises(NotFoundError):
+        await client.threads.get(used["thread_id"])
+    assert (await client.threads.get(untouched["thread_id"]))["thread_id"] == \
+        untouched["thread_id"]
+
+
+async def test_deleting_an_assistant_keeps_its_threads_by_default(client) -> None:
+    created = await client.assistants.create("echo")
+    thread = await client.threads.create()
+    await client.runs.wait(thread["thread_id"], created["assistant_id"], input={"value": 1})
+    await client.assistants.delete(created["assistant_id"])
+    assert (await client.threads.get(thread["thread_id"]))["thread_id"] == thread["thread_id"]
+
+
+async def test_search_tells_the_next_page_offset(client) -> None:
+    mark = marker()
+    for _ in range(3):
+        await client.assistants.create("echo", metadata=mark)
+    first = await client.assistants.search(metadata=mark, limit=2, response_format="object")
+    assert len(first["assistants"]) == 2 and first["next"] == "2"
+    last = await client.assistants.search(metadata=mark, limit=2, offset=2,
+                                          response_format="object")
+    assert len(last["assistants"]) == 1 and last["next"] is None
+
+
+async def test_subgraphs_with_a_namespace_and_recursively(client) -> None:
+    assert list(await client.assistants.get_subgraphs("nested")) == ["middle"]
+    deep = await client.assistants.get_subgraphs("nested", recurse=True)
+    assert set(deep) == {"middle", "middle|inner"}
+    assert "steps" in deep["middle|inner"]["state_schema"]["properties"]
+    assert list(await client.assistants.get_subgraphs("nested", namespace="middle")) == \
+        ["middle"]
+    assert await client.assistants.get_subgraphs("nested", namespace="nowhere") == {}
+
+
+async def test_schemas_include_the_context_schema(client) -> None:
+    schemas = await client.assistants.get_schemas("nested")
+    assert schemas["context_schema"]["properties"]["user"]["type"] == "string"
+    assert "user" in schemas["config_schema"]["properties"]
+    assert "steps" in schemas["input_schema"]["properties"]
+    assert "steps" in schemas["output_schema"]["properties"]
+
+
+async def test_set_latest_without_a_usable_version_is_a_422_naming_it(server_url: str,
+                                                                      client) -> None:
+    created = await client.assistants.create("echo")
+    path = f"/assistants/{created['assistant_id']}/latest"
+    async with httpx.AsyncClient(base_url=server_url) as http:
+        missing = await http.post(path, json={})
+        wrong = await http.post(path, json={"version": "latest"})
+        by_query = await http.post(path, params={"version": 1})
+    assert missing.status_code == 422 and "version" in missing.json()["detail"]
+    assert wrong.status_code == 422 and "version" in wrong.json()["detail"]
+    assert by_query.status_code == 200 and by_query.json()["version"] == 1

@@ -54,3 +54,41 @@ async def test_the_sdk_reaches_the_same_api_under_the_v1_prefix(server_url: str)
     assert again["metadata"] == {"via": "api-v1"}
     result = await prefixed.runs.wait(thread["thread_id"], "echo", input={"value": 7})
     assert result["value"] == 7
+
+
+async def test_the_docs_page_is_listed_in_the_openapi_document(server_url: str) -> None:
+    async with httpx.AsyncClient(base_url=server_url) as http:
+        paths = (await http.get("/openapi.json")).json()["paths"]
+        docs = await http.get("/api/v1/docs")
+    assert "get" in paths["/docs"]
+    assert docs.status_code == 200 and "text/html" in docs.headers["content-type"]
+
+
+async def _metrics(http: httpx.AsyncClient) -> dict:
+    response = await http.get("/metrics", params={"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+async def test_metrics_count_runs_by_status_and_the_queue(server_url: str, client) -> None:
+    async with httpx.AsyncClient(base_url=server_url) as http:
+        before = await _metrics(http)
+        thread = await client.threads.create()
+        await client.runs.wait(thread["thread_id"], "echo", input={"value": 1})
+        after = await _metrics(http)
+        text = await http.get("/metrics")
+    assert after["runs"]["success"] == before["runs"]["success"] + 1
+    assert after["queue"]["n_pending"] >= 0 and after["queue"]["n_running"] >= 0
+    if "workers" in after:  # only a process that executes runs has run slots
+        workers = after["workers"]
+        assert workers["max"] == workers["active"] + workers["available"]
+    assert text.status_code == 200 and text.headers["content-type"].startswith("text/plain")
+    assert f'lg_api_runs{{status="success"}} {after["runs"]["success"]}' in text.text
+    assert "lg_api_num_pending_runs " in text.text
+
+
+async def test_metrics_in_an_unknown_format_is_rejected(server_url: str) -> None:
+    async with httpx.AsyncClient(base_url=server_url) as http:
+        response = await http.get("/metrics", params={"format": "xml"})
+    assert response.status_code == 422
+    assert "format" in str(response.json()["detail"])

@@ -309,7 +309,10 @@ async def test_schemas_describe_the_test_graphs(test_graphs: GraphRegistry) -> N
         assert schemas["input_schema"]["type"] == "object"
         assert schemas["output_schema"]["type"] == "object"
         assert schemas["state_schema"]["type"] == "object"
-        assert schemas["config_schema"] == {} and schemas["context_schema"] is None
+        if graph_id == "nested":  # the one test graph declared with a context schema
+            assert schemas["context_schema"]["required"] == ["user"]
+        else:
+            assert schemas["config_schema"] == {} and schemas["context_schema"] is None
     steps = graph_schemas("steps", await test_graphs.build("steps"))
     assert set(steps["state_schema"]["properties"]) == {"steps", "delay"}
     assert steps["input_schema"]["properties"]["steps"]["type"] == "array"

@@ -1,25 +1,44 @@
 """The HTTP edge: LangGraph paths at the root and the same under /api/v1."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from fastapi import FastAPI
+from starlette.applications import Starlette
 
-from . import errors
+from . import custom_app, errors, http_options
 from .responses import JSON
 from .routes import assistants, crons, events, runs, store, system, threads
 from .services import Services
 
-ROUTERS = (system.router, assistants.router, threads.router, crons.router, runs.router,
-           events.router, store.router)
+# Health, metrics and the API description: a user's app (langgraph.json
+# `http.app`) cannot shadow these; it may shadow any of the ROUTERS.
+META_ROUTERS = (system.router,)
+ROUTERS = (assistants.router, threads.router, crons.router, runs.router, events.router,
+           store.router)
 
 
-def create_app(services: Services, *, lifespan: Any = None) -> FastAPI:
+def create_app(services: Services, *, lifespan: Any = None, user_app: Starlette | None = None,
+               http: dict[str, Any] | None = None) -> Starlette:
+    """`http`: langgraph.json's `http` section (disable_* switches, cors)."""
+    meta = not (http or {}).get("disable_meta")
     app = FastAPI(title="DuraGraph", version=services.info.get("version", "0"),
-                  default_response_class=JSON, lifespan=lifespan)
+                  default_response_class=JSON, lifespan=lifespan, docs_url=None,
+                  redoc_url="/redoc" if meta else None,
+                  openapi_url="/openapi.json" if meta else None)
     app.state.services = services
-    for router in ROUTERS:
+    enabled = http_options.route_filter(http)
+    _include(app, META_ROUTERS, enabled)
+    head = len(app.router.routes)
+    _include(app, ROUTERS, enabled)
+    errors.install(app)
+    outer = custom_app.merge(app, user_app, head=head) if user_app is not None else app
+    outer.user_middleware.append(http_options.cors(http))  # inside the user's middleware
+    return outer
+
+
+def _include(app: FastAPI, routers: tuple, enabled: Callable[[str], bool]) -> None:
+    for router in routers:
+        router = http_options.filtered(router, enabled)
         app.include_router(router)
         app.include_router(router, prefix="/api/v1", include_in_schema=False)
-    errors.install(app)
-    return app

@@ -64,6 +64,14 @@ class SuperstepUpdate(Body):
 
 class Superstep(Body):
     updates: list[SuperstepUpdate] = Field(min_length=1)
+class AssistantVersionChange(Body):
+    version: int | None = None
+
+
+class AssistantVersionsSearch(Body):
+    metadata: Json | None = None
+    limit: int = Field(10, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
 
 
 class ThreadCreate(Body):

@@ -5,7 +5,8 @@ from typing import Any
 
 from .aggregate import Aggregate
 from .errors import NotFound
-from .events import AssistantCreated, AssistantDeleted, AssistantUpdated
+from .events import (AssistantCreated, AssistantDeleted, AssistantUpdated,
+                     AssistantVersionRestored)
 
 
 class Assistant(Aggregate):
@@ -15,8 +16,9 @@ class Assistant(Aggregate):
     def __init__(self, ident: str) -> None:
         super().__init__(ident)
         self.deleted = False
-        self.latest_version = 0
+        self.latest_version = 0  # the highest version number ever made
         self.current: dict[str, Any] = {}
+        self.versions: dict[int, dict[str, Any]] = {}
 
     @property
     def live(self) -> bool:
@@ -43,6 +45,13 @@ class Assistant(Aggregate):
             metadata={**cur["metadata"], **(metadata or {})},
         ))
 
+    def restore_version(self, version: int, *, now: datetime) -> None:
+        self._require_live()
+        if version not in self.versions:
+            raise NotFound("assistant version", f"{self.id} v{version}")
+        self._record(AssistantVersionRestored(
+            at=now, assistant_id=self.id, version=version, **self.versions[version]))
+
     def delete(self, *, now: datetime) -> None:
         self._require_live()
         self._record(AssistantDeleted(at=now, assistant_id=self.id))
@@ -55,16 +64,21 @@ class Assistant(Aggregate):
         self.deleted = False
         self.latest_version = 1
         self.current = _version_fields(e)
+        self.versions = {1: self.current}
 
     def _on_assistant_updated(self, e: AssistantUpdated) -> None:
         self.latest_version = e.version
+        self.current = _version_fields(e)
+        self.versions[e.version] = self.current
+
+    def _on_assistant_version_restored(self, e: AssistantVersionRestored) -> None:
         self.current = _version_fields(e)
 
     def _on_assistant_deleted(self, e: AssistantDeleted) -> None:
         self.deleted = True
 
 
-def _version_fields(e: AssistantCreated | AssistantUpdated) -> dict[str, Any]:
+def _version_fields(e: AssistantCreated | AssistantUpdated | AssistantVersionRestored) -> dict[str, Any]:
     return {
         "graph_id": e.graph_id, "assistant_name": e.assistant_name,
         "description": e.description, "config": e.config,

@@ -50,6 +50,13 @@ class AssistantUpdated(_AssistantVersion):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AssistantVersionRestored(_AssistantVersion):
+    """An earlier version became the current one again (`set_latest`)."""
+    name: ClassVar[str] = "assistant.version_restored"
+    version: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AssistantDeleted(DomainEvent):
     name: ClassVar[str] = "assistant.deleted"
     assistant_id: str
@@ -313,7 +320,7 @@ class CronDeleted(DomainEvent):
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.name: cls
     for cls in (
-        AssistantCreated, AssistantUpdated, AssistantDeleted,
+        AssistantCreated, AssistantUpdated, AssistantVersionRestored, AssistantDeleted,
         ThreadCreated, ThreadUpdated, ThreadDeleted,
         ThreadStateUpdated, ThreadCopied, ThreadPruned, ThreadTtlSet,
         RunCreated, RunStarted, RunSucceeded, RunInterrupted, RunFailed,

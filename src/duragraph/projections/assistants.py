@@ -38,6 +38,15 @@ def updated(e: ev.AssistantUpdated) -> list:
     ]
 
 
+def restored(e: ev.AssistantVersionRestored) -> list:
+    return [
+        ("""UPDATE assistants SET graph_id=%s, name=%s, description=%s, config=%s,
+                context=%s, metadata=%s, version=%s, updated_at=%s WHERE assistant_id=%s""",
+         (e.graph_id, e.assistant_name, e.description, Jsonb(e.config), Jsonb(e.context),
+          Jsonb(e.metadata), e.version, e.at, e.assistant_id)),
+    ]
+
+
 def deleted(e: ev.AssistantDeleted) -> list:
     return [
         ("DELETE FROM assistants WHERE assistant_id=%s", (e.assistant_id,)),
@@ -46,4 +55,4 @@ def deleted(e: ev.AssistantDeleted) -> list:
 
 
 HANDLERS = {ev.AssistantCreated: created, ev.AssistantUpdated: updated,
-            ev.AssistantDeleted: deleted}
+            ev.AssistantVersionRestored: restored, ev.AssistantDeleted: deleted}

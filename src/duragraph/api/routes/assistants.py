@@ -7,8 +7,11 @@ from fastapi import APIRouter, Depends, Query
 from ...application.commands import assistants as cmd
 from ...application.queries import assistants as q
 from ...infrastructure.graphs.introspection import graph_json, graph_schemas, subgraphs
+from ...domain.errors import InvalidInput
+from ..pagination import paged
 from ..responses import JSON
-from ..schemas import AssistantCount, AssistantCreate, AssistantPatch, AssistantSearch
+from ..schemas import (AssistantCount, AssistantCreate, AssistantPatch, AssistantSearch,
+                       AssistantVersionChange, AssistantVersionsSearch)
 from ..services import Services, services
 
 router = APIRouter(prefix="/assistants", tags=["assistants"])
@@ -31,7 +34,8 @@ async def create(body: AssistantCreate, s: Services = Depends(services)) -> JSON
 
 @router.post("/search")
 async def search(body: AssistantSearch, s: Services = Depends(services)) -> JSON:
-    return JSON(await q.search_assistants(s.db, **body.model_dump()))
+    rows, next_offset = await q.search_assistants(s.db, **body.model_dump())
+    return paged(rows, next_offset, body.offset)
 
 
 @router.post("/count")
@@ -54,19 +58,33 @@ async def patch(assistant_id: str, body: AssistantPatch,
 
 
 @router.delete("/{assistant_id}", status_code=204)
-async def delete(assistant_id: str, s: Services = Depends(services)) -> None:
-    current = await _get(s, assistant_id)
-    await cmd.delete_assistant(current["assistant_id"], s.store, s.clock)
+async def delete(assistant_id: str, delete_threads: bool = Query(False),
+                 s: Services = Depends(services)) -> None:
+    current_id = (await _get(s, assistant_id))["assistant_id"]
+    thread_ids = await q.thread_ids_of(s.db, current_id) if delete_threads else []
+    await cmd.delete_assistant_and_threads(current_id, thread_ids, s.store, s.clock)
 
 
 @router.post("/{assistant_id}/versions")
-async def versions(assistant_id: str, body: dict[str, Any] | None = None,
+async def versions(assistant_id: str, body: AssistantVersionsSearch | None = None,
                    s: Services = Depends(services)) -> JSON:
-    body = body or {}
+    body = body or AssistantVersionsSearch()
     current = await _get(s, assistant_id)
-    return JSON(await q.list_versions(s.db, current["assistant_id"],
-                                      metadata=body.get("metadata"),
-                                      limit=body.get("limit", 10), offset=body.get("offset", 0)))
+    return JSON(await q.list_versions(s.db, current["assistant_id"], metadata=body.metadata,
+                                      limit=body.limit, offset=body.offset))
+
+
+@router.post("/{assistant_id}/latest")
+async def set_latest(assistant_id: str, version: int | None = Query(None),
+                     body: AssistantVersionChange | None = None,
+                     s: Services = Depends(services)) -> JSON:
+    """The spec puts `version` in the query; the SDKs send it in the body."""
+    version = version if version is not None else (body.version if body else None)
+    if version is None:
+        raise InvalidInput("version is required (in the query or the JSON body)")
+    current = await _get(s, assistant_id)
+    await cmd.restore_version(current["assistant_id"], version, s.store, s.clock)
+    return JSON(await q.get_assistant(s.db, current["assistant_id"]))
 
 
 @router.get("/{assistant_id}/graph")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -8,6 +9,7 @@ from ...domain.assistant import Assistant
 from ...domain.errors import AlreadyExists, InvalidInput, NotFound
 from ..ports import Clock, EventStore, GraphCatalog
 from .retry import on_conflict
+from .threads import delete_thread
 
 # The official server's namespace, so default assistant ids match it.
 NAMESPACE_GRAPH = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
@@ -72,10 +74,28 @@ async def update_assistant(cmd: UpdateAssistant, store: EventStore, clock: Clock
 
 
 @on_conflict()
+async def restore_version(assistant_id: str, version: int, store: EventStore,
+                          clock: Clock) -> None:
+    assistant = await store.load(Assistant, assistant_id)
+    assistant.restore_version(version, now=clock.now())
+    await store.save(assistant)
+
+
+@on_conflict()
 async def delete_assistant(assistant_id: str, store: EventStore, clock: Clock) -> None:
     assistant = await store.load(Assistant, assistant_id)
     assistant.delete(now=clock.now())
     await store.save(assistant)
+
+
+async def delete_assistant_and_threads(assistant_id: str, thread_ids: list[str],
+                                       store: EventStore, clock: Clock) -> None:
+    """`delete_threads=true`: the threads that ran this assistant go first, as
+    in the official server; one already gone is no reason to stop."""
+    for thread_id in thread_ids:
+        with contextlib.suppress(NotFound):
+            await delete_thread(thread_id, store, clock)
+    await delete_assistant(assistant_id, store, clock)
 
 
 async def ensure_default_assistants(store: EventStore, clock: Clock,

@@ -32,12 +32,15 @@ async def search_assistants(db: Database, *, graph_id: str | None = None,
                             metadata: dict | None = None, name: str | None = None,
                             limit: int | None = 10, offset: int | None = 0,
                             sort_by: str | None = None, sort_order: str | None = None,
-                            select: list[str] | None = None) -> list[dict[str, Any]]:
+                            select: list[str] | None = None,
+                            ) -> tuple[list[dict[str, Any]], int | None]:
+    """One page of assistants and the offset of the next page (None: the last)."""
     where = _where(graph_id, metadata, name)
     limit, offset = page(limit, offset)
     sql = (f"SELECT {select_columns(select, COLUMNS)} FROM assistants {where.sql()} "
            f"{order_by(sort_by, sort_order, SORTABLE, 'created_at')} LIMIT %s OFFSET %s")
-    return await db.fetch(sql, (*where.params, limit, offset))
+    rows = await db.fetch(sql, (*where.params, limit + 1, offset))
+    return rows[:limit], (offset + limit if len(rows) > limit else None)
 
 
 async def count_assistants(db: Database, *, graph_id: str | None = None,
@@ -55,3 +58,10 @@ async def list_versions(db: Database, assistant_id: str, *, metadata: dict | Non
         "SELECT assistant_id, version, graph_id, name, description, config, context, metadata, "
         f"created_at FROM assistant_versions {where.sql()} ORDER BY version DESC "
         "LIMIT %s OFFSET %s", (*where.params, limit, offset))
+
+
+async def thread_ids_of(db: Database, assistant_id: str) -> list[str]:
+    """Threads whose runs used this assistant (the official server marks them so)."""
+    rows = await db.fetch("SELECT thread_id FROM threads WHERE metadata->>'assistant_id' = %s",
+                          (assistant_id,))
+    return [row["thread_id"] for row in rows]

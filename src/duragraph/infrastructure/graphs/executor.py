@@ -96,6 +96,12 @@ class Executor:
     def has_capacity(self) -> bool:
         return len(self.active) < self.deps.max_active
 
+    def workers(self) -> dict[str, int]:
+        """Run slots, as the official server reports its workers in /metrics."""
+        active = len(self.active)
+        return {"max": self.deps.max_active, "active": active,
+                "available": max(self.deps.max_active - active, 0)}
+
     def submit(self, run_id: str, thread_id: str, *, hint: bool = False) -> None:
         """Try to claim and execute a run in the background (idempotent).
         A `hint` (a dispatch message) is ignored for a run handled here."""
