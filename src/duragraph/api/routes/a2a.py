@@ -1,0 +1,245 @@
+"""A2A over JSON-RPC 2.0 at /a2a/{assistant_id}: `message/send` runs the
+assistant on the thread named by the message's contextId and answers with a
+Task (task id = run id); `message/stream` sends the same as Server-Sent
+Events of task, status and artifact updates; `tasks/get` reads a run back.
+Each assistant's agent card is served at /.well-known/agent-card.json."""
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from typing import Any, AsyncIterator
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response, StreamingResponse
+
+from ...application.queries.outcomes import run_outcome
+from ...application.queries.runs import TERMINAL, get_run
+from ...domain.errors import DomainError, NotFound
+from .. import a2a_tasks as a2a
+from .. import invocation, jsonrpc
+from ..jsonrpc import INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError
+from ..responses import JSON
+from ..services import Services, services
+from ..sse import HEARTBEAT_SECONDS
+
+router = APIRouter(tags=["a2a"])
+
+MODES = ["application/json", "text/plain"]
+
+
+@router.post("/a2a/{assistant_id}")
+@router.post("/a2a/{assistant_id}/", include_in_schema=False)
+async def post(assistant_id: str, request: Request, s: Services = Depends(services)) -> Response:
+    message = jsonrpc.parse(await request.body())
+    if isinstance(message, Response):
+        return message
+    ident, method = message.get("id"), message.get("method")
+    if method is None or ident is None:
+        return jsonrpc.bad_request(INVALID_REQUEST, "an A2A request needs an id and a method")
+    wanted = "text/event-stream" if method == "message/stream" else "application/json"
+    if not jsonrpc.accepts(request.headers.get("accept", "*/*"), wanted):
+        return JSON({"detail": f"Accept must include {wanted} for {method}"}, status_code=400)
+    try:
+        assistant = await invocation.find_assistant(s, assistant_id)
+    except NotFound as exc:
+        return JSON({**jsonrpc.error(ident, INVALID_PARAMS, str(exc)), "detail": str(exc)},
+                    status_code=404)
+    return await _answer(s, assistant, ident, method, message)
+
+
+async def _answer(s: Services, assistant: dict[str, Any], ident: Any, method: str,
+                  message: dict[str, Any]) -> Response:
+    try:
+        params = jsonrpc.params_of(message)
+        if method == "message/stream":
+            return await _stream(s, assistant, ident, params)
+        handler = METHODS.get(method)
+        if handler is None:
+            raise RpcError(METHOD_NOT_FOUND, f"Method not found: {method}")
+        return JSON(jsonrpc.result(ident, await handler(s, assistant, params)))
+    except RpcError as exc:
+        return JSON(jsonrpc.error(ident, exc.code, exc.message))
+
+
+# -- message/send ---------------------------------------------------------------
+
+async def _send(s: Services, assistant: dict[str, Any], params: dict[str, Any]) -> dict:
+    created = await _start(s, assistant, a2a.checked_message(params))
+    outcome = await invocation.finish(s, created.run_id)
+    return a2a.task(created.run_id, created.thread_id, a2a.state_of("", outcome.kind),
+                    outcome=outcome.data, assistant_id=assistant["assistant_id"])
+
+
+async def _start(s: Services, assistant: dict[str, Any], message: dict[str, Any]) -> Any:
+    if a2a.has_text(message):
+        await _require_messages(s, assistant)
+    context_id = message.get("contextId") or str(uuid.uuid4())
+    try:
+        return await invocation.start(
+            s, assistant["assistant_id"], a2a.graph_input(message), thread_id=context_id,
+            metadata={"a2a": {"message_id": message["messageId"]}})
+    except DomainError as exc:
+        raise RpcError(INVALID_PARAMS, str(exc)) from None
+
+
+async def _require_messages(s: Services, assistant: dict[str, Any]) -> None:
+    schema = await invocation.input_schema(s, assistant) or {}
+    if "messages" not in (schema.get("properties") or {}):
+        raise RpcError(INVALID_PARAMS, (
+            f"assistant '{assistant['assistant_id']}' (graph '{assistant['graph_id']}') takes "
+            "no 'messages' input, so it cannot take text parts; send data parts"))
+
+
+# -- tasks/get --------------------------------------------------------------------
+
+async def _get(s: Services, assistant: dict[str, Any], params: dict[str, Any]) -> dict:
+    task_id, context_id = params.get("id"), params.get("contextId")
+    if not isinstance(task_id, str) or not task_id:
+        raise RpcError(INVALID_PARAMS, "params.id (the task id) is required")
+    if context_id is not None and not isinstance(context_id, str):
+        raise RpcError(INVALID_PARAMS, "params.contextId must be a string")
+    run = await _run_of(s, assistant, task_id, context_id)
+    outcome = await run_outcome(s.db, run["run_id"]) if run["status"] in TERMINAL else None
+    state = a2a.state_of(run["status"], outcome["type"] if outcome else None)
+    return a2a.task(run["run_id"], run["thread_id"], state,
+                    outcome=outcome["data"] if outcome else None,
+                    assistant_id=assistant["assistant_id"])
+
+
+async def _run_of(s: Services, assistant: dict[str, Any], task_id: str,
+                  context_id: str | None) -> dict[str, Any]:
+    """The run behind a task id (a run id, or `contextId:runId`) of this assistant."""
+    prefix, _, run_id = task_id.rpartition(":")
+    context_id = context_id or prefix or None
+    try:
+        run = await get_run(s.db, run_id)
+    except NotFound:
+        run = None
+    if (run is None or run["assistant_id"] != assistant["assistant_id"]
+            or context_id not in (None, run["thread_id"])):
+        raise RpcError(a2a.TASK_NOT_FOUND, f"Task not found: {task_id}")
+    return run
+
+
+# -- message/stream -----------------------------------------------------------------
+
+async def _stream(s: Services, assistant: dict[str, Any], ident: Any,
+                  params: dict[str, Any]) -> StreamingResponse:
+    try:
+        message = a2a.checked_message(params)
+        created = await _start(s, assistant, message)
+        events = _task_events(s, assistant, ident, message, created)
+    except RpcError as exc:
+        events = _once(jsonrpc.error(ident, exc.code, exc.message))
+    return StreamingResponse(events, media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+async def _task_events(s: Services, assistant: dict[str, Any], ident: Any,
+                       message: dict[str, Any], created: Any) -> AsyncIterator[bytes]:
+    run_id, context_id = created.run_id, created.thread_id
+    submitted = a2a.task(run_id, context_id, "submitted")
+    submitted["history"] = [{**message, "kind": "message", "taskId": run_id,
+                             "contextId": context_id}]
+    yield _event(jsonrpc.result(ident, submitted))
+    yield _event(jsonrpc.result(ident, a2a.status_update(run_id, context_id, "working",
+                                                          final=False)))
+    outcome = None
+    async for beat in _waiting(s, run_id):
+        if isinstance(beat, invocation.Outcome):
+            outcome = beat
+        else:
+            yield beat
+    assert outcome is not None
+    for update in _final_updates(assistant, run_id, context_id, outcome):
+        yield _event(jsonrpc.result(ident, update))
+
+
+def _final_updates(assistant: dict[str, Any], run_id: str, context_id: str,
+                   outcome: invocation.Outcome) -> list[dict[str, Any]]:
+    state = a2a.state_of("", outcome.kind)
+    updates = []
+    if state in ("completed", "input-required"):
+        art = a2a.artifact(outcome.data, state, assistant["assistant_id"])
+        updates.append(a2a.artifact_update(run_id, context_id, art))
+    error = a2a.error_text(outcome.data) if state == "failed" else None
+    updates.append(a2a.status_update(run_id, context_id, state, final=True, error=error))
+    return updates
+
+
+async def _waiting(s: Services, run_id: str) -> AsyncIterator[Any]:
+    """Heartbeat comments while the run goes on, then its outcome. A client
+    that leaves stops only this wait: the task runs on (tasks/get finds it)."""
+    waiting = asyncio.ensure_future(invocation.finish(s, run_id))
+    try:
+        while not (await asyncio.wait({waiting}, timeout=HEARTBEAT_SECONDS))[0]:
+            yield b": heartbeat\n\n"
+        yield waiting.result()
+    finally:
+        waiting.cancel()
+
+
+async def _once(body: dict[str, Any]) -> AsyncIterator[bytes]:
+    yield _event(body)
+
+
+def _event(body: dict[str, Any]) -> bytes:
+    return b"event: message\ndata: " + orjson.dumps(body) + b"\n\n"
+
+
+# -- the agent card -------------------------------------------------------------------
+
+@router.get("/.well-known/agent-card.json")
+async def agent_card(request: Request, assistant_id: str = Query(...),
+                     s: Services = Depends(services)) -> JSON:
+    return JSON(await _card(s, request, assistant_id))
+
+
+@router.get("/a2a/{assistant_id}")
+@router.get("/a2a/{assistant_id}/.well-known/agent-card.json", include_in_schema=False)
+@router.get("/a2a/{assistant_id}/.well-known/agent.json", include_in_schema=False)
+async def assistant_card(assistant_id: str, request: Request,
+                         s: Services = Depends(services)) -> JSON:
+    return JSON(await _card(s, request, assistant_id))
+
+
+async def _card(s: Services, request: Request, assistant_id: str) -> dict[str, Any]:
+    assistant = await invocation.find_assistant(s, assistant_id)
+    schema = await invocation.input_schema(s, assistant) or {}
+    name = assistant["name"]
+    description = assistant.get("description") or f"{name} assistant"
+    url = f"{_base_url(request)}/a2a/{assistant['assistant_id']}"
+    return {
+        "protocolVersion": "0.3.0", "name": name, "description": description, "url": url,
+        "preferredTransport": "JSONRPC", "version": s.info.get("version", "0"),
+        "capabilities": {"streaming": True, "pushNotifications": False,
+                         "stateTransitionHistory": False},
+        "defaultInputModes": MODES, "defaultOutputModes": MODES,
+        "skills": [_skill(assistant, description, schema)],
+    }
+
+
+def _skill(assistant: dict[str, Any], description: str, schema: dict[str, Any]) -> dict:
+    properties = schema.get("properties") or {}
+    return {
+        "id": f"{assistant['assistant_id']}-main", "name": f"{assistant['name']} Capabilities",
+        "description": description, "tags": ["assistant", "langgraph"], "examples": [],
+        "inputModes": MODES, "outputModes": MODES,
+        "metadata": {"inputSchema": {"required": schema.get("required", []),
+                                     "properties": sorted(properties),
+                                     "supportsA2A": "messages" in properties}},
+    }
+
+
+_MOUNT = re.compile(r"^(.*?)/(?:a2a/|\.well-known/)")
+
+
+def _base_url(request: Request) -> str:
+    """Where this server is reached, with the /api/v1 prefix if the card came through it."""
+    found = _MOUNT.match(request.url.path)
+    return f"{request.url.scheme}://{request.url.netloc}{found.group(1) if found else ''}"
+
+
+METHODS = {"message/send": _send, "tasks/get": _get}
