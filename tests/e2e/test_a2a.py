@@ -2,6 +2,7 @@
 tasks/get, and each assistant's agent card."""
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -83,6 +84,35 @@ async def test_an_interrupt_is_a_task_that_requires_input(server_url) -> None:
     assert task["status"]["state"] == "input-required"
     [part] = task["artifacts"][0]["parts"]
     assert part["data"]["value"] == {"question": "Who?"}
+
+
+async def test_a_reply_to_an_input_required_task_resumes_it(server_url) -> None:
+    asked = (await rpc(server_url, "interrupting", send(data={})))["result"]
+    reply = send("Ada", context_id=asked["contextId"])
+    reply["params"]["message"]["taskId"] = asked["id"]
+    task = (await rpc(server_url, "interrupting", reply))["result"]
+    assert (task["id"], task["contextId"]) == (asked["id"], asked["contextId"])
+    assert task["status"]["state"] == "completed"
+    [part] = task["artifacts"][0]["parts"]
+    assert part["data"]["greeting"] == "Hello, Ada!"
+    body = {"jsonrpc": "2.0", "id": 9, "method": "tasks/get", "params": {"id": asked["id"]}}
+    assert (await rpc(server_url, "interrupting", body))["result"]["status"]["state"] == "completed"
+    again = await rpc(server_url, "interrupting", reply)
+    assert again["error"]["code"] == -32004  # a completed task takes no more replies
+
+
+async def test_a_non_blocking_send_answers_before_the_run_ends(server_url) -> None:
+    body = send(data={"delay": 0.5}) | {"id": "nb"}
+    body["params"]["configuration"] = {"blocking": False}
+    task = (await rpc(server_url, "steps", body))["result"]
+    assert task["status"]["state"] in ("submitted", "working")
+    assert "artifacts" not in task
+    get = {"jsonrpc": "2.0", "id": 1, "method": "tasks/get", "params": {"id": task["id"]}}
+    deadline = asyncio.get_running_loop().time() + 30
+    while (found := (await rpc(server_url, "steps", get))["result"])["status"]["state"] != "completed":
+        assert asyncio.get_running_loop().time() < deadline, found
+        await asyncio.sleep(0.1)
+    assert found["artifacts"][0]["parts"][0]["data"]["steps"] == ["one", "two", "three"]
 
 
 async def test_tasks_get_reads_the_task_back(server_url) -> None:

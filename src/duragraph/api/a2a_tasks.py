@@ -11,6 +11,7 @@ from .jsonrpc import INVALID_PARAMS, RpcError
 
 CONTENT_TYPE_NOT_SUPPORTED = -32005
 TASK_NOT_FOUND = -32001
+UNSUPPORTED_OPERATION = -32004
 
 _BY_STATUS = {"pending": "submitted", "running": "working", "success": "completed",
               "error": "failed", "timeout": "failed"}
@@ -63,6 +64,19 @@ def graph_input(message: dict[str, Any]) -> dict[str, Any]:
     return {**data, "messages": messages} if messages else data
 
 
+def resume_value(message: dict[str, Any]) -> Any:
+    """What answers the interrupt: a data part's `resume`, else the text."""
+    texts, data = [], {}
+    for part in message["parts"]:
+        if _kind(part) == "text":
+            texts.append(part["text"])
+        else:
+            data.update(part["data"])
+    if "resume" in data:
+        return data["resume"]
+    return "\n".join(texts) if texts else data
+
+
 def has_text(message: dict[str, Any]) -> bool:
     return any(_kind(part) == "text" for part in message["parts"])
 
@@ -84,24 +98,24 @@ def _kind(part: Any) -> str:
 
 # -- the answer --------------------------------------------------------------
 
-def task(run_id: str, context_id: str, state: str, *, outcome: dict[str, Any] | None = None,
+def task(task_id: str, context_id: str, state: str, *, outcome: dict[str, Any] | None = None,
          assistant_id: str = "") -> dict[str, Any]:
     """`outcome`: the data of the run's terminal event, once it has one."""
     error = error_text(outcome) if outcome and state == "failed" else None
-    out: dict[str, Any] = {"kind": "task", "id": run_id, "contextId": context_id,
-                           "status": status(run_id, context_id, state, error=error)}
+    out: dict[str, Any] = {"kind": "task", "id": task_id, "contextId": context_id,
+                           "status": status(task_id, context_id, state, error=error)}
     if outcome is not None and state in ("completed", "input-required"):
         out["artifacts"] = [artifact(outcome, state, assistant_id)]
     return out
 
 
-def status(run_id: str, context_id: str, state: str, *, error: str | None = None
+def status(task_id: str, context_id: str, state: str, *, error: str | None = None
            ) -> dict[str, Any]:
     out: dict[str, Any] = {"state": state, "timestamp": now()}
     if error:
         out["message"] = {"kind": "message", "role": "agent", "messageId": str(uuid.uuid4()),
                           "parts": [{"kind": "text", "text": error}],
-                          "taskId": run_id, "contextId": context_id}
+                          "taskId": task_id, "contextId": context_id}
     return out
 
 
@@ -147,12 +161,12 @@ def error_text(data: dict[str, Any]) -> str:
     return f"{data.get('error') or 'Error'}: {data.get('message') or ''}".rstrip(": ")
 
 
-def status_update(run_id: str, context_id: str, state: str, *, final: bool,
+def status_update(task_id: str, context_id: str, state: str, *, final: bool,
                   error: str | None = None) -> dict[str, Any]:
-    return {"kind": "status-update", "taskId": run_id, "contextId": context_id,
-            "status": status(run_id, context_id, state, error=error), "final": final}
+    return {"kind": "status-update", "taskId": task_id, "contextId": context_id,
+            "status": status(task_id, context_id, state, error=error), "final": final}
 
 
-def artifact_update(run_id: str, context_id: str, art: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": "artifact-update", "taskId": run_id, "contextId": context_id,
+def artifact_update(task_id: str, context_id: str, art: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "artifact-update", "taskId": task_id, "contextId": context_id,
             "artifact": art, "append": False, "lastChunk": True}

@@ -35,10 +35,12 @@ async def input_schema(s: Services, assistant: dict[str, Any]) -> dict[str, Any]
     return graph_schemas(assistant["graph_id"], built)["input_schema"]
 
 
-async def start(s: Services, assistant_id: str, input: Any, *, thread_id: str | None = None,
-                metadata: dict[str, Any] | None = None) -> CreatedRun:
-    body = RunCreate(assistant_id=assistant_id, input=input, metadata=metadata or {},
-                     if_not_exists="create")
+async def start(s: Services, assistant_id: str, input: Any = None, *,
+                thread_id: str | None = None, metadata: dict[str, Any] | None = None,
+                command: dict[str, Any] | None = None) -> CreatedRun:
+    body = RunCreate.model_validate({
+        "assistant_id": assistant_id, "input": input, "command": command,
+        "metadata": metadata or {}, "if_not_exists": "create"})
     return await _create(s, thread_id, body)
 
 

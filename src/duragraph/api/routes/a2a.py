@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any, AsyncIterator
 
 import orjson
@@ -15,7 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from ...application.queries.outcomes import run_outcome
-from ...application.queries.runs import TERMINAL, get_run
+from ...application.queries.runs import TERMINAL, get_run, list_runs
 from ...domain.errors import DomainError, NotFound
 from .. import a2a_tasks as a2a
 from .. import invocation, jsonrpc
@@ -65,21 +66,52 @@ async def _answer(s: Services, assistant: dict[str, Any], ident: Any, method: st
 
 # -- message/send ---------------------------------------------------------------
 
+@dataclass(frozen=True, slots=True)
+class Started:
+    task_id: str  # the run that began the task; a resume runs on under its id
+    run_id: str
+    context_id: str
+    status: str
+
+
 async def _send(s: Services, assistant: dict[str, Any], params: dict[str, Any]) -> dict:
-    created = await _start(s, assistant, a2a.checked_message(params))
-    outcome = await invocation.finish(s, created.run_id)
-    return a2a.task(created.run_id, created.thread_id, a2a.state_of("", outcome.kind),
+    started = await _start(s, assistant, a2a.checked_message(params))
+    if (params.get("configuration") or {}).get("blocking") is False:
+        return a2a.task(started.task_id, started.context_id, a2a.state_of(started.status))
+    outcome = await invocation.finish(s, started.run_id)
+    return a2a.task(started.task_id, started.context_id, a2a.state_of("", outcome.kind),
                     outcome=outcome.data, assistant_id=assistant["assistant_id"])
 
 
-async def _start(s: Services, assistant: dict[str, Any], message: dict[str, Any]) -> Any:
+async def _start(s: Services, assistant: dict[str, Any], message: dict[str, Any]) -> Started:
+    if message.get("taskId"):
+        return await _resume(s, assistant, message)
     if a2a.has_text(message):
         await _require_messages(s, assistant)
-    context_id = message.get("contextId") or str(uuid.uuid4())
+    created = await _launch(s, assistant, message.get("contextId") or str(uuid.uuid4()),
+                            message, input=a2a.graph_input(message))
+    return Started(created.run_id, created.run_id, created.thread_id, created.status)
+
+
+async def _resume(s: Services, assistant: dict[str, Any], message: dict[str, Any]) -> Started:
+    """A message to an input-required task answers its interrupt."""
+    run = await _task_run(s, assistant, message["taskId"], message.get("contextId"))
+    state, _ = await _state(s, run)
+    if state != "input-required":
+        raise RpcError(a2a.UNSUPPORTED_OPERATION, f"task {message['taskId']} is {state}: "
+                                                  "only an input-required task takes a reply")
+    task_id = _task_id_of(run)
+    created = await _launch(s, assistant, run["thread_id"], message, task_id=task_id,
+                            command={"resume": a2a.resume_value(message)})
+    return Started(task_id, created.run_id, created.thread_id, created.status)
+
+
+async def _launch(s: Services, assistant: dict[str, Any], context_id: str,
+                  message: dict[str, Any], *, task_id: str | None = None, **run: Any) -> Any:
+    a2a_meta = {"message_id": message["messageId"], **({"task_id": task_id} if task_id else {})}
     try:
-        return await invocation.start(
-            s, assistant["assistant_id"], a2a.graph_input(message), thread_id=context_id,
-            metadata={"a2a": {"message_id": message["messageId"]}})
+        return await invocation.start(s, assistant["assistant_id"], thread_id=context_id,
+                                      metadata={"a2a": a2a_meta}, **run)
     except DomainError as exc:
         raise RpcError(INVALID_PARAMS, str(exc)) from None
 
@@ -100,12 +132,28 @@ async def _get(s: Services, assistant: dict[str, Any], params: dict[str, Any]) -
         raise RpcError(INVALID_PARAMS, "params.id (the task id) is required")
     if context_id is not None and not isinstance(context_id, str):
         raise RpcError(INVALID_PARAMS, "params.contextId must be a string")
-    run = await _run_of(s, assistant, task_id, context_id)
-    outcome = await run_outcome(s.db, run["run_id"]) if run["status"] in TERMINAL else None
-    state = a2a.state_of(run["status"], outcome["type"] if outcome else None)
-    return a2a.task(run["run_id"], run["thread_id"], state,
-                    outcome=outcome["data"] if outcome else None,
+    run = await _task_run(s, assistant, task_id, context_id)
+    state, outcome = await _state(s, run)
+    return a2a.task(_task_id_of(run), run["thread_id"], state, outcome=outcome,
                     assistant_id=assistant["assistant_id"])
+
+
+async def _state(s: Services, run: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    outcome = await run_outcome(s.db, run["run_id"]) if run["status"] in TERMINAL else None
+    return (a2a.state_of(run["status"], outcome["type"] if outcome else None),
+            outcome["data"] if outcome else None)
+
+
+async def _task_run(s: Services, assistant: dict[str, Any], task_id: str,
+                    context_id: str | None) -> dict[str, Any]:
+    """The latest run of a task: the one that began it, or a later resume."""
+    first = await _run_of(s, assistant, task_id, context_id)
+    later = await list_runs(s.db, first["thread_id"], limit=100)
+    return next((r for r in later if _task_id_of(r) == first["run_id"]), first)
+
+
+def _task_id_of(run: dict[str, Any]) -> str:
+    return ((run.get("metadata") or {}).get("a2a") or {}).get("task_id") or run["run_id"]
 
 
 async def _run_of(s: Services, assistant: dict[str, Any], task_id: str,
@@ -129,8 +177,8 @@ async def _stream(s: Services, assistant: dict[str, Any], ident: Any,
                   params: dict[str, Any]) -> StreamingResponse:
     try:
         message = a2a.checked_message(params)
-        created = await _start(s, assistant, message)
-        events = _task_events(s, assistant, ident, message, created)
+        started = await _start(s, assistant, message)
+        events = _task_events(s, assistant, ident, message, started)
     except RpcError as exc:
         events = _once(jsonrpc.error(ident, exc.code, exc.message))
     return StreamingResponse(events, media_type="text/event-stream",
@@ -138,34 +186,34 @@ async def _stream(s: Services, assistant: dict[str, Any], ident: Any,
 
 
 async def _task_events(s: Services, assistant: dict[str, Any], ident: Any,
-                       message: dict[str, Any], created: Any) -> AsyncIterator[bytes]:
-    run_id, context_id = created.run_id, created.thread_id
-    submitted = a2a.task(run_id, context_id, "submitted")
-    submitted["history"] = [{**message, "kind": "message", "taskId": run_id,
+                       message: dict[str, Any], started: Started) -> AsyncIterator[bytes]:
+    task_id, context_id = started.task_id, started.context_id
+    submitted = a2a.task(task_id, context_id, "submitted")
+    submitted["history"] = [{**message, "kind": "message", "taskId": task_id,
                              "contextId": context_id}]
     yield _event(jsonrpc.result(ident, submitted))
-    yield _event(jsonrpc.result(ident, a2a.status_update(run_id, context_id, "working",
+    yield _event(jsonrpc.result(ident, a2a.status_update(task_id, context_id, "working",
                                                           final=False)))
     outcome = None
-    async for beat in _waiting(s, run_id):
+    async for beat in _waiting(s, started.run_id):
         if isinstance(beat, invocation.Outcome):
             outcome = beat
         else:
             yield beat
     assert outcome is not None
-    for update in _final_updates(assistant, run_id, context_id, outcome):
+    for update in _final_updates(assistant, task_id, context_id, outcome):
         yield _event(jsonrpc.result(ident, update))
 
 
-def _final_updates(assistant: dict[str, Any], run_id: str, context_id: str,
+def _final_updates(assistant: dict[str, Any], task_id: str, context_id: str,
                    outcome: invocation.Outcome) -> list[dict[str, Any]]:
     state = a2a.state_of("", outcome.kind)
     updates = []
     if state in ("completed", "input-required"):
         art = a2a.artifact(outcome.data, state, assistant["assistant_id"])
-        updates.append(a2a.artifact_update(run_id, context_id, art))
+        updates.append(a2a.artifact_update(task_id, context_id, art))
     error = a2a.error_text(outcome.data) if state == "failed" else None
-    updates.append(a2a.status_update(run_id, context_id, state, final=True, error=error))
+    updates.append(a2a.status_update(task_id, context_id, state, final=True, error=error))
     return updates
 
 
