@@ -16,6 +16,7 @@ pytestmark = pytest.mark.e2e
 
 NAMESPACE_GRAPH = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
 ECHO = str(uuid.uuid5(NAMESPACE_GRAPH, "echo"))
+REPLY = "Hello from the fake model"  # what tests/graphs/chat.py answers
 
 
 def send(text: str | None = None, *, data: dict | None = None, context_id: str | None = None,
@@ -152,15 +153,26 @@ async def test_message_stream_sends_the_task_its_updates_and_its_answer(server_u
     events = await stream(server_url, ECHO, send("stream me", method="message/stream"))
     assert all(e["jsonrpc"] == "2.0" and e["id"] == "1" for e in events)
     results = [e["result"] for e in events]
-    assert [r["kind"] for r in results] == ["task", "status-update", "artifact-update",
-                                            "status-update"]
-    task, working, artifact, done = results
-    assert task["status"]["state"] == "submitted"
+    task, working, *_, artifact, done = results
+    assert [r["kind"] for r in results[1:-2]] == ["status-update"] * (len(results) - 3)
+    assert task["kind"] == "task" and task["status"]["state"] == "submitted"
     assert task["history"][0]["parts"] == [{"kind": "text", "text": "stream me"}]
     assert (working["status"]["state"], working["final"]) == ("working", False)
+    assert artifact["kind"] == "artifact-update"
     assert artifact["artifact"]["parts"] == [{"kind": "text", "text": "stream me"}]
-    assert (done["status"]["state"], done["final"]) == ("completed", True)
+    assert (done["kind"], done["status"]["state"], done["final"]) == (
+        "status-update", "completed", True)
     assert {r.get("taskId", r.get("id")) for r in results} == {task["id"]}
+
+
+async def test_message_stream_sends_the_model_tokens_as_they_come(server_url) -> None:
+    events = await stream(server_url, "chat", send("hi", method="message/stream"))
+    results = [e["result"] for e in events]
+    tokens = [r["status"]["message"]["parts"][0]["text"] for r in results
+              if r["kind"] == "status-update" and "message" in r["status"]]
+    assert len(tokens) > 3
+    assert "".join(tokens) == REPLY
+    assert results[-2]["artifact"]["parts"] == [{"kind": "text", "text": REPLY}]
 
 
 async def test_a_failing_stream_ends_with_a_failed_status(server_url) -> None:

@@ -144,14 +144,21 @@ def answer_parts(values: Any) -> list[dict[str, Any]]:
     """The last AI message's text; a graph without messages answers with its values."""
     messages = values.get("messages") if isinstance(values, dict) else None
     for message in reversed(messages or []):
-        if isinstance(message, dict) and message.get("type") in ("ai", "AIMessageChunk"):
-            return [{"kind": "text", "text": _text(message.get("content"))}]
+        if isinstance(message, dict) and message.get("type") in AI_TYPES:
+            return [{"kind": "text", "text": message_text(message)}]
         if isinstance(message, dict) and message.get("type") == "human":
             break
     return [{"kind": "data", "data": values if isinstance(values, dict) else {"value": values}}]
 
 
-def _text(content: Any) -> str:
+AI_TYPES = ("ai", "AIMessageChunk")
+
+
+def message_text(message: Any) -> str:
+    """An AI message's text ("" for any other message)."""
+    if not isinstance(message, dict) or message.get("type") not in AI_TYPES:
+        return ""
+    content = message.get("content")
     if isinstance(content, str):
         return content
     return "".join(b.get("text", "") for b in content or [] if isinstance(b, dict))

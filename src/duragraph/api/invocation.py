@@ -37,10 +37,11 @@ async def input_schema(s: Services, assistant: dict[str, Any]) -> dict[str, Any]
 
 async def start(s: Services, assistant_id: str, input: Any = None, *,
                 thread_id: str | None = None, metadata: dict[str, Any] | None = None,
-                command: dict[str, Any] | None = None) -> CreatedRun:
+                command: dict[str, Any] | None = None,
+                stream_mode: str | list[str] = "values") -> CreatedRun:
     body = RunCreate.model_validate({
         "assistant_id": assistant_id, "input": input, "command": command,
-        "metadata": metadata or {}, "if_not_exists": "create"})
+        "metadata": metadata or {}, "if_not_exists": "create", "stream_mode": stream_mode})
     return await _create(s, thread_id, body)
 
 

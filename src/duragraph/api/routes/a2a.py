@@ -5,9 +5,9 @@ Events of task, status and artifact updates; `tasks/get` reads a run back.
 Each assistant's agent card is served at /.well-known/agent-card.json."""
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, AsyncIterator
 
@@ -23,7 +23,7 @@ from .. import invocation, jsonrpc
 from ..jsonrpc import INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError
 from ..responses import JSON
 from ..services import Services, services
-from ..sse import HEARTBEAT_SECONDS
+from ..sse import run_chunks
 
 router = APIRouter(tags=["a2a"])
 
@@ -83,17 +83,19 @@ async def _send(s: Services, assistant: dict[str, Any], params: dict[str, Any]) 
                     outcome=outcome.data, assistant_id=assistant["assistant_id"])
 
 
-async def _start(s: Services, assistant: dict[str, Any], message: dict[str, Any]) -> Started:
+async def _start(s: Services, assistant: dict[str, Any], message: dict[str, Any],
+                 **options: Any) -> Started:
     if message.get("taskId"):
-        return await _resume(s, assistant, message)
+        return await _resume(s, assistant, message, **options)
     if a2a.has_text(message):
         await _require_messages(s, assistant)
     created = await _launch(s, assistant, message.get("contextId") or str(uuid.uuid4()),
-                            message, input=a2a.graph_input(message))
+                            message, input=a2a.graph_input(message), **options)
     return Started(created.run_id, created.run_id, created.thread_id, created.status)
 
 
-async def _resume(s: Services, assistant: dict[str, Any], message: dict[str, Any]) -> Started:
+async def _resume(s: Services, assistant: dict[str, Any], message: dict[str, Any],
+                  **options: Any) -> Started:
     """A message to an input-required task answers its interrupt."""
     run = await _task_run(s, assistant, message["taskId"], message.get("contextId"))
     state, _ = await _state(s, run)
@@ -102,16 +104,16 @@ async def _resume(s: Services, assistant: dict[str, Any], message: dict[str, Any
                                                   "only an input-required task takes a reply")
     task_id = _task_id_of(run)
     created = await _launch(s, assistant, run["thread_id"], message, task_id=task_id,
-                            command={"resume": a2a.resume_value(message)})
+                            command={"resume": a2a.resume_value(message)}, **options)
     return Started(task_id, created.run_id, created.thread_id, created.status)
 
 
 async def _launch(s: Services, assistant: dict[str, Any], context_id: str,
-                  message: dict[str, Any], *, task_id: str | None = None, **run: Any) -> Any:
+                  message: dict[str, Any], *, task_id: str | None = None, **options: Any) -> Any:
     a2a_meta = {"message_id": message["messageId"], **({"task_id": task_id} if task_id else {})}
     try:
         return await invocation.start(s, assistant["assistant_id"], thread_id=context_id,
-                                      metadata={"a2a": a2a_meta}, **run)
+                                      metadata={"a2a": a2a_meta}, **options)
     except DomainError as exc:
         raise RpcError(INVALID_PARAMS, str(exc)) from None
 
@@ -177,7 +179,7 @@ async def _stream(s: Services, assistant: dict[str, Any], ident: Any,
                   params: dict[str, Any]) -> StreamingResponse:
     try:
         message = a2a.checked_message(params)
-        started = await _start(s, assistant, message)
+        started = await _start(s, assistant, message, stream_mode=["values", "messages-tuple"])
         events = _task_events(s, assistant, ident, message, started)
     except RpcError as exc:
         events = _once(jsonrpc.error(ident, exc.code, exc.message))
@@ -194,15 +196,32 @@ async def _task_events(s: Services, assistant: dict[str, Any], ident: Any,
     yield _event(jsonrpc.result(ident, submitted))
     yield _event(jsonrpc.result(ident, a2a.status_update(task_id, context_id, "working",
                                                           final=False)))
-    outcome = None
-    async for beat in _waiting(s, started.run_id):
-        if isinstance(beat, invocation.Outcome):
-            outcome = beat
-        else:
-            yield beat
-    assert outcome is not None
+    async with aclosing(run_chunks(s.streams, started.run_id)) as chunks:
+        async for chunk in chunks:
+            if chunk is None:
+                yield b": heartbeat\n\n"
+            elif update := _token_update(chunk, task_id, context_id):
+                yield _event(jsonrpc.result(ident, update))
+    # The stream's end is a signal; the run's terminal event is the truth.
+    outcome = await invocation.finish(s, started.run_id)
     for update in _final_updates(assistant, task_id, context_id, outcome):
         yield _event(jsonrpc.result(ident, update))
+
+
+def _token_update(chunk: Any, task_id: str, context_id: str) -> dict[str, Any] | None:
+    """A model token (messages-tuple mode) as a `working` status update."""
+    if chunk.event != "messages":
+        return None
+    message, _ = orjson.loads(chunk.data)
+    text = a2a.message_text(message)
+    if not text:
+        return None
+    update = a2a.status_update(task_id, context_id, "working", final=False)
+    update["status"]["message"] = {"kind": "message", "role": "agent",
+                                   "messageId": message.get("id") or str(uuid.uuid4()),
+                                   "parts": [{"kind": "text", "text": text}],
+                                   "taskId": task_id, "contextId": context_id}
+    return update
 
 
 def _final_updates(assistant: dict[str, Any], task_id: str, context_id: str,
@@ -215,18 +234,6 @@ def _final_updates(assistant: dict[str, Any], task_id: str, context_id: str,
     error = a2a.error_text(outcome.data) if state == "failed" else None
     updates.append(a2a.status_update(task_id, context_id, state, final=True, error=error))
     return updates
-
-
-async def _waiting(s: Services, run_id: str) -> AsyncIterator[Any]:
-    """Heartbeat comments while the run goes on, then its outcome. A client
-    that leaves stops only this wait: the task runs on (tasks/get finds it)."""
-    waiting = asyncio.ensure_future(invocation.finish(s, run_id))
-    try:
-        while not (await asyncio.wait({waiting}, timeout=HEARTBEAT_SECONDS))[0]:
-            yield b": heartbeat\n\n"
-        yield waiting.result()
-    finally:
-        waiting.cancel()
 
 
 async def _once(body: dict[str, Any]) -> AsyncIterator[bytes]:
