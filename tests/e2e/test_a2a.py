@@ -116,6 +116,19 @@ async def test_a_non_blocking_send_answers_before_the_run_ends(server_url) -> No
     assert found["artifacts"][0]["parts"][0]["data"]["steps"] == ["one", "two", "three"]
 
 
+async def test_tasks_cancel_cancels_a_running_task(server_url) -> None:
+    body = send(data={"delay": 2.0})
+    body["params"]["configuration"] = {"blocking": False}
+    task = (await rpc(server_url, "steps", body))["result"]
+    cancel = {"jsonrpc": "2.0", "id": 5, "method": "tasks/cancel", "params": {"id": task["id"]}}
+    cancelled = (await rpc(server_url, "steps", cancel))["result"]
+    assert (cancelled["id"], cancelled["status"]["state"]) == (task["id"], "canceled")
+    get = {"jsonrpc": "2.0", "id": 6, "method": "tasks/get", "params": {"id": task["id"]}}
+    assert (await rpc(server_url, "steps", get))["result"]["status"]["state"] == "canceled"
+    again = await rpc(server_url, "steps", cancel)
+    assert again["error"]["code"] == -32002
+
+
 async def test_tasks_get_reads_the_task_back(server_url) -> None:
     sent = (await rpc(server_url, ECHO, send("again")))["result"]
     body = {"jsonrpc": "2.0", "id": 2, "method": "tasks/get",

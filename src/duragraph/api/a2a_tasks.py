@@ -11,6 +11,7 @@ from .jsonrpc import INVALID_PARAMS, RpcError
 
 CONTENT_TYPE_NOT_SUPPORTED = -32005
 TASK_NOT_FOUND = -32001
+TASK_NOT_CANCELABLE = -32002
 UNSUPPORTED_OPERATION = -32004
 
 _BY_STATUS = {"pending": "submitted", "running": "working", "success": "completed",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..application.commands.runs import CreatedRun, assistant_key
+from ..application.commands.runs import CreatedRun, assistant_key, cancel_run
 from ..application.queries.assistants import get_assistant
 from ..application.queries.outcomes import run_outcome
 from ..infrastructure.graphs.introspection import graph_schemas
-from .routes.runs import _create, wait_for_run
+from .routes.runs import _cancel_local, _create, wait_for_run
 from .schemas import RunCreate
 from .services import Services
 
@@ -50,3 +50,10 @@ async def finish(s: Services, run_id: str) -> Outcome:
     row = await run_outcome(s.db, run_id)
     assert row is not None  # wait_for_run returns once the outcome is committed
     return Outcome(row["type"], row["data"])
+
+
+async def cancel(s: Services, thread_id: str, run_id: str) -> None:
+    """As POST .../runs/{run_id}/cancel does (RunAlreadyFinished if it has ended)."""
+    await cancel_run(thread_id, run_id, "interrupt", s.store, s.clock)
+    _cancel_local(s, run_id)
+    await s.streams.publish_end(run_id, "interrupted")

@@ -1,7 +1,8 @@
 """A2A over JSON-RPC 2.0 at /a2a/{assistant_id}: `message/send` runs the
 assistant on the thread named by the message's contextId and answers with a
 Task (task id = run id); `message/stream` sends the same as Server-Sent
-Events of task, status and artifact updates; `tasks/get` reads a run back.
+Events of task, status and artifact updates; `tasks/get` reads a run back
+and `tasks/cancel` cancels it.
 Each assistant's agent card is served at /.well-known/agent-card.json."""
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from starlette.responses import Response, StreamingResponse
 
 from ...application.queries.outcomes import run_outcome
 from ...application.queries.runs import TERMINAL, get_run, list_runs
-from ...domain.errors import DomainError, NotFound
+from ...domain.errors import DomainError, NotFound, RunAlreadyFinished
 from .. import a2a_tasks as a2a
 from .. import invocation, jsonrpc
 from ..jsonrpc import INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError
@@ -129,15 +130,31 @@ async def _require_messages(s: Services, assistant: dict[str, Any]) -> None:
 # -- tasks/get --------------------------------------------------------------------
 
 async def _get(s: Services, assistant: dict[str, Any], params: dict[str, Any]) -> dict:
+    run = await _task_run(s, assistant, *_task_params(params))
+    state, outcome = await _state(s, run)
+    return a2a.task(_task_id_of(run), run["thread_id"], state, outcome=outcome,
+                    assistant_id=assistant["assistant_id"])
+
+
+async def _cancel(s: Services, assistant: dict[str, Any], params: dict[str, Any]) -> dict:
+    task_id, context_id = _task_params(params)
+    run = await _task_run(s, assistant, task_id, context_id)
+    try:
+        await invocation.cancel(s, run["thread_id"], run["run_id"])
+    except RunAlreadyFinished:
+        state, _ = await _state(s, run)
+        raise RpcError(a2a.TASK_NOT_CANCELABLE,
+                       f"task {task_id} is {state} and cannot be canceled") from None
+    return a2a.task(_task_id_of(run), run["thread_id"], "canceled")
+
+
+def _task_params(params: dict[str, Any]) -> tuple[str, str | None]:
     task_id, context_id = params.get("id"), params.get("contextId")
     if not isinstance(task_id, str) or not task_id:
         raise RpcError(INVALID_PARAMS, "params.id (the task id) is required")
     if context_id is not None and not isinstance(context_id, str):
         raise RpcError(INVALID_PARAMS, "params.contextId must be a string")
-    run = await _task_run(s, assistant, task_id, context_id)
-    state, outcome = await _state(s, run)
-    return a2a.task(_task_id_of(run), run["thread_id"], state, outcome=outcome,
-                    assistant_id=assistant["assistant_id"])
+    return task_id, context_id
 
 
 async def _state(s: Services, run: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
@@ -297,4 +314,4 @@ def _base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}{found.group(1) if found else ''}"
 
 
-METHODS = {"message/send": _send, "tasks/get": _get}
+METHODS = {"message/send": _send, "tasks/get": _get, "tasks/cancel": _cancel}
