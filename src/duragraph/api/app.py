@@ -7,11 +7,11 @@ from fastapi import FastAPI
 
 from . import errors
 from .responses import JSON
-from .routes import a2a, assistants, events, mcp, runs, system, threads
+from .routes import a2a, agent_card, assistants, events, mcp, runs, system, threads
 from .services import Services
 
 ROUTERS = (system.router, assistants.router, threads.router, runs.router, events.router,
-           mcp.router, a2a.router)
+           mcp.router, a2a.router, agent_card.router)
 
 
 def create_app(services: Services, *, lifespan: Any = None) -> FastAPI:
