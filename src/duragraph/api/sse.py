@@ -4,6 +4,7 @@ in a `finally` when the client goes away."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import aclosing
 from typing import Any, AsyncIterator
 
 from starlette.responses import StreamingResponse
@@ -26,8 +27,10 @@ async def _pump(source: AsyncIterator[Any], queue: asyncio.Queue) -> None:
         await queue.put(_DONE)
 
 
-async def run_frames(streams: Any, run_id: str, after_seq: int = 0,
-                     heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[bytes]:
+async def run_chunks(streams: Any, run_id: str, after_seq: int = 0,
+                     heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[Any]:
+    """The run's chunks up to its end (not included); None each `heartbeat`
+    seconds without one."""
     queue: asyncio.Queue = asyncio.Queue()
     pump = asyncio.create_task(_pump(streams.subscribe(run_id, after_seq=after_seq), queue))
     try:
@@ -35,14 +38,21 @@ async def run_frames(streams: Any, run_id: str, after_seq: int = 0,
             try:
                 chunk = await asyncio.wait_for(queue.get(), heartbeat)
             except asyncio.TimeoutError:
-                yield b": heartbeat\n\n"
+                yield None
                 continue
             if chunk is _DONE or chunk.event == "end":
                 return
-            yield frame(chunk.event, chunk.data, chunk.seq)
+            yield chunk
     finally:
         pump.cancel()
         await asyncio.gather(pump, return_exceptions=True)
+
+
+async def run_frames(streams: Any, run_id: str, after_seq: int = 0,
+                     heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[bytes]:
+    async with aclosing(run_chunks(streams, run_id, after_seq, heartbeat)) as chunks:
+        async for chunk in chunks:
+            yield b": heartbeat\n\n" if chunk is None else frame(chunk.event, chunk.data, chunk.seq)
 
 
 def sse_response(frames: AsyncIterator[bytes], *, run_path: str) -> StreamingResponse:

@@ -1,0 +1,59 @@
+"""Running an assistant for a protocol adapter (MCP, A2A): the same run
+creation and wait the runs routes use, plus what the adapters tell about it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..application.commands.runs import CreatedRun, assistant_key, cancel_run
+from ..application.queries.assistants import get_assistant
+from ..application.queries.outcomes import run_outcome
+from ..infrastructure.graphs.introspection import graph_schemas
+from .routes.runs import _cancel_local, _create, wait_for_run
+from .schemas import RunCreate
+from .services import Services
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A finished run: its terminal event type and data."""
+    kind: str  # run.succeeded | run.interrupted | run.failed | run.cancelled
+    data: dict[str, Any]
+
+    @property
+    def values(self) -> Any:
+        return self.data.get("values")
+
+
+async def find_assistant(s: Services, assistant_id: str) -> dict[str, Any]:
+    """An assistant by id, or by graph id for its default assistant (NotFound)."""
+    return await get_assistant(s.db, assistant_key(assistant_id, s.graphs))
+
+
+async def input_schema(s: Services, assistant: dict[str, Any]) -> dict[str, Any] | None:
+    built = await s.graphs.build(assistant["graph_id"], assistant["config"])
+    return graph_schemas(assistant["graph_id"], built)["input_schema"]
+
+
+async def start(s: Services, assistant_id: str, input: Any = None, *,
+                thread_id: str | None = None, metadata: dict[str, Any] | None = None,
+                command: dict[str, Any] | None = None,
+                stream_mode: str | list[str] = "values") -> CreatedRun:
+    body = RunCreate.model_validate({
+        "assistant_id": assistant_id, "input": input, "command": command,
+        "metadata": metadata or {}, "if_not_exists": "create", "stream_mode": stream_mode})
+    return await _create(s, thread_id, body)
+
+
+async def finish(s: Services, run_id: str) -> Outcome:
+    await wait_for_run(s, run_id)
+    row = await run_outcome(s.db, run_id)
+    assert row is not None  # wait_for_run returns once the outcome is committed
+    return Outcome(row["type"], row["data"])
+
+
+async def cancel(s: Services, thread_id: str, run_id: str) -> None:
+    """As POST .../runs/{run_id}/cancel does (RunAlreadyFinished if it has ended)."""
+    await cancel_run(thread_id, run_id, "interrupt", s.store, s.clock)
+    _cancel_local(s, run_id)
+    await s.streams.publish_end(run_id, "interrupted")
