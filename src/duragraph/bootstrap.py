@@ -15,6 +15,7 @@ from .api.app import create_app
 from .api.services import Services
 from .application.commands.assistants import ensure_default_assistants
 from .application.commands.store import StoreDeps
+from .application.commands.crons import Tick
 from .application.ports import SystemClock
 from .infrastructure.cron_scheduler import CronScheduler
 from .infrastructure.embedded.nats import EmbeddedNats
@@ -150,6 +151,15 @@ async def running(settings: Settings, *, embedded: bool) -> AsyncIterator[tuple[
         await infra.close()
 
 
+def _start_here(executor: Executor) -> Callable[[Tick], None]:
+    """A run a scheduler just created starts in this worker if it has room
+    (saving the dispatch hop); otherwise any worker takes it from NATS."""
+    def start(tick: Tick) -> None:
+        if tick.run_id and tick.thread_id and executor.has_capacity():
+            executor.submit(tick.run_id, tick.thread_id)
+    return start
+
+
 async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                         executor: Executor, stop: asyncio.Event) -> list[asyncio.Task]:
     worker = Worker(executor, core.db, RunDispatch(infra.js, settings.nats_prefix),
@@ -160,7 +170,7 @@ async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                         settings.nats_prefix)
     crons = CronScheduler(core.store, core.db, core.clock, core.graphs,
                           interval=settings.cron_interval,
-                          on_fired=lambda tick: executor.submit(tick.run_id, tick.thread_id))
+                          on_fired=_start_here(executor))
     deliverer = WebhookDeliverer(core.db, core.webhooks, RetryPolicy(
         base_seconds=settings.webhook_retry_seconds, max_attempts=settings.webhook_max_attempts))
     sweeper = TtlSweeper(core.db, core.store, core.clock, core.checkpointer,

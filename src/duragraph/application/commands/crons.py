@@ -35,15 +35,16 @@ async def create_cron(cmd: CreateCron, store: EventStore, clock: Clock,
                       graphs: GraphCatalog) -> str:
     validate(cmd.schedule, cmd.timezone)
     wanted: list[tuple[type[Aggregate], str]] = [
-        (Cron, cmd.cron_id), (Assistant, assistant_key(cmd.assistant_id, graphs))]
+        (Assistant, assistant_key(cmd.assistant_id, graphs))]
     if cmd.thread_id is not None:
         wanted.append((Thread, cmd.thread_id))
-    cron, assistant, *thread = await store.load_many(*wanted)
+    assistant, *thread = await store.load_many(*wanted)
     if not assistant.live:  # type: ignore[attr-defined]
         raise NotFound("assistant", cmd.assistant_id)
     if thread and not thread[0].live:  # type: ignore[attr-defined]
-        raise NotFound("thread", cmd.thread_id or "")
-    cron.create(  # type: ignore[attr-defined]
+        raise NotFound("thread", thread[0].id)
+    cron = Cron(cmd.cron_id)  # a new id: no history to load
+    cron.create(
         assistant_id=assistant.id, thread_id=cmd.thread_id, schedule=cmd.schedule,
         timezone=cmd.timezone, end_time=cmd.end_time, enabled=cmd.enabled,
         payload={**cmd.payload, "assistant_id": cmd.assistant_id}, metadata=cmd.metadata,
