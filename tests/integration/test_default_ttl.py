@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -46,21 +47,28 @@ def dev_server(tmp_path: Path, database_url: str, nats_url: str, nats_prefix: st
         stop([proc])
 
 
+async def gone(client, thread_id: str, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            await client.threads.get(thread_id)
+        except NotFoundError:
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
 async def test_threads_get_the_default_ttl_and_are_swept(dev_server: str) -> None:
     client = get_client(url=dev_server)
     default = await client.threads.create()
     own = await client.threads.create(ttl=60)
-    shown = await client.threads.get(default["thread_id"], include=["ttl"])
-    assert shown["ttl"]["ttl_minutes"] == 0.03 and shown["ttl"]["strategy"] == "delete"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            await client.threads.get(default["thread_id"])
-        except NotFoundError:
-            break
-        await asyncio.sleep(0.2)
-    with pytest.raises(NotFoundError):
-        await client.threads.get(default["thread_id"])
+    by_run = str(uuid.uuid4())
+    await client.runs.wait(by_run, "steps", input={}, if_not_exists="create")
+    for thread_id in (default["thread_id"], by_run):
+        shown = await client.threads.get(thread_id, include=["ttl"])
+        assert shown["ttl"]["ttl_minutes"] == 0.03 and shown["ttl"]["strategy"] == "delete"
+    for thread_id in (default["thread_id"], by_run):
+        assert await gone(client, thread_id)
     assert (await client.threads.get(own["thread_id"], include=["ttl"]))["ttl"]["ttl_minutes"] == 60
 
 

@@ -46,7 +46,7 @@ def _command(thread_id: str | None, body: RunCreate, local: Any = None) -> cmd.C
     return cmd.CreateRun(
         assistant_id=body.assistant_id, thread_id=thread_id, kwargs=body.run_kwargs(),
         metadata=body.metadata, multitask_strategy=body.multitask_strategy,
-        if_not_exists=body.if_not_exists,
+        if_not_exists=body.if_not_exists, default_ttl=s.default_ttl,
         claim_for=local.worker_id if local else None,
         lease_seconds=local.lease_seconds if local else 10.0)
 

@@ -8,7 +8,6 @@ from ...application.commands import thread_state as state_cmd
 from ...application.commands import threads as cmd
 from ...application.queries import threads as q
 from ...domain.errors import NotFound
-from ...infrastructure.postgres.thread_storage import thread_storage
 from ..responses import JSON
 from ..schemas import (
     HistoryQuery, ThreadCount, ThreadCreate, ThreadPatch, ThreadPrune, ThreadSearch,
@@ -70,7 +69,7 @@ async def copy(thread_id: str, s: Services = Depends(services)) -> JSON:
 @router.get("/{thread_id}/storage")
 async def storage(thread_id: str, s: Services = Depends(services)) -> JSON:
     await q.get_thread(s.db, thread_id)
-    return JSON(await thread_storage(s.checkpointer, thread_id))
+    return JSON(await s.states.storage(thread_id))
 
 
 @router.delete("/{thread_id}", status_code=204)

@@ -26,6 +26,7 @@ class CreateRun:
     # An in-process executor with room claims the run in the creating
     # transaction: one commit fewer, and no dispatch hop.
     claim_for: str | None = None
+    default_ttl: dict[str, Any] | None = None  # for a thread this run creates (not a temporary one)
     lease_seconds: float = 10.0
 
 
@@ -99,6 +100,9 @@ def _decide(cmd: CreateRun, assistant: Assistant, thread: Thread, now: Any) -> N
     temporary = cmd.thread_id is None
     if not thread.live and (temporary or cmd.if_not_exists == "create"):
         thread.create(metadata=_thread_metadata(assistant, cmd), now=now)
+        if cmd.default_ttl and not temporary:
+            thread.set_ttl(strategy=cmd.default_ttl["strategy"],
+                           minutes=cmd.default_ttl["ttl"], now=now)
     thread.create_run(
         run_id=cmd.run_id, assistant_id=assistant.id, graph_id=assistant.current["graph_id"],
         kwargs=_with_assistant_settings(assistant, cmd.kwargs), metadata=cmd.metadata,

@@ -6,6 +6,7 @@ from typing import Any
 
 from langgraph.types import StateSnapshot
 
+from ..postgres.thread_storage import thread_storage
 from .registry import GraphRegistry, with_persistence
 from .state_update import StagedState, stage_supersteps, stage_update
 from .serialization import to_jsonable
@@ -94,3 +95,7 @@ class ThreadStates:
                                supersteps: list[list[dict[str, Any]]]) -> StagedState:
         return await stage_supersteps(self.graphs, self.checkpointer, thread_id, graph_id,
                                       supersteps)
+
+    async def storage(self, thread_id: str) -> dict[str, Any]:
+        """What the thread's checkpoints occupy (GET /threads/{id}/storage)."""
+        return await thread_storage(self.checkpointer, thread_id)
