@@ -23,6 +23,7 @@ def config(folder: Path, ttl: dict) -> Path:
     project = json.loads(GRAPHS.read_text())
     project["dependencies"] = [str(GRAPHS.parent)]
     project["graphs"] = {"steps": str(GRAPHS.parent / "steps.py") + ":graph"}
+    project.pop("store", None)  # its embedding function is a path relative to GRAPHS
     project["checkpointer"] = {"ttl": ttl}
     path = folder / "langgraph.json"
     path.write_text(json.dumps(project))

@@ -80,8 +80,8 @@ async def _ping(s: Services, params: dict[str, Any]) -> dict[str, Any]:
 
 async def _tools_list(s: Services, params: dict[str, Any]) -> dict[str, Any]:
     offset = _cursor(params.get("cursor"))
-    assistants = await search_assistants(s.db, limit=PAGE, offset=offset,
-                                         sort_by="created_at", sort_order="asc")
+    assistants, next_offset = await search_assistants(s.db, limit=PAGE, offset=offset,
+                                                      sort_by="created_at", sort_order="asc")
     tools, seen = [], set()
     for assistant in assistants:
         name = mcp_tools.tool_name(assistant["name"])
@@ -91,8 +91,8 @@ async def _tools_list(s: Services, params: dict[str, Any]) -> dict[str, Any]:
         if found := await _tool(s, assistant):
             tools.append(found)
     page: dict[str, Any] = {"tools": tools}
-    if len(assistants) == PAGE:
-        page["nextCursor"] = str(offset + PAGE)
+    if next_offset is not None:
+        page["nextCursor"] = str(next_offset)
     return page
 
 
@@ -130,8 +130,8 @@ async def _tools_call(s: Services, params: dict[str, Any]) -> dict[str, Any]:
 async def _assistant_for(s: Services, name: Any) -> dict[str, Any]:
     if not isinstance(name, str) or not name:
         raise RpcError(INVALID_PARAMS, "params.name (the tool) is required")
-    assistants = await search_assistants(s.db, limit=MAX_ASSISTANTS,
-                                         sort_by="created_at", sort_order="asc")
+    assistants, _ = await search_assistants(s.db, limit=MAX_ASSISTANTS,
+                                            sort_by="created_at", sort_order="asc")
     matching = [a for a in assistants if mcp_tools.tool_name(a["name"]) == name]
     if not matching:
         raise RpcError(INVALID_PARAMS, f"Unknown tool: {name}")

@@ -31,7 +31,8 @@ async def _create(s: Services, thread_id: str | None, body: RunCreate, *,
     if thread_id is not None:
         await _require_start_checkpoint(s, thread_id, body)
     local = s.executor if s.executor is not None and s.executor.has_capacity() else None
-    created = await cmd.create_run(_command(thread_id, body, local), s.store, s.clock, s.graphs)
+    created = await cmd.create_run(_command(thread_id, body, local, s.default_ttl),
+                                   s.store, s.clock, s.graphs)
     if start:
         _start_local(s, created)
     return created
@@ -42,11 +43,12 @@ async def _check_webhook(s: Services, body: RunCreate) -> None:
         await s.webhooks.check(body.webhook)
 
 
-def _command(thread_id: str | None, body: RunCreate, local: Any = None) -> cmd.CreateRun:
+def _command(thread_id: str | None, body: RunCreate, local: Any = None,
+             default_ttl: dict[str, Any] | None = None) -> cmd.CreateRun:
     return cmd.CreateRun(
         assistant_id=body.assistant_id, thread_id=thread_id, kwargs=body.run_kwargs(),
         metadata=body.metadata, multitask_strategy=body.multitask_strategy,
-        if_not_exists=body.if_not_exists, default_ttl=s.default_ttl,
+        if_not_exists=body.if_not_exists, default_ttl=default_ttl,
         claim_for=local.worker_id if local else None,
         lease_seconds=local.lease_seconds if local else 10.0)
 
