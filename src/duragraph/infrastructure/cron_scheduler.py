@@ -3,7 +3,6 @@ the cron's stream version lets only one of them commit each tick."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Callable
 
@@ -11,6 +10,7 @@ from ..application.commands.crons import Tick, fire_cron
 from ..application.ports import Clock, Database, EventStore, GraphCatalog
 from ..application.queries.crons import due_crons
 from ..domain.errors import ConcurrencyConflict
+from .periodic import every
 
 log = logging.getLogger(__name__)
 
@@ -23,15 +23,7 @@ class CronScheduler:
         self.interval, self.on_fired = interval, on_fired
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.sweep()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.warning("cron sweep failed; retrying", exc_info=True)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval)
+        await every(self.interval, stop, self.sweep, "cron sweep")
 
     async def sweep(self) -> list[Tick]:
         """Fire every due cron once; returns the ticks this scheduler fired."""

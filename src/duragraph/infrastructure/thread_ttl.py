@@ -10,8 +10,6 @@ own; `strategy` is what happens to them: `delete` the thread, or `keep_latest`
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +18,8 @@ from ..application.ports import Clock, Database, EventStore
 from ..application.queries.threads import expired_threads
 from ..domain.thread import TTL_STRATEGIES
 from .graphs.config import ConfigError
+from .periodic import every
 
-log = logging.getLogger(__name__)
 
 DEFAULT_SWEEP_MINUTES = 5.0
 
@@ -70,15 +68,7 @@ class TtlSweeper:
         self.interval_s = interval_s
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.sweep()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.warning("TTL sweep failed; retrying", exc_info=True)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval_s)
+        await every(self.interval_s, stop, self.sweep, "TTL sweep")
 
     async def sweep(self) -> int:
         """Expire what is due now; returns how many threads were expired."""

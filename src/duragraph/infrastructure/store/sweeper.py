@@ -3,22 +3,13 @@ Readers never see an expired item anyway; the sweep reclaims the rows."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 
 from ...application.commands.store import SWEEP_PAGE, StoreDeps, sweep_expired
-
-log = logging.getLogger(__name__)
+from ..periodic import every
 
 
 async def sweep_store(deps: StoreDeps, interval: float, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            while await sweep_expired(deps) >= SWEEP_PAGE and not stop.is_set():
-                pass  # a full page: there may be more
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a conflict with a writer, or a lost connection: next round
-            log.warning("store sweep failed; retrying", exc_info=True)
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval)
+    async def page() -> bool:
+        return await sweep_expired(deps) >= SWEEP_PAGE  # a full page: there may be more
+
+    await every(interval, stop, page, "store sweep")

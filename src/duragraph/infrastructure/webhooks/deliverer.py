@@ -6,7 +6,6 @@ one, restarted) sends it again — at least once."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ import httpx
 from ...application.ports import Database
 from .payload import stamped, webhook_payload
 from .policy import WebhookPolicy, WebhookRefused
+from ..periodic import every
 
 log = logging.getLogger(__name__)
 
@@ -60,17 +60,10 @@ class WebhookDeliverer:
 
     async def run(self, stop: asyncio.Event) -> None:
         async with httpx.AsyncClient(timeout=self.retry.timeout_seconds) as http:
-            while not stop.is_set():
-                try:
-                    sent = await self.deliver_due(http)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.warning("webhook delivery round failed; retrying", exc_info=True)
-                    sent = 0
-                if not sent:
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(stop.wait(), self.poll_interval)
+            async def round_() -> bool:
+                return await self.deliver_due(http) > 0
+
+            await every(self.poll_interval, stop, round_, "webhook delivery round")
 
     async def deliver_due(self, http: httpx.AsyncClient) -> int:
         rows = await self.db.fetch(_CLAIM, (self.retry.timeout_seconds * 3, self.batch))
