@@ -1,15 +1,18 @@
-"""Server-Sent Events from a run's stream. The route never executes a run: it
-reads the run's NATS subject and writes frames; its subscription is released
-in a `finally` when the client goes away."""
+"""Server-Sent Events from run streams. The routes never execute a run: they
+read NATS subjects and write frames; a subscription is released in a
+`finally` when the client goes away."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 from starlette.responses import StreamingResponse
 
 HEARTBEAT_SECONDS = 5.0
 _DONE = object()
+# Stored on a run's subject but not sent on a run's own stream: its route
+# sends `metadata` first itself, and `end` closes the stream.
+_LIFECYCLE = ("metadata", "end")
 
 
 def frame(event: str, data: bytes, ident: int | str | None) -> bytes:
@@ -26,10 +29,13 @@ async def _pump(source: AsyncIterator[Any], queue: asyncio.Queue) -> None:
         await queue.put(_DONE)
 
 
-async def run_frames(streams: Any, run_id: str, after_seq: int = 0,
-                     heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[bytes]:
+async def chunk_frames(source: AsyncIterator[Any], *, until: Callable[[Any], bool],
+                       keep: Callable[[Any], bool],
+                       heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[bytes]:
+    """Frames for the chunks `keep` accepts, with a comment when nothing came
+    for `heartbeat` seconds, until a chunk for which `until` holds."""
     queue: asyncio.Queue = asyncio.Queue()
-    pump = asyncio.create_task(_pump(streams.subscribe(run_id, after_seq=after_seq), queue))
+    pump = asyncio.create_task(_pump(source, queue))
     try:
         while True:
             try:
@@ -37,15 +43,24 @@ async def run_frames(streams: Any, run_id: str, after_seq: int = 0,
             except asyncio.TimeoutError:
                 yield b": heartbeat\n\n"
                 continue
-            if chunk is _DONE or chunk.event == "end":
+            if chunk is _DONE or until(chunk):
                 return
-            yield frame(chunk.event, chunk.data, chunk.seq)
+            if keep(chunk):
+                yield frame(chunk.event, chunk.data, chunk.seq)
     finally:
         pump.cancel()
         await asyncio.gather(pump, return_exceptions=True)
 
 
-def sse_response(frames: AsyncIterator[bytes], *, run_path: str) -> StreamingResponse:
-    return StreamingResponse(frames, media_type="text/event-stream", headers={
-        "Content-Location": run_path, "Location": f"{run_path}/stream",
-        "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+def run_frames(streams: Any, run_id: str, after_seq: int = 0,
+               heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[bytes]:
+    return chunk_frames(streams.subscribe(run_id, after_seq=after_seq),
+                        until=lambda c: c.event == "end",
+                        keep=lambda c: c.event not in _LIFECYCLE, heartbeat=heartbeat)
+
+
+def sse_response(frames: AsyncIterator[bytes], *, run_path: str | None) -> StreamingResponse:
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    if run_path is not None:
+        headers.update({"Content-Location": run_path, "Location": f"{run_path}/stream"})
+    return StreamingResponse(frames, media_type="text/event-stream", headers=headers)

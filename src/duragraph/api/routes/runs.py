@@ -144,7 +144,7 @@ async def cancel(thread_id: str, run_id: str, wait: bool = Query(False),
     _cancel_local(s, run_id)
     # A run cancelled before any executor took it has nobody else to end its
     # stream; for a running one this end may come before its last chunks.
-    await s.streams.publish_end(run_id, "interrupted")
+    await s.streams.publish_end(run_id, "interrupted", thread_id=thread_id)
     if wait:
         await wait_for_run(s, run_id)
     return JSON(None, status_code=202)
