@@ -1,0 +1,149 @@
+"""Resumable streams: every event carries a unique, strictly increasing id, and
+a client that comes back with `Last-Event-ID` gets exactly the later events:
+mid-stream, through the SDK following `Location`, across subgraph namespaces."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import AsyncIterator
+
+import httpx
+import pytest
+from langgraph_sdk import get_client
+
+from e2e_support import Frame, new_thread, parse_frames, raw_stream
+
+pytestmark = pytest.mark.e2e
+
+BODY = {"assistant_id": "steps", "input": {"delay": 0.3}, "stream_resumable": True,
+        "stream_mode": ["values", "updates"]}
+
+
+async def first_frames(server_url: str, path: str, body: dict,
+                       count: int) -> tuple[httpx.Headers, list[Frame]]:
+    """Read `count` frames of a stream, then hang up."""
+    raw = ""
+    async with httpx.AsyncClient(base_url=server_url, timeout=30) as http:
+        async with http.stream("POST", path, json=body) as response:
+            async for text in response.aiter_text():
+                raw += text
+                complete = raw[:raw.rfind("\n\n") + 2] if "\n\n" in raw else ""
+                if len(parse_frames(complete)) >= count:
+                    return response.headers, parse_frames(complete)[:count]
+    raise AssertionError(f"the stream ended before {count} frames")
+
+
+def ids(frames: list) -> list[int]:
+    return [int(f.id) for f in frames]
+
+
+def assert_strictly_increasing(values: list[int]) -> None:
+    assert all(a < b for a, b in zip(values, values[1:])), values
+
+
+async def test_reconnecting_with_last_event_id_gets_exactly_the_later_events(
+        server_url: str, client) -> None:
+    thread_id = await new_thread(client)
+    headers, before = await first_frames(server_url, f"/threads/{thread_id}/runs/stream",
+                                         BODY, count=3)
+    assert before[0].event == "metadata"
+    run_id = before[0].data["run_id"]
+    location = headers["location"]
+    assert location == f"/threads/{thread_id}/runs/{run_id}/stream"
+
+    _, after = await raw_stream(server_url, location, headers={"Last-Event-ID": before[-1].id})
+    _, everything = await raw_stream(server_url, location)  # the run has ended: a replay
+
+    assert ids(before[1:]) + ids(after) == ids(everything)
+    assert_strictly_increasing(ids(before) + ids(after))
+    assert [list(f.data) for f in before[1:] + after if f.event == "updates"] == [
+        ["one"], ["two"], ["three"]]
+
+
+async def test_the_sdk_joins_a_stream_after_a_given_event(client) -> None:
+    thread_id = await new_thread(client)
+    run = await client.runs.create(thread_id, "steps", input={}, stream_resumable=True,
+                                   stream_mode=["values", "updates"])
+    await client.runs.join(thread_id, run["run_id"])
+    everything = [p async for p in client.runs.join_stream(thread_id, run["run_id"])]
+    for cut in (1, 4):
+        later = [p async for p in client.runs.join_stream(
+            thread_id, run["run_id"], last_event_id=everything[cut - 1].id)]
+        assert later == everything[cut:]
+    assert_strictly_increasing(ids(everything))
+
+
+async def test_resuming_across_subgraph_namespaces(server_url: str, client) -> None:
+    thread_id = await new_thread(client)
+    body = {"assistant_id": "subgraph", "input": {}, "stream_mode": ["updates", "values"],
+            "stream_subgraphs": True, "stream_resumable": True}
+    _, everything = await raw_stream(server_url, f"/threads/{thread_id}/runs/stream", body)
+    frames = everything[1:]  # after the metadata
+    assert_strictly_increasing(ids(frames))
+    cut = next(i for i, f in enumerate(frames) if f.event.startswith("updates|child:"))
+    location = f"/threads/{thread_id}/runs/{everything[0].data['run_id']}/stream"
+
+    _, later = await raw_stream(server_url, location, headers={"Last-Event-ID": frames[cut].id})
+
+    assert later == frames[cut + 1:]
+    assert [f.event.split("|")[0] for f in later if "|" in f.event] == ["values", "updates",
+                                                                        "values"]
+    assert [list(f.data) for f in later if f.event == "updates"] == [["child"], ["after"]]
+
+
+class DroppingProxy:
+    """A TCP proxy that can cut every open connection, as a network blip does."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.writers: list[asyncio.StreamWriter] = []
+        self.connections = 0
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError, asyncio.CancelledError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self.writers += [writer, up_writer]
+        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+
+    def cut(self) -> None:
+        for writer in self.writers:
+            writer.transport.abort()
+        self.writers.clear()
+
+    @contextlib.asynccontextmanager
+    async def serving(self) -> AsyncIterator[str]:
+        server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            self.cut()
+            server.close()
+
+
+async def test_the_sdk_follows_location_after_a_dropped_connection(server_url: str,
+                                                                   client) -> None:
+    thread_id = await new_thread(client)
+    proxy = DroppingProxy(int(server_url.rsplit(":", 1)[1]))
+    async with proxy.serving() as proxied_url:
+        proxied = get_client(url=proxied_url)
+        parts = []
+        async for part in proxied.runs.stream(thread_id, "steps", input={"delay": 0.5},
+                                              stream_mode=["values", "updates"],
+                                              stream_resumable=True):
+            parts.append(part)
+            if len(parts) == 3:
+                proxy.cut()
+    assert proxy.connections >= 2  # it came back
+    run_id = parts[0].data["run_id"]
+    everything = [p async for p in client.runs.join_stream(thread_id, run_id)]
+    assert parts[1:] == everything
+    assert_strictly_increasing(ids(parts))
+    assert (await client.runs.get(thread_id, run_id))["status"] == "success"
