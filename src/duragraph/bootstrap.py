@@ -157,12 +157,14 @@ async def serve_http(settings: Settings, *, embedded: bool, with_worker: bool) -
         stop = asyncio.Event()
         executor = build_executor(settings, core) if with_worker else None
         tasks = await _worker_tasks(settings, infra, core, executor, stop) if executor else []
-        server = _Server(uvicorn.Config(create_app(build_services(core, executor)),
+        services = build_services(core, executor)
+        server = _Server(uvicorn.Config(create_app(services),
                                         host=settings.host, port=settings.port,
                                         log_level="warning", access_log=False, lifespan="off"))
 
         def shutdown() -> None:
             server.should_exit = True
+            services.stopping.set()
             stop.set()
 
         _on_signals(shutdown)

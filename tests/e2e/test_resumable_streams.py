@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import subprocess
+import tempfile
 from typing import AsyncIterator
 
 import httpx
@@ -12,6 +15,7 @@ import pytest
 from langgraph_sdk import get_client
 
 from e2e_support import Frame, new_thread, parse_frames, raw_stream
+from servers import command, free_port, stop, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -147,3 +151,58 @@ async def test_the_sdk_follows_location_after_a_dropped_connection(server_url: s
     assert parts[1:] == everything
     assert_strictly_increasing(ids(parts))
     assert (await client.runs.get(thread_id, run_id))["status"] == "success"
+
+
+def _start_dev(port: int, data_dir: str) -> subprocess.Popen:
+    env = {**os.environ, "DURAGRAPH_GRACE_SECONDS": "0.5", "DURAGRAPH_LEASE_SECONDS": "3"}
+    dev = subprocess.Popen(command("dev", "--port", str(port), "--data-dir", data_dir), env=env)
+    wait_ready(f"http://127.0.0.1:{port}", [dev])
+    return dev
+
+
+async def read_until_closed(url: str, path: str, body: dict, into: list[Frame]) -> None:
+    raw = ""
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        async with http.stream("POST", path, json=body) as response:
+            async for text in response.aiter_text():
+                raw += text
+                into[:] = parse_frames(raw[:raw.rfind("\n\n") + 2])
+
+
+async def wait_for(condition, timeout: float = 60.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_stream_resumes_after_the_server_restarts() -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="dg-restart-") as data_dir:
+        dev = _start_dev(port, data_dir)
+        try:
+            client = get_client(url=url)
+            thread_id = await new_thread(client)
+            body = {**BODY, "input": {"delay": 3}, "durability": "sync"}
+            before: list[Frame] = []
+            reader = asyncio.create_task(read_until_closed(
+                url, f"/threads/{thread_id}/runs/stream", body, before))
+            await wait_for(lambda: any(f.event == "updates" for f in before))
+            await asyncio.to_thread(stop, [dev])  # the open stream must not hold it up
+            assert dev.returncode == 0
+            await asyncio.wait_for(reader, 10)  # ended by the server, cleanly
+            dev = _start_dev(port, data_dir)
+            run_id = before[0].data["run_id"]
+
+            later = [p async for p in client.runs.join_stream(
+                thread_id, run_id, last_event_id=before[-1].id)]
+            everything = [p async for p in client.runs.join_stream(thread_id, run_id)]
+        finally:
+            await asyncio.to_thread(stop, [dev])
+    assert [f.data for f in before if f.event == "updates"] == [{"one": {"steps": ["one"]}}]
+    assert_strictly_increasing(ids(before) + ids(later))
+    assert ids(before[1:]) + ids(later) == ids(everything)
+    assert [p.data for p in later if p.event == "updates"] == [
+        {"two": {"steps": ["two"]}}, {"three": {"steps": ["three"]}}]
+    assert later[-1].data == {"delay": 3, "steps": ["one", "two", "three"]}

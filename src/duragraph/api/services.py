@@ -1,6 +1,7 @@
 """What the routes need, built once by bootstrap."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -37,6 +38,9 @@ class Services:
     # hop; without one, workers learn of runs through the outbox and NATS.
     executor: "LocalExecutor | None" = None
     info: dict[str, Any] = field(default_factory=dict)
+    # Set when the server begins to stop: open streams end (clients resume
+    # them elsewhere or after the restart) instead of holding the shutdown up.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def services(request: Request) -> Services:

@@ -30,33 +30,44 @@ async def _pump(source: AsyncIterator[Any], queue: asyncio.Queue) -> None:
 
 
 async def chunk_frames(source: AsyncIterator[Any], *, until: Callable[[Any], bool],
-                       keep: Callable[[Any], bool],
+                       keep: Callable[[Any], bool], stop: asyncio.Event,
                        heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[bytes]:
     """Frames for the chunks `keep` accepts, with a comment when nothing came
-    for `heartbeat` seconds, until a chunk for which `until` holds."""
+    for `heartbeat` seconds, until a chunk for which `until` holds or `stop`."""
     queue: asyncio.Queue = asyncio.Queue()
     pump = asyncio.create_task(_pump(source, queue))
+    stopped = asyncio.create_task(stop.wait())
     try:
         while True:
-            try:
-                chunk = await asyncio.wait_for(queue.get(), heartbeat)
-            except asyncio.TimeoutError:
+            chunk = await _next(queue, stopped, heartbeat)
+            if chunk is None:
                 yield b": heartbeat\n\n"
-                continue
-            if chunk is _DONE or until(chunk):
+            elif chunk is _DONE or until(chunk):
                 return
-            if keep(chunk):
+            elif keep(chunk):
                 yield frame(chunk.event, chunk.data, chunk.seq)
     finally:
         pump.cancel()
-        await asyncio.gather(pump, return_exceptions=True)
+        stopped.cancel()
+        await asyncio.gather(pump, stopped, return_exceptions=True)
 
 
-def run_frames(streams: Any, run_id: str, after_seq: int = 0,
-               heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[bytes]:
+async def _next(queue: asyncio.Queue, stopped: asyncio.Task, heartbeat: float) -> Any:
+    """The next chunk; None after `heartbeat` seconds without one; _DONE once stopped."""
+    getter = asyncio.ensure_future(queue.get())
+    done, _ = await asyncio.wait({getter, stopped}, timeout=heartbeat,
+                                 return_when=asyncio.FIRST_COMPLETED)
+    if getter in done:
+        return getter.result()
+    getter.cancel()
+    return _DONE if stopped in done else None
+
+
+def run_frames(streams: Any, run_id: str, stop: asyncio.Event,
+               after_seq: int = 0) -> AsyncIterator[bytes]:
     return chunk_frames(streams.subscribe(run_id, after_seq=after_seq),
                         until=lambda c: c.event == "end",
-                        keep=lambda c: c.event not in _LIFECYCLE, heartbeat=heartbeat)
+                        keep=lambda c: c.event not in _LIFECYCLE, stop=stop)
 
 
 def sse_response(frames: AsyncIterator[bytes], *, run_path: str | None) -> StreamingResponse:

@@ -68,7 +68,7 @@ async def _stream(s: Services, created: cmd.CreatedRun,
     try:
         yield frame("metadata", b'{"run_id":"%s","attempt":1}' % created.run_id.encode(), 0)
         _start_local(s, created)  # after the first frame: the graph's work comes second
-        async for chunk in run_frames(s.streams, created.run_id):
+        async for chunk in run_frames(s.streams, created.run_id, s.stopping):
             yield chunk
         finished = True
     finally:
@@ -162,7 +162,7 @@ async def join_stream(thread_id: str, run_id: str,
                       s: Services = Depends(services)):
     await q.get_run(s.db, run_id, thread_id)
     after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
-    return sse_response(run_frames(s.streams, run_id, after_seq=after),
+    return sse_response(run_frames(s.streams, run_id, s.stopping, after_seq=after),
                         run_path=_path(thread_id, run_id))
 
 

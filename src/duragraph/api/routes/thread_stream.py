@@ -52,4 +52,5 @@ async def join_thread_stream(thread_id: str, stream_mode: list[str] = Query(defa
     await get_thread(s.db, thread_id)
     after = await _start_after(s, last_event_id)
     source = s.streams.subscribe_thread(thread_id, after_seq=after)
-    return sse_response(chunk_frames(source, until=lambda _: False, keep=keep), run_path=None)
+    frames = chunk_frames(source, until=lambda _: False, keep=keep, stop=s.stopping)
+    return sse_response(frames, run_path=None)
