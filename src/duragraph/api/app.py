@@ -7,11 +7,11 @@ from fastapi import FastAPI
 
 from . import errors
 from .responses import JSON
-from .routes import assistants, events, runs, system, thread_stream, threads
+from .routes import assistants, events, protocol, runs, system, thread_stream, threads
 from .services import Services
 
 ROUTERS = (system.router, assistants.router, threads.router, runs.router, events.router,
-           thread_stream.router)
+           thread_stream.router, protocol.router)
 
 
 def create_app(services: Services, *, lifespan: Any = None) -> FastAPI:

@@ -4,7 +4,7 @@ read NATS subjects and write frames; a subscription is released in a
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Callable, Iterable
 
 from starlette.responses import StreamingResponse
 
@@ -30,10 +30,10 @@ async def _pump(source: AsyncIterator[Any], queue: asyncio.Queue) -> None:
 
 
 async def chunk_frames(source: AsyncIterator[Any], *, until: Callable[[Any], bool],
-                       keep: Callable[[Any], bool], stop: asyncio.Event,
+                       render: Callable[[Any], Iterable[bytes]], stop: asyncio.Event,
                        heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[bytes]:
-    """Frames for the chunks `keep` accepts, with a comment when nothing came
-    for `heartbeat` seconds, until a chunk for which `until` holds or `stop`."""
+    """The frames `render` makes of each chunk, with a comment when nothing
+    came for `heartbeat` seconds, until a chunk for which `until` holds or `stop`."""
     queue: asyncio.Queue = asyncio.Queue()
     pump = asyncio.create_task(_pump(source, queue))
     stopped = asyncio.create_task(stop.wait())
@@ -44,8 +44,9 @@ async def chunk_frames(source: AsyncIterator[Any], *, until: Callable[[Any], boo
                 yield b": heartbeat\n\n"
             elif chunk is _DONE or until(chunk):
                 return
-            elif keep(chunk):
-                yield frame(chunk.event, chunk.data, chunk.seq)
+            else:
+                for rendered in render(chunk):
+                    yield rendered
     finally:
         pump.cancel()
         stopped.cancel()
@@ -67,7 +68,13 @@ def run_frames(streams: Any, run_id: str, stop: asyncio.Event,
                after_seq: int = 0) -> AsyncIterator[bytes]:
     return chunk_frames(streams.subscribe(run_id, after_seq=after_seq),
                         until=lambda c: c.event == "end",
-                        keep=lambda c: c.event not in _LIFECYCLE, stop=stop)
+                        render=lambda c: kept(c, lambda c: c.event not in _LIFECYCLE),
+                        stop=stop)
+
+
+def kept(chunk: Any, keep: Callable[[Any], bool]) -> list[bytes]:
+    """The chunk's own frame, if `keep` wants it."""
+    return [frame(chunk.event, chunk.data, chunk.seq)] if keep(chunk) else []
 
 
 def sse_response(frames: AsyncIterator[bytes], *, run_path: str | None) -> StreamingResponse:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from ...application.queries.threads import get_thread
 from ...domain.errors import InvalidInput
 from ..services import Services, services
-from ..sse import chunk_frames, sse_response
+from ..sse import chunk_frames, kept, sse_response
 
 router = APIRouter(tags=["threads"])
 
@@ -52,5 +52,6 @@ async def join_thread_stream(thread_id: str, stream_mode: list[str] = Query(defa
     await get_thread(s.db, thread_id)
     after = await _start_after(s, last_event_id)
     source = s.streams.subscribe_thread(thread_id, after_seq=after)
-    frames = chunk_frames(source, until=lambda _: False, keep=keep, stop=s.stopping)
+    frames = chunk_frames(source, until=lambda _: False, render=lambda c: kept(c, keep),
+                          stop=s.stopping)
     return sse_response(frames, run_path=None)

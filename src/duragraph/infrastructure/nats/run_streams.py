@@ -38,6 +38,7 @@ class Chunk:
     seq: int
     event: str
     data: bytes
+    time_ms: int = 0  # when NATS stored it
 
 
 class RunStreams:
@@ -107,6 +108,15 @@ class RunStreams:
             async for chunk in chunks:
                 yield chunk
 
+    async def first_seq(self, run_id: str) -> int | None:
+        """The sequence of the run's first chunk, if it has one."""
+        try:
+            msg = await self.js.get_msg(self.stream, seq=1, subject=one_run(self.prefix, run_id),
+                                        next=True)
+        except nats.js.errors.NotFoundError:
+            return None
+        return msg.seq
+
     async def last_seq(self) -> int:
         """The newest sequence stored: reading after it gives only what comes next."""
         return (await self.js.stream_info(self.stream)).state.last_seq
@@ -167,7 +177,9 @@ async def _next_end(sub: Subscription) -> str:
 
 def _chunk(msg: Msg) -> Chunk:
     event = (msg.headers or {}).get(EVENT_HEADER, "message")
-    return Chunk(seq=msg.metadata.sequence.stream, event=event, data=msg.data)
+    stored = msg.metadata.timestamp
+    return Chunk(seq=msg.metadata.sequence.stream, event=event, data=msg.data,
+                 time_ms=int(stored.timestamp() * 1000) if stored else 0)
 
 
 def _status(data: bytes | None) -> str:
