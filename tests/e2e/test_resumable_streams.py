@@ -14,7 +14,7 @@ import httpx
 import pytest
 from langgraph_sdk import get_client
 
-from e2e_support import Frame, new_thread, parse_frames, raw_stream
+from e2e_support import Frame, new_thread, parse_frames, raw_stream, wait_for_run_status
 from servers import command, free_port, stop, wait_ready
 
 pytestmark = pytest.mark.e2e
@@ -206,3 +206,45 @@ async def test_a_stream_resumes_after_the_server_restarts() -> None:
     assert [p.data for p in later if p.event == "updates"] == [
         {"two": {"steps": ["two"]}}, {"three": {"steps": ["three"]}}]
     assert later[-1].data == {"delay": 3, "steps": ["one", "two", "three"]}
+
+
+async def test_joining_with_stream_mode_gives_only_those_modes(client) -> None:
+    thread_id = await new_thread(client)
+    run = await client.runs.create(thread_id, "steps", input={},
+                                   stream_mode=["values", "updates", "tasks"])
+    await client.runs.join(thread_id, run["run_id"])
+    parts = [p async for p in client.runs.join_stream(thread_id, run["run_id"],
+                                                      stream_mode=["updates", "tasks"])]
+    assert {p.event for p in parts} == {"updates", "tasks"}
+    assert len([p for p in parts if p.event == "updates"]) == 3
+
+
+async def test_a_join_stream_with_cancel_on_disconnect_cancels_the_run(server_url: str,
+                                                                      client) -> None:
+    thread_id = await new_thread(client)
+    run = await client.runs.create(thread_id, "steps", input={"delay": 2},
+                                   stream_mode="updates")
+    path = f"/threads/{thread_id}/runs/{run['run_id']}/stream"
+    async with httpx.AsyncClient(base_url=server_url, timeout=30) as http:
+        async with http.stream("GET", path, params={"cancel_on_disconnect": "true"}) as response:
+            async for text in response.aiter_text():
+                if "event: updates" in text:
+                    break  # hang up after the first update
+    finished = await wait_for_run_status(client, thread_id, run["run_id"], timeout=30)
+    assert finished["status"] == "interrupted"
+
+
+@pytest.mark.parametrize("params, status, named", [
+    ({"stream_mode": "telepathy"}, 422, "stream_mode"),
+])
+async def test_a_bad_join_stream_request_is_refused(server_url: str, client, params, status,
+                                                    named) -> None:
+    thread_id = await new_thread(client)
+    run = await client.runs.create(thread_id, "echo", input={})
+    async with httpx.AsyncClient(base_url=server_url) as http:
+        response = await http.get(f"/threads/{thread_id}/runs/{run['run_id']}/stream",
+                                  params=params)
+        unknown = await http.get(f"/threads/{thread_id}/runs/"
+                                 "00000000-0000-0000-0000-000000000000/stream")
+    assert response.status_code == status and named in response.json()["detail"]
+    assert unknown.status_code == 404 and "run" in unknown.json()["detail"]

@@ -8,6 +8,8 @@ from typing import Any, AsyncIterator, Callable, Iterable
 
 from starlette.responses import StreamingResponse
 
+from ..infrastructure.graphs.stream_modes import requested_modes
+
 HEARTBEAT_SECONDS = 5.0
 _DONE = object()
 # Stored on a run's subject but not sent on a run's own stream: its route
@@ -64,12 +66,30 @@ async def _next(queue: asyncio.Queue, stopped: asyncio.Task, heartbeat: float) -
     return _DONE if stopped in done else None
 
 
-def run_frames(streams: Any, run_id: str, stop: asyncio.Event,
-               after_seq: int = 0) -> AsyncIterator[bytes]:
+def run_frames(streams: Any, run_id: str, stop: asyncio.Event, after_seq: int = 0,
+               modes: list[str] | None = None) -> AsyncIterator[bytes]:
+    """A run's frames after `after_seq`; with `modes`, only those modes' frames."""
+    wanted = _event_names(modes) if modes else None
+
+    def keep(chunk: Any) -> bool:
+        if chunk.event in _LIFECYCLE:
+            return False
+        return wanted is None or chunk.event.split("|")[0] in wanted
     return chunk_frames(streams.subscribe(run_id, after_seq=after_seq),
-                        until=lambda c: c.event == "end",
-                        render=lambda c: kept(c, lambda c: c.event not in _LIFECYCLE),
+                        until=lambda c: c.event == "end", render=lambda c: kept(c, keep),
                         stop=stop)
+
+
+def _event_names(modes: list[str]) -> set[str]:
+    """The frames' event names (before any `|namespace`) of the given modes;
+    errors always pass."""
+    names = {"error"}
+    for mode in requested_modes(modes):
+        if mode == "messages":
+            names |= {"messages/metadata", "messages/partial", "messages/complete"}
+        else:
+            names.add("messages" if mode == "messages-tuple" else mode)
+    return names
 
 
 def kept(chunk: Any, keep: Callable[[Any], bool]) -> list[bytes]:

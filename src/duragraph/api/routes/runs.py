@@ -77,15 +77,15 @@ async def _stream(s: Services, created: cmd.CreatedRun,
             # The client is gone and this task is being cancelled: without
             # the shield the cancel command would be cancelled at its first await.
             with anyio.CancelScope(shield=True):
-                await _cancel_quietly(s, created)
+                await _cancel_quietly(s, created.thread_id, created.run_id)
 
 
-async def _cancel_quietly(s: Services, created: cmd.CreatedRun) -> None:
+async def _cancel_quietly(s: Services, thread_id: str, run_id: str) -> None:
     try:
-        await cmd.cancel_run(created.thread_id, created.run_id, "interrupt", s.store, s.clock)
+        await cmd.cancel_run(thread_id, run_id, "interrupt", s.store, s.clock)
     except (RunAlreadyFinished, NotFound):  # finished or gone: nothing to cancel
         return
-    _cancel_local(s, created.run_id)
+    _cancel_local(s, run_id)
 
 
 def _cancel_local(s: Services, run_id: str) -> None:
@@ -159,11 +159,29 @@ async def join(thread_id: str, run_id: str, s: Services = Depends(services)) -> 
 @router.get("/threads/{thread_id}/runs/{run_id}/stream")
 async def join_stream(thread_id: str, run_id: str,
                       last_event_id: str | None = Header(None),
+                      stream_mode: list[str] = Query(default=[]),
+                      cancel_on_disconnect: bool = Query(False),
                       s: Services = Depends(services)):
     await q.get_run(s.db, run_id, thread_id)
+    # No id (or `-1`, "everything"): from the start.
     after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
-    return sse_response(run_frames(s.streams, run_id, s.stopping, after_seq=after),
-                        run_path=_path(thread_id, run_id))
+    frames = run_frames(s.streams, run_id, s.stopping, after_seq=after, modes=stream_mode)
+    if cancel_on_disconnect:
+        frames = _cancelling_on_disconnect(s, thread_id, run_id, frames)
+    return sse_response(frames, run_path=_path(thread_id, run_id))
+
+
+async def _cancelling_on_disconnect(s: Services, thread_id: str, run_id: str,
+                                    frames: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    finished = False
+    try:
+        async for chunk in frames:
+            yield chunk
+        finished = True
+    finally:
+        if not finished:
+            with anyio.CancelScope(shield=True):
+                await _cancel_quietly(s, thread_id, run_id)
 
 
 # -- stateless ----------------------------------------------------------------
