@@ -204,14 +204,15 @@ async def serve_http(settings: Settings, *, embedded: bool, with_worker: bool) -
         stop = asyncio.Event()
         executor = build_executor(settings, core) if with_worker else None
         tasks = await _worker_tasks(settings, infra, core, executor, stop) if executor else []
-        app = create_app(build_services(core, executor), user_app=load_http_app(core.config),
-                         http=core.config.http)
+        services = build_services(core, executor)
+        app = create_app(services, user_app=load_http_app(core.config), http=core.config.http)
         # lifespan "on": a user's app (langgraph.json http.app) may have one
         server = _Server(uvicorn.Config(app, host=settings.host, port=settings.port,
                                         log_level="warning", access_log=False, lifespan="on"))
 
         def shutdown() -> None:
             server.should_exit = True
+            services.stopping.set()
             stop.set()
 
         _on_signals(shutdown)

@@ -1,5 +1,6 @@
 """A run's stream: replayed from the start or after a seq, followed live,
-ended by an `end` chunk, never mixed with another run's chunks."""
+ended by an `end` chunk, never mixed with another run's chunks; a thread's
+stream: its runs' chunks in order."""
 from __future__ import annotations
 
 import asyncio
@@ -18,14 +19,17 @@ def streams(nc, nats_prefix) -> RunStreams:
     return RunStreams(nc, nc.jetstream(), nats_prefix)
 
 
+THREAD = "a-thread"
+
+
 def _run() -> str:
     return str(uuid.uuid4())
 
 
 async def _publish_run(streams: RunStreams, run_id: str, n: int, status: str = "success") -> None:
     for i in range(n):
-        await streams.publish(run_id, "values", orjson.dumps({"i": i}))
-    await streams.publish_end(run_id, status)
+        await streams.publish(run_id, "values", orjson.dumps({"i": i}), thread_id=THREAD)
+    await streams.publish_end(run_id, status, thread_id=THREAD)
 
 
 async def _collect(streams: RunStreams, run_id: str, after_seq: int = 0) -> list[Chunk]:
@@ -50,7 +54,7 @@ async def test_a_finished_run_replays_from_the_start_to_its_end(streams):
 
     assert _values(chunks) == [0, 1, 2, "end"]
     assert [c.seq for c in chunks] == sorted({c.seq for c in chunks})
-    assert orjson.loads(chunks[-1].data) == {"status": "success"}
+    assert orjson.loads(chunks[-1].data) == {"run_id": run_id, "status": "success"}
 
 
 async def test_a_reader_follows_a_run_live_until_its_end(streams):
@@ -77,20 +81,20 @@ async def test_resuming_after_a_seq_yields_exactly_the_later_chunks(streams):
 async def test_chunks_of_other_runs_are_not_mixed_in(streams):
     mine, other = _run(), _run()
     for i in range(3):
-        await streams.publish(other, "values", orjson.dumps({"i": 100 + i}))
-        await streams.publish(mine, "values", orjson.dumps({"i": i}))
-    await streams.publish_end(other, "success")
-    await streams.publish_end(mine, "error")
+        await streams.publish(other, "values", orjson.dumps({"i": 100 + i}), thread_id=THREAD)
+        await streams.publish(mine, "values", orjson.dumps({"i": i}), thread_id=THREAD)
+    await streams.publish_end(other, "success", thread_id=THREAD)
+    await streams.publish_end(mine, "error", thread_id=THREAD)
 
     chunks = await _collect(streams, mine)
 
     assert _values(chunks) == [0, 1, 2, "end"]
-    assert orjson.loads(chunks[-1].data) == {"status": "error"}
+    assert orjson.loads(chunks[-1].data) == {"run_id": mine, "status": "error"}
 
 
 async def test_leaving_a_stream_early_releases_its_consumer(streams):
     run_id = _run()
-    await streams.publish(run_id, "values", orjson.dumps({"i": 0}))
+    await streams.publish(run_id, "values", orjson.dumps({"i": 0}), thread_id=THREAD)
     async with contextlib.aclosing(streams.subscribe(run_id)) as chunks:
         async for _ in chunks:
             assert await _consumers(streams) == 1
@@ -120,7 +124,7 @@ async def test_wait_end_returns_the_status_of_an_ended_run(streams):
 
 async def test_wait_end_times_out_with_none_while_the_run_goes_on(streams):
     run_id = _run()
-    await streams.publish(run_id, "values", b"{}")
+    await streams.publish(run_id, "values", b"{}", thread_id=THREAD)
 
     assert await streams.wait_end(run_id, timeout=0.3) is None
 
@@ -141,3 +145,43 @@ async def test_ensuring_the_streams_again_applies_a_new_retention(streams, nats_
 
     config = (await streams.js.stream_info(streams.stream)).config
     assert config.max_age == 60
+
+
+async def _thread_chunks(streams: RunStreams, thread_id: str, count: int,
+                         after_seq: int = 0) -> list[Chunk]:
+    async def first() -> list[Chunk]:
+        found = []
+        async with contextlib.aclosing(streams.subscribe_thread(
+                thread_id, after_seq=after_seq)) as chunks:
+            async for chunk in chunks:
+                found.append(chunk)
+                if len(found) == count:
+                    return found
+        return found
+    return await asyncio.wait_for(first(), 10)
+
+
+async def test_a_thread_stream_holds_its_runs_in_order_and_no_other_threads(streams):
+    thread = "my thread.with odd*name"  # not a subject token: hashed
+    first, second, elsewhere = _run(), _run(), _run()
+    await streams.publish(elsewhere, "values", b'{"i": 99}', thread_id="other")
+    for run_id in (first, second):
+        await streams.publish(run_id, "values", b'{"i": 1}', thread_id=thread)
+        await streams.publish_end(run_id, "success", thread_id=thread)
+
+    chunks = await _thread_chunks(streams, thread, 4)
+
+    assert [(c.event, orjson.loads(c.data).get("run_id")) for c in chunks] == [
+        ("values", None), ("end", first), ("values", None), ("end", second)]
+    assert [c.seq for c in chunks] == sorted({c.seq for c in chunks})
+    assert await _thread_chunks(streams, thread, 2, after_seq=chunks[1].seq) == chunks[2:]
+
+
+async def test_reading_after_the_last_seq_gives_only_what_comes_next(streams):
+    run_id = _run()
+    await _publish_run(streams, run_id, 2)
+    after = await streams.last_seq()
+    reader = asyncio.create_task(_thread_chunks(streams, THREAD, 1, after_seq=after))
+    await streams.publish(run_id, "values", b'{"i": 7}', thread_id=THREAD)
+
+    assert [orjson.loads(c.data) for c in await reader] == [{"i": 7}]

@@ -8,14 +8,16 @@ from starlette.applications import Starlette
 
 from . import custom_app, errors, http_options
 from .responses import JSON
-from .routes import a2a, agent_card, assistants, crons, events, mcp, runs, store, system, threads
+from .routes import (a2a, agent_card, assistants, crons, events, mcp, protocol, runs, store,
+                     system, thread_stream, threads)
 from .services import Services
 
 # Health, metrics and the API description: a user's app (langgraph.json
 # `http.app`) cannot shadow these; it may shadow any of the ROUTERS.
 META_ROUTERS = (system.router,)
 ROUTERS = (assistants.router, threads.router, crons.router, runs.router, events.router,
-           store.router, mcp.router, a2a.router, agent_card.router)
+           thread_stream.router, protocol.router, store.router, mcp.router, a2a.router,
+           agent_card.router)
 
 
 def create_app(services: Services, *, lifespan: Any = None, user_app: Starlette | None = None,

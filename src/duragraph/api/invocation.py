@@ -9,7 +9,7 @@ from ..application.commands.runs import CreatedRun, assistant_key, cancel_run
 from ..application.queries.assistants import get_assistant
 from ..application.queries.outcomes import run_outcome
 from ..infrastructure.graphs.introspection import graph_schemas
-from .routes.runs import _cancel_local, _create, wait_for_run
+from .routes.runs import _create, _stopped, wait_for_run
 from .schemas import RunCreate
 from .services import Services
 
@@ -55,5 +55,4 @@ async def finish(s: Services, run_id: str) -> Outcome:
 async def cancel(s: Services, thread_id: str, run_id: str) -> None:
     """As POST .../runs/{run_id}/cancel does (RunAlreadyFinished if it has ended)."""
     await cancel_run(thread_id, run_id, "interrupt", s.store, s.clock)
-    _cancel_local(s, run_id)
-    await s.streams.publish_end(run_id, "interrupted")
+    await _stopped(s, thread_id, [run_id])

@@ -1,6 +1,7 @@
 """What the routes need, built once by bootstrap."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -42,6 +43,9 @@ class Services:
     info: dict[str, Any] = field(default_factory=dict)
     webhooks: Any = None  # infrastructure.webhooks.policy.WebhookPolicy: checks run webhooks
     default_ttl: dict[str, Any] | None = None  # langgraph.json checkpointer.ttl.default_ttl
+    # Set when the server begins to stop: open streams end (clients resume
+    # them elsewhere or after the restart) instead of holding the shutdown up.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def services(request: Request) -> Services:

@@ -1,16 +1,20 @@
-"""Server-Sent Events from a run's stream. The route never executes a run: it
-reads the run's NATS subject and writes frames; its subscription is released
-in a `finally` when the client goes away."""
+"""Server-Sent Events from run streams. The routes never execute a run: they
+read NATS subjects and write frames; a subscription is released in a
+`finally` when the client goes away."""
 from __future__ import annotations
 
 import asyncio
-from contextlib import aclosing
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable, Iterable
 
 from starlette.responses import StreamingResponse
 
+from ..infrastructure.graphs.stream_modes import requested_modes
+
 HEARTBEAT_SECONDS = 5.0
 _DONE = object()
+# Stored on a run's subject but not sent on a run's own stream: its route
+# sends `metadata` first itself, and `end` closes the stream.
+_LIFECYCLE = ("metadata", "end")
 
 
 def frame(event: str, data: bytes, ident: int | str | None) -> bytes:
@@ -27,35 +31,74 @@ async def _pump(source: AsyncIterator[Any], queue: asyncio.Queue) -> None:
         await queue.put(_DONE)
 
 
-async def run_chunks(streams: Any, run_id: str, after_seq: int = 0,
-                     heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[Any]:
-    """The run's chunks up to its end (not included); None each `heartbeat`
-    seconds without one."""
+async def chunk_frames(source: AsyncIterator[Any], *, until: Callable[[Any], bool],
+                       render: Callable[[Any], Iterable[bytes]], stop: asyncio.Event,
+                       heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[bytes]:
+    """The frames `render` makes of each chunk, with a comment when nothing
+    came for `heartbeat` seconds, until a chunk for which `until` holds or `stop`."""
     queue: asyncio.Queue = asyncio.Queue()
-    pump = asyncio.create_task(_pump(streams.subscribe(run_id, after_seq=after_seq), queue))
+    pump = asyncio.create_task(_pump(source, queue))
+    stopped = asyncio.create_task(stop.wait())
     try:
         while True:
-            try:
-                chunk = await asyncio.wait_for(queue.get(), heartbeat)
-            except asyncio.TimeoutError:
-                yield None
-                continue
-            if chunk is _DONE or chunk.event == "end":
+            chunk = await _next(queue, stopped, heartbeat)
+            if chunk is None:
+                yield b": heartbeat\n\n"
+            elif chunk is _DONE or until(chunk):
                 return
-            yield chunk
+            else:
+                for rendered in render(chunk):
+                    yield rendered
     finally:
         pump.cancel()
-        await asyncio.gather(pump, return_exceptions=True)
+        stopped.cancel()
+        await asyncio.gather(pump, stopped, return_exceptions=True)
 
 
-async def run_frames(streams: Any, run_id: str, after_seq: int = 0,
-                     heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[bytes]:
-    async with aclosing(run_chunks(streams, run_id, after_seq, heartbeat)) as chunks:
-        async for chunk in chunks:
-            yield b": heartbeat\n\n" if chunk is None else frame(chunk.event, chunk.data, chunk.seq)
+async def _next(queue: asyncio.Queue, stopped: asyncio.Task, heartbeat: float) -> Any:
+    """The next chunk; None after `heartbeat` seconds without one; _DONE once stopped."""
+    getter = asyncio.ensure_future(queue.get())
+    done, _ = await asyncio.wait({getter, stopped}, timeout=heartbeat,
+                                 return_when=asyncio.FIRST_COMPLETED)
+    if getter in done:
+        return getter.result()
+    getter.cancel()
+    return _DONE if stopped in done else None
 
 
-def sse_response(frames: AsyncIterator[bytes], *, run_path: str) -> StreamingResponse:
-    return StreamingResponse(frames, media_type="text/event-stream", headers={
-        "Content-Location": run_path, "Location": f"{run_path}/stream",
-        "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+def run_frames(streams: Any, run_id: str, stop: asyncio.Event, after_seq: int = 0,
+               modes: list[str] | None = None) -> AsyncIterator[bytes]:
+    """A run's frames after `after_seq`; with `modes`, only those modes' frames."""
+    wanted = _event_names(modes) if modes else None
+
+    def keep(chunk: Any) -> bool:
+        if chunk.event in _LIFECYCLE:
+            return False
+        return wanted is None or chunk.event.split("|")[0] in wanted
+    return chunk_frames(streams.subscribe(run_id, after_seq=after_seq),
+                        until=lambda c: c.event == "end", render=lambda c: kept(c, keep),
+                        stop=stop)
+
+
+def _event_names(modes: list[str]) -> set[str]:
+    """The frames' event names (before any `|namespace`) of the given modes;
+    errors always pass."""
+    names = {"error"}
+    for mode in requested_modes(modes):
+        if mode == "messages":
+            names |= {"messages/metadata", "messages/partial", "messages/complete"}
+        else:
+            names.add("messages" if mode == "messages-tuple" else mode)
+    return names
+
+
+def kept(chunk: Any, keep: Callable[[Any], bool]) -> list[bytes]:
+    """The chunk's own frame, if `keep` wants it."""
+    return [frame(chunk.event, chunk.data, chunk.seq)] if keep(chunk) else []
+
+
+def sse_response(frames: AsyncIterator[bytes], *, run_path: str | None) -> StreamingResponse:
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    if run_path is not None:
+        headers.update({"Content-Location": run_path, "Location": f"{run_path}/stream"})
+    return StreamingResponse(frames, media_type="text/event-stream", headers=headers)

@@ -22,7 +22,7 @@ from .. import invocation, jsonrpc
 from ..jsonrpc import INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError
 from ..responses import JSON
 from ..services import Services, services
-from ..sse import run_chunks
+from ..sse import chunk_frames
 
 router = APIRouter(tags=["a2a"])
 
@@ -209,12 +209,15 @@ async def _task_events(s: Services, assistant: dict[str, Any], ident: Any,
     yield _event(jsonrpc.result(ident, submitted))
     yield _event(jsonrpc.result(ident, a2a.status_update(task_id, context_id, "working",
                                                           final=False)))
-    async with aclosing(run_chunks(s.streams, started.run_id)) as chunks:
-        async for chunk in chunks:
-            if chunk is None:
-                yield b": heartbeat\n\n"
-            elif update := _token_update(chunk, task_id, context_id):
-                yield _event(jsonrpc.result(ident, update))
+    def tokens(chunk: Any) -> list[bytes]:
+        update = _token_update(chunk, task_id, context_id)
+        return [_event(jsonrpc.result(ident, update))] if update else []
+
+    frames = chunk_frames(s.streams.subscribe(started.run_id), until=lambda c: c.event == "end",
+                          render=tokens, stop=s.stopping)
+    async with aclosing(frames) as working:
+        async for rendered in working:
+            yield rendered
     # The stream's end is a signal; the run's terminal event is the truth.
     outcome = await invocation.finish(s, started.run_id)
     for update in _final_updates(assistant, task_id, context_id, outcome):

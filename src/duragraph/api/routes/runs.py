@@ -117,7 +117,7 @@ async def _stream(s: Services, created: cmd.CreatedRun,
     try:
         yield frame("metadata", b'{"run_id":"%s","attempt":1}' % created.run_id.encode(), 0)
         _start_local(s, created)  # after the first frame: the graph's work comes second
-        async for chunk in run_frames(s.streams, created.run_id):
+        async for chunk in run_frames(s.streams, created.run_id, s.stopping):
             yield chunk
         finished = True
     finally:
@@ -126,35 +126,34 @@ async def _stream(s: Services, created: cmd.CreatedRun,
             # The client is gone and this task is being cancelled: without
             # the shield the cancel command would be cancelled at its first await.
             with anyio.CancelScope(shield=True):
-                await _cancel_quietly(s, created)
+                await _cancel_quietly(s, created.thread_id, created.run_id)
 
 
-async def _cancel_quietly(s: Services, created: cmd.CreatedRun) -> None:
+async def _cancel_quietly(s: Services, thread_id: str, run_id: str) -> None:
     try:
-        await cmd.cancel_run(created.thread_id, created.run_id, "interrupt", s.store, s.clock)
+        await cmd.cancel_run(thread_id, run_id, "interrupt", s.store, s.clock)
     except (RunAlreadyFinished, NotFound):  # finished or gone: nothing to cancel
         return
-    _cancel_local(s, created.run_id)
+    _cancel_local(s, run_id)
 
 
-async def _cancel_by_status(s: Services, body: RunsCancel, action: str) -> list[str]:
+async def _cancel_by_status(s: Services, body: RunsCancel, action: str) -> None:
     by_thread: dict[str, list[str]] = {}
     for row in await q.active_runs(s.db, body.status or "all", body.thread_id):
         by_thread.setdefault(row["thread_id"], []).append(row["run_id"])
-    cancelled: list[str] = []
     for thread_id, run_ids in by_thread.items():
         try:
-            cancelled += await cmd.cancel_runs(thread_id, run_ids, action, s.store, s.clock)
+            cancelled = await cmd.cancel_runs(thread_id, run_ids, action, s.store, s.clock)
         except NotFound:  # the thread or a run was deleted meanwhile
             continue
-    return cancelled
+        await _stopped(s, thread_id, cancelled)
 
 
-async def _stopped(s: Services, run_ids: list[str]) -> None:
+async def _stopped(s: Services, thread_id: str, run_ids: list[str]) -> None:
     for run_id in run_ids:
         _cancel_local(s, run_id)
         # A run cancelled before any executor took it has nobody else to end its stream.
-        await s.streams.publish_end(run_id, "interrupted")
+        await s.streams.publish_end(run_id, "interrupted", thread_id=thread_id)
 
 
 def _cancel_local(s: Services, run_id: str) -> None:
@@ -212,7 +211,7 @@ async def cancel(thread_id: str, run_id: str, wait: bool = Query(False),
     await q.get_run(s.db, run_id, thread_id)
     await cmd.cancel_run(thread_id, run_id, action, s.store, s.clock)
     # For a running run this end may come before its last chunks.
-    await _stopped(s, [run_id])
+    await _stopped(s, thread_id, [run_id])
     if wait:
         await wait_for_run(s, run_id)
     return JSON(None, status_code=202)
@@ -238,11 +237,29 @@ async def join(thread_id: str, run_id: str, s: Services = Depends(services)) -> 
 @router.get("/threads/{thread_id}/runs/{run_id}/stream")
 async def join_stream(thread_id: str, run_id: str,
                       last_event_id: str | None = Header(None),
+                      stream_mode: list[str] = Query(default=[]),
+                      cancel_on_disconnect: bool = Query(False),
                       s: Services = Depends(services)):
     await _require_run(s, thread_id, run_id)
+    # No id (or `-1`, "everything"): from the start.
     after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
-    return sse_response(run_frames(s.streams, run_id, after_seq=after),
-                        run_path=_path(thread_id, run_id))
+    frames = run_frames(s.streams, run_id, s.stopping, after_seq=after, modes=stream_mode)
+    if cancel_on_disconnect:
+        frames = _cancelling_on_disconnect(s, thread_id, run_id, frames)
+    return sse_response(frames, run_path=_path(thread_id, run_id))
+
+
+async def _cancelling_on_disconnect(s: Services, thread_id: str, run_id: str,
+                                    frames: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    finished = False
+    try:
+        async for chunk in frames:
+            yield chunk
+        finished = True
+    finally:
+        if not finished:
+            with anyio.CancelScope(shield=True):
+                await _cancel_quietly(s, thread_id, run_id)
 
 
 # -- stateless ----------------------------------------------------------------
@@ -269,9 +286,9 @@ async def cancel_many(body: RunsCancel,
     if body.status is None:
         assert body.thread_id and body.run_ids
         cancelled = await cmd.cancel_runs(body.thread_id, body.run_ids, action, s.store, s.clock)
+        await _stopped(s, body.thread_id, cancelled)
     else:
-        cancelled = await _cancel_by_status(s, body, action)
-    await _stopped(s, cancelled)
+        await _cancel_by_status(s, body, action)
     return Response(status_code=204)
 
 

@@ -18,11 +18,12 @@ from ...application.ports import Clock, Database, EventStore
 from ...application.queries.runs import lease_lapsed
 from ...domain.errors import Fenced, NotFound
 from ..postgres.checkpointer import EventStoreCheckpointer
+from .graph_stream import graph_chunks
 from .messages_mode import MessageAccumulator
 from .registry import GraphRegistry, with_persistence
 from .run_input import build_config, build_input, stream_options
 from .serialization import dumps, to_jsonable
-from .stream_modes import event_name, graph_modes, requested_modes
+from .stream_modes import event_name, graph_modes, requested_modes, shaped
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def _settle(future: asyncio.Future | None, result: Any) -> None:
 def _frames(mode: str, chunk: Any, api_modes: list[str], namespace: tuple[str, ...],
             accumulator: MessageAccumulator | None) -> list[tuple[str, Any]]:
     """The (SSE event, payload) pairs one LangGraph chunk becomes."""
-    out = [(name, chunk) for name in event_name(mode, api_modes, namespace)]
+    out = [(name, shaped(mode, chunk)) for name in event_name(mode, api_modes, namespace)]
     if mode == "messages" and accumulator is not None:
         suffix = f"|{'|'.join(namespace)}" if namespace else ""
         out += [(name + suffix, payload) for name, payload in accumulator.feed(chunk)]
@@ -184,18 +185,18 @@ class Executor:
         try:
             outcome = await self._run_graph(run, epoch)
         except (asyncio.CancelledError, Fenced):
-            await self._stopped(run_id, epoch)
+            await self._stopped(run, epoch)
             return
         finally:
             renewer.cancel()
         await self._finish(run, claim, outcome)
 
-    async def _stopped(self, run_id: str, epoch: int) -> None:
+    async def _stopped(self, run: dict[str, Any], epoch: int) -> None:
         """Stopped before its end; PostgreSQL says what that means."""
-        d = self.deps
+        d, run_id = self.deps, run["run_id"]
         row = await d.db.fetchone("SELECT status, epoch FROM runs WHERE run_id=%s", (run_id,))
         if row is None or row["status"] != "running":  # cancelled or deleted: its stream ends
-            await d.streams.publish_end(run_id, "interrupted")
+            await d.streams.publish_end(run_id, "interrupted", thread_id=run["thread_id"])
         elif row["epoch"] == epoch and self._draining:  # shutting down: hand it back now
             await d.db.execute("UPDATE leases SET expires_at = now() "
                                "WHERE run_id=%s AND epoch=%s", (run_id, epoch))
@@ -213,7 +214,7 @@ class Executor:
             nxt = None
         else:
             _settle(self._finished.get(run["run_id"]), outcome.result())
-        await d.streams.publish_end(run["run_id"], outcome.status)
+        await d.streams.publish_end(run["run_id"], outcome.status, thread_id=run["thread_id"])
         if nxt:
             self.submit(nxt, run["thread_id"])
 
@@ -242,6 +243,10 @@ class Executor:
         saver = d.checkpointer.for_run(run["run_id"], epoch, run["thread_id"],
                                        durability=kwargs.get("durability") or "async")
         resuming = epoch > 1 and await self._has_checkpoint(run["run_id"])
+        # Where a run begins on its thread's stream (run streams skip it: their
+        # route sends its own first `metadata` frame).
+        await d.streams.publish(run["run_id"], "metadata", dumps(
+            {"run_id": run["run_id"], "attempt": epoch}), thread_id=run["thread_id"])
         try:
             graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver,
                                      d.memory_store)
@@ -249,7 +254,7 @@ class Executor:
         except (asyncio.CancelledError, Fenced):
             raise
         except Exception as exc:  # the graph failed: the run fails, the server lives
-            outcome = await self._failed(run["run_id"], exc)
+            outcome = await self._failed(run, exc)
         # What is not committed yet (with async durability the last steps; after
         # an interrupt or an error the writes of the unfinished step, so a resume
         # does not re-run finished sibling tasks) commits with the outcome.
@@ -262,12 +267,12 @@ class Executor:
 
     async def _stream(self, graph: Any, run: dict[str, Any], kwargs: dict[str, Any],
                       config: dict[str, Any], api_modes: list[str], resuming: bool) -> Outcome:
-        publish = self._publisher(run["run_id"], api_modes, bool(kwargs.get("stream_subgraphs")))
+        publish = self._publisher(run, api_modes, bool(kwargs.get("stream_subgraphs")))
         values: Any = None
         interrupted = False
-        async for namespace, mode, chunk in graph.astream(
-                build_input(kwargs, resuming=resuming), config,
-                stream_mode=graph_modes(api_modes), subgraphs=True, **stream_options(kwargs)):
+        async for namespace, mode, chunk in graph_chunks(
+                graph, build_input(kwargs, resuming=resuming), config, graph_modes(api_modes),
+                "events" in api_modes, **stream_options(kwargs)):
             if not namespace and mode == "values":
                 values = chunk
             if not namespace and mode == "updates" and "__interrupt__" in chunk:
@@ -277,16 +282,16 @@ class Executor:
             return await self._interrupted(graph, config, values)
         return Outcome("success", values=to_jsonable(values))
 
-    def _publisher(self, run_id: str, api_modes: list[str],
+    def _publisher(self, run: dict[str, Any], api_modes: list[str],
                    subgraphs_wanted: bool) -> Callable[..., Any]:
-        streams = self.deps.streams
+        streams, run_id, thread_id = self.deps.streams, run["run_id"], run["thread_id"]
         accumulator = MessageAccumulator() if "messages" in api_modes else None
 
         async def publish(namespace: tuple[str, ...], mode: str, chunk: Any) -> None:
             if namespace and not subgraphs_wanted:
                 return
             for name, payload in _frames(mode, chunk, api_modes, namespace, accumulator):
-                await streams.publish(run_id, name, dumps(payload))
+                await streams.publish(run_id, name, dumps(payload), thread_id=thread_id)
 
         return publish
 
@@ -297,9 +302,10 @@ class Executor:
                       for t in state.tasks if t.interrupts}
         return Outcome("interrupted", values=to_jsonable(values), interrupts=interrupts)
 
-    async def _failed(self, run_id: str, exc: BaseException) -> Outcome:
+    async def _failed(self, run: dict[str, Any], exc: BaseException) -> Outcome:
         error, message = type(exc).__name__, str(exc)
-        log.info("run %s failed: %s: %s", run_id, error, message)
-        await self.deps.streams.publish(run_id, "error",
-                                        dumps({"error": error, "message": message}))
+        log.info("run %s failed: %s: %s", run["run_id"], error, message)
+        await self.deps.streams.publish(run["run_id"], "error",
+                                        dumps({"error": error, "message": message}),
+                                        thread_id=run["thread_id"])
         return Outcome("error", error=error, message=message)

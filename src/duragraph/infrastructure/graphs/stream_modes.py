@@ -40,3 +40,31 @@ def event_name(graph_mode: str, api_modes: list[str], namespace: tuple[str, ...]
     if namespace:
         names = [f"{n}|{'|'.join(namespace)}" for n in names]
     return names
+
+
+def shaped(graph_mode: str, chunk: Any) -> Any:
+    """A chunk as the Agent Server sends it: checkpoint payloads (the
+    `checkpoints` mode, `debug` checkpoint entries) also name their checkpoint
+    and its parent as `{thread_id, checkpoint_ns, checkpoint_id}`."""
+    if graph_mode == "checkpoints":
+        return _with_checkpoint(chunk)
+    if graph_mode == "debug" and isinstance(chunk, dict) and chunk.get("type") == "checkpoint":
+        return {**chunk, "payload": _with_checkpoint(chunk.get("payload"))}
+    return chunk
+
+
+def _with_checkpoint(payload: Any) -> Any:
+    if not isinstance(payload, dict):
+        return payload
+    return {**payload, "checkpoint": _checkpoint(payload.get("config")),
+            "parent_checkpoint": _checkpoint(payload.get("parent_config"))}
+
+
+def _checkpoint(config: Any) -> dict[str, Any] | None:
+    configurable = (config or {}).get("configurable") or {}
+    if "checkpoint_id" not in configurable:
+        return None
+    found = {k: configurable[k] for k in ("thread_id", "checkpoint_ns", "checkpoint_id",
+                                          "checkpoint_map") if k in configurable}
+    found.setdefault("checkpoint_ns", "")
+    return found

@@ -1,11 +1,14 @@
 """Per-run chunk streams: what SSE clients read, live or replayed.
 
-Chunks go to `{prefix}.runs.{run_id}`, captured by the `{PREFIX}_RUNS` stream;
-a chunk's id is its stream sequence, unique and increasing within a run.
+Chunks go to `{prefix}.runs.{run_id}.{thread_id}`, captured by the
+`{PREFIX}_RUNS` stream; a chunk's id is its stream sequence, unique and
+increasing across all runs (so across a thread's runs too), and kept on disk
+for the stream's retention (so a reader resumes after a restart).
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -22,7 +25,7 @@ from nats.js import JetStreamContext
 from .errors import NATS_ERRORS
 from .ordered import messages, ordered_subscription
 from .pacing import Backoff
-from .subjects import run_subject, runs_stream
+from .subjects import one_run, run_subject, runs_stream, thread_runs
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ class Chunk:
     seq: int
     event: str
     data: bytes
+    time_ms: int = 0  # when NATS stored it
 
 
 class RunStreams:
@@ -45,11 +49,11 @@ class RunStreams:
         self.end_retry_s = end_retry_s
         self._drops: dict[str, int] = {}  # run id -> chunks NATS refused
 
-    async def publish(self, run_id: str, event: str, data: bytes) -> None:
+    async def publish(self, run_id: str, event: str, data: bytes, *, thread_id: str) -> None:
         # Core publish, no ack round trip per chunk: one connection keeps the
         # order, and the acknowledged end marker vouches for all before it.
         try:
-            await self.nc.publish(run_subject(self.prefix, run_id), data,
+            await self.nc.publish(run_subject(self.prefix, run_id, thread_id), data,
                                   headers={EVENT_HEADER: event})
         except NATS_ERRORS as exc:
             # A long NATS outage fills the client's reconnect buffer. The run
@@ -63,18 +67,18 @@ class RunStreams:
             log.warning("run %s: stream chunks are being dropped (%s: %s)", run_id,
                         type(exc).__name__, exc)
 
-    async def publish_end(self, run_id: str, status: str) -> None:
+    async def publish_end(self, run_id: str, status: str, *, thread_id: str) -> None:
         """Stored and acknowledged, retried for `end_retry_s`; the same
         Nats-Msg-Id on every retry so a retry cannot store a second end."""
         dropped = self._drops.pop(run_id, 0)
         if dropped:
             log.warning("run %s: %d stream chunks were dropped", run_id, dropped)
         headers = {EVENT_HEADER: END, "Nats-Msg-Id": f"end-{run_id}-{uuid.uuid4().hex}"}
-        data = orjson.dumps({"status": status})
+        data = orjson.dumps({"run_id": run_id, "status": status})
         deadline, backoff = time.monotonic() + self.end_retry_s, Backoff()
         while True:
             try:
-                await self.js.publish(run_subject(self.prefix, run_id), data,
+                await self.js.publish(run_subject(self.prefix, run_id, thread_id), data,
                                       headers=headers, stream=self.stream)
                 return
             except NATS_ERRORS as exc:
@@ -88,8 +92,38 @@ class RunStreams:
     async def subscribe(self, run_id: str, *, after_seq: int = 0) -> AsyncIterator[Chunk]:
         """The run's chunks after `after_seq`, replayed then live, up to and
         including the `end` chunk."""
+        async with contextlib.aclosing(self._read(one_run(self.prefix, run_id),
+                                                  after_seq)) as chunks:
+            async for chunk in chunks:
+                yield chunk
+                if chunk.event == END:
+                    return
+
+    async def subscribe_thread(self, thread_id: str, *,
+                               after_seq: int) -> AsyncIterator[Chunk]:
+        """The chunks of all the thread's runs after `after_seq`, replayed
+        then live, without end."""
+        async with contextlib.aclosing(self._read(thread_runs(self.prefix, thread_id),
+                                                  after_seq)) as chunks:
+            async for chunk in chunks:
+                yield chunk
+
+    async def first_seq(self, run_id: str) -> int | None:
+        """The sequence of the run's first chunk, if it has one."""
+        try:
+            msg = await self.js.get_msg(self.stream, seq=1, subject=one_run(self.prefix, run_id),
+                                        next=True)
+        except nats.js.errors.NotFoundError:
+            return None
+        return msg.seq
+
+    async def last_seq(self) -> int:
+        """The newest sequence stored: reading after it gives only what comes next."""
+        return (await self.js.stream_info(self.stream)).state.last_seq
+
+    async def _read(self, subject: str, after_seq: int) -> AsyncIterator[Chunk]:
         last = after_seq
-        async with ordered_subscription(self.js, self.stream, run_subject(self.prefix, run_id),
+        async with ordered_subscription(self.js, self.stream, subject,
                                         after_seq=after_seq) as sub:
             async for msg in messages(sub):
                 chunk = _chunk(msg)
@@ -97,8 +131,6 @@ class RunStreams:
                     continue
                 last = chunk.seq
                 yield chunk
-                if chunk.event == END:
-                    return
 
     async def wait_end(self, run_id: str, timeout: float | None) -> str | None:
         """The run's end status, or None if it has not ended within `timeout`.
@@ -107,7 +139,7 @@ class RunStreams:
         try:
             async with asyncio.timeout(timeout):
                 try:
-                    return await self._wait_end(run_subject(self.prefix, run_id))
+                    return await self._wait_end(one_run(self.prefix, run_id))
                 except NATS_ERRORS as exc:
                     if timeout is None:
                         raise
@@ -145,7 +177,9 @@ async def _next_end(sub: Subscription) -> str:
 
 def _chunk(msg: Msg) -> Chunk:
     event = (msg.headers or {}).get(EVENT_HEADER, "message")
-    return Chunk(seq=msg.metadata.sequence.stream, event=event, data=msg.data)
+    stored = msg.metadata.timestamp
+    return Chunk(seq=msg.metadata.sequence.stream, event=event, data=msg.data,
+                 time_ms=int(stored.timestamp() * 1000) if stored else 0)
 
 
 def _status(data: bytes | None) -> str:
