@@ -293,7 +293,9 @@ async def create_steps_runs(url: str, count: int, *, delay: float,
     """`count` concurrent runs of `steps`, each on a new thread: {run_id: thread_id}."""
     async with httpx.AsyncClient(base_url=url, timeout=60.0) as http:
         async def one() -> tuple[str, str]:
-            thread = (await http.post("/threads", json={})).json()
+            created = await http.post("/threads", json={})
+            assert created.status_code == 200, created.text
+            thread = created.json()
             run = await http.post(f"/threads/{thread['thread_id']}/runs", json={
                 "assistant_id": "steps", "input": {"delay": delay}, "durability": durability})
             assert run.status_code == 200, run.text
