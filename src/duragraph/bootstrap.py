@@ -28,7 +28,7 @@ from .infrastructure.nats.run_streams import RunStreams
 from .infrastructure.postgres.checkpointer import EventStoreCheckpointer
 from .infrastructure.postgres.database import Database, migrate, open_pool
 from .infrastructure.postgres.event_store import PostgresEventStore
-from .infrastructure.worker import Worker
+from .infrastructure.worker import Worker, release_leases_of_dead_owner
 from .settings import Settings
 
 log = logging.getLogger("duragraph")
@@ -154,6 +154,8 @@ def _on_signals(callback: Callable[[], None]) -> None:
 async def serve_http(settings: Settings, *, embedded: bool, with_worker: bool) -> None:
     async with running(settings, embedded=embedded) as (infra, core):
         await ensure_default_assistants(core.store, core.clock, core.graphs)
+        if embedded:
+            await release_leases_of_dead_owner(core.db)
         stop = asyncio.Event()
         executor = build_executor(settings, core) if with_worker else None
         tasks = await _worker_tasks(settings, infra, core, executor, stop) if executor else []
