@@ -51,11 +51,18 @@ class Worker:
                 async for message in self.dispatch.messages(stop):
                     self.executor.submit(message.run_id, message.thread_id, hint=True)
                     await message.ack()
+                    await self._until_capacity(stop)  # before pulling the next one
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("dispatch consumer failed; retrying", exc_info=True)
                 await asyncio.sleep(1.0)
+
+    async def _until_capacity(self, stop: asyncio.Event) -> None:
+        """A full worker takes no more runs: other workers, or its own freed
+        slots, pick them up, rather than every run it is offered slowing down."""
+        while not self.executor.has_capacity() and not stop.is_set():
+            await asyncio.sleep(0.05)
 
     async def _sweep(self, stop: asyncio.Event) -> None:
         """PostgreSQL is the truth: runs whose dispatch NATS lost, and runs
@@ -63,6 +70,8 @@ class Worker:
         while not stop.is_set():
             try:
                 for row in await runs_to_recover(self.db, pending_older_than_s=self.sweep_interval):
+                    if not self.executor.has_capacity():
+                        break  # the oldest first; the rest wait for this worker or another
                     self.executor.submit(row["run_id"], row["thread_id"])
             except asyncio.CancelledError:
                 raise
