@@ -310,16 +310,6 @@ async def create_steps_runs(url: str, count: int, *, delay: float,
         return dict(await asyncio.gather(*(one() for _ in range(count))))
 
 
-async def first_resumed_step(database_url: str, run_ids: list[str], epoch: int) -> float | None:
-    """The earliest commit time of a step under `epoch` or later, on these runs."""
-    rows = await query(database_url,
-                       "SELECT min(extract(epoch FROM recorded_at)::float8) FROM events "
-                       "WHERE type IN ('run.step_completed', 'run.succeeded') "
-                       "AND data->>'run_id' = ANY(%s) AND (data->>'epoch')::int >= %s",
-                       (run_ids, epoch))
-    return rows[0][0] if rows else None
-
-
 def env_for(database_url: str, nats_url: str, prefix: str, counters: Path, *,
             lease: float, grace: float = 2.0) -> dict[str, str]:
     return {**os.environ, "DURAGRAPH_DATABASE_URL": database_url,

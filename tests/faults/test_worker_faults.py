@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from faults_support import (
-    Processes, assert_invariants, create_steps_runs, executions, follow, query,
+    Processes, assert_invariants, create_steps_runs, executions, follow, late_fenced_writes, query,
     replay_ids, time_bound, until, wait_terminal,
 )
 from servers import TEST_LEASE_SECONDS as LEASE
@@ -92,10 +92,7 @@ async def test_a_frozen_workers_late_writes_are_refused_by_the_epoch_fence(
         frozen.send_signal(signal.SIGCONT)
     await wait_terminal(database_url, list(runs))
     await asyncio.sleep(LEASE)  # time for the thawed worker to try its late writes
-    late = await query(database_url,
-                       "SELECT type FROM events WHERE position > %s AND data->>'run_id' = ANY(%s)"
-                       " AND (data->>'epoch')::int = 1", (mark, taken))
-    assert late == []
+    assert await late_fenced_writes(database_url, taken, 1, mark) == []
     await assert_invariants(database_url, nats_url, nats_prefix, counters, runs, crashes=1)
 
 
