@@ -38,7 +38,7 @@ from .infrastructure.store.sweeper import sweep_store
 from .infrastructure.thread_ttl import TtlPolicy, TtlSweeper, ttl_policy
 from .infrastructure.webhooks.deliverer import RetryPolicy, WebhookDeliverer
 from .infrastructure.webhooks.policy import WebhookPolicy
-from .infrastructure.worker import Worker
+from .infrastructure.worker import Worker, release_leases_of_dead_owner
 from .settings import Settings
 
 log = logging.getLogger("duragraph")
@@ -201,6 +201,8 @@ def _on_signals(callback: Callable[[], None]) -> None:
 async def serve_http(settings: Settings, *, embedded: bool, with_worker: bool) -> None:
     async with running(settings, embedded=embedded) as (infra, core):
         await ensure_default_assistants(core.store, core.clock, core.graphs)
+        if embedded:
+            await release_leases_of_dead_owner(core.db)
         stop = asyncio.Event()
         executor = build_executor(settings, core) if with_worker else None
         tasks = await _worker_tasks(settings, infra, core, executor, stop) if executor else []

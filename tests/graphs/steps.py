@@ -2,11 +2,13 @@
 
 Each node, when it starts, appends a line to the file
 `$DURAGRAPH_TEST_COUNTER_DIR/<thread_id>.<node>` (if the variable is set), so a
-test counts how often each node of a thread ran: `len(file.read_text().splitlines())`.
+test counts how often each node of a thread ran: `len(file.read_text().splitlines())`;
+each line is the wall-clock time (`time.time()`) the execution started.
 Input `{"delay": seconds}` makes every node sleep that long after counting.
 """
 import asyncio
 import os
+import time
 from operator import add
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,7 +28,7 @@ def count_execution(config: RunnableConfig, node: str) -> None:
     if folder:
         thread_id = config.get("configurable", {}).get("thread_id", "no-thread")
         with open(Path(folder) / f"{thread_id}.{node}", "a") as counter:
-            counter.write("1\n")
+            counter.write(f"{time.time()}\n")
 
 
 def step(name: str):

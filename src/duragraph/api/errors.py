@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from fastapi import FastAPI
+from psycopg_pool import PoolTimeout
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -60,6 +62,13 @@ async def unexpected(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": f"internal error: {type(exc).__name__}"}, status_code=500)
 
 
+async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    """PostgreSQL restarting or out of reach: nothing was acknowledged; retry."""
+    log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+    return JSONResponse({"detail": f"database unavailable ({type(exc).__name__}); retry"},
+                        status_code=503, headers={"Retry-After": "1"})
+
+
 def _plain(errors: list[dict]) -> list[dict]:
     return [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
             for e in errors]
@@ -69,4 +78,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(de.DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(psycopg.OperationalError, database_unavailable)
+    app.add_exception_handler(PoolTimeout, database_unavailable)
     app.add_exception_handler(Exception, unexpected)

@@ -15,6 +15,13 @@ from .graphs.executor import Executor
 log = logging.getLogger(__name__)
 
 
+async def release_leases_of_dead_owner(db: Database) -> int:
+    """For `dev`, which holds its data folder's lock: no other executor can be
+    alive, so every lease left is a killed predecessor's. Lapsing them now lets
+    the first sweep resume its runs instead of waiting out the lease."""
+    return await db.execute("UPDATE leases SET expires_at = now() WHERE expires_at > now()")
+
+
 class Worker:
     def __init__(self, executor: Executor, db: Database, dispatch: Any, *,
                  sweep_interval: float = 2.0, grace_seconds: float = 30.0) -> None:
@@ -44,11 +51,18 @@ class Worker:
                 async for message in self.dispatch.messages(stop):
                     self.executor.submit(message.run_id, message.thread_id, hint=True)
                     await message.ack()
+                    await self._until_capacity(stop)  # before pulling the next one
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("dispatch consumer failed; retrying", exc_info=True)
                 await asyncio.sleep(1.0)
+
+    async def _until_capacity(self, stop: asyncio.Event) -> None:
+        """A full worker takes no more runs: other workers, or its own freed
+        slots, pick them up, rather than every run it is offered slowing down."""
+        while not self.executor.has_capacity() and not stop.is_set():
+            await asyncio.sleep(0.05)
 
     async def _sweep(self, stop: asyncio.Event) -> None:
         """PostgreSQL is the truth: runs whose dispatch NATS lost, and runs
@@ -56,6 +70,8 @@ class Worker:
         while not stop.is_set():
             try:
                 for row in await runs_to_recover(self.db, pending_older_than_s=self.sweep_interval):
+                    if not self.executor.has_capacity():
+                        break  # the oldest first; the rest wait for this worker or another
                     self.executor.submit(row["run_id"], row["thread_id"])
             except asyncio.CancelledError:
                 raise

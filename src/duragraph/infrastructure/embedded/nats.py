@@ -2,7 +2,7 @@
 
 Everything lives in the folder: the JetStream store (`<folder>/jetstream`), the
 log, the pidfile and the ports file. Clients get 127.0.0.1 on a port the OS
-picks at each start (`-p -1`), so the system's 4222 is never touched; HTTP
+picks at each start (`-p -1`) unless a port is given, so the system's 4222 is never touched; HTTP
 monitoring, cluster, gateway, leafnode and websocket listeners stay off (they
 are all off unless asked for).
 """
@@ -44,8 +44,9 @@ class EmbeddedNats:
     calling stop(), e.g. when SIGKILLed (Linux only)."""
 
     def __init__(self, folder: Path, *, die_with_parent: bool = True,
-                 startup_timeout: float = 30.0) -> None:
+                 startup_timeout: float = 30.0, port: int = -1) -> None:
         self.folder = Path(folder).expanduser().resolve()
+        self.port = port  # -1: any free port
         self.url: str | None = None
         self._die_with_parent = die_with_parent
         self._timeout = startup_timeout
@@ -106,7 +107,7 @@ class EmbeddedNats:
         write_pidfile(self.pid_path, self._proc.pid)
 
     def _command(self) -> list[str]:
-        return [str(nats_server_binary()), "-a", "127.0.0.1", "-p", "-1",
+        return [str(nats_server_binary()), "-a", "127.0.0.1", "-p", str(self.port),
                 "-js", "-sd", str(self.folder), "--ports_file_dir", str(self.folder)]
 
     def _wait_until_ready(self) -> str:

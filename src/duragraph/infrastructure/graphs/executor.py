@@ -11,6 +11,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import psycopg
+from psycopg_pool import PoolTimeout
+
 from ...application.commands.runs import (
     Claim, ClaimRun, FinishRun, RideAlong, claim_run, finish_run,
 )
@@ -57,6 +60,10 @@ class Outcome:
             return {"__error__": {"error": self.error, "message": self.message}}
         return self.values
 
+
+# PostgreSQL out of reach is not the graph failing: the run must not be
+# recorded as failed (it resumes from its last checkpoint once its lease lapses).
+_UNAVAILABLE = (psycopg.OperationalError, PoolTimeout)
 
 _STOPPED = object()  # a run that stopped here without an outcome of its own
 
@@ -166,6 +173,9 @@ class Executor:
             await self._run_owned(claim.run(run_id), claim)
         except asyncio.CancelledError:
             raise
+        except _UNAVAILABLE as exc:
+            log.warning("run %s: database unavailable (%s: %s); it resumes once its lease "
+                        "lapses", run_id, type(exc).__name__, exc)
         except Exception:  # never let one run take the worker down
             log.exception("run %s: executor failure", run_id)
 
@@ -251,7 +261,7 @@ class Executor:
             graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver,
                                      d.memory_store)
             outcome = await self._stream(graph, run, kwargs, config, api_modes, resuming)
-        except (asyncio.CancelledError, Fenced):
+        except (asyncio.CancelledError, Fenced, *_UNAVAILABLE):
             raise
         except Exception as exc:  # the graph failed: the run fails, the server lives
             outcome = await self._failed(run, exc)

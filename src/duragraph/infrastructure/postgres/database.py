@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from importlib import resources
+from time import monotonic
 from typing import Any
 
 import orjson
@@ -19,14 +21,50 @@ set_json_loads(orjson.loads)
 _MIGRATIONS_LOCK = 7261_0001  # advisory lock: one migrator at a time
 
 
+class _Health:
+    """Checks a connection before use only when it may be dead: it sat idle
+    (a PostgreSQL restart or a killed backend leaves idle connections dead),
+    or a broken connection was seen lately. A busy pool pays no round trip;
+    after an outage requests get live connections instead of errors."""
+
+    IDLE_S = 1.0
+    SUSPECT_S = 10.0
+
+    def __init__(self) -> None:
+        self.returned: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+        self.suspect_until = 0.0
+
+    def broken_seen(self) -> None:
+        self.suspect_until = monotonic() + self.SUSPECT_S
+
+    async def reset(self, conn: psycopg.AsyncConnection) -> None:
+        self.returned[conn] = monotonic()
+
+    async def check(self, conn: psycopg.AsyncConnection) -> None:
+        now = monotonic()
+        if now - self.returned.get(conn, 0.0) < self.IDLE_S and now > self.suspect_until:
+            return
+        try:
+            await conn.execute("")
+        except psycopg.Error:
+            self.broken_seen()
+            raise  # the pool discards it and hands out another
+
+
+class _Pool(AsyncConnectionPool):
+    def __init__(self, *args: Any, health: _Health, **kwargs: Any) -> None:
+        super().__init__(*args, check=health.check, reset=health.reset, **kwargs)
+        self.health = health
+
+    async def putconn(self, conn: psycopg.AsyncConnection) -> None:
+        if conn.broken:
+            self.health.broken_seen()
+        await super().putconn(conn)
+
+
 async def open_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> AsyncConnectionPool:
-    pool = AsyncConnectionPool(
-        url, min_size=min_size, max_size=max_size, open=False,
-        # No per-checkout health check: it would cost a round trip on every
-        # query. Broken connections surface as errors and the pool replaces them.
-        kwargs={"autocommit": True},
-        reconnect_timeout=3600,
-    )
+    pool = _Pool(url, min_size=min_size, max_size=max_size, open=False,
+                 kwargs={"autocommit": True}, reconnect_timeout=3600, health=_Health())
     await pool.open(wait=True, timeout=30)
     return pool
 
