@@ -97,7 +97,7 @@ async def _wait_unless_gone(s: Services, request: Request, created: cmd.CreatedR
         gone.cancel()
     if not waiting.done():
         waiting.cancel()
-        await _cancel_quietly(s, created)
+        await _cancel_quietly(s, created.thread_id, created.run_id)
         return None
     return waiting.result()
 
