@@ -105,3 +105,7 @@ async def test_subgraph_chunks_of_every_mode_carry_the_subgraph_namespace(client
     assert nested_tasks == ["inner_one", "inner_one", "inner_two", "inner_two"]
     root_tasks = [d["name"] for d in of(parts, "tasks")]
     assert root_tasks == ["before", "before", "child", "child", "after", "after"]
+    child_task = next(t for c in of(parts, "checkpoints") for t in c["tasks"]
+                      if t["name"] == "child")
+    assert child_task["checkpoint"]["checkpoint_ns"].startswith("child:")
+    assert "state" not in child_task

@@ -145,12 +145,15 @@ def _resume_map(params: dict[str, Any]) -> dict[str, Any]:
 async def _input_respond(s: Services, thread_id: str, params: dict[str, Any]) -> dict[str, Any]:
     resume = _resume_map(params)
     thread = await get_thread(s.db, thread_id)
-    pending = {i.get("id") for found in (thread.get("interrupts") or {}).values()
-               for i in found if isinstance(i, dict)}
-    unknown = [i for i in resume if i not in pending]
-    if thread["status"] != "interrupted" or unknown:
-        raise CommandError("no_such_interrupt",
-                           f"no outstanding interrupt {(unknown or list(resume))[0]!r}")
+    # The `input.requested` event comes before the run's interrupted outcome
+    # commits: while the thread is busy the resume is queued behind that run.
+    if thread["status"] != "busy":
+        pending = {i.get("id") for found in (thread.get("interrupts") or {}).values()
+                   for i in found if isinstance(i, dict)}
+        unknown = [i for i in resume if i not in pending]
+        if thread["status"] != "interrupted" or unknown:
+            raise CommandError("no_such_interrupt",
+                               f"no outstanding interrupt {(unknown or list(resume))[0]!r}")
     latest = await q.list_runs(s.db, thread_id, limit=1)
     body = _run_body({"assistant_id": latest[0]["assistant_id"], **params},
                      command={"resume": resume, "update": params.get("update"),

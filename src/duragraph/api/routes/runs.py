@@ -243,7 +243,9 @@ async def join_stream(thread_id: str, run_id: str,
     await _require_run(s, thread_id, run_id)
     # No id (or `-1`, "everything"): from the start.
     after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
-    frames = run_frames(s.streams, run_id, s.stopping, after_seq=after, modes=stream_mode)
+    # The SDK sends `stream_mode=` (empty) when none is given.
+    modes = [m for m in stream_mode if m]
+    frames = run_frames(s.streams, run_id, s.stopping, after_seq=after, modes=modes)
     if cancel_on_disconnect:
         frames = _cancelling_on_disconnect(s, thread_id, run_id, frames)
     return sse_response(frames, run_path=_path(thread_id, run_id))

@@ -48,7 +48,7 @@ async def join_thread_stream(thread_id: str, stream_mode: list[str] = Query(defa
                              stream_modes: list[str] = Query(default=[]),
                              last_event_id: str | None = Header(None),
                              s: Services = Depends(services)):
-    keep = thread_stream_filter(stream_mode + stream_modes)
+    keep = thread_stream_filter([m for m in stream_mode + stream_modes if m])
     await get_thread(s.db, thread_id)
     after = await _start_after(s, last_event_id)
     source = s.streams.subscribe_thread(thread_id, after_seq=after)

@@ -57,7 +57,17 @@ def _with_checkpoint(payload: Any) -> Any:
     if not isinstance(payload, dict):
         return payload
     return {**payload, "checkpoint": _checkpoint(payload.get("config")),
-            "parent_checkpoint": _checkpoint(payload.get("parent_config"))}
+            "parent_checkpoint": _checkpoint(payload.get("parent_config")),
+            "tasks": [_task(t) for t in payload.get("tasks") or ()]}
+
+
+def _task(task: Any) -> Any:
+    """A subgraph task's state is a config: named as its checkpoint instead."""
+    state = task.get("state") if isinstance(task, dict) else None
+    if not isinstance(state, dict) or not state.get("configurable"):
+        return task
+    return {**{k: v for k, v in task.items() if k != "state"},
+            "checkpoint": state["configurable"]}
 
 
 def _checkpoint(config: Any) -> dict[str, Any] | None:
