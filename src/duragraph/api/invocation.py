@@ -9,7 +9,7 @@ from ..application.commands.runs import CreatedRun, assistant_key, cancel_run
 from ..application.queries.assistants import get_assistant
 from ..application.queries.outcomes import run_outcome
 from ..infrastructure.graphs.introspection import graph_schemas
-from .routes.runs import _create, _stopped, wait_for_run
+from .run_control import create_run, stopped, wait_for_run
 from .schemas import RunCreate
 from .services import Services
 
@@ -42,7 +42,7 @@ async def start(s: Services, assistant_id: str, input: Any = None, *,
     body = RunCreate.model_validate({
         "assistant_id": assistant_id, "input": input, "command": command,
         "metadata": metadata or {}, "if_not_exists": "create", "stream_mode": stream_mode})
-    return await _create(s, thread_id, body)
+    return await create_run(s, thread_id, body)
 
 
 async def finish(s: Services, run_id: str) -> Outcome:
@@ -55,4 +55,4 @@ async def finish(s: Services, run_id: str) -> Outcome:
 async def cancel(s: Services, thread_id: str, run_id: str) -> None:
     """As POST .../runs/{run_id}/cancel does (RunAlreadyFinished if it has ended)."""
     await cancel_run(thread_id, run_id, "interrupt", s.store, s.clock)
-    await _stopped(s, thread_id, [run_id])
+    await stopped(s, thread_id, [run_id])

@@ -21,7 +21,7 @@ from ..responses import JSON
 from ..schemas import RunCreate
 from ..services import Services, services
 from ..sse import chunk_frames, frame, sse_response
-from .runs import _create
+from ..run_control import create_run
 
 router = APIRouter(tags=["streaming"])
 
@@ -131,7 +131,7 @@ def _run_body(params: dict[str, Any], **extra: Any) -> RunCreate:
 
 
 async def _run_start(s: Services, thread_id: str, params: dict[str, Any]) -> dict[str, Any]:
-    created = await _create(s, thread_id, _run_body(params))
+    created = await create_run(s, thread_id, _run_body(params))
     return {"run_id": created.run_id}
 
 
@@ -158,7 +158,7 @@ async def _input_respond(s: Services, thread_id: str, params: dict[str, Any]) ->
     body = _run_body({"assistant_id": latest[0]["assistant_id"], **params},
                      command={"resume": resume, "update": params.get("update"),
                               "goto": params.get("goto")})
-    created = await _create(s, thread_id, body)
+    created = await create_run(s, thread_id, body)
     return {"run_id": created.run_id}
 
 

@@ -8,10 +8,14 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from ...application.commands import runs as cmd
 from ...application.queries import runs as q
-from ...application.queries.outcomes import result_of, run_outcome
-from ...application.queries.threads import get_thread, require_checkpoint
-from ...domain.errors import NotFound, RunAlreadyFinished
+from ...application.queries.outcomes import run_outcome
+from ...application.queries.threads import get_thread
+from ...domain.errors import NotFound
 from ..responses import JSON
+from ..run_control import (
+    cancel_quietly, check_webhook, create_run, run_command, start_local, stopped,
+    wait_for_run,
+)
 from ..schemas import RunCreate, RunsCancel
 from ..services import Services, services
 from ..sse import frame, run_frames, sse_response
@@ -23,64 +27,6 @@ _HIDDEN = ("epoch", "graph_id", "temporary", "error")
 
 def _run_out(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in _HIDDEN}
-
-
-async def _create(s: Services, thread_id: str | None, body: RunCreate, *,
-                  start: bool = True) -> cmd.CreatedRun:
-    await _check_webhook(s, body)
-    if thread_id is not None:
-        await _require_start_checkpoint(s, thread_id, body)
-    local = s.executor if s.executor is not None and s.executor.has_capacity() else None
-    created = await cmd.create_run(_command(thread_id, body, local, s.default_ttl),
-                                   s.store, s.clock, s.graphs)
-    if start:
-        _start_local(s, created)
-    return created
-
-
-async def _check_webhook(s: Services, body: RunCreate) -> None:
-    if body.webhook is not None and s.webhooks is not None:
-        await s.webhooks.check(body.webhook)
-
-
-def _command(thread_id: str | None, body: RunCreate, local: Any = None,
-             default_ttl: dict[str, Any] | None = None) -> cmd.CreateRun:
-    return cmd.CreateRun(
-        assistant_id=body.assistant_id, thread_id=thread_id, kwargs=body.run_kwargs(),
-        metadata=body.metadata, multitask_strategy=body.multitask_strategy,
-        if_not_exists=body.if_not_exists, default_ttl=default_ttl,
-        claim_for=local.worker_id if local else None,
-        lease_seconds=local.lease_seconds if local else 10.0)
-
-
-async def _require_start_checkpoint(s: Services, thread_id: str, body: RunCreate) -> None:
-    """Time travel: a run from a checkpoint the thread does not have is refused
-    (LangGraph would start it from nothing)."""
-    checkpoint = body.checkpoint or {}
-    checkpoint_id = body.checkpoint_id or checkpoint.get("checkpoint_id")
-    if checkpoint_id:
-        await require_checkpoint(s.db, thread_id, checkpoint_id,
-                                 checkpoint.get("checkpoint_ns") or "")
-
-
-def _start_local(s: Services, created: cmd.CreatedRun) -> None:
-    """Execute here a run claimed at its creation (idempotent)."""
-    if s.executor is not None and created.claim is not None:
-        s.executor.adopt(created.run_id, created.claim)
-
-
-async def wait_for_run(s: Services, run_id: str) -> Any:
-    """Block until the run has finished; the end marker on its NATS subject
-    wakes us, and PostgreSQL (the truth) is re-checked every second."""
-    if s.executor is not None:
-        ours, result = await s.executor.wait_local(run_id)
-        if ours:
-            return result
-    while True:
-        outcome = await run_outcome(s.db, run_id)
-        if outcome is not None:
-            return result_of(outcome)
-        await s.streams.wait_end(run_id, timeout=1.0)
 
 
 async def _wait_unless_gone(s: Services, request: Request, created: cmd.CreatedRun,
@@ -97,7 +43,7 @@ async def _wait_unless_gone(s: Services, request: Request, created: cmd.CreatedR
         gone.cancel()
     if not waiting.done():
         waiting.cancel()
-        await _cancel_quietly(s, created.thread_id, created.run_id)
+        await cancel_quietly(s, created.thread_id, created.run_id)
         return None
     return waiting.result()
 
@@ -116,25 +62,17 @@ async def _stream(s: Services, created: cmd.CreatedRun,
     finished = False
     try:
         yield frame("metadata", b'{"run_id":"%s","attempt":1}' % created.run_id.encode(), 0)
-        _start_local(s, created)  # after the first frame: the graph's work comes second
+        start_local(s, created)  # after the first frame: the graph's work comes second
         async for chunk in run_frames(s.streams, created.run_id, s.stopping):
             yield chunk
         finished = True
     finally:
-        _start_local(s, created)
+        start_local(s, created)
         if not finished and on_disconnect == "cancel":
             # The client is gone and this task is being cancelled: without
             # the shield the cancel command would be cancelled at its first await.
             with anyio.CancelScope(shield=True):
-                await _cancel_quietly(s, created.thread_id, created.run_id)
-
-
-async def _cancel_quietly(s: Services, thread_id: str, run_id: str) -> None:
-    try:
-        await cmd.cancel_run(thread_id, run_id, "interrupt", s.store, s.clock)
-    except (RunAlreadyFinished, NotFound):  # finished or gone: nothing to cancel
-        return
-    _cancel_local(s, run_id)
+                await cancel_quietly(s, created.thread_id, created.run_id)
 
 
 async def _cancel_by_status(s: Services, body: RunsCancel, action: str) -> None:
@@ -146,34 +84,21 @@ async def _cancel_by_status(s: Services, body: RunsCancel, action: str) -> None:
             cancelled = await cmd.cancel_runs(thread_id, run_ids, action, s.store, s.clock)
         except NotFound:  # the thread or a run was deleted meanwhile
             continue
-        await _stopped(s, thread_id, cancelled)
-
-
-async def _stopped(s: Services, thread_id: str, run_ids: list[str]) -> None:
-    for run_id in run_ids:
-        _cancel_local(s, run_id)
-        # A run cancelled before any executor took it has nobody else to end its stream.
-        await s.streams.publish_end(run_id, "interrupted", thread_id=thread_id)
-
-
-def _cancel_local(s: Services, run_id: str) -> None:
-    """Stop it now if it runs here; other workers hear the relayed event."""
-    if s.executor is not None:
-        s.executor.cancel(run_id)
+        await stopped(s, thread_id, cancelled)
 
 
 # -- on a thread --------------------------------------------------------------
 
 @router.post("/threads/{thread_id}/runs")
 async def create(thread_id: str, body: RunCreate, s: Services = Depends(services)) -> JSON:
-    created = await _create(s, thread_id, body)
+    created = await create_run(s, thread_id, body)
     return JSON(_run_out(q.new_run_row(created.spec, created.status)),
                 headers={"Content-Location": _path(created.thread_id, created.run_id)})
 
 
 @router.post("/threads/{thread_id}/runs/stream")
 async def stream(thread_id: str, body: RunCreate, s: Services = Depends(services)):
-    created = await _create(s, thread_id, body, start=False)
+    created = await create_run(s, thread_id, body, start=False)
     return sse_response(_stream(s, created, body.on_disconnect),
                         run_path=_path(created.thread_id, created.run_id))
 
@@ -181,7 +106,7 @@ async def stream(thread_id: str, body: RunCreate, s: Services = Depends(services
 @router.post("/threads/{thread_id}/runs/wait")
 async def wait(thread_id: str, body: RunCreate, request: Request,
                s: Services = Depends(services)) -> JSON:
-    created = await _create(s, thread_id, body)
+    created = await create_run(s, thread_id, body)
     return JSON(await _wait_unless_gone(s, request, created, body.on_disconnect),
                 headers={"Content-Location": _path(created.thread_id, created.run_id)})
 
@@ -211,7 +136,7 @@ async def cancel(thread_id: str, run_id: str, wait: bool = Query(False),
     await q.get_run(s.db, run_id, thread_id)
     await cmd.cancel_run(thread_id, run_id, action, s.store, s.clock)
     # For a running run this end may come before its last chunks.
-    await _stopped(s, thread_id, [run_id])
+    await stopped(s, thread_id, [run_id])
     if wait:
         await wait_for_run(s, run_id)
     return JSON(None, status_code=202)
@@ -261,22 +186,22 @@ async def _cancelling_on_disconnect(s: Services, thread_id: str, run_id: str,
     finally:
         if not finished:
             with anyio.CancelScope(shield=True):
-                await _cancel_quietly(s, thread_id, run_id)
+                await cancel_quietly(s, thread_id, run_id)
 
 
 # -- stateless ----------------------------------------------------------------
 
 @router.post("/runs")
 async def create_stateless(body: RunCreate, s: Services = Depends(services)) -> JSON:
-    created = await _create(s, None, body)
+    created = await create_run(s, None, body)
     return JSON(_run_out(q.new_run_row(created.spec, created.status)))
 
 
 @router.post("/runs/batch")
 async def create_batch(body: list[RunCreate], s: Services = Depends(services)) -> JSON:
     for run in body:
-        await _check_webhook(s, run)
-    created = await cmd.create_stateless_runs([_command(None, b) for b in body],
+        await check_webhook(s, run)
+    created = await cmd.create_stateless_runs([run_command(None, b) for b in body],
                                               s.store, s.clock, s.graphs)
     return JSON([_run_out(q.new_run_row(c.spec, c.status)) for c in created])
 
@@ -288,7 +213,7 @@ async def cancel_many(body: RunsCancel,
     if body.status is None:
         assert body.thread_id and body.run_ids
         cancelled = await cmd.cancel_runs(body.thread_id, body.run_ids, action, s.store, s.clock)
-        await _stopped(s, body.thread_id, cancelled)
+        await stopped(s, body.thread_id, cancelled)
     else:
         await _cancel_by_status(s, body, action)
     return Response(status_code=204)
@@ -296,7 +221,7 @@ async def cancel_many(body: RunsCancel,
 
 @router.post("/runs/stream")
 async def stream_stateless(body: RunCreate, s: Services = Depends(services)):
-    created = await _create(s, None, body, start=False)
+    created = await create_run(s, None, body, start=False)
     return sse_response(_stream(s, created, body.on_disconnect),
                         run_path=_path(created.thread_id, created.run_id))
 
@@ -304,5 +229,5 @@ async def stream_stateless(body: RunCreate, s: Services = Depends(services)):
 @router.post("/runs/wait")
 async def wait_stateless(body: RunCreate, request: Request,
                          s: Services = Depends(services)) -> JSON:
-    created = await _create(s, None, body)
+    created = await create_run(s, None, body)
     return JSON(await _wait_unless_gone(s, request, created, body.on_disconnect))

@@ -1,0 +1,91 @@
+"""Starting, waiting for and stopping runs on behalf of a request: shared by
+the runs routes and the protocols built on them (MCP, A2A, protocol v2)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..application.commands import runs as cmd
+from ..application.queries.outcomes import result_of, run_outcome
+from ..application.queries.threads import require_checkpoint
+from ..domain.errors import NotFound, RunAlreadyFinished
+from .schemas import RunCreate
+from .services import Services
+
+
+async def create_run(s: Services, thread_id: str | None, body: RunCreate, *,
+                  start: bool = True) -> cmd.CreatedRun:
+    await check_webhook(s, body)
+    if thread_id is not None:
+        await require_start_checkpoint(s, thread_id, body)
+    local = s.executor if s.executor is not None and s.executor.has_capacity() else None
+    created = await cmd.create_run(run_command(thread_id, body, local, s.default_ttl),
+                                   s.store, s.clock, s.graphs)
+    if start:
+        start_local(s, created)
+    return created
+
+
+async def check_webhook(s: Services, body: RunCreate) -> None:
+    if body.webhook is not None and s.webhooks is not None:
+        await s.webhooks.check(body.webhook)
+
+
+def run_command(thread_id: str | None, body: RunCreate, local: Any = None,
+             default_ttl: dict[str, Any] | None = None) -> cmd.CreateRun:
+    return cmd.CreateRun(
+        assistant_id=body.assistant_id, thread_id=thread_id, kwargs=body.run_kwargs(),
+        metadata=body.metadata, multitask_strategy=body.multitask_strategy,
+        if_not_exists=body.if_not_exists, default_ttl=default_ttl,
+        claim_for=local.worker_id if local else None,
+        lease_seconds=local.lease_seconds if local else 10.0)
+
+
+async def require_start_checkpoint(s: Services, thread_id: str, body: RunCreate) -> None:
+    """Time travel: a run from a checkpoint the thread does not have is refused
+    (LangGraph would start it from nothing)."""
+    checkpoint = body.checkpoint or {}
+    checkpoint_id = body.checkpoint_id or checkpoint.get("checkpoint_id")
+    if checkpoint_id:
+        await require_checkpoint(s.db, thread_id, checkpoint_id,
+                                 checkpoint.get("checkpoint_ns") or "")
+
+
+def start_local(s: Services, created: cmd.CreatedRun) -> None:
+    """Execute here a run claimed at its creation (idempotent)."""
+    if s.executor is not None and created.claim is not None:
+        s.executor.adopt(created.run_id, created.claim)
+
+
+async def wait_for_run(s: Services, run_id: str) -> Any:
+    """Block until the run has finished; the end marker on its NATS subject
+    wakes us, and PostgreSQL (the truth) is re-checked every second."""
+    if s.executor is not None:
+        ours, result = await s.executor.wait_local(run_id)
+        if ours:
+            return result
+    while True:
+        outcome = await run_outcome(s.db, run_id)
+        if outcome is not None:
+            return result_of(outcome)
+        await s.streams.wait_end(run_id, timeout=1.0)
+
+
+async def cancel_quietly(s: Services, thread_id: str, run_id: str) -> None:
+    try:
+        await cmd.cancel_run(thread_id, run_id, "interrupt", s.store, s.clock)
+    except (RunAlreadyFinished, NotFound):  # finished or gone: nothing to cancel
+        return
+    cancel_local(s, run_id)
+
+
+async def stopped(s: Services, thread_id: str, run_ids: list[str]) -> None:
+    for run_id in run_ids:
+        cancel_local(s, run_id)
+        # A run cancelled before any executor took it has nobody else to end its stream.
+        await s.streams.publish_end(run_id, "interrupted", thread_id=thread_id)
+
+
+def cancel_local(s: Services, run_id: str) -> None:
+    """Stop it now if it runs here; other workers hear the relayed event."""
+    if s.executor is not None:
+        s.executor.cancel(run_id)
