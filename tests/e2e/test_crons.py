@@ -268,18 +268,11 @@ async def test_a_cron_past_its_end_time_does_not_fire(client) -> None:
     await client.crons.delete(cron["cron_id"])
 
 
-async def test_a_thread_cron_ends_with_its_thread(client) -> None:
+async def test_deleting_a_thread_deletes_its_crons(client) -> None:
     thread_id = await new_thread(client)
     cron = await client.crons.create_for_thread(thread_id, "echo", schedule=EVERY_SECOND,
                                                 input={}, enabled=False)
     await client.threads.delete(thread_id)
-    await client.crons.update(cron["cron_id"], enabled=True)
-
-    async def exists() -> bool:
-        try:
-            await get_cron(client, cron["cron_id"])
-            return True
-        except NotFoundError:
-            return False
-    assert not await eventually(exists, lambda found: not found)
+    with pytest.raises(NotFoundError):
+        await get_cron(client, cron["cron_id"])
     assert await client.crons.count(thread_id=thread_id) == 0

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from ...application.commands import thread_state as state_cmd
 from ...application.commands import threads as cmd
 from ...application.queries import threads as q
+from ...application.queries.crons import crons_on_thread
 from ...domain.errors import NotFound
 from ..responses import JSON
 from ..schemas import (
@@ -74,7 +75,7 @@ async def storage(thread_id: str, s: Services = Depends(services)) -> JSON:
 
 @router.delete("/{thread_id}", status_code=204)
 async def delete(thread_id: str, s: Services = Depends(services)) -> None:
-    await cmd.delete_thread(thread_id, s.store, s.clock)
+    await cmd.delete_thread(thread_id, s.store, s.clock, await crons_on_thread(s.db, thread_id))
 
 
 async def _state(s: Services, thread_id: str, checkpoint: dict[str, Any] | None,

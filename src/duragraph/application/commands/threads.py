@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
+from ...domain.cron import Cron
 from ...domain.errors import AlreadyExists, InvalidInput
 from ...domain.thread import Thread
 from ..ports import Clock, EventStore
@@ -67,7 +68,13 @@ async def update_thread(thread_id: str, metadata: dict[str, Any], store: EventSt
 
 
 @on_conflict()
-async def delete_thread(thread_id: str, store: EventStore, clock: Clock) -> None:
-    thread = await store.load(Thread, thread_id)
-    thread.delete(now=clock.now())
-    await store.save(thread)
+async def delete_thread(thread_id: str, store: EventStore, clock: Clock,
+                        cron_ids: Sequence[str] = ()) -> None:
+    """The thread and the crons that run on it go in one transaction."""
+    thread, *crons = await store.load_many((Thread, thread_id), *[(Cron, c) for c in cron_ids])
+    now = clock.now()
+    thread.delete(now=now)  # type: ignore[attr-defined]
+    live = [c for c in crons if c.live]  # type: ignore[attr-defined]
+    for cron in live:
+        cron.delete(now=now)  # type: ignore[attr-defined]
+    await store.save(thread, *live)

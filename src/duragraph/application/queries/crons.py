@@ -22,6 +22,11 @@ async def get_cron(db: Database, cron_id: str) -> dict[str, Any]:
     return row
 
 
+async def crons_on_thread(db: Database, thread_id: str) -> list[str]:
+    rows = await db.fetch("SELECT cron_id FROM crons WHERE thread_id=%s", (thread_id,))
+    return [r["cron_id"] for r in rows]
+
+
 def _where(assistant_id: str | None, thread_id: str | None, enabled: bool | None,
            metadata: dict | None) -> Where:
     where = Where().contains("metadata", metadata)
