@@ -38,6 +38,12 @@ async def test_disabled_groups_are_gone_and_the_rest_stays() -> None:
         assert (await call(app, "GET", f"{prefix}/ok")).json() == {"ok": True}
 
 
+async def test_disable_a2a_takes_the_agent_card_too() -> None:
+    listed = paths(app_with({"disable_a2a": True}))
+    assert not any(p.startswith(("/a2a", "/.well-known")) for p in listed)
+    assert "/mcp" in listed
+
+
 async def test_without_switches_every_group_is_served() -> None:
     listed = paths(app_with(None))
     assert {"/assistants/search", "/threads", "/runs/wait", "/metrics", "/docs"} <= listed

@@ -17,7 +17,7 @@ GROUPS = (
     ("disable_assistants", re.compile(r"^/assistants")),
     ("disable_store", re.compile(r"^/store")),
     ("disable_mcp", re.compile(r"^/mcp")),
-    ("disable_a2a", re.compile(r"^/a2a")),
+    ("disable_a2a", re.compile(r"^/a2a|^/\.well-known/agent")),
     ("disable_ui", re.compile(r"^/ui")),
     ("disable_meta", re.compile(r"^/(info|metrics|docs)$")),
 )
