@@ -70,3 +70,13 @@ async def raw_stream(server_url: str, path: str, body: dict[str, Any] | None = N
         async with http.stream(method, path, json=body, headers=headers) as response:
             raw = (await response.aread()).decode()
     return response, parse_frames(raw)
+
+
+async def collect(client: Any, thread_id: str | None, assistant_id: str, **kwargs: Any) -> list:
+    """Every part of a streamed run."""
+    return [p async for p in client.runs.stream(thread_id, assistant_id, **kwargs)]
+
+
+def of(parts: list, event: str) -> list:
+    """The data of the parts of one event."""
+    return [p.data for p in parts if p.event == event]

@@ -5,19 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from e2e_support import new_thread
+from e2e_support import collect, new_thread, of
 
 pytestmark = pytest.mark.e2e
 
 REPLY = "Hello from the fake model"  # tests/graphs/chat.py
-
-
-async def collect(client, thread_id, assistant_id, **kwargs) -> list:
-    return [p async for p in client.runs.stream(thread_id, assistant_id, **kwargs)]
-
-
-def of(parts: list, event: str) -> list:
-    return [p.data for p in parts if p.event == event]
 
 
 async def test_events_mode_streams_langchain_runnable_events(client) -> None:

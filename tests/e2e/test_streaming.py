@@ -7,19 +7,11 @@ import time
 import httpx
 import pytest
 
-from e2e_support import new_thread, raw_stream
+from e2e_support import collect, new_thread, of, raw_stream
 
 pytestmark = pytest.mark.e2e
 
 REPLY = "Hello from the fake model"  # tests/graphs/chat.py
-
-
-async def collect(client, thread_id, assistant_id, **kwargs) -> list:
-    return [p async for p in client.runs.stream(thread_id, assistant_id, **kwargs)]
-
-
-def of(parts: list, event: str) -> list:
-    return [p.data for p in parts if p.event == event]
 
 
 async def test_the_first_event_is_metadata_naming_the_run(client) -> None:
