@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends
 
 from ...application.commands import crons as cmd
@@ -34,18 +36,20 @@ async def create(body: CronCreate, s: Services = Depends(services)) -> JSON:
 
 @router.post("/runs/crons/search")
 async def search(body: CronSearch, s: Services = Depends(services)) -> JSON:
-    filters = body.model_dump()
-    if body.assistant_id:
-        filters["assistant_id"] = assistant_key(body.assistant_id, s.graphs)
-    return JSON(await q.search_crons(s.db, **filters))
+    return JSON(await q.search_crons(s.db, **_filters(s, body)))
 
 
 @router.post("/runs/crons/count")
 async def count(body: CronCount, s: Services = Depends(services)) -> JSON:
+    return JSON(await q.count_crons(s.db, **_filters(s, body)))
+
+
+def _filters(s: Services, body: CronSearch | CronCount) -> dict[str, Any]:
+    """The body's filters; a graph id stands for its default assistant."""
     filters = body.model_dump()
     if body.assistant_id:
         filters["assistant_id"] = assistant_key(body.assistant_id, s.graphs)
-    return JSON(await q.count_crons(s.db, **filters))
+    return filters
 
 
 @router.get("/runs/crons/{cron_id}")
