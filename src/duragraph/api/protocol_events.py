@@ -173,3 +173,42 @@ class Filter:
         if tuple(namespace[:len(prefix)]) != prefix:
             return False
         return self.depth is None or len(namespace) - len(prefix) <= self.depth
+
+
+_TERMINAL = ("completed", "failed", "interrupted")
+
+
+@dataclass(slots=True)
+class Tree:
+    """The run's agent tree (`agent.getTree`) from its translated events: the
+    root and every namespace seen, each `started` until its parent's update
+    for it or the run's end closes it."""
+    graph_name: str
+    status: dict[tuple[str, ...], str] = field(default_factory=lambda: {(): "started"})
+
+    def feed(self, method: str, namespace: list[str], data: Any) -> None:
+        ns = tuple(namespace)
+        for length in range(1, len(ns) + 1):
+            self.status.setdefault(ns[:length], "started")
+        if method == "lifecycle" and not ns and isinstance(data, dict):
+            self._root(data.get("event"))
+        elif method == "updates" and isinstance(data, dict):
+            for child in self.status:
+                if (len(child) == len(ns) + 1 and child[:len(ns)] == ns
+                        and child[-1].split(":")[0] == data.get("node")):
+                    self.status[child] = "completed"
+
+    def _root(self, event: Any) -> None:
+        self.status[()] = event if event in (*_TERMINAL, "running") else self.status[()]
+        if event in _TERMINAL:  # what is still open ends with the run
+            for ns, status in self.status.items():
+                if status not in _TERMINAL:
+                    self.status[ns] = event
+
+    def node(self, ns: tuple[str, ...] = ()) -> dict[str, Any]:
+        out: dict[str, Any] = {"namespace": list(ns), "status": self.status[ns],
+                               "graph_name": ns[-1].split(":")[0] if ns else self.graph_name}
+        children = sorted(c for c in self.status if len(c) == len(ns) + 1 and c[:len(ns)] == ns)
+        if children:
+            out["children"] = [self.node(c) for c in children]
+        return out
