@@ -46,12 +46,13 @@ async def test_get_tree_shows_the_run_and_its_subgraph(server_url: str, client) 
 async def test_the_sdk_runs_a_thread_over_the_websocket(client) -> None:
     async with client.threads.stream(assistant_id="chat", transport="websocket") as thread:
         await thread.run.start(input={"messages": [{"role": "user", "content": "hi"}]})
-        texts = []
+        messages = []
 
-        async def until_the_run_ends() -> None:
+        async def until_the_run_ends() -> None:  # pulling drives each message's stream
             async for message in thread.messages:
-                texts.append(await message.text)
+                messages.append(message)
         await asyncio.wait_for(until_the_run_ends(), 60)
+        texts = [await message.text for message in messages]
         output = await asyncio.wait_for(thread.output, 60)
     assert texts == [REPLY]
     assert output["messages"][-1]["content"] == REPLY
