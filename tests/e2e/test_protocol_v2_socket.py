@@ -149,3 +149,22 @@ async def _all_until_completed(server_url: str, thread_id: str, body: dict) -> l
                         return frames
         raise AssertionError("the stream ended")
     return await asyncio.wait_for(read(), 60)
+
+
+async def test_tool_calls_arrive_on_the_tools_channel(client) -> None:
+    async with client.threads.stream(assistant_id="tool_calling") as thread:
+        await thread.run.start(input={"messages": [{"role": "user", "content": "sums"}]})
+        calls = []
+
+        async def until_the_run_ends() -> None:
+            async for call in thread.tool_calls:
+                calls.append(call)
+        await asyncio.wait_for(until_the_run_ends(), 60)
+        outcomes = await asyncio.gather(*(c.output for c in calls), return_exceptions=True)
+    by_name = {c.name: (c, outcome) for c, outcome in zip(calls, outcomes)}
+    assert sorted(by_name) == ["add", "divide"]
+    add, added = by_name["add"]
+    assert (add.tool_call_id, add.input, added) == ("call_add", {"a": 1, "b": 2}, "3")
+    divide, failed = by_name["divide"]
+    assert divide.input == {"a": 1, "b": 0}
+    assert isinstance(failed, RuntimeError) and "division by zero" in str(failed)
