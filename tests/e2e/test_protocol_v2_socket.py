@@ -168,3 +168,20 @@ async def test_tool_calls_arrive_on_the_tools_channel(client) -> None:
     divide, failed = by_name["divide"]
     assert divide.input == {"a": 1, "b": 0}
     assert isinstance(failed, RuntimeError) and "division by zero" in str(failed)
+
+
+async def test_values_events_name_the_checkpoint_that_stores_them(server_url: str,
+                                                                  client) -> None:
+    thread_id = await new_thread(client)
+    started = await _command(server_url, thread_id, {
+        "id": 0, "method": "run.start", "params": {"assistant_id": "steps", "input": {}}})
+    await client.runs.join(thread_id, started["result"]["run_id"])
+    frames = await _all_until_completed(server_url, thread_id,
+                                        {"channels": ["values", "lifecycle"]})
+    values = [f["params"] for f in frames if f["method"] == "values"]
+    assert values and all(v["checkpoint"]["ns"] == "" for v in values)
+    history = {h["checkpoint"]["checkpoint_id"]: h["values"]
+               for h in await client.threads.get_history(thread_id, limit=20)}
+    assert [history[v["checkpoint"]["id"]] for v in values] == [v["data"] for v in values]
+    state = await client.threads.get_state(thread_id)
+    assert values[-1]["checkpoint"]["id"] == state["checkpoint"]["checkpoint_id"]

@@ -35,19 +35,53 @@ def split_since(since: int | None) -> tuple[int, int]:
     return since // FANOUT, since % FANOUT + 1
 
 
+Found = tuple[str, list[str], Any, str | None]  # method, namespace, data, node
+Ref = dict[str, str]  # a checkpoint reference: {"id", "ns"}
+
+
 @dataclass(slots=True)
 class Translator:
-    """Stored chunks -> (method, namespace, data, node) tuples."""
+    """Stored chunks -> (method, namespace, data, node) tuples.
+
+    In a run that streams checkpoints, a `values` event waits for the next
+    chunk: the checkpoint that stores that state, whose reference it then
+    carries (`events`)."""
     _texts: dict[str, str] = field(default_factory=dict)  # open message id -> text so far
     _calls: dict[str, Any] = field(default_factory=dict)  # tool call id -> its arguments
     _error: str | None = None
+    _checkpointed: bool = False  # this run streams checkpoints
+    _held: Found | None = None  # a values event waiting for its checkpoint
 
-    def translate(self, event: str, payload: bytes) -> list[tuple[str, list[str], Any, str | None]]:
+    def translate(self, event: str, payload: bytes) -> list[Found]:
+        return [found for found, _ in self.events(event, payload)]
+
+    def events(self, event: str, payload: bytes) -> list[tuple[Found, Ref | None]]:
+        """The chunk's events, each with the checkpoint reference it carries."""
         mode, _, ns = event.partition("|")
         namespace = ns.split("|") if ns else []
         data = orjson.loads(payload) if payload else None
-        found = self._by_mode(mode, data)
-        return [(method, namespace, body, node) for method, body, node in found]
+        out = self._release(mode, namespace, data)
+        for method, body, node in self._by_mode(mode, data):
+            if method == "values" and self._checkpointed:
+                self._held = (method, namespace, body, node)
+            else:
+                out.append(((method, namespace, body, node), None))
+        return out
+
+    def _release(self, mode: str, namespace: list[str], data: Any
+                 ) -> list[tuple[Found, Ref | None]]:
+        if mode == "metadata":
+            self._checkpointed = False
+        elif mode == "checkpoints":
+            self._checkpointed = True
+        held, self._held = self._held, None
+        if held is None:
+            return []
+        ref = None
+        if mode == "checkpoints" and held[1] == namespace:
+            own = (data or {}).get("checkpoint") or {}
+            ref = {"id": own.get("checkpoint_id"), "ns": own.get("checkpoint_ns", "")}
+        return [(held, ref)]
 
     def _by_mode(self, mode: str, data: Any) -> list[tuple[str, Any, str | None]]:
         if mode == "metadata":
@@ -172,10 +206,12 @@ def _text(content: Any) -> str:
 
 
 def envelope(seq: int, method: str, namespace: list[str], data: Any, node: str | None,
-             timestamp_ms: int) -> Event:
+             timestamp_ms: int, checkpoint: Ref | None = None) -> Event:
     params: dict[str, Any] = {"namespace": namespace, "timestamp": timestamp_ms, "data": data}
     if node:
         params["node"] = node
+    if checkpoint is not None:
+        params["checkpoint"] = checkpoint
     return {"type": "event", "event_id": str(seq), "seq": seq, "method": method,
             "params": params}
 

@@ -64,13 +64,13 @@ def _renderer(wanted: Filter, since: int | None,
 
     def render(chunk: Any) -> list[bytes]:
         frames = []
-        for k, (method, namespace, data, node) in enumerate(
-                translator.translate(chunk.event, chunk.data)[:FANOUT]):
+        for k, ((method, namespace, data, node), ref) in enumerate(
+                translator.events(chunk.event, chunk.data)[:FANOUT]):
             seq = chunk.seq * FANOUT + k
             if (since is not None and seq <= since) or not wanted.wants(method, namespace):
                 continue
             frames.append(write(method, seq, envelope(seq, method, namespace, data, node,
-                                                      chunk.time_ms)))
+                                                      chunk.time_ms, ref)))
         return frames
     return render
 
