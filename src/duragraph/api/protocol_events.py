@@ -253,17 +253,21 @@ class Tree:
         if method == "lifecycle" and not ns and isinstance(data, dict):
             self._root(data.get("event"))
         elif method == "updates" and isinstance(data, dict):
-            for child in self.status:
-                if (len(child) == len(ns) + 1 and child[:len(ns)] == ns
-                        and child[-1].split(":")[0] == data.get("node")):
-                    self.status[child] = "completed"
+            for child in [c for c in self.status if len(c) == len(ns) + 1
+                          and c[:len(ns)] == ns and c[-1].split(":")[0] == data.get("node")]:
+                self._close(child, "completed")
+
+    def _close(self, ns: tuple[str, ...], status: str) -> None:
+        """`ns` and whatever is still open under it end with `status`."""
+        for key, current in self.status.items():
+            if key[:len(ns)] == ns and current not in _TERMINAL:
+                self.status[key] = status
 
     def _root(self, event: Any) -> None:
-        self.status[()] = event if event in (*_TERMINAL, "running") else self.status[()]
-        if event in _TERMINAL:  # what is still open ends with the run
-            for ns, status in self.status.items():
-                if status not in _TERMINAL:
-                    self.status[ns] = event
+        if event == "running":
+            self.status[()] = event
+        elif event in _TERMINAL:  # what is still open ends with the run
+            self._close((), event)
 
     def node(self, ns: tuple[str, ...] = ()) -> dict[str, Any]:
         out: dict[str, Any] = {"namespace": list(ns), "status": self.status[ns],
