@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import uuid
 from typing import Any
 
@@ -21,6 +22,7 @@ from .services import Services
 
 SUBSCRIPTION_COMMANDS = ("subscription.subscribe", "subscription.reconnect",
                          "subscription.unsubscribe")
+log = logging.getLogger(__name__)
 NOT_FOUND = 4404  # the WebSocket close code for an unknown thread
 
 
@@ -67,10 +69,17 @@ class _Connection:
         self.subscriptions[sub_id] = asyncio.create_task(self._forward(frames))
 
     async def _forward(self, frames: Any) -> None:
-        async with contextlib.aclosing(frames):
-            async for data in frames:
-                if not data.startswith(b":"):  # heartbeats are for SSE
-                    await self.send(data)
+        try:
+            async with contextlib.aclosing(frames):
+                async for data in frames:
+                    if not data.startswith(b":"):  # heartbeats are for SSE
+                        await self.send(data)
+        except (asyncio.CancelledError, WebSocketDisconnect):
+            raise
+        except Exception as exc:  # the read failed: say so, as the SSE stream would end
+            log.warning("thread %s: event subscription failed: %s", self.thread_id, exc)
+            with contextlib.suppress(Exception):
+                await self.send(error(None, "unknown_error", f"event stream failed: {exc}"))
 
     def _unsubscribe(self, cid: int, params: dict[str, Any]) -> dict[str, Any]:
         sub_id = params.get("subscription_id")
