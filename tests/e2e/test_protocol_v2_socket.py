@@ -185,3 +185,16 @@ async def test_values_events_name_the_checkpoint_that_stores_them(server_url: st
     assert [history[v["checkpoint"]["id"]] for v in values] == [v["data"] for v in values]
     state = await client.threads.get_state(thread_id)
     assert values[-1]["checkpoint"]["id"] == state["checkpoint"]["checkpoint_id"]
+
+
+async def test_an_interrupt_is_answered_over_the_websocket(client) -> None:
+    async with client.threads.stream(assistant_id="interrupting",
+                                     transport="websocket") as thread:
+        await thread.run.start(input={"question": "Who are you?"})
+        deadline = asyncio.get_running_loop().time() + 60
+        while not thread.interrupted:
+            assert asyncio.get_running_loop().time() < deadline, "no interrupt came"
+            await asyncio.sleep(0.05)
+        await thread.run.respond("Ada")
+        output = await asyncio.wait_for(thread.output, 60)
+    assert output["greeting"] == "Hello, Ada!"
