@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import orjson
 
-from duragraph.api.protocol_events import FANOUT, Filter, Translator, split_since
+from duragraph.api.protocol_events import FANOUT, Filter, Translator, Tree, split_since
 
 
 def translate(translator: Translator, event: str, payload) -> list:
@@ -78,3 +78,51 @@ def test_filters_match_channels_and_namespace_prefixes_within_a_depth() -> None:
     assert child.wants("values", ["child:1", "grand:2"])
     assert not child.wants("values", ["other:3"])
     assert Filter(frozenset({"values"})).wants("values", ["a", "b"])
+
+
+def test_a_tool_message_becomes_a_started_and_a_finished_or_failed_tool_call() -> None:
+    t = Translator()
+    translate(t, "messages", [{"type": "ai", "id": "a1", "content": "", "tool_calls": [
+        {"name": "add", "args": {"a": 1}, "id": "c1"}]}, {"langgraph_node": "agent"}])
+    ok = translate(t, "messages", [{"type": "tool", "id": "t1", "name": "add",
+                                    "tool_call_id": "c1", "content": "3"},
+                                   {"langgraph_node": "tools"}])
+    assert ok == [("tools", [], {"event": "tool-started", "tool_call_id": "c1",
+                                 "tool_name": "add", "input": {"a": 1}}, "tools"),
+                  ("tools", [], {"event": "tool-finished", "tool_call_id": "c1",
+                                 "output": "3"}, "tools")]
+    failed = translate(t, "messages", [{"type": "tool", "id": "t2", "name": "x",
+                                        "tool_call_id": "c2", "content": "Error: boom",
+                                        "status": "error"}, {}])
+    assert failed[1][2] == {"event": "tool-error", "tool_call_id": "c2",
+                            "message": "Error: boom"}
+
+
+def test_values_wait_for_their_checkpoint_only_in_runs_that_stream_checkpoints() -> None:
+    t = Translator()
+    assert translate(t, "values", {"x": 1}) == [("values", [], {"x": 1}, None)]
+    checkpoint = {"checkpoint": {"checkpoint_id": "c1", "checkpoint_ns": ""}, "metadata": {}}
+    t.events("checkpoints", orjson.dumps(checkpoint))
+    assert t.events("values", orjson.dumps({"x": 2})) == []
+    released = t.events("checkpoints", orjson.dumps(
+        {**checkpoint, "checkpoint": {"checkpoint_id": "c2", "checkpoint_ns": ""}}))
+    assert released[0] == (("values", [], {"x": 2}, None), {"id": "c2", "ns": ""})
+    t.events("values", orjson.dumps({"x": 3}))
+    assert t.events("end", orjson.dumps({"status": "success"}))[0] == (
+        ("values", [], {"x": 3}, None), None)
+
+
+def test_the_tree_closes_a_subgraph_on_its_parents_update_and_all_on_the_end() -> None:
+    tree = Tree("g")
+    tree.feed("lifecycle", [], {"event": "running"})
+    tree.feed("updates", ["child:1", "inner:2"], {"node": "a"})
+    tree.feed("updates", ["other:3"], {"node": "b"})
+    tree.feed("updates", [], {"node": "child"})
+    assert tree.node() == {"namespace": [], "status": "running", "graph_name": "g", "children": [
+        {"namespace": ["child:1"], "status": "completed", "graph_name": "child", "children": [
+            {"namespace": ["child:1", "inner:2"], "status": "completed",
+             "graph_name": "inner"}]},
+        {"namespace": ["other:3"], "status": "started", "graph_name": "other"}]}
+    tree.feed("lifecycle", [], {"event": "interrupted"})
+    assert tree.status == {(): "interrupted", ("child:1",): "completed",
+                           ("child:1", "inner:2"): "completed", ("other:3",): "interrupted"}

@@ -35,18 +35,53 @@ def split_since(since: int | None) -> tuple[int, int]:
     return since // FANOUT, since % FANOUT + 1
 
 
+Found = tuple[str, list[str], Any, str | None]  # method, namespace, data, node
+Ref = dict[str, str]  # a checkpoint reference: {"id", "ns"}
+
+
 @dataclass(slots=True)
 class Translator:
-    """Stored chunks -> (method, namespace, data, node) tuples."""
-    _texts: dict[str, str] = field(default_factory=dict)  # open message id -> text so far
-    _error: str | None = None
+    """Stored chunks -> (method, namespace, data, node) tuples.
 
-    def translate(self, event: str, payload: bytes) -> list[tuple[str, list[str], Any, str | None]]:
+    In a run that streams checkpoints, a `values` event waits for the next
+    chunk: the checkpoint that stores that state, whose reference it then
+    carries (`events`)."""
+    _texts: dict[str, str] = field(default_factory=dict)  # open message id -> text so far
+    _calls: dict[str, Any] = field(default_factory=dict)  # tool call id -> its arguments
+    _error: str | None = None
+    _checkpointed: bool = False  # this run streams checkpoints
+    _held: Found | None = None  # a values event waiting for its checkpoint
+
+    def translate(self, event: str, payload: bytes) -> list[Found]:
+        return [found for found, _ in self.events(event, payload)]
+
+    def events(self, event: str, payload: bytes) -> list[tuple[Found, Ref | None]]:
+        """The chunk's events, each with the checkpoint reference it carries."""
         mode, _, ns = event.partition("|")
         namespace = ns.split("|") if ns else []
         data = orjson.loads(payload) if payload else None
-        found = self._by_mode(mode, data)
-        return [(method, namespace, body, node) for method, body, node in found]
+        out = self._release(mode, namespace, data)
+        for method, body, node in self._by_mode(mode, data):
+            if method == "values" and self._checkpointed:
+                self._held = (method, namespace, body, node)
+            else:
+                out.append(((method, namespace, body, node), None))
+        return out
+
+    def _release(self, mode: str, namespace: list[str], data: Any
+                 ) -> list[tuple[Found, Ref | None]]:
+        if mode == "metadata":
+            self._checkpointed = False
+        elif mode == "checkpoints":
+            self._checkpointed = True
+        held, self._held = self._held, None
+        if held is None:
+            return []
+        ref = None
+        if mode == "checkpoints" and held[1] == namespace:
+            own = (data or {}).get("checkpoint") or {}
+            ref = {"id": own.get("checkpoint_id"), "ns": own.get("checkpoint_ns", "")}
+        return [(held, ref)]
 
     def _by_mode(self, mode: str, data: Any) -> list[tuple[str, Any, str | None]]:
         if mode == "metadata":
@@ -79,10 +114,16 @@ class Translator:
 
     def _message(self, message: dict[str, Any], meta: dict[str, Any]
                  ) -> list[tuple[str, Any, str | None]]:
+        node = meta.get("langgraph_node")
+        if message.get("type") in ("tool", "ToolMessageChunk"):
+            return self._tool(message, node)
         role = _ROLES.get(message.get("type", ""))
-        if role is None:  # tool messages travel on the tools channel
+        if role is None:
             return []
-        message_id, node = str(message.get("id")), meta.get("langgraph_node")
+        for call in message.get("tool_calls") or ():
+            if isinstance(call, dict) and call.get("id"):
+                self._calls[call["id"]] = call.get("args")
+        message_id = str(message.get("id"))
         out = []
         if message_id not in self._texts:
             self._texts[message_id] = ""
@@ -101,6 +142,23 @@ class Translator:
         if whole or message.get("chunk_position") == "last":
             out += self._finish_message(message_id, node)
         return out
+
+    def _tool(self, message: dict[str, Any], node: str | None
+              ) -> list[tuple[str, Any, str | None]]:
+        """A tool's result: the call started (with the arguments the model gave
+        it, when its message was seen) and finished, or failed."""
+        call_id = str(message.get("tool_call_id"))
+        started: dict[str, Any] = {"event": "tool-started", "tool_call_id": call_id,
+                                   "tool_name": message.get("name") or ""}
+        if call_id in self._calls:
+            started["input"] = self._calls.pop(call_id)
+        content = message.get("content")
+        if message.get("status") == "error":
+            ended = {"event": "tool-error", "tool_call_id": call_id,
+                     "message": _text(content) or str(content)}
+        else:
+            ended = {"event": "tool-finished", "tool_call_id": call_id, "output": content}
+        return [("tools", started, node), ("tools", ended, node)]
 
     def _finish_message(self, message_id: str, node: str | None
                         ) -> list[tuple[str, Any, str | None]]:
@@ -148,10 +206,12 @@ def _text(content: Any) -> str:
 
 
 def envelope(seq: int, method: str, namespace: list[str], data: Any, node: str | None,
-             timestamp_ms: int) -> Event:
+             timestamp_ms: int, checkpoint: Ref | None = None) -> Event:
     params: dict[str, Any] = {"namespace": namespace, "timestamp": timestamp_ms, "data": data}
     if node:
         params["node"] = node
+    if checkpoint is not None:
+        params["checkpoint"] = checkpoint
     return {"type": "event", "event_id": str(seq), "seq": seq, "method": method,
             "params": params}
 
@@ -173,3 +233,46 @@ class Filter:
         if tuple(namespace[:len(prefix)]) != prefix:
             return False
         return self.depth is None or len(namespace) - len(prefix) <= self.depth
+
+
+_TERMINAL = ("completed", "failed", "interrupted")
+
+
+@dataclass(slots=True)
+class Tree:
+    """The run's agent tree (`agent.getTree`) from its translated events: the
+    root and every namespace seen, each `started` until its parent's update
+    for it or the run's end closes it."""
+    graph_name: str
+    status: dict[tuple[str, ...], str] = field(default_factory=lambda: {(): "started"})
+
+    def feed(self, method: str, namespace: list[str], data: Any) -> None:
+        ns = tuple(namespace)
+        for length in range(1, len(ns) + 1):
+            self.status.setdefault(ns[:length], "started")
+        if method == "lifecycle" and not ns and isinstance(data, dict):
+            self._root(data.get("event"))
+        elif method == "updates" and isinstance(data, dict):
+            for child in [c for c in self.status if len(c) == len(ns) + 1
+                          and c[:len(ns)] == ns and c[-1].split(":")[0] == data.get("node")]:
+                self._close(child, "completed")
+
+    def _close(self, ns: tuple[str, ...], status: str) -> None:
+        """`ns` and whatever is still open under it end with `status`."""
+        for key, current in self.status.items():
+            if key[:len(ns)] == ns and current not in _TERMINAL:
+                self.status[key] = status
+
+    def _root(self, event: Any) -> None:
+        if event == "running":
+            self.status[()] = event
+        elif event in _TERMINAL:  # what is still open ends with the run
+            self._close((), event)
+
+    def node(self, ns: tuple[str, ...] = ()) -> dict[str, Any]:
+        out: dict[str, Any] = {"namespace": list(ns), "status": self.status[ns],
+                               "graph_name": ns[-1].split(":")[0] if ns else self.graph_name}
+        children = sorted(c for c in self.status if len(c) == len(ns) + 1 and c[:len(ns)] == ns)
+        if children:
+            out["children"] = [self.node(c) for c in children]
+        return out

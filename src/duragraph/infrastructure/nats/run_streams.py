@@ -117,6 +117,38 @@ class RunStreams:
             return None
         return msg.seq
 
+    async def last_seq_of(self, run_id: str, thread_id: str) -> int | None:
+        """The sequence of the run's newest stored chunk, if it has one."""
+        try:
+            msg = await self.js.get_last_msg(self.stream,
+                                             run_subject(self.prefix, run_id, thread_id))
+        except nats.js.errors.NotFoundError:
+            return None
+        return msg.seq
+
+    async def stored(self, run_id: str, thread_id: str) -> list[Chunk]:
+        """The run's chunks stored so far (a snapshot: it does not wait)."""
+        last = await self.last_seq_of(run_id, thread_id)
+        if last is None:
+            return []
+        out: list[Chunk] = []
+        async with contextlib.aclosing(self.subscribe(run_id)) as chunks:
+            async for chunk in chunks:
+                out.append(chunk)
+                if chunk.seq >= last:
+                    break
+        return out
+
+    async def run_start_at(self, seq: int) -> int | None:
+        """The first sequence of the run whose chunk is stored at `seq`."""
+        try:
+            msg = await self.js.get_msg(self.stream, seq=seq)
+            subject = msg.subject.rsplit(".", 1)[0] + ".*"  # runs.{run}.*
+            first = await self.js.get_msg(self.stream, seq=1, subject=subject, next=True)
+        except nats.js.errors.NotFoundError:
+            return None
+        return first.seq
+
     async def last_seq(self) -> int:
         """The newest sequence stored: reading after it gives only what comes next."""
         return (await self.js.stream_info(self.stream)).state.last_seq

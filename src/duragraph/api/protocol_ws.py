@@ -1,0 +1,119 @@
+"""Protocol v2 over a WebSocket on `/threads/{id}/stream/events`: every frame
+the client sends is a command envelope; `subscription.subscribe` (or
+`subscription.reconnect` with `since`) starts sending the thread's events as
+JSON frames, `subscription.unsubscribe` stops them, other commands are those
+of `POST /threads/{id}/commands`. Each command is answered in-band."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from typing import Any
+
+import orjson
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ..application.queries.threads import get_thread
+from ..domain.errors import NotFound
+from .protocol_commands import BadRequest, error, parse, run_command
+from .protocol_stream import event_frames, natural, parse_filter
+from .services import Services
+
+SUBSCRIPTION_COMMANDS = ("subscription.subscribe", "subscription.reconnect",
+                         "subscription.unsubscribe")
+log = logging.getLogger(__name__)
+NOT_FOUND = 4404  # the WebSocket close code for an unknown thread
+
+
+class _Connection:
+    def __init__(self, websocket: WebSocket, s: Services, thread_id: str) -> None:
+        self.ws, self.s, self.thread_id = websocket, s, thread_id
+        self.subscriptions: dict[str, asyncio.Task] = {}
+        self.lock = asyncio.Lock()
+
+    async def send(self, message: dict[str, Any] | bytes) -> None:
+        text = (message if isinstance(message, bytes) else orjson.dumps(message)).decode()
+        async with self.lock:
+            await self.ws.send_text(text)
+
+    async def handle(self, raw: str) -> None:
+        try:
+            cid, method, params = parse(orjson.loads(raw))
+        except (orjson.JSONDecodeError, BadRequest) as exc:
+            await self.send(error(None, "invalid_argument", str(exc)))
+            return
+        if method == "subscription.unsubscribe":
+            await self.send(self._unsubscribe(cid, params))
+        elif method in SUBSCRIPTION_COMMANDS:
+            await self._subscribe(cid, method, params)
+        else:
+            await self.send(await run_command(self.s, self.thread_id, cid, method, params,
+                                              extra=SUBSCRIPTION_COMMANDS))
+
+    async def _subscribe(self, cid: int, method: str, params: dict[str, Any]) -> None:
+        try:
+            wanted, since = parse_filter(params), natural(params, "since")
+            if method == "subscription.reconnect" and since is None:
+                raise BadRequest("since: subscription.reconnect needs the last seq seen")
+        except BadRequest as exc:
+            await self.send(error(cid, "invalid_argument", str(exc)))
+            return
+        given = params.get("subscription_id")
+        sub_id = given if isinstance(given, str) and given else str(uuid.uuid4())
+        frames = await event_frames(self.s, self.thread_id, wanted, since,
+                                    write=lambda _m, _seq, event: orjson.dumps(event))
+        await self.send({"type": "success", "id": cid,
+                         "result": {"subscription_id": sub_id, "replayed_events": 0}})
+        self._stop(sub_id)
+        self.subscriptions[sub_id] = asyncio.create_task(self._forward(frames))
+
+    async def _forward(self, frames: Any) -> None:
+        try:
+            async with contextlib.aclosing(frames):
+                async for data in frames:
+                    if not data.startswith(b":"):  # heartbeats are for SSE
+                        await self.send(data)
+        except (asyncio.CancelledError, WebSocketDisconnect):
+            raise
+        except Exception as exc:  # the read failed: say so, as the SSE stream would end
+            log.warning("thread %s: event subscription failed: %s", self.thread_id, exc)
+            with contextlib.suppress(Exception):
+                await self.send(error(None, "unknown_error", f"event stream failed: {exc}"))
+
+    def _unsubscribe(self, cid: int, params: dict[str, Any]) -> dict[str, Any]:
+        sub_id = params.get("subscription_id")
+        if not isinstance(sub_id, str):
+            return error(cid, "invalid_argument", "subscription_id: a string is required")
+        if not self._stop(sub_id):
+            return error(cid, "no_such_subscription", f"no subscription {sub_id!r}")
+        return {"type": "success", "id": cid, "result": {}}
+
+    def _stop(self, sub_id: str) -> bool:
+        task = self.subscriptions.pop(sub_id, None)
+        if task is not None:
+            task.cancel()
+        return task is not None
+
+    async def close(self) -> None:
+        tasks = list(self.subscriptions.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def serve(websocket: WebSocket, s: Services, thread_id: str) -> None:
+    await websocket.accept()
+    try:
+        await get_thread(s.db, thread_id)
+    except NotFound as exc:
+        await websocket.close(code=NOT_FOUND, reason=str(exc)[:120])
+        return
+    connection = _Connection(websocket, s, thread_id)
+    try:
+        while True:
+            await connection.handle(await websocket.receive_text())
+    except WebSocketDisconnect:
+        pass
+    finally:
+        await connection.close()
