@@ -48,5 +48,7 @@ class Services:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    # async: FastAPI runs a plain `def` dependency in its thread pool (a
+    # thread hop per request).
     return request.app.state.services
