@@ -40,7 +40,10 @@ def create_app(services: Services, *, lifespan: Any = None, user_app: Starlette 
 
 
 def _include(app: FastAPI, routers: tuple, enabled: Callable[[str], bool]) -> None:
-    for router in routers:
-        router = http_options.filtered(router, enabled)
+    # The root routes first, then their /api/v1 aliases: a request is matched
+    # against the routes in order, and no root path matches an alias path.
+    kept = [http_options.filtered(router, enabled) for router in routers]
+    for router in kept:
         app.include_router(router)
+    for router in kept:
         app.include_router(router, prefix="/api/v1", include_in_schema=False)

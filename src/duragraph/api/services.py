@@ -24,6 +24,10 @@ class LocalExecutor(Protocol):
 
     def cancel(self, run_id: str) -> bool: ...
 
+    def executing(self, run_id: str, thread_id: str) -> bool: ...
+
+    async def wait_local(self, run_id: str) -> tuple[bool, Any]: ...
+
     async def wait_local(self, run_id: str) -> tuple[bool, Any]: ...
 
 
@@ -48,5 +52,7 @@ class Services:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    # async: FastAPI runs a plain `def` dependency in its thread pool (a
+    # thread hop per request).
     return request.app.state.services

@@ -144,7 +144,10 @@ async def cancel(thread_id: str, run_id: str, wait: bool = Query(False),
 
 async def _require_run(s: Services, thread_id: str, run_id: str) -> None:
     """The run exists, or ended on this thread: a stateless run's thread may
-    have gone with its end, and its result is still there to join."""
+    have gone with its end, and its result is still there to join. A run
+    executing here exists: no query."""
+    if s.executor is not None and s.executor.executing(run_id, thread_id):
+        return
     try:
         await q.get_run(s.db, run_id, thread_id)
     except NotFound:

@@ -27,7 +27,9 @@ async def create_thread(cmd: CreateThread, store: EventStore, clock: Clock,
                         editor: Any = None) -> str:
     if cmd.if_exists not in ("raise", "do_nothing"):
         raise InvalidInput("if_exists must be 'raise' or 'do_nothing'")
-    thread = await store.load(Thread, cmd.thread_id or str(uuid.uuid4()))
+    # A fresh id has no events to load (a clash would still conflict on save).
+    thread = (Thread(str(uuid.uuid4())) if not cmd.thread_id
+              else await store.load(Thread, cmd.thread_id))
     if thread.live:
         if cmd.if_exists == "do_nothing":
             return thread.id

@@ -91,6 +91,7 @@ class Executor:
         # after the fact and need no claim attempt (a bounded memory).
         self._handled: dict[str, None] = {}
         self._finished: dict[str, asyncio.Future] = {}  # resolved with the run's result
+        self._claimed: dict[str, str] = {}  # run id -> thread id, while it executes here
         self._draining = False
 
     @property
@@ -121,6 +122,11 @@ class Executor:
         """Execute a run this worker already claimed (at its creation)."""
         if run_id not in self._handled:
             self._track(run_id, self._run_claimed(run_id, claim))
+
+    def executing(self, run_id: str, thread_id: str) -> bool:
+        """Whether this worker executes that run of that thread (claimed,
+        not finished): the run exists, no need to ask PostgreSQL."""
+        return self._claimed.get(run_id) == thread_id
 
     async def wait_local(self, run_id: str) -> tuple[bool, Any]:
         """For a run executing here: (True, its result) once its outcome is
@@ -169,6 +175,7 @@ class Executor:
             await self._run_claimed(run_id, claim)
 
     async def _run_claimed(self, run_id: str, claim: Claim) -> None:
+        self._claimed[run_id] = claim.thread.id
         try:
             await self._run_owned(claim.run(run_id), claim)
         except asyncio.CancelledError:
@@ -178,6 +185,8 @@ class Executor:
                         "lapses", run_id, type(exc).__name__, exc)
         except Exception:  # never let one run take the worker down
             log.exception("run %s: executor failure", run_id)
+        finally:
+            self._claimed.pop(run_id, None)
 
     async def _claim(self, run_id: str, thread_id: str) -> Claim | None:
         d = self.deps

@@ -9,10 +9,11 @@ epoch is no longer current gets `Fenced` and writes nothing.
 With `sync` durability `aput` commits before it returns. With `async` and
 `exit` durability (LangGraph persists in the background, and a crash may lose
 the latest steps, which then run again) `aput` queues the step and a
-background task commits the queue a few milliseconds later: steps that arrive
-meanwhile go in the same transaction, and whatever is still queued when the
-run ends rides in the run's final transaction (`take_pending`). A fast graph
-thus costs one commit in all; a slow one commits each step soon after it.
+background task commits the queue up to `coalesce_s` (50 ms) later: steps that
+arrive meanwhile go in the same transaction, and whatever is still queued when
+the run ends rides in the run's final transaction (`take_pending`). A fast
+graph thus costs one commit in all, also on a loaded machine where its few
+steps take tens of milliseconds; a slow one commits each step soon after it.
 
 Which nodes ran in a step: the nodes whose `versions_seen` entry differs
 from the one in the previous checkpoint this view saved or loaded (LangGraph
@@ -86,7 +87,7 @@ class RunBuffer:
 class RunCheckpointer(EventSourcedSaver):
     def __init__(self, store: PostgresEventStore, *, run_id: str, epoch: int, thread_id: str,
                  serde: SerializerProtocol | None = None, deferred: bool = False,
-                 coalesce_s: float = 0.005) -> None:
+                 coalesce_s: float = 0.05) -> None:
         super().__init__(store, serde=serde)
         self.run_id, self.epoch, self.thread_id = run_id, epoch, thread_id
         self.deferred, self.coalesce_s = deferred, coalesce_s
