@@ -8,6 +8,7 @@ stopped by the PID in its own postmaster.pid."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -94,6 +95,7 @@ def start_official(config: Path, jobs_per_worker: int) -> Server:
     graphs = folder / "graphs"
     shutil.copytree(config.resolve().parent, graphs,
                     ignore=shutil.ignore_patterns("__pycache__", ".langgraph_api", ".duragraph"))
+    _drop_test_sweeps(graphs / config.name)
     port = free_port()
     cli = shutil.which("langgraph", path=str(Path(sys.executable).parent)) or "langgraph"
     args = [cli, "dev", "--config", config.name, "--host", "127.0.0.1", "--port", str(port),
@@ -102,6 +104,13 @@ def start_official(config: Path, jobs_per_worker: int) -> Server:
     server = _spawn("official", args, _child_env(), graphs, folder, port)
     server.notes.append(f"--n-jobs-per-worker {jobs_per_worker}")
     return server
+
+
+def _drop_test_sweeps(path: Path) -> None:
+    """The test config sweeps TTLs every 0.6 s; the official CLI takes whole minutes only."""
+    project = json.loads(path.read_text())
+    project.pop("checkpointer", None)
+    path.write_text(json.dumps(project))
 
 
 def wait_ready(server: Server, timeout: float = 180.0) -> float:

@@ -28,8 +28,6 @@ class LocalExecutor(Protocol):
 
     async def wait_local(self, run_id: str) -> tuple[bool, Any]: ...
 
-    async def wait_local(self, run_id: str) -> tuple[bool, Any]: ...
-
 
 @dataclass(slots=True)
 class Services:
