@@ -80,3 +80,10 @@ async def collect(client: Any, thread_id: str | None, assistant_id: str, **kwarg
 def of(parts: list, event: str) -> list:
     """The data of the parts of one event."""
     return [p.data for p in parts if p.event == event]
+
+
+async def steps_thread(client: Any) -> tuple[str, list[dict]]:
+    """A thread that ran the `steps` graph once, and its history (newest first)."""
+    thread_id = await new_thread(client)
+    await client.runs.wait(thread_id, "steps", input={})
+    return thread_id, await client.threads.get_history(thread_id)

@@ -7,15 +7,9 @@ import uuid
 import pytest
 from langgraph_sdk.errors import ConflictError, NotFoundError, UnprocessableEntityError
 
-from e2e_support import new_thread, wait_for_run_status
+from e2e_support import new_thread, steps_thread, wait_for_run_status
 
 pytestmark = pytest.mark.e2e
-
-
-async def steps_thread(client) -> tuple[str, list[dict]]:
-    thread_id = await new_thread(client)
-    await client.runs.wait(thread_id, "steps", input={})
-    return thread_id, await client.threads.get_history(thread_id)
 
 
 async def test_the_state_at_a_checkpoint_can_be_read_with_a_checkpoint_object(client) -> None:

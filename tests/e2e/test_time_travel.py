@@ -9,15 +9,9 @@ import httpx
 import pytest
 from langgraph_sdk.errors import ConflictError, NotFoundError
 
-from e2e_support import new_thread
+from e2e_support import new_thread, steps_thread
 
 pytestmark = pytest.mark.e2e
-
-
-async def steps_thread(client) -> tuple[str, list[dict]]:
-    thread_id = await new_thread(client)
-    await client.runs.wait(thread_id, "steps", input={})
-    return thread_id, await client.threads.get_history(thread_id)
 
 
 async def test_a_run_from_an_earlier_checkpoint_forks_the_thread(client) -> None:
