@@ -8,10 +8,13 @@ checkpointer, and K times with DuraGraph's run-bound checkpointer
 (`EventStoreCheckpointer(PostgresEventStore(pool)).for_run(run_id, epoch,
 thread_id)`) for each durability mode: "sync" (each checkpoint commits before
 the next step), "async" (it commits while the next step runs) and "exit"
-(only the final checkpoint). Every run gets a fresh thread and a run created
-and started through the Thread aggregate (as the executor does), outside the
-clock; only `graph.ainvoke` is timed. The modes are interleaved run by run
-so that machine noise hits them alike.
+(only the final checkpoint). What async and exit leave uncommitted when the
+graph returns is committed right after it, fenced, as the executor commits
+it with the run's outcome (async is the server's default). Every run gets a
+fresh thread and a run created and started through the Thread aggregate (as
+the executor does), outside the clock; `graph.ainvoke` and that last commit
+are timed. The modes are interleaved run by run so that machine noise hits
+them alike.
 
 A run of N nodes writes N+2 checkpoints (the input, `__start__`, one per
 node); "per super-step" below divides by N+2.
@@ -103,6 +106,14 @@ async def start_run(store: PostgresEventStore) -> StartedRun:
     return StartedRun(thread.id, run_id, epoch)
 
 
+async def commit_rest(view: Any, store: PostgresEventStore) -> None:
+    """What is not committed when the graph returns (with async and exit
+    durability: the last steps) is taken at once and committed, fenced, as
+    the executor commits it with the run's outcome; no waiting for the
+    view's background commit."""
+    await store.append(await view.take_pending(), fence=view.fence)
+
+
 NO_FSYNC = "sync*"  # "sync" on connections with synchronous_commit=off
 
 
@@ -121,7 +132,7 @@ async def invoke(builder: StateGraph, mode: str, setup: PostgresEventStore,
     started, cpu = time.perf_counter(), time.process_time()
     result = await graph.ainvoke({"count": 0}, config, **kwargs)
     if mode != "none":
-        await view.flush()  # what the executor commits with the run's outcome
+        await commit_rest(view, store)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     if result["count"] != nodes:
         raise RuntimeError(f"{mode}: the graph counted {result['count']}, not {nodes}")
@@ -251,7 +262,7 @@ async def count_mode(url: str, setup: PostgresEventStore, mode: str,
                                                          durability=mode)
             await builder.compile(checkpointer=view).ainvoke({"count": 0}, run.config,
                                                              durability=mode)
-            await view.flush()
+            await commit_rest(view, store)
         await traced.pool.close()
         counted = Counted(traced.counts_since(sizes), runs=len(runs))
         counted.transactions = await settled_xact_commits(url) - before - baseline
@@ -293,7 +304,7 @@ def report(timings: Timings, counted: dict[str, Counted], args: argparse.Namespa
         added = (p50 - base) / steps
         added_cpu = (statistics.median(timings.cpu_ms[mode]) - base_cpu) / steps
         verdict = "PASS" if added <= TARGET_MS_PER_STEP else "MISS"
-        note = f"<= {TARGET_MS_PER_STEP:g} ms  {verdict}" if mode == "sync" else ""
+        note = f"<= {TARGET_MS_PER_STEP:g} ms  {verdict}"
         print(f"{mode:10} {p50:11.2f} {p90:11.2f} {added:14.3f} {added_cpu:18.3f}  {note}")
     print("added ms/step = (median run with checkpointer - median run without) / super-steps;\n"
           "added CPU ms/step: the same with this process's CPU time (serialisation, event\n"

@@ -5,6 +5,7 @@ that the ratios are measured side by side on the same (noisy, shared) machine.
     python bench/bench_server.py                      # both servers
     python bench/bench_server.py --no-official        # DuraGraph only
     python bench/bench_server.py --runs 500 --concurrency 8 --samples 100
+    git worktree add /tmp/base HEAD~3 && python bench/bench_server.py --baseline-src /tmp/base/src
 
 Measures, on the 1-node `echo` graph of tests/graphs/langgraph.json:
   (17) `runs.wait` latency: sequential, one fresh thread per run (created
@@ -22,6 +23,8 @@ its embedded PostgreSQL, idle (after warm-up) and at the peak of (18)
 benchmarks alternate between them; while one is measured the other is
 paused (SIGSTOP), so that its idle background work takes no CPU from it. The
 client runs on the same machine, so its CPU use is part of every figure.
+With --baseline-src, a second DuraGraph runs that source tree (an earlier
+commit) the same way, and the ratios to it are printed too.
 """
 from __future__ import annotations
 
@@ -80,6 +83,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--config", type=Path, default=ROOT / "tests" / "graphs" / "langgraph.json")
     p.add_argument("--no-official", action="store_true", help="skip the official server")
     p.add_argument("--only", choices=["duragraph", "official"], help="benchmark one server only")
+    p.add_argument("--baseline-src", type=Path,
+                   help="also benchmark DuraGraph from this source tree (its `src` folder)")
     return p.parse_args()
 
 
@@ -184,12 +189,17 @@ class PeakSampler:
 
 def start_servers(args: argparse.Namespace) -> dict[str, Server]:
     wanted = [args.only] if args.only else ["duragraph"] + ([] if args.no_official else ["official"])
+    if args.baseline_src and not args.only:
+        wanted.insert(1, "baseline")
     servers: dict[str, Server] = {}
     try:
         for name in wanted:
             print(f"starting {name} ...", flush=True)
-            servers[name] = (start_duragraph(args.config) if name == "duragraph"
-                             else start_official(args.config, max(10, args.concurrency)))
+            if name == "official":
+                servers[name] = start_official(args.config, max(10, args.concurrency))
+            else:
+                servers[name] = start_duragraph(
+                    args.config, name=name, src=args.baseline_src if name == "baseline" else None)
     except BaseException:
         stop_all(servers)
         raise
@@ -265,19 +275,22 @@ def verdict(ok: bool) -> str:
 
 
 def report(figures: dict[str, Figures], args: argparse.Namespace) -> None:
-    dg, off = figures.get("duragraph"), figures.get("official")
-    print(f"\n== DuraGraph vs official langgraph dev: graph `{GRAPH}`, "
+    cols = list(figures.values())
+    print(f"\n== {' vs '.join(TITLES[n] for n in figures)}: graph `{GRAPH}`, "
           f"concurrency {args.concurrency} ==")
-    print(f"{'metric':44} {'DuraGraph':>11} {'official':>11}  target")
-    counts = [str(len(f.wait_ms)) if f else "-" for f in (dg, off)]
-    print(f"{'samples for (17) and (19)':44} {counts[0]:>11} {counts[1]:>11}")
-    _latency_rows("(17) runs.wait", lambda f: f.wait_ms, (50, 90, 99), dg, off,
+    print(f"{'metric':44} " + " ".join(f"{TITLES[n]:>11}" for n in figures) + "  target")
+    counts = " ".join(f"{len(f.wait_ms):>11}" for f in cols)
+    print(f"{'samples for (17) and (19)':44} {counts}")
+    _latency_rows("(17) runs.wait", lambda f: f.wait_ms, (50, 90, 99), cols,
                   {50: TARGETS["wait_p50"], 99: TARGETS["wait_p99"]})
-    _throughput_rows(dg, off)
-    _latency_rows("(19) runs.stream first event", lambda f: f.stream_ms, (50, 99), dg, off,
+    _throughput_rows(figures)
+    _latency_rows("(19) runs.stream first event", lambda f: f.stream_ms, (50, 99), cols,
                   {50: TARGETS["stream_p50"]})
     for name, fig in figures.items():
         _memory_rows(name, fig)
+
+
+TITLES = {"duragraph": "DuraGraph", "baseline": "baseline", "official": "official"}
 
 
 def _cell(value: float | None, fmt: str = "{:11.1f}") -> str:
@@ -285,29 +298,33 @@ def _cell(value: float | None, fmt: str = "{:11.1f}") -> str:
 
 
 def _latency_rows(title: str, pick: Callable[[Figures], list[float]], ps: tuple[int, ...],
-                  dg: Figures | None, off: Figures | None, targets: dict[int, float]) -> None:
+                  cols: list[Figures], targets: dict[int, float]) -> None:
     for p in ps:
-        values = [pct(pick(f), p) if f and pick(f) else None for f in (dg, off)]
-        target = targets.get(p)
-        note = ""
+        values = [pct(pick(f), p) if pick(f) else None for f in cols]
+        target, note = targets.get(p), ""
         if target is not None and values[0] is not None:
             note = f"<= {target:g} ms  {verdict(values[0] <= target)}"
-        print(f"{title + f' p{p} (ms)':44} {_cell(values[0])} {_cell(values[1])}  {note}")
+        print(f"{title + f' p{p} (ms)':44} {' '.join(_cell(v) for v in values)}  {note}")
 
 
-def _throughput_rows(dg: Figures | None, off: Figures | None) -> None:
-    values = [f.throughput if f else None for f in (dg, off)]
-    note = (f">= {TARGETS['throughput']:g} runs/s  {verdict(values[0] >= TARGETS['throughput'])}"
-            if values[0] else "")
-    print(f"{'(18) create+join throughput (runs/s)':44} {_cell(values[0])} {_cell(values[1])}  {note}")
-    counts = [f"{f.throughput_runs} ({f.throughput_failed} bad)" if f else "-" for f in (dg, off)]
-    print(f"{'(18) runs measured (runs not echoing)':44} {counts[0]:>11} {counts[1]:>11}")
-    quarters = [" ".join(f"{r:.0f}" for r in f.quarter_rates) if f else "-" for f in (dg, off)]
-    print(f"{'(18) runs/s per quarter of the runs':44} {quarters[0]:>11} {quarters[1]:>11}")
-    if values[0] and values[1]:
-        ratio = values[0] / values[1]
-        print(f"{'(18) ratio DuraGraph/official':44} {ratio:11.2f} {'':11}  "
-              f">= {TARGETS['ratio']:g}x  {verdict(ratio >= TARGETS['ratio'])}")
+def _throughput_rows(figures: dict[str, Figures]) -> None:
+    cols = list(figures.values())
+    first = cols[0].throughput
+    note = f">= {TARGETS['throughput']:g} runs/s  {verdict(first >= TARGETS['throughput'])}" \
+        if first else ""
+    print(f"{'(18) create+join throughput (runs/s)':44} "
+          f"{' '.join(_cell(f.throughput) for f in cols)}  {note}")
+    counts = " ".join(f"{f'{f.throughput_runs} ({f.throughput_failed} bad)':>11}" for f in cols)
+    print(f"{'(18) runs measured (runs not echoing)':44} {counts}")
+    quarters = " ".join(f"{'/'.join(f'{r:.0f}' for r in f.quarter_rates):>11}" for f in cols)
+    print(f"{'(18) runs/s per quarter of the runs':44} {quarters}")
+    for other in ("baseline", "official"):
+        fig = figures.get(other)
+        if first and fig and fig.throughput:
+            ratio = first / fig.throughput
+            note = (f">= {TARGETS['ratio']:g}x  {verdict(ratio >= TARGETS['ratio'])}"
+                    if other == "official" else "")
+            print(f"{f'(18) ratio DuraGraph/{other}':44} {ratio:11.2f}  {note}")
 
 
 def _memory_rows(name: str, fig: Figures) -> None:

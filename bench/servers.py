@@ -79,13 +79,16 @@ def _spawn(name: str, args: list[str], env: dict[str, str], cwd: Path, folder: P
     return Server(name, proc, f"http://127.0.0.1:{port}", folder, log_path)
 
 
-def start_duragraph(config: Path) -> Server:
+def start_duragraph(config: Path, *, name: str = "duragraph", src: Path | None = None) -> Server:
+    """`src`: run the `duragraph` package of that source tree (an earlier
+    commit's worktree, say) instead of the installed one."""
     folder = Path(tempfile.mkdtemp(prefix="dg-bench-"))
     port = free_port()
     args = [sys.executable, "-m", "duragraph.cli", "dev", "--config", str(config),
             "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(folder / "data"),
             "--log-level", "WARNING"]
-    return _spawn("duragraph", args, _child_env(), folder, folder, port)
+    env = _child_env(**({"PYTHONPATH": str(src.resolve())} if src else {}))
+    return _spawn(name, args, env, folder, folder, port)
 
 
 def start_official(config: Path, jobs_per_worker: int) -> Server:

@@ -8,6 +8,7 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 from .settings import Settings
 
@@ -113,20 +114,33 @@ async def _tail(url: str, prefix: str, from_start: bool) -> None:
         await nc.close()
 
 
+def _run(main: Any) -> None:
+    """The long-running commands run on uvloop where it is installed (it comes
+    with uvicorn[standard] on Linux and macOS): psycopg, NATS and uvicorn all
+    spend less CPU per I/O wait on it than on the stdlib loop."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings(args)
     from . import bootstrap
+    from .infrastructure.graphs.config import ConfigError
 
     try:
         if args.command == "dev":
-            asyncio.run(bootstrap.serve_http(settings, embedded=True, with_worker=True))
+            _run(bootstrap.serve_http(settings, embedded=True, with_worker=True))
         elif args.command == "serve":
-            asyncio.run(bootstrap.serve_http(settings, embedded=False, with_worker=False))
+            _run(bootstrap.serve_http(settings, embedded=False, with_worker=False))
         elif args.command == "worker":
-            asyncio.run(bootstrap.run_worker(settings))
+            _run(bootstrap.run_worker(settings))
         elif args.command == "migrate":
             from .infrastructure.postgres.database import migrate
 
@@ -140,6 +154,8 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(_tail(settings.nats_url, args.prefix, args.from_start))
     except KeyboardInterrupt:
         pass
+    except ConfigError as exc:  # the user's langgraph.json: its message says what to fix
+        sys.exit(f"duragraph: {exc}")
 
 
 if __name__ == "__main__":

@@ -68,3 +68,24 @@ async def test_a_connection_stays_usable_after_conflicts_and_fenced_writes(datab
         assert (await store.load(Thread, "t11")).version == 1
     finally:
         await pool.close()
+
+
+async def test_a_batch_commits_in_version_order(pool):
+    # Tailing readers go by position: within a stream it must follow the version.
+    store = PostgresEventStore(pool)
+    t = Thread("t1")
+    t.create(metadata={}, now=NOW)
+    for i in range(5):
+        t.update(metadata={"i": i}, now=NOW)
+    await store.save(t)
+    await store.append([Batch("checkpoints-t1", None, [ThreadUpdated(at=NOW, thread_id="t1",
+                                                                      metadata={"n": n})
+                                                        for n in range(3)])])
+    await store.append([Batch("checkpoints-t1", None, [ThreadUpdated(at=NOW, thread_id="t1",
+                                                                      metadata={"n": 3})])])
+    for stream, count in (("thread-t1", 6), ("checkpoints-t1", 4)):
+        events = await store.read_stream(stream)
+        assert [e.version for e in events] == list(range(1, count + 1))
+        assert [e.position for e in events] == sorted(e.position for e in events)
+    assert [e.data["metadata"] for e in await store.read_stream("checkpoints-t1")] == [
+        {"n": n} for n in range(4)]

@@ -174,3 +174,43 @@ def test_a_cancelled_stateless_run_takes_its_thread_along():
     t = _stateless(None)
     t.cancel_run("r1", action="interrupt", now=NOW)
     assert names(t) == ["run.cancelled", "thread.deleted"]
+
+
+def _start_and_finish(t: Thread, run_id: str) -> None:
+    epoch = t.start_run(run_id, worker_id="w", lease_lapsed=False, now=NOW)
+    t.finish_run(run_id, epoch=epoch, outcome="success", now=NOW, values={})
+
+
+def test_only_the_first_claim_of_the_first_run_on_an_untouched_thread_starts_blank():
+    # A blank start skips loading the thread's latest checkpoint: wrongly
+    # blank, a run would lose the state earlier runs or updates left.
+    t = thread_with_run()
+    t.start_run("r1", worker_id="w1", lease_lapsed=False, now=NOW)
+    assert t.starts_blank("r1")
+    t.start_run("r1", worker_id="w2", lease_lapsed=True, now=NOW)  # a re-claim resumes
+    assert not t.starts_blank("r1")
+
+    t = thread_with_run()
+    _start_and_finish(t, "r1")
+    t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+                 strategy="reject", temporary=False, now=NOW)
+    t.start_run("r2", worker_id="w", lease_lapsed=False, now=NOW)
+    assert not t.starts_blank("r2")
+
+
+def test_a_thread_whose_state_was_set_never_starts_blank():
+    t = Thread("t")
+    t.create(metadata={}, now=NOW)
+    t.set_state(values={"a": 1}, interrupts={}, has_next=False, checkpoint_id="c1", now=NOW)
+    t.create_run(run_id="r1", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+                 strategy="reject", temporary=False, now=NOW)
+    t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    assert not t.starts_blank("r1")
+
+    copy = Thread("copy")
+    t.finish_run("r1", epoch=1, outcome="success", now=NOW, values={})
+    t.copy_to(copy, now=NOW)
+    copy.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+                    strategy="reject", temporary=False, now=NOW)
+    copy.start_run("r2", worker_id="w", lease_lapsed=False, now=NOW)
+    assert not copy.starts_blank("r2")

@@ -41,6 +41,8 @@ class Thread(Aggregate):
         self.values: Any = None  # as the thread projection shows them
         self.interrupts: dict[str, Any] = {}
         self.ttl: ev.ThreadTtlSet | None = None
+        self.starts = 0  # RunStarted events, re-claims included
+        self.state_written = False  # by an update, a copy, or a deleted earlier life
 
     # -- queries -------------------------------------------------------------
     @property
@@ -63,6 +65,13 @@ class Thread(Aggregate):
     def ttl_due(self, now: datetime) -> bool:
         return (self.live and self.ttl is not None and not self.active_runs()
                 and datetime.fromisoformat(self.ttl.expires_at) <= now)
+
+    def starts_blank(self, run_id: str) -> bool:
+        """Whether this run, claimed for the first time, is the first run
+        ever started on the thread and nothing else wrote its state: it has
+        no checkpoint to load."""
+        run = self.runs.get(run_id)
+        return run is not None and run.epoch == 1 and self.starts == 1 and not self.state_written
 
     def next_runnable(self) -> RunState | None:
         """The run an executor may start now: the oldest pending one, unless
@@ -225,12 +234,12 @@ class Thread(Aggregate):
         self.metadata = {**self.metadata, **e.metadata}
 
     def _on_thread_deleted(self, e: ev.ThreadDeleted) -> None:
-        self.deleted = True
+        self.deleted, self.state_written = True, True
         self.values, self.interrupts, self.ttl = None, {}, None
 
     def _on_thread_state_updated(self, e: ev.ThreadStateUpdated) -> None:
         self.values, self.interrupts = e.values, dict(e.interrupts or {})
-        self.last_outcome = e.status
+        self.last_outcome, self.state_written = e.status, True
 
     def _on_thread_ttl_set(self, e: ev.ThreadTtlSet) -> None:
         self.ttl = e
@@ -246,6 +255,7 @@ class Thread(Aggregate):
     def _on_run_started(self, e: ev.RunStarted) -> None:
         run = self.runs[e.run_id]
         run.status, run.epoch = "running", e.epoch
+        self.starts += 1
 
     def _on_run_succeeded(self, e: ev.RunSucceeded) -> None:
         self._finish(e.run_id, "success")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ...domain.assistant import Assistant
-from ...domain.errors import ConcurrencyConflict, Fenced, InvalidInput, NotFound
+from ...domain.errors import ConcurrencyConflict, DomainError, Fenced, InvalidInput, NotFound
 from ...domain.events import RunCreated
 from ...domain.thread import Thread
 from ..ports import Clock, EventStore, GraphCatalog
@@ -47,11 +47,15 @@ def assistant_key(assistant_id: str, graphs: GraphCatalog) -> str:
     return default_assistant_id(assistant_id) if graphs.has(assistant_id) else assistant_id
 
 
-async def load_for_run(cmd: "CreateRun", store: EventStore,
-                       graphs: GraphCatalog) -> tuple[Assistant, Thread]:
-    assistant, thread = await store.load_many(
-        (Assistant, assistant_key(cmd.assistant_id, graphs)),
-        (Thread, cmd.thread_id or str(uuid.uuid4())))
+async def load_for_run(cmd: "CreateRun", store: EventStore, graphs: GraphCatalog, *,
+                       cached: bool = False) -> tuple[Assistant, Thread]:
+    key = assistant_key(cmd.assistant_id, graphs)
+    if cmd.thread_id is None:  # a temporary thread: a fresh id has no events to load
+        (assistant,) = await store.load_many((Assistant, key), cached=cached)
+        thread = Thread(str(uuid.uuid4()))
+    else:
+        assistant, thread = await store.load_many((Assistant, key), (Thread, cmd.thread_id),
+                                                  cached=cached)
     if not assistant.live:
         raise NotFound("assistant", assistant.id)
     return assistant, thread  # type: ignore[return-value]
@@ -60,9 +64,20 @@ async def load_for_run(cmd: "CreateRun", store: EventStore,
 @on_conflict()
 async def create_run(cmd: CreateRun, store: EventStore, clock: Clock,
                      graphs: GraphCatalog) -> CreatedRun:
-    assistant, thread = await load_for_run(cmd, store, graphs)
+    """Decided first on the cached thread and assistant (no read): committed
+    only if neither moved since. A refusal may come from a stale cache, so
+    it is decided again on the log before it stands."""
+    try:
+        return await _create_run(cmd, store, clock, graphs, cached=True)
+    except DomainError:
+        return await _create_run(cmd, store, clock, graphs, cached=False)
+
+
+async def _create_run(cmd: CreateRun, store: EventStore, clock: Clock, graphs: GraphCatalog, *,
+                      cached: bool) -> CreatedRun:
+    assistant, thread = await load_for_run(cmd, store, graphs, cached=cached)
     created, lease = open_run(cmd, assistant, thread, clock.now())
-    await store.save(thread, also=lease)
+    await store.save(thread, also=lease, unchanged=[assistant])
     return created
 
 

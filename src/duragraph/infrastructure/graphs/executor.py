@@ -202,7 +202,7 @@ class Executor:
         work = asyncio.current_task()
         renewer = asyncio.create_task(self._renew_lease(run_id, epoch, work))
         try:
-            outcome = await self._run_graph(run, epoch)
+            outcome = await self._run_graph(run, epoch, claim.thread.starts_blank(run_id))
         except (asyncio.CancelledError, Fenced):
             await self._stopped(run, epoch)
             return
@@ -254,13 +254,14 @@ class Executor:
                 work.cancel()
                 return
 
-    async def _run_graph(self, run: dict[str, Any], epoch: int) -> Outcome:
+    async def _run_graph(self, run: dict[str, Any], epoch: int, blank: bool) -> Outcome:
         d = self.deps
         kwargs = run["kwargs"]
         api_modes = requested_modes(kwargs.get("stream_mode"))
         config = build_config(run)
         saver = d.checkpointer.for_run(run["run_id"], epoch, run["thread_id"],
-                                       durability=kwargs.get("durability") or "async")
+                                       durability=kwargs.get("durability") or "async",
+                                       blank=blank)
         resuming = epoch > 1 and await self._has_checkpoint(run["run_id"])
         # Where a run begins on its thread's stream (run streams skip it: their
         # route sends its own first `metadata` frame).

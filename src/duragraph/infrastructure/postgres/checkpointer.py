@@ -28,9 +28,12 @@ PRUNE_STRATEGIES = ("keep_latest", "delete")
 
 class EventStoreCheckpointer(EventSourcedSaver):
     def for_run(self, run_id: str, epoch: int, thread_id: str, *,
-                durability: str = "sync") -> RunCheckpointer:
+                durability: str = "sync", blank: bool = False) -> RunCheckpointer:
+        """`blank`: the thread has no checkpoint yet (Thread.starts_blank), so
+        the run's first read needs no query."""
         return RunCheckpointer(self.store, run_id=run_id, epoch=epoch, thread_id=thread_id,
-                               serde=self.serde, deferred=durability in ("async", "exit"))
+                               serde=self.serde, deferred=durability in ("async", "exit"),
+                               blank=blank)
 
     async def aput(self, config: RunnableConfig, checkpoint: Checkpoint,
                    metadata: CheckpointMetadata, new_versions: ChannelVersions) -> RunnableConfig:

@@ -2,8 +2,11 @@
 
 `save` appends an aggregate's pending events with optimistic concurrency:
 the unique (stream_id, stream_version) turns a stale writer into a
-ConcurrencyConflict. Outbox rows come from a trigger and projections are
-updated in the same transaction, pipelined into one round trip.
+ConcurrencyConflict, and so does a stream the decision read but does not
+append to (`unchanged`) that moved meanwhile. Outbox rows come from a trigger
+and projections are updated in the same transaction, pipelined into one
+round trip. Streams read or written here are cached (see stream_cache) for
+`load_many(..., cached=True)`.
 """
 from __future__ import annotations
 
@@ -22,19 +25,20 @@ from ...projections import Statement
 from ...domain.aggregate import Aggregate
 from ...domain.errors import ConcurrencyConflict, Fenced
 from ...domain.events import DomainEvent, from_data
+from .stream_cache import StreamCache
 
 A = TypeVar("A", bound=Aggregate)
 
+# A batch's events in one statement, numbered after `base`: the expected
+# version, or for streams with a single logical writer and no aggregate
+# (checkpoints) the stream's current version, read here (a racing writer
+# still conflicts). Rows are inserted, and so numbered by position, in order.
 _INSERT = """
-INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata)
-VALUES (%s, %s, %s, %s, %s, %s)"""
-
-# For streams with a single logical writer and no aggregate (checkpoints):
-# the next version is computed in SQL; a racing writer still conflicts.
-_INSERT_NEXT = """
-INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata)
-SELECT %s, %s, COALESCE(MAX(stream_version), 0) + 1, %s, %s, %s
-FROM events WHERE stream_id = %s"""
+INSERT INTO events (event_id, stream_id, stream_version, type, data)
+SELECT v.id, %s, {base} + v.n, v.type, v.data FROM (VALUES {rows}) AS v(id, n, type, data)
+ORDER BY v.n"""
+_ROW = "(%s::uuid, %s::int, %s, %s::jsonb)"
+_NEXT = "(SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE stream_id = %s)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,30 +80,55 @@ def _stored(row: tuple) -> StoredEvent:
 class PostgresEventStore:
     def __init__(self, pool: AsyncConnectionPool) -> None:
         self.pool = pool
+        self.cache = StreamCache()
 
     async def load(self, cls: type[A], ident: str) -> A:
         return (await self.load_many((cls, ident)))[0]
 
-    async def load_many(self, *wanted: tuple[type[Aggregate], str]) -> list[Aggregate]:
-        """Several aggregates in one round trip."""
+    async def load_many(self, *wanted: tuple[type[Aggregate], str],
+                        cached: bool = False) -> list[Aggregate]:
+        """Several aggregates in one round trip; none at all if `cached` and
+        the cache holds them all (possibly stale: see stream_cache)."""
         aggregates = [cls(ident) for cls, ident in wanted]
         by_stream = {a.stream_id(a.id): a for a in aggregates}
+        if cached and self._from_cache(by_stream):
+            return aggregates
         async with self.pool.connection() as conn:
             cur = await conn.execute(
                 "SELECT stream_id, type, data FROM events WHERE stream_id = ANY(%s) "
                 "ORDER BY stream_id, stream_version", (list(by_stream),))
-            for stream_id, type_, data in await cur.fetchall():
-                by_stream[stream_id].apply(from_data(type_, data))
+            rows = await cur.fetchall()
+        for stream_id, type_, data in rows:
+            by_stream[stream_id].apply(from_data(type_, data))
+        for stream_id in by_stream:
+            self.cache.loaded(stream_id, [(t, d) for s, t, d in rows if s == stream_id])
         return aggregates
 
+    def _from_cache(self, by_stream: dict[str, Aggregate]) -> bool:
+        known = {stream_id: self.cache.events(stream_id) for stream_id in by_stream}
+        if any(events is None for events in known.values()):
+            return False
+        for stream_id, events in known.items():
+            for event in events or ():
+                by_stream[stream_id].apply(event)
+        return True
+
     async def save(self, *aggregates: Aggregate, fence: Fence | None = None,
-                   extra: Iterable[Batch] = (), also: Sequence[Statement] = ()) -> None:
+                   extra: Iterable[Batch] = (), also: Sequence[Statement] = (),
+                   unchanged: Sequence[Aggregate] = ()) -> None:
         """Append the aggregates' pending events after the `extra` batches (facts
         that happened before them); `also` are operational statements (leases)
-        that must commit or fail with them."""
+        that must commit or fail with them; `unchanged` are aggregates the
+        decision read, which must still be at the version it saw."""
         batches = [Batch(a.stream_id(a.id), a.version - len(a.pending), list(a.pending))
                    for a in aggregates if a.pending]
-        await self.append([*extra, *batches], fence=fence, also=also)
+        checks = [("SELECT duragraph_expect_version(%s, %s)", (a.stream_id(a.id), a.version))
+                  for a in unchanged]
+        try:
+            await self.append([*extra, *batches], fence=fence, also=[*checks, *also])
+        except BaseException:
+            self.cache.forget(a.stream_id(a.id) for a in unchanged)
+            raise
         for a in aggregates:
             a.pending.clear()
 
@@ -107,15 +136,28 @@ class PostgresEventStore:
                      also: Sequence[Statement] = ()) -> None:
         if not any(b.events for b in batches):
             return
-        async with self.pool.connection() as conn:
-            try:
-                await _append_in_tx(conn, batches, fence, also)
-            except pgerr.UniqueViolation as exc:
-                raise ConcurrencyConflict(_stream_of(exc, batches), -1) from None
-            except psycopg.Error as exc:
-                if exc.sqlstate == "DGF01" and fence is not None:
-                    raise Fenced(fence.run_id, fence.epoch) from None
-                raise
+        try:
+            async with self.pool.connection() as conn:
+                await self._append(conn, batches, fence, also)
+        except BaseException:
+            self.cache.forget([b.stream_id for b in batches])
+            raise
+        for b in batches:
+            if b.expected_version is not None:
+                self.cache.appended(b.stream_id, b.expected_version, b.events)
+
+    async def _append(self, conn: psycopg.AsyncConnection, batches: Sequence[Batch],
+                      fence: Fence | None, also: Sequence[Statement]) -> None:
+        try:
+            await _append_in_tx(conn, batches, fence, also)
+        except pgerr.UniqueViolation as exc:
+            raise ConcurrencyConflict(_stream_of(exc, batches), -1) from None
+        except psycopg.Error as exc:
+            if exc.sqlstate == "DGC01":
+                raise ConcurrencyConflict(exc.diag.message_primary or "", -1) from None
+            if exc.sqlstate == "DGF01" and fence is not None:
+                raise Fenced(fence.run_id, fence.epoch) from None
+            raise
 
     async def read_stream(self, stream_id: str, *, after_version: int = 0,
                           limit: int = 1000) -> list[StoredEvent]:
@@ -150,8 +192,9 @@ async def _append_in_tx(conn: psycopg.AsyncConnection, batches: Sequence[Batch],
     if fence is not None:
         statements.append(("SELECT duragraph_fence(%s, %s)", (fence.run_id, fence.epoch)))
     for batch in batches:
-        for offset, event in enumerate(batch.events):
-            statements.append(_insert(batch, offset, event))
+        if batch.events:
+            statements.append(_insert(batch))
+        for event in batch.events:
             statements.extend(projections.statements(event))
     statements.extend(also)
     statements.append(("COMMIT", None))
@@ -173,13 +216,14 @@ async def discard(conn: psycopg.AsyncConnection) -> None:
     await conn.close()
 
 
-def _insert(batch: Batch, offset: int, event: DomainEvent) -> Statement:
-    data = Jsonb(event.to_data())
-    if batch.expected_version is None:
-        return (_INSERT_NEXT, (uuid.uuid4(), batch.stream_id, event.name, data, Jsonb({}),
-                               batch.stream_id))
-    return (_INSERT, (uuid.uuid4(), batch.stream_id, batch.expected_version + offset + 1,
-                      event.name, data, Jsonb({})))
+def _insert(batch: Batch) -> Statement:
+    latest = batch.expected_version is None
+    sql = _INSERT.format(base=_NEXT if latest else "%s::int",
+                         rows=", ".join([_ROW] * len(batch.events)))
+    params: list[Any] = [batch.stream_id, batch.stream_id if latest else batch.expected_version]
+    for n, event in enumerate(batch.events, 1):
+        params += [uuid.uuid4(), n, event.name, Jsonb(event.to_data())]
+    return sql, tuple(params)
 
 
 def _stream_of(exc: pgerr.UniqueViolation, batches: Sequence[Batch]) -> str:

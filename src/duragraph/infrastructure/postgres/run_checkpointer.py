@@ -67,6 +67,7 @@ class RunBuffer:
     committing: asyncio.Task | None = None
     writing: bool = False  # the background commit has reached the database
     failure: BaseException | None = None  # a background commit's error, raised on next use
+    blank: bool = False  # the thread had no checkpoint when the run began
 
     def take(self, *, only_known: bool) -> list[ev.WritesSaved]:
         """Remove and return the writes to commit. Writes for a checkpoint this
@@ -87,11 +88,11 @@ class RunBuffer:
 class RunCheckpointer(EventSourcedSaver):
     def __init__(self, store: PostgresEventStore, *, run_id: str, epoch: int, thread_id: str,
                  serde: SerializerProtocol | None = None, deferred: bool = False,
-                 coalesce_s: float = 0.05) -> None:
+                 coalesce_s: float = 0.05, blank: bool = False) -> None:
         super().__init__(store, serde=serde)
         self.run_id, self.epoch, self.thread_id = run_id, epoch, thread_id
         self.deferred, self.coalesce_s = deferred, coalesce_s
-        self.buffer = RunBuffer()
+        self.buffer = RunBuffer(blank=blank)
 
     @property
     def fence(self) -> Fence:
@@ -136,6 +137,11 @@ class RunCheckpointer(EventSourcedSaver):
         return self._assemble(*self._take(only_known=False))
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        if self.buffer.blank and not self.buffer.known:  # nothing saved yet: nothing to read
+            thread_id, ns, checkpoint_id = codec.address(config)
+            if checkpoint_id is None and thread_id == self.thread_id:
+                self._loaded(ns, None)
+                return None
         if self.buffer.queued or self.buffer.committing:
             await self.flush()  # read your own checkpoints
         return await super().aget_tuple(config)

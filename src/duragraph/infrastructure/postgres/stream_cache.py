@@ -1,0 +1,75 @@
+"""Recently read or written aggregate streams, kept in memory so a hot command
+(creating a run) can decide without reading the log first.
+
+A cached stream may be stale: another process may have appended since. That
+is safe only where the decision is then committed with a version check on
+every stream it read (`PostgresEventStore.save(..., unchanged=...)`): a stale
+stream makes the save conflict, and the retry reads the log. A refusal decided
+on a cached stream is not committed, so the caller decides it again uncached.
+
+Events are kept as their stored JSON, so every load builds fresh objects,
+exactly as a load from PostgreSQL does.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Iterable, Sequence
+
+import orjson
+
+from ...domain.events import DomainEvent, from_data
+
+Stored = tuple[str, bytes]  # (event name, data as JSON)
+
+
+def _stored(event: DomainEvent) -> Stored:
+    return event.name, orjson.dumps(event.to_data(), default=str,
+                                    option=orjson.OPT_NON_STR_KEYS)
+
+
+class StreamCache:
+    """LRU, bounded by the bytes of the JSON it holds."""
+
+    def __init__(self, max_bytes: int = 64 << 20, max_stream_bytes: int = 1 << 20) -> None:
+        self.max_bytes, self.max_stream_bytes = max_bytes, max_stream_bytes
+        self.size = 0
+        self._streams: OrderedDict[str, tuple[list[Stored], int]] = OrderedDict()
+
+    def events(self, stream_id: str) -> list[DomainEvent] | None:
+        entry = self._streams.get(stream_id)
+        if entry is None:
+            return None
+        self._streams.move_to_end(stream_id)
+        return [from_data(name, orjson.loads(data)) for name, data in entry[0]]
+
+    def loaded(self, stream_id: str, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """What the log holds now, as read from it."""
+        self._put(stream_id, [(name, orjson.dumps(data)) for name, data in rows])
+
+    def appended(self, stream_id: str, expected_version: int,
+                 events: Sequence[DomainEvent]) -> None:
+        """Events committed after `expected_version`; a stream cached at
+        another version is no longer known."""
+        entry = self._streams.get(stream_id)
+        stored = entry[0] if entry else [] if expected_version == 0 else None
+        if stored is None or len(stored) != expected_version:
+            self.forget([stream_id])
+            return
+        self._put(stream_id, [*stored, *(_stored(e) for e in events)])
+
+    def forget(self, stream_ids: Iterable[str]) -> None:
+        for stream_id in stream_ids:
+            entry = self._streams.pop(stream_id, None)
+            if entry is not None:
+                self.size -= entry[1]
+
+    def _put(self, stream_id: str, stored: list[Stored]) -> None:
+        self.forget([stream_id])
+        size = sum(len(data) for _, data in stored)
+        if size > self.max_stream_bytes:
+            return
+        self._streams[stream_id] = (stored, size)
+        self.size += size
+        while self.size > self.max_bytes:
+            _, (_, evicted) = self._streams.popitem(last=False)
+            self.size -= evicted
