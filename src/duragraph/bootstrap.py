@@ -167,7 +167,7 @@ async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
     await subscribe_events(infra.nc, settings.nats_prefix, "run.cancelled",
                            worker.on_cancelled_event)
     relay = OutboxRelay(infra.pool, infra.nc, infra.js, infra.database_url,
-                        settings.nats_prefix)
+                        settings.nats_prefix, idle=executor.idle)
     crons = CronScheduler(core.store, core.db, core.clock, core.graphs,
                           interval=settings.cron_interval,
                           on_fired=_start_here(executor))

@@ -93,6 +93,8 @@ class Executor:
         self._finished: dict[str, asyncio.Future] = {}  # resolved with the run's result
         self._claimed: dict[str, str] = {}  # run id -> thread id, while it executes here
         self._draining = False
+        self.idle = asyncio.Event()  # set while no run executes here
+        self.idle.set()
 
     @property
     def worker_id(self) -> str:
@@ -143,10 +145,16 @@ class Executor:
         task.add_done_callback(lambda _: _settle(finished, _STOPPED))
         task.add_done_callback(lambda _: self._finished.pop(run_id, None))
         self.active[run_id] = task
+        self.idle.clear()
         self._handled[run_id] = None
         if len(self._handled) > 10_000:
             del self._handled[next(iter(self._handled))]
-        task.add_done_callback(lambda _: self.active.pop(run_id, None))
+        task.add_done_callback(lambda _: self._done(run_id))
+
+    def _done(self, run_id: str) -> None:
+        self.active.pop(run_id, None)
+        if not self.active:
+            self.idle.set()
 
     def cancel(self, run_id: str) -> bool:
         task = self.active.get(run_id)

@@ -79,7 +79,8 @@ class OutboxRelay:
                  database_url: str, prefix: str, *, poll_interval: float = 1.0,
                  batch_size: int = 256, publish_timeout: float = 5.0,
                  keep_sent_s: float = 6 * 3600, prune_every_s: float = 600,
-                 coalesce_s: float = 0.002) -> None:
+                 coalesce_s: float = 0.002, idle: asyncio.Event | None = None,
+                 busy_wait_s: float = 0.02) -> None:
         self.pool, self.nc, self.js = pool, nc, js
         self.database_url, self.prefix = database_url, prefix
         self.stream = events_stream(prefix)
@@ -87,6 +88,10 @@ class OutboxRelay:
         self.publish_timeout = publish_timeout
         self.keep_sent_s, self.prune_every_s = keep_sent_s, prune_every_s
         self.coalesce_s = coalesce_s  # gather a few commits into one round
+        # Set while this process executes no run: a round waits for it (up to
+        # `busy_wait_s`), so it does not take the cores from a run in flight,
+        # and under load one round relays the commits of many runs.
+        self.idle, self.busy_wait_s = idle, busy_wait_s
         self._wake = asyncio.Event()
         self._next_prune = 0.0
 
@@ -131,6 +136,8 @@ class OutboxRelay:
             backoff.reset()
             await wait_any(stop, self._wake, timeout=self.poll_interval)
             await asyncio.sleep(self.coalesce_s)
+            if self.idle is not None:
+                await wait_any(stop, self.idle, timeout=self.busy_wait_s)
 
     async def _publish(self, rows: Sequence[OutboxRow]) -> tuple[list[int], Exception | None]:
         # Tasks start in order, so the messages leave in order on the one
