@@ -19,10 +19,12 @@ whatever the load), so by default it gets fewer samples (--official-samples 50)
 and runs (--official-runs 200); the counts used are printed. Also printed:
 the resident memory of the DuraGraph process, its nats-server child and
 its embedded PostgreSQL, idle (after warm-up) and at the peak of (18)
-(sampled every 100 ms). Both servers stay up for the whole run and the
-benchmarks alternate between them; while one is measured the other is
-paused (SIGSTOP), so that its idle background work takes no CPU from it. The
-client runs on the same machine, so its CPU use is part of every figure.
+(sampled every 500 ms: one sample reads every PostgreSQL backend's PSS,
+about 6 ms of this process's CPU taken from the servers). The servers stay
+up for the whole run and the benchmarks alternate between them; while one is
+measured the others are paused (SIGSTOP), so that their idle background work
+takes no CPU from it. The client runs on the same machine, so its CPU use is
+part of every figure.
 With --baseline-src, a second DuraGraph runs that source tree (an earlier
 commit) the same way, and the ratios to it are printed too.
 """
@@ -164,7 +166,7 @@ async def first_event_latencies(client: Any, samples: int) -> list[float]:
 
 
 class PeakSampler:
-    """Samples memory_of(server) every 100 ms on a thread; keeps the max of each."""
+    """Samples memory_of(server) every 500 ms on a thread; keeps the max of each."""
 
     def __init__(self, server: Server) -> None:
         self.server, self.peak = server, {}
@@ -180,7 +182,7 @@ class PeakSampler:
         self._thread.join()
 
     def _loop(self) -> None:
-        while not self._stop.wait(0.1):
+        while not self._stop.wait(0.5):
             for key, value in memory_of(self.server).items():
                 self.peak[key] = max(value, self.peak.get(key, 0.0))
 
@@ -328,7 +330,7 @@ def _throughput_rows(figures: dict[str, Figures]) -> None:
 
 
 def _memory_rows(name: str, fig: Figures) -> None:
-    print(f"\n-- memory of {name} (MB; idle after warm-up / peak during (18), sampled every 100 ms)")
+    print(f"\n-- memory of {name} (MB; idle after warm-up / peak during (18), sampled every 500 ms)")
     for key in dict.fromkeys([*fig.idle_memory, *fig.peak_memory]):
         idle, peak = fig.idle_memory.get(key), fig.peak_memory.get(key)
         fmt = "{:11.0f}" if key == "postgres processes" else "{:11.1f}"

@@ -35,9 +35,11 @@ async def _assistant(store: PostgresEventStore) -> str:
 
 async def _run(store: PostgresEventStore, assistant_id: str, thread_id: str,
                strategy: str = "reject") -> run_cmd.CreatedRun:
+    # Claimed at creation by an executor of the same process, as in `dev`:
+    # that process goes on caching the thread.
     return await run_cmd.create_run(run_cmd.CreateRun(
-        assistant_id=assistant_id, thread_id=thread_id, multitask_strategy=strategy),
-        store, CLOCK, GRAPHS)
+        assistant_id=assistant_id, thread_id=thread_id, multitask_strategy=strategy,
+        claim_for=f"worker-{id(store)}"), store, CLOCK, GRAPHS)
 
 
 @pytest.fixture

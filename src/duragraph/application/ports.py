@@ -27,7 +27,8 @@ class EventStore(Protocol):
                         cached: bool = False) -> list[Aggregate]: ...
 
     async def save(self, *aggregates: Aggregate, fence: Any = None, extra: Any = (),
-                   also: Sequence[Any] = (), unchanged: Sequence[Aggregate] = ()) -> None: ...
+                   also: Sequence[Any] = (), unchanged: Sequence[Aggregate] = (),
+                   cache: bool = True) -> None: ...
 
 
 class GraphCatalog(Protocol):

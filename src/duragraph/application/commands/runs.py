@@ -77,7 +77,9 @@ async def _create_run(cmd: CreateRun, store: EventStore, clock: Clock, graphs: G
                       cached: bool) -> CreatedRun:
     assistant, thread = await load_for_run(cmd, store, graphs, cached=cached)
     created, lease = open_run(cmd, assistant, thread, clock.now())
-    await store.save(thread, also=lease, unchanged=[assistant])
+    # A run no executor here claimed moves on in another process: caching
+    # its thread would only make the next run's decision conflict.
+    await store.save(thread, also=lease, unchanged=[assistant], cache=created.claim is not None)
     return created
 
 

@@ -115,17 +115,19 @@ class PostgresEventStore:
 
     async def save(self, *aggregates: Aggregate, fence: Fence | None = None,
                    extra: Iterable[Batch] = (), also: Sequence[Statement] = (),
-                   unchanged: Sequence[Aggregate] = ()) -> None:
+                   unchanged: Sequence[Aggregate] = (), cache: bool = True) -> None:
         """Append the aggregates' pending events after the `extra` batches (facts
         that happened before them); `also` are operational statements (leases)
         that must commit or fail with them; `unchanged` are aggregates the
-        decision read, which must still be at the version it saw."""
+        decision read, which must still be at the version it saw. `cache`
+        False: another process carries the streams on, keep none of them."""
         batches = [Batch(a.stream_id(a.id), a.version - len(a.pending), list(a.pending))
                    for a in aggregates if a.pending]
         checks = [("SELECT duragraph_expect_version(%s, %s)", (a.stream_id(a.id), a.version))
                   for a in unchanged]
         try:
-            await self.append([*extra, *batches], fence=fence, also=[*checks, *also])
+            await self.append([*extra, *batches], fence=fence, also=[*checks, *also],
+                              cache=cache)
         except BaseException:
             self.cache.forget(a.stream_id(a.id) for a in unchanged)
             raise
@@ -133,7 +135,7 @@ class PostgresEventStore:
             a.pending.clear()
 
     async def append(self, batches: Sequence[Batch], *, fence: Fence | None = None,
-                     also: Sequence[Statement] = ()) -> None:
+                     also: Sequence[Statement] = (), cache: bool = True) -> None:
         if not any(b.events for b in batches):
             return
         try:
@@ -143,7 +145,9 @@ class PostgresEventStore:
             self.cache.forget([b.stream_id for b in batches])
             raise
         for b in batches:
-            if b.expected_version is not None:
+            if b.expected_version is None or not cache:
+                self.cache.forget([b.stream_id])
+            else:
                 self.cache.appended(b.stream_id, b.expected_version, b.events)
 
     async def _append(self, conn: psycopg.AsyncConnection, batches: Sequence[Batch],
