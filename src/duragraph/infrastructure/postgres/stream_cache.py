@@ -19,57 +19,56 @@ import orjson
 
 from ...domain.events import DomainEvent, from_data
 
-Stored = tuple[str, bytes]  # (event name, data as JSON)
-
-
-def _stored(event: DomainEvent) -> Stored:
-    return event.name, orjson.dumps(event.to_data(), default=str,
-                                    option=orjson.OPT_NON_STR_KEYS)
+_OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
 class StreamCache:
-    """LRU, bounded by the bytes of the JSON it holds."""
+    """LRU, bounded by the bytes of the JSON it holds. A stream is one JSON
+    array of [name, data] pairs: one object per stream, not several small
+    ones per event, which would pin the allocator's memory pools and grow the
+    process far beyond the budget."""
 
-    def __init__(self, max_bytes: int = 64 << 20, max_stream_bytes: int = 1 << 20) -> None:
+    def __init__(self, max_bytes: int = 16 << 20, max_stream_bytes: int = 1 << 20) -> None:
         self.max_bytes, self.max_stream_bytes = max_bytes, max_stream_bytes
         self.size = 0
-        self._streams: OrderedDict[str, tuple[list[Stored], int]] = OrderedDict()
+        self._streams: OrderedDict[str, tuple[int, bytes]] = OrderedDict()  # (version, JSON)
 
     def events(self, stream_id: str) -> list[DomainEvent] | None:
         entry = self._streams.get(stream_id)
         if entry is None:
             return None
         self._streams.move_to_end(stream_id)
-        return [from_data(name, orjson.loads(data)) for name, data in entry[0]]
+        return [from_data(name, data) for name, data in orjson.loads(entry[1])]
 
-    def loaded(self, stream_id: str, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    def loaded(self, stream_id: str, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
         """What the log holds now, as read from it."""
-        self._put(stream_id, [(name, orjson.dumps(data)) for name, data in rows])
+        self._put(stream_id, len(rows), orjson.dumps([[name, data] for name, data in rows],
+                                                     option=_OPTIONS))
 
     def appended(self, stream_id: str, expected_version: int,
                  events: Sequence[DomainEvent]) -> None:
         """Events committed after `expected_version`; a stream cached at
         another version is no longer known."""
-        entry = self._streams.get(stream_id)
-        stored = entry[0] if entry else [] if expected_version == 0 else None
-        if stored is None or len(stored) != expected_version:
+        entry = self._streams.get(stream_id, (0, b"[]") if expected_version == 0 else None)
+        if entry is None or entry[0] != expected_version:
             self.forget([stream_id])
             return
-        self._put(stream_id, [*stored, *(_stored(e) for e in events)])
+        pairs = [*orjson.loads(entry[1]), *([e.name, e.to_data()] for e in events)]
+        self._put(stream_id, expected_version + len(events),
+                  orjson.dumps(pairs, default=str, option=_OPTIONS))
 
     def forget(self, stream_ids: Iterable[str]) -> None:
         for stream_id in stream_ids:
             entry = self._streams.pop(stream_id, None)
             if entry is not None:
-                self.size -= entry[1]
+                self.size -= len(entry[1])
 
-    def _put(self, stream_id: str, stored: list[Stored]) -> None:
+    def _put(self, stream_id: str, version: int, blob: bytes) -> None:
         self.forget([stream_id])
-        size = sum(len(data) for _, data in stored)
-        if size > self.max_stream_bytes:
+        if len(blob) > self.max_stream_bytes:
             return
-        self._streams[stream_id] = (stored, size)
-        self.size += size
+        self._streams[stream_id] = (version, blob)
+        self.size += len(blob)
         while self.size > self.max_bytes:
             _, (_, evicted) = self._streams.popitem(last=False)
-            self.size -= evicted
+            self.size -= len(evicted)
