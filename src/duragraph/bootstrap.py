@@ -209,31 +209,37 @@ def _listen(host: str, port: int) -> socket.socket:
 async def serve_http(settings: Settings, *, embedded: bool, with_worker: bool) -> None:
     with _listen(settings.host, settings.port) as listening:
         async with running(settings, embedded=embedded) as (infra, core):
-            await ensure_default_assistants(core.store, core.clock, core.graphs)
-            if embedded:
-                await release_leases_of_dead_owner(core.db)
-            stop = asyncio.Event()
-            executor = build_executor(settings, core) if with_worker else None
-            tasks = await _worker_tasks(settings, infra, core, executor, stop) if executor else []
-            services = build_services(core, executor)
-            app = create_app(services, user_app=load_http_app(core.config), http=core.config.http)
-            # lifespan "on": a user's app (langgraph.json http.app) may have one
-            server = _Server(uvicorn.Config(app, host=settings.host, port=settings.port,
-                                            log_level="warning", access_log=False, lifespan="on"))
+            await _serve(settings, infra, core, listening, embedded=embedded,
+                         with_worker=with_worker)
 
-            def shutdown() -> None:
-                server.should_exit = True
-                services.stopping.set()
-                stop.set()
 
-            _on_signals(shutdown)
-            print(f"DuraGraph {__version__} serving {', '.join(core.graphs.ids())} at "
-                  f"http://{settings.host}:{settings.port}", flush=True)
-            try:
-                await server.serve(sockets=[listening])
-            finally:
-                stop.set()
-                await asyncio.gather(*tasks, return_exceptions=True)
+async def _serve(settings: Settings, infra: Infrastructure, core: Core, listening: socket.socket,
+                 *, embedded: bool, with_worker: bool) -> None:
+    await ensure_default_assistants(core.store, core.clock, core.graphs)
+    if embedded:
+        await release_leases_of_dead_owner(core.db)
+    stop = asyncio.Event()
+    executor = build_executor(settings, core) if with_worker else None
+    tasks = await _worker_tasks(settings, infra, core, executor, stop) if executor else []
+    services = build_services(core, executor)
+    app = create_app(services, user_app=load_http_app(core.config), http=core.config.http)
+    # lifespan "on": a user's app (langgraph.json http.app) may have one
+    server = _Server(uvicorn.Config(app, host=settings.host, port=settings.port,
+                                    log_level="warning", access_log=False, lifespan="on"))
+
+    def shutdown() -> None:
+        server.should_exit = True
+        services.stopping.set()
+        stop.set()
+
+    _on_signals(shutdown)
+    print(f"DuraGraph {__version__} serving {', '.join(core.graphs.ids())} at "
+          f"http://{settings.host}:{settings.port}", flush=True)
+    try:
+        await server.serve(sockets=[listening])
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def run_worker(settings: Settings) -> None:
