@@ -32,6 +32,7 @@ from .infrastructure.nats.relay import OutboxRelay
 from .infrastructure.nats.run_streams import RunStreams
 from .infrastructure.postgres.checkpointer import EventStoreCheckpointer
 from .infrastructure.postgres.database import Database, migrate, open_pool
+from .infrastructure.postgres.stuck_sessions import application_name
 from .infrastructure.postgres.event_store import PostgresEventStore
 from .infrastructure.store.base_store import EventSourcedStore
 from .infrastructure.store.config import StoreConfig, load_store_config
@@ -83,7 +84,8 @@ async def open_infrastructure(settings: Settings, *, embedded: bool) -> Infrastr
     else:
         db_url, nats_url = settings.database_url, settings.nats_url
     await migrate(db_url)
-    pool = await open_pool(db_url, max_size=settings.pool_size)
+    pool = await open_pool(db_url, max_size=settings.pool_size,
+                           application_name=application_name(settings.worker_id))
     nc = await connect(nats_url, name=settings.worker_id)
     js = nc.jetstream()
     await ensure_streams(js, settings.nats_prefix,

@@ -21,6 +21,7 @@ from ...application.ports import Clock, Database, EventStore
 from ...application.queries.runs import lease_lapsed
 from ...domain.errors import Fenced, NotFound
 from ..postgres.checkpointer import EventStoreCheckpointer
+from ..postgres.stuck_sessions import end_stuck_sessions
 from .graph_stream import graph_chunks
 from .messages_mode import MessageAccumulator
 from .registry import GraphRegistry, with_persistence
@@ -202,6 +203,7 @@ class Executor:
                        lease_seconds=d.lease_seconds)
         claim = await claim_run(cmd, d.store, d.clock, lease_lapsed=False)
         if claim is None and await lease_lapsed(d.db, run_id):
+            await end_stuck_sessions(d.db, run_id, d.lease_seconds)
             claim = await claim_run(cmd, d.store, d.clock, lease_lapsed=True)
         return claim
 

@@ -62,9 +62,11 @@ class _Pool(AsyncConnectionPool):
         await super().putconn(conn)
 
 
-async def open_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> AsyncConnectionPool:
+async def open_pool(url: str, *, min_size: int = 2, max_size: int = 20,
+                    application_name: str = "duragraph") -> AsyncConnectionPool:
     pool = _Pool(url, min_size=min_size, max_size=max_size, open=False,
-                 kwargs={"autocommit": True}, reconnect_timeout=3600, health=_Health())
+                 kwargs={"autocommit": True, "application_name": application_name},
+                 reconnect_timeout=3600, health=_Health())
     await pool.open(wait=True, timeout=30)
     return pool
 

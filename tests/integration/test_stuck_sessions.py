@@ -1,0 +1,90 @@
+"""A lapsed executor frozen half-way through sending a transaction holds row
+locks; re-claiming its run ends that session instead of waiting on it forever."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import psycopg
+import pytest
+
+from duragraph.infrastructure.postgres.database import Database
+from duragraph.infrastructure.postgres.stuck_sessions import application_name, end_stuck_sessions
+
+LEASE = 0.4
+
+
+async def _lease(db: Database, run_id: str, worker_id: str, lapsed: bool) -> None:
+    await db.execute("INSERT INTO leases (run_id, thread_id, epoch, worker_id, expires_at) "
+                     "VALUES (%s, 't', 1, %s, now() + make_interval(secs => %s))",
+                     (run_id, worker_id, -5 if lapsed else 60))
+
+
+@contextlib.asynccontextmanager
+async def _half_sent(database_url: str, worker_id: str, run_id: str):
+    """A session that sent BEGIN and a row lock in a pipeline, and no more."""
+    conn = await psycopg.AsyncConnection.connect(
+        database_url, autocommit=True, application_name=application_name(worker_id))
+    frozen = asyncio.Event()
+
+    async def send() -> None:
+        async with conn.pipeline():
+            await conn.execute("BEGIN")
+            await conn.execute("SELECT 1 FROM leases WHERE run_id=%s FOR SHARE", (run_id,))
+            frozen.set()
+            await asyncio.Event().wait()  # never syncs: the process is "frozen"
+    task = asyncio.create_task(send())
+    await frozen.wait()
+    try:
+        yield conn
+    finally:
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        await conn.close()
+
+
+async def _takeover(database_url: str, run_id: str) -> None:
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        await conn.execute("UPDATE leases SET epoch = 2 WHERE run_id=%s", (run_id,))
+
+
+async def test_the_lapsed_owners_half_sent_transaction_is_ended_and_the_takeover_proceeds(
+        pool, database_url: str):
+    db = Database(pool)
+    await _lease(db, "r1", "w-frozen", lapsed=True)
+    async with _half_sent(database_url, "w-frozen", "r1") as frozen:
+        takeover = asyncio.create_task(_takeover(database_url, "r1"))
+        await asyncio.sleep(LEASE)
+        assert not takeover.done()  # blocked by the frozen session's row lock
+        assert await end_stuck_sessions(db, "r1", LEASE) == 1
+        await asyncio.wait_for(takeover, 5)
+        with pytest.raises(psycopg.OperationalError):
+            await frozen.execute("SELECT 1")
+    row = await db.fetchone("SELECT epoch FROM leases WHERE run_id='r1'")
+    assert row == {"epoch": 2}
+
+
+async def test_sessions_of_live_owners_other_workers_or_outside_a_transaction_are_left(
+        pool, database_url: str):
+    db = Database(pool)
+    await _lease(db, "live", "w-live", lapsed=False)
+    await _lease(db, "lapsed", "w-lapsed", lapsed=True)
+    idle = await psycopg.AsyncConnection.connect(
+        database_url, autocommit=True, application_name=application_name("w-lapsed"))
+    try:
+        async with _half_sent(database_url, "w-live", "live"), \
+                _half_sent(database_url, "w-other", "lapsed"):
+            await asyncio.sleep(LEASE)
+            assert await end_stuck_sessions(db, "live", LEASE) == 0
+            assert await end_stuck_sessions(db, "lapsed", LEASE) == 0
+        assert (await (await idle.execute("SELECT 1")).fetchone()) == (1,)
+    finally:
+        await idle.close()
+
+
+async def test_a_session_stalled_for_less_than_half_a_lease_is_left(pool, database_url: str):
+    db = Database(pool)
+    await _lease(db, "r2", "w-slow", lapsed=True)
+    async with _half_sent(database_url, "w-slow", "r2"):
+        assert await end_stuck_sessions(db, "r2", lease_seconds=60) == 0
