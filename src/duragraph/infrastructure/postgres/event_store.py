@@ -25,6 +25,7 @@ from ...projections import Statement
 from ...domain.aggregate import Aggregate
 from ...domain.errors import ConcurrencyConflict, Fenced
 from ...domain.events import DomainEvent, from_data
+from .batch import execute_batch
 from .stream_cache import StreamCache
 
 A = TypeVar("A", bound=Aggregate)
@@ -156,6 +157,8 @@ class PostgresEventStore:
             await _append_in_tx(conn, batches, fence, also)
         except pgerr.UniqueViolation as exc:
             raise ConcurrencyConflict(_stream_of(exc, batches), -1) from None
+        except pgerr.DeadlockDetected:  # rolled back whole, like a conflict: decide again
+            raise ConcurrencyConflict(batches[0].stream_id, -1) from None
         except psycopg.Error as exc:
             if exc.sqlstate == "DGC01":
                 raise ConcurrencyConflict(exc.diag.message_primary or "", -1) from None
@@ -189,24 +192,22 @@ class PostgresEventStore:
 
 async def _append_in_tx(conn: psycopg.AsyncConnection, batches: Sequence[Batch],
                         fence: Fence | None, also: Sequence[Statement]) -> None:
-    # BEGIN, the statements and COMMIT are queued in one pipeline and sent with
-    # a single sync: one round trip. (psycopg's transaction() syncs at BEGIN
-    # and at COMMIT.) A failing statement aborts the rest.
+    # BEGIN, the statements and COMMIT go in one message: one round trip.
+    # A failing statement aborts the rest. The events go first: writers of
+    # one stream meet at its (stream, version) key before they take any row
+    # lock, so they conflict instead of deadlocking. The fence comes next,
+    # before the projections change the run's row.
     statements: list[Statement] = [("BEGIN", None)]
+    statements.extend(_insert(batch) for batch in batches if batch.events)
     if fence is not None:
         statements.append(("SELECT duragraph_fence(%s, %s)", (fence.run_id, fence.epoch)))
     for batch in batches:
-        if batch.events:
-            statements.append(_insert(batch))
         for event in batch.events:
             statements.extend(projections.statements(event))
     statements.extend(also)
     statements.append(("COMMIT", None))
     try:
-        async with conn.pipeline():
-            cur = conn.cursor()
-            for sql, params in statements:
-                await cur.execute(sql, params)
+        await execute_batch(conn, statements)
     except BaseException:
         await discard(conn)
         raise
