@@ -15,7 +15,8 @@ from .services import Services
 # Health, metrics and the API description: a user's app (langgraph.json
 # `http.app`) cannot shadow these; it may shadow any of the ROUTERS.
 META_ROUTERS = (system.router,)
-ROUTERS = (assistants.router, threads.router, crons.router, runs.router, events.router,
+# The hot paths first: a request is matched against the routes in order.
+ROUTERS = (runs.router, threads.router, assistants.router, crons.router, events.router,
            thread_stream.router, protocol.router, store.router, mcp.router, a2a.router,
            agent_card.router)
 

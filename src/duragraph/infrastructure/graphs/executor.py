@@ -66,6 +66,7 @@ class Outcome:
 # recorded as failed (it resumes from its last checkpoint once its lease lapses).
 _UNAVAILABLE = (psycopg.OperationalError, PoolTimeout)
 
+_RECENT_OUTCOMES = 256
 _STOPPED = object()  # a run that stopped here without an outcome of its own
 
 
@@ -93,6 +94,9 @@ class Executor:
         self._handled: dict[str, None] = {}
         self._finished: dict[str, asyncio.Future] = {}  # resolved with the run's result
         self._claimed: dict[str, str] = {}  # run id -> thread id, while it executes here
+        # Outcomes committed here lately (run id -> thread id, result): a join
+        # that arrives just after the end needs no query.
+        self._recent: dict[str, tuple[str, Any]] = {}
         self._draining = False
         self.idle = asyncio.Event()  # set while no run executes here
         self.idle.set()
@@ -127,13 +131,16 @@ class Executor:
             self._track(run_id, self._run_claimed(run_id, claim))
 
     def executing(self, run_id: str, thread_id: str) -> bool:
-        """Whether this worker executes that run of that thread (claimed,
-        not finished): the run exists, no need to ask PostgreSQL."""
-        return self._claimed.get(run_id) == thread_id
+        """Whether this worker executes that run of that thread, or committed
+        its outcome lately: the run exists, no need to ask PostgreSQL."""
+        return thread_id in (self._claimed.get(run_id), self._recent.get(run_id, ("",))[0])
 
     async def wait_local(self, run_id: str) -> tuple[bool, Any]:
-        """For a run executing here: (True, its result) once its outcome is
-        committed; (False, None) if it is not ours or stopped without one."""
+        """For a run executing or lately finished here: (True, its result) once
+        its outcome is committed; (False, None) if it is not ours or stopped
+        without one."""
+        if run_id in self._recent:
+            return True, self._recent[run_id][1]
         finished = self._finished.get(run_id)
         if finished is None:
             return False, None
@@ -242,10 +249,16 @@ class Executor:
         except (Fenced, NotFound):
             nxt = None
         else:
-            _settle(self._finished.get(run["run_id"]), outcome.result())
+            self._remember(run["run_id"], run["thread_id"], outcome.result())
         await d.streams.publish_end(run["run_id"], outcome.status, thread_id=run["thread_id"])
         if nxt:
             self.submit(nxt, run["thread_id"])
+
+    def _remember(self, run_id: str, thread_id: str, result: Any) -> None:
+        _settle(self._finished.get(run_id), result)
+        self._recent[run_id] = (thread_id, result)
+        if len(self._recent) > _RECENT_OUTCOMES:
+            del self._recent[next(iter(self._recent))]
 
     async def _renew_lease(self, run_id: str, epoch: int, work: asyncio.Task | None) -> None:
         interval = self.deps.lease_seconds / 3
