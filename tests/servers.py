@@ -63,9 +63,9 @@ class Cluster:
         self.api: subprocess.Popen | None = None
         self.workers: list[subprocess.Popen] = []
 
-    def start_api(self) -> None:
+    def start_api(self, mode: str = "serve") -> None:
         self.api = subprocess.Popen(
-            command("serve", "--port", str(self.port), config=self.config), env=self.env)
+            command(mode, "--port", str(self.port), config=self.config), env=self.env)
         wait_ready(self.url, [self.api])
 
     def start_worker(self) -> subprocess.Popen:

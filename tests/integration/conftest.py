@@ -32,12 +32,28 @@ def counters() -> Iterator[Path]:
 
 
 @pytest.fixture
-def cluster(database_url: str, nats_url: str, nats_prefix: str, counters: Path):
-    env = {**os.environ, "DURAGRAPH_DATABASE_URL": database_url,
-           "DURAGRAPH_NATS_URL": nats_url, "DURAGRAPH_NATS_PREFIX": nats_prefix,
-           "DURAGRAPH_LEASE_SECONDS": str(LEASE_SECONDS), "DURAGRAPH_SWEEP_INTERVAL": "0.5",
-           "DURAGRAPH_GRACE_SECONDS": "2", "DURAGRAPH_TEST_COUNTER_DIR": str(counters)}
-    c = Cluster(env)
+def cluster_env(database_url: str, nats_url: str, nats_prefix: str, counters: Path,
+                tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "DURAGRAPH_DATABASE_URL": database_url,
+            "DURAGRAPH_NATS_URL": nats_url, "DURAGRAPH_NATS_PREFIX": nats_prefix,
+            "DURAGRAPH_LEASE_SECONDS": str(LEASE_SECONDS), "DURAGRAPH_SWEEP_INTERVAL": "0.5",
+            "DURAGRAPH_GRACE_SECONDS": "2", "DURAGRAPH_TEST_COUNTER_DIR": str(counters),
+            "DURAGRAPH_DATA_DIR": str(tmp_path / "data")}
+
+
+@pytest.fixture
+def cluster(cluster_env: dict[str, str]):
+    c = Cluster(cluster_env)
     c.start_api()
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def dev_node(cluster_env: dict[str, str]):
+    """`duragraph dev` on this test's database and NATS: one process that
+    claims the runs it creates."""
+    c = Cluster(cluster_env)
+    c.start_api("dev")
     yield c
     c.close()

@@ -129,6 +129,21 @@ async def thread_state_workload(client, ran: str) -> None:
 async def test_rebuilding_projections_after_a_workload_gives_the_same_rows(
         cluster: Cluster, database_url: str):
     cluster.start_worker()
+    await _workload_then_rebuild(cluster, database_url)
+
+
+async def test_runs_claimed_at_their_creation_rebuild_to_the_same_rows(
+        dev_node: Cluster, database_url: str):
+    await _workload_then_rebuild(dev_node, database_url)
+    async with await psycopg.AsyncConnection.connect(database_url) as conn:
+        started_at_creation = await (await conn.execute(
+            "SELECT count(*) FROM events c JOIN events s ON s.tx_id = c.tx_id "
+            "AND s.data->>'run_id' = c.data->>'run_id' "
+            "WHERE c.type = 'run.created' AND s.type = 'run.started'")).fetchone()
+    assert started_at_creation[0] >= 10
+
+
+async def _workload_then_rebuild(cluster: Cluster, database_url: str) -> None:
     await workload(cluster.url)
     live = await snapshot(database_url)
     assert all(live[t] for t in ("assistants", "threads", "runs", "checkpoints", "store_items",

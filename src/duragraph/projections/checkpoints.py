@@ -21,19 +21,26 @@ def saved(e: ev.CheckpointSaved) -> list:
               Jsonb(e.metadata), e.at))]
 
 
+_WRITES = """INSERT INTO checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx,
+                                       channel, type, blob, task_path)
+              VALUES {rows}
+              ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) {conflict}"""
+_WRITE_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+
+
 def writes_saved(e: ev.WritesSaved) -> list:
     # Special channels (errors, interrupts...) have negative indexes and are
-    # overwritten; ordinary writes keep the first value (LangGraph's contract).
-    out = []
-    for idx, channel, type_, blob in e.writes:
-        conflict = "DO UPDATE SET channel=EXCLUDED.channel, type=EXCLUDED.type, blob=EXCLUDED.blob" \
-            if idx < 0 else "DO NOTHING"
-        out.append((f"""INSERT INTO checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id,
-                          task_id, idx, channel, type, blob, task_path)
-                        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
-                        ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) {conflict}""",
-                    (e.thread_id, e.checkpoint_ns, e.checkpoint_id, e.task_id, idx, channel,
-                     type_, base64.b64decode(blob), e.task_path)))
+    # overwritten, one statement each; ordinary writes keep the first value
+    # (LangGraph's contract), all in one statement.
+    rows = [(e.thread_id, e.checkpoint_ns, e.checkpoint_id, e.task_id, idx, channel, type_,
+             base64.b64decode(blob), e.task_path) for idx, channel, type_, blob in e.writes]
+    special = [r for r in rows if r[4] < 0]
+    ordinary = [value for r in rows if r[4] >= 0 for value in r]
+    out = [(_WRITES.format(rows=_WRITE_ROW, conflict="DO UPDATE SET channel=EXCLUDED.channel, "
+                           "type=EXCLUDED.type, blob=EXCLUDED.blob"), r) for r in special]
+    if ordinary:
+        out.append((_WRITES.format(rows=", ".join([_WRITE_ROW] * (len(ordinary) // 9)),
+                                   conflict="DO NOTHING"), tuple(ordinary)))
     return out
 
 

@@ -9,12 +9,14 @@ TABLES = ("runs",)
 _STATUS = "UPDATE runs SET status=%s, updated_at=%s WHERE run_id=%s"
 
 
-def created(e: ev.RunCreated) -> list:
+def created(e: ev.RunCreated, started: ev.RunStarted | None = None) -> list:
+    """`started`: the run was started in the same breath (see created_started)."""
+    status, epoch, at = ("running", started.epoch, started.at) if started else ("pending", 0, e.at)
     return [("""INSERT INTO runs (run_id, thread_id, assistant_id, graph_id, status, epoch,
                   metadata, kwargs, multitask_strategy, temporary, created_at, updated_at)
-                VALUES (%s, %s, %s, %s, 'pending', 0, %s, %s, %s, %s, %s, %s)""",
-             (e.run_id, e.thread_id, e.assistant_id, e.graph_id, Jsonb(e.metadata),
-              Jsonb(e.kwargs), e.multitask_strategy, e.temporary, e.at, e.at))]
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+             (e.run_id, e.thread_id, e.assistant_id, e.graph_id, status, epoch,
+              Jsonb(e.metadata), Jsonb(e.kwargs), e.multitask_strategy, e.temporary, e.at, at))]
 
 
 def started(e: ev.RunStarted) -> list:

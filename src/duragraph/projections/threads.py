@@ -25,12 +25,13 @@ def _finished(e, outcome: str, interrupts=None) -> tuple:
             {**params, "v": Jsonb(state_values(e.values)), "i": Jsonb(interrupts)})
 
 
-def _run_created(e: ev.RunCreated) -> tuple:
+def run_created(e: ev.RunCreated, started: ev.RunStarted | None = None) -> list:
     """A run is active, so the thread is busy; like the official server, the
-    thread remembers the graph that ran on it."""
-    return ("UPDATE threads SET metadata = metadata || %s, status='busy', updated_at=%s "
-            "WHERE thread_id=%s",
-            (Jsonb({"graph_id": e.graph_id, "assistant_id": e.assistant_id}), e.at, e.thread_id))
+    thread remembers the graph that ran on it. `started`: see created_started."""
+    return [("UPDATE threads SET metadata = metadata || %s, status='busy', updated_at=%s "
+             "WHERE thread_id=%s",
+             (Jsonb({"graph_id": e.graph_id, "assistant_id": e.assistant_id}),
+              (started or e).at, e.thread_id))]
 
 
 def created(e: ev.ThreadCreated) -> list:
@@ -56,7 +57,7 @@ HANDLERS = {
     ev.ThreadUpdated: updated,
     ev.ThreadStateUpdated: state_updated,
     ev.ThreadDeleted: lambda e: [("DELETE FROM threads WHERE thread_id=%s", (e.thread_id,))],
-    ev.RunCreated: lambda e: [_run_created(e)],
+    ev.RunCreated: run_created,
     ev.RunStarted: lambda e: [("UPDATE threads SET status='busy', updated_at=%s "
                                "WHERE thread_id=%s", (e.at, e.thread_id))],
     ev.RunSucceeded: lambda e: [_finished(e, "idle", {})],

@@ -202,8 +202,7 @@ async def _append_in_tx(conn: psycopg.AsyncConnection, batches: Sequence[Batch],
     if fence is not None:
         statements.append(("SELECT duragraph_fence(%s, %s)", (fence.run_id, fence.epoch)))
     for batch in batches:
-        for event in batch.events:
-            statements.extend(projections.statements(event))
+        statements.extend(projections.batch_statements(batch.events))
     statements.extend(also)
     statements.append(("COMMIT", None))
     try:
