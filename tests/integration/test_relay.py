@@ -266,3 +266,25 @@ def _async(predicate):
     async def check() -> bool:
         return predicate()
     return check
+
+
+async def test_a_run_claimed_at_its_creation_is_not_offered_to_dispatch(pool, nc, database_url,
+                                                                       nats_prefix):
+    """Its run.created goes to `run.created.claimed`: the dispatch consumer
+    (filtered on `run.created`) never sees it; the events stream keeps it."""
+    store = PostgresEventStore(pool)
+    threads = [Thread("claimed"), Thread("queued")]
+    for t in threads:
+        t.create(metadata={}, now=NOW)
+        t.create_run(run_id=f"run-{t.id}", assistant_id="a", graph_id="g", kwargs={},
+                     metadata={}, strategy="enqueue", temporary=False, now=NOW)
+    threads[0].start_run("run-claimed", worker_id="w", lease_lapsed=False, now=NOW)
+    await store.save(*threads)
+    relay = OutboxRelay(pool, nc, nc.jetstream(), database_url, nats_prefix)
+
+    assert await relay.drain_once() == 5
+
+    subjects = {s[2]["data"].get("run_id"): s[1] for s in await _stream(nc.jetstream(), nats_prefix)
+                if s[2]["type"] == "run.created"}
+    assert subjects == {"run-claimed": f"{nats_prefix}.events.run.created.claimed",
+                        "run-queued": f"{nats_prefix}.events.run.created"}

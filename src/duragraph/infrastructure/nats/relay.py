@@ -42,7 +42,7 @@ _PRUNE_LIMIT = 10_000
 _CLAIM = """
 WITH relay AS (SELECT pg_try_advisory_xact_lock(%s) AS locked)
 SELECT o.id, e.event_id, e.type, e.stream_id, e.stream_version, e.position, e.data,
-       e.recorded_at
+       e.recorded_at, e.tx_id
 FROM outbox o JOIN events e ON e.event_id = o.event_id
 WHERE (SELECT locked FROM relay) AND o.sent_at IS NULL
 ORDER BY o.id
@@ -66,6 +66,7 @@ class OutboxRow:
     position: int
     data: dict[str, Any]
     at: datetime
+    tx_id: Any
 
     def payload(self, data: Any = None) -> bytes:
         return orjson.dumps({
@@ -142,8 +143,9 @@ class OutboxRelay:
     async def _publish(self, rows: Sequence[OutboxRow]) -> tuple[list[int], Exception | None]:
         # Tasks start in order, so the messages leave in order on the one
         # connection; only the acknowledgements are awaited together.
-        results = await asyncio.gather(*(self._publish_row(r) for r in rows),
-                                       return_exceptions=True)
+        claimed = _claimed_at_creation(rows)
+        results = await asyncio.gather(*(self._publish_row(r, r.outbox_id in claimed)
+                                         for r in rows), return_exceptions=True)
         sent: list[int] = []
         for row, result in zip(rows, results):
             if isinstance(result, BaseException):  # stop: skipping would break the order
@@ -153,8 +155,8 @@ class OutboxRelay:
             sent.append(row.outbox_id)
         return sent, None
 
-    async def _publish_row(self, row: OutboxRow) -> None:
-        subject = event_subject(self.prefix, row.type)
+    async def _publish_row(self, row: OutboxRow, claimed: bool) -> None:
+        subject = event_subject(self.prefix, row.type, claimed=claimed)
         headers = {"Nats-Msg-Id": str(row.event_id)}
         payload = row.payload()
         try:
@@ -216,6 +218,15 @@ async def _mark_sent(conn: psycopg.AsyncConnection, sent: list[int]) -> None:
         if sent:
             await conn.execute(_MARK_SENT, (sent,))
         await conn.execute("COMMIT")
+
+
+def _claimed_at_creation(rows: Sequence[OutboxRow]) -> set[int]:
+    """The `run.created` rows whose `run.started` committed with them: that
+    run has its executor, and PostgreSQL hands it on if the executor dies, so
+    no other needs it dispatched. (A pair split across rounds is dispatched.)"""
+    started = {(r.tx_id, r.data.get("run_id")) for r in rows if r.type == "run.started"}
+    return {r.outbox_id for r in rows
+            if r.type == "run.created" and (r.tx_id, r.data.get("run_id")) in started}
 
 
 def _ids_only(data: dict[str, Any]) -> dict[str, Any]:

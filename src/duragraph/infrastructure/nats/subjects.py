@@ -22,8 +22,10 @@ def runs_stream(prefix: str) -> str:
     return stream_name(prefix, "RUNS")
 
 
-def event_subject(prefix: str, event_type: str) -> str:
-    return f"{prefix}.events.{event_type}"
+def event_subject(prefix: str, event_type: str, *, claimed: bool = False) -> str:
+    """`claimed`: a `run.created` whose run an executor took in the same
+    transaction goes to `...run.created.claimed`, which dispatch does not pull."""
+    return f"{prefix}.events.{event_type}" + (".claimed" if claimed else "")
 
 
 def all_events(prefix: str) -> str:
