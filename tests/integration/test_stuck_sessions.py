@@ -1,15 +1,22 @@
-"""A lapsed executor frozen half-way through sending a transaction holds row
-locks; re-claiming its run ends that session instead of waiting on it forever."""
+"""A process frozen half-way through a transaction holds its locks: a lapsed
+executor's row locks, a relay's advisory lock. Others end that session
+instead of waiting on it forever."""
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import datetime, timezone
 
 import psycopg
 import pytest
 
+from duragraph.domain.thread import Thread
+from duragraph.infrastructure.nats.relay import RELAY_LOCK, OutboxRelay
 from duragraph.infrastructure.postgres.database import Database
-from duragraph.infrastructure.postgres.stuck_sessions import application_name, end_stuck_sessions
+from duragraph.infrastructure.postgres.event_store import PostgresEventStore
+from duragraph.infrastructure.postgres.stuck_sessions import (
+    application_name, end_stuck_lock_holder, end_stuck_sessions,
+)
 
 LEASE = 0.4
 
@@ -88,3 +95,24 @@ async def test_a_session_stalled_for_less_than_half_a_lease_is_left(pool, databa
     await _lease(db, "r2", "w-slow", lapsed=True)
     async with _half_sent(database_url, "w-slow", "r2"):
         assert await end_stuck_sessions(db, "r2", lease_seconds=60) == 0
+
+
+async def test_a_relay_frozen_holding_the_relay_lock_is_ended_and_another_relays(
+        pool, nc, database_url: str, nats_prefix: str):
+    thread = Thread("t")
+    thread.create(metadata={}, now=datetime.now(timezone.utc))
+    await PostgresEventStore(pool).save(thread)
+    relay = OutboxRelay(pool, nc, nc.jetstream(), database_url, nats_prefix)
+    db = Database(pool)
+    frozen = await psycopg.AsyncConnection.connect(
+        database_url, autocommit=True, application_name=application_name("w-frozen"))
+    try:
+        await frozen.execute("BEGIN")
+        await frozen.execute("SELECT pg_advisory_xact_lock(%s)", (RELAY_LOCK,))
+        assert await relay.drain_once() == 0  # the frozen relay holds the lock
+        assert await end_stuck_lock_holder(db, RELAY_LOCK, stalled_s=60) == 0
+        await asyncio.sleep(LEASE)
+        assert await end_stuck_lock_holder(db, RELAY_LOCK, stalled_s=LEASE / 2) == 1
+        assert await relay.drain_once() == 1
+    finally:
+        await frozen.close()

@@ -26,7 +26,9 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from psycopg_pool import AsyncConnectionPool
 
+from ..postgres.database import Database
 from ..postgres.event_store import discard
+from ..postgres.stuck_sessions import end_stuck_lock_holder
 from .errors import NATS_ERRORS, NatsUnavailable
 from .pacing import Backoff, wait_any
 from .subjects import event_subject, events_stream
@@ -81,7 +83,7 @@ class OutboxRelay:
                  batch_size: int = 256, publish_timeout: float = 5.0,
                  keep_sent_s: float = 6 * 3600, prune_every_s: float = 600,
                  coalesce_s: float = 0.002, idle: asyncio.Event | None = None,
-                 busy_wait_s: float = 0.02) -> None:
+                 busy_wait_s: float = 0.02, stalled_holder_s: float = 30.0) -> None:
         self.pool, self.nc, self.js = pool, nc, js
         self.database_url, self.prefix = database_url, prefix
         self.stream = events_stream(prefix)
@@ -93,8 +95,10 @@ class OutboxRelay:
         # `busy_wait_s`), so it does not take the cores from a run in flight,
         # and under load one round relays the commits of many runs.
         self.idle, self.busy_wait_s = idle, busy_wait_s
+        # A relay frozen mid-round keeps the lock: after this long it is ended.
+        self.stalled_holder_s = stalled_holder_s
         self._wake = asyncio.Event()
-        self._next_prune = 0.0
+        self._next_prune = self._next_unblock = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         listener = asyncio.create_task(self._listen(stop), name="outbox-listener")
@@ -129,6 +133,7 @@ class OutboxRelay:
                 while await self.drain_once() == self.batch_size and not stop.is_set():
                     pass  # a backlog: keep going without waiting
                 await self._prune_if_due()
+                await self._unblock_if_due()
             except Exception as exc:  # any failure: rows stay unsent, retry later
                 delay = backoff.next()
                 _log_failure("outbox relay: publishing failed", exc, delay)
@@ -179,6 +184,12 @@ class OutboxRelay:
             cur = await conn.execute(_PRUNE, (self.keep_sent_s, _PRUNE_LIMIT))
         if cur.rowcount:
             log.debug("outbox relay: pruned %d sent rows", cur.rowcount)
+
+    async def _unblock_if_due(self) -> None:
+        now = time.monotonic()
+        if now >= self._next_unblock:
+            self._next_unblock = now + self.stalled_holder_s / 3
+            await end_stuck_lock_holder(Database(self.pool), RELAY_LOCK, self.stalled_holder_s)
 
     async def _listen(self, stop: asyncio.Event) -> None:
         backoff = Backoff(cap=5.0)
