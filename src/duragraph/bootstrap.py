@@ -32,8 +32,8 @@ from .infrastructure.nats.relay import OutboxRelay
 from .infrastructure.nats.run_streams import RunStreams
 from .infrastructure.postgres.checkpointer import EventStoreCheckpointer
 from .infrastructure.postgres.database import Database, migrate, open_pool
-from .infrastructure.postgres.stuck_sessions import application_name
 from .infrastructure.postgres.event_store import PostgresEventStore
+from .infrastructure.postgres.stuck_sessions import application_name
 from .infrastructure.store.base_store import EventSourcedStore
 from .infrastructure.store.config import StoreConfig, load_store_config
 from .infrastructure.store.sweeper import sweep_store

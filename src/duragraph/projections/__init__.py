@@ -1,5 +1,7 @@
 """Read models. Each module maps an event to SQL statements, pure functions of
-the event alone, so that any projection rebuilt from the log equals the live one."""
+the event alone, so that any projection rebuilt from the log equals the live one.
+(`batch_statements` writes a few events committed together in fewer
+statements, leaving the same rows.)"""
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence

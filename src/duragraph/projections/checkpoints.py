@@ -35,12 +35,12 @@ def writes_saved(e: ev.WritesSaved) -> list:
     rows = [(e.thread_id, e.checkpoint_ns, e.checkpoint_id, e.task_id, idx, channel, type_,
              base64.b64decode(blob), e.task_path) for idx, channel, type_, blob in e.writes]
     special = [r for r in rows if r[4] < 0]
-    ordinary = [value for r in rows if r[4] >= 0 for value in r]
+    ordinary = [r for r in rows if r[4] >= 0]
     out = [(_WRITES.format(rows=_WRITE_ROW, conflict="DO UPDATE SET channel=EXCLUDED.channel, "
                            "type=EXCLUDED.type, blob=EXCLUDED.blob"), r) for r in special]
     if ordinary:
-        out.append((_WRITES.format(rows=", ".join([_WRITE_ROW] * (len(ordinary) // 9)),
-                                   conflict="DO NOTHING"), tuple(ordinary)))
+        out.append((_WRITES.format(rows=", ".join([_WRITE_ROW] * len(ordinary)),
+                                   conflict="DO NOTHING"), tuple(v for r in ordinary for v in r)))
     return out
 
 
