@@ -66,7 +66,7 @@ class Outcome:
 # recorded as failed (it resumes from its last checkpoint once its lease lapses).
 _UNAVAILABLE = (psycopg.OperationalError, PoolTimeout)
 
-_RECENT_OUTCOMES = 256
+_RECENT_OUTCOMES = 64  # results can be large: a short memory
 _STOPPED = object()  # a run that stopped here without an outcome of its own
 
 
