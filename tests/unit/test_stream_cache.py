@@ -17,6 +17,9 @@ def test_an_append_after_an_unknown_version_forgets_the_stream():
     cache.appended("thread-a", 0, [created("a")])
     cache.appended("thread-a", 1, [ThreadUpdated(at=NOW, thread_id="a", metadata={"x": 1})])
     assert [e.name for e in cache.events("thread-a")] == ["thread.created", "thread.updated"]
+    cache.appended("thread-a", 2, [])  # a stream read, not written
+    cache.appended("thread-a", 2, [ThreadUpdated(at=NOW, thread_id="a", metadata={"y": 2})])
+    assert [e.metadata for e in cache.events("thread-a")[1:]] == [{"x": 1}, {"y": 2}]
 
     cache.appended("thread-a", 5, [ThreadUpdated(at=NOW, thread_id="a", metadata={})])
     assert cache.events("thread-a") is None  # another writer moved it: read the log

@@ -53,9 +53,13 @@ class StreamCache:
         if entry is None or entry[0] != expected_version:
             self.forget([stream_id])
             return
-        pairs = [*orjson.loads(entry[1]), *([e.name, e.to_data()] for e in events)]
-        self._put(stream_id, expected_version + len(events),
-                  orjson.dumps(pairs, default=str, option=_OPTIONS))
+        if not events:
+            return
+        added = orjson.dumps([[e.name, e.to_data()] for e in events], default=str,
+                             option=_OPTIONS)
+        kept = entry[1]  # spliced, not decoded: "[a]" + "[b]" -> "[a,b]"
+        blob = added if kept == b"[]" else kept[:-1] + b"," + added[1:]
+        self._put(stream_id, expected_version + len(events), blob)
 
     def forget(self, stream_ids: Iterable[str]) -> None:
         for stream_id in stream_ids:
