@@ -14,7 +14,8 @@ it with the run's outcome (async is the server's default). Every run gets a
 fresh thread and a run created and started through the Thread aggregate (as
 the executor does), outside the clock; `graph.ainvoke` and that last commit
 are timed. The modes are interleaved run by run so that machine noise hits
-them alike.
+them alike. It all runs as `duragraph dev`, `serve` and `worker` run (uvloop,
+their garbage-collector thresholds: `duragraph.cli.run`).
 
 A run of N nodes writes N+2 checkpoints (the input, `__start__`, one per
 node); "per super-step" below divides by N+2.
@@ -44,6 +45,7 @@ import psycopg
 from langgraph.graph import START, StateGraph
 from psycopg_pool import AsyncConnectionPool
 
+from duragraph.cli import run as serve_like_duragraph
 from duragraph.domain.thread import Thread
 from duragraph.infrastructure.embedded.postgres import EmbeddedPostgres
 from duragraph.infrastructure.postgres.checkpointer import EventStoreCheckpointer
@@ -376,7 +378,7 @@ def main() -> None:
         print("starting embedded PostgreSQL ...", flush=True)
         url = _database_url(server.start())
         try:
-            asyncio.run(run(url, args))
+            serve_like_duragraph(run(url, args))
         finally:
             server.stop()
 

@@ -122,7 +122,7 @@ async def _tail(url: str, prefix: str, from_start: bool) -> None:
 _GC_THRESHOLDS = (20_000, 20, 10)
 
 
-def _run(main: Any) -> None:
+def run(main: Any) -> None:
     """The long-running commands run on uvloop where it is installed (it comes
     with uvicorn[standard] on Linux and macOS): psycopg, NATS and uvicorn all
     spend less CPU per I/O wait on it than on the stdlib loop."""
@@ -145,11 +145,11 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         if args.command == "dev":
-            _run(bootstrap.serve_http(settings, embedded=True, with_worker=True))
+            run(bootstrap.serve_http(settings, embedded=True, with_worker=True))
         elif args.command == "serve":
-            _run(bootstrap.serve_http(settings, embedded=False, with_worker=False))
+            run(bootstrap.serve_http(settings, embedded=False, with_worker=False))
         elif args.command == "worker":
-            _run(bootstrap.run_worker(settings))
+            run(bootstrap.run_worker(settings))
         elif args.command == "migrate":
             from .infrastructure.postgres.database import migrate
 
