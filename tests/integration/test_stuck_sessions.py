@@ -116,3 +116,18 @@ async def test_a_relay_frozen_holding_the_relay_lock_is_ended_and_another_relays
         assert await relay.drain_once() == 1
     finally:
         await frozen.close()
+
+
+async def test_a_stalled_holder_of_the_same_lock_in_another_database_is_left(
+        pool, pg_server_url: str):
+    """Advisory locks are per database: another deployment's relay is not ours."""
+    elsewhere = await psycopg.AsyncConnection.connect(
+        pg_server_url, autocommit=True, application_name=application_name("w-elsewhere"))
+    try:
+        await elsewhere.execute("BEGIN")
+        await elsewhere.execute("SELECT pg_advisory_xact_lock(%s)", (RELAY_LOCK,))
+        await asyncio.sleep(LEASE)
+        assert await end_stuck_lock_holder(Database(pool), RELAY_LOCK, stalled_s=LEASE / 2) == 0
+        assert await (await elsewhere.execute("SELECT 1")).fetchone() == (1,)
+    finally:
+        await elsewhere.close()

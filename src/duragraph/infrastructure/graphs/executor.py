@@ -133,7 +133,9 @@ class Executor:
     def executing(self, run_id: str, thread_id: str) -> bool:
         """Whether this worker executes that run of that thread, or committed
         its outcome lately: the run exists, no need to ask PostgreSQL."""
-        return thread_id in (self._claimed.get(run_id), self._recent.get(run_id, ("",))[0])
+        recent = self._recent.get(run_id)
+        return self._claimed.get(run_id) == thread_id or (
+            recent is not None and recent[0] == thread_id)
 
     async def wait_local(self, run_id: str) -> tuple[bool, Any]:
         """For a run executing or lately finished here: (True, its result) once

@@ -54,6 +54,7 @@ _LOCK_HOLDER = f"""
 SELECT a.pid, pg_terminate_backend(a.pid) AS ended
 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid::bigint = %s
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
   AND a.pid <> pg_backend_pid() AND a.application_name LIKE '{_PREFIX}%%'
   AND a.xact_start IS NOT NULL AND a.wait_event = 'ClientRead'
   AND a.state_change < now() - make_interval(secs => %s)"""
