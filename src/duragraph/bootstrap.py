@@ -13,6 +13,7 @@ import uvicorn
 
 from . import __version__
 from .api.app import create_app
+from .api.auth.service import NO_AUTH, Authorizer, CustomAuth
 from .api.services import Services
 from .application.commands.assistants import ensure_default_assistants
 from .application.commands.store import StoreDeps
@@ -21,6 +22,7 @@ from .application.ports import SystemClock
 from .infrastructure.cron_scheduler import CronScheduler
 from .infrastructure.embedded.nats import EmbeddedNats
 from .infrastructure.embedded.postgres import EmbeddedPostgres
+from .infrastructure.graphs.auth_code import load_auth_object
 from .infrastructure.graphs.config import ProjectConfig, load_config
 from .infrastructure.graphs.executor import Executor, ExecutorDeps
 from .infrastructure.graphs.http_app import load_http_app
@@ -106,6 +108,7 @@ class Core:
     memory_config: StoreConfig
     webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
     ttl: TtlPolicy = field(default_factory=TtlPolicy)
+    auth_object: Any = None  # the user's langgraph_sdk.Auth (langgraph.json `auth.path`)
 
 
 def build_core(settings: Settings, infra: Infrastructure, config: ProjectConfig,
@@ -127,13 +130,28 @@ def build_executor(settings: Settings, core: Core) -> Executor:
         lease_seconds=settings.lease_seconds, memory_store=EventSourcedStore(core.memory)))
 
 
-def build_services(core: Core, executor: Executor | None) -> Services:
+def build_auth(core: Core, *, local_dev: bool) -> Authorizer:
+    """The user's Auth, or none; `local_dev` (`duragraph dev`) lets Studio in
+    as the official `langgraph dev` does. Uncovered actions are named once."""
+    if core.auth_object is None:
+        return NO_AUTH
+    section = core.config.auth or {}
+    auth = CustomAuth(core.auth_object, studio=local_dev,
+                      disable_studio_auth=bool(section.get("disable_studio_auth")))
+    uncovered = auth.handlers.uncovered()
+    if auth.handlers.any() and uncovered:
+        log.warning("auth: no @auth.on handler covers %s: any authenticated user may do these",
+                    ", ".join(uncovered))
+    return auth
+
+
+def build_services(core: Core, executor: Executor | None, auth: Authorizer = NO_AUTH) -> Services:
     services = Services(store=core.store, db=core.db, clock=core.clock, graphs=core.graphs,
                         checkpointer=core.checkpointer, streams=core.streams,
                         states=ThreadStates(core.graphs, core.checkpointer),
                         webhooks=core.webhooks,
                         info={"version": __version__, "graphs": core.graphs.ids()},
-                        default_ttl=core.ttl.default())
+                        default_ttl=core.ttl.default(), auth=auth)
     services.executor = executor
     services.memory = core.memory
     return services
@@ -145,10 +163,12 @@ async def running(settings: Settings, *, embedded: bool) -> AsyncIterator[tuple[
     ttl = ttl_policy(config.checkpointer, str(settings.config_path))
     graphs = GraphRegistry.load(config)
     store_config = load_store_config(config)
+    auth_object = load_auth_object(config)
     infra = await open_infrastructure(settings, embedded=embedded)
     try:
         core = build_core(settings, infra, config, graphs, store_config,
                           WebhookPolicy.from_config(config.webhooks), ttl)
+        core.auth_object = auth_object
         yield infra, core
     finally:
         await infra.close()
@@ -223,7 +243,7 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     stop = asyncio.Event()
     executor = build_executor(settings, core) if with_worker else None
     tasks = await _worker_tasks(settings, infra, core, executor, stop) if executor else []
-    services = build_services(core, executor)
+    services = build_services(core, executor, build_auth(core, local_dev=embedded))
     app = create_app(services, user_app=load_http_app(core.config), http=core.config.http)
     # lifespan "on": a user's app (langgraph.json http.app) may have one
     server = _Server(uvicorn.Config(app, host=settings.host, port=settings.port,

@@ -6,7 +6,10 @@ from typing import Any, Callable
 from fastapi import FastAPI
 from starlette.applications import Starlette
 
+from starlette.middleware import Middleware
+
 from . import custom_app, errors, http_options
+from .auth.middleware import AuthMiddleware
 from .responses import JSON
 from .routes import (a2a, agent_card, assistants, crons, events, mcp, protocol, runs, store,
                      system, thread_stream, threads)
@@ -37,6 +40,8 @@ def create_app(services: Services, *, lifespan: Any = None, user_app: Starlette 
     errors.install(app)
     outer = custom_app.merge(app, user_app, head=head) if user_app is not None else app
     outer.user_middleware.append(http_options.cors(http))  # inside the user's middleware
+    if services.auth.enabled:  # inside CORS: a preflight needs no credentials
+        outer.user_middleware.append(Middleware(AuthMiddleware, auth=services.auth))
     return outer
 
 

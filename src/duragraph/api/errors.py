@@ -11,7 +11,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from ..application.queries.visibility import InvalidFilter
 from ..domain import errors as de
+from .auth.authenticate import AuthFailure
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,18 @@ async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
                         status_code=503, headers={"Retry-After": "1"})
 
 
+async def auth_failure(_: Request, exc: AuthFailure) -> JSONResponse:
+    if exc.status >= 500:
+        log.error("auth handler: %s", exc.detail)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
+
+
+async def invalid_filter(_: Request, exc: InvalidFilter) -> JSONResponse:
+    log.error("auth handler returned an invalid filter: %s", exc)
+    return JSONResponse({"detail": f"auth handler returned an invalid filter: {exc}"},
+                        status_code=500)
+
+
 def _plain(errors: list[dict]) -> list[dict]:
     return [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
             for e in errors]
@@ -78,6 +92,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(de.DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(AuthFailure, auth_failure)
+    app.add_exception_handler(InvalidFilter, invalid_filter)
     app.add_exception_handler(psycopg.OperationalError, database_unavailable)
     app.add_exception_handler(PoolTimeout, database_unavailable)
     app.add_exception_handler(Exception, unexpected)

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from starlette.requests import Request
 
 from ..application.ports import Clock, Database, EventStore
+from .auth.service import NO_AUTH, Authorizer
 
 
 class LocalExecutor(Protocol):
@@ -45,6 +46,7 @@ class Services:
     info: dict[str, Any] = field(default_factory=dict)
     webhooks: Any = None  # infrastructure.webhooks.policy.WebhookPolicy: checks run webhooks
     default_ttl: dict[str, Any] | None = None  # langgraph.json checkpointer.ttl.default_ttl
+    auth: Authorizer = NO_AUTH  # langgraph.json `auth`: authorizes each operation
     # Set when the server begins to stop: open streams end (clients resume
     # them elsewhere or after the restart) instead of holding the shutdown up.
     stopping: asyncio.Event = field(default_factory=asyncio.Event)

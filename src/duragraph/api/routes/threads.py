@@ -9,6 +9,7 @@ from ...application.commands import threads as cmd
 from ...application.queries import threads as q
 from ...application.queries.crons import crons_on_thread
 from ...domain.errors import NotFound
+from ..access import authorize, require_new
 from ..responses import JSON
 from ..schemas import (
     HistoryQuery, ThreadCount, ThreadCreate, ThreadPatch, ThreadPrune, ThreadSearch,
@@ -21,8 +22,12 @@ router = APIRouter(prefix="/threads", tags=["threads"])
 
 @router.post("")
 async def create(body: ThreadCreate, s: Services = Depends(services)) -> JSON:
+    value = {"thread_id": body.thread_id, "metadata": body.metadata if body.metadata is not None
+             else {}, "if_exists": body.if_exists}
+    await require_new(s, "threads", body.thread_id,
+                      await authorize(s, "threads", "create", value))
     thread_id = await cmd.create_thread(cmd.CreateThread(
-        thread_id=body.thread_id, metadata=body.metadata, if_exists=body.if_exists,
+        thread_id=body.thread_id, metadata=value["metadata"], if_exists=body.if_exists,
         ttl=body.ttl.model_dump() if body.ttl else None, default_ttl=s.default_ttl,
         supersteps=body.superstep_updates()), s.store, s.clock, s.states)
     return JSON(await q.get_thread(s.db, thread_id))

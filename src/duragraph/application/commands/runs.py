@@ -156,7 +156,10 @@ def _with_assistant_settings(assistant: Assistant, kwargs: dict[str, Any]) -> di
 
 
 def _thread_metadata(assistant: Assistant, cmd: CreateRun) -> dict[str, Any]:
-    return {"graph_id": assistant.current["graph_id"], "assistant_id": assistant.id}
+    """A thread a run creates takes the run's metadata (an owner stamped by an
+    auth handler included), as on the official server."""
+    return {**cmd.metadata, "graph_id": assistant.current["graph_id"],
+            "assistant_id": assistant.id}
 
 
 @on_conflict()

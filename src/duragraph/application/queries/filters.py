@@ -6,6 +6,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from ...domain.errors import InvalidInput
+from .visibility import compile_filter
 
 
 def order_by(sort_by: str | None, sort_order: str | None, allowed: tuple[str, ...],
@@ -40,6 +41,13 @@ class Where:
     def contains(self, column: str, value: dict[str, Any] | None) -> "Where":
         if value:
             self.add(f"{column} @> %s", Jsonb(value))
+        return self
+
+    def visible(self, column: str, flt: dict[str, Any] | None) -> "Where":
+        """An auth handler's filter on the metadata `column` (None: everything)."""
+        if flt:
+            sql, params = compile_filter(column, flt)
+            self.add(sql, *params)
         return self
 
     def sql(self) -> str:

@@ -25,6 +25,7 @@ class ProjectConfig:
     checkpointer: dict[str, Any] | None = None
     http: dict[str, Any] | None = None
     webhooks: dict[str, Any] | None = None
+    auth: dict[str, Any] | None = None
     descriptions: dict[str, str] = field(default_factory=dict)
 
     def local_dependencies(self) -> list[Path]:
@@ -47,6 +48,7 @@ def load_config(path: Path) -> ProjectConfig:
         checkpointer=_section(raw, "checkpointer", problem),
         http=_section(raw, "http", problem),
         webhooks=_section(raw, "webhooks", problem),
+        auth=_section(raw, "auth", problem),
         descriptions=descriptions,
     )
 

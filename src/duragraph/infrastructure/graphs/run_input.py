@@ -5,6 +5,8 @@ from typing import Any
 
 from langgraph.types import Command, Send
 
+from ...domain.identity import AuthUser
+
 
 def build_config(run: dict[str, Any]) -> dict[str, Any]:
     kwargs = run["kwargs"]
@@ -18,6 +20,9 @@ def build_config(run: dict[str, Any]) -> dict[str, Any]:
     }
     if kwargs.get("checkpoint_id"):
         configurable["checkpoint_id"] = kwargs["checkpoint_id"]
+    if isinstance(configurable.get("langgraph_auth_user"), dict):
+        # Attribute access, as LangGraph's runtime.server_info.user expects.
+        configurable["langgraph_auth_user"] = AuthUser(configurable["langgraph_auth_user"])
     config["configurable"] = configurable
     config["metadata"] = {**(config.get("metadata") or {}), **(run.get("metadata") or {}),
                           "run_id": run["run_id"], "thread_id": run["thread_id"]}

@@ -1,0 +1,63 @@
+"""Authentication at the HTTP edge, once per request or WebSocket: the user
+goes into `current_user` (and the actor behind the request's commands)."""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import orjson
+
+from ...application.acting import acting_as
+from ...domain.identity import Actor
+from .service import AuthFailure, Authorizer, current_user
+
+log = logging.getLogger("duragraph.auth")
+
+# As the official server: the data routes, here and under /api/v1. /ok, /info,
+# /metrics, /docs, /openapi.json and the agent card stay open.
+PROTECTED = re.compile(r"^(/api/v1)?/(assistants|threads|runs|store|mcp|a2a|ui)(/|$)")
+
+
+def protected(scope: dict[str, Any]) -> bool:
+    if scope["type"] not in ("http", "websocket") or not PROTECTED.match(scope["path"]):
+        return False
+    # GET /ui/* serves static assets, open on the official server too.
+    return not (scope["path"].startswith("/ui") and scope.get("method") == "GET")
+
+
+class AuthMiddleware:
+    def __init__(self, app: Any, auth: Authorizer) -> None:
+        self.app, self.auth = app, auth
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if not protected(scope) or scope.get("method") == "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        try:
+            user = await self.auth.authenticate(scope)
+        except AuthFailure as failure:
+            await _refuse(scope, send, failure)
+            return
+        token = current_user.set(user)
+        scope["user"] = user
+        try:
+            with acting_as(Actor(identity=user.identity)):
+                await self.app(scope, receive, send)
+        finally:
+            current_user.reset(token)
+
+
+async def _refuse(scope: dict[str, Any], send: Any, failure: AuthFailure) -> None:
+    if failure.status >= 500:
+        log.error("authentication failed: %s", failure.detail)
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008, "reason": failure.detail[:120]})
+        return
+    body = orjson.dumps({"detail": failure.detail})
+    headers = [(b"content-type", b"application/json"),
+               (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                for k, v in failure.headers.items()]
+    await send({"type": "http.response.start", "status": failure.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,65 @@
+"""Who may create a run, and the identity the run carries: authorized as
+`threads.create_run` (then `assistants.read`, unless the assistant is a
+system one), with the handler's changes to the run's metadata kept, and the
+caller stored in the run's config so that a re-claimed run acts as them."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..application.commands.runs import assistant_key
+from ..application.queries.visibility import visibility
+from ..domain.errors import NotFound
+from .auth.authenticate import user_fields
+from .schemas import RunCreate
+from .services import Services
+
+
+class ThreadOrAssistantNotFound(NotFound):
+    def __init__(self) -> None:
+        super(NotFound, self).__init__("Thread or assistant not found.")
+        self.kind, self.ident = "thread", ""
+
+
+async def authorize_run(s: Services, thread_id: str | None, body: RunCreate) -> RunCreate:
+    value = _create_run_value(thread_id, body)
+    flt = await s.auth.authorize("threads", "create_run", value)
+    # An existing thread must be the caller's, whatever if_not_exists says
+    # (GHSA-747p-c922-m55f); a thread this run creates inherits its metadata.
+    if thread_id is not None and flt is not None and \
+            await visibility(s.db, "threads", thread_id, flt) is False:
+        raise ThreadOrAssistantNotFound()
+    await _require_assistant(s, body.assistant_id)
+    return body.model_copy(update={"metadata": value.get("metadata") or {}})
+
+
+def _create_run_value(thread_id: str | None, body: RunCreate) -> dict[str, Any]:
+    return {"thread_id": thread_id, "assistant_id": body.assistant_id, "run_id": None,
+            "status": "pending", "metadata": body.metadata if body.metadata is not None else {},
+            "prevent_insert_if_inflight": True, "multitask_strategy": body.multitask_strategy,
+            "if_not_exists": body.if_not_exists, "after_seconds": body.after_seconds,
+            "kwargs": body.run_kwargs()}
+
+
+async def _require_assistant(s: Services, assistant_id: str) -> None:
+    key = assistant_key(assistant_id, s.graphs)
+    row = await s.db.fetchone("SELECT metadata FROM assistants WHERE assistant_id=%s", (key,))
+    if row is None or (row["metadata"] or {}).get("created_by") == "system":
+        return  # missing: the command says so; system assistants are everyone's
+    flt = await s.auth.authorize("assistants", "read", {"assistant_id": key})
+    if flt is not None and await visibility(s.db, "assistants", key, flt) is False:
+        raise ThreadOrAssistantNotFound()
+
+
+def with_identity(kwargs: dict[str, Any], user: Any) -> dict[str, Any]:
+    """The caller in the run's configurable (stored with the run, so that a
+    recovered run carries it), as the official server puts it there."""
+    if user is None:
+        return kwargs
+    config = dict(kwargs.get("config") or {})
+    config["configurable"] = {
+        **(config.get("configurable") or {}),
+        "langgraph_auth_user": user_fields(user),
+        "langgraph_auth_user_id": user.identity,
+        "langgraph_auth_permissions": list(user.permissions or []),
+    }
+    return {**kwargs, "config": config}
