@@ -13,6 +13,7 @@ import uvicorn
 
 from . import __version__
 from .api.app import create_app
+from .api.run_headers import HeaderPolicy
 from .api.auth.service import NO_AUTH, Authorizer, CustomAuth
 from .api.services import Services
 from .application.commands.assistants import ensure_default_assistants
@@ -151,7 +152,8 @@ def build_services(core: Core, executor: Executor | None, auth: Authorizer = NO_
                         states=ThreadStates(core.graphs, core.checkpointer),
                         webhooks=core.webhooks,
                         info={"version": __version__, "graphs": core.graphs.ids()},
-                        default_ttl=core.ttl.default(), auth=auth)
+                        default_ttl=core.ttl.default(), auth=auth,
+                        run_headers=HeaderPolicy.from_http(core.config.http))
     services.executor = executor
     services.memory = core.memory
     return services

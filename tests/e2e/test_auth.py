@@ -36,7 +36,16 @@ async def test_a_graph_sees_the_caller_through_server_info_and_config(alice):
     thread = await alice.threads.create()
     result = await alice.runs.wait(thread["thread_id"], "whoami", input={})
     assert result["seen"] == {"server_info_identity": "alice", "user_id": "alice",
-                              "permissions": ["write"], "org": "acme"}
+                              "permissions": ["write"], "org": "acme", "headers": {}}
+
+
+async def test_configured_headers_reach_the_run_but_credentials_never_do(auth_server_url):
+    # langgraph.auth.json: includes x-team-*, authorization and x-api-key; excludes x-team-secret
+    response = httpx.post(f"{auth_server_url}/runs/wait", json={
+        "assistant_id": "whoami", "input": {}}, headers={
+        "Authorization": "Bearer token-alice", "x-api-key": "k", "x-team-name": "blue",
+        "x-team-secret": "s", "x-other": "o"})
+    assert response.json()["seen"]["headers"] == {"x-team-name": "blue"}
 
 
 async def test_a_client_cannot_claim_another_identity_through_the_config(alice):

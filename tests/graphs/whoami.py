@@ -20,6 +20,8 @@ def whoami(state: State, config: RunnableConfig, runtime: Runtime) -> dict[str, 
         "user_id": configurable.get("langgraph_auth_user_id"),
         "permissions": configurable.get("langgraph_auth_permissions"),
         "org": getattr(configurable.get("langgraph_auth_user"), "org", None),
+        "headers": {k: v for k, v in configurable.items()
+                    if k.startswith("x-") or k in ("authorization", "user-agent")},
     }}
 
 

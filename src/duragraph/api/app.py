@@ -40,7 +40,8 @@ def create_app(services: Services, *, lifespan: Any = None, user_app: Starlette 
     errors.install(app)
     outer = custom_app.merge(app, user_app, head=head) if user_app is not None else app
     outer.user_middleware.append(http_options.cors(http))  # inside the user's middleware
-    if services.auth.enabled:  # inside CORS: a preflight needs no credentials
+    if services.auth.enabled or services.run_headers.includes:
+        # Inside CORS: a preflight needs no credentials.
         outer.user_middleware.append(Middleware(AuthMiddleware, auth=services.auth))
     return outer
 

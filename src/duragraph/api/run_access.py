@@ -63,3 +63,13 @@ def with_identity(kwargs: dict[str, Any], user: Any) -> dict[str, Any]:
         "langgraph_auth_permissions": list(user.permissions or []),
     }
     return {**kwargs, "config": config}
+
+
+def with_headers(kwargs: dict[str, Any], headers: dict[str, str] | None) -> dict[str, Any]:
+    """Request headers admitted by `http.configurable_headers` over the run's
+    configurable, as upstream (the identity, set after, still wins)."""
+    if not headers:
+        return kwargs
+    config = dict(kwargs.get("config") or {})
+    config["configurable"] = {**(config.get("configurable") or {}), **headers}
+    return {**kwargs, "config": config}

@@ -8,8 +8,8 @@ from ..application.commands import runs as cmd
 from ..application.queries.outcomes import result_of, run_outcome
 from ..application.queries.threads import require_checkpoint
 from ..domain.errors import NotFound, RunAlreadyFinished
-from .auth.service import current_user
-from .run_access import authorize_run, with_identity
+from .auth.service import current_user, request_headers
+from .run_access import authorize_run, with_headers, with_identity
 from .schemas import RunCreate
 from .services import Services
 
@@ -22,7 +22,8 @@ async def create_run(s: Services, thread_id: str | None, body: RunCreate, *,
     if thread_id is not None:
         await require_start_checkpoint(s, thread_id, body)
     local = s.executor if s.executor is not None and s.executor.has_capacity() else None
-    created = await cmd.create_run(run_command(thread_id, body, local, s.default_ttl),
+    headers = s.run_headers.pick(request_headers.get())
+    created = await cmd.create_run(run_command(thread_id, body, local, s.default_ttl, headers),
                                    s.store, s.clock, s.graphs)
     if start:
         start_local(s, created)
@@ -35,10 +36,11 @@ async def check_webhook(s: Services, body: RunCreate) -> None:
 
 
 def run_command(thread_id: str | None, body: RunCreate, local: Any = None,
-             default_ttl: dict[str, Any] | None = None) -> cmd.CreateRun:
+             default_ttl: dict[str, Any] | None = None,
+             headers: dict[str, str] | None = None) -> cmd.CreateRun:
     return cmd.CreateRun(
         assistant_id=body.assistant_id, thread_id=thread_id,
-        kwargs=with_identity(body.run_kwargs(), current_user.get()),
+        kwargs=with_identity(with_headers(body.run_kwargs(), headers), current_user.get()),
         metadata=body.metadata, multitask_strategy=body.multitask_strategy,
         if_not_exists=body.if_not_exists, default_ttl=default_ttl,
         claim_for=local.worker_id if local else None,

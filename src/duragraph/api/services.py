@@ -9,6 +9,7 @@ from starlette.requests import Request
 
 from ..application.ports import Clock, Database, EventStore
 from .auth.service import NO_AUTH, Authorizer
+from .run_headers import HeaderPolicy
 
 
 class LocalExecutor(Protocol):
@@ -47,6 +48,8 @@ class Services:
     webhooks: Any = None  # infrastructure.webhooks.policy.WebhookPolicy: checks run webhooks
     default_ttl: dict[str, Any] | None = None  # langgraph.json checkpointer.ttl.default_ttl
     auth: Authorizer = NO_AUTH  # langgraph.json `auth`: authorizes each operation
+    # langgraph.json `http.configurable_headers`: request headers a run's config gets
+    run_headers: HeaderPolicy = field(default_factory=HeaderPolicy)
     # Set when the server begins to stop: open streams end (clients resume
     # them elsewhere or after the restart) instead of holding the shutdown up.
     stopping: asyncio.Event = field(default_factory=asyncio.Event)

@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 
 from ...application.acting import acting_as
-from ...domain.identity import Actor
-from .service import AuthFailure, Authorizer, current_user
+from ...domain.identity import ANONYMOUS, Actor
+from .service import AuthFailure, Authorizer, current_user, request_headers
 
 log = logging.getLogger("duragraph.auth")
 
@@ -27,6 +27,9 @@ def protected(scope: dict[str, Any]) -> bool:
 
 
 class AuthMiddleware:
+    """Also keeps the request's headers for the runs it creates
+    (`http.configurable_headers`)."""
+
     def __init__(self, app: Any, auth: Authorizer) -> None:
         self.app, self.auth = app, auth
 
@@ -39,13 +42,14 @@ class AuthMiddleware:
         except AuthFailure as failure:
             await _refuse(scope, send, failure)
             return
-        token = current_user.set(user)
         scope["user"] = user
+        tokens = current_user.set(user), request_headers.set(scope.get("headers") or [])
         try:
-            with acting_as(Actor(identity=user.identity)):
+            with acting_as(Actor(identity=user.identity) if user is not None else ANONYMOUS):
                 await self.app(scope, receive, send)
         finally:
-            current_user.reset(token)
+            current_user.reset(tokens[0])
+            request_headers.reset(tokens[1])
 
 
 async def _refuse(scope: dict[str, Any], send: Any, failure: AuthFailure) -> None:

@@ -16,6 +16,8 @@ from .authenticate import AuthFailure, arguments, call, check_signature, normali
 from .authorize import Filter, Handlers, run_handler
 
 current_user: ContextVar[Any] = ContextVar("duragraph_user", default=None)
+request_headers: ContextVar[list[tuple[bytes, bytes]]] = ContextVar("duragraph_headers",
+                                                                   default=[])
 
 STUDIO_USER = "langgraph-studio-user"
 
@@ -63,4 +65,4 @@ def _header(scope: dict[str, Any], name: bytes) -> bytes | None:
 
 Authorizer = NoAuth | CustomAuth
 NO_AUTH = NoAuth()
-__all__ = ["AuthFailure", "Authorizer", "CustomAuth", "NO_AUTH", "NoAuth", "current_user"]
+__all__ = ["AuthFailure", "Authorizer", "CustomAuth", "NO_AUTH", "NoAuth", "current_user", "request_headers"]
