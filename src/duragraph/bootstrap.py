@@ -14,6 +14,7 @@ import uvicorn
 from . import __version__
 from .api.app import create_app
 from .api.run_headers import HeaderPolicy
+from .api.auth.authenticate import AuthSetupError, check_signature
 from .api.auth.service import NO_AUTH, Authorizer, CustomAuth
 from .api.services import Services
 from .application.commands.assistants import ensure_default_assistants
@@ -24,7 +25,7 @@ from .infrastructure.cron_scheduler import CronScheduler
 from .infrastructure.embedded.nats import EmbeddedNats
 from .infrastructure.embedded.postgres import EmbeddedPostgres
 from .infrastructure.graphs.auth_code import load_auth_object
-from .infrastructure.graphs.config import ProjectConfig, load_config
+from .infrastructure.graphs.config import ConfigError, ProjectConfig, load_config
 from .infrastructure.graphs.executor import Executor, ExecutorDeps
 from .infrastructure.graphs.http_app import load_http_app
 from .infrastructure.graphs.registry import GraphRegistry
@@ -159,13 +160,24 @@ def build_services(core: Core, executor: Executor | None, auth: Authorizer = NO_
     return services
 
 
+def _loaded_auth(config: ProjectConfig) -> Any:
+    """The user's Auth, checked before anything starts (one line if it is wrong)."""
+    auth_object = load_auth_object(config)
+    if auth_object is not None:
+        try:
+            check_signature(auth_object._authenticate_handler)
+        except AuthSetupError as exc:
+            raise ConfigError(f'"auth.path": {exc}') from None
+    return auth_object
+
+
 @contextlib.asynccontextmanager
 async def running(settings: Settings, *, embedded: bool) -> AsyncIterator[tuple[Infrastructure, Core]]:
     config = load_config(settings.config_path)
     ttl = ttl_policy(config.checkpointer, str(settings.config_path))
     graphs = GraphRegistry.load(config)
     store_config = load_store_config(config)
-    auth_object = load_auth_object(config)
+    auth_object = _loaded_auth(config)
     infra = await open_infrastructure(settings, embedded=embedded)
     try:
         core = build_core(settings, infra, config, graphs, store_config,
