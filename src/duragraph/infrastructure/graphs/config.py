@@ -8,6 +8,8 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from .config_keys import key_warnings
+
 JS_SUFFIXES = (".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".tsx", ".jsx")
 
 
@@ -25,7 +27,9 @@ class ProjectConfig:
     checkpointer: dict[str, Any] | None = None
     http: dict[str, Any] | None = None
     webhooks: dict[str, Any] | None = None
+    auth: dict[str, Any] | None = None
     descriptions: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # what the user may want to fix; nothing stops the server
 
     def local_dependencies(self) -> list[Path]:
         """Dependencies that are folders of this project (pip names are not)."""
@@ -47,7 +51,9 @@ def load_config(path: Path) -> ProjectConfig:
         checkpointer=_section(raw, "checkpointer", problem),
         http=_section(raw, "http", problem),
         webhooks=_section(raw, "webhooks", problem),
+        auth=_section(raw, "auth", problem),
         descriptions=descriptions,
+        warnings=tuple(f"{path}: {warning}" for warning in key_warnings(raw)),
     )
 
 
