@@ -13,9 +13,11 @@ import uvicorn
 
 from . import __version__
 from .api.app import create_app
-from .api.run_headers import HeaderPolicy
 from .api.auth.authenticate import AuthSetupError, check_signature
 from .api.auth.service import NO_AUTH, Authorizer, CustomAuth
+from .api.exposure import exposure_warning
+from .api.http_options import allowed_hosts
+from .api.run_headers import HeaderPolicy
 from .api.services import Services
 from .application.commands.assistants import ensure_default_assistants
 from .application.commands.store import StoreDeps
@@ -174,6 +176,8 @@ def _loaded_auth(config: ProjectConfig) -> Any:
 @contextlib.asynccontextmanager
 async def running(settings: Settings, *, embedded: bool) -> AsyncIterator[tuple[Infrastructure, Core]]:
     config = load_config(settings.config_path)
+    for warning in config.warnings:
+        log.warning("%s", warning)
     ttl = ttl_policy(config.checkpointer, str(settings.config_path))
     graphs = GraphRegistry.load(config)
     store_config = load_store_config(config)
@@ -258,7 +262,9 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     executor = build_executor(settings, core) if with_worker else None
     tasks = await _worker_tasks(settings, infra, core, executor, stop) if executor else []
     services = build_services(core, executor, build_auth(core, local_dev=embedded))
-    app = create_app(services, user_app=load_http_app(core.config), http=core.config.http)
+    app = create_app(services, user_app=load_http_app(core.config), http=core.config.http,
+                     allowed_hosts=settings.allowed_hosts)
+    _warn_if_exposed(settings, core.config)
     # lifespan "on": a user's app (langgraph.json http.app) may have one
     server = _Server(uvicorn.Config(app, host=settings.host, port=settings.port,
                                     log_level="warning", access_log=False, lifespan="on"))
@@ -276,6 +282,13 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _warn_if_exposed(settings: Settings, config: ProjectConfig) -> None:
+    warning = exposure_warning(settings.host, auth=config.auth, allowed_hosts=(
+        *settings.allowed_hosts, *allowed_hosts(config.http)))
+    if warning:
+        log.warning("%s", warning)
 
 
 async def run_worker(settings: Settings) -> None:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .settings import Settings
+from .settings import Settings, host_list
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -27,6 +27,8 @@ DEFAULT_PORT = 2024
 def _http(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, help=f"default {DEFAULT_PORT}")
+    p.add_argument("--allowed-hosts", help="comma-separated host names served besides "
+                   "localhost, * for any (env DURAGRAPH_ALLOWED_HOSTS)")
 
 
 def _can_bind(host: str, port: int) -> bool:
@@ -81,7 +83,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     port = _choose_port(args) if args.command in ("dev", "serve") else None
     return Settings.from_env(
         config_path=args.config, database_url=args.database_url, nats_url=args.nats_url,
-        host=getattr(args, "host", None), port=port, data_dir=getattr(args, "data_dir", None))
+        host=getattr(args, "host", None), port=port, data_dir=getattr(args, "data_dir", None),
+        allowed_hosts=host_list(getattr(args, "allowed_hosts", None)))
 
 
 def _require_db(settings: Settings) -> str:

@@ -12,6 +12,11 @@ def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"DURAGRAPH_{name}", default)
 
 
+def host_list(text: str | None) -> tuple[str, ...] | None:
+    """Comma-separated names, as DURAGRAPH_ALLOWED_HOSTS and --allowed-hosts give them."""
+    return None if text is None else tuple(h.strip() for h in text.split(",") if h.strip())
+
+
 @dataclass(slots=True)
 class Settings:
     config_path: Path = Path("langgraph.json")
@@ -21,6 +26,7 @@ class Settings:
     nats_prefix: str = "duragraph"
     host: str = "127.0.0.1"
     port: int = 2024
+    allowed_hosts: tuple[str, ...] = ()  # names served besides localhost; "*": any
     lease_seconds: float = 10.0
     sweep_interval: float = 2.0
     cron_interval: float = 1.0
@@ -48,6 +54,7 @@ class Settings:
             pool_size=int(_env("POOL_SIZE", "20") or 20),
             webhook_retry_seconds=float(_env("WEBHOOK_RETRY_SECONDS", "1") or 1),
             webhook_max_attempts=int(_env("WEBHOOK_MAX_ATTEMPTS", "12") or 12),
+            allowed_hosts=host_list(_env("ALLOWED_HOSTS", "")) or (),
         )
         for key, value in overrides.items():
             if value is not None:

@@ -105,3 +105,29 @@ def test_sections_of_the_wrong_shape_are_errors(tmp_path: Path, key: str, value:
     path = write_config(tmp_path, {"graphs": {"a": "./a.py:g"}, key: value})
     with pytest.raises(ConfigError, match=rf'langgraph\.json: "{key}"'):
         load_config(path)
+
+
+def test_auth_is_read_as_an_object(tmp_path: Path) -> None:
+    auth = {"path": "./auth.py:auth", "disable_studio_auth": True}
+    path = write_config(tmp_path, {"graphs": {"a": "./a.py:g"}, "auth": auth})
+    assert load_config(path).auth == auth
+    with pytest.raises(ConfigError, match='"auth" must be an object'):
+        load_config(write_config(tmp_path, {"graphs": {"a": "./a.py:g"}, "auth": "./auth.py"}))
+
+
+def test_unknown_and_unimplemented_keys_are_named_apart(tmp_path: Path) -> None:
+    path = write_config(tmp_path, {"graphs": {"a": "./a.py:g"}, "grpahs": {}, "cors": {},
+                                   "ui": {"a": "./ui.tsx"}, "encryption": {"path": "./e.py:e"},
+                                   "python_version": "3.12", "dockerfile_lines": []})
+    unknown, unimplemented = load_config(path).warnings
+    assert unknown.startswith(f"{path.resolve()}: unknown key(s) cors, grpahs:")
+    assert f"{path.resolve()}: encryption, ui: known to LangGraph but not implemented" \
+        in unimplemented
+
+
+def test_a_config_of_known_keys_has_no_warnings(tmp_path: Path) -> None:
+    path = write_config(tmp_path, {"$schema": "https://example/schema.json",
+                                   "graphs": {"a": "./a.py:g"}, "dependencies": ["."],
+                                   "http": {}, "auth": {"path": "./auth.py:auth"},
+                                   "python_version": "3.12", "image_distro": "wolfi"})
+    assert load_config(path).warnings == ()

@@ -1,5 +1,6 @@
 """langgraph.json `http` switches on the app: disable_* leaves route groups
-out (at the root and under /api/v1); CORS is on by default and configurable."""
+out (at the root and under /api/v1); CORS is on by default (this machine's
+pages and Studio without auth, any origin with it) and configurable."""
 from __future__ import annotations
 
 import httpx
@@ -10,15 +11,15 @@ from duragraph.api.http_options import HttpConfigError
 from duragraph.api.services import Services
 
 
-def app_with(http: dict | None):
+def app_with(http: dict | None, **options):
     services = Services(store=None, db=None, clock=None, graphs=None, checkpointer=None,
                         streams=None, states=None, info={"version": "test"})
-    return create_app(services, http=http)
+    return create_app(services, http=http, **options)
 
 
 async def call(app, method: str, path: str, **kwargs) -> httpx.Response:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
         return await http.request(method, path, **kwargs)
 
 
@@ -56,11 +57,48 @@ async def test_disable_meta_keeps_only_the_health_check() -> None:
     assert (await call(app, "GET", "/ok")).status_code == 200
 
 
-async def test_cors_allows_any_origin_by_default() -> None:
-    response = await call(app_with(None), "OPTIONS", "/ok", headers={
-        "Origin": "https://example.com", "Access-Control-Request-Method": "GET"})
+def preflight(origin: str) -> dict[str, str]:
+    return {"Origin": origin, "Access-Control-Request-Method": "POST"}
+
+
+async def test_without_auth_cors_allows_this_machine_and_studio_only() -> None:
+    app = app_with(None)
+    for origin in ("http://localhost:3000", "https://127.0.0.1", "http://[::1]:8080",
+                   "https://smith.langchain.com"):
+        allowed = await call(app, "OPTIONS", "/threads", headers=preflight(origin))
+        assert allowed.status_code == 200, origin
+        assert allowed.headers["access-control-allow-origin"] == origin
+    for origin in ("https://example.com", "http://localhost.example.com", "null"):
+        refused = await call(app, "OPTIONS", "/threads", headers=preflight(origin))
+        assert refused.status_code == 400, origin
+        assert "access-control-allow-origin" not in refused.headers
+
+
+async def test_with_auth_cors_allows_any_origin_but_no_credentials() -> None:
+    response = await call(app_with(None, auth_enabled=True), "OPTIONS", "/ok",
+                          headers=preflight("https://example.com"))
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in response.headers
+
+
+async def test_a_configured_wildcard_never_allows_credentials() -> None:
+    app = app_with({"cors": {"allow_origins": ["*"], "allow_methods": ["*"],
+                             "allow_credentials": True}})
+    checked = await call(app, "OPTIONS", "/threads", headers=preflight("https://evil.example"))
+    simple = await call(app, "GET", "/ok", headers={"Origin": "https://evil.example",
+                                                    "Cookie": "session=1"})
+    for response in (checked, simple):
+        assert response.status_code == 200
+        assert response.headers["access-control-allow-origin"] == "*"
+        assert "access-control-allow-credentials" not in response.headers
+
+
+async def test_configured_credentials_stay_for_listed_origins() -> None:
+    app = app_with({"cors": {"allow_origins": ["https://app.example"],
+                             "allow_credentials": True}})
+    response = await call(app, "GET", "/ok", headers={"Origin": "https://app.example"})
+    assert response.headers["access-control-allow-credentials"] == "true"
 
 
 async def test_cors_follows_the_configured_origins() -> None:
@@ -75,3 +113,8 @@ async def test_cors_follows_the_configured_origins() -> None:
 def test_an_unknown_cors_option_is_named() -> None:
     with pytest.raises(HttpConfigError, match="allow_everything"):
         app_with({"cors": {"allow_everything": True}})
+
+
+def test_allowed_hosts_must_be_a_list_of_names() -> None:
+    with pytest.raises(HttpConfigError, match="allowed_hosts"):
+        app_with({"allowed_hosts": "agents.example.com"})

@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 
 from starlette.middleware import Middleware
 
-from . import custom_app, errors, http_options
+from . import browser_guard, custom_app, errors, http_options
 from .auth.middleware import AuthMiddleware
 from .responses import JSON
 from .routes import (a2a, agent_card, assistants, crons, events, mcp, protocol, runs, store,
@@ -25,8 +25,12 @@ ROUTERS = (runs.router, threads.router, assistants.router, crons.router, events.
 
 
 def create_app(services: Services, *, lifespan: Any = None, user_app: Starlette | None = None,
-               http: dict[str, Any] | None = None) -> Starlette:
-    """`http`: langgraph.json's `http` section (disable_* switches, cors)."""
+               http: dict[str, Any] | None = None, auth_enabled: bool = False,
+               allowed_hosts: tuple[str, ...] = ()) -> Starlette:
+    """`http`: langgraph.json's `http` section (disable_* switches, cors);
+    `auth_enabled`: langgraph.json configures auth (a browser's requests are
+    then limited by what its user may do, not by where the page comes from);
+    `allowed_hosts`: host names served besides localhost (with `http`'s)."""
     meta = not (http or {}).get("disable_meta")
     app = FastAPI(title="DuraGraph", version=services.info.get("version", "0"),
                   default_response_class=JSON, lifespan=lifespan, docs_url=None,
@@ -39,11 +43,22 @@ def create_app(services: Services, *, lifespan: Any = None, user_app: Starlette 
     _include(app, ROUTERS, enabled)
     errors.install(app)
     outer = custom_app.merge(app, user_app, head=head) if user_app is not None else app
-    outer.user_middleware.append(http_options.cors(http))  # inside the user's middleware
+    _protect(outer, http, auth_enabled or services.auth.enabled, allowed_hosts)
     if services.auth.enabled or services.run_headers.includes:
         # Inside CORS: a preflight needs no credentials.
         outer.user_middleware.append(Middleware(AuthMiddleware, auth=services.auth))
     return outer
+
+
+def _protect(app: Starlette, http: dict[str, Any] | None, auth_enabled: bool,
+             allowed_hosts: tuple[str, ...]) -> None:
+    """The browser guard outside everything (the user's middleware too), CORS
+    inside the user's middleware; both follow the same policy."""
+    policy = http_options.cors_policy(http, auth_enabled=auth_enabled)
+    hosts = (*allowed_hosts, *http_options.allowed_hosts(http))
+    app.user_middleware.insert(0, browser_guard.middleware(policy, hosts,
+                                                           auth_enabled=auth_enabled))
+    app.user_middleware.append(http_options.cors(policy))
 
 
 def _include(app: FastAPI, routers: tuple, enabled: Callable[[str], bool]) -> None:

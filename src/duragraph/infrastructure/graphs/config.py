@@ -8,6 +8,8 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from .config_keys import key_warnings
+
 JS_SUFFIXES = (".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".tsx", ".jsx")
 
 
@@ -27,6 +29,7 @@ class ProjectConfig:
     webhooks: dict[str, Any] | None = None
     auth: dict[str, Any] | None = None
     descriptions: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # what the user may want to fix; nothing stops the server
 
     def local_dependencies(self) -> list[Path]:
         """Dependencies that are folders of this project (pip names are not)."""
@@ -50,6 +53,7 @@ def load_config(path: Path) -> ProjectConfig:
         webhooks=_section(raw, "webhooks", problem),
         auth=_section(raw, "auth", problem),
         descriptions=descriptions,
+        warnings=tuple(f"{path}: {warning}" for warning in key_warnings(raw)),
     )
 
 
