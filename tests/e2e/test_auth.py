@@ -77,3 +77,15 @@ async def test_a_stateless_run_acts_as_its_caller(auth_server_url):
     bob = as_user(auth_server_url, "bob")
     result = await bob.runs.wait(None, "whoami", input={})
     assert result["seen"]["user_id"] == "bob"
+
+
+async def test_studio_is_let_in_as_a_local_user_only_under_dev(auth_server_url, request):
+    # As `langgraph dev`: x-auth-scheme: langsmith skips authenticate and the
+    # caller is StudioUser("langgraph-studio-user"); `serve` ignores the header.
+    studio = {"x-auth-scheme": "langsmith"}
+    response = httpx.post(f"{auth_server_url}/threads", json={}, headers=studio)
+    if request.node.callspec.params["auth_server_url"] == "dev":
+        assert response.status_code == 200
+        assert response.json()["metadata"]["owner"] == "langgraph-studio-user"
+    else:
+        assert response.status_code == 401

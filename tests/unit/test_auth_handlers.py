@@ -186,3 +186,31 @@ def test_the_user_survives_being_stored_and_pickled():
     user = AuthUser({"identity": "a", "org": "acme"})
     assert pickle.loads(pickle.dumps(user)).org == "acme"
     assert AuthUser(user.dict()) == user
+
+
+def _auth_with_token_check() -> Auth:
+    auth = Auth()
+
+    @auth.authenticate
+    async def who(authorization: str | None) -> str:
+        if authorization != "Bearer ok":
+            raise Auth.exceptions.HTTPException(401, "no")
+        return "user"
+    return auth
+
+
+STUDIO_SCOPE = {"type": "http", "path": "/threads", "method": "POST",
+                "headers": [(b"x-auth-scheme", b"langsmith")]}
+
+
+def test_studio_skips_authenticate_under_dev_unless_studio_auth_is_disabled():
+    from langgraph_sdk.auth.types import StudioUser
+
+    from duragraph.api.auth.service import CustomAuth
+    dev = CustomAuth(_auth_with_token_check(), studio=True)
+    user = asyncio.run(dev.authenticate(STUDIO_SCOPE))
+    assert isinstance(user, StudioUser) and not user.is_authenticated
+    for strict in (CustomAuth(_auth_with_token_check(), studio=True, disable_studio_auth=True),
+                   CustomAuth(_auth_with_token_check(), studio=False)):
+        with pytest.raises(AuthFailure):
+            asyncio.run(strict.authenticate(STUDIO_SCOPE))
