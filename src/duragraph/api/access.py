@@ -14,6 +14,14 @@ from .services import Services
 KINDS = {"threads": "thread", "assistants": "assistant", "crons": "cron"}
 
 
+class NotFoundConflict(AlreadyExists):
+    """A miss the official server answers with 409 (the source of a thread
+    copy: `fetchone(..., not_found_code=409)`), though it reads as not found."""
+
+    def __init__(self, kind: str, ident: str) -> None:
+        DomainError.__init__(self, f"{kind} '{ident}' not found")
+
+
 async def authorize(s: Services, resource: str, action: str, value: Any) -> Filter | None:
     return await s.auth.authorize(resource, action, value)
 

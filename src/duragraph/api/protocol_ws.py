@@ -16,6 +16,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..application.queries.threads import get_thread
 from ..domain.errors import NotFound
+from .access import require
+from .auth.service import AuthFailure
 from .protocol_commands import BadRequest, error, parse, run_command
 from .protocol_stream import event_frames, natural, parse_filter
 from .services import Services
@@ -24,6 +26,7 @@ SUBSCRIPTION_COMMANDS = ("subscription.subscribe", "subscription.reconnect",
                          "subscription.unsubscribe")
 log = logging.getLogger(__name__)
 NOT_FOUND = 4404  # the WebSocket close code for an unknown thread
+POLICY_VIOLATION = 1008  # as a refused handshake (api/auth/middleware.py)
 
 
 class _Connection:
@@ -105,9 +108,15 @@ class _Connection:
 async def serve(websocket: WebSocket, s: Services, thread_id: str) -> None:
     await websocket.accept()
     try:
+        # The caller (authenticated at the handshake) must see the thread:
+        # one that is not theirs closes as an unknown one.
+        await require(s, "threads", "read", thread_id)
         await get_thread(s.db, thread_id)
     except NotFound as exc:
         await websocket.close(code=NOT_FOUND, reason=str(exc)[:120])
+        return
+    except AuthFailure as exc:  # the handler refused outright
+        await websocket.close(code=POLICY_VIOLATION, reason=exc.detail[:120])
         return
     connection = _Connection(websocket, s, thread_id)
     try:

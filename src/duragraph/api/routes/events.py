@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query
 from ...application.queries import runs as runs_q
 from ...application.queries import threads as threads_q
 from ...application.queries.events import related_events
+from ..access import require
 from ..responses import JSON
 from ..services import Services, services
 
@@ -16,6 +17,7 @@ router = APIRouter(tags=["events"])
 async def thread_events(thread_id: str, after: int = Query(0, ge=0),
                         limit: int = Query(100, ge=1, le=1000),
                         s: Services = Depends(services)) -> JSON:
+    await require(s, "threads", "read", thread_id)
     await threads_q.get_thread(s.db, thread_id)
     return JSON(await related_events(s.db, "thread_id", thread_id, after=after, limit=limit))
 
@@ -24,5 +26,6 @@ async def thread_events(thread_id: str, after: int = Query(0, ge=0),
 async def run_events(thread_id: str, run_id: str, after: int = Query(0, ge=0),
                      limit: int = Query(100, ge=1, le=1000),
                      s: Services = Depends(services)) -> JSON:
+    await require(s, "threads", "read", thread_id)
     await runs_q.get_run(s.db, run_id, thread_id)
     return JSON(await related_events(s.db, "run_id", run_id, after=after, limit=limit))

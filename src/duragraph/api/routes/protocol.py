@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, WebSocket
 
 from ...application.queries.threads import get_thread
+from ..access import require
 from ..protocol_commands import BadRequest, error, parse, run_command
 from ..protocol_stream import event_frames, natural, parse_filter
 from ..protocol_ws import serve
@@ -34,6 +35,7 @@ async def _body(request: Request) -> dict[str, Any]:
 async def event_stream(thread_id: str, request: Request, s: Services = Depends(services)):
     body = await _body(request)
     wanted, since = parse_filter(body), natural(body, "since")
+    await require(s, "threads", "read", thread_id)
     await get_thread(s.db, thread_id)
     return sse_response(await event_frames(s, thread_id, wanted, since), run_path=None)
 
@@ -42,6 +44,7 @@ async def event_stream(thread_id: str, request: Request, s: Services = Depends(s
 
 @router.post("/threads/{thread_id}/commands")
 async def command(thread_id: str, request: Request, s: Services = Depends(services)) -> JSON:
+    await require(s, "threads", "read", thread_id)
     try:
         cid, method, params = parse(await _body(request))
     except BadRequest as exc:

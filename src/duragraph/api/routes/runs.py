@@ -10,8 +10,11 @@ from ...application.commands import runs as cmd
 from ...application.queries import runs as q
 from ...application.queries.outcomes import run_outcome
 from ...application.queries.threads import get_thread
+from ...application.queries.visibility import visibility
 from ...domain.errors import NotFound
+from ..access import authorize, require
 from ..responses import JSON
+from ..run_access import authorize_run
 from ..run_control import (
     cancel_quietly, check_webhook, create_run, run_command, start_local, stopped,
     wait_for_run,
@@ -21,6 +24,12 @@ from ..services import Services, services
 from ..sse import frame, run_frames, sse_response
 
 router = APIRouter(tags=["runs"])
+
+
+class NoRunsToCancel(NotFound):
+    def __init__(self) -> None:
+        super(NotFound, self).__init__("No runs found to cancel.")
+        self.kind, self.ident = "run", ""
 
 _HIDDEN = ("epoch", "graph_id", "temporary", "error")
 
@@ -75,9 +84,22 @@ async def _stream(s: Services, created: cmd.CreatedRun,
                 await cancel_quietly(s, created.thread_id, created.run_id)
 
 
+def _cancel_value(thread_id: str | None, action: str, run_ids: list[str] | None,
+                  status: str | None) -> dict[str, Any]:
+    return {"thread_id": thread_id, "action": action,
+            "metadata": {"run_ids": run_ids, "status": status}}
+
+
 async def _cancel_by_status(s: Services, body: RunsCancel, action: str) -> None:
+    """Runs on threads the caller may not update are left alone; with an auth
+    filter, nothing left to cancel is a 404, as upstream."""
+    flt = await authorize(s, "threads", "update",
+                          _cancel_value(body.thread_id, action, None, body.status))
+    rows = await q.active_runs(s.db, body.status or "all", body.thread_id, visible=flt)
+    if flt is not None and not rows:
+        raise NoRunsToCancel()
     by_thread: dict[str, list[str]] = {}
-    for row in await q.active_runs(s.db, body.status or "all", body.thread_id):
+    for row in rows:
         by_thread.setdefault(row["thread_id"], []).append(row["run_id"])
     for thread_id, run_ids in by_thread.items():
         try:
@@ -114,18 +136,28 @@ async def wait(thread_id: str, body: RunCreate, request: Request,
 @router.get("/threads/{thread_id}/runs")
 async def list_runs(thread_id: str, limit: int = Query(10, ge=0), offset: int = Query(0, ge=0),
                     status: str | None = None, s: Services = Depends(services)) -> JSON:
+    await require(s, "threads", "read", thread_id)
     await get_thread(s.db, thread_id)
+    if not await _searchable(s, thread_id):
+        return JSON([])
     rows = await q.list_runs(s.db, thread_id, limit=limit, offset=offset, status=status)
     return JSON([_run_out(r) for r in rows])
 
 
+async def _searchable(s: Services, thread_id: str) -> bool:
+    flt = await authorize(s, "threads", "search", {"thread_id": thread_id, "metadata": {}})
+    return flt is None or await visibility(s.db, "threads", thread_id, flt) is not False
+
+
 @router.get("/threads/{thread_id}/runs/{run_id}")
 async def get(thread_id: str, run_id: str, s: Services = Depends(services)) -> JSON:
+    await require(s, "threads", "read", thread_id)
     return JSON(_run_out(await q.get_run(s.db, run_id, thread_id)))
 
 
 @router.delete("/threads/{thread_id}/runs/{run_id}", status_code=204)
 async def delete(thread_id: str, run_id: str, s: Services = Depends(services)) -> None:
+    await require(s, "threads", "delete", thread_id, {"thread_id": thread_id, "run_id": run_id})
     await q.get_run(s.db, run_id, thread_id)
     await cmd.delete_run(thread_id, run_id, s.store, s.clock)
 
@@ -133,6 +165,8 @@ async def delete(thread_id: str, run_id: str, s: Services = Depends(services)) -
 @router.post("/threads/{thread_id}/runs/{run_id}/cancel", status_code=202)
 async def cancel(thread_id: str, run_id: str, wait: bool = Query(False),
                  action: str = Query("interrupt"), s: Services = Depends(services)):
+    await require(s, "threads", "update", thread_id,
+                  _cancel_value(thread_id, action, [run_id], None))
     await q.get_run(s.db, run_id, thread_id)
     await cmd.cancel_run(thread_id, run_id, action, s.store, s.clock)
     # For a running run this end may come before its last chunks.
@@ -146,6 +180,7 @@ async def _require_run(s: Services, thread_id: str, run_id: str) -> None:
     """The run exists, or ended on this thread: a stateless run's thread may
     have gone with its end, and its result is still there to join. A run
     executing here exists: no query."""
+    await require(s, "threads", "read", thread_id)
     if s.executor is not None and s.executor.executing(run_id, thread_id):
         return
     try:
@@ -204,6 +239,8 @@ async def create_stateless(body: RunCreate, s: Services = Depends(services)) -> 
 async def create_batch(body: list[RunCreate], s: Services = Depends(services)) -> JSON:
     for run in body:
         await check_webhook(s, run)
+    if s.auth.enabled:  # every run authorized before any is created: all or nothing
+        body = [await authorize_run(s, None, run) for run in body]
     created = await cmd.create_stateless_runs([run_command(None, b) for b in body],
                                               s.store, s.clock, s.graphs)
     return JSON([_run_out(q.new_run_row(c.spec, c.status)) for c in created])
@@ -215,6 +252,8 @@ async def cancel_many(body: RunsCancel,
                       s: Services = Depends(services)) -> Response:
     if body.status is None:
         assert body.thread_id and body.run_ids
+        await require(s, "threads", "update", body.thread_id,
+                      _cancel_value(body.thread_id, action, body.run_ids, None))
         cancelled = await cmd.cancel_runs(body.thread_id, body.run_ids, action, s.store, s.clock)
         await stopped(s, body.thread_id, cancelled)
     else:

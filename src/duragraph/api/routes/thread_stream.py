@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query
 
 from ...application.queries.threads import get_thread
 from ...domain.errors import InvalidInput
+from ..access import require
 from ..services import Services, services
 from ..sse import chunk_frames, kept, sse_response
 
@@ -49,6 +50,7 @@ async def join_thread_stream(thread_id: str, stream_mode: list[str] = Query(defa
                              last_event_id: str | None = Header(None),
                              s: Services = Depends(services)):
     keep = thread_stream_filter([m for m in stream_mode + stream_modes if m])
+    await require(s, "threads", "read", thread_id)
     await get_thread(s.db, thread_id)
     after = await _start_after(s, last_event_id)
     source = s.streams.subscribe_thread(thread_id, after_seq=after)

@@ -54,9 +54,11 @@ async def update_state(cmd: UpdateState, store: EventStore, clock: Clock,
 
 @on_conflict()
 async def copy_thread(thread_id: str, store: EventStore, clock: Clock,
-                      checkpoints: CheckpointBatches) -> str:
-    """A new thread with the source's metadata, values and checkpoints."""
-    source, target = await store.load_many((Thread, thread_id), (Thread, str(uuid.uuid4())))
+                      checkpoints: CheckpointBatches, target_id: str | None = None) -> str:
+    """A new thread (`target_id`, or a fresh id) with the source's metadata,
+    values and checkpoints."""
+    source, target = await store.load_many((Thread, thread_id),
+                                           (Thread, target_id or str(uuid.uuid4())))
     assert isinstance(source, Thread) and isinstance(target, Thread)
     source.copy_to(target, now=clock.now())
     batch = await checkpoints.copy_batch(source.id, target.id)

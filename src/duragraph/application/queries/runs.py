@@ -5,7 +5,8 @@ from typing import Any
 from ...domain.errors import InvalidInput, NotFound
 from ...domain.events import RunCreated
 from ..ports import Database
-from .filters import page
+from .filters import Where, page
+from .visibility import compile_filter
 
 COLUMNS = ("run_id, thread_id, assistant_id, graph_id, status, epoch, metadata, kwargs, "
            "multitask_strategy, temporary, error, created_at, updated_at")
@@ -44,14 +45,19 @@ async def list_runs(db: Database, thread_id: str, *, limit: int | None = 10,
         "ORDER BY created_at DESC LIMIT %s OFFSET %s", (*params, limit, offset))
 
 
-async def active_runs(db: Database, status: str,
-                      thread_id: str | None = None) -> list[dict[str, Any]]:
-    """Runs pending or running (`status` 'all': both), for a bulk cancel."""
+async def active_runs(db: Database, status: str, thread_id: str | None = None,
+                      visible: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Runs pending or running (`status` 'all': both), for a bulk cancel;
+    `visible`: the auth handler's filter on their threads' metadata."""
     statuses = ["pending", "running"] if status == "all" else [status]
-    return await db.fetch(
-        "SELECT run_id, thread_id FROM runs WHERE status = ANY(%s) "
-        "AND (%s::text IS NULL OR thread_id = %s) ORDER BY created_at",
-        (statuses, thread_id, thread_id))
+    where = Where().add("r.status = ANY(%s)", statuses)
+    if thread_id is not None:
+        where.add("r.thread_id = %s", thread_id)
+    if visible:
+        sql, params = compile_filter("t.metadata", visible)
+        where.add(f"r.thread_id IN (SELECT t.thread_id FROM threads t WHERE {sql})", *params)
+    return await db.fetch(f"SELECT r.run_id, r.thread_id FROM runs r {where.sql()} "
+                          "ORDER BY r.created_at", where.params)
 
 
 async def runs_to_recover(db: Database, *, pending_older_than_s: float,

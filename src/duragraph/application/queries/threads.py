@@ -23,8 +23,8 @@ async def get_thread(db: Database, thread_id: str) -> dict[str, Any]:
 
 
 def _where(metadata: dict | None, values: dict | None, status: str | None,
-           ids: list[str] | None) -> Where:
-    where = Where().contains("metadata", metadata)
+           ids: list[str] | None, visible: dict | None) -> Where:
+    where = Where().contains("metadata", metadata).visible("metadata", visible)
     if values:
         where.add("values @> %s", Jsonb(values))
     if status:
@@ -41,8 +41,10 @@ async def search_threads(db: Database, *, metadata: dict | None = None,
                          ids: list[str] | None = None, limit: int | None = 10,
                          offset: int | None = 0, sort_by: str | None = None,
                          sort_order: str | None = None,
-                         select: list[str] | None = None) -> list[dict[str, Any]]:
-    where = _where(metadata, values, status, ids)
+                         select: list[str] | None = None,
+                         visible: dict | None = None) -> list[dict[str, Any]]:
+    """`visible`: the auth handler's filter, ANDed with the client's criteria."""
+    where = _where(metadata, values, status, ids, visible)
     limit, offset = page(limit, offset)
     sql = (f"SELECT {select_columns(select, COLUMNS)} FROM threads {where.sql()} "
            f"{order_by(sort_by, sort_order, SORTABLE, 'created_at')} LIMIT %s OFFSET %s")
@@ -50,8 +52,9 @@ async def search_threads(db: Database, *, metadata: dict | None = None,
 
 
 async def count_threads(db: Database, *, metadata: dict | None = None,
-                        values: dict | None = None, status: str | None = None) -> int:
-    where = _where(metadata, values, status, None)
+                        values: dict | None = None, status: str | None = None,
+                        ids: list[str] | None = None, visible: dict | None = None) -> int:
+    where = _where(metadata, values, status, ids, visible)
     row = await db.fetchone(f"SELECT count(*) AS n FROM threads {where.sql()}", where.params)
     return row["n"] if row else 0
 
