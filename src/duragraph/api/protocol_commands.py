@@ -11,6 +11,7 @@ from ..application.queries import assistants as qa
 from ..application.queries import runs as q
 from ..application.queries.threads import get_thread
 from ..domain.errors import DomainError, NotFound
+from .auth.authenticate import AuthFailure
 from .protocol_events import Translator, Tree
 from .run_control import create_run
 from .schemas import RunCreate
@@ -133,4 +134,6 @@ async def run_command(s: Services, thread_id: str, cid: int, method: str,
         return error(cid, exc.code, str(exc))
     except DomainError as exc:
         return error(cid, "invalid_argument", str(exc))
+    except AuthFailure as exc:  # the auth handler refused: the socket stays open
+        return error(cid, "permission_denied", exc.detail)
     return {"type": "success", "id": cid, "result": result}
