@@ -6,6 +6,7 @@ that the ratios are measured side by side on the same (noisy, shared) machine.
     python bench/bench_server.py --no-official        # DuraGraph only
     python bench/bench_server.py --runs 500 --concurrency 8 --samples 100
     git worktree add /tmp/base HEAD~3 && python bench/bench_server.py --baseline-src /tmp/base/src
+    python bench/bench_server.py --no-official --auth   # the cost of auth
 
 Measures, on the 1-node `echo` graph of tests/graphs/langgraph.json:
   (17) `runs.wait` latency: sequential, one fresh thread per run (created
@@ -27,6 +28,11 @@ takes no CPU from it. The client runs on the same machine, so its CPU use is
 part of every figure.
 With --baseline-src, a second DuraGraph runs that source tree (an earlier
 commit) the same way, and the ratios to it are printed too.
+With --auth, a second DuraGraph of the same code runs with the built-in API-key
+auth (duragraph.auth.api_keys: an authenticate handler on every request, an
+owner stamped on every create and an owner filter on every other operation),
+its client sending the key, and the ratio of its figures to the first's is
+printed: the cost of auth.
 """
 from __future__ import annotations
 
@@ -43,12 +49,14 @@ from typing import Any, Callable
 from langgraph_sdk import get_client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import (Server, cpu_of, memory_of, paused, start_duragraph,  # noqa: E402
-                     start_official, stop, wait_ready)
+from servers import (Server, config_with_auth, cpu_of, memory_of, paused,  # noqa: E402
+                     start_duragraph, start_official, stop, wait_ready)
 
 ROOT = Path(__file__).resolve().parents[1]
 GRAPH = "echo"
 INPUT = {"messages": [{"role": "user", "content": "hello"}]}
+AUTH_PATH = "duragraph.auth.api_keys:auth"
+API_KEY = "bench-key-4f9c2a"  # the --auth server's one user
 
 TARGETS = {
     "wait_p50": 10.0, "wait_p99": 25.0,   # (17) ms, at most
@@ -87,6 +95,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--only", choices=["duragraph", "official"], help="benchmark one server only")
     p.add_argument("--baseline-src", type=Path,
                    help="also benchmark DuraGraph from this source tree (its `src` folder)")
+    p.add_argument("--auth", action="store_true",
+                   help="also benchmark the same DuraGraph with the built-in API-key auth")
     return p.parse_args()
 
 
@@ -193,12 +203,17 @@ def start_servers(args: argparse.Namespace) -> dict[str, Server]:
     wanted = [args.only] if args.only else ["duragraph"] + ([] if args.no_official else ["official"])
     if args.baseline_src and not args.only:
         wanted.insert(1, "baseline")
+    if args.auth and args.only != "official":
+        wanted.insert(1, "auth")
     servers: dict[str, Server] = {}
     try:
         for name in wanted:
             print(f"starting {name} ...", flush=True)
             if name == "official":
                 servers[name] = start_official(args.config, max(10, args.concurrency))
+            elif name == "auth":
+                servers[name] = start_duragraph(config_with_auth(args.config, AUTH_PATH), name=name,
+                                                env={"DURAGRAPH_API_KEYS": f"{API_KEY}=bench"})
             else:
                 servers[name] = start_duragraph(
                     args.config, name=name, src=args.baseline_src if name == "baseline" else None)
@@ -215,7 +230,8 @@ def stop_all(servers: dict[str, Server]) -> None:
 
 async def run_all(args: argparse.Namespace, servers: dict[str, Server]) -> dict[str, Figures]:
     figures = {name: Figures() for name in servers}
-    clients = {name: get_client(url=s.url, timeout=120) for name, s in servers.items()}
+    clients = {name: get_client(url=s.url, timeout=120, api_key=API_KEY if name == "auth" else None)
+               for name, s in servers.items()}
     for name, server in servers.items():
         figures[name].startup_s = await asyncio.to_thread(wait_ready, server)
         await warm_up(clients[name], args.warmup)
@@ -288,11 +304,13 @@ def report(figures: dict[str, Figures], args: argparse.Namespace) -> None:
     _throughput_rows(figures)
     _latency_rows("(19) runs.stream first event", lambda f: f.stream_ms, (50, 99), cols,
                   {50: TARGETS["stream_p50"]})
+    _auth_rows(figures)
     for name, fig in figures.items():
         _memory_rows(name, fig)
 
 
-TITLES = {"duragraph": "DuraGraph", "baseline": "baseline", "official": "official"}
+TITLES = {"duragraph": "DuraGraph", "auth": "with auth", "baseline": "baseline",
+          "official": "official"}
 
 
 def _cell(value: float | None, fmt: str = "{:11.1f}") -> str:
@@ -327,6 +345,20 @@ def _throughput_rows(figures: dict[str, Figures]) -> None:
             note = (f">= {TARGETS['ratio']:g}x  {verdict(ratio >= TARGETS['ratio'])}"
                     if other == "official" else "")
             print(f"{f'(18) ratio DuraGraph/{other}':44} {ratio:11.2f}  {note}")
+
+
+def _auth_rows(figures: dict[str, Figures]) -> None:
+    """The cost of auth: the same code with and without it, side by side."""
+    plain, auth = figures.get("duragraph"), figures.get("auth")
+    if not (plain and auth and plain.throughput and auth.throughput):
+        return
+    ratio = auth.throughput / plain.throughput
+    print(f"{'with auth / without: (18) runs/s':44} {ratio:11.2f}  "
+          f"auth costs {(1 - ratio) * 100:.1f}% of throughput")
+    for title, pick in (("(17) wait p50", "wait_ms"), ("(19) first event p50", "stream_ms")):
+        with_auth, without = getattr(auth, pick), getattr(plain, pick)
+        if with_auth and without:
+            print(f"{'with auth / without: ' + title:44} {pct(with_auth, 50) / pct(without, 50):11.2f}")
 
 
 def _memory_rows(name: str, fig: Figures) -> None:

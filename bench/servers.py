@@ -7,6 +7,7 @@ period); an embedded postmaster left behind by a killed `duragraph dev` is
 stopped by the PID in its own postmaster.pid."""
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -79,16 +80,31 @@ def _spawn(name: str, args: list[str], env: dict[str, str], cwd: Path, folder: P
     return Server(name, proc, f"http://127.0.0.1:{port}", folder, log_path)
 
 
-def start_duragraph(config: Path, *, name: str = "duragraph", src: Path | None = None) -> Server:
+def start_duragraph(config: Path, *, name: str = "duragraph", src: Path | None = None,
+                    env: dict[str, str] | None = None) -> Server:
     """`src`: run the `duragraph` package of that source tree (an earlier
-    commit's worktree, say) instead of the installed one."""
+    commit's worktree, say) instead of the installed one; `env`: extra variables."""
     folder = Path(tempfile.mkdtemp(prefix="dg-bench-"))
     port = free_port()
     args = [sys.executable, "-m", "duragraph.cli", "dev", "--config", str(config),
             "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(folder / "data"),
             "--log-level", "WARNING"]
-    env = _child_env(**({"PYTHONPATH": str(src.resolve())} if src else {}))
-    return _spawn(name, args, env, folder, folder, port)
+    extra = {**(env or {}), **({"PYTHONPATH": str(src.resolve())} if src else {})}
+    return _spawn(name, args, _child_env(**extra), folder, folder, port)
+
+
+def config_with_auth(config: Path, auth_path: str) -> Path:
+    """A temp copy of the config's folder whose langgraph.json has
+    `"auth": {"path": auth_path}` (graph paths stay relative to it)."""
+    root = Path(tempfile.mkdtemp(prefix="dg-bench-auth-"))
+    atexit.register(shutil.rmtree, root, True)
+    folder = root / "graphs"
+    shutil.copytree(config.resolve().parent, folder,
+                    ignore=shutil.ignore_patterns("__pycache__", ".langgraph_api", ".duragraph"))
+    project = json.loads((folder / config.name).read_text())
+    project["auth"] = {"path": auth_path}
+    (folder / config.name).write_text(json.dumps(project))
+    return folder / config.name
 
 
 def start_official(config: Path, jobs_per_worker: int) -> Server:
