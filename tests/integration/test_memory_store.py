@@ -89,6 +89,19 @@ async def test_search_filters_pages_and_orders_by_last_update(pool, clock) -> No
         == ["k1"]
 
 
+async def test_search_filters_combine_with_and_and_or(pool, clock) -> None:
+    store = make_store(pool, clock)
+    for n in range(4):
+        clock.advance(1)
+        await store.aput(("docs",), f"k{n}", {"n": n, "public": n % 2 == 0})
+    both = {"$and": [{"n": {"$gte": 1}}, {"public": True}]}
+    assert [i.key for i in await store.asearch(("docs",), filter=both)] == ["k2"]
+    either = {"$or": [{"n": 1}, {"n": 3}], "public": False}
+    assert [i.key for i in await store.asearch(("docs",), filter=either)] == ["k3", "k1"]
+    with pytest.raises(ValueError, match=r"\$or"):
+        await store.asearch(("docs",), filter={"$or": []})
+
+
 async def test_list_namespaces_by_prefix_suffix_and_depth(pool, clock) -> None:
     store = make_store(pool, clock)
     for ns in [("a", "b", "c"), ("a", "b", "d"), ("a", "x"), ("z", "b", "c")]:

@@ -11,7 +11,11 @@ Namespace = tuple[str, ...]
 WILDCARD = "*"  # in list-namespaces conditions: any one label
 
 
-def check_labels(namespace: Sequence[Any], *, what: str = "namespace") -> Namespace:
+def check_labels(namespace: Any, *, what: str = "namespace") -> Namespace:
+    """The one rule for a namespace (also one an auth handler rewrote): a list
+    or tuple of non-empty string labels without '.'."""
+    if not isinstance(namespace, (list, tuple)):
+        raise InvalidInput(f"{what} must be a list of labels, got {namespace!r}")
     for label in namespace:
         if not isinstance(label, str):
             raise InvalidInput(f"{what}: labels must be strings, got {label!r}")

@@ -16,6 +16,7 @@ from .filters import Where
 ITEM = "s.namespace, s.key, s.value, s.created_at, s.updated_at, s.ttl_minutes"
 _OPERATORS = {"$eq": "=", "$ne": "IS DISTINCT FROM", "$gt": ">", "$gte": ">=",
               "$lt": "<", "$lte": "<="}
+_COMBINE = {"$and": " AND ", "$or": " OR "}
 
 # Cosine similarity with the query vector (and its norm), the best
 # of the item's embeddings (one per indexed text).
@@ -35,8 +36,12 @@ async def get_item(db: Database, namespace: Namespace, key: str,
 
 
 def _filter(where: Where, conditions: dict[str, Any] | None) -> Where:
+    """Conditions on the item's value; `$and`/`$or` combine whole filters (an
+    auth handler's filter is ANDed with the caller's this way)."""
     for field, wanted in (conditions or {}).items():
-        if isinstance(wanted, dict) and wanted and all(k.startswith("$") for k in wanted):
+        if field in _COMBINE:
+            _branches(where, field, wanted)
+        elif isinstance(wanted, dict) and wanted and all(k.startswith("$") for k in wanted):
             for op, operand in wanted.items():
                 if op not in _OPERATORS:
                     raise InvalidInput(f"filter '{field}': unknown operator '{op}' "
@@ -45,6 +50,16 @@ def _filter(where: Where, conditions: dict[str, Any] | None) -> Where:
         else:
             where.add("s.value -> %s = %s", field, Jsonb(wanted))
     return where
+
+
+def _branches(where: Where, op: str, branches: Any) -> None:
+    if not isinstance(branches, list) or not branches or \
+            not all(isinstance(b, dict) for b in branches):
+        raise InvalidInput(f"filter: {op} takes a non-empty list of filters")
+    parts = [_filter(Where(), b) for b in branches]
+    each = ["(" + (" AND ".join(p.clauses) or "TRUE") + ")" for p in parts]
+    where.add("(" + _COMBINE[op].join(each) + ")",
+              *(param for p in parts for param in p.params))
 
 
 def check_page(limit: int, offset: int) -> None:
