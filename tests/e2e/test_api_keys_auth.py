@@ -11,7 +11,8 @@ import httpx
 import pytest
 from langgraph_sdk import get_client
 
-from conftest import MODES, _server, refused_with
+from e2e_servers import MODES, refused_with
+from e2e_servers import server as _server
 from servers import GRAPHS
 
 pytestmark = pytest.mark.e2e

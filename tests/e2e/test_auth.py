@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from conftest import as_user, refused_with
+from e2e_servers import as_user, refused_with
 
 pytestmark = pytest.mark.e2e
 

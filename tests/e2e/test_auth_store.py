@@ -10,7 +10,8 @@ from typing import Iterator
 import httpx
 import pytest
 
-from conftest import MODES, _server, as_user
+from e2e_servers import MODES, as_user
+from e2e_servers import server as _server
 from servers import GRAPHS
 
 pytestmark = pytest.mark.e2e

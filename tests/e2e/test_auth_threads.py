@@ -13,7 +13,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from conftest import MODES, _server, as_user, refused_with
+from e2e_servers import MODES, as_user, refused_with
+from e2e_servers import server as _server
 from servers import GRAPHS
 
 pytestmark = pytest.mark.e2e
