@@ -15,6 +15,7 @@ from . import __version__
 from .api.app import create_app
 from .api.auth.authenticate import AuthSetupError, check_signature
 from .api.auth.service import NO_AUTH, Authorizer, CustomAuth
+from .api.cron_firing import AsCreator
 from .api.exposure import exposure_warning
 from .api.http_options import allowed_hosts
 from .api.run_headers import HeaderPolicy
@@ -202,7 +203,8 @@ def _start_here(executor: Executor) -> Callable[[Tick], None]:
 
 
 async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
-                        executor: Executor, stop: asyncio.Event) -> list[asyncio.Task]:
+                        executor: Executor, stop: asyncio.Event,
+                        auth: Authorizer) -> list[asyncio.Task]:
     worker = Worker(executor, core.db, RunDispatch(infra.js, settings.nats_prefix),
                     sweep_interval=settings.sweep_interval, grace_seconds=settings.grace_seconds)
     await subscribe_events(infra.nc, settings.nats_prefix, "run.cancelled",
@@ -211,7 +213,8 @@ async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                         settings.nats_prefix, idle=executor.idle)
     crons = CronScheduler(core.store, core.db, core.clock, core.graphs,
                           interval=settings.cron_interval,
-                          on_fired=_start_here(executor))
+                          on_fired=_start_here(executor),
+                          authorize=AsCreator(auth, core.db, core.graphs))
     deliverer = WebhookDeliverer(core.db, core.webhooks, RetryPolicy(
         base_seconds=settings.webhook_retry_seconds, max_attempts=settings.webhook_max_attempts))
     sweeper = TtlSweeper(core.db, core.store, core.clock, core.checkpointer,
@@ -260,8 +263,9 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
         await release_leases_of_dead_owner(core.db)
     stop = asyncio.Event()
     executor = build_executor(settings, core) if with_worker else None
-    tasks = await _worker_tasks(settings, infra, core, executor, stop) if executor else []
-    services = build_services(core, executor, build_auth(core, local_dev=embedded))
+    auth = build_auth(core, local_dev=embedded)
+    tasks = await _worker_tasks(settings, infra, core, executor, stop, auth) if executor else []
+    services = build_services(core, executor, auth)
     app = create_app(services, user_app=load_http_app(core.config), http=core.config.http,
                      allowed_hosts=settings.allowed_hosts)
     _warn_if_exposed(settings, core.config)
@@ -296,7 +300,9 @@ async def run_worker(settings: Settings) -> None:
         await ensure_default_assistants(core.store, core.clock, core.graphs)
         stop = asyncio.Event()
         _on_signals(stop.set)
-        tasks = await _worker_tasks(settings, infra, core, build_executor(settings, core), stop)
+        # No HTTP here, but cron ticks are authorized as their creators.
+        tasks = await _worker_tasks(settings, infra, core, build_executor(settings, core), stop,
+                                    build_auth(core, local_dev=False))
         print(f"DuraGraph worker {settings.worker_id} ready", flush=True)
         await stop.wait()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -11,7 +11,8 @@ import psycopg
 from langgraph_sdk import get_client
 
 from duragraph.application.commands.assistants import CreateAssistant, create_assistant
-from duragraph.application.commands.crons import CreateCron, create_cron
+from duragraph.application.commands.crons import CreateCron, FiringRefused, create_cron
+from duragraph.application.commands.runs import CreateRun
 from duragraph.application.commands.threads import CreateThread, create_thread
 from duragraph.domain.errors import ConcurrencyConflict
 from duragraph.infrastructure.cron_scheduler import CronScheduler
@@ -116,6 +117,43 @@ async def test_ticks_missed_while_no_scheduler_ran_fire_once(database_url: str) 
         assert await scheduler.sweep() == []
         clock.at += timedelta(seconds=1)
         assert len(await scheduler.sweep()) == len(crons)
+    finally:
+        await pool.close()
+
+
+async def test_a_tick_its_creator_may_not_run_is_skipped_and_the_cron_stays(
+        database_url: str) -> None:
+    clock = SteppingClock(START)
+    pool = await open_pool(database_url, min_size=1, max_size=4)
+    asked: list[str | None] = []
+
+    async def only_alice(request: CreateRun, user_id: str | None) -> CreateRun:
+        asked.append(user_id)
+        if user_id != "alice":
+            raise FiringRefused(f"{user_id} may not run it")
+        return request
+
+    try:
+        store = PostgresEventStore(pool)
+        graphs = Graphs()
+        assistant_id = await create_assistant(CreateAssistant(graph_id="echo"), store, clock,
+                                              graphs)
+        made = {user: await create_cron(CreateCron(
+            assistant_id=assistant_id, schedule="* * * * * *", user_id=user,
+            on_run_completed="keep"), store, clock, graphs) for user in ("alice", "bob")}
+        db = Database(pool)
+        scheduler = CronScheduler(store, db, clock, graphs, authorize=only_alice)
+        for _ in range(2):
+            clock.at += timedelta(seconds=1)
+            ticks = {t.cron_id: t for t in await scheduler.sweep()}
+            assert ticks[made["alice"]].run_id and ticks[made["alice"]].error is None
+            assert ticks[made["bob"]].run_id is None and "bob may not" in ticks[made["bob"]].error
+        assert sorted(asked) == ["alice", "alice", "bob", "bob"]
+        rows = await db.fetch("SELECT cron_id, user_id FROM crons ORDER BY user_id")
+        assert [(r["cron_id"], r["user_id"]) for r in rows] == [
+            (made["alice"], "alice"), (made["bob"], "bob")]  # skipped, not deleted
+        runs = await db.fetch("SELECT metadata->>'cron_id' AS cron_id FROM runs")
+        assert [r["cron_id"] for r in runs] == [made["alice"]] * 2
     finally:
         await pool.close()
 

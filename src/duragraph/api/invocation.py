@@ -9,6 +9,7 @@ from ..application.commands.runs import CreatedRun, assistant_key, cancel_run
 from ..application.queries.assistants import get_assistant
 from ..application.queries.outcomes import run_outcome
 from ..infrastructure.graphs.introspection import graph_schemas
+from .access import authorize, require
 from .run_control import create_run, stopped, wait_for_run
 from .schemas import RunCreate
 from .services import Services
@@ -26,8 +27,22 @@ class Outcome:
 
 
 async def find_assistant(s: Services, assistant_id: str) -> dict[str, Any]:
-    """An assistant by id, or by graph id for its default assistant (NotFound)."""
-    return await get_assistant(s.db, assistant_key(assistant_id, s.graphs))
+    """An assistant by id, or by graph id for its default assistant, that the
+    caller may read (NotFound)."""
+    key = assistant_key(assistant_id, s.graphs)
+    await require(s, "assistants", "read", key)
+    return await get_assistant(s.db, key)
+
+
+async def assistants_visible(s: Services, limit: int, offset: int) -> dict[str, Any] | None:
+    """The caller's filter on the assistants they may list (None: all)."""
+    return await authorize(s, "assistants", "search", {
+        "graph_id": None, "metadata": None, "limit": limit, "offset": offset})
+
+
+async def require_thread(s: Services, thread_id: str) -> None:
+    """A thread the caller may read (NotFound)."""
+    await require(s, "threads", "read", thread_id)
 
 
 async def input_schema(s: Services, assistant: dict[str, Any]) -> dict[str, Any] | None:

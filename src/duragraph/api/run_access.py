@@ -4,14 +4,23 @@ system one), with the handler's changes to the run's metadata kept, and the
 caller stored in the run's config so that a re-claimed run acts as them."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from ..application.commands.runs import assistant_key
+from ..application.ports import Database
 from ..application.queries.visibility import visibility
 from ..domain.errors import NotFound
 from .auth.authenticate import user_fields
+from .auth.service import Authorizer
 from .schemas import RunCreate
-from .services import Services
+
+
+class RunGate(Protocol):
+    """What authorizing a run needs: Services has it, and so has the cron
+    scheduler of a worker (which has no Services)."""
+    auth: Authorizer
+    db: Database
+    graphs: Any
 
 
 class ThreadOrAssistantNotFound(NotFound):
@@ -20,27 +29,37 @@ class ThreadOrAssistantNotFound(NotFound):
         self.kind, self.ident = "thread", ""
 
 
-async def authorize_run(s: Services, thread_id: str | None, body: RunCreate) -> RunCreate:
-    value = _create_run_value(thread_id, body)
+async def authorize_run(s: RunGate, thread_id: str | None, body: RunCreate) -> RunCreate:
+    value = create_run_value(thread_id, body.assistant_id, body.metadata, body.run_kwargs(),
+                             multitask_strategy=body.multitask_strategy,
+                             if_not_exists=body.if_not_exists, after_seconds=body.after_seconds)
+    await check_run(s, thread_id, value)
+    return body.model_copy(update={"metadata": value.get("metadata") or {}})
+
+
+async def check_run(s: RunGate, thread_id: str | None, value: dict[str, Any]) -> None:
+    """`value`: create_run_value(...), which the handler may change in place."""
     flt = await s.auth.authorize("threads", "create_run", value)
     # An existing thread must be the caller's, whatever if_not_exists says
     # (GHSA-747p-c922-m55f); a thread this run creates inherits its metadata.
     if thread_id is not None and flt is not None and \
             await visibility(s.db, "threads", thread_id, flt) is False:
         raise ThreadOrAssistantNotFound()
-    await _require_assistant(s, body.assistant_id)
-    return body.model_copy(update={"metadata": value.get("metadata") or {}})
+    await require_assistant(s, value["assistant_id"])
 
 
-def _create_run_value(thread_id: str | None, body: RunCreate) -> dict[str, Any]:
-    return {"thread_id": thread_id, "assistant_id": body.assistant_id, "run_id": None,
-            "status": "pending", "metadata": body.metadata if body.metadata is not None else {},
-            "prevent_insert_if_inflight": True, "multitask_strategy": body.multitask_strategy,
-            "if_not_exists": body.if_not_exists, "after_seconds": body.after_seconds,
-            "kwargs": body.run_kwargs()}
+def create_run_value(thread_id: str | None, assistant_id: str,
+                     metadata: dict[str, Any] | None, kwargs: dict[str, Any], *,
+                     multitask_strategy: str | None, if_not_exists: str | None = None,
+                     after_seconds: float | None = None) -> dict[str, Any]:
+    return {"thread_id": thread_id, "assistant_id": assistant_id, "run_id": None,
+            "status": "pending", "metadata": metadata if metadata is not None else {},
+            "prevent_insert_if_inflight": True, "multitask_strategy": multitask_strategy,
+            "if_not_exists": if_not_exists, "after_seconds": after_seconds, "kwargs": kwargs}
 
 
-async def _require_assistant(s: Services, assistant_id: str) -> None:
+async def require_assistant(s: RunGate, assistant_id: str) -> None:
+    """assistants.read, unless the assistant is a system one (everyone runs those)."""
     key = assistant_key(assistant_id, s.graphs)
     row = await s.db.fetchone("SELECT metadata FROM assistants WHERE assistant_id=%s", (key,))
     if row is None or (row["metadata"] or {}).get("created_by") == "system":

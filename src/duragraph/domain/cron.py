@@ -46,8 +46,10 @@ class Cron(Aggregate):
     def create(self, *, assistant_id: str, thread_id: str | None, schedule: str,
                timezone: str | None, end_time: datetime | None, enabled: bool,
                payload: dict[str, Any], metadata: dict[str, Any],
-               on_run_completed: str | None, now: datetime, next_tick: NextTick) -> None:
+               on_run_completed: str | None, now: datetime, next_tick: NextTick,
+               user_id: str | None = None) -> None:
         state = {"cron_id": self.id, "assistant_id": assistant_id, "thread_id": thread_id,
+                 "user_id": user_id,
                  "schedule": schedule, "timezone": timezone, "end_time": _iso(end_time),
                  "enabled": enabled, "payload": payload, "metadata": metadata,
                  "on_run_completed": _on_completed(thread_id, on_run_completed or "delete")}

@@ -287,6 +287,7 @@ class _CronState(DomainEvent):
     metadata: Json
     on_run_completed: str | None  # stateless crons: "delete" | "keep"
     next_run_date: str | None  # None: no tick left before end_time
+    user_id: str | None = None  # who created it; each tick runs as them
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

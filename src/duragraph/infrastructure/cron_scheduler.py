@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import Callable
 
-from ..application.commands.crons import Tick, fire_cron
+from ..application.commands.crons import AuthorizeFiring, Tick, fire_cron
 from ..application.ports import Clock, Database, EventStore, GraphCatalog
 from ..application.queries.crons import due_crons
 from ..domain.errors import ConcurrencyConflict
@@ -18,9 +18,11 @@ log = logging.getLogger(__name__)
 class CronScheduler:
     def __init__(self, store: EventStore, db: Database, clock: Clock, graphs: GraphCatalog, *,
                  interval: float = 1.0,
-                 on_fired: Callable[[Tick], None] | None = None) -> None:
+                 on_fired: Callable[[Tick], None] | None = None,
+                 authorize: AuthorizeFiring | None = None) -> None:
+        """`authorize`: each tick checked again as the cron's creator (auth)."""
         self.store, self.db, self.clock, self.graphs = store, db, clock, graphs
-        self.interval, self.on_fired = interval, on_fired
+        self.interval, self.on_fired, self.authorize = interval, on_fired, authorize
 
     async def run(self, stop: asyncio.Event) -> None:
         await every(self.interval, stop, self.sweep, "cron sweep")
@@ -30,7 +32,8 @@ class CronScheduler:
         fired = []
         for cron_id in await due_crons(self.db, self.clock.now()):
             try:
-                tick = await fire_cron(cron_id, self.store, self.clock, self.graphs)
+                tick = await fire_cron(cron_id, self.store, self.clock, self.graphs,
+                                       self.authorize)
             except ConcurrencyConflict:  # still contended after retries: next sweep
                 continue
             if tick is not None:

@@ -10,10 +10,10 @@ TABLES = ("crons",)
 
 _UPSERT = """
 INSERT INTO crons (cron_id, assistant_id, thread_id, schedule, timezone, end_time, enabled,
-    payload, metadata, on_run_completed, next_run_date, created_at, updated_at)
+    payload, metadata, on_run_completed, user_id, next_run_date, created_at, updated_at)
 VALUES (%(cron_id)s, %(assistant_id)s, %(thread_id)s, %(schedule)s, %(timezone)s,
     %(end_time)s, %(enabled)s, %(payload)s, %(metadata)s, %(on_run_completed)s,
-    %(next_run_date)s, %(at)s, %(at)s)
+    %(user_id)s, %(next_run_date)s, %(at)s, %(at)s)
 ON CONFLICT (cron_id) DO UPDATE SET schedule=EXCLUDED.schedule, timezone=EXCLUDED.timezone,
     end_time=EXCLUDED.end_time, enabled=EXCLUDED.enabled, payload=EXCLUDED.payload,
     metadata=EXCLUDED.metadata, on_run_completed=EXCLUDED.on_run_completed,
@@ -29,7 +29,8 @@ def written(e: ev.CronCreated | ev.CronUpdated) -> list:
         "cron_id": e.cron_id, "assistant_id": e.assistant_id, "thread_id": e.thread_id,
         "schedule": e.schedule, "timezone": e.timezone, "end_time": _time(e.end_time),
         "enabled": e.enabled, "payload": Jsonb(e.payload), "metadata": Jsonb(e.metadata),
-        "on_run_completed": e.on_run_completed, "next_run_date": _time(e.next_run_date),
+        "on_run_completed": e.on_run_completed, "user_id": e.user_id,
+        "next_run_date": _time(e.next_run_date),
         "at": e.at})]
 
 

@@ -14,9 +14,11 @@ from .service import AuthFailure, Authorizer, current_user, request_headers
 
 log = logging.getLogger("duragraph.auth")
 
-# As the official server: the data routes, here and under /api/v1. /ok, /info,
-# /metrics, /docs, /openapi.json and the agent card stay open.
-PROTECTED = re.compile(r"^(/api/v1)?/(assistants|threads|runs|store|mcp|a2a|ui)(/|$)")
+# As the official server: the data routes, here and under /api/v1, and the
+# agent card (it names an assistant). /ok, /info, /metrics, /docs and
+# /openapi.json stay open.
+PROTECTED = re.compile(r"^(/api/v1)?/((assistants|threads|runs|store|mcp|a2a|ui)(/|$)"
+                       r"|\.well-known/agent-card\.json$)")
 
 
 def protected(scope: dict[str, Any]) -> bool:

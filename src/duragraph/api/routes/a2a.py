@@ -178,6 +178,7 @@ async def _run_of(s: Services, assistant: dict[str, Any], task_id: str,
     context_id = context_id or prefix or None
     try:
         run = await get_run(s.db, run_id)
+        await invocation.require_thread(s, run["thread_id"])
     except NotFound:
         run = None
     if (run is None or run["assistant_id"] != assistant["assistant_id"]

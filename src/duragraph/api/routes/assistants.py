@@ -4,43 +4,68 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
+import logging
+
 from ...application.commands import assistants as cmd
 from ...application.queries import assistants as q
 from ...infrastructure.graphs.introspection import graph_json, graph_schemas, subgraphs
-from ...domain.errors import InvalidInput
+from ...domain.errors import InvalidInput, NotFound
+from ..access import authorize, require, require_new
+from ..auth.authenticate import AuthFailure
 from ..pagination import paged
 from ..responses import JSON
 from ..schemas import (AssistantCount, AssistantCreate, AssistantPatch, AssistantSearch,
                        AssistantVersionChange, AssistantVersionsSearch)
 from ..services import Services, services
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/assistants", tags=["assistants"])
 
 
-async def _get(s: Services, assistant_id: str) -> dict[str, Any]:
-    if s.graphs.has(assistant_id):
-        assistant_id = cmd.default_assistant_id(assistant_id)
-    return await q.get_assistant(s.db, assistant_id)
+def _key(s: Services, assistant_id: str) -> str:
+    """A graph id stands for its default assistant."""
+    return cmd.default_assistant_id(assistant_id) if s.graphs.has(assistant_id) else assistant_id
+
+
+async def _get(s: Services, assistant_id: str, action: str = "read",
+               value: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The assistant, if the caller may `action` it (else 404, as if missing)."""
+    key = _key(s, assistant_id)
+    await require(s, "assistants", action, key, value)
+    return await q.get_assistant(s.db, key)
 
 
 @router.post("")
 async def create(body: AssistantCreate, s: Services = Depends(services)) -> JSON:
+    value = {"assistant_id": body.assistant_id, "graph_id": body.graph_id,
+             "config": body.config, "context": body.context, "metadata": body.metadata,
+             "name": body.name}
+    await require_new(s, "assistants", body.assistant_id,
+                      await authorize(s, "assistants", "create", value))
     assistant_id = await cmd.create_assistant(cmd.CreateAssistant(
         graph_id=body.graph_id, assistant_id=body.assistant_id, name=body.name,
         description=body.description, config=body.config, context=body.context,
-        metadata=body.metadata, if_exists=body.if_exists), s.store, s.clock, s.graphs)
+        metadata=value["metadata"] or {}, if_exists=body.if_exists), s.store, s.clock, s.graphs)
     return JSON(await q.get_assistant(s.db, assistant_id))
+
+
+async def _visible(s: Services, body: AssistantSearch | AssistantCount,
+                   limit: int, offset: int) -> dict[str, Any] | None:
+    return await authorize(s, "assistants", "search", {
+        "graph_id": body.graph_id, "metadata": body.metadata, "limit": limit, "offset": offset})
 
 
 @router.post("/search")
 async def search(body: AssistantSearch, s: Services = Depends(services)) -> JSON:
-    rows, next_offset = await q.search_assistants(s.db, **body.model_dump())
+    visible = await _visible(s, body, body.limit, body.offset)
+    rows, next_offset = await q.search_assistants(s.db, **body.model_dump(), visible=visible)
     return paged(rows, next_offset, body.offset)
 
 
 @router.post("/count")
 async def count(body: AssistantCount, s: Services = Depends(services)) -> JSON:
-    return JSON(await q.count_assistants(s.db, **body.model_dump()))
+    visible = await _visible(s, body, 0, 0)
+    return JSON(await q.count_assistants(s.db, **body.model_dump(), visible=visible))
 
 
 @router.get("/{assistant_id}")
@@ -51,27 +76,50 @@ async def get(assistant_id: str, s: Services = Depends(services)) -> JSON:
 @router.patch("/{assistant_id}")
 async def patch(assistant_id: str, body: AssistantPatch,
                 s: Services = Depends(services)) -> JSON:
-    current = await _get(s, assistant_id)
+    key = _key(s, assistant_id)
+    value = {"assistant_id": key, "graph_id": body.graph_id, "config": body.config,
+             "context": body.context, "metadata": body.metadata, "name": body.name}
+    current = await _get(s, key, "update", value)
     await cmd.update_assistant(cmd.UpdateAssistant(
-        assistant_id=current["assistant_id"], **body.model_dump()), s.store, s.clock, s.graphs)
+        assistant_id=current["assistant_id"],
+        **{**body.model_dump(), "metadata": value["metadata"]}), s.store, s.clock, s.graphs)
     return JSON(await q.get_assistant(s.db, current["assistant_id"]))
 
 
 @router.delete("/{assistant_id}", status_code=204)
 async def delete(assistant_id: str, delete_threads: bool = Query(False),
                  s: Services = Depends(services)) -> None:
-    current_id = (await _get(s, assistant_id))["assistant_id"]
+    current_id = (await _get(s, assistant_id, "delete"))["assistant_id"]
     thread_ids = await q.thread_ids_of(s.db, current_id) if delete_threads else []
+    if s.auth.enabled:
+        thread_ids = [t for t in thread_ids if await _may_delete_thread(s, t)]
     await cmd.delete_assistant_and_threads(current_id, thread_ids, s.store, s.clock)
+
+
+async def _may_delete_thread(s: Services, thread_id: str) -> bool:
+    """The threads go as the caller deletes them: one they may not delete stays."""
+    try:
+        await require(s, "threads", "delete", thread_id)
+    except (NotFound, AuthFailure):
+        log.warning("delete_threads: thread %s left in place: not the caller's to delete",
+                    thread_id)
+        return False
+    return True
 
 
 @router.post("/{assistant_id}/versions")
 async def versions(assistant_id: str, body: AssistantVersionsSearch | None = None,
                    s: Services = Depends(services)) -> JSON:
+    """Versions whose own metadata misses the caller's filter are left out;
+    none left is a 404, as upstream."""
     body = body or AssistantVersionsSearch()
-    current = await _get(s, assistant_id)
-    return JSON(await q.list_versions(s.db, current["assistant_id"], metadata=body.metadata,
-                                      limit=body.limit, offset=body.offset))
+    key = _key(s, assistant_id)
+    visible = await authorize(s, "assistants", "read", {"assistant_id": key})
+    found = await q.list_versions(s.db, key, metadata=body.metadata, limit=body.limit,
+                                  offset=body.offset, visible=visible)
+    if not found:
+        raise NotFound("assistant", key)
+    return JSON(found)
 
 
 @router.post("/{assistant_id}/latest")
@@ -82,7 +130,8 @@ async def set_latest(assistant_id: str, version: int | None = Query(None),
     version = version if version is not None else (body.version if body else None)
     if version is None:
         raise InvalidInput("version is required (in the query or the JSON body)")
-    current = await _get(s, assistant_id)
+    current = await _get(s, assistant_id, "update",
+                         {"assistant_id": _key(s, assistant_id), "version": version})
     await cmd.restore_version(current["assistant_id"], version, s.store, s.clock)
     return JSON(await q.get_assistant(s.db, current["assistant_id"]))
 

@@ -80,8 +80,9 @@ async def _ping(s: Services, params: dict[str, Any]) -> dict[str, Any]:
 
 async def _tools_list(s: Services, params: dict[str, Any]) -> dict[str, Any]:
     offset = _cursor(params.get("cursor"))
-    assistants, next_offset = await search_assistants(s.db, limit=PAGE, offset=offset,
-                                                      sort_by="created_at", sort_order="asc")
+    assistants, next_offset = await search_assistants(
+        s.db, limit=PAGE, offset=offset, sort_by="created_at", sort_order="asc",
+        visible=await invocation.assistants_visible(s, PAGE, offset))
     tools, seen = [], set()
     for assistant in assistants:
         name = mcp_tools.tool_name(assistant["name"])
@@ -130,8 +131,9 @@ async def _tools_call(s: Services, params: dict[str, Any]) -> dict[str, Any]:
 async def _assistant_for(s: Services, name: Any) -> dict[str, Any]:
     if not isinstance(name, str) or not name:
         raise RpcError(INVALID_PARAMS, "params.name (the tool) is required")
-    assistants, _ = await search_assistants(s.db, limit=MAX_ASSISTANTS,
-                                            sort_by="created_at", sort_order="asc")
+    assistants, _ = await search_assistants(
+        s.db, limit=MAX_ASSISTANTS, sort_by="created_at", sort_order="asc",
+        visible=await invocation.assistants_visible(s, MAX_ASSISTANTS, 0))
     matching = [a for a in assistants if mcp_tools.tool_name(a["name"]) == name]
     if not matching:
         raise RpcError(INVALID_PARAMS, f"Unknown tool: {name}")

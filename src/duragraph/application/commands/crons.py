@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from ...domain.aggregate import Aggregate
 from ...domain.assistant import Assistant
@@ -29,6 +29,7 @@ class CreateCron:
     metadata: dict[str, Any] = field(default_factory=dict)
     on_run_completed: str | None = None
     cron_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    user_id: str | None = None  # the creator, as whom each tick runs
 
 
 async def create_cron(cmd: CreateCron, store: EventStore, clock: Clock,
@@ -48,7 +49,8 @@ async def create_cron(cmd: CreateCron, store: EventStore, clock: Clock,
         assistant_id=assistant.id, thread_id=cmd.thread_id, schedule=cmd.schedule,
         timezone=cmd.timezone, end_time=cmd.end_time, enabled=cmd.enabled,
         payload={**cmd.payload, "assistant_id": cmd.assistant_id}, metadata=cmd.metadata,
-        on_run_completed=cmd.on_run_completed, now=clock.now(), next_tick=next_tick)
+        on_run_completed=cmd.on_run_completed, now=clock.now(), next_tick=next_tick,
+        user_id=cmd.user_id)
     await store.save(cron)
     return cron.id
 
@@ -73,6 +75,15 @@ async def delete_cron(cron_id: str, store: EventStore, clock: Clock) -> None:
 
 # -- schedulers -------------------------------------------------------------
 
+class FiringRefused(Exception):
+    """The cron's creator may not run it (any more): the tick is skipped."""
+
+
+# The run a tick would create, as the cron's creator (by user id) may start
+# it: their auth handler's metadata and identity in it; or FiringRefused.
+AuthorizeFiring = Callable[[CreateRun, "str | None"], Awaitable[CreateRun]]
+
+
 @dataclass(frozen=True, slots=True)
 class Tick:
     cron_id: str
@@ -82,8 +93,8 @@ class Tick:
 
 
 @on_conflict()
-async def fire_cron(cron_id: str, store: EventStore, clock: Clock,
-                    graphs: GraphCatalog) -> Tick | None:
+async def fire_cron(cron_id: str, store: EventStore, clock: Clock, graphs: GraphCatalog,
+                    authorize: AuthorizeFiring | None = None) -> Tick | None:
     """Create the due tick's run and record `cron.fired` in one transaction,
     at the cron version loaded here: a scheduler that lost the race to the
     same tick conflicts, reloads, finds the cron no longer due: None."""
@@ -91,11 +102,13 @@ async def fire_cron(cron_id: str, store: EventStore, clock: Clock,
     now = clock.now()
     if not cron.due(now):
         return None
-    request = _run_request(cron)
     try:
+        request = _run_request(cron)
+        if authorize is not None:
+            request = await authorize(request, cron.current.get("user_id"))
         assistant, thread = await load_for_run(request, store, graphs)
         created, lease = open_run(request, assistant, thread, now)
-    except DomainError as exc:  # assistant or thread gone, thread busy...
+    except (DomainError, FiringRefused) as exc:  # gone, busy, no longer the creator's...
         cron.fire(now=now, next_tick=next_tick, error=str(exc))
         if isinstance(exc, NotFound):  # what it runs, or where, is gone: so is the cron
             cron.delete(now=now)

@@ -19,8 +19,9 @@ async def get_assistant(db: Database, assistant_id: str) -> dict[str, Any]:
     return row
 
 
-def _where(graph_id: str | None, metadata: dict | None, name: str | None) -> Where:
-    where = Where().contains("metadata", metadata)
+def _where(graph_id: str | None, metadata: dict | None, name: str | None,
+           visible: dict | None) -> Where:
+    where = Where().contains("metadata", metadata).visible("metadata", visible)
     if graph_id:
         where.add("graph_id = %s", graph_id)
     if name:
@@ -32,10 +33,11 @@ async def search_assistants(db: Database, *, graph_id: str | None = None,
                             metadata: dict | None = None, name: str | None = None,
                             limit: int | None = 10, offset: int | None = 0,
                             sort_by: str | None = None, sort_order: str | None = None,
-                            select: list[str] | None = None,
+                            select: list[str] | None = None, visible: dict | None = None,
                             ) -> tuple[list[dict[str, Any]], int | None]:
-    """One page of assistants and the offset of the next page (None: the last)."""
-    where = _where(graph_id, metadata, name)
+    """One page of assistants and the offset of the next page (None: the last);
+    `visible`: the caller's auth filter on their metadata."""
+    where = _where(graph_id, metadata, name, visible)
     limit, offset = page(limit, offset)
     sql = (f"SELECT {select_columns(select, COLUMNS)} FROM assistants {where.sql()} "
            f"{order_by(sort_by, sort_order, SORTABLE, 'created_at')} LIMIT %s OFFSET %s")
@@ -44,15 +46,19 @@ async def search_assistants(db: Database, *, graph_id: str | None = None,
 
 
 async def count_assistants(db: Database, *, graph_id: str | None = None,
-                           metadata: dict | None = None, name: str | None = None) -> int:
-    where = _where(graph_id, metadata, name)
+                           metadata: dict | None = None, name: str | None = None,
+                           visible: dict | None = None) -> int:
+    where = _where(graph_id, metadata, name, visible)
     row = await db.fetchone(f"SELECT count(*) AS n FROM assistants {where.sql()}", where.params)
     return row["n"] if row else 0
 
 
 async def list_versions(db: Database, assistant_id: str, *, metadata: dict | None = None,
-                        limit: int | None = 10, offset: int | None = 0) -> list[dict[str, Any]]:
-    where = Where().add("assistant_id = %s", assistant_id).contains("metadata", metadata)
+                        limit: int | None = 10, offset: int | None = 0,
+                        visible: dict | None = None) -> list[dict[str, Any]]:
+    """`visible`: the caller's auth filter, on each version's own metadata."""
+    where = (Where().add("assistant_id = %s", assistant_id).contains("metadata", metadata)
+             .visible("metadata", visible))
     limit, offset = page(limit, offset)
     return await db.fetch(
         "SELECT assistant_id, version, graph_id, name, description, config, context, metadata, "
