@@ -15,10 +15,12 @@ from . import __version__
 from .api.app import create_app
 from .api.auth.service import NO_AUTH, Authorizer, CustomAuth
 from .api.services import Services
+from .application.acting import acting_as
 from .application.commands.assistants import ensure_default_assistants
 from .application.commands.store import StoreDeps
 from .application.commands.crons import Tick
 from .application.ports import SystemClock
+from .domain.identity import Actor
 from .infrastructure.cron_scheduler import CronScheduler
 from .infrastructure.embedded.nats import EmbeddedNats
 from .infrastructure.embedded.postgres import EmbeddedPostgres
@@ -183,6 +185,11 @@ def _start_here(executor: Executor) -> Callable[[Tick], None]:
     return start
 
 
+async def _default_assistants(core: Core) -> None:
+    with acting_as(Actor(by="startup")):
+        await ensure_default_assistants(core.store, core.clock, core.graphs)
+
+
 async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                         executor: Executor, stop: asyncio.Event) -> list[asyncio.Task]:
     worker = Worker(executor, core.db, RunDispatch(infra.js, settings.nats_prefix),
@@ -237,7 +244,7 @@ async def serve_http(settings: Settings, *, embedded: bool, with_worker: bool) -
 
 async def _serve(settings: Settings, infra: Infrastructure, core: Core, listening: socket.socket,
                  *, embedded: bool, with_worker: bool) -> None:
-    await ensure_default_assistants(core.store, core.clock, core.graphs)
+    await _default_assistants(core)
     if embedded:
         await release_leases_of_dead_owner(core.db)
     stop = asyncio.Event()
@@ -266,7 +273,7 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
 
 async def run_worker(settings: Settings) -> None:
     async with running(settings, embedded=False) as (infra, core):
-        await ensure_default_assistants(core.store, core.clock, core.graphs)
+        await _default_assistants(core)
         stop = asyncio.Event()
         _on_signals(stop.set)
         tasks = await _worker_tasks(settings, infra, core, build_executor(settings, core), stop)
