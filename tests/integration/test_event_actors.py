@@ -2,7 +2,10 @@
 that appended it, a user or the part of the system that acted."""
 from __future__ import annotations
 
+import subprocess
 from datetime import datetime, timedelta, timezone
+
+import httpx
 
 from duragraph.application.acting import acting_as
 from duragraph.application.commands.assistants import CreateAssistant, create_assistant
@@ -16,6 +19,7 @@ from duragraph.infrastructure.cron_scheduler import CronScheduler
 from duragraph.infrastructure.postgres.database import Database
 from duragraph.infrastructure.postgres.event_store import Batch, PostgresEventStore
 from duragraph.infrastructure.thread_ttl import TtlSweeper
+from servers import GRAPHS, Cluster, command
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 ALICE = {"actor": {"kind": "user", "identity": "alice"}}
@@ -118,3 +122,49 @@ async def test_the_executor_claims_a_run_for_its_caller_and_recovery_claims_it_b
     assert [m for _, m in rows] == [
         {"actor": {"kind": "system", "by": "executor", "on_behalf_of": "alice"}},
         {"actor": {"kind": "system", "by": "recovery", "on_behalf_of": "alice"}}]
+
+
+async def test_who_did_what_survives_a_projection_rebuild(cluster_env: dict[str, str]) -> None:
+    node = Cluster(cluster_env, config=GRAPHS.parent / "langgraph.auth.json")
+    node.start_api("dev")
+    try:
+        threads = await _two_users_work(node.url)
+        before = await _audit_logs(node.url, threads)
+        subprocess.run(command("projections", "rebuild", "--database-url",
+                               cluster_env["DURAGRAPH_DATABASE_URL"]), check=True, env=node.env)
+        after = await _audit_logs(node.url, threads)
+    finally:
+        node.close()
+    assert after == before
+    alice, bob = (actors_of(log) for log in after)
+    assert alice["thread.created"] == alice["run.created"] == ALICE["actor"]
+    assert alice["run.succeeded"] == {"kind": "system", "by": "executor", "on_behalf_of": "alice"}
+    assert bob["thread.created"] == bob["thread.updated"] == {"kind": "user", "identity": "bob"}
+
+
+def actors_of(events: list[dict]) -> dict[str, dict]:
+    return {e["type"]: e["metadata"]["actor"] for e in events}
+
+
+def _as(url: str, user: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer token-{user}"})
+
+
+async def _two_users_work(url: str) -> list[tuple[str, str]]:
+    """Alice runs on a thread of hers, Bob edits his: (user, thread) each."""
+    async with _as(url, "alice") as alice, _as(url, "bob") as bob:
+        ran = (await alice.post("/threads", json={})).json()["thread_id"]
+        await alice.post(f"/threads/{ran}/runs/wait", json={"assistant_id": "echo", "input": {}})
+        edited = (await bob.post("/threads", json={})).json()["thread_id"]
+        await bob.patch(f"/threads/{edited}", json={"metadata": {"k": 1}})
+    return [("alice", ran), ("bob", edited)]
+
+
+async def _audit_logs(url: str, threads: list[tuple[str, str]]) -> list[list[dict]]:
+    logs = []
+    for user, thread_id in threads:
+        async with _as(url, user) as http:
+            response = await http.get(f"/threads/{thread_id}/events")
+            response.raise_for_status()
+            logs.append(response.json())
+    return logs
