@@ -20,10 +20,12 @@ from .api.exposure import exposure_warning
 from .api.http_options import allowed_hosts
 from .api.run_headers import HeaderPolicy
 from .api.services import Services
+from .application.acting import acting_as
 from .application.commands.assistants import ensure_default_assistants
 from .application.commands.store import StoreDeps
 from .application.commands.crons import Tick
 from .application.ports import SystemClock
+from .domain.identity import Actor
 from .infrastructure.cron_scheduler import CronScheduler
 from .infrastructure.embedded.nats import EmbeddedNats
 from .infrastructure.embedded.postgres import EmbeddedPostgres
@@ -202,6 +204,11 @@ def _start_here(executor: Executor) -> Callable[[Tick], None]:
     return start
 
 
+async def _default_assistants(core: Core) -> None:
+    with acting_as(Actor(by="startup")):
+        await ensure_default_assistants(core.store, core.clock, core.graphs)
+
+
 async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                         executor: Executor, stop: asyncio.Event,
                         auth: Authorizer) -> list[asyncio.Task]:
@@ -258,7 +265,7 @@ async def serve_http(settings: Settings, *, embedded: bool, with_worker: bool) -
 
 async def _serve(settings: Settings, infra: Infrastructure, core: Core, listening: socket.socket,
                  *, embedded: bool, with_worker: bool) -> None:
-    await ensure_default_assistants(core.store, core.clock, core.graphs)
+    await _default_assistants(core)
     if embedded:
         await release_leases_of_dead_owner(core.db)
     stop = asyncio.Event()
@@ -297,7 +304,7 @@ def _warn_if_exposed(settings: Settings, config: ProjectConfig) -> None:
 
 async def run_worker(settings: Settings) -> None:
     async with running(settings, embedded=False) as (infra, core):
-        await ensure_default_assistants(core.store, core.clock, core.graphs)
+        await _default_assistants(core)
         stop = asyncio.Event()
         _on_signals(stop.set)
         # No HTTP here, but cron ticks are authorized as their creators.

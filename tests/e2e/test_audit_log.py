@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import pytest
 from langgraph_sdk.errors import NotFoundError
 
@@ -90,3 +91,33 @@ async def test_the_log_of_an_unknown_thread_or_run_is_not_found(client) -> None:
         await client.http.get(f"/threads/{uuid.uuid4()}/events")
     with pytest.raises(NotFoundError):
         await run_events(client, thread_id, str(uuid.uuid4()))
+
+
+def actors(events: list[dict]) -> dict[str, dict]:
+    """Each event type's actor (the last of that type's, when several)."""
+    return {e["type"]: e["metadata"]["actor"] for e in events}
+
+
+async def test_without_auth_a_request_acts_as_an_anonymous_user_and_the_run_as_the_executor(
+        client) -> None:
+    thread_id = await new_thread(client)
+    run = await client.runs.create(thread_id, "echo", input={})
+    await client.runs.join(thread_id, run["run_id"])
+    by = actors(await client.http.get(f"/threads/{thread_id}/events"))
+    anonymous = {"kind": "user", "identity": ""}
+    assert by["thread.created"] == by["run.created"] == anonymous
+    assert by["run.succeeded"] == {"kind": "system", "by": "executor"}
+
+
+async def test_with_auth_the_log_names_alice_for_what_she_did_and_the_executor_for_her_run(
+        alice, auth_server_url: str) -> None:
+    thread = await alice.threads.create()
+    run = await alice.runs.create(thread["thread_id"], "echo", input={})
+    await alice.runs.join(thread["thread_id"], run["run_id"])
+    async with httpx.AsyncClient(base_url=auth_server_url,
+                                 headers={"Authorization": "Bearer token-alice"}) as http:
+        response = await http.get(f"/threads/{thread['thread_id']}/events")
+    response.raise_for_status()
+    by = actors(response.json())
+    assert by["thread.created"] == by["run.created"] == {"kind": "user", "identity": "alice"}
+    assert by["run.succeeded"] == {"kind": "system", "by": "executor", "on_behalf_of": "alice"}

@@ -43,13 +43,14 @@ class Processes(Cluster):
         return self.kill(self.api)
 
     def restart_api(self) -> None:
-        self.api = subprocess.Popen(command("serve", "--port", str(self.port)), env=self.env)
+        self.api = subprocess.Popen(
+            command("serve", "--port", str(self.port), config=self.config), env=self.env)
         wait_ready(self.url, [self.api], timeout=120)
 
     def start_worker(self) -> subprocess.Popen:
         """A worker, once it says it is ready (consuming dispatched runs)."""
-        worker = subprocess.Popen(command("worker"), env=self.env, stdout=subprocess.PIPE,
-                                  text=True)
+        worker = subprocess.Popen(command("worker", config=self.config), env=self.env,
+                                  stdout=subprocess.PIPE, text=True)
         self.workers.append(worker)
         assert worker.stdout is not None
         for line in worker.stdout:

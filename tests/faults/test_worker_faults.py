@@ -8,11 +8,25 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+from langgraph_sdk import get_client
+
 from faults_support import (
-    Processes, assert_invariants, create_steps_runs, executions, follow, late_fenced_writes, query,
-    replay_ids, time_bound, until, wait_terminal,
+    Processes, assert_invariants, create_steps_runs, env_for, executions, follow,
+    late_fenced_writes, query, replay_ids, time_bound, until, wait_terminal,
 )
+from servers import GRAPHS
 from servers import TEST_LEASE_SECONDS as LEASE
+
+
+@pytest.fixture
+def auth_procs(database_url: str, nats_url: str, nats_prefix: str, counters: Path):
+    """`serve` with the test app's auth (tests/graphs/auth.py); workers started by the test."""
+    cluster = Processes(env_for(database_url, nats_url, nats_prefix, counters, lease=LEASE),
+                        config=GRAPHS.parent / "langgraph.auth.json")
+    cluster.start_api()
+    yield cluster
+    cluster.close()
 
 
 async def _steps_committed(database_url: str) -> int:
@@ -127,3 +141,33 @@ async def test_sigterm_stops_taking_runs_hands_back_the_rest_and_exits(
     takers = await query(database_url, "SELECT DISTINCT data->>'worker_id' FROM events WHERE "
                          "type='run.started' AND data->>'run_id' = ANY(%s)", (list(later),))
     assert all(f"-{leaving.pid}-" not in w for (w,) in takers)
+
+
+async def _actors(database_url: str, run_id: str) -> list[tuple[str, int, dict]]:
+    return await query(database_url,
+                       "SELECT type, (data->>'epoch')::int, metadata->'actor' FROM events "
+                       "WHERE data->>'run_id' = %s AND type LIKE 'run.%%' ORDER BY position",
+                       (run_id,))
+
+
+async def test_a_run_recovered_from_a_killed_worker_still_acts_for_the_user_who_started_it(
+        auth_procs: Processes, database_url: str):
+    worker = auth_procs.start_worker()
+    alice = get_client(url=auth_procs.url, headers={"Authorization": "Bearer token-alice"})
+    thread = await alice.threads.create()
+    run = await alice.runs.create(thread["thread_id"], "slow_whoami", input={"sleep": 3})
+
+    async def started() -> bool:
+        return any(t == "run.started" for t, _, _ in await _actors(database_url, run["run_id"]))
+    await until(started, what="the run started")
+    auth_procs.kill(worker)
+    auth_procs.start_worker()
+
+    assert (await wait_terminal(database_url, [run["run_id"]]))[run["run_id"]] == "success"
+    seen = (await alice.runs.join(thread["thread_id"], run["run_id"]))["seen"]
+    assert seen["user_id"] == "alice" and seen["server_info_identity"] == "alice"
+    by = {(t, epoch): actor for t, epoch, actor in await _actors(database_url, run["run_id"])}
+    assert by[("run.created", None)] == {"kind": "user", "identity": "alice"}
+    assert by[("run.started", 2)] == {"kind": "system", "by": "recovery", "on_behalf_of": "alice"}
+    assert by[("run.succeeded", 2)] == {"kind": "system", "by": "executor",
+                                        "on_behalf_of": "alice"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from contextvars import ContextVar
-from typing import Iterator
+from typing import Any, Iterator, Mapping
 
 from ..domain.identity import ANONYMOUS, Actor
 
@@ -19,3 +19,11 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
         yield actor
     finally:
         current_actor.reset(token)
+
+
+def on_behalf_of_run(by: str, kwargs: Mapping[str, Any]) -> Actor:
+    """A part of the system (`by`) acting for a run: on behalf of its caller,
+    stored in its config when it was created (no one without auth)."""
+    configurable = (kwargs.get("config") or {}).get("configurable") or {}
+    user_id = configurable.get("langgraph_auth_user_id")
+    return Actor(by=by, on_behalf_of=user_id if isinstance(user_id, str) else None)

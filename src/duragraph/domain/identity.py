@@ -62,7 +62,8 @@ class AuthUser(Mapping[str, Any]):
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who caused an event: a user (by identity; "" when no auth is configured)
-    or the system (`by` names which part: cron, sweeper, recovery, executor)."""
+    or the system (`by` names which part: cron, sweeper, recovery, executor,
+    startup), perhaps on behalf of a user."""
     identity: str | None = None
     by: str | None = None
     on_behalf_of: str | None = None

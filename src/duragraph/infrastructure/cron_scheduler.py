@@ -6,10 +6,12 @@ import asyncio
 import logging
 from typing import Callable
 
+from ..application.acting import acting_as
 from ..application.commands.crons import AuthorizeFiring, Tick, fire_cron
 from ..application.ports import Clock, Database, EventStore, GraphCatalog
 from ..application.queries.crons import due_crons
 from ..domain.errors import ConcurrencyConflict
+from ..domain.identity import Actor
 from .periodic import every
 
 log = logging.getLogger(__name__)
@@ -31,15 +33,19 @@ class CronScheduler:
         """Fire every due cron once; returns the ticks this scheduler fired."""
         fired = []
         for cron_id in await due_crons(self.db, self.clock.now()):
-            try:
-                tick = await fire_cron(cron_id, self.store, self.clock, self.graphs,
-                                       self.authorize)
-            except ConcurrencyConflict:  # still contended after retries: next sweep
-                continue
+            tick = await self._fire(cron_id)
             if tick is not None:
                 fired.append(tick)
                 self._announce(tick)
         return fired
+
+    async def _fire(self, cron_id: str) -> Tick | None:
+        try:
+            with acting_as(Actor(by="cron")):
+                return await fire_cron(cron_id, self.store, self.clock, self.graphs,
+                                       self.authorize)
+        except ConcurrencyConflict:  # still contended after retries: next sweep
+            return None
 
     def _announce(self, tick: Tick) -> None:
         if tick.error:

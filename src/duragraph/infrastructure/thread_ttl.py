@@ -13,9 +13,11 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from ..application.acting import acting_as
 from ..application.commands.thread_state import CheckpointBatches, expire_thread
 from ..application.ports import Clock, Database, EventStore
 from ..application.queries.threads import expired_threads
+from ..domain.identity import Actor
 from ..domain.thread import TTL_STRATEGIES
 from .graphs.config import ConfigError
 from .periodic import every
@@ -73,6 +75,8 @@ class TtlSweeper:
     async def sweep(self) -> int:
         """Expire what is due now; returns how many threads were expired."""
         expired = 0
-        for thread_id in await expired_threads(self.db):
-            expired += await expire_thread(thread_id, self.store, self.clock, self.checkpoints)
+        with acting_as(Actor(by="sweeper")):
+            for thread_id in await expired_threads(self.db):
+                expired += await expire_thread(thread_id, self.store, self.clock,
+                                               self.checkpoints)
         return expired

@@ -9,6 +9,7 @@ from ...domain.assistant import Assistant
 from ...domain.errors import ConcurrencyConflict, DomainError, Fenced, InvalidInput, NotFound
 from ...domain.events import RunCreated
 from ...domain.thread import Thread
+from ..acting import acting_as, on_behalf_of_run
 from ..ports import Clock, EventStore, GraphCatalog
 from .assistants import default_assistant_id
 from .retry import on_conflict
@@ -225,7 +226,9 @@ class Claim:
 @on_conflict()
 async def claim_run(cmd: ClaimRun, store: EventStore, clock: Clock,
                     lease_lapsed: bool) -> Claim | None:
-    """Start the run under a new epoch; None when it is not ours to start."""
+    """Start the run under a new epoch; None when it is not ours to start.
+    The executor claims it for the run's caller; a lapsed lease's run is
+    claimed back by recovery."""
     thread = await store.load(Thread, cmd.thread_id)
     if not thread.live:
         return None
@@ -235,8 +238,10 @@ async def claim_run(cmd: ClaimRun, store: EventStore, clock: Clock,
     except (Fenced, NotFound):
         return None
     lease = _lease(cmd.run_id, cmd.thread_id, epoch, cmd.worker_id, cmd.lease_seconds)
-    await store.save(thread, also=[lease])
-    return Claim(epoch, thread)
+    claim, claimer = Claim(epoch, thread), "recovery" if lease_lapsed else "executor"
+    with acting_as(on_behalf_of_run(claimer, claim.run(cmd.run_id)["kwargs"])):
+        await store.save(thread, also=[lease])
+    return claim
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

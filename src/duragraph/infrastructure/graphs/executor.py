@@ -14,6 +14,7 @@ from typing import Any, Callable
 import psycopg
 from psycopg_pool import PoolTimeout
 
+from ...application.acting import acting_as, on_behalf_of_run
 from ...application.commands.runs import (
     Claim, ClaimRun, FinishRun, RideAlong, claim_run, finish_run,
 )
@@ -195,7 +196,9 @@ class Executor:
     async def _run_claimed(self, run_id: str, claim: Claim) -> None:
         self._claimed[run_id] = claim.thread.id
         try:
-            await self._run_owned(claim.run(run_id), claim)
+            run = claim.run(run_id)
+            with acting_as(on_behalf_of_run("executor", run["kwargs"])):
+                await self._run_owned(run, claim)
         except asyncio.CancelledError:
             raise
         except _UNAVAILABLE as exc:

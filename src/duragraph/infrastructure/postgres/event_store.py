@@ -5,8 +5,9 @@ the unique (stream_id, stream_version) turns a stale writer into a
 ConcurrencyConflict, and so does a stream the decision read but does not
 append to (`unchanged`) that moved meanwhile. Outbox rows come from a trigger
 and projections are updated in the same transaction, pipelined into one
-round trip. Streams read or written here are cached (see stream_cache) for
-`load_many(..., cached=True)`.
+round trip. Every event records who acted (application.acting's current
+actor) in its metadata. Streams read or written here are cached (see
+stream_cache) for `load_many(..., cached=True)`.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from ... import projections
 from ...projections import Statement
+from ...application.acting import current_actor
 from ...domain.aggregate import Aggregate
 from ...domain.errors import ConcurrencyConflict, Fenced
 from ...domain.events import DomainEvent, from_data
@@ -34,9 +36,11 @@ A = TypeVar("A", bound=Aggregate)
 # version, or for streams with a single logical writer and no aggregate
 # (checkpoints) the stream's current version, read here (a racing writer
 # still conflicts). Rows are inserted, and so numbered by position, in order.
+# Every event of a transaction carries the same metadata: who acted.
 _INSERT = """
-INSERT INTO events (event_id, stream_id, stream_version, type, data)
-SELECT v.id, %s, {base} + v.n, v.type, v.data FROM (VALUES {rows}) AS v(id, n, type, data)
+INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata)
+SELECT v.id, %s, {base} + v.n, v.type, v.data, %s::jsonb
+FROM (VALUES {rows}) AS v(id, n, type, data)
 ORDER BY v.n"""
 _ROW = "(%s::uuid, %s::int, %s, %s::jsonb)"
 _NEXT = "(SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE stream_id = %s)"
@@ -198,7 +202,8 @@ async def _append_in_tx(conn: psycopg.AsyncConnection, batches: Sequence[Batch],
     # lock, so they conflict instead of deadlocking. The fence comes next,
     # before the projections change the run's row.
     statements: list[Statement] = [("BEGIN", None)]
-    statements.extend(_insert(batch) for batch in batches if batch.events)
+    metadata = Jsonb(current_actor.get().to_metadata())
+    statements.extend(_insert(batch, metadata) for batch in batches if batch.events)
     if fence is not None:
         statements.append(("SELECT duragraph_fence(%s, %s)", (fence.run_id, fence.epoch)))
     for batch in batches:
@@ -220,11 +225,12 @@ async def discard(conn: psycopg.AsyncConnection) -> None:
     await conn.close()
 
 
-def _insert(batch: Batch) -> Statement:
+def _insert(batch: Batch, metadata: Jsonb) -> Statement:
     latest = batch.expected_version is None
     sql = _INSERT.format(base=_NEXT if latest else "%s::int",
                          rows=", ".join([_ROW] * len(batch.events)))
-    params: list[Any] = [batch.stream_id, batch.stream_id if latest else batch.expected_version]
+    params: list[Any] = [batch.stream_id, batch.stream_id if latest else batch.expected_version,
+                         metadata]
     for n, event in enumerate(batch.events, 1):
         params += [uuid.uuid4(), n, event.name, Jsonb(event.to_data())]
     return sql, tuple(params)

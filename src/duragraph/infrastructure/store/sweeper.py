@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+from ...application.acting import acting_as
 from ...application.commands.store import SWEEP_PAGE, StoreDeps, sweep_expired
+from ...domain.identity import Actor
 from ..periodic import every
 
 
 async def sweep_store(deps: StoreDeps, interval: float, stop: asyncio.Event) -> None:
     async def page() -> bool:
-        return await sweep_expired(deps) >= SWEEP_PAGE  # a full page: there may be more
+        with acting_as(Actor(by="sweeper")):
+            return await sweep_expired(deps) >= SWEEP_PAGE  # a full page: there may be more
 
     await every(interval, stop, page, "store sweep")
