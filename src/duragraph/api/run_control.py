@@ -22,12 +22,17 @@ async def create_run(s: Services, thread_id: str | None, body: RunCreate, *,
     if thread_id is not None:
         await require_start_checkpoint(s, thread_id, body)
     local = s.executor if s.executor is not None and s.executor.has_capacity() else None
-    headers = s.run_headers.pick(request_headers.get())
-    created = await cmd.create_run(run_command(thread_id, body, local, s.default_ttl, headers),
+    created = await cmd.create_run(run_command(thread_id, body, local, s.default_ttl,
+                                               run_headers(s)),
                                    s.store, s.clock, s.graphs)
     if start:
         start_local(s, created)
     return created
+
+
+def run_headers(s: Services) -> dict[str, str]:
+    """The request's headers that `http.configurable_headers` admits into runs."""
+    return s.run_headers.pick(request_headers.get())
 
 
 async def check_webhook(s: Services, body: RunCreate) -> None:

@@ -16,7 +16,7 @@ from ..access import authorize, require
 from ..responses import JSON
 from ..run_access import authorize_run
 from ..run_control import (
-    cancel_quietly, check_webhook, create_run, run_command, start_local, stopped,
+    cancel_quietly, check_webhook, create_run, run_command, run_headers, start_local, stopped,
     wait_for_run,
 )
 from ..schemas import RunCreate, RunsCancel
@@ -241,7 +241,9 @@ async def create_batch(body: list[RunCreate], s: Services = Depends(services)) -
         await check_webhook(s, run)
     if s.auth.enabled:  # every run authorized before any is created: all or nothing
         body = [await authorize_run(s, None, run) for run in body]
-    created = await cmd.create_stateless_runs([run_command(None, b) for b in body],
+    headers = run_headers(s)
+    created = await cmd.create_stateless_runs([run_command(None, b, headers=headers)
+                                               for b in body],
                                               s.store, s.clock, s.graphs)
     return JSON([_run_out(q.new_run_row(c.spec, c.status)) for c in created])
 
