@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import httpx
 
@@ -23,6 +23,17 @@ class Frame:
 async def new_thread(client: Any, **metadata: Any) -> str:
     thread = await client.threads.create(metadata=metadata)
     return thread["thread_id"]
+
+
+async def eventually(probe: Callable[[], Awaitable[Any]], ok: Callable[[Any], bool],
+                     timeout: float = 30.0) -> Any:
+    """Probe until `ok` holds or the timeout passes; returns the last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if ok(value) or time.monotonic() > deadline:
+            return value
+        await asyncio.sleep(0.2)
 
 
 async def wait_for_run_status(client: Any, thread_id: str, run_id: str,

@@ -6,30 +6,20 @@ system assistants visible to all)."""
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from e2e_servers import refused_with
+from e2e_support import eventually
 
 pytestmark = pytest.mark.e2e
 
 DAILY = "0 9 * * *"
 ECHO = str(uuid.uuid5(uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8"), "echo"))
 EVERY_SECOND = "* * * * * */1"
-
-
-async def eventually(probe: Callable[[], Awaitable[Any]], ok: Callable[[Any], bool],
-                     timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await probe()
-        if ok(value) or time.monotonic() > deadline:
-            return value
-        await asyncio.sleep(0.2)
 
 
 def tag() -> dict[str, str]:

@@ -3,17 +3,16 @@ really create runs (the scheduler runs in the worker, or in `dev`)."""
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Any, Awaitable, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from langgraph_sdk.errors import NotFoundError, UnprocessableEntityError
 
-from e2e_support import new_thread
+from e2e_support import eventually, new_thread
 
 pytestmark = pytest.mark.e2e
 
@@ -23,16 +22,6 @@ UNKNOWN = "00000000-0000-4000-8000-000000000000"
 CRON_FIELDS = {"cron_id", "assistant_id", "thread_id", "on_run_completed", "end_time",
                "schedule", "timezone", "created_at", "updated_at", "user_id", "payload",
                "next_run_date", "metadata", "enabled"}
-
-
-async def eventually(probe: Callable[[], Awaitable[Any]], ok: Callable[[Any], bool],
-                     timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await probe()
-        if ok(value) or time.monotonic() > deadline:
-            return value
-        await asyncio.sleep(0.2)
 
 
 async def get_cron(client: Any, cron_id: str) -> dict[str, Any]:

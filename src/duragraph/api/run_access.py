@@ -23,12 +23,6 @@ class RunGate(Protocol):
     graphs: Any
 
 
-class ThreadOrAssistantNotFound(NotFound):
-    def __init__(self) -> None:
-        super(NotFound, self).__init__("Thread or assistant not found.")
-        self.kind, self.ident = "thread", ""
-
-
 async def authorize_run(s: RunGate, thread_id: str | None, body: RunCreate) -> RunCreate:
     value = create_run_value(thread_id, body.assistant_id, body.metadata, body.run_kwargs(),
                              multitask_strategy=body.multitask_strategy,
@@ -44,7 +38,7 @@ async def check_run(s: RunGate, thread_id: str | None, value: dict[str, Any]) ->
     # (GHSA-747p-c922-m55f); a thread this run creates inherits its metadata.
     if thread_id is not None and flt is not None and \
             await visibility(s.db, "threads", thread_id, flt) is False:
-        raise ThreadOrAssistantNotFound()
+        raise NotFound("thread", thread_id, "Thread or assistant not found.")
     await require_assistant(s, value["assistant_id"])
 
 
@@ -66,7 +60,7 @@ async def require_assistant(s: RunGate, assistant_id: str) -> None:
         return  # missing: the command says so; system assistants are everyone's
     flt = await s.auth.authorize("assistants", "read", {"assistant_id": key})
     if flt is not None and await visibility(s.db, "assistants", key, flt) is False:
-        raise ThreadOrAssistantNotFound()
+        raise NotFound("assistant", key, "Thread or assistant not found.")
 
 
 def with_identity(kwargs: dict[str, Any], user: Any) -> dict[str, Any]:

@@ -17,6 +17,8 @@ NAMESPACES = ("namespace", "suffix")  # the fields that name namespaces, where p
 async def authorize_store(s: Services, action: str, value: dict[str, Any]) -> Filter | None:
     # Checked before and after the handler: it must neither see nor produce a bad namespace.
     _check_namespaces(value)
+    if not s.auth.enabled:
+        return None
     flt = await s.auth.authorize("store", action, value)
     _check_namespaces(value)
     return flt

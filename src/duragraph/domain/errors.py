@@ -6,8 +6,10 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    def __init__(self, kind: str, ident: str) -> None:
-        super().__init__(f"{kind} '{ident}' not found")
+    """`detail`: the official server's own wording, where clients see it."""
+
+    def __init__(self, kind: str, ident: str, detail: str | None = None) -> None:
+        super().__init__(detail or f"{kind} '{ident}' not found")
         self.kind, self.ident = kind, ident
 
 

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-
-import logging
 
 from ...application.commands import assistants as cmd
 from ...application.queries import assistants as q

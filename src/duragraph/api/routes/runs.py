@@ -25,12 +25,6 @@ from ..sse import frame, run_frames, sse_response
 
 router = APIRouter(tags=["runs"])
 
-
-class NoRunsToCancel(NotFound):
-    def __init__(self) -> None:
-        super(NotFound, self).__init__("No runs found to cancel.")
-        self.kind, self.ident = "run", ""
-
 _HIDDEN = ("epoch", "graph_id", "temporary", "error")
 
 
@@ -97,7 +91,7 @@ async def _cancel_by_status(s: Services, body: RunsCancel, action: str) -> None:
                           _cancel_value(body.thread_id, action, None, body.status))
     rows = await q.active_runs(s.db, body.status or "all", body.thread_id, visible=flt)
     if flt is not None and not rows:
-        raise NoRunsToCancel()
+        raise NotFound("run", "", "No runs found to cancel.")
     by_thread: dict[str, list[str]] = {}
     for row in rows:
         by_thread.setdefault(row["thread_id"], []).append(row["run_id"])

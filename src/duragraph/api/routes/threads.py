@@ -23,12 +23,6 @@ from ..services import Services, services
 router = APIRouter(prefix="/threads", tags=["threads"])
 
 
-class SomeThreadsHidden(NotFound):
-    def __init__(self) -> None:
-        super(NotFound, self).__init__("At least one thread not found or not authorized")
-        self.kind, self.ident = "thread", ""
-
-
 @router.post("")
 async def create(body: ThreadCreate, s: Services = Depends(services)) -> JSON:
     value = {"thread_id": body.thread_id, "metadata": body.metadata if body.metadata is not None
@@ -55,7 +49,7 @@ async def _require_all(s: Services, thread_ids: list[str]) -> None:
     flt = await authorize(s, "threads", "delete", {"thread_ids": thread_ids})
     ids = list(dict.fromkeys(thread_ids))
     if flt is not None and ids and await q.count_threads(s.db, ids=ids, visible=flt) < len(ids):
-        raise SomeThreadsHidden()
+        raise NotFound("thread", "", "At least one thread not found or not authorized")
 
 
 async def _search_filter(s: Services, body: ThreadSearch | ThreadCount, limit: int,
