@@ -10,7 +10,7 @@ from ..application.queries.threads import require_checkpoint
 from ..domain.errors import NotFound, RunAlreadyFinished
 from .auth.service import current_user, request_headers
 from .run_access import authorize_run, with_headers, with_identity
-from .schemas import RunCreate
+from .schemas import CronRun, RunCreate
 from .services import Services
 
 
@@ -35,7 +35,8 @@ def run_headers(s: Services) -> dict[str, str]:
     return s.run_headers.pick(request_headers.get())
 
 
-async def check_webhook(s: Services, body: RunCreate) -> None:
+async def check_webhook(s: Services, body: RunCreate | CronRun) -> None:
+    """A run's or a cron's webhook, refused when given rather than at delivery."""
     if body.webhook is not None and s.webhooks is not None:
         await s.webhooks.check(body.webhook)
 

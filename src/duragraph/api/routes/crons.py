@@ -10,6 +10,7 @@ from ...application.queries import crons as q
 from ..access import authorize, require
 from ..auth.service import current_user
 from ..responses import JSON
+from ..run_control import check_webhook
 from ..run_access import require_assistant, with_identity
 from ..schemas import CronCount, CronCreate, CronPatch, CronSearch
 from ..services import Services, services
@@ -18,6 +19,7 @@ router = APIRouter(tags=["crons"])
 
 
 async def _create(s: Services, thread_id: str | None, body: CronCreate) -> JSON:
+    await check_webhook(s, body)
     user = current_user.get()
     value = {"payload": body.run_payload(), "schedule": body.schedule, "cron_id": None,
              "thread_id": thread_id, "user_id": user.identity if user is not None else None,
@@ -96,6 +98,7 @@ async def patch(cron_id: str, body: CronPatch, s: Services = Depends(services)) 
     if body.metadata is not None:
         value["metadata"] = changes["metadata"]
     await require(s, "crons", "update", cron_id, value)
+    await check_webhook(s, body)
     await cmd.update_cron(cron_id, changes, s.store, s.clock)
     return JSON(await q.get_cron(s.db, cron_id))
 
