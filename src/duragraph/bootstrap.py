@@ -18,6 +18,7 @@ from .api.auth.service import NO_AUTH, Authorizer, CustomAuth
 from .api.cron_firing import AsCreator
 from .api.exposure import exposure_warning
 from .api.http_options import allowed_hosts
+from .api.public_url import public_url
 from .api.run_headers import HeaderPolicy
 from .api.services import Services
 from .application.acting import acting_as
@@ -273,6 +274,7 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     auth = build_auth(core, local_dev=embedded)
     tasks = await _worker_tasks(settings, infra, core, executor, stop, auth) if executor else []
     services = build_services(core, executor, auth)
+    services.public_url = public_url(settings.public_url, settings.host, settings.port)
     app = create_app(services, user_app=load_http_app(core.config), http=core.config.http,
                      allowed_hosts=settings.allowed_hosts)
     _warn_if_exposed(settings, core.config)

@@ -27,6 +27,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 2024
     allowed_hosts: tuple[str, ...] = ()  # names served besides localhost; "*": any
+    public_url: str | None = None  # the base URL clients reach us at (behind a proxy)
     lease_seconds: float = 10.0
     sweep_interval: float = 2.0
     cron_interval: float = 1.0
@@ -55,6 +56,7 @@ class Settings:
             webhook_retry_seconds=float(_env("WEBHOOK_RETRY_SECONDS", "1") or 1),
             webhook_max_attempts=int(_env("WEBHOOK_MAX_ATTEMPTS", "12") or 12),
             allowed_hosts=host_list(_env("ALLOWED_HOSTS", "")) or (),
+            public_url=_env("PUBLIC_URL"),
         )
         for key, value in overrides.items():
             if value is not None:

@@ -50,6 +50,7 @@ class Services:
     auth: Authorizer = NO_AUTH  # langgraph.json `auth`: authorizes each operation
     # langgraph.json `http.configurable_headers`: request headers a run's config gets
     run_headers: HeaderPolicy = field(default_factory=HeaderPolicy)
+    public_url: str = "http://127.0.0.1:2024"  # api.public_url: the base of links we return
     # Set when the server begins to stop: open streams end (clients resume
     # them elsewhere or after the restart) instead of holding the shutdown up.
     stopping: asyncio.Event = field(default_factory=asyncio.Event)

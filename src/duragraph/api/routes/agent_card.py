@@ -1,5 +1,6 @@
 """Each assistant's A2A agent card: who it is, what it takes, and where to
-send it JSON-RPC (`url`, under /api/v1 when the card was read there)."""
+send it JSON-RPC (`url`: the public URL, under /api/v1 when the card was
+read there)."""
 from __future__ import annotations
 
 import re
@@ -35,7 +36,7 @@ async def _card(s: Services, request: Request, assistant_id: str) -> dict[str, A
     schema = await invocation.input_schema(s, assistant) or {}
     name = assistant["name"]
     description = assistant.get("description") or f"{name} assistant"
-    url = f"{_base_url(request)}/a2a/{assistant['assistant_id']}"
+    url = f"{_base_url(s, request)}/a2a/{assistant['assistant_id']}"
     return {
         "protocolVersion": "0.3.0", "name": name, "description": description, "url": url,
         "preferredTransport": "JSONRPC", "version": s.info.get("version", "0"),
@@ -61,7 +62,8 @@ def _skill(assistant: dict[str, Any], description: str, schema: dict[str, Any]) 
 _MOUNT = re.compile(r"^(.*?)/(?:a2a/|\.well-known/)")
 
 
-def _base_url(request: Request) -> str:
-    """Where this server is reached, with the /api/v1 prefix if the card came through it."""
+def _base_url(s: Services, request: Request) -> str:
+    """Where this server is reached (configured, not the request's Host), with
+    the /api/v1 prefix if the card came through it."""
     found = _MOUNT.match(request.url.path)
-    return f"{request.url.scheme}://{request.url.netloc}{found.group(1) if found else ''}"
+    return f"{s.public_url}{found.group(1) if found else ''}"
