@@ -21,6 +21,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log-level", default=os.environ.get("DURAGRAPH_LOG_LEVEL", "INFO"))
 
 
+def _dev_data(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", type=Path, help="without a URL: reach the servers of the "
+                   "`duragraph dev` running on this data folder (./.duragraph)")
+
+
 DEFAULT_PORT = 2024
 
 
@@ -67,15 +72,16 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="the API against external PostgreSQL and NATS")
     _common(serve), _http(serve)
     _common(sub.add_parser("worker", help="executor + outbox relay"))
-    _common(sub.add_parser("migrate", help="apply the database schema"))
+    migrate = sub.add_parser("migrate", help="apply the database schema")
+    _common(migrate), _dev_data(migrate)
     proj = sub.add_parser("projections", help="projection maintenance")
     proj.add_argument("action", choices=["rebuild"])
-    _common(proj)
+    _common(proj), _dev_data(proj)
     events = sub.add_parser("events", help="the event log")
     events.add_argument("action", choices=["tail"])
     events.add_argument("--from-start", action="store_true")
     events.add_argument("--prefix", default=os.environ.get("DURAGRAPH_NATS_PREFIX", "duragraph"))
-    _common(events)
+    _common(events), _dev_data(events)
     return root
 
 
@@ -87,10 +93,27 @@ def _settings(args: argparse.Namespace) -> Settings:
         allowed_hosts=host_list(getattr(args, "allowed_hosts", None)))
 
 
+_NO_DEV = "or run `duragraph dev` with this --data-dir"
+
+
 def _require_db(settings: Settings) -> str:
-    if not settings.database_url:
-        sys.exit("set DURAGRAPH_DATABASE_URL or --database-url")
-    return settings.database_url
+    """The embedded servers ask for passwords kept in the data folder, so a
+    command beside a running `dev` finds its URLs there."""
+    from .infrastructure.embedded.postgres import running_url
+
+    url = settings.database_url or running_url(settings.data_dir / "postgres")
+    if not url:
+        sys.exit(f"set DURAGRAPH_DATABASE_URL or --database-url, {_NO_DEV}")
+    return url
+
+
+def _require_nats(settings: Settings) -> str:
+    from .infrastructure.embedded.nats import running_url
+
+    url = settings.nats_url or running_url(settings.data_dir / "nats")
+    if not url:
+        sys.exit(f"set DURAGRAPH_NATS_URL or --nats-url, {_NO_DEV}")
+    return url
 
 
 async def _rebuild(url: str) -> None:
@@ -161,9 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "projections":
             asyncio.run(_rebuild(_require_db(settings)))
         elif args.command == "events":
-            if not settings.nats_url:
-                sys.exit("set DURAGRAPH_NATS_URL or --nats-url")
-            asyncio.run(_tail(settings.nats_url, args.prefix, args.from_start))
+            asyncio.run(_tail(_require_nats(settings), args.prefix, args.from_start))
     except KeyboardInterrupt:
         pass
     except ConfigError as exc:  # the user's langgraph.json: its message says what to fix

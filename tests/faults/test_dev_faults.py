@@ -12,7 +12,8 @@ from pathlib import Path
 
 import psutil
 
-from duragraph.infrastructure.embedded.postgres import Postmaster
+from duragraph.infrastructure.embedded.nats import running_url as nats_url_of
+from duragraph.infrastructure.embedded.postgres import running_url as postgres_url_of
 from faults_support import (
     create_steps_runs, over_executed, query, reexecuted_after_commit, relayed,
     steps_committed_twice, stream_gaps, wait_terminal, time_bound, wrong_final_states, until,
@@ -43,9 +44,9 @@ def _start(data_dir: Path, port: int, env: dict[str, str]) -> tuple[subprocess.P
 
 
 def _nats_url(data_dir: Path) -> str:
-    import json
-    ports = sorted((data_dir / "nats").glob("nats-server_*.ports"), key=os.path.getmtime)
-    return json.loads(ports[-1].read_text())["nats"][0]
+    url = nats_url_of(data_dir / "nats")
+    assert url is not None
+    return url
 
 
 async def test_dev_killed_with_its_embedded_servers_restarts_and_finishes_in_flight_runs(
@@ -55,9 +56,8 @@ async def test_dev_killed_with_its_embedded_servers_restarts_and_finishes_in_fli
         data_dir, port = Path(folder) / "data", free_port()
         dev, _ = _start(data_dir, port, env)
         try:
-            pm = Postmaster.read(data_dir / "postgres")
-            assert pm is not None
-            db = pm.url()
+            db = postgres_url_of(data_dir / "postgres")
+            assert db is not None
             runs = await create_steps_runs(f"http://127.0.0.1:{port}", 10, delay=1.0,
                                            durability="sync")
 

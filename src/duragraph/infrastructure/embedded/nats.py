@@ -5,6 +5,11 @@ log, the pidfile and the ports file. Clients get 127.0.0.1 on a port the OS
 picks at each start (`-p -1`) unless a port is given, so the system's 4222 is never touched; HTTP
 monitoring, cluster, gateway, leafnode and websocket listeners stay off (they
 are all off unless asked for).
+
+Every client must log in as `duragraph` with the password kept in
+`<folder>/client.password` (0600, generated at the first start, also of a folder
+from before): without it, any local process could read every run's stream or
+inject chunks into one. start() returns the URL with these credentials in it.
 """
 from __future__ import annotations
 
@@ -17,9 +22,11 @@ import sys
 import time
 from pathlib import Path
 
+from duragraph.infrastructure.embedded.credentials import kept_secret, read_secret, write_secret
 from duragraph.infrastructure.embedded.processes import (
     FolderLock,
     popen_dying_with_us,
+    read_pidfile,
     server_error,
     stop_stale,
     write_pidfile,
@@ -29,6 +36,8 @@ log = logging.getLogger(__name__)
 
 _NAME = "nats-server"
 _LOG_ROTATE_BYTES = 10 * 1024 * 1024
+USER = "duragraph"
+PASSWORD_FILE = "client.password"
 
 
 def nats_server_binary() -> Path:
@@ -62,6 +71,10 @@ class EmbeddedNats:
         return self.folder / "nats-server.pid"
 
     @property
+    def config_path(self) -> Path:
+        return self.folder / "nats-server.conf"
+
+    @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 
@@ -72,8 +85,9 @@ class EmbeddedNats:
         self._lock.acquire()
         try:
             self._stop_stale()
+            password = self._write_config()
             self._spawn()
-            self.url = self._wait_until_ready()
+            self.url = with_credentials(self._wait_until_ready(), password)
         except BaseException:
             self.stop()
             raise
@@ -98,6 +112,12 @@ class EmbeddedNats:
         for leftover in self.folder.glob(f"{_NAME}_*.ports"):
             leftover.unlink(missing_ok=True)
 
+    def _write_config(self) -> str:
+        """The server's config, rewritten at each start from the kept password."""
+        password = kept_secret(self.folder / PASSWORD_FILE)
+        write_secret(self.config_path, f'authorization {{ user: "{USER}", password: "{password}" }}')
+        return password
+
     def _spawn(self) -> None:
         _rotate(self.log_path)
         popen = popen_dying_with_us if self._die_with_parent else subprocess.Popen
@@ -107,7 +127,8 @@ class EmbeddedNats:
         write_pidfile(self.pid_path, self._proc.pid)
 
     def _command(self) -> list[str]:
-        return [str(nats_server_binary()), "-a", "127.0.0.1", "-p", str(self.port),
+        return [str(nats_server_binary()), "-c", str(self.config_path),
+                "-a", "127.0.0.1", "-p", str(self.port),
                 "-js", "-sd", str(self.folder), "--ports_file_dir", str(self.folder)]
 
     def _wait_until_ready(self) -> str:
@@ -133,6 +154,19 @@ class EmbeddedNats:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+
+
+def with_credentials(url: str, password: str) -> str:
+    return url.replace("nats://", f"nats://{USER}:{password}@", 1)
+
+
+def running_url(folder: Path) -> str | None:
+    """The URL, with credentials, of the embedded NATS running on `folder` (the
+    `nats` folder under a `dev` data folder), for `duragraph events tail`."""
+    pid = read_pidfile(folder / "nats-server.pid")
+    url = _client_url(folder / f"{_NAME}_{pid}.ports") if pid else None
+    password = read_secret(folder / PASSWORD_FILE)
+    return with_credentials(url, password) if url and password else None
 
 
 def _rotate(log: Path) -> None:

@@ -8,7 +8,9 @@ starts the server and stop() stops it (`pg_ctl stop -m fast`).
 
 The server listens on no TCP address (`-h ""`); its socket is in the PGDATA
 (mode 0700) or, when that path is too long for a Unix socket, in a private
-0700 folder under the temp dir.
+0700 folder under the temp dir. pg_hba.conf admits the `postgres` role alone,
+on that socket, with the password kept in PGDATA/duragraph.password (0600);
+a folder from before (trust for every role) gets one at its next start.
 """
 from __future__ import annotations
 
@@ -20,16 +22,21 @@ import signal
 import stat
 import subprocess
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
+
+import psycopg
+from psycopg import sql
 
 with warnings.catch_warnings():  # pgserver warns at import when XDG_RUNTIME_DIR is unset
     warnings.simplefilter("ignore")
     from pgserver import _commands as pgserver_commands
     from pgserver import utils as pgserver_utils
 
+from duragraph.infrastructure.embedded.credentials import new_secret, read_secret, write_secret
 from duragraph.infrastructure.embedded.processes import (
     EmbeddedServerError,
     FolderLock,
@@ -43,6 +50,12 @@ log = logging.getLogger(__name__)
 _ROOT_RUNS_AS = "pgserver"  # the system user pgserver itself uses under root
 _SOCKET_PATH_MAX = 107  # sun_path is 108 bytes with the trailing NUL
 _SOCKET_NAME = ".s.PGSQL.5432"
+_OWNER = "postgres"
+PASSWORD_FILE = "duragraph.password"
+_HBA_HEADER = "# Written by duragraph: the owner role only, on the Unix socket (no TCP).\n"
+_HBA_TRUST_OWNER = f"{_HBA_HEADER}local all {_OWNER} trust\n"  # only while setting its password
+_HBA_PASSWORD = f"{_HBA_HEADER}local all {_OWNER} scram-sha-256\n"
+_PASSWORD_SET_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +76,19 @@ class Postmaster:
         except (OSError, ValueError, IndexError):
             return None
 
-    def url(self, database: str = "postgres") -> str:
+    def url(self, database: str = "postgres", password: str | None = None) -> str:
         if self.socket_dir is None:
             raise EmbeddedServerError("embedded PostgreSQL has no Unix socket directory")
         host = quote(str(self.socket_dir), safe="/")
-        return f"postgresql://postgres@/{database}?host={host}&port={self.port}"
+        login = f"{_OWNER}:{quote(password, safe='')}" if password else _OWNER
+        return f"postgresql://{login}@/{database}?host={host}&port={self.port}"
+
+
+def running_url(pgdata: Path, database: str = "postgres") -> str | None:
+    """The URL, with the password, of the embedded PostgreSQL running on `pgdata`."""
+    found = Postmaster.read(pgdata)
+    password = read_secret(pgdata / PASSWORD_FILE)
+    return found.url(database, password) if found and password else None
 
 
 class EmbeddedPostgres:
@@ -100,10 +121,10 @@ class EmbeddedPostgres:
             self._user = _system_user()
             _grant_access(self.pgdata, self._user)
             self._postmaster = self._adopt_stale() or self._start_fresh()
+            self.url = self._postmaster.url(password=self._owner_password())
         except BaseException:
             self._lock.release()
             raise
-        self.url = self._postmaster.url()
         return self.url
 
     def stop(self) -> None:
@@ -145,6 +166,25 @@ class EmbeddedPostgres:
                                self.log_path)
         return started
 
+    def _owner_password(self) -> str:
+        return read_secret(self.pgdata / PASSWORD_FILE) or self._new_password()
+
+    def _new_password(self) -> str:
+        """Trust the owner role alone while it gets a new password, then ask for it."""
+        assert self._postmaster is not None
+        self._set_hba(_HBA_TRUST_OWNER)
+        password = new_secret()
+        _set_password(self._postmaster.url(), password)
+        write_secret(self.pgdata / PASSWORD_FILE, password)
+        self._set_hba(_HBA_PASSWORD)
+        log.info("embedded PostgreSQL on %s now asks for a password", self.pgdata)
+        return password
+
+    def _set_hba(self, rules: str) -> None:
+        # Written in place: the file keeps its owner (the server's user under root).
+        (self.pgdata / "pg_hba.conf").write_text(rules)
+        self._pg_ctl("reload", what="reload")
+
     def _initdb(self) -> None:
         # A server on a deleted-and-recreated PGDATA still runs on the old files.
         stop_stale("postgres", "-D", str(self.pgdata), sig=signal.SIGINT)
@@ -173,6 +213,21 @@ class EmbeddedPostgres:
     def _pg_ctl(self, *args: str, what: str) -> None:
         _run([_bin("pg_ctl"), "-D", str(self.pgdata), *args], self._user, self.pgdata,
              f"pg_ctl {what}", log=self.log_path, timeout=self._timeout + 5)
+
+
+def _set_password(url: str, password: str) -> None:
+    """Retries while the server has not yet re-read pg_hba.conf (reload is asynchronous)."""
+    deadline = time.monotonic() + _PASSWORD_SET_TIMEOUT_S
+    while True:
+        try:
+            with psycopg.connect(url, autocommit=True, connect_timeout=3) as conn:
+                conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(_OWNER), sql.Literal(password)))
+                return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _bin(name: str) -> str:
