@@ -3,7 +3,8 @@
 Chunks go to `{prefix}.runs.{run_id}.{thread_id}`, captured by the
 `{PREFIX}_RUNS` stream; a chunk's id is its stream sequence, unique and
 increasing across all runs (so across a thread's runs too), and kept on disk
-for the stream's retention (so a reader resumes after a restart).
+for the stream's retention (so a reader resumes after a restart). A chunk
+over the server's payload limit is stored in parts (see parts.py).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from nats.js import JetStreamContext
 from .errors import NATS_ERRORS
 from .ordered import messages, ordered_subscription
 from .pacing import Backoff
+from .parts import Joiner, split
 from .subjects import one_run, run_subject, runs_stream, thread_runs
 
 log = logging.getLogger(__name__)
@@ -52,9 +54,10 @@ class RunStreams:
     async def publish(self, run_id: str, event: str, data: bytes, *, thread_id: str) -> None:
         # Core publish, no ack round trip per chunk: one connection keeps the
         # order, and the acknowledged end marker vouches for all before it.
+        subject = run_subject(self.prefix, run_id, thread_id)
         try:
-            await self.nc.publish(run_subject(self.prefix, run_id, thread_id), data,
-                                  headers={EVENT_HEADER: event})
+            for part, headers in split(data, {EVENT_HEADER: event}, self.nc.max_payload):
+                await self.nc.publish(subject, part, headers=headers)
         except NATS_ERRORS as exc:
             # A long NATS outage fills the client's reconnect buffer. The run
             # must go on (its state is in PostgreSQL): drop the chunk, say so.
@@ -154,15 +157,16 @@ class RunStreams:
         return (await self.js.stream_info(self.stream)).state.last_seq
 
     async def _read(self, subject: str, after_seq: int) -> AsyncIterator[Chunk]:
-        last = after_seq
+        last, joiner = after_seq, Joiner()
         async with ordered_subscription(self.js, self.stream, subject,
                                         after_seq=after_seq) as sub:
             async for msg in messages(sub):
-                chunk = _chunk(msg)
-                if chunk.seq <= last:  # a recreated ordered consumer may repeat
+                seq = msg.metadata.sequence.stream
+                if seq <= last:  # a recreated ordered consumer may repeat
                     continue
-                last = chunk.seq
-                yield chunk
+                last, data = seq, joiner.add(msg)
+                if data is not None:
+                    yield _chunk(msg, data)
 
     async def wait_end(self, run_id: str, timeout: float | None) -> str | None:
         """The run's end status, or None if it has not ended within `timeout`.
@@ -207,10 +211,11 @@ async def _next_end(sub: Subscription) -> str:
             return _status(msg.data)
 
 
-def _chunk(msg: Msg) -> Chunk:
+def _chunk(msg: Msg, data: bytes) -> Chunk:
+    """`msg`: the chunk's last (or only) part; `data`: all of its parts'."""
     event = (msg.headers or {}).get(EVENT_HEADER, "message")
     stored = msg.metadata.timestamp
-    return Chunk(seq=msg.metadata.sequence.stream, event=event, data=msg.data,
+    return Chunk(seq=msg.metadata.sequence.stream, event=event, data=data,
                  time_ms=int(stored.timestamp() * 1000) if stored else 0)
 
 
