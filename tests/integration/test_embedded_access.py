@@ -4,13 +4,18 @@ role only, by the password kept in its PGDATA; a folder from before these
 credentials gets them at its next start and keeps its data."""
 from __future__ import annotations
 
+import json
+import os
+import select
 import signal
 import stat
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
+import httpx
 import nats
 import psycopg
 import pytest
@@ -19,6 +24,7 @@ from nats.errors import Error as NatsError
 from duragraph.infrastructure.embedded.nats import EmbeddedNats
 from duragraph.infrastructure.embedded.postgres import EmbeddedPostgres, Postmaster
 from duragraph.infrastructure.embedded.processes import stop_stale
+from servers import command, free_port, stop, wait_ready
 
 OLD_TRUST_RULES = "local all all trust\nhost all all 127.0.0.1/32 trust\n"  # initdb --auth=trust
 
@@ -139,3 +145,31 @@ def test_a_postgres_folder_from_before_passwords_gets_one_and_keeps_its_data(fol
             assert conn.execute("SELECT answer FROM kept").fetchall() == [(42,)]
     finally:
         server.stop()
+
+
+def _dev_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items()
+            if k not in ("DURAGRAPH_NATS_URL", "DURAGRAPH_DATABASE_URL")}
+
+
+def _first_event(tail: subprocess.Popen[str]) -> dict:
+    ready = select.select([tail.stdout], [], [], 20)[0]
+    assert ready, "events tail printed nothing"
+    return json.loads(tail.stdout.readline())
+
+
+def test_events_tail_beside_a_running_dev_reads_its_nats_with_the_kept_credentials(
+        folder: Path) -> None:
+    port, env = free_port(), _dev_env()
+    dev = subprocess.Popen(command("dev", "--port", str(port), "--data-dir", str(folder)), env=env)
+    tail = None
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", [dev])
+        httpx.post(f"http://127.0.0.1:{port}/threads", json={}).raise_for_status()
+        tail = subprocess.Popen(command("events", "tail", "--from-start", "--data-dir", str(folder)),
+                                stdout=subprocess.PIPE, text=True, env=env)
+        assert _first_event(tail)["type"]
+    finally:
+        for proc in (tail, dev):
+            if proc is not None:
+                stop([proc])

@@ -39,10 +39,11 @@ def test_parts_join_into_the_chunk() -> None:
 def test_a_chunk_missing_a_part_is_left_out_and_the_next_one_is_whole() -> None:
     broken = _msgs(b"a" * (3 * PART + 5))
     del broken[1]
-    assert _joined(broken + _msgs(b"b" * (2 * PART + 5)) + _msgs(b"c")) == [b"b" * (2 * PART + 5), b"c"]
+    whole = b"b" * (2 * PART + 5)
+    assert _joined(broken + _msgs(whole) + _msgs(b"c")) == [whole, b"c"]
 
 
 def test_parts_of_two_runs_interleaved_join_separately() -> None:
-    one, two = _msgs(b"1" * (2 * PART + 1), "runs.one.t"), _msgs(b"2" * (2 * PART + 1), "runs.two.t")
+    one, two = _msgs(b"1" * (2 * PART + 1), "runs.1.t"), _msgs(b"2" * (2 * PART + 1), "runs.2.t")
     mixed = [m for pair in zip(one, two) for m in pair]
     assert _joined(mixed) == [b"1" * (2 * PART + 1), b"2" * (2 * PART + 1)]

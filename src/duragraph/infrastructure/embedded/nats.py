@@ -115,7 +115,8 @@ class EmbeddedNats:
     def _write_config(self) -> str:
         """The server's config, rewritten at each start from the kept password."""
         password = kept_secret(self.folder / PASSWORD_FILE)
-        write_secret(self.config_path, f'authorization {{ user: "{USER}", password: "{password}" }}')
+        rules = f'authorization {{ user: "{USER}", password: "{password}" }}'
+        write_secret(self.config_path, rules)
         return password
 
     def _spawn(self) -> None:
