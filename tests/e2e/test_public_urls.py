@@ -1,6 +1,6 @@
-"""The URLs the server hands out (the A2A agent card's `url`) come from its
-configuration or the address it is bound to, never from the request's Host
-header, which any client chooses."""
+"""The URLs the server hands out are built from its configuration or the
+address it is bound to (the A2A agent card's `url`) or are relative
+(redirects), never from the request's Host header, which any client chooses."""
 from __future__ import annotations
 
 import os
@@ -58,3 +58,16 @@ def test_without_configuration_the_card_names_the_bound_address_not_the_host_hea
     assert answer.status_code == 200
     assert "evil.localhost" not in answer.text and "6666" not in answer.text
     assert answer.json()["url"].startswith(f"{server_url}/a2a/")
+
+
+def test_a_slash_redirect_names_the_path_not_the_host_header(server_url: str) -> None:
+    answer = httpx.post(f"{server_url}/api/v1/assistants/search/?limit=1", json={},
+                        headers={"Host": "evil.localhost:6666"})
+    assert answer.status_code == 307
+    assert answer.headers["location"] == "/api/v1/assistants/search?limit=1"
+
+
+def test_the_sdk_still_follows_a_relative_redirect(server_url: str) -> None:
+    answer = httpx.post(f"{server_url}/assistants/search/", json={"limit": 1},
+                        follow_redirects=True)
+    assert answer.status_code == 200 and len(answer.json()) == 1

@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 
 from . import browser_guard, custom_app, errors, http_options
 from .auth.middleware import AuthMiddleware
+from .relative_redirects import RelativeRedirects
 from .responses import JSON
 from .routes import (a2a, agent_card, assistants, crons, events, mcp, protocol, runs, store,
                      system, thread_stream, threads)
@@ -53,12 +54,14 @@ def create_app(services: Services, *, lifespan: Any = None, user_app: Starlette 
 def _protect(app: Starlette, http: dict[str, Any] | None, auth_enabled: bool,
              allowed_hosts: tuple[str, ...]) -> None:
     """The browser guard outside everything (the user's middleware too), CORS
-    inside the user's middleware; both follow the same policy."""
+    inside the user's middleware; both follow the same policy. Redirects
+    leave relative (never naming the request's Host)."""
     policy = http_options.cors_policy(http, auth_enabled=auth_enabled)
     hosts = (*allowed_hosts, *http_options.allowed_hosts(http))
     app.user_middleware.insert(0, browser_guard.middleware(policy, hosts,
                                                            auth_enabled=auth_enabled))
     app.user_middleware.append(http_options.cors(policy))
+    app.user_middleware.insert(0, Middleware(RelativeRedirects))
 
 
 def _include(app: FastAPI, routers: tuple, enabled: Callable[[str], bool]) -> None:
