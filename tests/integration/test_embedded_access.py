@@ -68,6 +68,7 @@ async def test_the_embedded_nats_refuses_a_client_without_the_credentials_of_its
     try:
         password = (folder / "client.password").read_text().strip()
         assert _private(folder / "client.password") and _private(server.config_path)
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
         assert not await _nats_works(_without_credentials(url))
         assert not await _nats_works(_with_password(url, "guessed"))
         assert await _nats_works(f"nats://duragraph:{password}@127.0.0.1:{urlsplit(url).port}")
@@ -122,6 +123,8 @@ def test_the_embedded_postgres_admits_only_its_owner_with_the_kept_password(fold
             conn.execute("CREATE ROLE intruder LOGIN PASSWORD 'intruder'")
         no_password = Postmaster.read(folder).url()
         assert _private(folder / "duragraph.password")
+        socket_dir = Path(psycopg.conninfo.conninfo_to_dict(url)["host"])
+        assert stat.S_IMODE(socket_dir.stat().st_mode) == 0o700
         assert _refused(no_password)
         assert _refused(_with_password(url, "guessed"))
         assert _refused(no_password.replace("postgres@", "intruder@"))

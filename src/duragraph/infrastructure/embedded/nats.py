@@ -82,6 +82,7 @@ class EmbeddedNats:
         if self.url is not None:
             return self.url
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.chmod(0o700)  # its log and store name every run; older folders were 0755
         self._lock.acquire()
         try:
             self._stop_stale()
