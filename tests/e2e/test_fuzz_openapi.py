@@ -13,7 +13,9 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
 from schemathesis.core import NotSet
+from schemathesis.errors import FailureGroup
 
 pytestmark = pytest.mark.e2e
 
@@ -52,8 +54,11 @@ def _server_errors(operation: Any, base_url: str, session: requests.Session) -> 
         except requests.RequestException as exc:
             found.append(_shown(case, f"no answer: {type(exc).__name__}: {exc}"))
             return
-        if response.status_code >= 500:
-            found.append(_shown(case, f"{response.status_code} {response.text[:300]}"))
+        try:
+            case.validate_response(response, checks=[not_a_server_error])
+        except FailureGroup:
+            found.append(_shown(case, f"{response.status_code} {response.text[:300]}\n  "
+                                      f"{case.as_curl_command(base_url=base_url)}"))
     probe()
     return found
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 from asyncio.subprocess import PIPE
 import uuid
 from typing import AsyncIterator
@@ -140,6 +139,18 @@ async def test_a_json_rpc_envelope_with_a_nul_is_a_400(server_url: str) -> None:
         "jsonrpc": "2.0", "id": 1, "method": NUL}, headers={"Accept": "application/json"})
     assert_refused(response, 400, "method: NUL")
     assert response.json()["error"]["code"] == -32600
+
+
+async def test_a_protocol_command_with_a_nul_is_an_invalid_argument_envelope(
+        server_url: str, client) -> None:
+    thread_id = await new_thread(client)
+    response = await send(server_url, "POST", f"/threads/{thread_id}/commands", json={
+        "id": 3, "method": "run.start", "params": {"assistant_id": ECHO, "input": {"t": NUL}}})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert (answer["type"], answer["id"], answer["error"]) == ("error", 3, "invalid_argument")
+    assert "params.input.t: NUL" in answer["message"]
+    assert await client.runs.list(thread_id) == []
 
 
 # -- the WebSocket ---------------------------------------------------------------------

@@ -5,13 +5,11 @@ huge body is never held whole), JSON that PostgreSQL can store (see
 api/strict_json.py) and a URL without NUL characters (422 naming the field;
 a WebSocket handshake is refused with a reason).
 
-JSON-RPC endpoints (MCP, A2A) answer in their own contract (api/jsonrpc.py):
-a bad value in `params` is an Invalid params error with the request's id,
-anything else an HTTP 400 carrying the JSON-RPC error and a `detail`."""
+Endpoints with an error envelope of their own (JSON-RPC, protocol commands)
+answer a refused body in it: api/envelope_refusals.py."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -21,11 +19,10 @@ from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import jsonrpc, strict_json
+from . import envelope_refusals, strict_json
 from .responses import JSON
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
-JSONRPC_PATHS = re.compile(r"(?:/api/v1)?/(?:mcp|a2a/[^/]+)/?")
 INVALID_DATA = 1007  # the WebSocket close code for a frame (or URL) with bad data
 
 
@@ -118,8 +115,9 @@ def body_refusal(scope: Scope, body: bytes) -> JSON | None:
     found = strict_json.problem_in_bytes(body)
     if found is None:
         return None
-    if JSONRPC_PATHS.fullmatch(scope["path"]):
-        return _jsonrpc_refusal(body, *found)
+    enveloped = envelope_refusals.refusal(scope["path"], body, *found)
+    if enveloped is not None:
+        return enveloped
     return _unprocessable(["body", *found[0]], strict_json.describe(*found), found[1])
 
 
@@ -129,21 +127,6 @@ def _may_be_json(scope: Scope) -> bool:
     media = (_header(scope, b"content-type") or b"").split(b";", 1)[0].strip().lower()
     return (media in (b"", b"application/json", b"text/plain")
             or (media.startswith(b"application/") and media.endswith(b"+json")))
-
-
-def _jsonrpc_refusal(body: bytes, path: strict_json.Path, message: str) -> JSON:
-    detail = strict_json.describe(path, message)
-    message_id = _usable_id(json.loads(body))
-    if path[:1] == ("params",) and message_id is not None:
-        return JSON(jsonrpc.error(message_id, jsonrpc.INVALID_PARAMS, detail))
-    return jsonrpc.bad_request(jsonrpc.INVALID_REQUEST, detail)
-
-
-def _usable_id(document: Any) -> str | int | None:
-    ident = document.get("id") if isinstance(document, dict) else None
-    if isinstance(ident, bool) or not isinstance(ident, (str, int)):
-        return None
-    return ident if strict_json.problem_in(ident) is None else None
 
 
 def _unprocessable(loc: list[Any], detail: str, message: str) -> JSON:
