@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from asyncio.subprocess import PIPE
 import uuid
+from asyncio.subprocess import PIPE
 from typing import AsyncIterator
 
 import httpx
@@ -57,6 +57,13 @@ async def test_a_lone_surrogate_is_refused_and_a_surrogate_pair_is_kept(server_u
                       **raw('{"metadata": {"name": "\\ud83d\\ude00"}}'))
     assert pair.status_code == 200, pair.text
     assert (await client.threads.get(pair.json()["thread_id"]))["metadata"]["name"] == "😀"
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+async def test_a_number_that_is_not_finite_is_refused(server_url: str, number: str) -> None:
+    response = await send(server_url, "POST", "/threads",
+                          **raw(f'{{"metadata": {{"x": [{number}]}}}}'))
+    assert_refused(response, 422, "metadata.x.0: ", "finite")
 
 
 async def test_64_bit_integers_at_the_limits_are_kept(server_url: str, client) -> None:
