@@ -199,6 +199,15 @@ async def test_a_websocket_to_a_thread_id_with_a_nul_is_refused(server_url: str)
     assert refused.value.response.status_code == 403
 
 
+async def test_a_websocket_with_a_nul_in_its_query_is_refused(server_url: str,
+                                                              client) -> None:
+    thread_id = await new_thread(client)
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(_ws_url(server_url, thread_id) + "?x=%00"):
+            pass
+    assert refused.value.response.status_code == 403
+
+
 # -- the body size limit ---------------------------------------------------------------
 
 def _server_process(server_url: str) -> psutil.Process:

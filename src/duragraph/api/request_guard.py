@@ -9,7 +9,6 @@ Endpoints with an error envelope of their own (JSON-RPC, protocol commands)
 answer a refused body in it: api/envelope_refusals.py."""
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -41,8 +40,8 @@ class RequestGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
-        elif (refusal := url_refusal(scope)) is not None:
-            await _refuse(scope, refusal, receive, send)
+        elif (problem := query_problem(scope)) is not None:
+            await _refuse_query(scope, problem, receive, send)
         elif scope["type"] == "websocket" or not _has_body(scope):
             await self.app(scope, receive, send)
         else:
@@ -137,16 +136,32 @@ def _unprocessable(loc: list[Any], detail: str, message: str) -> JSON:
 
 # -- the URL ----------------------------------------------------------------------
 
-def url_refusal(scope: Scope) -> JSON | None:
-    """A NUL in a query parameter, named. (Path parameters are named only once
-    the router has matched the path: `clean_path` below.)"""
+def query_problem(scope: Scope) -> tuple[str, str] | None:
+    """(parameter, what is wrong) for a NUL in a query parameter's name or value.
+    (Path parameters have names only once the router has matched: `clean_path`.)"""
     if b"%00" not in scope["query_string"]:
         return None
-    return _query_refusal(scope)
+    for name, value in parse_qsl(scope["query_string"].decode("latin-1"),
+                                 keep_blank_values=True):
+        message = strict_json.text_problem(name) or strict_json.text_problem(value)
+        if message is not None:
+            return name, message
+    return None
+
+
+async def _refuse_query(scope: Scope, problem: tuple[str, str], receive: Receive,
+                        send: Send) -> None:
+    name, message = problem
+    detail = strict_json.describe((name,), message)
+    if scope["type"] == "websocket":  # closed before accept: the handshake fails
+        await send({"type": "websocket.close", "code": INVALID_DATA, "reason": detail[:120]})
+    else:
+        await _unprocessable(["query", name], detail, message)(scope, receive, send)
 
 
 async def clean_path(connection: HTTPConnection) -> None:
-    """An app-wide dependency: a path parameter with a NUL (`%00`) is refused."""
+    """An app-wide dependency (api/app.py): a path parameter with a NUL (`%00`)
+    is refused, naming it."""
     for name, value in connection.path_params.items():
         message = strict_json.text_problem(str(value))
         if message is None:
@@ -155,21 +170,3 @@ async def clean_path(connection: HTTPConnection) -> None:
             raise WebSocketException(INVALID_DATA, f"{name}: {message}")
         raise RequestValidationError([{"loc": ("path", name), "msg": message,
                                        "type": "value_error"}])
-
-
-def _query_refusal(scope: Scope) -> JSON | None:
-    query = scope["query_string"].decode("latin-1")
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        message = strict_json.text_problem(name) or strict_json.text_problem(value)
-        if message is not None:
-            return _unprocessable(["query", name], strict_json.describe((name,), message),
-                                  message)
-    return None
-
-
-async def _refuse(scope: Scope, refusal: JSON, receive: Receive, send: Send) -> None:
-    if scope["type"] == "websocket":  # closed before accept: the handshake fails
-        detail = json.loads(refusal.body)["detail"]
-        await send({"type": "websocket.close", "code": INVALID_DATA, "reason": detail[:120]})
-    else:
-        await refusal(scope, receive, send)
