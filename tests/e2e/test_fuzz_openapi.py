@@ -5,6 +5,7 @@ requests on every run, so a failure reproduces."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -16,6 +17,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core import NotSet
 from schemathesis.errors import FailureGroup
+
+from e2e_servers import server
 
 pytestmark = pytest.mark.e2e
 
@@ -63,13 +66,20 @@ def _server_errors(operation: Any, base_url: str, session: requests.Session) -> 
     return found
 
 
-# The dev server only: the edge under test (validation, the routes' answers to
-# bad input) is the same code in `split` mode, and one fuzzing pass costs minutes.
-@pytest.mark.parametrize("server_url", ["dev"], indirect=True)
-def test_no_generated_request_gets_a_server_error(server_url: str) -> None:
-    schema = schemathesis.openapi.from_url(f"{server_url}/openapi.json")
+# A server of its own, so that the threads and store items the fuzzing creates
+# do not show in other tests' listings; `dev` only: the edge under test (the
+# validation, the routes' answers to bad input) is the same code in `split`
+# mode, and one fuzzing pass costs minutes.
+@pytest.fixture(scope="module", params=["dev"])
+def fuzzed_url(request: pytest.FixtureRequest, counter_dir: Path) -> Iterator[str]:
+    with server(request, counter_dir) as url:
+        yield url
+
+
+def test_no_generated_request_gets_a_server_error(fuzzed_url: str) -> None:
+    schema = schemathesis.openapi.from_url(f"{fuzzed_url}/openapi.json")
     failures: list[str] = []
     with requests.Session() as session:
         for operation in _operations(schema):
-            failures += _server_errors(operation, server_url, session)
+            failures += _server_errors(operation, fuzzed_url, session)
     assert not failures, f"{len(failures)} server errors:\n" + "\n".join(failures)
