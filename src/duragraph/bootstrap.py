@@ -276,7 +276,8 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     services = build_services(core, executor, auth)
     services.public_url = public_url(settings.public_url, settings.host, settings.port)
     app = create_app(services, user_app=load_http_app(core.config), http=core.config.http,
-                     allowed_hosts=settings.allowed_hosts)
+                     allowed_hosts=settings.allowed_hosts,
+                     max_body_bytes=settings.max_body_bytes)
     _warn_if_exposed(settings, core.config)
     # lifespan "on": a user's app (langgraph.json http.app) may have one
     server = _Server(uvicorn.Config(app, host=settings.host, port=settings.port,

@@ -36,6 +36,7 @@ class Settings:
     pool_size: int = 20
     webhook_retry_seconds: float = 1.0  # the first retry's delay; doubles after each
     webhook_max_attempts: int = 12
+    max_body_bytes: int = 10 * 1024 * 1024  # 10 MiB; a larger request body is a 413
     worker_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
 
@@ -57,6 +58,7 @@ class Settings:
             webhook_max_attempts=int(_env("WEBHOOK_MAX_ATTEMPTS", "12") or 12),
             allowed_hosts=host_list(_env("ALLOWED_HOSTS", "")) or (),
             public_url=_env("PUBLIC_URL"),
+            max_body_bytes=int(_env("MAX_BODY_BYTES", "10485760") or 10485760),
         )
         for key, value in overrides.items():
             if value is not None:

@@ -82,8 +82,22 @@ async def test_the_openapi_document_lists_the_user_routes(url: str) -> None:
     assert "/hello" in paths and "/threads/{thread_id}/runs" in paths
 
 
+async def test_a_500_ends_its_response_and_the_connection_stays_usable(url: str) -> None:
+    """A bug in a route answers a complete JSON 500; the same pooled keep-alive
+    connection then serves the next requests (no reset, no Connection: close)."""
+    async with httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=1)) as http:
+        for _ in range(10):
+            failed = await http.get("/boom")
+            assert failed.status_code == 500
+            assert failed.json() == {"detail": "internal error: RuntimeError"}
+            assert failed.headers.get("connection") != "close"
+            for _ in range(2):
+                assert (await http.get("/ok")).status_code == 200
+
+
 def test_the_user_lifespan_stops_with_the_server(app_server, marker: Path) -> None:
     _, proc = app_server
     assert marker.read_text().splitlines() == ["started"]
     stop([proc])
     assert marker.read_text().splitlines() == ["started", "stopped"]
+

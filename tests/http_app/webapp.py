@@ -50,3 +50,8 @@ async def count_shadowed() -> int:
 @app.get("/ok")
 async def ok_shadow_attempt() -> dict:
     return {"ok": "theirs"}
+
+
+@app.get("/boom")
+async def boom() -> dict:
+    raise RuntimeError("a bug in the user's route, on purpose")

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.applications import Starlette
 
 from starlette.middleware import Middleware
 
-from . import browser_guard, custom_app, errors, http_options
+from . import (browser_guard, custom_app, errors, http_options, openapi_errors, request_guard,
+               server_errors)
 from .auth.middleware import AuthMiddleware
 from .relative_redirects import RelativeRedirects
 from .responses import JSON
@@ -27,16 +28,19 @@ ROUTERS = (runs.router, threads.router, assistants.router, crons.router, events.
 
 def create_app(services: Services, *, lifespan: Any = None, user_app: Starlette | None = None,
                http: dict[str, Any] | None = None, auth_enabled: bool = False,
-               allowed_hosts: tuple[str, ...] = ()) -> Starlette:
+               allowed_hosts: tuple[str, ...] = (),
+               max_body_bytes: int = request_guard.DEFAULT_MAX_BODY_BYTES) -> Starlette:
     """`http`: langgraph.json's `http` section (disable_* switches, cors);
     `auth_enabled`: langgraph.json configures auth (a browser's requests are
     then limited by what its user may do, not by where the page comes from);
-    `allowed_hosts`: host names served besides localhost (with `http`'s)."""
+    `allowed_hosts`: host names served besides localhost (with `http`'s);
+    `max_body_bytes`: the largest request body accepted (413 beyond)."""
     meta = not (http or {}).get("disable_meta")
     app = FastAPI(title="DuraGraph", version=services.info.get("version", "0"),
                   default_response_class=JSON, lifespan=lifespan, docs_url=None,
                   redoc_url="/redoc" if meta else None,
-                  openapi_url="/openapi.json" if meta else None)
+                  openapi_url="/openapi.json" if meta else None,
+                  dependencies=[Depends(request_guard.clean_path)])
     app.state.services = services
     enabled = http_options.route_filter(http)
     _include(app, META_ROUTERS, enabled)
@@ -44,10 +48,14 @@ def create_app(services: Services, *, lifespan: Any = None, user_app: Starlette 
     _include(app, ROUTERS, enabled)
     errors.install(app)
     outer = custom_app.merge(app, user_app, head=head) if user_app is not None else app
+    openapi_errors.install(app)
     _protect(outer, http, auth_enabled or services.auth.enabled, allowed_hosts)
+    # Inside the browser guard, outside everything else (the user's middleware too).
+    outer.user_middleware.insert(1, request_guard.middleware(max_body_bytes))
     if services.auth.enabled or services.run_headers.includes:
         # Inside CORS: a preflight needs no credentials.
         outer.user_middleware.append(Middleware(AuthMiddleware, auth=services.auth))
+    server_errors.install(outer)
     return outer
 
 

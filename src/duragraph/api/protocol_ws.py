@@ -9,13 +9,14 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from typing import Any
+from typing import Any, AsyncIterator
 
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..application.queries.threads import get_thread
 from ..domain.errors import NotFound
+from . import strict_json
 from .access import require
 from .auth.service import AuthFailure
 from .protocol_commands import BadRequest, error, parse, run_command
@@ -27,6 +28,7 @@ SUBSCRIPTION_COMMANDS = ("subscription.subscribe", "subscription.reconnect",
 log = logging.getLogger(__name__)
 NOT_FOUND = 4404  # the WebSocket close code for an unknown thread
 POLICY_VIOLATION = 1008  # as a refused handshake (api/auth/middleware.py)
+UNSUPPORTED_DATA = 1003  # a binary frame: commands are JSON text
 
 
 class _Connection:
@@ -42,8 +44,8 @@ class _Connection:
 
     async def handle(self, raw: str) -> None:
         try:
-            cid, method, params = parse(orjson.loads(raw))
-        except (orjson.JSONDecodeError, BadRequest) as exc:
+            cid, method, params = parse(_loads(raw))
+        except (ValueError, BadRequest) as exc:
             await self.send(error(None, "invalid_argument", str(exc)))
             return
         if method == "subscription.unsubscribe":
@@ -105,6 +107,41 @@ class _Connection:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
+async def _answer(connection: _Connection, raw: str) -> None:
+    """One frame's answer; an unexpected failure is logged and answered as an
+    error frame, as HTTP answers a 500, and the socket stays open."""
+    try:
+        await connection.handle(raw)
+    except (asyncio.CancelledError, WebSocketDisconnect):
+        raise
+    except Exception as exc:
+        log.exception("thread %s: a WebSocket command failed", connection.thread_id)
+        await connection.send(error(None, "unknown_error", f"internal error: "
+                                                           f"{type(exc).__name__}"))
+
+
+def _loads(raw: str) -> Any:
+    """A frame's JSON, held to the same rules as a request body's."""
+    found = strict_json.problem_in_bytes(raw.encode())
+    if found is not None:
+        raise ValueError(strict_json.describe(*found))
+    return orjson.loads(raw)
+
+
+async def _frames(websocket: WebSocket) -> AsyncIterator[str]:
+    """The text frames, until the client leaves; a binary frame closes the
+    socket with a reason (iteration then ends)."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("text") is None:
+            await websocket.close(code=UNSUPPORTED_DATA,
+                                  reason="binary frames are not supported: send JSON text")
+            return
+        yield message["text"]
+
+
 async def serve(websocket: WebSocket, s: Services, thread_id: str) -> None:
     await websocket.accept()
     try:
@@ -120,8 +157,8 @@ async def serve(websocket: WebSocket, s: Services, thread_id: str) -> None:
         return
     connection = _Connection(websocket, s, thread_id)
     try:
-        while True:
-            await connection.handle(await websocket.receive_text())
+        async for raw in _frames(websocket):
+            await _answer(connection, raw)
     except WebSocketDisconnect:
         pass
     finally:
