@@ -49,9 +49,7 @@ def create_app(services: Services, *, lifespan: Any = None, user_app: Starlette 
     errors.install(app)
     outer = custom_app.merge(app, user_app, head=head) if user_app is not None else app
     openapi_errors.install(app)
-    _protect(outer, http, auth_enabled or services.auth.enabled, allowed_hosts)
-    # Inside the browser guard, outside everything else (the user's middleware too).
-    outer.user_middleware.insert(1, request_guard.middleware(max_body_bytes))
+    _protect(outer, http, auth_enabled or services.auth.enabled, allowed_hosts, max_body_bytes)
     if services.auth.enabled or services.run_headers.includes:
         # Inside CORS: a preflight needs no credentials.
         outer.user_middleware.append(Middleware(AuthMiddleware, auth=services.auth))
@@ -60,16 +58,18 @@ def create_app(services: Services, *, lifespan: Any = None, user_app: Starlette 
 
 
 def _protect(app: Starlette, http: dict[str, Any] | None, auth_enabled: bool,
-             allowed_hosts: tuple[str, ...]) -> None:
-    """The browser guard outside everything (the user's middleware too), CORS
-    inside the user's middleware; both follow the same policy. Redirects
-    leave relative (never naming the request's Host)."""
+             allowed_hosts: tuple[str, ...], max_body_bytes: int) -> None:
+    """Outside everything (the user's middleware too), in this order: redirects
+    leave relative (never naming the request's Host), the browser guard, then
+    the request guard (body size, strict JSON). CORS goes inside the user's
+    middleware; it and the browser guard follow the same policy."""
     policy = http_options.cors_policy(http, auth_enabled=auth_enabled)
     hosts = (*allowed_hosts, *http_options.allowed_hosts(http))
-    app.user_middleware.insert(0, browser_guard.middleware(policy, hosts,
-                                                           auth_enabled=auth_enabled))
+    app.user_middleware[:0] = [
+        Middleware(RelativeRedirects),
+        browser_guard.middleware(policy, hosts, auth_enabled=auth_enabled),
+        request_guard.middleware(max_body_bytes)]
     app.user_middleware.append(http_options.cors(policy))
-    app.user_middleware.insert(0, Middleware(RelativeRedirects))
 
 
 def _include(app: FastAPI, routers: tuple, enabled: Callable[[str], bool]) -> None:
