@@ -9,9 +9,9 @@ import logging
 
 import nats
 from nats.aio.client import Client
+from nats.errors import SlowConsumerError
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, StorageType, StreamConfig
-from nats.errors import SlowConsumerError
 from nats.js.errors import NotFoundError
 
 from .ordered import fell_behind
