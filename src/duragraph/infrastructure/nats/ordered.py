@@ -64,7 +64,7 @@ async def stream_messages(js: JetStreamContext, stream: str, subject: str, *,
     while True:
         async with ordered_subscription(js, stream, subject, after_seq=after_seq,
                                         new_only=new_only, buffer_bytes=buffer_bytes) as sub:
-            async for msg in _until_gap(sub):
+            async for msg in _until_drop(sub):
                 after_seq, new_only = msg.metadata.sequence.stream, False
                 yield msg
 
@@ -74,7 +74,7 @@ def fell_behind(sub: Any) -> None:
     _behind.add(sub)
 
 
-async def _until_gap(sub: Subscription) -> AsyncIterator[Msg]:
+async def _until_drop(sub: Subscription) -> AsyncIterator[Msg]:
     """Messages until one was dropped. nats-py reports a drop before it
     queues any later message, so a message taken while none is reported was
     sent before any dropped one; once one is, the rest are read again.
