@@ -275,6 +275,7 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     tasks = await _worker_tasks(settings, infra, core, executor, stop, auth) if executor else []
     services = build_services(core, executor, auth)
     services.public_url = public_url(settings.public_url, settings.host, settings.port)
+    services.ws_max_subscriptions = settings.ws_max_subscriptions
     app = create_app(services, user_app=load_http_app(core.config), http=core.config.http,
                      allowed_hosts=settings.allowed_hosts,
                      max_body_bytes=settings.max_body_bytes)

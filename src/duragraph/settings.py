@@ -37,6 +37,7 @@ class Settings:
     webhook_retry_seconds: float = 1.0  # the first retry's delay; doubles after each
     webhook_max_attempts: int = 12
     max_body_bytes: int = 10 * 1024 * 1024  # 10 MiB; a larger request body is a 413
+    ws_max_subscriptions: int = 64  # open subscriptions per protocol v2 WebSocket
     worker_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
 
@@ -56,6 +57,7 @@ class Settings:
             pool_size=int(_env("POOL_SIZE", "20") or 20),
             webhook_retry_seconds=float(_env("WEBHOOK_RETRY_SECONDS", "1") or 1),
             webhook_max_attempts=int(_env("WEBHOOK_MAX_ATTEMPTS", "12") or 12),
+            ws_max_subscriptions=int(_env("WS_MAX_SUBSCRIPTIONS", "64") or 64),
             allowed_hosts=host_list(_env("ALLOWED_HOSTS", "")) or (),
             public_url=_env("PUBLIC_URL"),
             max_body_bytes=int(_env("MAX_BODY_BYTES", "10485760") or 10485760),

@@ -185,3 +185,26 @@ async def test_reading_after_the_last_seq_gives_only_what_comes_next(streams):
     await streams.publish(run_id, "values", b'{"i": 7}', thread_id=THREAD)
 
     assert [orjson.loads(c.data) for c in await reader] == [{"i": 7}]
+
+
+async def test_a_reader_that_falls_behind_reads_again_and_loses_nothing(nc, nats_prefix, caplog):
+    """Its client does not read: NATS drops what would not fit its small
+    buffer, and the reader reads that again from JetStream once it goes on."""
+    streams = RunStreams(nc, nc.jetstream(), nats_prefix, reader_buffer_bytes=0)
+    run_id, filler = _run(), "x" * 100_000
+    async with contextlib.aclosing(streams.subscribe(run_id)) as reader:
+        await streams.publish(run_id, "values", orjson.dumps({"i": 0}), thread_id=THREAD)
+        first = await asyncio.wait_for(anext(reader), 10)
+        with caplog.at_level("INFO"):
+            for i in range(1, 100):  # 10 MB, 2 MB fit (twice NATS's largest message)
+                await streams.publish(run_id, "values", orjson.dumps({"i": i, "f": filler}),
+                                      thread_id=THREAD)
+            await streams.publish_end(run_id, "success", thread_id=THREAD)
+            await asyncio.sleep(3)  # NATS pushes, the reader takes nothing
+            rest = await asyncio.wait_for(_drain(reader), 30)
+    assert "fell behind" in caplog.text
+    assert _values([first, *rest]) == [*range(100), "end"]
+
+
+async def _drain(reader) -> list[Chunk]:
+    return [chunk async for chunk in reader]

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 NOT_FOUND = 4404  # the WebSocket close code for an unknown thread
 POLICY_VIOLATION = 1008  # as a refused handshake (api/auth/middleware.py)
 UNSUPPORTED_DATA = 1003  # a binary frame: commands are JSON text
+MAX_SUBSCRIPTION_ID = 128  # characters: ids are kept while the connection lasts
 
 
 class _Connection:
@@ -36,6 +37,9 @@ class _Connection:
         self.ws, self.s, self.thread_id = websocket, s, thread_id
         self.subscriptions: dict[str, asyncio.Task] = {}
         self.lock = asyncio.Lock()
+        # Each subscription holds a NATS consumer and a task: a client may not
+        # open them without end (settings.ws_max_subscriptions).
+        self.max_subscriptions = s.ws_max_subscriptions
 
     async def send(self, message: dict[str, Any] | bytes) -> None:
         text = (message if isinstance(message, bytes) else orjson.dumps(message)).decode()
@@ -61,17 +65,35 @@ class _Connection:
             wanted, since = parse_filter(params), natural(params, "since")
             if method == "subscription.reconnect" and since is None:
                 raise BadRequest("since: subscription.reconnect needs the last seq seen")
+            sub_id = _subscription_id(params)
         except BadRequest as exc:
             await self.send(error(cid, "invalid_argument", str(exc)))
             return
-        given = params.get("subscription_id")
-        sub_id = given if isinstance(given, str) and given else str(uuid.uuid4())
+        if sub_id not in self.subscriptions and self._full():
+            await self.send(error(cid, "resource_exhausted", self._full_message()))
+            return
         frames = await event_frames(self.s, self.thread_id, wanted, since,
                                     write=lambda _m, _seq, event: orjson.dumps(event))
         await self.send({"type": "success", "id": cid,
                          "result": {"subscription_id": sub_id, "replayed_events": 0}})
         self._stop(sub_id)
-        self.subscriptions[sub_id] = asyncio.create_task(self._forward(frames))
+        self._start(sub_id, frames)
+
+    def _full(self) -> bool:
+        return len(self.subscriptions) >= self.max_subscriptions
+
+    def _full_message(self) -> str:
+        return (f"too many subscriptions: a connection may hold {self.max_subscriptions} "
+                "(DURAGRAPH_WS_MAX_SUBSCRIPTIONS); unsubscribe one first")
+
+    def _start(self, sub_id: str, frames: Any) -> None:
+        task = asyncio.create_task(self._forward(frames))
+        self.subscriptions[sub_id] = task
+
+        def ended(_: asyncio.Task) -> None:  # a failed stream frees its place
+            if self.subscriptions.get(sub_id) is task:
+                del self.subscriptions[sub_id]
+        task.add_done_callback(ended)
 
     async def _forward(self, frames: Any) -> None:
         try:
@@ -140,6 +162,15 @@ async def _frames(websocket: WebSocket) -> AsyncIterator[str]:
                                   reason="binary frames are not supported: send JSON text")
             return
         yield message["text"]
+
+
+def _subscription_id(params: dict[str, Any]) -> str:
+    given = params.get("subscription_id")
+    if not (isinstance(given, str) and given):
+        return str(uuid.uuid4())
+    if len(given) > MAX_SUBSCRIPTION_ID:
+        raise BadRequest(f"subscription_id: at most {MAX_SUBSCRIPTION_ID} characters")
+    return given
 
 
 async def serve(websocket: WebSocket, s: Services, thread_id: str) -> None:

@@ -51,6 +51,7 @@ class Services:
     # langgraph.json `http.configurable_headers`: request headers a run's config gets
     run_headers: HeaderPolicy = field(default_factory=HeaderPolicy)
     public_url: str = "http://127.0.0.1:2024"  # api.public_url: the base of links we return
+    ws_max_subscriptions: int = 64  # per protocol v2 WebSocket (settings.py)
     # Set when the server begins to stop: open streams end (clients resume
     # them elsewhere or after the restart) instead of holding the shutdown up.
     stopping: asyncio.Event = field(default_factory=asyncio.Event)

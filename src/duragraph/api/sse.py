@@ -23,25 +23,23 @@ def frame(event: str, data: bytes, ident: int | str | None) -> bytes:
     return head + b"data: " + data + b"\n" + tail
 
 
-async def _pump(source: AsyncIterator[Any], queue: asyncio.Queue) -> None:
-    try:
-        async for chunk in source:
-            await queue.put(chunk)
-    finally:
-        await queue.put(_DONE)
-
-
 async def chunk_frames(source: AsyncIterator[Any], *, until: Callable[[Any], bool],
                        render: Callable[[Any], Iterable[bytes]], stop: asyncio.Event,
                        heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[bytes]:
     """The frames `render` makes of each chunk, with a comment when nothing
-    came for `heartbeat` seconds, until a chunk for which `until` holds or `stop`."""
-    queue: asyncio.Queue = asyncio.Queue()
-    pump = asyncio.create_task(_pump(source, queue))
+    came for `heartbeat` seconds, until a chunk for which `until` holds or `stop`.
+
+    A chunk is pulled from `source` only once the client took the frames of
+    the one before: a client that does not read holds up its own reader
+    (whose NATS subscription bounds what it buffers), never a queue here."""
     stopped = asyncio.create_task(stop.wait())
+    pull: asyncio.Future | None = None
     try:
         while True:
-            chunk = await _next(queue, stopped, heartbeat)
+            pull = pull or asyncio.ensure_future(_pull(source))
+            chunk = await _next(pull, stopped, heartbeat)
+            if pull.done():
+                pull = None
             if chunk is None:
                 yield b": heartbeat\n\n"
             elif chunk is _DONE or until(chunk):
@@ -50,20 +48,34 @@ async def chunk_frames(source: AsyncIterator[Any], *, until: Callable[[Any], boo
                 for rendered in render(chunk):
                     yield rendered
     finally:
-        pump.cancel()
-        stopped.cancel()
-        await asyncio.gather(pump, stopped, return_exceptions=True)
+        await _release(source, pull, stopped)
 
 
-async def _next(queue: asyncio.Queue, stopped: asyncio.Task, heartbeat: float) -> Any:
-    """The next chunk; None after `heartbeat` seconds without one; _DONE once stopped."""
-    getter = asyncio.ensure_future(queue.get())
-    done, _ = await asyncio.wait({getter, stopped}, timeout=heartbeat,
+async def _pull(source: AsyncIterator[Any]) -> Any:
+    return await anext(source, _DONE)
+
+
+async def _next(pull: asyncio.Future, stopped: asyncio.Task, heartbeat: float) -> Any:
+    """The next chunk; None after `heartbeat` seconds without one (`pull`
+    goes on); _DONE once stopped."""
+    done, _ = await asyncio.wait({pull, stopped}, timeout=heartbeat,
                                  return_when=asyncio.FIRST_COMPLETED)
-    if getter in done:
-        return getter.result()
-    getter.cancel()
+    if pull in done:
+        return pull.result()
     return _DONE if stopped in done else None
+
+
+async def _release(source: AsyncIterator[Any], pull: asyncio.Future | None,
+                   stopped: asyncio.Task) -> None:
+    """Stops the pull in flight, then closes the source (its subscription)."""
+    for task in (pull, stopped):
+        if task is not None:
+            task.cancel()
+    await asyncio.gather(*(t for t in (pull, stopped) if t is not None),
+                         return_exceptions=True)
+    aclose = getattr(source, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 def run_frames(streams: Any, run_id: str, stop: asyncio.Event, after_seq: int = 0,

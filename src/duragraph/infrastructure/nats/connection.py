@@ -9,10 +9,12 @@ import logging
 
 import nats
 from nats.aio.client import Client
+from nats.errors import SlowConsumerError
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from .ordered import fell_behind
 from .subjects import all_events, all_runs, events_stream, runs_stream
 
 log = logging.getLogger(__name__)
@@ -29,14 +31,27 @@ class _ConnectionLog:
         self.name = name
         self.nc: Client | None = None
         self.outage_reported = False
+        self.slow_sid: int | None = None
 
     async def error(self, exc: Exception) -> None:
+        if isinstance(exc, SlowConsumerError):
+            self._slow(exc)
+            return
         connected = self.nc is not None and self.nc.is_connected
         if connected or not self.outage_reported:
             log.warning("nats %s: %s: %s", self.name, type(exc).__name__, exc)
             self.outage_reported = not connected
         else:  # refused again while reconnecting: expected until the server is back
             log.debug("nats %s: still not connected: %s", self.name, exc)
+
+    def _slow(self, exc: SlowConsumerError) -> None:
+        """Once per subscription, not per dropped message: a run stream's
+        reader whose client does not keep up; it reads again (ordered.py)."""
+        fell_behind(exc.sub)
+        if exc.sid != self.slow_sid:
+            self.slow_sid = exc.sid
+            log.info("nats %s: a reader of %s fell behind; it will read again from "
+                     "JetStream", self.name, exc.subject)
 
     async def disconnected(self) -> None:
         if self.nc is not None and (self.nc.is_closed or self.nc.is_draining):

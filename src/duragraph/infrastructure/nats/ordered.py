@@ -1,14 +1,24 @@
 """Ordered (ephemeral, flow-controlled) JetStream consumers, released on exit.
 
 nats-py recreates an ordered consumer from the last stream sequence it saw
-when it detects a gap or a stall, so a reader survives NATS reconnects."""
+when it detects a gap or a stall, so a reader survives NATS reconnects.
+
+A reader buffers at most `buffer_bytes` (and READER_PENDING_MSGS messages)
+that it has not taken yet: JetStream's flow control does not hold a push
+consumer back for long (nats-py answers the server's stalled heartbeats), so
+beyond that nats-py drops what arrives and reports it to the connection's
+error callback (connection.py), which calls `fell_behind`; `stream_messages`
+then reads again from the last message it gave: a reader that falls behind (a
+client that does not read its stream) costs bounded memory and loses nothing,
+JetStream holds it."""
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import copy
 import logging
-from typing import AsyncIterator
+import weakref
+from typing import Any, AsyncIterator
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -26,6 +36,9 @@ INACTIVE_THRESHOLD_S = 30.0
 # long a reader stalls after NATS restarts (ephemeral consumers do not survive).
 IDLE_HEARTBEAT_S = 2.0
 _RELEASE_TIMEOUT_S = 2.0
+READER_BUFFER_BYTES = 8 << 20
+READER_PENDING_MSGS = 4096
+_behind: weakref.WeakSet = weakref.WeakSet()  # subscriptions NATS dropped messages of
 
 Subscription = JetStreamContext.PushSubscription
 
@@ -42,11 +55,44 @@ def _config(after_seq: int, new_only: bool) -> ConsumerConfig:
                           idle_heartbeat=IDLE_HEARTBEAT_S)
 
 
+async def stream_messages(js: JetStreamContext, stream: str, subject: str, *,
+                          after_seq: int = 0, new_only: bool = False,
+                          buffer_bytes: int = READER_BUFFER_BYTES) -> AsyncIterator[Msg]:
+    """The subject's messages in stream order, endless; read again from the
+    last one given whenever some were dropped. `buffer_bytes` must exceed the
+    largest message, which would otherwise be dropped every time."""
+    while True:
+        async with ordered_subscription(js, stream, subject, after_seq=after_seq,
+                                        new_only=new_only, buffer_bytes=buffer_bytes) as sub:
+            async for msg in _until_drop(sub):
+                after_seq, new_only = msg.metadata.sequence.stream, False
+                yield msg
+
+
+def fell_behind(sub: Any) -> None:
+    """nats-py dropped messages of `sub` (a slow consumer error's)."""
+    _behind.add(sub)
+
+
+async def _until_drop(sub: Subscription) -> AsyncIterator[Msg]:
+    """Messages until one was dropped. nats-py reports a drop before it
+    queues any later message, so a message taken while none is reported was
+    sent before any dropped one; once one is, the rest are read again.
+    (The delivery sequence shows no gap: nats-py counts dropped messages as
+    delivered, and recreates its consumer after them.)"""
+    while True:
+        msg = await sub.next_msg(timeout=None)
+        if sub._sub in _behind:  # the inner subscription, the one nats-py reports
+            return
+        yield msg
+
+
 @contextlib.asynccontextmanager
 async def ordered_subscription(js: JetStreamContext, stream: str, subject: str, *,
-                               after_seq: int = 0,
-                               new_only: bool = False) -> AsyncIterator[Subscription]:
-    sub = await _subscribe(js, stream, subject, _config(after_seq, new_only))
+                               after_seq: int = 0, new_only: bool = False,
+                               buffer_bytes: int = READER_BUFFER_BYTES
+                               ) -> AsyncIterator[Subscription]:
+    sub = await _subscribe(js, stream, subject, _config(after_seq, new_only), buffer_bytes)
     try:
         yield sub
     finally:
@@ -54,24 +100,21 @@ async def ordered_subscription(js: JetStreamContext, stream: str, subject: str, 
 
 
 async def _subscribe(js: JetStreamContext, stream: str, subject: str,
-                     config: ConsumerConfig) -> Subscription:
+                     config: ConsumerConfig, buffer_bytes: int) -> Subscription:
     """Retried until it works (or the caller is cancelled): a reader waits out
     a NATS outage rather than failing."""
     backoff = Backoff()
     while True:
         try:
             return await js.subscribe(subject, stream=stream, ordered_consumer=True,
-                                      config=copy.copy(config))
+                                      config=copy.copy(config),
+                                      pending_msgs_limit=READER_PENDING_MSGS,
+                                      pending_bytes_limit=buffer_bytes)
         except NATS_ERRORS as exc:
             delay = backoff.next()
             log.warning("cannot read %s from %s (%s: %s); retrying in %.1fs", subject, stream,
                         type(exc).__name__, exc, delay)
             await asyncio.sleep(delay)
-
-
-async def messages(sub: Subscription) -> AsyncIterator[Msg]:
-    while True:
-        yield await sub.next_msg(timeout=None)
 
 
 async def _release(js: JetStreamContext, stream: str, sub: Subscription) -> None:

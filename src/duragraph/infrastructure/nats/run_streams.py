@@ -24,7 +24,7 @@ from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 
 from .errors import NATS_ERRORS
-from .ordered import messages, ordered_subscription
+from .ordered import READER_BUFFER_BYTES, stream_messages
 from .pacing import Backoff
 from .parts import Joiner, split
 from .subjects import one_run, run_subject, runs_stream, thread_runs
@@ -45,10 +45,12 @@ class Chunk:
 
 class RunStreams:
     def __init__(self, nc: Client, js: JetStreamContext, prefix: str, *,
-                 end_retry_s: float = 30.0) -> None:
+                 end_retry_s: float = 30.0, reader_buffer_bytes: int = READER_BUFFER_BYTES
+                 ) -> None:
         self.nc, self.js, self.prefix = nc, js, prefix
         self.stream = runs_stream(prefix)
         self.end_retry_s = end_retry_s
+        self.reader_buffer_bytes = reader_buffer_bytes
         self._drops: dict[str, int] = {}  # run id -> chunks NATS refused
 
     async def publish(self, run_id: str, event: str, data: bytes, *, thread_id: str) -> None:
@@ -158,9 +160,12 @@ class RunStreams:
 
     async def _read(self, subject: str, after_seq: int) -> AsyncIterator[Chunk]:
         last, joiner = after_seq, Joiner()
-        async with ordered_subscription(self.js, self.stream, subject,
-                                        after_seq=after_seq) as sub:
-            async for msg in messages(sub):
+        # Room for two of the largest messages NATS accepts (see ordered.py).
+        buffer_bytes = max(self.reader_buffer_bytes, 2 * self.nc.max_payload)
+        async with contextlib.aclosing(stream_messages(
+                self.js, self.stream, subject, after_seq=after_seq,
+                buffer_bytes=buffer_bytes)) as msgs:
+            async for msg in msgs:
                 seq = msg.metadata.sequence.stream
                 if seq <= last:  # a recreated ordered consumer may repeat
                     continue

@@ -6,7 +6,7 @@ from typing import Any, AsyncIterator
 import orjson
 from nats.js import JetStreamContext
 
-from .ordered import messages, ordered_subscription
+from .ordered import stream_messages
 from .subjects import all_events, events_stream
 
 
@@ -14,7 +14,6 @@ async def tail_events(js: JetStreamContext, prefix: str, *,
                       from_start: bool) -> AsyncIterator[dict[str, Any]]:
     """Relayed events in stream order (each once, even if it was re-published),
     from the oldest retained one or from now on; endless."""
-    async with ordered_subscription(js, events_stream(prefix), all_events(prefix),
-                                    new_only=not from_start) as sub:
-        async for msg in messages(sub):
-            yield orjson.loads(msg.data)
+    async for msg in stream_messages(js, events_stream(prefix), all_events(prefix),
+                                     new_only=not from_start):
+        yield orjson.loads(msg.data)

@@ -20,13 +20,18 @@ import orjson
 from ...domain.events import DomainEvent, from_data
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS
+# What an entry costs besides its JSON and its id (the dict slot, the tuple,
+# the int, the objects' headers): counted, so that many small streams (a new
+# thread's is ~130 bytes) cannot hold far more memory than the budget says.
+ENTRY_OVERHEAD = 200
 
 
 class StreamCache:
     """LRU, bounded by the bytes of the JSON it holds. A stream is one JSON
     array of [name, data] pairs: one object per stream, not several small
     ones per event, which would pin the allocator's memory pools and grow the
-    process far beyond the budget."""
+    process far beyond the budget. Each entry is counted with its id and
+    overhead, and held as a compact copy (see `_compact`)."""
 
     def __init__(self, max_bytes: int = 16 << 20, max_stream_bytes: int = 1 << 20) -> None:
         self.max_bytes, self.max_stream_bytes = max_bytes, max_stream_bytes
@@ -42,8 +47,8 @@ class StreamCache:
 
     def loaded(self, stream_id: str, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
         """What the log holds now, as read from it."""
-        self._put(stream_id, len(rows), orjson.dumps([[name, data] for name, data in rows],
-                                                     option=_OPTIONS))
+        self._put(stream_id, len(rows), _compact(orjson.dumps([[name, data] for name, data in rows],
+                                                     option=_OPTIONS)))
 
     def appended(self, stream_id: str, expected_version: int,
                  events: Sequence[DomainEvent]) -> None:
@@ -55,8 +60,8 @@ class StreamCache:
             return
         if not events:
             return
-        added = orjson.dumps([[e.name, e.to_data()] for e in events], default=str,
-                             option=_OPTIONS)
+        added = _compact(orjson.dumps([[e.name, e.to_data()] for e in events],
+                                      default=str, option=_OPTIONS))
         kept = entry[1]  # spliced, not decoded: "[a]" + "[b]" -> "[a,b]"
         blob = added if kept == b"[]" else kept[:-1] + b"," + added[1:]
         self._put(stream_id, expected_version + len(events), blob)
@@ -65,14 +70,25 @@ class StreamCache:
         for stream_id in stream_ids:
             entry = self._streams.pop(stream_id, None)
             if entry is not None:
-                self.size -= len(entry[1])
+                self.size -= _cost(stream_id, entry[1])
 
     def _put(self, stream_id: str, version: int, blob: bytes) -> None:
         self.forget([stream_id])
         if len(blob) > self.max_stream_bytes:
             return
         self._streams[stream_id] = (version, blob)
-        self.size += len(blob)
+        self.size += _cost(stream_id, blob)
         while self.size > self.max_bytes:
-            _, (_, evicted) = self._streams.popitem(last=False)
-            self.size -= len(evicted)
+            evicted_id, (_, evicted) = self._streams.popitem(last=False)
+            self.size -= _cost(evicted_id, evicted)
+
+
+def _cost(stream_id: str, blob: bytes) -> int:
+    return len(blob) + len(stream_id) + ENTRY_OVERHEAD
+
+
+def _compact(blob: bytes) -> bytes:
+    """A copy of exactly its length: orjson's result keeps the ~4 KB buffer it
+    was written into, so a cached 130-byte stream would hold 4 KB (measured:
+    4.3 KB of RSS per thread created, none of it counted by the budget)."""
+    return bytes(memoryview(blob))
