@@ -198,3 +198,13 @@ async def test_reading_an_id_too_long_to_exist_is_not_found_or_refused(server_ur
     for path in (f"/threads/{LONG}", f"/assistants/{LONG}", f"/runs/crons/{LONG}"):
         response = await send(server_url, "GET", path)
         assert response.status_code in (404, 422), response.text
+
+
+async def test_an_mcp_cursor_past_any_page_is_invalid_params(server_url: str) -> None:
+    request = {"jsonrpc": "2.0", "id": 1, "method": "tools/list",
+               "params": {"cursor": str(HUGE)}}
+    response = await send(server_url, "POST", "/mcp", json=request,
+                          headers={"accept": "application/json, text/event-stream"})
+    assert response.status_code == 200, response.text
+    assert response.json()["error"]["code"] == -32602
+    assert "cursor" in response.json()["error"]["message"]

@@ -10,8 +10,7 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import AfterValidator, Field
 
-from ..domain.errors import InvalidInput
-from ..domain.limits import MAX_DURATION, MAX_ID_CHARS, check_moment
+from ..domain.limits import MAX_DURATION, MAX_ID_CHARS, OUT_OF_REACH, in_reach
 
 MAX_LIMIT = 1000  # the official server's maximum page (its OpenAPI `limit` maximum)
 # Far beyond any table we page through, and `offset + limit + 1` stays a
@@ -30,10 +29,9 @@ Minutes = Annotated[float, Field(gt=0, le=MAX_DURATION.total_seconds() / 60,
 
 
 def _moment(value: datetime) -> datetime:
-    try:
-        return check_moment("time", value)  # type: ignore[return-value]
-    except InvalidInput as exc:  # pydantic reports a ValueError with the field's name
-        raise ValueError(str(exc).removeprefix("time ")) from None
+    if not in_reach(value):  # pydantic names the field of a ValueError
+        raise ValueError(OUT_OF_REACH)
+    return value
 
 
 Moment = Annotated[datetime, AfterValidator(_moment)]

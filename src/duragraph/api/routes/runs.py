@@ -225,8 +225,9 @@ async def _resume_point(s: Services, thread_id: str, run_id: str,
 
 
 async def _nothing() -> AsyncIterator[bytes]:
-    return
-    yield
+    """A stream that ends at once."""
+    for chunk in ():
+        yield chunk
 
 
 async def _cancelling_on_disconnect(s: Services, thread_id: str, run_id: str,
