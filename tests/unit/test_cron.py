@@ -118,3 +118,9 @@ def test_an_end_time_out_of_any_clocks_reach_is_invalid_input(end):
 
 def test_six_fields_mean_seconds_last():
     assert next_tick("* * * * * */10", None, NOW) == NOW.replace(second=40)
+
+
+def test_a_cron_stored_with_a_zone_no_longer_known_stops_instead_of_failing_each_sweep():
+    c = cron(timezone="Mars/Olympus")  # as an older server stored it, unchecked
+    assert c.next_run_date is None
+    assert not c.due(NOW + timedelta(days=1))

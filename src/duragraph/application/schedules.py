@@ -24,6 +24,7 @@ def validate(schedule: str, tz: str | None, now: datetime) -> None:
     if (not isinstance(schedule, str) or len(schedule) > MAX_SCHEDULE_CHARS
             or not croniter.is_valid(schedule)):
         raise InvalidInput(f"schedule: {_shown(schedule)} is not a valid cron expression")
+    zone(tz)
     if next_tick(schedule, tz, now) is None:
         raise InvalidInput(f"schedule: {_shown(schedule)} never fires")
 
@@ -42,12 +43,14 @@ def _zone_names() -> frozenset[str]:
 
 
 def next_tick(schedule: str, tz: str | None, after: datetime) -> datetime | None:
-    """The first tick strictly after `after`, in UTC; None if there is none."""
-    local = after.astimezone(zone(tz))
+    """The first tick strictly after `after`, in UTC; None if there is none
+    (nor any zone: a cron stored before its zone was checked stops, rather
+    than fail at every sweep)."""
     try:
+        local = after.astimezone(zone(tz))
         tick = croniter(schedule, local, max_years_between_matches=_YEARS_BETWEEN_TICKS)
         return tick.get_next(datetime).astimezone(timezone.utc)
-    except (CroniterError, OverflowError, ValueError):
+    except (InvalidInput, CroniterError, OverflowError, ValueError):
         return None
 
 
