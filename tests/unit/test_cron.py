@@ -92,12 +92,35 @@ def test_a_deleted_cron_can_be_neither_updated_nor_deleted_again():
     assert not c.due(NOW + timedelta(days=1))
 
 
-@pytest.mark.parametrize("schedule,tz", [("not a cron", None), ("61 * * * *", None),
-                                         ("* * * * *", "Mars/Olympus")])
+@pytest.mark.parametrize("schedule,tz", [
+    ("not a cron", None), ("61 * * * *", None), ("* " * 5000, None),
+    ("0 0 30 2 *", None), ("0 0 31 4 *", None),  # never fire
+    ("* * * * *", "Mars/Olympus"), ("* * * * *", "x" * 10_000),
+    ("* * * * *", "../../etc/passwd"), ("* * * * *", "/etc/localtime"), ("* * * * *", "UTC\0"),
+])
 def test_bad_schedules_and_timezones_are_invalid_input(schedule, tz):
     with pytest.raises(InvalidInput):
-        validate(schedule, tz)
+        validate(schedule, tz, NOW)
+
+
+def test_a_schedule_firing_every_leap_year_is_valid():
+    validate("0 0 29 2 *", "Europe/Paris", datetime(2096, 3, 1, tzinfo=timezone.utc))
+
+
+@pytest.mark.parametrize("end", [datetime(9999, 12, 31, tzinfo=timezone.utc),
+                                 datetime(1, 1, 1, tzinfo=timezone.utc)])
+def test_an_end_time_out_of_any_clocks_reach_is_invalid_input(end):
+    with pytest.raises(InvalidInput, match="end_time"):
+        cron(end_time=end)
+    with pytest.raises(InvalidInput, match="end_time"):
+        cron().update({"end_time": end}, now=NOW, next_tick=next_tick)
 
 
 def test_six_fields_mean_seconds_last():
     assert next_tick("* * * * * */10", None, NOW) == NOW.replace(second=40)
+
+
+def test_a_cron_stored_with_a_zone_no_longer_known_stops_instead_of_failing_each_sweep():
+    c = cron(timezone="Mars/Olympus")  # as an older server stored it, unchecked
+    assert c.next_run_date is None
+    assert not c.due(NOW + timedelta(days=1))

@@ -5,7 +5,9 @@ from datetime import datetime, timezone
 import pytest
 
 from duragraph.domain import events as ev
-from duragraph.domain.errors import Fenced, InvalidInput, NotFound, RunAlreadyFinished, ThreadBusy
+from duragraph.domain.errors import (
+    Fenced, InvalidInput, NotFound, RunAlreadyFinished, ThreadBusy, Unschedulable,
+)
 from duragraph.domain.thread import Thread, thread_status
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -214,3 +216,46 @@ def test_a_thread_whose_state_was_set_never_starts_blank():
                     strategy="reject", temporary=False, now=NOW)
     copy.start_run("r2", worker_id="w", lease_lapsed=False, now=NOW)
     assert not copy.starts_blank("r2")
+
+
+@pytest.mark.parametrize("delay", [1e308, float("inf"), float("nan"), -1, "soon", 10 * 366 * 86400,
+                                   10**400])
+def test_a_run_whose_delay_no_clock_can_reach_is_refused(delay):
+    t = thread_with_run()
+    with pytest.raises(InvalidInput, match="after_seconds"):
+        t.create_run(run_id="r2", assistant_id="a", graph_id="g",
+                     kwargs={"after_seconds": delay}, metadata={}, strategy="enqueue",
+                     temporary=False, now=NOW)
+    assert t.pending == []
+
+
+def stored_before_checks(delay) -> Thread:
+    """A thread whose pending run's delay was stored before delays were checked."""
+    t = Thread("t")
+    t.create(metadata={}, now=NOW)
+    for run_id, kwargs in (("poison", {"after_seconds": delay}), ("next", {})):
+        t.apply(ev.RunCreated(at=NOW, run_id=run_id, thread_id="t", assistant_id="a",
+                              graph_id="g", kwargs=kwargs, metadata={},
+                              multitask_strategy="enqueue", temporary=False))
+    t.pending.clear()
+    return t
+
+
+@pytest.mark.parametrize("delay", [1e308, "soon"])
+def test_a_stored_run_that_can_never_start_fails_once_and_the_next_run_goes_on(delay):
+    t = stored_before_checks(delay)
+    with pytest.raises(Unschedulable, match="after_seconds") as refused:
+        t.start_run("poison", worker_id="w", lease_lapsed=False, now=NOW)
+    t.fail_unschedulable("poison", reason=refused.value.reason, now=NOW)
+    assert names(t) == ["run.failed"]
+    assert "after_seconds" in t.pending[0].message
+    assert t.runs["poison"].status == "error"
+    assert t.start_run("next", worker_id="w", lease_lapsed=False, now=NOW) == 1
+    with pytest.raises(Fenced):  # once only
+        t.fail_unschedulable("poison", reason="again", now=NOW)
+
+
+def test_a_thread_ttl_beyond_ten_years_is_refused():
+    t = thread_with_run()
+    with pytest.raises(InvalidInput, match="ttl"):
+        t.set_ttl(strategy="delete", minutes=1e308, now=NOW)

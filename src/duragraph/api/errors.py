@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from ..application.queries.visibility import InvalidFilter
 from ..domain import errors as de
 from .auth.authenticate import AuthFailure
+from .database_errors import data_error, database_unavailable, operational_error
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +65,6 @@ async def unexpected(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": f"internal error: {type(exc).__name__}"}, status_code=500)
 
 
-async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
-    """PostgreSQL restarting or out of reach: nothing was acknowledged; retry."""
-    log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
-    return JSONResponse({"detail": f"database unavailable ({type(exc).__name__}); retry"},
-                        status_code=503, headers={"Retry-After": "1"})
-
-
 async def auth_failure(_: Request, exc: AuthFailure) -> JSONResponse:
     if exc.status >= 500:
         log.error("auth handler: %s", exc.detail)
@@ -94,6 +88,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(AuthFailure, auth_failure)
     app.add_exception_handler(InvalidFilter, invalid_filter)
-    app.add_exception_handler(psycopg.OperationalError, database_unavailable)
+    app.add_exception_handler(psycopg.OperationalError, operational_error)
+    app.add_exception_handler(psycopg.DataError, data_error)
     app.add_exception_handler(PoolTimeout, database_unavailable)
     app.add_exception_handler(Exception, unexpected)

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .bounds import Depth, Id, Limit, Minutes, Moment, Offset, Seconds
+
 Json = dict[str, Any]
 
 
@@ -16,7 +18,7 @@ class Body(BaseModel):
 
 class AssistantCreate(Body):
     graph_id: str
-    assistant_id: str | None = None
+    assistant_id: Id | None = None
     config: Json = Field(default_factory=dict)
     context: Json = Field(default_factory=dict)
     metadata: Json = Field(default_factory=dict)
@@ -38,8 +40,8 @@ class AssistantSearch(Body):
     metadata: Json | None = None
     graph_id: str | None = None
     name: str | None = None
-    limit: int = Field(10, ge=0, le=1000)
-    offset: int = Field(0, ge=0)
+    limit: Limit = 10
+    offset: Offset = 0
     sort_by: str | None = None
     sort_order: Literal["asc", "desc"] | None = None
     select: list[str] | None = None
@@ -53,7 +55,7 @@ class AssistantCount(Body):
 
 class ThreadTtl(Body):
     strategy: Literal["delete", "keep_latest"] = "delete"
-    ttl: float = Field(gt=0, description="minutes from now until the thread is swept")
+    ttl: Minutes = Field(description="minutes from now until the thread is swept")
 
 
 class SuperstepUpdate(Body):
@@ -70,12 +72,12 @@ class AssistantVersionChange(Body):
 
 class AssistantVersionsSearch(Body):
     metadata: Json | None = None
-    limit: int = Field(10, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    limit: Limit = 10
+    offset: Offset = 0
 
 
 class ThreadCreate(Body):
-    thread_id: str | None = None
+    thread_id: Id | None = None
     metadata: Json = Field(default_factory=dict)
     if_exists: Literal["raise", "do_nothing"] = "raise"
     ttl: ThreadTtl | None = None
@@ -118,8 +120,8 @@ class ThreadSearch(Body):
     values: Json | None = None
     status: Literal["idle", "busy", "interrupted", "error"] | None = None
     ids: list[str] | None = None
-    limit: int = Field(10, ge=0, le=1000)
-    offset: int = Field(0, ge=0)
+    limit: Limit = 10
+    offset: Offset = 0
     sort_by: str | None = None
     sort_order: Literal["asc", "desc"] | None = None
     select: list[str] | None = None
@@ -132,7 +134,7 @@ class ThreadCount(Body):
 
 
 class HistoryQuery(Body):
-    limit: int = Field(10, ge=1, le=1000)
+    limit: Limit = 10
     before: Json | str | None = None
     metadata: Json | None = None
     checkpoint: Json | None = None
@@ -167,7 +169,7 @@ class RunCreate(Body):
     multitask_strategy: Literal["reject", "enqueue", "interrupt", "rollback"] = "enqueue"
     if_not_exists: Literal["reject", "create"] = "reject"
     on_completion: Literal["delete", "keep"] = "delete"
-    after_seconds: float | None = Field(None, ge=0)
+    after_seconds: Seconds | None = None
     durability: Literal["sync", "async", "exit"] | None = None
     feedback_keys: list[str] | None = None
 
@@ -185,7 +187,7 @@ class StorePut(Body):
     key: str
     value: Json
     index: Literal[False] | list[str] | None = None
-    ttl: float | None = None
+    ttl: Minutes | None = None
 
 
 class StoreDelete(Body):
@@ -196,8 +198,8 @@ class StoreDelete(Body):
 class StoreSearch(Body):
     namespace_prefix: list[str] | None = None
     filter: Json | None = None
-    limit: int = Field(10, ge=0, le=1000)
-    offset: int = Field(0, ge=0)
+    limit: Limit = 10
+    offset: Offset = 0
     query: str | None = None
     refresh_ttl: bool | None = None
 
@@ -205,9 +207,9 @@ class StoreSearch(Body):
 class StoreNamespaces(Body):
     prefix: list[str] | None = None
     suffix: list[str] | None = None
-    max_depth: int | None = Field(None, ge=1)
-    limit: int = Field(100, ge=0, le=1000)
-    offset: int = Field(0, ge=0)
+    max_depth: Depth | None = None
+    limit: Limit = 100
+    offset: Offset = 0
 
 
 # -- crons ------------------------------------------------------------------
@@ -240,7 +242,7 @@ class CronCreate(CronRun):
     assistant_id: str
     schedule: str
     timezone: str | None = None
-    end_time: datetime | None = None
+    end_time: Moment | None = None
     enabled: bool = True
     metadata: Json = Field(default_factory=dict)
     on_run_completed: Literal["delete", "keep"] = "delete"
@@ -255,7 +257,7 @@ class CronCreate(CronRun):
 class CronPatch(CronRun):
     schedule: str | None = None
     timezone: str | None = None
-    end_time: datetime | None = None
+    end_time: Moment | None = None
     enabled: bool | None = None
     metadata: Json | None = None
     on_run_completed: Literal["delete", "keep"] | None = None
@@ -283,8 +285,8 @@ class CronSearch(Body):
     thread_id: str | None = None
     enabled: bool | None = None
     metadata: Json | None = None
-    limit: int = Field(10, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    limit: Limit = 10
+    offset: Offset = 0
     sort_by: CronSortBy | None = None
     sort_order: Literal["asc", "desc"] | None = None
     select: list[str] | None = None

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from .events import DomainEvent
+from .limits import check_id
 
 
 class Aggregate:
@@ -12,6 +13,7 @@ class Aggregate:
     kind: ClassVar[str]
 
     def __init__(self, ident: str) -> None:
+        check_id(self.kind, ident)  # longer could not be indexed; it cannot exist either
         self.id = ident
         self.version = 0
         self.pending: list[DomainEvent] = []

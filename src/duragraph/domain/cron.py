@@ -10,11 +10,12 @@ from typing import Any, Callable
 
 from .aggregate import Aggregate
 from .errors import InvalidInput, NotFound
+from .limits import check_moment
 from . import events as ev
 
 # (schedule, timezone, after) -> the first tick after `after`; cron syntax is
 # not the domain's business, the rules about ticks are.
-NextTick = Callable[[str, "str | None", datetime], datetime]
+NextTick = Callable[[str, "str | None", datetime], "datetime | None"]
 
 ON_RUN_COMPLETED = ("delete", "keep")
 _RESCHEDULING = ("schedule", "timezone", "end_time", "enabled")
@@ -50,7 +51,8 @@ class Cron(Aggregate):
                user_id: str | None = None) -> None:
         state = {"cron_id": self.id, "assistant_id": assistant_id, "thread_id": thread_id,
                  "user_id": user_id,
-                 "schedule": schedule, "timezone": timezone, "end_time": _iso(end_time),
+                 "schedule": schedule, "timezone": timezone,
+                 "end_time": _iso(check_moment("end_time", end_time)),
                  "enabled": enabled, "payload": payload, "metadata": metadata,
                  "on_run_completed": _on_completed(thread_id, on_run_completed or "delete")}
         self._record(ev.CronCreated(at=now, **state,
@@ -67,7 +69,7 @@ class Cron(Aggregate):
             if key in changes:
                 state[key] = changes[key]
         if "end_time" in changes:
-            state["end_time"] = _iso(changes["end_time"])
+            state["end_time"] = _iso(check_moment("end_time", changes["end_time"]))
         if "on_run_completed" in changes:
             state["on_run_completed"] = _on_completed(state["thread_id"],
                                                       changes["on_run_completed"])
@@ -123,10 +125,10 @@ def _on_completed(thread_id: str | None, value: str | None) -> str | None:
 
 
 def _next(state: dict[str, Any], after: datetime, next_tick: NextTick) -> str | None:
-    """The next tick, or None when it would fall after end_time."""
+    """The next tick, or None when there is none or it would fall after end_time."""
     tick = next_tick(state["schedule"], state["timezone"], after)
     end = _parse(state["end_time"])
-    return None if end is not None and tick > end else tick.isoformat()
+    return None if tick is None or (end is not None and tick > end) else tick.isoformat()
 
 
 def _iso(value: datetime | None) -> str | None:

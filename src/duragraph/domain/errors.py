@@ -53,3 +53,12 @@ class Fenced(DomainError):
 
     def __init__(self, run_id: str, epoch: int) -> None:
         super().__init__(f"run '{run_id}': epoch {epoch} is no longer the owner")
+
+
+class Unschedulable(InvalidInput):
+    """A stored run whose start time cannot be computed (its delay was stored
+    before delays were checked): it can never start, so it fails."""
+
+    def __init__(self, run_id: str, reason: str) -> None:
+        super().__init__(f"run '{run_id}' cannot be scheduled: {reason}")
+        self.run_id, self.reason = run_id, reason

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, Sequence
 
 from .errors import InvalidInput
+from .limits import MAX_STORE_ADDRESS_BYTES, duration
 
 Namespace = tuple[str, ...]
 WILDCARD = "*"  # in list-namespaces conditions: any one label
@@ -37,12 +38,17 @@ def check_item_address(namespace: Sequence[Any], key: Any) -> Namespace:
         raise InvalidInput("namespace: the root label 'langgraph' is reserved")
     if not isinstance(key, str) or not key:
         raise InvalidInput("key must be a non-empty string")
+    if len(stream_id(ns, key).encode()) > MAX_STORE_ADDRESS_BYTES:  # it is indexed
+        raise InvalidInput(f"namespace and key are too long together: at most "
+                           f"{MAX_STORE_ADDRESS_BYTES} bytes")
     return ns
 
 
 def check_ttl(ttl: float | None) -> float | None:
     if ttl is not None and ttl <= 0:
         raise InvalidInput("ttl must be a positive number of minutes (or null for none)")
+    if ttl is not None:
+        duration("ttl", ttl, "minutes")
     return ttl
 
 

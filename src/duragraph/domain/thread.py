@@ -12,8 +12,10 @@ from typing import Any
 from .aggregate import Aggregate
 from .errors import (
     AlreadyExists, Fenced, InvalidInput, NotFound, NotInterrupted, RunAlreadyFinished, ThreadBusy,
+    Unschedulable,
 )
 from . import events as ev
+from .limits import duration
 
 ACTIVE = ("pending", "running")
 STRATEGIES = ("reject", "enqueue", "interrupt", "rollback")
@@ -124,7 +126,7 @@ class Thread(Aggregate):
             raise InvalidInput(f"ttl.strategy must be one of {', '.join(TTL_STRATEGIES)}")
         if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes <= 0:
             raise InvalidInput("ttl.ttl must be a positive number of minutes")
-        expires = now + timedelta(minutes=float(minutes))
+        expires = now + duration("ttl.ttl", minutes, "minutes")
         self._record(ev.ThreadTtlSet(at=now, thread_id=self.id, strategy=strategy,
                                      ttl_minutes=float(minutes), expires_at=expires.isoformat()))
 
@@ -144,6 +146,7 @@ class Thread(Aggregate):
             raise ThreadBusy(self.id)
         if _resumes(kwargs) and not active and self.last_outcome != "interrupted":
             raise NotInterrupted(self.id)
+        run_delay(kwargs)  # a delay no clock can reach is refused, never stored
         if strategy in ("interrupt", "rollback"):
             for r in active:
                 self._stop(r.run_id, strategy, now)
@@ -180,6 +183,16 @@ class Thread(Aggregate):
             self._record(ev.RunInterrupted(**base, interrupts=interrupts or {}))
         else:
             self._record(ev.RunFailed(**base, error=error, message=message))
+        self._forget_if_done(run, now)
+
+    def fail_unschedulable(self, run_id: str, *, reason: str, now: datetime) -> None:
+        """A pending run that can never start fails at once, with the reason,
+        so that the runs queued behind it go on."""
+        run = self.run(run_id)
+        if run.status != "pending":
+            raise Fenced(run_id, run.epoch)
+        self._record(ev.RunFailed(at=now, run_id=run_id, thread_id=self.id, epoch=run.epoch,
+                                  error="Unschedulable", message=reason))
         self._forget_if_done(run, now)
 
     def cancel_run(self, run_id: str, *, action: str, now: datetime) -> None:
@@ -293,10 +306,18 @@ def _resumes(kwargs: dict[str, Any]) -> bool:
     return isinstance(command, dict) and command.get("resume") is not None
 
 
-def _due(run: RunState, now: datetime) -> bool:
+def run_delay(kwargs: dict[str, Any]) -> timedelta:
     """A run created with `after_seconds` waits that long before it may start."""
-    delay = (run.spec.kwargs.get("after_seconds") or 0) if run.spec else 0
-    return run.spec is None or now >= run.spec.at + timedelta(seconds=float(delay))
+    return duration("after_seconds", kwargs.get("after_seconds") or 0, "seconds")
+
+
+def _due(run: RunState, now: datetime) -> bool:
+    if run.spec is None:
+        return True
+    try:
+        return now >= run.spec.at + run_delay(run.spec.kwargs)
+    except (InvalidInput, OverflowError) as exc:
+        raise Unschedulable(run.run_id, str(exc)) from None
 
 
 def thread_status(thread: Thread) -> str:

@@ -13,6 +13,7 @@ from ...application.queries.assistants import search_assistants
 from ...domain.errors import DomainError
 from ...infrastructure.graphs.serialization import dumps
 from .. import invocation, jsonrpc, mcp_tools
+from ..bounds import MAX_OFFSET
 from ..jsonrpc import INVALID_PARAMS, METHOD_NOT_FOUND, RpcError
 from ..responses import JSON
 from ..services import Services, services
@@ -99,9 +100,12 @@ async def _tools_list(s: Services, params: dict[str, Any]) -> dict[str, Any]:
 
 def _cursor(cursor: Any) -> int:
     try:
-        return max(int(cursor or 0), 0)
+        offset = max(int(cursor or 0), 0)
     except (TypeError, ValueError):
-        raise RpcError(INVALID_PARAMS, f"invalid cursor: {cursor!r}") from None
+        offset = -1
+    if not 0 <= offset <= MAX_OFFSET:  # our cursors are offsets we gave
+        raise RpcError(INVALID_PARAMS, f"invalid cursor: {str(cursor)[:40]!r}")
+    return offset
 
 
 async def _tool(s: Services, assistant: dict[str, Any]) -> dict[str, Any] | None:

@@ -13,6 +13,8 @@ from ...application.queries.threads import get_thread
 from ...application.queries.visibility import visibility
 from ...domain.errors import NotFound
 from ..access import authorize, require
+from ..bounds import limit_query, offset_query
+from ..last_event_id import resume_after
 from ..responses import JSON
 from ..run_access import authorize_run
 from ..run_control import (
@@ -128,7 +130,7 @@ async def wait(thread_id: str, body: RunCreate, request: Request,
 
 
 @router.get("/threads/{thread_id}/runs")
-async def list_runs(thread_id: str, limit: int = Query(10, ge=0), offset: int = Query(0, ge=0),
+async def list_runs(thread_id: str, limit: int = limit_query(10), offset: int = offset_query(),
                     status: str | None = None, s: Services = Depends(services)) -> JSON:
     await require(s, "threads", "read", thread_id)
     await get_thread(s.db, thread_id)
@@ -198,14 +200,34 @@ async def join_stream(thread_id: str, run_id: str,
                       cancel_on_disconnect: bool = Query(False),
                       s: Services = Depends(services)):
     await _require_run(s, thread_id, run_id)
-    # No id (or `-1`, "everything"): from the start.
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    after = await _resume_point(s, thread_id, run_id, last_event_id)
     # The SDK sends `stream_mode=` (empty) when none is given.
     modes = [m for m in stream_mode if m]
-    frames = run_frames(s.streams, run_id, s.stopping, after_seq=after, modes=modes)
+    frames = (run_frames(s.streams, run_id, s.stopping, after_seq=after, modes=modes)
+              if after is not None else _nothing())
     if cancel_on_disconnect:
         frames = _cancelling_on_disconnect(s, thread_id, run_id, frames)
     return sse_response(frames, run_path=_path(thread_id, run_id))
+
+
+async def _resume_point(s: Services, thread_id: str, run_id: str,
+                        last_event_id: str | None) -> int | None:
+    """The sequence to stream after (no id, or `-1`: from the start); None
+    when the run ended at or before it: nothing more will come."""
+    after = resume_after(last_event_id) or 0
+    if after == 0:
+        return 0
+    end = await s.streams.end_seq(run_id, thread_id)
+    if end is not None and after >= end:
+        return None
+    # Not an id we gave (a later sequence): what comes next, up to the run's end.
+    return min(after, await s.streams.last_seq())
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    """A stream that ends at once."""
+    for chunk in ():
+        yield chunk
 
 
 async def _cancelling_on_disconnect(s: Services, thread_id: str, run_id: str,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from ...application.queries.threads import get_thread
 from ...domain.errors import InvalidInput
 from ..access import require
+from ..last_event_id import resume_after
 from ..services import Services, services
 from ..sse import chunk_frames, kept, sse_response
 
@@ -34,14 +35,10 @@ def thread_stream_filter(modes: list[str]) -> Callable[[Any], bool]:
 
 
 async def _start_after(s: Services, last_event_id: str | None) -> int:
-    """`-`: from the start; an id: after it; none: what comes next."""
-    if last_event_id == "-":
-        return 0
-    if last_event_id is None or last_event_id == "":
-        return await s.streams.last_seq()
-    if not last_event_id.isdigit():
-        raise InvalidInput(f"Last-Event-ID {last_event_id!r} is not an event id")
-    return int(last_event_id)
+    """`-`: from the start; an id: after it; none, or one we never gave (a
+    later sequence): what comes next."""
+    after, newest = resume_after(last_event_id), await s.streams.last_seq()
+    return newest if after is None else min(after, newest)
 
 
 @router.get("/threads/{thread_id}/stream")

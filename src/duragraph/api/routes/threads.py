@@ -13,6 +13,7 @@ from ...application.queries.visibility import visibility
 from ...domain.errors import NotFound
 from ..access import NotFoundConflict, authorize, require, require_new
 from ..auth.service import AuthFailure
+from ..bounds import limit_query
 from ..responses import JSON
 from ..schemas import (
     HistoryQuery, ThreadCount, ThreadCreate, ThreadPatch, ThreadPrune, ThreadSearch,
@@ -169,7 +170,7 @@ async def _history(s: Services, thread_id: str, body: HistoryQuery) -> JSON:
 
 
 @router.get("/{thread_id}/history")
-async def history_get(thread_id: str, limit: int = Query(10, ge=1, le=1000),
+async def history_get(thread_id: str, limit: int = limit_query(10),
                       before: str | None = None, s: Services = Depends(services)) -> JSON:
     return await _history(s, thread_id, HistoryQuery(limit=limit, before=before))
 

@@ -34,7 +34,7 @@ class CreateCron:
 
 async def create_cron(cmd: CreateCron, store: EventStore, clock: Clock,
                       graphs: GraphCatalog) -> str:
-    validate(cmd.schedule, cmd.timezone)
+    validate(cmd.schedule, cmd.timezone, clock.now())
     wanted: list[tuple[type[Aggregate], str]] = [
         (Assistant, assistant_key(cmd.assistant_id, graphs))]
     if cmd.thread_id is not None:
@@ -61,7 +61,7 @@ async def update_cron(cron_id: str, changes: dict[str, Any], store: EventStore,
     cron = await store.load(Cron, cron_id)
     if cron.live:
         validate(changes.get("schedule", cron.current["schedule"]),
-                 changes.get("timezone", cron.current["timezone"]))
+                 changes.get("timezone", cron.current["timezone"]), clock.now())
     cron.update(changes, now=clock.now(), next_tick=next_tick)
     await store.save(cron)
 

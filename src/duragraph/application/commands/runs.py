@@ -244,6 +244,23 @@ async def claim_run(cmd: ClaimRun, store: EventStore, clock: Clock,
     return claim
 
 
+@on_conflict()
+async def fail_unschedulable(run_id: str, thread_id: str, reason: str, store: EventStore,
+                             clock: Clock) -> str | None:
+    """A run its claim found can never start (see Unschedulable) fails now,
+    once; returns the next run waiting on the thread, if any."""
+    thread = await store.load(Thread, thread_id)
+    try:
+        thread.fail_unschedulable(run_id, reason=reason, now=clock.now())
+    except (Fenced, NotFound):  # another executor got there first
+        return None
+    spec = thread.runs[run_id].spec
+    with acting_as(on_behalf_of_run("executor", spec.kwargs if spec else {})):
+        await store.save(thread)
+    nxt = thread.next_runnable()
+    return nxt.run_id if nxt else None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FinishRun:
     run_id: str

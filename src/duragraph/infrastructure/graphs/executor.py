@@ -16,11 +16,11 @@ from psycopg_pool import PoolTimeout
 
 from ...application.acting import acting_as, on_behalf_of_run
 from ...application.commands.runs import (
-    Claim, ClaimRun, FinishRun, RideAlong, claim_run, finish_run,
+    Claim, ClaimRun, FinishRun, RideAlong, claim_run, fail_unschedulable, finish_run,
 )
 from ...application.ports import Clock, Database, EventStore
 from ...application.queries.runs import lease_lapsed
-from ...domain.errors import Fenced, NotFound
+from ...domain.errors import Fenced, NotFound, Unschedulable
 from ..postgres.checkpointer import EventStoreCheckpointer
 from ..postgres.stuck_sessions import end_stuck_sessions
 from .graph_stream import graph_chunks
@@ -187,11 +187,29 @@ class Executor:
     async def _execute(self, run_id: str, thread_id: str) -> None:
         try:
             claim = await self._claim(run_id, thread_id)
-        except Exception:
+        except Unschedulable as exc:
+            await self._unschedulable(thread_id, exc)
+            return
+        except Exception:  # the sweep offers the run again
             log.exception("run %s: claim failed", run_id)
             return
         if claim is not None:
             await self._run_claimed(run_id, claim)
+
+    async def _unschedulable(self, thread_id: str, exc: Unschedulable) -> None:
+        """Fail it once, end its stream, and start what waited behind it."""
+        d = self.deps
+        log.warning("%s; it fails", exc)
+        try:
+            nxt = await fail_unschedulable(exc.run_id, thread_id, exc.reason, d.store, d.clock)
+            await d.streams.publish(exc.run_id, "error", dumps(
+                {"error": "Unschedulable", "message": exc.reason}), thread_id=thread_id)
+            await d.streams.publish_end(exc.run_id, "error", thread_id=thread_id)
+        except Exception:  # still pending: the sweep offers it again
+            log.exception("run %s: could not fail it", exc.run_id)
+            return
+        if nxt:
+            self.submit(nxt, thread_id)
 
     async def _run_claimed(self, run_id: str, claim: Claim) -> None:
         self._claimed[run_id] = claim.thread.id

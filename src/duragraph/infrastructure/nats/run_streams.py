@@ -131,6 +131,15 @@ class RunStreams:
             return None
         return msg.seq
 
+    async def end_seq(self, run_id: str, thread_id: str) -> int | None:
+        """The sequence of the run's end marker, once it is stored."""
+        try:
+            msg = await self.js.get_last_msg(self.stream,
+                                             run_subject(self.prefix, run_id, thread_id))
+        except nats.js.errors.NotFoundError:
+            return None
+        return msg.seq if (msg.headers or {}).get(EVENT_HEADER) == END else None
+
     async def stored(self, run_id: str, thread_id: str) -> list[Chunk]:
         """The run's chunks stored so far (a snapshot: it does not wait)."""
         last = await self.last_seq_of(run_id, thread_id)
