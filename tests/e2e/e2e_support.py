@@ -98,3 +98,19 @@ async def steps_thread(client: Any) -> tuple[str, list[dict]]:
     thread_id = await new_thread(client)
     await client.runs.wait(thread_id, "steps", input={})
     return thread_id, await client.threads.get_history(thread_id)
+
+
+async def send(server_url: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """One plain HTTP request, as a client that is not the SDK would send it."""
+    async with httpx.AsyncClient(base_url=server_url, timeout=10) as http:
+        return await http.request(method, path, **kwargs)
+
+
+def assert_refused(response: httpx.Response, status: int, *words: str) -> None:
+    """A JSON error of `status` whose string `detail` names each of `words`."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and detail
+    for word in words:
+        assert word.lower() in detail.lower(), detail

@@ -3,31 +3,17 @@ a 500, and leaves nothing half-written behind."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import httpx
 import pytest
 from langgraph_sdk.errors import NotFoundError
 
-from e2e_support import new_thread
+from e2e_support import assert_refused, new_thread, send
 
 pytestmark = pytest.mark.e2e
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
-
-async def send(server_url: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=server_url, timeout=10) as http:
-        return await http.request(method, path, **kwargs)
-
-
-def assert_refused(response: httpx.Response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    detail = response.json()["detail"]
-    assert isinstance(detail, str) and detail
-    for word in words:
-        assert word.lower() in detail.lower(), detail
 
 
 @pytest.mark.parametrize("path", ["/threads", "/assistants", "/assistants/search",

@@ -17,8 +17,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from e2e_support import new_thread
-from test_bad_input import assert_refused, send
+from e2e_support import assert_refused, new_thread, send
 
 pytestmark = pytest.mark.e2e
 

@@ -7,31 +7,16 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from typing import Any
 
-import httpx
 import pytest
 
-from e2e_support import new_thread, raw_stream
+from e2e_support import assert_refused, new_thread, raw_stream, send
 
 pytestmark = pytest.mark.e2e
 
 HUGE = 10**20  # past a PostgreSQL bigint
 LONG = secrets.token_hex(5000)  # 10,000 characters that do not compress
 
-
-async def send(server_url: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=server_url, timeout=10) as http:
-        return await http.request(method, path, **kwargs)
-
-
-def assert_refused(response: httpx.Response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    detail = response.json()["detail"]
-    assert isinstance(detail, str) and detail
-    for word in words:
-        assert word.lower() in detail.lower(), detail
 
 
 # -- times and durations ------------------------------------------------------
