@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core import NotSet
-from schemathesis.errors import FailureGroup
+from schemathesis.core.failures import FailureGroup
 
 from e2e_servers import server
 
