@@ -6,7 +6,7 @@ import contextlib
 import logging
 import signal
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, AsyncIterator, Callable
 
 import uvicorn
@@ -27,9 +27,12 @@ from .application.commands.store import StoreDeps
 from .application.commands.crons import Tick
 from .application.ports import SystemClock
 from .domain.identity import Actor
+from .infrastructure.closing import close_nats, quietly
 from .infrastructure.cron_scheduler import CronScheduler
 from .infrastructure.embedded.nats import EmbeddedNats
 from .infrastructure.embedded.postgres import EmbeddedPostgres
+from .infrastructure.embedded.processes import EmbeddedServerError
+from .infrastructure.embedded.supervisor import Supervisor
 from .infrastructure.graphs.auth_code import load_auth_object
 from .infrastructure.graphs.config import ConfigError, ProjectConfig, load_config
 from .infrastructure.graphs.executor import Executor, ExecutorDeps
@@ -55,6 +58,11 @@ from .settings import Settings
 
 log = logging.getLogger("duragraph")
 
+# `dev` stops within seconds of a Ctrl-C: a run still going after this is
+# handed back (its lease released) and the next start resumes it from its
+# last checkpoint; an HTTP request still open (a join, a stream) is closed.
+DEV_GRACE_S = 1.0
+
 
 @dataclass
 class Infrastructure:
@@ -66,10 +74,10 @@ class Infrastructure:
     embedded: list[Any] = field(default_factory=list)
 
     async def close(self) -> None:
-        await self.nc.drain()
-        await self.pool.close()
+        await quietly("NATS connection", close_nats(self.nc))
+        await quietly("database pool", self.pool.close())
         for server in reversed(self.embedded):
-            await asyncio.to_thread(server.stop)
+            await quietly(server.name, asyncio.to_thread(server.stop), timeout=40)
 
 
 async def _embedded_urls(settings: Settings, infra_embedded: list[Any]) -> tuple[str, str]:
@@ -269,6 +277,7 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     await _default_assistants(core)
     if embedded:
         await release_leases_of_dead_owner(core.db)
+        settings = replace(settings, grace_seconds=min(settings.grace_seconds, DEV_GRACE_S))
     stop = asyncio.Event()
     executor = build_executor(settings, core) if with_worker else None
     auth = build_auth(core, local_dev=embedded)
@@ -282,7 +291,8 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     _warn_if_exposed(settings, core.config)
     # lifespan "on": a user's app (langgraph.json http.app) may have one
     server = _Server(uvicorn.Config(app, host=settings.host, port=settings.port,
-                                    log_level="warning", access_log=False, lifespan="on"))
+                                    log_level="warning", access_log=False, lifespan="on",
+                                    timeout_graceful_shutdown=DEV_GRACE_S if embedded else None))
 
     def shutdown() -> None:
         server.should_exit = True
@@ -290,6 +300,9 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
         stop.set()
 
     _on_signals(shutdown)
+    supervisor = Supervisor(infra.embedded)
+    if infra.embedded:
+        tasks.append(asyncio.create_task(supervisor.run(stop, shutdown), name="embedded-servers"))
     print(f"DuraGraph {__version__} serving {', '.join(core.graphs.ids())} at "
           f"http://{settings.host}:{settings.port}", flush=True)
     try:
@@ -297,6 +310,8 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
+    if supervisor.failure:
+        raise EmbeddedServerError(supervisor.failure)
 
 
 def _warn_if_exposed(settings: Settings, config: ProjectConfig) -> None:

@@ -141,6 +141,17 @@ async def _tail(url: str, prefix: str, from_start: bool) -> None:
         await nc.close()
 
 
+def _claim_data_folder(args: argparse.Namespace) -> None:
+    """Before anything is started or printed: a second `dev` is one line."""
+    from .infrastructure.embedded.dev_folder import claim_data_folder
+    from .infrastructure.embedded.processes import FolderInUse
+
+    try:
+        claim_data_folder(Settings.from_env(data_dir=args.data_dir).data_dir)
+    except FolderInUse as exc:
+        sys.exit(f"duragraph: {exc}")
+
+
 # A request allocates thousands of short-lived objects (LangGraph, pydantic,
 # psycopg), so Python's default (a young-generation collection every 700
 # allocations) spent about a tenth of the server's CPU collecting; garbage in
@@ -165,8 +176,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "dev":
+        _claim_data_folder(args)
     settings = _settings(args)
     from . import bootstrap
+    from .infrastructure.embedded.processes import EmbeddedServerError
     from .infrastructure.graphs.config import ConfigError
 
     try:
@@ -188,6 +202,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         pass
     except ConfigError as exc:  # the user's langgraph.json: its message says what to fix
+        sys.exit(f"duragraph: {exc}")
+    except EmbeddedServerError as exc:  # says which server, why, and its log's last lines
         sys.exit(f"duragraph: {exc}")
 
 

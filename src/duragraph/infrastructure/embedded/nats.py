@@ -54,6 +54,7 @@ class EmbeddedNats:
 
     def __init__(self, folder: Path, *, die_with_parent: bool = True,
                  startup_timeout: float = 30.0, port: int = -1) -> None:
+        self.name = "embedded NATS"
         self.folder = Path(folder).expanduser().resolve()
         self.port = port  # -1: any free port
         self.url: str | None = None
@@ -78,6 +79,19 @@ class EmbeddedNats:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def restart(self) -> None:
+        """After it died under us: again on its port, where its clients reconnect."""
+        self._bury()
+        self._spawn()
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self._bury()  # not half-started: the next attempt spawns afresh
+            raise
+
     def start(self) -> str:
         if self.url is not None:
             return self.url
@@ -88,7 +102,9 @@ class EmbeddedNats:
             self._stop_stale()
             password = self._write_config()
             self._spawn()
-            self.url = with_credentials(self._wait_until_ready(), password)
+            ready = self._wait_until_ready()
+            self.port = int(ready.rsplit(":", 1)[1])  # a restart comes back on it
+            self.url = with_credentials(ready, password)
         except BaseException:
             self.stop()
             raise
@@ -103,6 +119,12 @@ class EmbeddedNats:
             self._proc = None
             self.url = None
             self._lock.release()
+
+    def _bury(self) -> None:
+        if self._proc is not None:
+            self._terminate(self._proc)  # reaps it, if it had died
+            (self.folder / f"{_NAME}_{self._proc.pid}.ports").unlink(missing_ok=True)
+            self._proc = None
 
     def _stop_stale(self) -> None:
         """Two servers on one JetStream store corrupt it; a folder we could lock
@@ -124,8 +146,11 @@ class EmbeddedNats:
         _rotate(self.log_path)
         popen = popen_dying_with_us if self._die_with_parent else subprocess.Popen
         with self.log_path.open("ab") as log_file:  # the child keeps its own copy
+            # Its own session: a terminal's Ctrl-C (SIGINT to the foreground group)
+            # or a SIGTERM to our group must not kill it under our open connections;
+            # we stop it ourselves, last, and it dies with us if we die hard.
             self._proc = popen(self._command(), stdin=subprocess.DEVNULL, stdout=log_file,
-                               stderr=subprocess.STDOUT)
+                               stderr=subprocess.STDOUT, start_new_session=True)
         write_pidfile(self.pid_path, self._proc.pid)
 
     def _command(self) -> list[str]:

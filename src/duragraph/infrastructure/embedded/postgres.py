@@ -93,6 +93,7 @@ def running_url(pgdata: Path, database: str = "postgres") -> str | None:
 
 class EmbeddedPostgres:
     def __init__(self, folder: Path, *, startup_timeout: float = 60.0) -> None:
+        self.name = "embedded PostgreSQL"
         self.pgdata = Path(folder).expanduser().resolve()
         self.url: str | None = None
         self._timeout = startup_timeout
@@ -111,6 +112,13 @@ class EmbeddedPostgres:
     @property
     def pid(self) -> int | None:
         return self._postmaster.pid if self._postmaster else None
+
+    def alive(self) -> bool:
+        return self._postmaster_runs()
+
+    def restart(self) -> None:
+        """After it died under us: again on its socket, where the pool reconnects."""
+        self._postmaster = self._adopt_stale() or self._start_fresh()
 
     def start(self) -> str:
         if self.url is not None:
