@@ -6,6 +6,8 @@ import contextlib
 import logging
 from typing import Any, Awaitable, Callable
 
+from .outages import warn_retrying
+
 log = logging.getLogger(__name__)
 
 
@@ -19,8 +21,8 @@ async def every(interval: float, stop: asyncio.Event, work: Callable[[], Awaitab
             more = await work()
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.warning("%s failed; retrying", what, exc_info=True)
+        except Exception as exc:
+            warn_retrying(log, what, exc)
             more = False
         if more is not True:
             with contextlib.suppress(asyncio.TimeoutError):

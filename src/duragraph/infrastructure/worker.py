@@ -11,6 +11,7 @@ import orjson
 from ..application.ports import Database
 from ..application.queries.runs import runs_to_recover
 from .graphs.executor import Executor
+from .outages import warn_retrying
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,8 @@ class Worker:
                     await self._until_capacity(stop)  # before pulling the next one
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("dispatch consumer failed; retrying", exc_info=True)
+            except Exception as exc:
+                warn_retrying(log, "dispatch consumer", exc)
                 await asyncio.sleep(1.0)
 
     async def _until_capacity(self, stop: asyncio.Event) -> None:
@@ -75,6 +76,6 @@ class Worker:
                     self.executor.submit(row["run_id"], row["thread_id"])
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("recovery sweep failed; retrying", exc_info=True)
+            except Exception as exc:
+                warn_retrying(log, "recovery sweep", exc)
             await asyncio.sleep(self.sweep_interval)

@@ -21,6 +21,7 @@ from ...application.commands.runs import (
 from ...application.ports import Clock, Database, EventStore
 from ...application.queries.runs import lease_lapsed
 from ...domain.errors import Fenced, NotFound, Unschedulable
+from ..outages import warn_retrying
 from ..postgres.checkpointer import EventStoreCheckpointer
 from ..postgres.stuck_sessions import end_stuck_sessions
 from .graph_stream import graph_chunks
@@ -292,8 +293,8 @@ class Executor:
                     "UPDATE leases SET expires_at = now() + make_interval(secs => %s) "
                     "WHERE run_id=%s AND epoch=%s",
                     (self.deps.lease_seconds, run_id, epoch))
-            except Exception:
-                log.warning("run %s: lease renewal failed; retrying", run_id, exc_info=True)
+            except Exception as exc:
+                warn_retrying(log, f"run {run_id}: lease renewal", exc)
                 continue
             if not renewed and work is not None:
                 log.warning("run %s: lease epoch %s lost; stopping", run_id, epoch)

@@ -26,6 +26,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from psycopg_pool import AsyncConnectionPool
 
+from ..outages import is_outage
 from ..postgres.database import Database
 from ..postgres.event_store import discard
 from ..postgres.stuck_sessions import end_stuck_lock_holder
@@ -246,6 +247,5 @@ def _ids_only(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _log_failure(what: str, exc: BaseException, delay: float) -> None:
-    expected = isinstance(exc, (*NATS_ERRORS, NatsUnavailable, psycopg.OperationalError))
     log.warning("%s (%s: %s); retrying in %.1fs", what, type(exc).__name__, exc, delay,
-                exc_info=not expected)
+                exc_info=not is_outage(exc))
