@@ -70,10 +70,10 @@ class Dev:
         """dev, its descendants, and the servers on its data folder (pg_ctl
         daemonizes postgres, so the postmaster is nobody's child)."""
         me = psutil.Process(self.pid)
-        found = {p.pid: p for p in [me, *me.children(recursive=True), *self._servers()]}
+        found = {p.pid: p for p in [me, *me.children(recursive=True), *self.servers_on_folder()]}
         return list(found.values())
 
-    def _servers(self) -> list[psutil.Process]:
+    def servers_on_folder(self) -> list[psutil.Process]:
         found = []
         for proc in psutil.process_iter(["cmdline"]):
             if any(str(self.data_dir) in arg for arg in proc.info["cmdline"] or []):
@@ -84,7 +84,7 @@ class Dev:
     def kill(self) -> None:
         """The last resort of a failed test: nothing may outlive it."""
         running = self.proc.poll() is None
-        for proc in self.processes() if running else self._servers():
+        for proc in self.processes() if running else self.servers_on_folder():
             with contextlib.suppress(psutil.NoSuchProcess):
                 proc.kill()
         self.proc.wait(10)
@@ -121,6 +121,14 @@ def still_running(processes: list[psutil.Process], within: float = 5.0) -> list[
         if not alive or time.monotonic() > deadline:
             return [f"{p.pid} {_describe(p)}" for p in alive]
         time.sleep(0.05)
+
+
+def names(processes: list[psutil.Process]) -> set[str]:
+    found = set()
+    for proc in processes:
+        with contextlib.suppress(psutil.Error):
+            found.add(proc.name())
+    return found
 
 
 def _alive(proc: psutil.Process) -> bool:

@@ -31,6 +31,7 @@ from .infrastructure.closing import close_nats, quietly
 from .infrastructure.cron_scheduler import CronScheduler
 from .infrastructure.embedded.nats import EmbeddedNats
 from .infrastructure.embedded.postgres import EmbeddedPostgres
+from .infrastructure.embedded.lifecycle import start_whole, stop_all
 from .infrastructure.embedded.processes import EmbeddedServerError
 from .infrastructure.embedded.supervisor import Supervisor
 from .infrastructure.graphs.auth_code import load_auth_object
@@ -76,25 +77,28 @@ class Infrastructure:
     async def close(self) -> None:
         await quietly("NATS connection", close_nats(self.nc))
         await quietly("database pool", self.pool.close())
-        for server in reversed(self.embedded):
-            await quietly(server.name, asyncio.to_thread(server.stop), timeout=40)
+        await stop_all(self.embedded)
 
 
 async def _embedded_urls(settings: Settings, infra_embedded: list[Any]) -> tuple[str, str]:
     db_url, nats_url = settings.database_url, settings.nats_url
     if db_url is None:
-        pg = EmbeddedPostgres(settings.data_dir / "postgres")
-        db_url = await asyncio.to_thread(pg.start)
-        infra_embedded.append(pg)
+        db_url = await start_whole(EmbeddedPostgres(settings.data_dir / "postgres"), infra_embedded)
     if nats_url is None:
-        nats = EmbeddedNats(settings.data_dir / "nats")
-        nats_url = await asyncio.to_thread(nats.start)
-        infra_embedded.append(nats)
+        nats_url = await start_whole(EmbeddedNats(settings.data_dir / "nats"), infra_embedded)
     return db_url, nats_url
 
 
 async def open_infrastructure(settings: Settings, *, embedded: bool) -> Infrastructure:
     started: list[Any] = []
+    try:
+        return await _connected(settings, embedded, started)
+    except BaseException:  # a failed or interrupted start leaves no server running
+        await stop_all(started)
+        raise
+
+
+async def _connected(settings: Settings, embedded: bool, started: list[Any]) -> Infrastructure:
     if embedded:
         db_url, nats_url = await _embedded_urls(settings, started)
     elif not (settings.database_url and settings.nats_url):

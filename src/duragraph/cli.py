@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import os
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -141,6 +142,10 @@ async def _tail(url: str, prefix: str, from_start: bool) -> None:
         await nc.close()
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    os.kill(os.getpid(), signal.SIGINT)  # asyncio's runner cancels the startup on a SIGINT
+
+
 def _claim_data_folder(args: argparse.Namespace) -> None:
     """Before anything is started or printed: a second `dev` is one line."""
     from .infrastructure.embedded.dev_folder import claim_data_folder
@@ -178,6 +183,16 @@ def main(argv: list[str] | None = None) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "dev":
         _claim_data_folder(args)
+        # Until the server's own handlers take over: a SIGTERM while starting
+        # stops what started, as a Ctrl-C does, rather than orphaning it.
+        signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _main(args)
+    except KeyboardInterrupt:  # Ctrl-C before the servers' own handlers, e.g. while importing
+        pass
+
+
+def _main(args: argparse.Namespace) -> None:
     settings = _settings(args)
     from . import bootstrap
     from .infrastructure.embedded.processes import EmbeddedServerError

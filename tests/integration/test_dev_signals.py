@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -16,9 +17,9 @@ import psycopg
 import pytest
 from langgraph_sdk import get_client
 
-from dev_processes import Dev, still_running
+from dev_processes import Dev, names, still_running
 from duragraph.infrastructure.embedded.postgres import running_url
-from servers import free_port
+from servers import command, free_port
 
 EXITS_WITHIN_S = 5.0
 SLOW_RUN_S = 4.0  # longer than dev's grace: the run is handed back, not finished
@@ -79,7 +80,7 @@ async def test_dev_stops_cleanly_and_its_next_start_resumes_the_run_in_flight(
     try:
         thread_id, run_id = await _slow_run_running(dev.url)
         started = dev.processes()
-        assert {p.name() for p in started} >= {"postgres", "nats-server"}
+        assert names(started) >= {"postgres", "nats-server"}
 
         stopping = time.monotonic()
         STOPS[how](dev)
@@ -100,3 +101,40 @@ async def test_dev_stops_cleanly_and_its_next_start_resumes_the_run_in_flight(
     finally:
         _sigterm(again)
         assert again.wait(30) == 0
+
+
+async def test_a_second_dev_on_the_same_data_folder_is_one_line_and_the_first_serves_on(
+        data_dir: Path):
+    first = Dev(data_dir, free_port()).ready()
+    try:
+        second = subprocess.run(command("dev", "--port", str(free_port()), "--data-dir",
+                                        str(data_dir)), capture_output=True, text=True, timeout=30)
+        said = (second.stdout + second.stderr).strip()
+        assert second.returncode != 0
+        assert said.splitlines() == [f"duragraph: another duragraph dev (pid {first.pid}) is "
+                                     f"using {data_dir}; stop it or choose another --data-dir"]
+        client = get_client(url=first.url)
+        thread = await client.threads.create()
+        assert await client.runs.wait(thread["thread_id"], "slow", input={"sleep": 0}) == {
+            "sleep": 0, "done": True}
+    finally:
+        _sigterm(first)
+        assert first.wait(30) == 0
+
+
+async def test_ctrl_c_while_dev_starts_its_servers_leaves_nothing_running(data_dir: Path):
+    dev = Dev(data_dir, free_port(), terminal=True)
+    try:
+        while not (data_dir / "postgres" / "PG_VERSION").exists():  # initdb is under way
+            assert dev.proc.poll() is None, dev.output()
+            time.sleep(0.02)
+        seen = dev.processes()
+        dev.press_ctrl_c()
+        stopping = time.monotonic()
+        code = dev.wait(30)
+        took = time.monotonic() - stopping
+    finally:
+        dev.kill()
+    assert (code, "Traceback" in dev.output()) == (0, False), dev.output()
+    assert took < EXITS_WITHIN_S, f"dev took {took:.1f}s to stop"
+    assert still_running(seen + dev.servers_on_folder()) == []

@@ -203,7 +203,8 @@ class EmbeddedPostgres:
         if pm.socket_dir is None or not (pm.socket_dir / f".s.PGSQL.{pm.port}").exists():
             return False  # e.g. its socket dir was cleaned from /tmp
         args = [_bin("pg_isready"), "-q", "-h", str(pm.socket_dir), "-p", str(pm.port), "-t", "3"]
-        return subprocess.run(args, env=_clean_env(), check=False).returncode == 0
+        return subprocess.run(args, env=_clean_env(), check=False,
+                              start_new_session=True).returncode == 0
 
     def _pg_ctl_stop(self) -> None:
         try:
@@ -251,8 +252,11 @@ def _run(args: list[str], user: str | None, cwd: Path, what: str, *,
          log: Path | None = None, timeout: float) -> None:
     server = f"embedded PostgreSQL ({cwd})"
     try:
+        # Its own session: a Ctrl-C meant for us must not kill an initdb or a
+        # pg_ctl half-way (we finish what we started, then stop the server).
         done = subprocess.run(args, user=user, cwd=cwd, env=_clean_env(), stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=timeout, check=False)
+                              capture_output=True, text=True, timeout=timeout, check=False,
+                              start_new_session=True)
     except subprocess.TimeoutExpired:
         raise server_error(server, f"{what} timed out after {timeout:.0f}s", log) from None
     if done.returncode != 0:
