@@ -86,11 +86,12 @@ async def test_dev_stops_cleanly_and_its_next_start_resumes_the_run_in_flight(
         STOPS[how](dev)
         code = dev.wait(30)
         took = time.monotonic() - stopping
+        left = still_running(started)
     finally:
-        dev.kill()
+        dev.kill()  # only what a failed stop left behind
     assert (code, "Traceback" in dev.output()) == (0, False), dev.output()
     assert took < EXITS_WITHIN_S, f"dev took {took:.1f}s to stop"
-    assert still_running(started) == []
+    assert left == []
 
     again = Dev(data_dir, port).ready()
     try:
@@ -125,7 +126,7 @@ async def test_a_second_dev_on_the_same_data_folder_is_one_line_and_the_first_se
 async def test_ctrl_c_while_dev_starts_its_servers_leaves_nothing_running(data_dir: Path):
     dev = Dev(data_dir, free_port(), terminal=True)
     try:
-        while not (data_dir / "postgres" / "PG_VERSION").exists():  # initdb is under way
+        while not (data_dir / "nats").exists():  # PostgreSQL is up, NATS starting
             assert dev.proc.poll() is None, dev.output()
             time.sleep(0.02)
         seen = dev.processes()
@@ -133,8 +134,9 @@ async def test_ctrl_c_while_dev_starts_its_servers_leaves_nothing_running(data_d
         stopping = time.monotonic()
         code = dev.wait(30)
         took = time.monotonic() - stopping
+        left = still_running(seen + dev.servers_on_folder())
     finally:
-        dev.kill()
+        dev.kill()  # only what a failed stop left behind
     assert (code, "Traceback" in dev.output()) == (0, False), dev.output()
     assert took < EXITS_WITHIN_S, f"dev took {took:.1f}s to stop"
-    assert still_running(seen + dev.servers_on_folder()) == []
+    assert left == []
