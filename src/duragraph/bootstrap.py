@@ -29,11 +29,10 @@ from .application.ports import SystemClock
 from .domain.identity import Actor
 from .infrastructure.closing import close_nats, quietly
 from .infrastructure.cron_scheduler import CronScheduler
+from .infrastructure.embedded.lifecycle import start_whole, stop_all
 from .infrastructure.embedded.nats import EmbeddedNats
 from .infrastructure.embedded.postgres import EmbeddedPostgres
-from .infrastructure.embedded.lifecycle import start_whole, stop_all
-from .infrastructure.embedded.processes import EmbeddedServerError
-from .infrastructure.embedded.supervisor import Supervisor
+from .infrastructure.embedded.supervisor import supervised
 from .infrastructure.graphs.auth_code import load_auth_object
 from .infrastructure.graphs.config import ConfigError, ProjectConfig, load_config
 from .infrastructure.graphs.executor import Executor, ExecutorDeps
@@ -271,7 +270,10 @@ def _listen(host: str, port: int) -> socket.socket:
 
 async def serve_http(settings: Settings, *, embedded: bool, with_worker: bool) -> None:
     with _listen(settings.host, settings.port) as listening:
-        async with running(settings, embedded=embedded) as (infra, core):
+        async with running(settings, embedded=embedded) as (infra, core), \
+                supervised(infra.embedded):
+            if embedded:  # a run still going after the grace is handed back at once
+                settings = replace(settings, grace_seconds=min(settings.grace_seconds, DEV_GRACE_S))
             await _serve(settings, infra, core, listening, embedded=embedded,
                          with_worker=with_worker)
 
@@ -281,7 +283,6 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     await _default_assistants(core)
     if embedded:
         await release_leases_of_dead_owner(core.db)
-        settings = replace(settings, grace_seconds=min(settings.grace_seconds, DEV_GRACE_S))
     stop = asyncio.Event()
     executor = build_executor(settings, core) if with_worker else None
     auth = build_auth(core, local_dev=embedded)
@@ -304,9 +305,6 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
         stop.set()
 
     _on_signals(shutdown)
-    supervisor = Supervisor(infra.embedded)
-    if infra.embedded:
-        tasks.append(asyncio.create_task(supervisor.run(stop, shutdown), name="embedded-servers"))
     print(f"DuraGraph {__version__} serving {', '.join(core.graphs.ids())} at "
           f"http://{settings.host}:{settings.port}", flush=True)
     try:
@@ -314,8 +312,6 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
-    if supervisor.failure:
-        raise EmbeddedServerError(supervisor.failure)
 
 
 def _warn_if_exposed(settings: Settings, config: ProjectConfig) -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 import time
-from typing import Callable, Protocol
+from typing import Any, AsyncIterator, Callable, Protocol
 
 from duragraph.infrastructure.embedded.processes import EmbeddedServerError
 
@@ -67,3 +69,25 @@ class Supervisor:
                 if time.monotonic() > deadline:
                     return str(exc).splitlines()[0]
             await asyncio.sleep(RETRY_AFTER_S)
+
+
+def _stop_dev() -> None:
+    os.kill(os.getpid(), signal.SIGTERM)  # the way any stop goes: in order, nothing left
+
+
+@contextlib.asynccontextmanager
+async def supervised(servers: list[Any]) -> AsyncIterator[None]:
+    """Supervises `servers` for as long as the block runs; if one could not be
+    restarted, dev stops and the block ends with an EmbeddedServerError."""
+    if not servers:  # `serve`: its servers are an operator's to keep
+        yield
+        return
+    stop, supervisor = asyncio.Event(), Supervisor(servers)
+    task = asyncio.create_task(supervisor.run(stop, _stop_dev), name="embedded-servers")
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+    if supervisor.failure:
+        raise EmbeddedServerError(supervisor.failure)
