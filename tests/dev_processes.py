@@ -33,6 +33,7 @@ class Dev:
         self.data_dir, self.port, self.terminal = data_dir, port, terminal
         self.url = f"http://127.0.0.1:{port}"
         self._output = bytearray()
+        self._hung_up = False
         args = command("dev", "--port", str(port), "--data-dir", str(data_dir))
         if terminal:
             self._master, slave = os.openpty()
@@ -57,6 +58,13 @@ class Dev:
     def press_ctrl_c(self) -> None:
         assert self.terminal
         os.write(self._master, b"\x03")  # the line discipline turns it into SIGINT
+
+    def close_terminal(self) -> None:
+        """As closing its window does: the terminal hangs up (SIGHUP)."""
+        assert self.terminal
+        self._hung_up = True
+        self._reader.join(5)
+        os.close(self._master)
 
     def wait(self, timeout: float = 30) -> int:
         code = self.proc.wait(timeout)
@@ -90,7 +98,7 @@ class Dev:
         self.proc.wait(10)
 
     def _read(self) -> None:
-        while True:
+        while not self._hung_up:
             ready, _, _ = select.select([self._master], [], [], 0.2)
             if not ready:
                 if self.proc.poll() is not None and not self.terminal:

@@ -255,9 +255,11 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _on_signals(callback: Callable[[], None]) -> None:
+def _on_signals(callback: Callable[[], None], *, hangup: bool = False) -> None:
+    """`hangup`: the terminal `dev` runs in was closed; unless under nohup."""
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    hangs_up = hangup and signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN
+    for sig in (signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hangs_up else [])):
         loop.add_signal_handler(sig, callback)
 
 
@@ -304,7 +306,7 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
         services.stopping.set()
         stop.set()
 
-    _on_signals(shutdown)
+    _on_signals(shutdown, hangup=embedded)
     print(f"DuraGraph {__version__} serving {', '.join(core.graphs.ids())} at "
           f"http://{settings.host}:{settings.port}", flush=True)
     try:

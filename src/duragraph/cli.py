@@ -142,6 +142,15 @@ async def _tail(url: str, prefix: str, from_start: bool) -> None:
         await nc.close()
 
 
+def _stop_starting_on_signals() -> None:
+    """Until the server's own handlers take over: a SIGTERM, or the terminal
+    closing (unless under nohup), stops what started as a Ctrl-C does, rather
+    than orphaning it."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, _interrupt)
+
+
 def _interrupt(signum: int, frame: Any) -> None:
     os.kill(os.getpid(), signal.SIGINT)  # asyncio's runner cancels the startup on a SIGINT
 
@@ -183,9 +192,7 @@ def main(argv: list[str] | None = None) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "dev":
         _claim_data_folder(args)
-        # Until the server's own handlers take over: a SIGTERM while starting
-        # stops what started, as a Ctrl-C does, rather than orphaning it.
-        signal.signal(signal.SIGTERM, _interrupt)
+        _stop_starting_on_signals()
     try:
         _main(args)
     except KeyboardInterrupt:  # Ctrl-C before the servers' own handlers, e.g. while importing

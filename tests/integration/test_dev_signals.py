@@ -140,3 +140,19 @@ async def test_ctrl_c_while_dev_starts_its_servers_leaves_nothing_running(data_d
     assert (code, "Traceback" in dev.output()) == (0, False), dev.output()
     assert took < EXITS_WITHIN_S, f"dev took {took:.1f}s to stop"
     assert left == []
+
+
+async def test_closing_the_terminal_of_dev_stops_it_and_all_it_started(data_dir: Path):
+    dev = Dev(data_dir, free_port(), terminal=True).ready()
+    try:
+        await _slow_run_running(dev.url)
+        started = dev.processes()
+        dev.close_terminal()
+        closing = time.monotonic()
+        dev.wait(30)
+        took = time.monotonic() - closing
+        left = still_running(started)
+    finally:
+        dev.kill()  # only what a failed stop left behind
+    assert took < EXITS_WITHIN_S, f"dev took {took:.1f}s to stop"
+    assert left == []
