@@ -16,7 +16,7 @@ import psutil
 import pytest
 from langgraph_sdk import get_client
 
-from dev_processes import Dev, still_running
+from dev_processes import Dev, names, still_running
 from duragraph.infrastructure.embedded.postgres import Postmaster
 from duragraph.infrastructure.embedded.processes import read_pidfile
 from servers import free_port
@@ -83,3 +83,17 @@ async def test_a_killed_embedded_server_is_named_and_restarted(
     assert dev.proc.poll() is None
     assert pid_of(dev.data_dir) not in (None, killed)
     assert "Traceback" not in dev.output(), dev.output()
+
+
+def test_dev_killed_with_sigkill_leaves_no_embedded_server_running():
+    with tempfile.TemporaryDirectory(prefix="dg-dev-sigkill-") as folder:
+        dev = Dev(Path(folder) / "data", free_port()).ready()
+        try:
+            started = dev.processes()
+            assert names(started) >= {"postgres", "nats-server"}
+            os.kill(dev.pid, signal.SIGKILL)
+            dev.wait(10)
+            left = still_running(started)
+        finally:
+            dev.kill()  # only what the guards left behind
+        assert left == []

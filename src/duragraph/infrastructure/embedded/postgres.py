@@ -21,6 +21,7 @@ import pwd
 import signal
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -36,6 +37,7 @@ with warnings.catch_warnings():  # pgserver warns at import when XDG_RUNTIME_DIR
     from pgserver import _commands as pgserver_commands
     from pgserver import utils as pgserver_utils
 
+from duragraph.infrastructure.embedded import pg_watchdog
 from duragraph.infrastructure.embedded.credentials import new_secret, read_secret, write_secret
 from duragraph.infrastructure.embedded.processes import (
     EmbeddedServerError,
@@ -56,6 +58,36 @@ _HBA_HEADER = "# Written by duragraph: the owner role only, on the Unix socket (
 _HBA_TRUST_OWNER = f"{_HBA_HEADER}local all {_OWNER} trust\n"  # only while setting its password
 _HBA_PASSWORD = f"{_HBA_HEADER}local all {_OWNER} scram-sha-256\n"
 _PASSWORD_SET_TIMEOUT_S = 10.0
+_PREVIOUS_OWNER_STOPS_S = 15.0  # a killed owner's watchdog may be stopping the server
+
+
+class _Watchdog:
+    """pg_watchdog.py, started beside the server: it stops the server if we die."""
+
+    def __init__(self, pgdata: Path, log: Path) -> None:
+        read, self._pipe = os.pipe()  # both ends close-on-exec: only the watchdog gets `read`
+        try:
+            with log.open("ab") as says:  # not our terminal: it may speak after we are gone
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-m", "duragraph.infrastructure.embedded.pg_watchdog",
+                     str(pgdata)], stdin=read, stdout=says, stderr=says, start_new_session=True)
+        except BaseException:
+            os.close(self._pipe)
+            raise
+        finally:
+            os.close(read)
+
+    def release(self) -> None:
+        """We stopped the server ourselves: the watchdog exits without a word."""
+        try:
+            os.write(self._pipe, pg_watchdog.RELEASE)
+        finally:
+            os.close(self._pipe)
+        try:
+            self._proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +124,8 @@ def running_url(pgdata: Path, database: str = "postgres") -> str | None:
 
 
 class EmbeddedPostgres:
-    def __init__(self, folder: Path, *, startup_timeout: float = 60.0) -> None:
+    def __init__(self, folder: Path, *, startup_timeout: float = 60.0,
+                 die_with_us: bool = True) -> None:
         self.name = "embedded PostgreSQL"
         self.pgdata = Path(folder).expanduser().resolve()
         self.url: str | None = None
@@ -100,6 +133,8 @@ class EmbeddedPostgres:
         self._lock = FolderLock(self.pgdata)
         self._user: str | None = None
         self._postmaster: Postmaster | None = None
+        self._die_with_us = die_with_us  # stopped by a watchdog if we die without stopping it
+        self._watchdog: _Watchdog | None = None
 
     @property
     def folder(self) -> Path:
@@ -124,23 +159,38 @@ class EmbeddedPostgres:
         if self.url is not None:
             return self.url
         self.pgdata.mkdir(parents=True, exist_ok=True)
-        self._lock.acquire()
+        self._lock.acquire(wait_s=_PREVIOUS_OWNER_STOPS_S)
         try:
             self._user = _system_user()
             _grant_access(self.pgdata, self._user)
             self._postmaster = self._adopt_stale() or self._start_fresh()
             self.url = self._postmaster.url(password=self._owner_password())
+            self._watchdog = _Watchdog(self.pgdata, self.log_path) if self._die_with_us else None
         except BaseException:
             self._lock.release()
             raise
         return self.url
+
+    def stop_orphaned(self) -> None:
+        """For the watchdog of a dead owner: once the folder is ours, stop what
+        still runs on it."""
+        self._lock.acquire(wait_s=None)
+        try:
+            self._user = _system_user()
+            if self._postmaster_runs():
+                log.warning("stopping embedded PostgreSQL on %s: its dev died", self.pgdata)
+                self._pg_ctl_stop()
+        finally:
+            self._lock.release()
 
     def stop(self) -> None:
         try:
             if self._postmaster is not None:
                 self._pg_ctl_stop()
         finally:
-            self._postmaster = None
+            if self._watchdog is not None:
+                self._watchdog.release()
+            self._postmaster, self._watchdog = None, None
             self.url = None
             self._lock.release()
 

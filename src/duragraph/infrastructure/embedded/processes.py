@@ -56,10 +56,11 @@ class FolderLock:
         self.folder = folder
         self._fd: int | None = None
 
-    def acquire(self) -> None:
+    def acquire(self, wait_s: float | None = 0.0) -> None:
+        """Waits up to `wait_s` seconds for the lock (None: for ever)."""
         fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _flock(fd, wait_s)
         except BlockingIOError:
             os.close(fd)
             raise FolderInUse(
@@ -71,6 +72,21 @@ class FolderLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _flock(fd: int, wait_s: float | None) -> None:
+    if wait_s is None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 def read_pidfile(path: Path) -> int | None:
