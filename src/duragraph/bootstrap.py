@@ -19,6 +19,7 @@ from .api.cron_firing import AsCreator
 from .api.exposure import exposure_warning
 from .api.http_options import allowed_hosts
 from .api.public_url import public_url
+from .api.request_log import RequestLog
 from .api.run_headers import HeaderPolicy
 from .api.services import Services
 from .application.acting import acting_as
@@ -135,7 +136,8 @@ def build_executor(settings: Settings, core: Core) -> Executor:
     return Executor(ExecutorDeps(
         store=core.store, db=core.db, clock=core.clock, checkpointer=core.checkpointer,
         graphs=core.graphs, streams=core.streams, worker_id=settings.worker_id,
-        lease_seconds=settings.lease_seconds, memory_store=EventSourcedStore(core.memory)))
+        lease_seconds=settings.lease_seconds, max_active=settings.n_jobs_per_worker,
+        memory_store=EventSourcedStore(core.memory)))
 
 
 def build_auth(core: Core, *, local_dev: bool) -> Authorizer:
@@ -281,8 +283,10 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
                      max_body_bytes=settings.max_body_bytes)
     _warn_if_exposed(settings, core.config)
     # lifespan "on": a user's app (langgraph.json http.app) may have one
-    server = _Server(uvicorn.Config(app, host=settings.host, port=settings.port,
-                                    log_level="warning", access_log=False, lifespan="on"))
+    # log_config None: uvicorn logs through ours (cli.py sets its level), and
+    # RequestLog replaces its access log
+    server = _Server(uvicorn.Config(RequestLog(app), host=settings.host, port=settings.port,
+                                    log_config=None, access_log=False, lifespan="on"))
 
     def shutdown() -> None:
         server.should_exit = True

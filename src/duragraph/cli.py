@@ -4,21 +4,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import logging
 import os
 import socket
 import sys
 from pathlib import Path
 from typing import Any
 
+from . import dev_flags, logs
 from .settings import Settings, host_list
+from .version import version
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="path to langgraph.json")
     p.add_argument("--database-url", help="PostgreSQL URL (env DURAGRAPH_DATABASE_URL)")
     p.add_argument("--nats-url", help="NATS URL (env DURAGRAPH_NATS_URL)")
-    p.add_argument("--log-level", default=os.environ.get("DURAGRAPH_LOG_LEVEL", "INFO"))
+    logs.add_flags(p)
 
 
 def _dev_data(p: argparse.ArgumentParser) -> None:
@@ -34,6 +35,7 @@ def _http(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, help=f"default {DEFAULT_PORT}")
     p.add_argument("--allowed-hosts", help="comma-separated host names served besides "
                    "localhost, * for any (env DURAGRAPH_ALLOWED_HOSTS)")
+    logs.add_server_flag(p)
 
 
 def _can_bind(host: str, port: int) -> bool:
@@ -63,15 +65,24 @@ def _choose_port(args: argparse.Namespace) -> int:
     return port
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # type: ignore[override]
+        """One line, not argparse's usage block before it."""
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="duragraph", description=__doc__)
+    root = _Parser(prog="duragraph", description=__doc__)
+    root.add_argument("--version", action="version", version=f"duragraph {version()}")
     sub = root.add_subparsers(dest="command", required=True)
     dev = sub.add_parser("dev", help="one process, embedded PostgreSQL and NATS")
     _common(dev), _http(dev)
     dev.add_argument("--data-dir", type=Path, help="where embedded data lives (./.duragraph)")
+    dev_flags.add_jobs_flag(dev), dev_flags.add_dev_flags(dev)
     serve = sub.add_parser("serve", help="the API against external PostgreSQL and NATS")
     _common(serve), _http(serve)
-    _common(sub.add_parser("worker", help="executor + outbox relay"))
+    worker = sub.add_parser("worker", help="executor + outbox relay")
+    _common(worker), dev_flags.add_jobs_flag(worker)
     migrate = sub.add_parser("migrate", help="apply the database schema")
     _common(migrate), _dev_data(migrate)
     proj = sub.add_parser("projections", help="projection maintenance")
@@ -90,7 +101,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(
         config_path=args.config, database_url=args.database_url, nats_url=args.nats_url,
         host=getattr(args, "host", None), port=port, data_dir=getattr(args, "data_dir", None),
-        allowed_hosts=host_list(getattr(args, "allowed_hosts", None)))
+        allowed_hosts=host_list(getattr(args, "allowed_hosts", None)),
+        n_jobs_per_worker=getattr(args, "n_jobs_per_worker", None))
 
 
 _NO_DEV = "or run `duragraph dev` with this --data-dir"
@@ -162,10 +174,14 @@ def run(main: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cli = parser()
+    args = cli.parse_args(argv)
+    if args.command == "dev":
+        dev_flags.check(cli, args)
+    logs.configure(args)
     settings = _settings(args)
+    if args.command == "dev":
+        dev_flags.apply(args, f"http://{settings.host}:{settings.port}")
     from . import bootstrap
     from .infrastructure.graphs.config import ConfigError
 

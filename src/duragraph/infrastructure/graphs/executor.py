@@ -67,6 +67,7 @@ class Outcome:
 # recorded as failed (it resumes from its last checkpoint once its lease lapses).
 _UNAVAILABLE = (psycopg.OperationalError, PoolTimeout)
 
+_RUN_KEYS = ("run_id", "thread_id", "graph_id")  # what a failure's log record carries
 _RECENT_OUTCOMES = 64  # results can be large: a short memory
 _STOPPED = object()  # a run that stopped here without an outcome of its own
 
@@ -370,7 +371,9 @@ class Executor:
 
     async def _failed(self, run: dict[str, Any], exc: BaseException) -> Outcome:
         error, message = type(exc).__name__, str(exc)
-        log.info("run %s failed: %s: %s", run["run_id"], error, message)
+        # The traceback names the node (LangGraph's note), the file and the line.
+        log.error("run %s of graph %s failed: %s: %s", run["run_id"], run["graph_id"], error,
+                  message, exc_info=exc, extra={k: run[k] for k in _RUN_KEYS})
         await self.deps.streams.publish(run["run_id"], "error",
                                         dumps({"error": error, "message": message}),
                                         thread_id=run["thread_id"])
