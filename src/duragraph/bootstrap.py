@@ -283,7 +283,7 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
                      max_body_bytes=settings.max_body_bytes)
     _warn_if_exposed(settings, core.config)
     # lifespan "on": a user's app (langgraph.json http.app) may have one
-    # log_config None: uvicorn logs through ours (cli.py sets its level), and
+    # log_config None: uvicorn logs through ours (logs.py sets its level), and
     # RequestLog replaces its access log
     server = _Server(uvicorn.Config(RequestLog(app), host=settings.host, port=settings.port,
                                     log_config=None, access_log=False, lifespan="on"))

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import dev_flags, logs
 from .settings import Settings, host_list
-from .version import version
+from .version import VersionAction
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -73,7 +73,7 @@ class _Parser(argparse.ArgumentParser):
 
 def parser() -> argparse.ArgumentParser:
     root = _Parser(prog="duragraph", description=__doc__)
-    root.add_argument("--version", action="version", version=f"duragraph {version()}")
+    root.add_argument("--version", action=VersionAction)
     sub = root.add_subparsers(dest="command", required=True)
     dev = sub.add_parser("dev", help="one process, embedded PostgreSQL and NATS")
     _common(dev), _http(dev)

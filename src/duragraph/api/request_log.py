@@ -51,7 +51,9 @@ class RequestLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        seen: dict[str, Any] = {"status": 500, "location": ""}
+        # No answer started: the client left first (Starlette answers an
+        # exception with a 500 itself). 499, as nginx and the official server say.
+        seen: dict[str, Any] = {"status": 499, "location": ""}
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
