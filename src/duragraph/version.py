@@ -27,4 +27,5 @@ class VersionAction(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=default, help=help)
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
-        parser.exit(0, f"duragraph {version()}\n")
+        print(f"duragraph {version()}")
+        parser.exit(0)

@@ -85,12 +85,13 @@ def test_langgraph_dev_flags_are_accepted_and_do_what_they_say():
              "--studio-url", "https://studio.example/", "--n-jobs-per-worker", "3",
              "--log-level", "INFO", env={"DURAGRAPH_N_JOBS_PER_WORKER": "5"}) as (url, server):
         assert _run_slots(url) == 3  # the flag, over the environment
-        assert until(lambda: "Application startup" not in server.stderr()
-                     and f"Studio: https://studio.example/studio/?baseUrl={url}"
-                     in server.stderr())
+        assert f"Studio: https://studio.example/studio/?baseUrl={url}" in server.stderr()
         assert "does not detect blocking calls" in server.stderr()
+        assert "uvicorn" not in server.stderr()  # its INFO lines are below WARNING
 
 
-def test_run_slots_come_from_the_environment_without_the_flag():
-    with dev(env={"DURAGRAPH_N_JOBS_PER_WORKER": "2"}) as (url, _):
+def test_run_slots_from_the_environment_and_the_server_log_level_from_its_flag():
+    with dev("--server-log-level", "INFO", env={"DURAGRAPH_N_JOBS_PER_WORKER": "2"}) as (
+            url, server):
         assert _run_slots(url) == 2
+        assert until(lambda: "uvicorn.error: Application startup complete" in server.stderr())
