@@ -4,6 +4,7 @@ lines on demand, and nothing at idle."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import tempfile
@@ -116,6 +117,7 @@ async def test_nothing_is_logged_at_idle(logged):
     assert server.lines()[before:] == []
 
 
+@contextlib.contextmanager
 def _database(base_url: str) -> Iterator[str]:
     name = f"dg_logs_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(base_url, autocommit=True) as conn:
@@ -135,7 +137,7 @@ def json_split() -> Iterator[tuple[str, Captured, Captured]]:
     if not (base and nats):
         pytest.skip("needs DURAGRAPH_TEST_DATABASE_URL and DURAGRAPH_TEST_NATS_URL")
     port = free_port()
-    for database_url in _database(base):
+    with _database(base) as database_url:
         env = {"DURAGRAPH_DATABASE_URL": database_url, "DURAGRAPH_NATS_URL": nats,
                "DURAGRAPH_NATS_PREFIX": f"dglogs{uuid.uuid4().hex[:8]}",
                "DURAGRAPH_LOG_FORMAT": "json"}
