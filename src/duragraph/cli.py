@@ -69,6 +69,8 @@ def parser() -> argparse.ArgumentParser:
     dev = sub.add_parser("dev", help="one process, embedded PostgreSQL and NATS")
     _common(dev), _http(dev)
     dev.add_argument("--data-dir", type=Path, help="where embedded data lives (./.duragraph)")
+    dev.add_argument("--no-reload", action="store_true",
+                     help="do not reload the graphs when their files change")
     serve = sub.add_parser("serve", help="the API against external PostgreSQL and NATS")
     _common(serve), _http(serve)
     _common(sub.add_parser("worker", help="executor + outbox relay"))
@@ -161,6 +163,14 @@ def run(main: Any) -> None:
         uvloop.run(main)
 
 
+def _no_stale_bytecode(args: argparse.Namespace) -> None:
+    """A cached .pyc is trusted when the source's size and mtime, to the
+    second, match: with reload on, a quick edit of the same length would
+    bring the previous version back. Not writing them leaves none to match."""
+    if not args.no_reload:
+        sys.dont_write_bytecode = True
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(),
@@ -171,7 +181,9 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         if args.command == "dev":
-            run(bootstrap.serve_http(settings, embedded=True, with_worker=True))
+            _no_stale_bytecode(args)
+            run(bootstrap.serve_http(settings, embedded=True, with_worker=True,
+                                     reload=not args.no_reload))
         elif args.command == "serve":
             run(bootstrap.serve_http(settings, embedded=False, with_worker=False))
         elif args.command == "worker":

@@ -68,7 +68,8 @@ class Outcome:
 _UNAVAILABLE = (psycopg.OperationalError, PoolTimeout)
 
 _RECENT_OUTCOMES = 64  # results can be large: a short memory
-_STOPPED = object()  # a run that stopped here without an outcome of its own
+_STOPPED = object()
+_RESTART_TIMEOUT_S = 5.0  # a run that stopped here without an outcome of its own
 
 
 def _settle(future: asyncio.Future | None, result: Any) -> None:
@@ -99,6 +100,7 @@ class Executor:
         # that arrives just after the end needs no query.
         self._recent: dict[str, tuple[str, Any]] = {}
         self._draining = False
+        self._handing_back: set[str] = set()  # runs stopped to be claimed again at once
         self.idle = asyncio.Event()  # set while no run executes here
         self.idle.set()
 
@@ -184,6 +186,26 @@ class Executor:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
+    async def restart_runs(self) -> int:
+        """Stop the runs executing here and claim them again (after a reload:
+        they go on with the new code). Each resumes from its last committed
+        step; the step in flight runs again. Returns how many were restarted."""
+        runs = {run_id: self._claimed[run_id] for run_id in self._claimed
+                if run_id in self.active}
+        self._handing_back.update(runs)
+        for run_id in runs:
+            self.active[run_id].cancel()
+        # A node that swallows its cancellation carries on with the old code
+        # rather than holding every later reload up.
+        if runs:
+            await asyncio.wait([self.active[run_id] for run_id in runs],
+                               timeout=_RESTART_TIMEOUT_S)
+        self._handing_back.difference_update(runs)
+        restarted = [run_id for run_id in runs if run_id not in self.active]
+        for run_id in restarted:
+            self.submit(run_id, runs[run_id])
+        return len(restarted)
+
     async def _execute(self, run_id: str, thread_id: str) -> None:
         try:
             claim = await self._claim(run_id, thread_id)
@@ -256,7 +278,8 @@ class Executor:
         row = await d.db.fetchone("SELECT status, epoch FROM runs WHERE run_id=%s", (run_id,))
         if row is None or row["status"] != "running":  # cancelled or deleted: its stream ends
             await d.streams.publish_end(run_id, "interrupted", thread_id=run["thread_id"])
-        elif row["epoch"] == epoch and self._draining:  # shutting down: hand it back now
+        elif row["epoch"] == epoch and (self._draining or run_id in self._handing_back):
+            # shutting down or restarting it: hand it back now
             await d.db.execute("UPDATE leases SET expires_at = now() "
                                "WHERE run_id=%s AND epoch=%s", (run_id, epoch))
         # else a newer epoch owns it: that executor carries on and ends the stream
@@ -317,7 +340,11 @@ class Executor:
             graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver,
                                      d.memory_store)
             outcome = await self._stream(graph, run, kwargs, config, api_modes, resuming)
-        except (asyncio.CancelledError, Fenced, *_UNAVAILABLE):
+        except asyncio.CancelledError:
+            if run["run_id"] in self._handing_back:
+                await saver.commit_steps()
+            raise
+        except (Fenced, *_UNAVAILABLE):
             raise
         except Exception as exc:  # the graph failed: the run fails, the server lives
             outcome = await self._failed(run, exc)
