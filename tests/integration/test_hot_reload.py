@@ -146,6 +146,25 @@ async def test_a_graph_added_to_langgraph_json_is_served(dev: Dev):
     assert result == {"versions": [2]}
 
 
+async def test_the_graph_drawn_and_its_schemas_follow_the_code(dev: Dev):
+    text = dev.agent.read_text()
+    node = 'add_node("version", version).add_edge("__start__", "version")'
+    field = "    versions: Annotated[list, operator.add]\n"
+    dev.agent.write_text(text.replace(node, node.replace('"version"', '"renamed"'))
+                         .replace(field, field + "    note: str\n"))
+    saved_at = time.monotonic()
+    while not await _drawn_and_described(dev, node="renamed", field="note"):
+        assert time.monotonic() - saved_at < RELOAD_WITHIN_S
+        await asyncio.sleep(0.05)
+
+
+async def _drawn_and_described(dev: Dev, *, node: str, field: str) -> bool:
+    drawn = await dev.client.assistants.get_graph("quick")
+    schemas = await dev.client.assistants.get_schemas("quick")
+    return (node in {n["id"] for n in drawn["nodes"]}
+            and field in schemas["state_schema"]["properties"])
+
+
 async def test_an_edit_to_the_env_file_is_applied(dev: Dev):
     dev_env = dev.project / ".env"
     labelled = {"versions": []}

@@ -100,6 +100,7 @@ class Executor:
         # that arrives just after the end needs no query.
         self._recent: dict[str, tuple[str, Any]] = {}
         self._draining = False
+        self._in_graph: dict[str, str] = {}  # run id -> thread id, while its graph runs
         self._handing_back: set[str] = set()  # runs stopped to be claimed again at once
         self.idle = asyncio.Event()  # set while no run executes here
         self.idle.set()
@@ -190,8 +191,9 @@ class Executor:
         """Stop the runs executing here and claim them again (after a reload:
         they go on with the new code). Each resumes from its last committed
         step; the step in flight runs again. Returns how many were restarted."""
-        runs = {run_id: self._claimed[run_id] for run_id in self._claimed
-                if run_id in self.active}
+        # Only runs inside their graph: one stopped while it records its end
+        # could lose that end.
+        runs = dict(self._in_graph)
         self._handing_back.update(runs)
         for run_id in runs:
             self.active[run_id].cancel()
@@ -336,23 +338,34 @@ class Executor:
         # route sends its own first `metadata` frame).
         await d.streams.publish(run["run_id"], "metadata", dumps(
             {"run_id": run["run_id"], "attempt": epoch}), thread_id=run["thread_id"])
-        try:
-            graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver,
-                                     d.memory_store)
-            outcome = await self._stream(graph, run, kwargs, config, api_modes, resuming)
-        except asyncio.CancelledError:
-            if run["run_id"] in self._handing_back:
-                await saver.commit_steps()
-            raise
-        except (Fenced, *_UNAVAILABLE):
-            raise
-        except Exception as exc:  # the graph failed: the run fails, the server lives
-            outcome = await self._failed(run, exc)
+        outcome = await self._outcome(run, saver, config, api_modes, resuming)
         # What is not committed yet (with async durability the last steps; after
         # an interrupt or an error the writes of the unfinished step, so a resume
         # does not re-run finished sibling tasks) commits with the outcome.
         outcome.along = RideAlong(await saver.take_pending(), saver.fence)
         return outcome
+
+    async def _outcome(self, run: dict[str, Any], saver: Any, config: dict[str, Any],
+                       api_modes: list[str], resuming: bool) -> Outcome:
+        """The graph's outcome. While the graph runs (and only then), a reload
+        may stop it to restart it: it keeps the steps it finished."""
+        d, run_id = self.deps, run["run_id"]
+        self._in_graph[run_id] = run["thread_id"]
+        try:
+            graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver,
+                                     d.memory_store)
+            return await self._stream(graph, run, run["kwargs"], config, api_modes, resuming)
+        except asyncio.CancelledError:
+            if run_id in self._handing_back:
+                await saver.commit_steps()
+            raise
+        except (Fenced, *_UNAVAILABLE):
+            raise
+        except Exception as exc:  # the graph failed: the run fails, the server lives
+            failure = exc
+        finally:
+            del self._in_graph[run_id]
+        return await self._failed(run, failure)
 
     async def _has_checkpoint(self, run_id: str) -> bool:
         return bool(await self.deps.db.fetchone(
