@@ -10,6 +10,7 @@ line; the previous code keeps serving until a save that loads.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from pathlib import Path
@@ -29,6 +30,7 @@ log = logging.getLogger("duragraph.reload")
 # Changes within STEP of each other are one batch (an editor's save, a git
 # checkout) and wait at most DEBOUNCE: together well inside the 2 s promised.
 _STEP_MS, _DEBOUNCE_MS = 50, 600
+_RETRY_S = 5.0
 # langgraph.json sections read once at startup.
 _READ_AT_START = ("store", "checkpointer", "http", "webhooks", "auth")
 
@@ -60,13 +62,23 @@ class Reloader:
         # Its "N changes detected" would precede each of our own lines.
         logging.getLogger("watchfiles").setLevel(logging.WARNING)
         while not stop.is_set():
-            watched = project_folders(self.config)
-            log.info("watching %s for changes", ", ".join(map(str, watched)))
-            async for changes in awatch(*watched, watch_filter=self.filter, step=_STEP_MS,
-                                        debounce=_DEBOUNCE_MS, stop_event=stop):
-                await self.reload(sorted({path for _, path in changes}))
-                if project_folders(self.config) != watched:
-                    break  # langgraph.json moved what belongs to the project
+            try:
+                await self._watch(stop)
+            except Exception as exc:  # the server is fine: say so, and try again
+                log.warning("reload: watching the project failed (%s: %s); retrying",
+                            type(exc).__name__, exc)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), _RETRY_S)
+
+    async def _watch(self, stop: asyncio.Event) -> None:
+        """Until stopped, or until langgraph.json moves what belongs to the project."""
+        watched = project_folders(self.config)
+        log.info("watching %s for changes", ", ".join(map(str, watched)))
+        async for changes in awatch(*watched, watch_filter=self.filter, step=_STEP_MS,
+                                    debounce=_DEBOUNCE_MS, stop_event=stop):
+            await self.reload(sorted({path for _, path in changes}))
+            if project_folders(self.config) != watched:
+                return
 
     async def reload(self, changed: list[str]) -> None:
         started = time.monotonic()
