@@ -105,10 +105,10 @@ async def test_a_run_in_flight_finishes_once_on_the_new_code(dev: Dev):
 
 
 BREAKAGES = {  # what a save breaks -> the line the log must name
-    "syntax error": ("VERSION = 2", "VERSION = 2\ndef oops(:", "agent.py:10: SyntaxError"),
+    "syntax error": ("VERSION = 2", "VERSION = 2\ndef oops(:", "agent.py:12: SyntaxError"),
     "import error": ("import asyncio", "import asyncio\nimport no_such_module",
                      "agent.py:3: ModuleNotFoundError"),
-    "name error": ("VERSION = 2", "VERSION = 2 + undefined_name", "agent.py:9: NameError"),
+    "name error": ("VERSION = 2", "VERSION = 2 + undefined_name", "agent.py:11: NameError"),
     "missing variable": ("graph = builder", "graf = builder",
                          "langgraph.json:4: graph 'slow': cannot load 'graph'"),
 }
@@ -163,6 +163,16 @@ async def _drawn_and_described(dev: Dev, *, node: str, field: str) -> bool:
     schemas = await dev.client.assistants.get_schemas("quick")
     return (node in {n["id"] for n in drawn["nodes"]}
             and field in schemas["state_schema"]["properties"])
+
+
+async def test_an_edit_to_a_module_the_graph_imports_is_applied(dev: Dev):
+    helpers = dev.project / "reload_helpers.py"
+    helpers.write_text(helpers.read_text().replace('"before"', '"after"'))
+    saved_at = time.monotonic()
+    while (await dev.client.runs.wait(None, "with_helper", input={"versions": []}))[
+            "versions"] != ["after"]:
+        assert time.monotonic() - saved_at < RELOAD_WITHIN_S
+        await asyncio.sleep(0.05)
 
 
 async def test_an_edit_to_the_env_file_is_applied(dev: Dev):

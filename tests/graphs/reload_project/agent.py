@@ -6,6 +6,8 @@ from typing import Annotated, TypedDict
 
 from langgraph.graph import StateGraph
 
+import reload_helpers
+
 VERSION = 1
 
 
@@ -22,6 +24,10 @@ async def version(state: State) -> dict:
     return {"versions": [VERSION]}
 
 
+async def helped(state: State) -> dict:  # what a module it imports says
+    return {"versions": [reload_helpers.MARK]}
+
+
 async def label(state: State) -> dict:  # what the project's .env says
     return {"versions": [os.environ.get("RELOAD_TEST_LABEL")]}
 
@@ -36,3 +42,4 @@ graph = builder.compile()
 
 quick = StateGraph(State).add_node("version", version).add_edge("__start__", "version").compile()
 labelled = StateGraph(State).add_node("label", label).add_edge("__start__", "label").compile()
+with_helper = StateGraph(State).add_node("helped", helped).add_edge("__start__", "helped").compile()
