@@ -146,6 +146,21 @@ async def test_a_graph_added_to_langgraph_json_is_served(dev: Dev):
     assert result == {"versions": [2]}
 
 
+async def test_a_broken_langgraph_json_is_one_line_and_a_section_read_at_start_is_named(
+        dev: Dev):
+    config = dev.project / "langgraph.json"
+    good, seen = config.read_text(), len(dev.log)
+    config.write_text(good.replace('"graphs": {', '"graphs": {,'))
+    await _eventually(lambda: any("reload failed" in line for line in dev.log[seen:]))
+    assert "langgraph.json: invalid JSON at line 3" in dev.log[-1]
+    assert await dev.quick_version() == [2]
+
+    seen = len(dev.log)
+    config.write_text(good.replace('"env": ".env"', '"env": ".env",\n  "http": {"cors": {}}'))
+    await _eventually(lambda: any("restart" in line for line in dev.log[seen:]))
+    assert 'restart `duragraph dev` to apply the change to "http"' in dev.log[-1]
+
+
 async def test_the_graph_drawn_and_its_schemas_follow_the_code(dev: Dev):
     text = dev.agent.read_text()
     node = 'add_node("version", version).add_edge("__start__", "version")'
