@@ -39,15 +39,14 @@ class ProjectFilter(DefaultFilter):
     """Python files, `.env` files and langgraph.json; not the data folder."""
 
     def __init__(self, config_path: Path, data_dir: Path) -> None:
-        super().__init__(ignore_paths=[str(data_dir)])
+        super().__init__(ignore_dirs=[*DefaultFilter.ignore_dirs, "site-packages",
+                                      "dist-packages"], ignore_paths=[str(data_dir)])
         self.config_path = config_path
 
     def __call__(self, change: Change, path: str) -> bool:
         found = Path(path)
-        if not super().__call__(change, path) or "site-packages" in found.parts:
-            return False
-        return found == self.config_path or found.suffix == ".py" or \
-            found.name.startswith(".env")
+        return super().__call__(change, path) and (
+            found == self.config_path or found.suffix == ".py" or found.name.startswith(".env"))
 
 
 class Reloader:

@@ -36,4 +36,4 @@ _INSTALLED = _installed()
 def is_project_file(path: Path, folders: list[Path]) -> bool:
     return (any(path.is_relative_to(f) for f in folders)
             and not any(path.is_relative_to(i) for i in _INSTALLED)
-            and "site-packages" not in path.parts)
+            and not {"site-packages", "dist-packages"} & set(path.parts))
