@@ -37,6 +37,7 @@ from .infrastructure.graphs.executor import Executor, ExecutorDeps
 from .infrastructure.graphs.http_app import load_http_app
 from .infrastructure.graphs.registry import GraphRegistry
 from .infrastructure.graphs.state import ThreadStates
+from .infrastructure.hot_reload import Reloader
 from .infrastructure.nats.connection import connect, ensure_streams
 from .infrastructure.nats.dispatch import RunDispatch, subscribe_events
 from .infrastructure.nats.relay import OutboxRelay
@@ -259,15 +260,27 @@ def _listen(host: str, port: int) -> socket.socket:
     return socket.create_server((host, port), family=family)
 
 
-async def serve_http(settings: Settings, *, embedded: bool, with_worker: bool) -> None:
+async def serve_http(settings: Settings, *, embedded: bool, with_worker: bool,
+                     reload: bool = False) -> None:
     with _listen(settings.host, settings.port) as listening:
         async with running(settings, embedded=embedded) as (infra, core):
             await _serve(settings, infra, core, listening, embedded=embedded,
-                         with_worker=with_worker)
+                         with_worker=with_worker, reload=reload)
+
+
+def _reloader(settings: Settings, core: Core, executor: Executor, services: Services,
+              stop: asyncio.Event) -> asyncio.Task:
+    async def reloaded() -> None:  # graphs may have come or gone
+        services.info["graphs"] = core.graphs.ids()
+        await _default_assistants(core)
+
+    reloader = Reloader(settings.config_path, core.config, settings.data_dir, core.graphs,
+                        executor, reloaded)
+    return asyncio.create_task(reloader.run(stop), name="reload")
 
 
 async def _serve(settings: Settings, infra: Infrastructure, core: Core, listening: socket.socket,
-                 *, embedded: bool, with_worker: bool) -> None:
+                 *, embedded: bool, with_worker: bool, reload: bool = False) -> None:
     await _default_assistants(core)
     if embedded:
         await release_leases_of_dead_owner(core.db)
@@ -278,6 +291,8 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     services = build_services(core, executor, auth)
     services.public_url = public_url(settings.public_url, settings.host, settings.port)
     services.ws_max_subscriptions = settings.ws_max_subscriptions
+    if reload and executor:
+        tasks.append(_reloader(settings, core, executor, services, stop))
     app = create_app(services, user_app=load_http_app(core.config), http=core.config.http,
                      allowed_hosts=settings.allowed_hosts,
                      max_body_bytes=settings.max_body_bytes)

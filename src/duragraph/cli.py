@@ -187,7 +187,8 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         if args.command == "dev":
-            run(bootstrap.serve_http(settings, embedded=True, with_worker=True))
+            run(bootstrap.serve_http(settings, embedded=True, with_worker=True,
+                                     reload=not args.no_reload))
         elif args.command == "serve":
             run(bootstrap.serve_http(settings, embedded=False, with_worker=False))
         elif args.command == "worker":

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 
 log = logging.getLogger("duragraph")
 
@@ -32,6 +33,8 @@ def add_jobs_flag(p: argparse.ArgumentParser) -> None:
 
 
 def add_dev_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-reload", action="store_true",
+                   help="do not reload the graphs when their files change")
     p.add_argument("--no-browser", action="store_true",
                    help="accepted for `langgraph dev` users: DuraGraph never opens a browser")
     p.add_argument("--allow-blocking", action="store_true",
@@ -74,6 +77,11 @@ def apply(args: argparse.Namespace, base_url: str) -> None:
         log.info("Studio: %s/studio/?baseUrl=%s", args.studio_url.rstrip("/"), base_url)
     if args.debug_port is not None:
         _listen_for_debugger(args.debug_port, wait=args.wait_for_client)
+    if not args.no_reload:
+        # A cached .pyc is trusted when the source's size and mtime, to the
+        # second, match: a quick edit of the same length would bring the
+        # previous version back. Not writing them leaves none to match.
+        sys.dont_write_bytecode = True
 
 
 def _listen_for_debugger(port: int, *, wait: bool) -> None:
