@@ -103,10 +103,10 @@ async def open_infrastructure(settings: Settings, *, embedded: bool) -> Infrastr
                            application_name=application_name(settings.worker_id))
     nc = await connect(nats_url, name=settings.worker_id)
     js = nc.jetstream()
+    infra = Infrastructure(db_url, nats_url, pool, nc, js, started)
+    await _claim_prefix(infra, settings.nats_prefix)  # before touching the prefix's streams
     await ensure_streams(js, settings.nats_prefix,
                          run_stream_retention_s=settings.run_stream_retention_s)
-    infra = Infrastructure(db_url, nats_url, pool, nc, js, started)
-    await _claim_prefix(infra, settings.nats_prefix)
     return infra
 
 

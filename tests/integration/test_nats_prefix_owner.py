@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 import uuid
 from typing import Iterator
 
+import httpx
 import psycopg
 import pytest
 
@@ -59,9 +61,18 @@ def test_a_second_database_on_the_same_prefix_is_refused(
 
 def test_the_same_database_again_on_the_prefix_starts(prefix_streams_removed,
                                                       cluster: Cluster) -> None:
-    worker = cluster.start_worker()
-    ready = worker.poll() is None
+    cluster.start_worker()
+    assert _live_workers(cluster.url, 1), "the worker of the same database did not start"
     second = Cluster(cluster.env)
-    second.start_api()  # a second `serve` of the same deployment
+    second.start_api()  # a second `serve` of the same deployment answers
     second.close()
-    assert ready and worker.poll() is None
+
+
+def _live_workers(url: str, n: int, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        metrics = httpx.get(f"{url}/metrics", params={"format": "json"}).json()
+        if metrics["workers"]["alive"] == n:
+            return True
+        time.sleep(0.2)
+    return False
