@@ -72,7 +72,7 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
 
 def test_the_banner_lists_the_api_docs_and_embedded_servers(dev: Dev) -> None:
     text = "\n".join(dev.banner)
-    assert f"serving " in dev.banner[0] and dev.banner[0].endswith(dev.url)
+    assert "serving " in dev.banner[0] and dev.banner[0].endswith(dev.url)
     assert f"API         {dev.url}" in text and f"Docs        {dev.url}/docs" in text
     assert "PostgreSQL  postgresql://postgres@/postgres?host=" in text
     assert "NATS        nats://duragraph@127.0.0.1:" in text

@@ -3,7 +3,6 @@ databases would take each other's runs: the second is refused at startup,
 saying why and what to change. The same database again is welcome."""
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 import uuid
