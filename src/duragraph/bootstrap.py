@@ -27,6 +27,7 @@ from .application.commands.assistants import ensure_default_assistants
 from .application.commands.store import StoreDeps
 from .application.commands.crons import Tick
 from .application.ports import SystemClock
+from .banner import banner
 from .domain.identity import Actor
 from .infrastructure.cron_scheduler import CronScheduler
 from .infrastructure.embedded.nats import EmbeddedNats
@@ -37,14 +38,17 @@ from .infrastructure.graphs.executor import Executor, ExecutorDeps
 from .infrastructure.graphs.http_app import load_http_app
 from .infrastructure.graphs.registry import GraphRegistry
 from .infrastructure.graphs.state import ThreadStates
+from .infrastructure.heartbeat import Heartbeat
 from .infrastructure.hot_reload import Reloader
 from .infrastructure.nats.connection import connect, ensure_streams
 from .infrastructure.nats.dispatch import RunDispatch, subscribe_events
+from .infrastructure.nats.ownership import PrefixTaken, claim_prefix
 from .infrastructure.nats.relay import OutboxRelay
 from .infrastructure.nats.run_streams import RunStreams
 from .infrastructure.postgres.checkpointer import EventStoreCheckpointer
 from .infrastructure.postgres.database import Database, migrate, open_pool
 from .infrastructure.postgres.event_store import PostgresEventStore
+from .infrastructure.postgres.identity import database_identity
 from .infrastructure.postgres.stuck_sessions import application_name
 from .infrastructure.store.base_store import EventSourcedStore
 from .infrastructure.store.config import StoreConfig, load_store_config
@@ -53,6 +57,7 @@ from .infrastructure.thread_ttl import TtlPolicy, TtlSweeper, ttl_policy
 from .infrastructure.webhooks.deliverer import RetryPolicy, WebhookDeliverer
 from .infrastructure.webhooks.policy import WebhookPolicy
 from .infrastructure.worker import Worker, release_leases_of_dead_owner
+from .infrastructure.worker_watch import WorkerWatch
 from .settings import Settings
 
 log = logging.getLogger("duragraph")
@@ -100,9 +105,19 @@ async def open_infrastructure(settings: Settings, *, embedded: bool) -> Infrastr
                            application_name=application_name(settings.worker_id))
     nc = await connect(nats_url, name=settings.worker_id)
     js = nc.jetstream()
+    infra = Infrastructure(db_url, nats_url, pool, nc, js, started)
+    await _claim_prefix(infra, settings.nats_prefix)  # before touching the prefix's streams
     await ensure_streams(js, settings.nats_prefix,
                          run_stream_retention_s=settings.run_stream_retention_s)
-    return Infrastructure(db_url, nats_url, pool, nc, js, started)
+    return infra
+
+
+async def _claim_prefix(infra: Infrastructure, prefix: str) -> None:
+    try:
+        await claim_prefix(infra.js, prefix, await database_identity(infra.pool))
+    except PrefixTaken as exc:
+        await infra.close()
+        raise SystemExit(f"duragraph: {exc}") from None
 
 
 @dataclass
@@ -236,7 +251,9 @@ async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                                 name="store-sweeper"),
             asyncio.create_task(crons.run(stop), name="crons"),
             asyncio.create_task(deliverer.run(stop), name="webhooks"),
-            asyncio.create_task(sweeper.run(stop), name="ttl-sweeper")]
+            asyncio.create_task(sweeper.run(stop), name="ttl-sweeper"),
+            asyncio.create_task(Heartbeat(core.db, executor, settings.worker_id).run(stop),
+                                name="heartbeat")]
 
 
 class _Server(uvicorn.Server):
@@ -287,7 +304,8 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     stop = asyncio.Event()
     executor = build_executor(settings, core) if with_worker else None
     auth = build_auth(core, local_dev=embedded)
-    tasks = await _worker_tasks(settings, infra, core, executor, stop, auth) if executor else []
+    tasks = (await _worker_tasks(settings, infra, core, executor, stop, auth) if executor
+             else [asyncio.create_task(WorkerWatch(core.db).run(stop), name="worker-watch")])
     services = build_services(core, executor, auth)
     services.public_url = public_url(settings.public_url, settings.host, settings.port)
     services.ws_max_subscriptions = settings.ws_max_subscriptions
@@ -309,8 +327,8 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
         stop.set()
 
     _on_signals(shutdown)
-    print(f"DuraGraph {__version__} serving {', '.join(core.graphs.ids())} at "
-          f"http://{settings.host}:{settings.port}", flush=True)
+    print(banner(core.graphs.ids(), f"http://{settings.host}:{settings.port}", infra.embedded),
+          flush=True)
     try:
         await server.serve(sockets=[listening])
     finally:

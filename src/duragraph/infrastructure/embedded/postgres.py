@@ -112,6 +112,10 @@ class EmbeddedPostgres:
     def pid(self) -> int | None:
         return self._postmaster.pid if self._postmaster else None
 
+    @property
+    def password_path(self) -> Path:
+        return self.pgdata / PASSWORD_FILE
+
     def start(self) -> str:
         if self.url is not None:
             return self.url
