@@ -4,7 +4,6 @@ lines on demand, and nothing at idle."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import tempfile
@@ -13,12 +12,11 @@ import uuid
 from pathlib import Path
 from typing import Iterator
 
-import psycopg
 import pytest
 from langgraph_sdk import get_client
 
 from captured import Captured, dev, start, stop_all, until
-from servers import free_port, wait_ready
+from servers import free_port, fresh_database, wait_ready
 
 FAILING_NODE_LINE = 'failing.py", line 13, in explode'  # tests/graphs/failing.py's raise
 
@@ -117,17 +115,6 @@ async def test_nothing_is_logged_at_idle(logged):
     assert server.lines()[before:] == []
 
 
-@contextlib.contextmanager
-def _database(base_url: str) -> Iterator[str]:
-    name = f"dg_logs_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(base_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    try:
-        yield psycopg.conninfo.make_conninfo(base_url, dbname=name)
-    finally:
-        with psycopg.connect(base_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
 
 @pytest.fixture(scope="module")
 def json_split() -> Iterator[tuple[str, Captured, Captured]]:
@@ -137,7 +124,7 @@ def json_split() -> Iterator[tuple[str, Captured, Captured]]:
     if not (base and nats):
         pytest.skip("needs DURAGRAPH_TEST_DATABASE_URL and DURAGRAPH_TEST_NATS_URL")
     port = free_port()
-    with _database(base) as database_url:
+    with fresh_database(base, "dg_logs") as database_url:
         env = {"DURAGRAPH_DATABASE_URL": database_url, "DURAGRAPH_NATS_URL": nats,
                "DURAGRAPH_NATS_PREFIX": f"dglogs{uuid.uuid4().hex[:8]}",
                "DURAGRAPH_LOG_FORMAT": "json"}

@@ -5,27 +5,20 @@ from __future__ import annotations
 
 import subprocess
 import time
-import uuid
 from typing import Iterator
 
 import httpx
-import psycopg
 import pytest
 
 from duragraph.infrastructure.nats.connection import connect
 from duragraph.infrastructure.nats.ownership import owner_bucket
 from duragraph.infrastructure.nats.subjects import events_stream, runs_stream
-from servers import Cluster, command, free_port
+from servers import Cluster, command, free_port, fresh_database
 
 @pytest.fixture
 def other_database(pg_server_url: str) -> Iterator[str]:
-    name = f"dg_other_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    info = psycopg.conninfo.conninfo_to_dict(pg_server_url)
-    yield psycopg.conninfo.make_conninfo(**{**info, "dbname": name})
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with fresh_database(pg_server_url, "dg_other") as url:
+        yield url
 
 
 @pytest.fixture
