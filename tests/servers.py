@@ -1,18 +1,35 @@
 """DuraGraph as real processes, for the tests that need them."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
+from typing import Iterator
 
 import httpx
+import psycopg
 
 GRAPHS = Path(__file__).resolve().parent / "graphs" / "langgraph.json"
 TEST_LEASE_SECONDS = 2  # short, so that recovery tests finish quickly
+
+
+@contextlib.contextmanager
+def fresh_database(server_url: str, prefix: str = "dg_test") -> Iterator[str]:
+    """A new, empty database on the PostgreSQL at `server_url`, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield psycopg.conninfo.make_conninfo(server_url, dbname=name)
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def free_port() -> int:

@@ -19,6 +19,7 @@ from .api.cron_firing import AsCreator
 from .api.exposure import exposure_warning
 from .api.http_options import allowed_hosts
 from .api.public_url import public_url
+from .api.request_log import RequestLog
 from .api.run_headers import HeaderPolicy
 from .api.services import Services
 from .application.acting import acting_as
@@ -26,6 +27,7 @@ from .application.commands.assistants import ensure_default_assistants
 from .application.commands.store import StoreDeps
 from .application.commands.crons import Tick
 from .application.ports import SystemClock
+from .banner import banner
 from .domain.identity import Actor
 from .infrastructure.closing import close_nats, quietly
 from .infrastructure.cron_scheduler import CronScheduler
@@ -39,13 +41,17 @@ from .infrastructure.graphs.executor import Executor, ExecutorDeps
 from .infrastructure.graphs.http_app import load_http_app
 from .infrastructure.graphs.registry import GraphRegistry
 from .infrastructure.graphs.state import ThreadStates
+from .infrastructure.heartbeat import Heartbeat
+from .infrastructure.hot_reload import Reloader
 from .infrastructure.nats.connection import connect, ensure_streams
 from .infrastructure.nats.dispatch import RunDispatch, subscribe_events
+from .infrastructure.nats.ownership import PrefixTaken, claim_prefix
 from .infrastructure.nats.relay import OutboxRelay
 from .infrastructure.nats.run_streams import RunStreams
 from .infrastructure.postgres.checkpointer import EventStoreCheckpointer
 from .infrastructure.postgres.database import Database, migrate, open_pool
 from .infrastructure.postgres.event_store import PostgresEventStore
+from .infrastructure.postgres.identity import database_identity
 from .infrastructure.postgres.stuck_sessions import application_name
 from .infrastructure.store.base_store import EventSourcedStore
 from .infrastructure.store.config import StoreConfig, load_store_config
@@ -54,6 +60,7 @@ from .infrastructure.thread_ttl import TtlPolicy, TtlSweeper, ttl_policy
 from .infrastructure.webhooks.deliverer import RetryPolicy, WebhookDeliverer
 from .infrastructure.webhooks.policy import WebhookPolicy
 from .infrastructure.worker import Worker, release_leases_of_dead_owner
+from .infrastructure.worker_watch import WorkerWatch
 from .settings import Settings
 
 log = logging.getLogger("duragraph")
@@ -109,9 +116,19 @@ async def _connected(settings: Settings, embedded: bool, started: list[Any]) -> 
                            application_name=application_name(settings.worker_id))
     nc = await connect(nats_url, name=settings.worker_id)
     js = nc.jetstream()
+    infra = Infrastructure(db_url, nats_url, pool, nc, js, started)
+    await _claim_prefix(infra, settings.nats_prefix)  # before touching the prefix's streams
     await ensure_streams(js, settings.nats_prefix,
                          run_stream_retention_s=settings.run_stream_retention_s)
-    return Infrastructure(db_url, nats_url, pool, nc, js, started)
+    return infra
+
+
+async def _claim_prefix(infra: Infrastructure, prefix: str) -> None:
+    try:
+        await claim_prefix(infra.js, prefix, await database_identity(infra.pool))
+    except PrefixTaken as exc:
+        await infra.close()
+        raise SystemExit(f"duragraph: {exc}") from None
 
 
 @dataclass
@@ -146,7 +163,8 @@ def build_executor(settings: Settings, core: Core) -> Executor:
     return Executor(ExecutorDeps(
         store=core.store, db=core.db, clock=core.clock, checkpointer=core.checkpointer,
         graphs=core.graphs, streams=core.streams, worker_id=settings.worker_id,
-        lease_seconds=settings.lease_seconds, memory_store=EventSourcedStore(core.memory)))
+        lease_seconds=settings.lease_seconds, max_active=settings.n_jobs_per_worker,
+        memory_store=EventSourcedStore(core.memory)))
 
 
 def build_auth(core: Core, *, local_dev: bool) -> Authorizer:
@@ -244,7 +262,9 @@ async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                                 name="store-sweeper"),
             asyncio.create_task(crons.run(stop), name="crons"),
             asyncio.create_task(deliverer.run(stop), name="webhooks"),
-            asyncio.create_task(sweeper.run(stop), name="ttl-sweeper")]
+            asyncio.create_task(sweeper.run(stop), name="ttl-sweeper"),
+            asyncio.create_task(Heartbeat(core.db, executor, settings.worker_id).run(stop),
+                                name="heartbeat")]
 
 
 class _Server(uvicorn.Server):
@@ -270,35 +290,52 @@ def _listen(host: str, port: int) -> socket.socket:
     return socket.create_server((host, port), family=family)
 
 
-async def serve_http(settings: Settings, *, embedded: bool, with_worker: bool) -> None:
+async def serve_http(settings: Settings, *, embedded: bool, with_worker: bool,
+                     reload: bool = False) -> None:
     with _listen(settings.host, settings.port) as listening:
         async with running(settings, embedded=embedded) as (infra, core), \
                 supervised(infra.embedded):
             if embedded:  # a run still going after the grace is handed back at once
                 settings = replace(settings, grace_seconds=min(settings.grace_seconds, DEV_GRACE_S))
             await _serve(settings, infra, core, listening, embedded=embedded,
-                         with_worker=with_worker)
+                         with_worker=with_worker, reload=reload)
+
+
+def _reloader(settings: Settings, core: Core, executor: Executor, services: Services,
+              stop: asyncio.Event) -> asyncio.Task:
+    async def reloaded() -> None:  # graphs may have come or gone
+        services.info["graphs"] = core.graphs.ids()
+        await _default_assistants(core)
+
+    reloader = Reloader(settings.config_path, core.config, settings.data_dir, core.graphs,
+                        executor, reloaded)
+    return asyncio.create_task(reloader.run(stop), name="reload")
 
 
 async def _serve(settings: Settings, infra: Infrastructure, core: Core, listening: socket.socket,
-                 *, embedded: bool, with_worker: bool) -> None:
+                 *, embedded: bool, with_worker: bool, reload: bool = False) -> None:
     await _default_assistants(core)
     if embedded:
         await release_leases_of_dead_owner(core.db)
     stop = asyncio.Event()
     executor = build_executor(settings, core) if with_worker else None
     auth = build_auth(core, local_dev=embedded)
-    tasks = await _worker_tasks(settings, infra, core, executor, stop, auth) if executor else []
+    tasks = (await _worker_tasks(settings, infra, core, executor, stop, auth) if executor
+             else [asyncio.create_task(WorkerWatch(core.db).run(stop), name="worker-watch")])
     services = build_services(core, executor, auth)
     services.public_url = public_url(settings.public_url, settings.host, settings.port)
     services.ws_max_subscriptions = settings.ws_max_subscriptions
+    if reload and executor:
+        tasks.append(_reloader(settings, core, executor, services, stop))
     app = create_app(services, user_app=load_http_app(core.config), http=core.config.http,
                      allowed_hosts=settings.allowed_hosts,
                      max_body_bytes=settings.max_body_bytes)
     _warn_if_exposed(settings, core.config)
     # lifespan "on": a user's app (langgraph.json http.app) may have one
-    server = _Server(uvicorn.Config(app, host=settings.host, port=settings.port,
-                                    log_level="warning", access_log=False, lifespan="on",
+    # log_config None: uvicorn logs through ours (logs.py sets its level), and
+    # RequestLog replaces its access log
+    server = _Server(uvicorn.Config(RequestLog(app), host=settings.host, port=settings.port,
+                                    log_config=None, access_log=False, lifespan="on",
                                     timeout_graceful_shutdown=DEV_GRACE_S if embedded else None))
 
     def shutdown() -> None:
@@ -307,8 +344,8 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
         stop.set()
 
     _on_signals(shutdown, hangup=embedded)
-    print(f"DuraGraph {__version__} serving {', '.join(core.graphs.ids())} at "
-          f"http://{settings.host}:{settings.port}", flush=True)
+    print(banner(core.graphs.ids(), f"http://{settings.host}:{settings.port}", infra.embedded),
+          flush=True)
     try:
         await server.serve(sockets=[listening])
     finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import logging
 import os
 import signal
 import socket
@@ -12,14 +11,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from . import dev_flags, logs
 from .settings import Settings, host_list
+from .version import VersionAction
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="path to langgraph.json")
     p.add_argument("--database-url", help="PostgreSQL URL (env DURAGRAPH_DATABASE_URL)")
     p.add_argument("--nats-url", help="NATS URL (env DURAGRAPH_NATS_URL)")
-    p.add_argument("--log-level", default=os.environ.get("DURAGRAPH_LOG_LEVEL", "INFO"))
+    logs.add_flags(p)
 
 
 def _dev_data(p: argparse.ArgumentParser) -> None:
@@ -35,6 +36,7 @@ def _http(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, help=f"default {DEFAULT_PORT}")
     p.add_argument("--allowed-hosts", help="comma-separated host names served besides "
                    "localhost, * for any (env DURAGRAPH_ALLOWED_HOSTS)")
+    logs.add_server_flag(p)
 
 
 def _can_bind(host: str, port: int) -> bool:
@@ -64,15 +66,24 @@ def _choose_port(args: argparse.Namespace) -> int:
     return port
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # type: ignore[override]
+        """One line, not argparse's usage block before it."""
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="duragraph", description=__doc__)
+    root = _Parser(prog="duragraph", description=__doc__)
+    root.add_argument("--version", action=VersionAction)
     sub = root.add_subparsers(dest="command", required=True)
     dev = sub.add_parser("dev", help="one process, embedded PostgreSQL and NATS")
     _common(dev), _http(dev)
     dev.add_argument("--data-dir", type=Path, help="where embedded data lives (./.duragraph)")
+    dev_flags.add_jobs_flag(dev), dev_flags.add_dev_flags(dev)
     serve = sub.add_parser("serve", help="the API against external PostgreSQL and NATS")
     _common(serve), _http(serve)
-    _common(sub.add_parser("worker", help="executor + outbox relay"))
+    worker = sub.add_parser("worker", help="executor + outbox relay")
+    _common(worker), dev_flags.add_jobs_flag(worker)
     migrate = sub.add_parser("migrate", help="apply the database schema")
     _common(migrate), _dev_data(migrate)
     proj = sub.add_parser("projections", help="projection maintenance")
@@ -91,7 +102,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(
         config_path=args.config, database_url=args.database_url, nats_url=args.nats_url,
         host=getattr(args, "host", None), port=port, data_dir=getattr(args, "data_dir", None),
-        allowed_hosts=host_list(getattr(args, "allowed_hosts", None)))
+        allowed_hosts=host_list(getattr(args, "allowed_hosts", None)),
+        n_jobs_per_worker=getattr(args, "n_jobs_per_worker", None))
 
 
 _NO_DEV = "or run `duragraph dev` with this --data-dir"
@@ -187,9 +199,11 @@ def run(main: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cli = parser()
+    args = cli.parse_args(argv)
+    if args.command == "dev":
+        dev_flags.check(cli, args)
+    logs.configure(args)
     if args.command == "dev":
         _claim_data_folder(args)
         _stop_starting_on_signals()
@@ -201,13 +215,16 @@ def main(argv: list[str] | None = None) -> None:
 
 def _main(args: argparse.Namespace) -> None:
     settings = _settings(args)
+    if args.command == "dev":
+        dev_flags.apply(args, f"http://{settings.host}:{settings.port}")
     from . import bootstrap
     from .infrastructure.embedded.processes import EmbeddedServerError
     from .infrastructure.graphs.config import ConfigError
 
     try:
         if args.command == "dev":
-            run(bootstrap.serve_http(settings, embedded=True, with_worker=True))
+            run(bootstrap.serve_http(settings, embedded=True, with_worker=True,
+                                     reload=not args.no_reload))
         elif args.command == "serve":
             run(bootstrap.serve_http(settings, embedded=False, with_worker=False))
         elif args.command == "worker":

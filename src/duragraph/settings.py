@@ -38,6 +38,7 @@ class Settings:
     webhook_max_attempts: int = 12
     max_body_bytes: int = 10 * 1024 * 1024  # 10 MiB; a larger request body is a 413
     ws_max_subscriptions: int = 64  # open subscriptions per protocol v2 WebSocket
+    n_jobs_per_worker: int = 64  # runs one process executes at once (its run slots)
     worker_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
 
@@ -61,6 +62,7 @@ class Settings:
             allowed_hosts=host_list(_env("ALLOWED_HOSTS", "")) or (),
             public_url=_env("PUBLIC_URL"),
             max_body_bytes=int(_env("MAX_BODY_BYTES", "10485760") or 10485760),
+            n_jobs_per_worker=int(_env("N_JOBS_PER_WORKER", "64") or 64),
         )
         for key, value in overrides.items():
             if value is not None:

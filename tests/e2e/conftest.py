@@ -17,6 +17,13 @@ from langgraph_sdk import get_client
 from e2e_servers import AUTH_GRAPHS, MODES, as_user, server
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here is `e2e`, so that `-m "not e2e"` leaves out all of them."""
+    for item in items:
+        if "tests/e2e/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(scope="session")
 def counter_dir() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="dg-counters-") as folder:

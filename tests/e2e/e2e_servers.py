@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any, Awaitable, Iterator
 
 import httpx
-import psycopg
 import pytest
 from langgraph_sdk import get_client
 
-from servers import GRAPHS, free_port, stop, wait_ready
+from servers import GRAPHS, free_port, fresh_database, stop, wait_ready
 from servers import command as _command
 
 AUTH_GRAPHS = GRAPHS.parent / "langgraph.auth.json"
@@ -25,23 +24,6 @@ AUTH_GRAPHS = GRAPHS.parent / "langgraph.auth.json"
 MODES = ["dev"] + (["split"] if os.environ.get("DURAGRAPH_TEST_DATABASE_URL")
                    and os.environ.get("DURAGRAPH_TEST_NATS_URL") else [])
 
-
-def _with_db(base_url: str, name: str) -> str:
-    info = psycopg.conninfo.conninfo_to_dict(base_url)
-    info["dbname"] = name
-    return psycopg.conninfo.make_conninfo(**info)
-
-
-@contextlib.contextmanager
-def _database(base_url: str) -> Iterator[str]:
-    name = f"dg_e2e_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(base_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    try:
-        yield _with_db(base_url, name)
-    finally:
-        with psycopg.connect(base_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @contextlib.contextmanager
@@ -53,7 +35,7 @@ def _processes(mode: str, env: dict[str, str], port: int, data_dir: str,
                                          config=config), env=env)]
         return
     pg_url, nats_url = request.getfixturevalue("pg_server_url"), request.getfixturevalue("nats_url")
-    with _database(pg_url) as database_url:
+    with fresh_database(pg_url, "dg_e2e") as database_url:
         env = {**env, "DURAGRAPH_DATABASE_URL": database_url, "DURAGRAPH_NATS_URL": nats_url,
                "DURAGRAPH_NATS_PREFIX": f"dge2e{uuid.uuid4().hex[:8]}"}
         yield [subprocess.Popen(_command("serve", "--port", str(port), config=config), env=env),

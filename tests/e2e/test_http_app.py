@@ -66,6 +66,12 @@ async def test_a_user_route_shadows_an_api_route_but_not_the_health_check(url: s
     assert await client.http.get("/ok") == {"ok": True}
 
 
+async def test_a_user_route_at_the_root_replaces_our_home_page(url: str) -> None:
+    async with httpx.AsyncClient(base_url=url) as http:
+        response = await http.get("/")
+    assert response.json() == {"home": "theirs"}
+
+
 async def test_the_user_middleware_wraps_our_routes_too(url: str) -> None:
     async with httpx.AsyncClient(base_url=url) as http:
         ours = await http.post("/threads/search", json={})

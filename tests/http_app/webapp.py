@@ -1,6 +1,6 @@
 """A user's FastAPI app served beside DuraGraph's API (langgraph.json
 `http.app`): its own routes, a middleware, a lifespan, and one route that
-shadows an API route and one that tries to shadow the health check."""
+shadows an API route, its own `/`, and one that tries to shadow the health check."""
 import contextlib
 import os
 from pathlib import Path
@@ -45,6 +45,11 @@ async def hello(request: Request) -> dict:
 @app.post("/assistants/count")
 async def count_shadowed() -> int:
     return 4242
+
+
+@app.get("/")
+async def home() -> dict:
+    return {"home": "theirs"}
 
 
 @app.get("/ok")

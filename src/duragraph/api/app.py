@@ -13,8 +13,8 @@ from . import (browser_guard, custom_app, errors, http_options, openapi_errors, 
 from .auth.middleware import AuthMiddleware
 from .relative_redirects import RelativeRedirects
 from .responses import JSON
-from .routes import (a2a, agent_card, assistants, crons, events, mcp, protocol, runs, store,
-                     system, thread_stream, threads)
+from .routes import (a2a, agent_card, assistants, crons, events, home, mcp, protocol, runs,
+                     store, system, thread_stream, threads)
 from .services import Services
 
 # Health, metrics and the API description: a user's app (langgraph.json
@@ -23,7 +23,7 @@ META_ROUTERS = (system.router,)
 # The hot paths first: a request is matched against the routes in order.
 ROUTERS = (runs.router, threads.router, assistants.router, crons.router, events.router,
            thread_stream.router, protocol.router, store.router, mcp.router, a2a.router,
-           agent_card.router)
+           agent_card.router, home.router)
 
 
 def create_app(services: Services, *, lifespan: Any = None, user_app: Starlette | None = None,

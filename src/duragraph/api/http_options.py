@@ -19,7 +19,7 @@ GROUPS = (
     ("disable_mcp", re.compile(r"^/mcp")),
     ("disable_a2a", re.compile(r"^/a2a|^/\.well-known/agent")),
     ("disable_ui", re.compile(r"^/ui")),
-    ("disable_meta", re.compile(r"^/(info|metrics|docs)$")),
+    ("disable_meta", re.compile(r"^/(info|metrics|docs)?$")),  # `/` links to them
 )
 _ANY_REQUEST: dict[str, Any] = {
     "allow_methods": ["*"], "allow_headers": ["*"],

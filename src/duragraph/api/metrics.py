@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..application.queries import metrics as q
+from ..application.queries.workers import live_workers
 from .services import Services
 
 PREFIX = "lg_api_"
 
 
 async def snapshot(s: Services) -> dict[str, Any]:
-    figures: dict[str, Any] = {"queue": await q.queue_stats(s.db),
-                               "runs": await q.runs_by_status(s.db)}
-    if s.executor is not None:
-        figures["workers"] = s.executor.workers()
-    return figures
+    """`workers`: the live ones' heartbeats (this process's too, in `dev`)."""
+    return {"queue": await q.queue_stats(s.db), "runs": await q.runs_by_status(s.db),
+            "workers": await live_workers(s.db)}
 
 
 def prometheus(figures: dict[str, Any]) -> str:
@@ -28,9 +27,14 @@ def prometheus(figures: dict[str, Any]) -> str:
                     queue["pending_runs_wait_time_med_secs"] or 0)
     lines += [f"# HELP {PREFIX}runs Runs by status", f"# TYPE {PREFIX}runs gauge"]
     lines += [f'{PREFIX}runs{{status="{status}"}} {n}' for status, n in figures["runs"].items()]
-    for key, value in figures.get("workers", {}).items():
-        lines += _gauge(f"workers_{key}", f"Run slots of this process: {key}", value)
+    for key, value in figures["workers"].items():
+        lines += _gauge(f"workers_{key}", _WORKER_HELP[key], value)
     return "\n".join(lines) + "\n"
+
+
+_WORKER_HELP = {"alive": "Live worker processes (a heartbeat in the last few seconds)",
+                "max": "Run slots of the live workers", "active": "Run slots in use",
+                "available": "Run slots free"}
 
 
 def _gauge(name: str, help_text: str, value: float) -> list[str]:

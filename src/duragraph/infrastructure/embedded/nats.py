@@ -76,6 +76,10 @@ class EmbeddedNats:
         return self.folder / "nats-server.conf"
 
     @property
+    def password_path(self) -> Path:
+        return self.folder / PASSWORD_FILE
+
+    @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 

@@ -155,6 +155,10 @@ class EmbeddedPostgres:
         """After it died under us: again on its socket, where the pool reconnects."""
         self._postmaster = self._adopt_stale() or self._start_fresh()
 
+    @property
+    def password_path(self) -> Path:
+        return self.pgdata / PASSWORD_FILE
+
     def start(self) -> str:
         if self.url is not None:
             return self.url

@@ -68,8 +68,10 @@ class Outcome:
 # recorded as failed (it resumes from its last checkpoint once its lease lapses).
 _UNAVAILABLE = (psycopg.OperationalError, PoolTimeout)
 
+_RUN_KEYS = ("run_id", "thread_id", "graph_id")  # what a failure's log record carries
 _RECENT_OUTCOMES = 64  # results can be large: a short memory
-_STOPPED = object()  # a run that stopped here without an outcome of its own
+_STOPPED = object()
+_RESTART_TIMEOUT_S = 5.0  # a run that stopped here without an outcome of its own
 
 
 def _settle(future: asyncio.Future | None, result: Any) -> None:
@@ -100,6 +102,8 @@ class Executor:
         # that arrives just after the end needs no query.
         self._recent: dict[str, tuple[str, Any]] = {}
         self._draining = False
+        self._in_graph: dict[str, str] = {}  # run id -> thread id, while its graph runs
+        self._handing_back: set[str] = set()  # runs stopped to be claimed again at once
         self.idle = asyncio.Event()  # set while no run executes here
         self.idle.set()
 
@@ -185,6 +189,27 @@ class Executor:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
+    async def restart_runs(self) -> int:
+        """Stop the runs executing here and claim them again (after a reload:
+        they go on with the new code). Each resumes from its last committed
+        step; the step in flight runs again. Returns how many were restarted."""
+        # Only runs inside their graph: one stopped while it records its end
+        # could lose that end.
+        runs = dict(self._in_graph)
+        self._handing_back.update(runs)
+        for run_id in runs:
+            self.active[run_id].cancel()
+        # A node that swallows its cancellation carries on with the old code
+        # rather than holding every later reload up.
+        if runs:
+            await asyncio.wait([self.active[run_id] for run_id in runs],
+                               timeout=_RESTART_TIMEOUT_S)
+        self._handing_back.difference_update(runs)
+        restarted = [run_id for run_id in runs if run_id not in self.active]
+        for run_id in restarted:
+            self.submit(run_id, runs[run_id])
+        return len(restarted)
+
     async def _execute(self, run_id: str, thread_id: str) -> None:
         try:
             claim = await self._claim(run_id, thread_id)
@@ -257,7 +282,8 @@ class Executor:
         row = await d.db.fetchone("SELECT status, epoch FROM runs WHERE run_id=%s", (run_id,))
         if row is None or row["status"] != "running":  # cancelled or deleted: its stream ends
             await d.streams.publish_end(run_id, "interrupted", thread_id=run["thread_id"])
-        elif row["epoch"] == epoch and self._draining:  # shutting down: hand it back now
+        elif row["epoch"] == epoch and (self._draining or run_id in self._handing_back):
+            # shutting down or restarting it: hand it back now
             await d.db.execute("UPDATE leases SET expires_at = now() "
                                "WHERE run_id=%s AND epoch=%s", (run_id, epoch))
         # else a newer epoch owns it: that executor carries on and ends the stream
@@ -314,19 +340,34 @@ class Executor:
         # route sends its own first `metadata` frame).
         await d.streams.publish(run["run_id"], "metadata", dumps(
             {"run_id": run["run_id"], "attempt": epoch}), thread_id=run["thread_id"])
-        try:
-            graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver,
-                                     d.memory_store)
-            outcome = await self._stream(graph, run, kwargs, config, api_modes, resuming)
-        except (asyncio.CancelledError, Fenced, *_UNAVAILABLE):
-            raise
-        except Exception as exc:  # the graph failed: the run fails, the server lives
-            outcome = await self._failed(run, exc)
+        outcome = await self._outcome(run, saver, config, api_modes, resuming)
         # What is not committed yet (with async durability the last steps; after
         # an interrupt or an error the writes of the unfinished step, so a resume
         # does not re-run finished sibling tasks) commits with the outcome.
         outcome.along = RideAlong(await saver.take_pending(), saver.fence)
         return outcome
+
+    async def _outcome(self, run: dict[str, Any], saver: Any, config: dict[str, Any],
+                       api_modes: list[str], resuming: bool) -> Outcome:
+        """The graph's outcome. While the graph runs (and only then), a reload
+        may stop it to restart it: it keeps the steps it finished."""
+        d, run_id = self.deps, run["run_id"]
+        self._in_graph[run_id] = run["thread_id"]
+        try:
+            graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver,
+                                     d.memory_store)
+            return await self._stream(graph, run, run["kwargs"], config, api_modes, resuming)
+        except asyncio.CancelledError:
+            if run_id in self._handing_back:
+                await saver.commit_steps()
+            raise
+        except (Fenced, *_UNAVAILABLE):
+            raise
+        except Exception as exc:  # the graph failed: the run fails, the server lives
+            failure = exc
+        finally:
+            del self._in_graph[run_id]
+        return await self._failed(run, failure)
 
     async def _has_checkpoint(self, run_id: str) -> bool:
         return bool(await self.deps.db.fetchone(
@@ -371,7 +412,9 @@ class Executor:
 
     async def _failed(self, run: dict[str, Any], exc: BaseException) -> Outcome:
         error, message = type(exc).__name__, str(exc)
-        log.info("run %s failed: %s: %s", run["run_id"], error, message)
+        # The traceback names the node (LangGraph's note), the file and the line.
+        log.error("run %s of graph %s failed: %s: %s", run["run_id"], run["graph_id"], error,
+                  message, exc_info=exc, extra={k: run[k] for k in _RUN_KEYS})
         await self.deps.streams.publish(run["run_id"], "error",
                                         dumps({"error": error, "message": message}),
                                         thread_id=run["thread_id"])

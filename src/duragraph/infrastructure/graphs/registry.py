@@ -26,6 +26,14 @@ DEFAULT_NAME = "LangGraph"  # what compile() names a graph nobody named
 _SET_AFTER_INIT = ("_output_mapper", "_state_mapper", "_serde_allowlist")
 
 
+class GraphLoadError(ConfigError):
+    """A graph langgraph.json declares could not be loaded (the cause says why)."""
+
+    def __init__(self, message: str, spec: str) -> None:
+        super().__init__(message)
+        self.spec = spec
+
+
 class UnknownGraph(NotFound):
     def __init__(self, graph_id: str) -> None:
         super().__init__("graph", graph_id)
@@ -76,6 +84,11 @@ class GraphRegistry:
                 factories[graph_id] = _factory(graph_id, spec, value)
         return cls(compiled, factories, list(config.graphs))
 
+    def replace_with(self, other: GraphRegistry) -> None:
+        """Serve `other`'s graphs from now on (a reload). Everything holding
+        this registry sees the change at once, and no await splits it."""
+        self._compiled, self._factories, self._ids = other._compiled, other._factories, other._ids
+
     def ids(self) -> list[str]:
         return list(self._ids)
 
@@ -97,8 +110,8 @@ def _import(graph_id: str, spec: str, config: ProjectConfig) -> Any:
     try:
         return load_attribute(location, attr, config.base_dir)
     except Exception as exc:
-        raise ConfigError(f"graph '{graph_id}': cannot load '{attr}' from {where}: "
-                          f"{type(exc).__name__}: {exc}") from exc
+        raise GraphLoadError(f"graph '{graph_id}': cannot load '{attr}' from {where}: "
+                             f"{type(exc).__name__}: {exc}", spec) from exc
 
 
 def _compiled(graph_id: str, value: Any) -> Pregel:

@@ -17,11 +17,18 @@ class MissingAttribute(LookupError):
     pass
 
 
+# The variables the project's `env` set (not the operator): a reload of an
+# edited `.env` or langgraph.json may change them again.
+_from_project: set[str] = set()
+
+
 def apply_env(env: dict[str, str]) -> None:
     """The process environment wins, as with `langgraph dev`: a variable set
     by the operator is never overridden by the project's defaults."""
     for key, value in env.items():
-        os.environ.setdefault(key, value)
+        if key not in os.environ or key in _from_project:
+            os.environ[key] = value
+            _from_project.add(key)
 
 
 def extend_sys_path(config: ProjectConfig) -> None:

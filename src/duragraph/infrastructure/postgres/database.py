@@ -51,6 +51,29 @@ class _Health:
             raise  # the pool discards it and hands out another
 
 
+class _OnPurpose(logging.Filter):
+    """psycopg_pool warns of each closed connection handed back to it; those
+    we closed on purpose (`discard`) are not news, and a line per optimistic
+    conflict was noise. A connection that died by itself still warns."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.args, tuple) and record.args
+                    and record.args[0] in self.closed)
+
+
+_on_purpose = _OnPurpose()
+
+
+async def discard(conn: psycopg.AsyncConnection) -> None:
+    """Close a pooled connection that must not be reused; the pool replaces it."""
+    _on_purpose.closed.add(conn)
+    await conn.close()
+
+
 class _Pool(AsyncConnectionPool):
     def __init__(self, *args: Any, health: _Health, **kwargs: Any) -> None:
         super().__init__(*args, check=health.check, reset=health.reset, **kwargs)
@@ -64,6 +87,8 @@ class _Pool(AsyncConnectionPool):
 
 async def open_pool(url: str, *, min_size: int = 2, max_size: int = 20,
                     application_name: str = "duragraph") -> AsyncConnectionPool:
+    if _on_purpose not in logging.getLogger("psycopg.pool").filters:
+        logging.getLogger("psycopg.pool").addFilter(_on_purpose)
     pool = _Pool(url, min_size=min_size, max_size=max_size, open=False,
                  kwargs={"autocommit": True, "application_name": application_name},
                  reconnect_timeout=3600, health=_Health())

@@ -27,6 +27,7 @@ from ...application.acting import current_actor
 from ...domain.aggregate import Aggregate
 from ...domain.errors import ConcurrencyConflict, Fenced
 from ...domain.events import DomainEvent, from_data
+from . import database
 from .batch import execute_batch
 from .stream_cache import StreamCache
 
@@ -222,7 +223,7 @@ async def discard(conn: psycopg.AsyncConnection) -> None:
     can leave psycopg's prepared-statement cache naming statements the server
     never prepared. The pool replaces a closed connection. (Aborts are rare:
     conflicts and fenced writes.)"""
-    await conn.close()
+    await database.discard(conn)
 
 
 def _insert(batch: Batch, metadata: Jsonb) -> Statement:

@@ -126,6 +126,12 @@ class RunCheckpointer(EventSourcedSaver):
         await self._settle()
         await self._commit_queued(only_known=False)
 
+    async def commit_steps(self) -> None:
+        """Commit the finished steps now: a run handed back to be claimed
+        again must not run them a second time."""
+        await self._settle()
+        await self._commit_queued(only_known=True)
+
     async def take_pending(self) -> list[Batch]:
         """Remove and return what is not committed yet, for the run's final
         transaction (fenced by the caller)."""

@@ -1,0 +1,36 @@
+"""One NATS subject prefix, one database. Two deployments on one NATS with
+the same prefix but different databases would take each other's dispatched
+runs (and find no such run) and mix their event streams; the first to start
+writes its database's identity into a key-value bucket of the prefix, and a
+later one with another database refuses to start."""
+from __future__ import annotations
+
+from nats.js import JetStreamContext
+from nats.js.errors import KeyWrongLastSequenceError
+
+from .subjects import stream_name
+
+_KEY = "database"
+
+
+class PrefixTaken(Exception):
+    pass
+
+
+def owner_bucket(prefix: str) -> str:
+    return stream_name(prefix, "OWNER")  # its stream is KV_<bucket>
+
+
+async def claim_prefix(js: JetStreamContext, prefix: str, identity: str) -> None:
+    """Raises PrefixTaken if the prefix is another database's."""
+    kv = await js.create_key_value(bucket=owner_bucket(prefix), history=1)
+    try:
+        await kv.create(_KEY, identity.encode())
+        return
+    except KeyWrongLastSequenceError:
+        owner = (await kv.get(_KEY)).value.decode()
+    if owner != identity:
+        raise PrefixTaken(
+            f"the NATS subject prefix {prefix!r} is used by {owner}, but this deployment uses "
+            f"{identity}: two deployments sharing a prefix would take each other's runs. "
+            "Give this one its own DURAGRAPH_NATS_PREFIX (or point it at that database).")
