@@ -16,9 +16,16 @@ import pytest
 from langgraph_sdk import get_client
 
 from captured import Captured, dev, start, stop_all, until
-from servers import free_port, fresh_database, wait_ready
+from servers import GRAPHS, free_port, fresh_database, wait_ready
 
-FAILING_NODE_LINE = 'failing.py", line 13, in explode'  # tests/graphs/failing.py's raise
+
+def _line_of(path: Path, text: str) -> int:
+    return 1 + path.read_text().splitlines().index(text)
+
+
+# Where tests/graphs/failing.py raises ValueError("boom").
+_RAISE = _line_of(GRAPHS.parent / "failing.py", '    raise ValueError("boom")')
+FAILING_NODE_LINE = f'failing.py", line {_RAISE}, in explode'
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +74,19 @@ async def test_the_error_event_and_the_run_carry_the_exception_type_and_message(
     assert (await client.threads.get(thread["thread_id"]))["status"] == "error"
     result = await client.runs.join(thread["thread_id"], run["run_id"])
     assert result == {"__error__": {"error": "ValueError", "message": "boom"}}
+
+
+async def test_a_message_that_may_hold_secrets_reaches_the_log_not_the_client(logged):
+    url, server = logged
+    client = get_client(url=url)
+    thread = await client.threads.create()
+    parts = [p async for p in client.runs.stream(thread["thread_id"], "failing",
+                                                 input={"value": "leak"})]
+    errors = [p.data for p in parts if p.event == "error"]
+    assert errors == [{"error": "DatabaseDown", "message": "An internal error occurred"}]
+    [run] = await client.runs.list(thread["thread_id"])
+    assert "s3cret" not in str(await client.runs.join(thread["thread_id"], run["run_id"]))
+    assert until(lambda: "DatabaseDown: cannot reach postgresql://app:s3cret" in server.stderr())
 
 
 def _request_lines(server: Captured, needle: str) -> list[str]:

@@ -1,4 +1,5 @@
-"""`failing`: its only node raises ValueError("boom")."""
+"""`failing`: its only node raises ValueError("boom"); with `{"value": "leak"}`
+it raises an error whose message holds a secret (a connection string)."""
 from typing import Any
 
 from langgraph.graph import START, StateGraph
@@ -9,7 +10,13 @@ class State(TypedDict):
     value: NotRequired[Any]
 
 
+class DatabaseDown(Exception):
+    pass
+
+
 def explode(state: State) -> dict[str, Any]:
+    if state.get("value") == "leak":
+        raise DatabaseDown("cannot reach postgresql://app:s3cret@db.internal/app")
     raise ValueError("boom")
 
 

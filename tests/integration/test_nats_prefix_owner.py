@@ -3,7 +3,9 @@ databases would take each other's runs: the second is refused at startup,
 saying why and what to change. The same database again is welcome."""
 from __future__ import annotations
 
+import asyncio
 import subprocess
+import uuid
 import time
 from typing import Iterator
 
@@ -11,7 +13,7 @@ import httpx
 import pytest
 
 from duragraph.infrastructure.nats.connection import connect
-from duragraph.infrastructure.nats.ownership import owner_bucket
+from duragraph.infrastructure.nats.ownership import claim_prefix, owner_bucket
 from duragraph.infrastructure.nats.subjects import events_stream, runs_stream
 from servers import Cluster, command, free_port, fresh_database
 
@@ -68,3 +70,20 @@ def _live_workers(url: str, n: int, timeout: float = 20.0) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+async def test_processes_of_one_deployment_starting_at_once_all_claim_the_prefix(
+        nats_url: str) -> None:
+    """`serve` and `worker` (and more of them) start together: none may be
+    refused for creating the owner bucket at the same moment as another."""
+    clients = [await connect(nats_url, name=f"claimer-{n}") for n in range(6)]
+    try:
+        for _ in range(40):
+            prefix = f"dgclaim{uuid.uuid4().hex[:8]}"
+            outcomes = await asyncio.gather(*[claim_prefix(c.jetstream(), prefix, "db-1")
+                                              for c in clients], return_exceptions=True)
+            await clients[0].jetstream().delete_stream(f"KV_{owner_bucket(prefix)}")
+            assert outcomes == [None] * len(clients), outcomes
+    finally:
+        for client in clients:
+            await client.close()

@@ -24,6 +24,7 @@ from ...domain.errors import Fenced, NotFound, Unschedulable
 from ..outages import warn_retrying
 from ..postgres.checkpointer import EventStoreCheckpointer
 from ..postgres.stuck_sessions import end_stuck_sessions
+from .failure import public_error
 from .graph_stream import graph_chunks
 from .messages_mode import MessageAccumulator
 from .registry import GraphRegistry, with_persistence
@@ -411,10 +412,10 @@ class Executor:
         return Outcome("interrupted", values=to_jsonable(values), interrupts=interrupts)
 
     async def _failed(self, run: dict[str, Any], exc: BaseException) -> Outcome:
-        error, message = type(exc).__name__, str(exc)
+        error, message = public_error(exc)
         # The traceback names the node (LangGraph's note), the file and the line.
         log.error("run %s of graph %s failed: %s: %s", run["run_id"], run["graph_id"], error,
-                  message, exc_info=exc, extra={k: run[k] for k in _RUN_KEYS})
+                  exc, exc_info=exc, extra={k: run[k] for k in _RUN_KEYS})
         await self.deps.streams.publish(run["run_id"], "error",
                                         dumps({"error": error, "message": message}),
                                         thread_id=run["thread_id"])

@@ -5,12 +5,19 @@ writes its database's identity into a key-value bucket of the prefix, and a
 later one with another database refuses to start."""
 from __future__ import annotations
 
+import asyncio
+
 from nats.js import JetStreamContext
-from nats.js.errors import KeyWrongLastSequenceError
+from nats.js.errors import BadRequestError, KeyWrongLastSequenceError, NoStreamResponseError
 
 from .subjects import stream_name
 
 _KEY = "database"
+# `serve` and `worker` often start together: the second to create the bucket
+# at the same moment may be refused (400), or write before the stream answers;
+# a retry finds it made.
+_RACING = (BadRequestError, NoStreamResponseError)
+_ATTEMPTS, _PAUSE_S = 5, 0.2
 
 
 class PrefixTaken(Exception):
@@ -23,14 +30,26 @@ def owner_bucket(prefix: str) -> str:
 
 async def claim_prefix(js: JetStreamContext, prefix: str, identity: str) -> None:
     """Raises PrefixTaken if the prefix is another database's."""
-    kv = await js.create_key_value(bucket=owner_bucket(prefix), history=1)
-    try:
-        await kv.create(_KEY, identity.encode())
-        return
-    except KeyWrongLastSequenceError:
-        owner = (await kv.get(_KEY)).value.decode()
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            owner = await _owner(js, prefix, identity)
+            break
+        except _RACING:
+            if attempt == _ATTEMPTS:
+                raise
+            await asyncio.sleep(_PAUSE_S)
     if owner != identity:
         raise PrefixTaken(
             f"the NATS subject prefix {prefix!r} is used by {owner}, but this deployment uses "
             f"{identity}: two deployments sharing a prefix would take each other's runs. "
             "Give this one its own DURAGRAPH_NATS_PREFIX (or point it at that database).")
+
+
+async def _owner(js: JetStreamContext, prefix: str, identity: str) -> str:
+    """The prefix's owner: `identity` if this call (or an earlier one) made it so."""
+    kv = await js.create_key_value(bucket=owner_bucket(prefix), history=1)
+    try:
+        await kv.create(_KEY, identity.encode())
+        return identity
+    except KeyWrongLastSequenceError:
+        return (await kv.get(_KEY)).value.decode()
