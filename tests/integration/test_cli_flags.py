@@ -25,7 +25,7 @@ def _one_line_refusal(done, *words: str) -> None:
 def test_version_prints_the_installed_version():
     done = cli("--version")
     assert done.returncode == 0
-    assert done.stdout.strip() == f"duragraph {metadata.version('duragraph')}"
+    assert done.stdout.strip() == f"duragraph {metadata.version('duragraph-server')}"
 
 
 @pytest.mark.parametrize("command", ["dev", "serve", "worker"])
