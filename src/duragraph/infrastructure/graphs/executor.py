@@ -26,10 +26,12 @@ from ..postgres.checkpointer import EventStoreCheckpointer
 from ..postgres.stuck_sessions import end_stuck_sessions
 from .failure import public_error
 from .graph_stream import graph_chunks
+from .message_ids import give_message_ids
 from .messages_mode import MessageAccumulator
 from .registry import GraphRegistry, with_persistence
 from .run_input import build_config, build_input, stream_options
 from .serialization import dumps, to_jsonable
+from .snapshots import interrupts_by_task
 from .stream_modes import event_name, graph_modes, requested_modes, shaped
 
 log = logging.getLogger(__name__)
@@ -384,6 +386,8 @@ class Executor:
                 "events" in api_modes, **stream_options(kwargs)):
             if not namespace and mode == "values":
                 values = chunk
+            if mode == "updates":
+                give_message_ids(chunk)  # before it is published: see message_ids
             if not namespace and mode == "updates" and "__interrupt__" in chunk:
                 interrupted = True
             await publish(namespace, mode, chunk)
@@ -407,9 +411,8 @@ class Executor:
     async def _interrupted(self, graph: Any, config: dict[str, Any], values: Any) -> Outcome:
         state = await graph.aget_state({"configurable": {
             k: v for k, v in config["configurable"].items() if k != "checkpoint_id"}})
-        interrupts = {t.id: [to_jsonable(i) for i in t.interrupts]
-                      for t in state.tasks if t.interrupts}
-        return Outcome("interrupted", values=to_jsonable(values), interrupts=interrupts)
+        return Outcome("interrupted", values=to_jsonable(values),
+                       interrupts=interrupts_by_task(state))
 
     async def _failed(self, run: dict[str, Any], exc: BaseException) -> Outcome:
         error, message = public_error(exc)
