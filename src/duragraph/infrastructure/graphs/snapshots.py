@@ -19,7 +19,7 @@ def checkpoint_ref(config: Any) -> dict[str, Any] | None:
     """The checkpoint a config points at, with only the keys the Agent Server
     sends: `checkpoint_map` appears where LangGraph set one (in a subgraph),
     never as null."""
-    configurable = (config or {}).get("configurable") or {}
+    configurable = _configurable(config)
     if not configurable.get("thread_id") or not configurable.get("checkpoint_id"):
         return None
     ref = {"thread_id": configurable["thread_id"],
@@ -30,11 +30,24 @@ def checkpoint_ref(config: Any) -> dict[str, Any] | None:
     return ref
 
 
+def _configurable(config: Any) -> dict[str, Any]:
+    return (config or {}).get("configurable") or {}
+
+
 def _checkpoint_id(config: Any) -> str | None:
-    return ((config or {}).get("configurable") or {}).get("checkpoint_id")
+    return _configurable(config).get("checkpoint_id")
 
 
-def interrupt_shown(interrupt: Any) -> Any:
+def _metadata(snap: StateSnapshot) -> dict[str, Any] | None:
+    """The Agent Server's checkpoint metadata also names the thread it is read
+    from (a copy names the copy); LangGraph's checkpointers leave it out."""
+    thread_id = _configurable(snap.config).get("thread_id")
+    if snap.metadata is None or not thread_id:
+        return to_jsonable(snap.metadata)
+    return {**to_jsonable(snap.metadata), "thread_id": thread_id}
+
+
+def _interrupt(interrupt: Any) -> Any:
     """Outside streams the Agent Server leaves out an unset response schema."""
     shown = to_jsonable(interrupt)
     if isinstance(shown, dict) and shown.get("response_schema", False) is None:
@@ -44,7 +57,7 @@ def interrupt_shown(interrupt: Any) -> Any:
 
 def interrupts_by_task(snap: StateSnapshot) -> dict[str, list[Any]]:
     """A thread's `interrupts`: what each of its waiting tasks asked."""
-    return {t.id: [interrupt_shown(i) for i in t.interrupts] for t in snap.tasks if t.interrupts}
+    return {t.id: [_interrupt(i) for i in t.interrupts] for t in snap.tasks if t.interrupts}
 
 
 def _task(task: Any) -> dict[str, Any]:
@@ -52,7 +65,7 @@ def _task(task: Any) -> dict[str, Any]:
     return {
         "id": task.id, "name": task.name, "path": to_jsonable(task.path),
         "error": repr(task.error) if task.error else None,
-        "interrupts": [interrupt_shown(i) for i in task.interrupts],
+        "interrupts": [_interrupt(i) for i in task.interrupts],
         # a subgraph's checkpoint is named by thread and namespace only
         "checkpoint": state.get("configurable") if isinstance(state, dict) else None,
         "state": snapshot_to_dict(state) if isinstance(state, StateSnapshot) else None,
@@ -66,10 +79,10 @@ def snapshot_to_dict(snap: StateSnapshot) -> dict[str, Any]:
         "next": list(snap.next),
         "tasks": [_task(t) for t in snap.tasks],
         "checkpoint": checkpoint_ref(snap.config),
-        "metadata": to_jsonable(snap.metadata),
+        "metadata": _metadata(snap),
         "created_at": snap.created_at,
         "parent_checkpoint": checkpoint_ref(snap.parent_config),
-        "interrupts": [interrupt_shown(i) for i in snap.interrupts],
+        "interrupts": [_interrupt(i) for i in snap.interrupts],
         # deprecated, still sent by the Agent Server
         "checkpoint_id": _checkpoint_id(snap.config),
         "parent_checkpoint_id": _checkpoint_id(snap.parent_config),

@@ -40,17 +40,11 @@ def _b64(blob: bytes) -> str:
     return base64.b64encode(blob).decode("ascii")
 
 
-def _of_thread(metadata: Any, thread_id: str) -> dict[str, Any]:
-    """A checkpoint's metadata names its thread, as the Agent Server's does
-    (LangGraph leaves `thread_id` out); a copy names the copy."""
-    return {**metadata, "thread_id": thread_id}
-
-
 def saved_event(serde: SerializerProtocol, config: RunnableConfig, checkpoint: Checkpoint,
                 metadata: CheckpointMetadata, *, run_id: str | None) -> ev.CheckpointSaved:
     thread_id, ns, parent_id = address(config)
     type_, blob = serde.dumps_typed(checkpoint)
-    meta = _of_thread(get_serializable_checkpoint_metadata(config, metadata), thread_id)
+    meta = dict(get_serializable_checkpoint_metadata(config, metadata))
     if run_id is not None:
         meta.setdefault("run_id", run_id)
     owner = meta.get("run_id") if run_id is None else run_id
@@ -115,7 +109,7 @@ def copy_events(row: CheckpointRow, thread_id: str) -> list[DomainEvent]:
         at=at, thread_id=thread_id, checkpoint_ns=row.checkpoint_ns,
         checkpoint_id=row.checkpoint_id, parent_checkpoint_id=row.parent_checkpoint_id,
         checkpoint={"type": row.type, "blob": _b64(row.checkpoint)},
-        metadata=_of_thread(row.metadata, thread_id), run_id=row.run_id)]
+        metadata=row.metadata, run_id=row.run_id)]
     by_task: dict[tuple[str, str], list[list[Any]]] = {}
     for w in row.writes:
         by_task.setdefault((w.task_id, w.task_path), []).append(
