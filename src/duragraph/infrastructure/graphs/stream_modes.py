@@ -69,4 +69,3 @@ def _task(task: Any) -> Any:
         return task
     return {**{k: v for k, v in task.items() if k != "state"},
             "checkpoint": state["configurable"]}
-
