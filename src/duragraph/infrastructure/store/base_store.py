@@ -15,6 +15,7 @@ from ...application import store_reads as reads
 from ...application.commands.store import PutItem, StoreDeps, write_items
 from ...application.ports import EventAppender, StreamAppend
 from ...domain.errors import InvalidInput
+from .index import EmbeddingMismatch
 
 
 def _item(row: dict[str, Any]) -> Item:
@@ -69,6 +70,8 @@ class EventSourcedStore(BaseStore):
             for i, op in enumerate(ops):
                 if not isinstance(op, PutOp):
                     results[i] = await self._read(op)
+        except EmbeddingMismatch:
+            raise
         except InvalidInput as exc:
             raise InvalidNamespaceError(str(exc)) from None
         return results
