@@ -40,9 +40,10 @@ class CommandError(Exception):
 
 def _run_body(params: dict[str, Any], **extra: Any) -> RunCreate:
     try:
-        return _ProtocolRun(stream_mode=RUN_MODES, stream_subgraphs=True, if_not_exists="create",
-                         **{k: params[k] for k in ("assistant_id", "input", "config",
-                                                   "metadata") if k in params}, **extra)
+        return _ProtocolRun(stream_mode=RUN_MODES, stream_subgraphs=True,
+                            if_not_exists="create", **{
+                                k: params[k] for k in ("assistant_id", "input", "config",
+                                                       "metadata") if k in params}, **extra)
     except ValidationError as exc:
         raise CommandError("invalid_argument", "; ".join(
             f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from exc

@@ -70,7 +70,7 @@ class EventSourcedStore(BaseStore):
             for i, op in enumerate(ops):
                 if not isinstance(op, PutOp):
                     results[i] = await self._read(op)
-        except EmbeddingMismatch:
+        except EmbeddingMismatch:  # the deployment's embedding, not the node's namespace
             raise
         except InvalidInput as exc:
             raise InvalidNamespaceError(str(exc)) from None
@@ -96,6 +96,8 @@ class EventSourcedStore(BaseStore):
 
 
 class _Fenced:
+    """An appender whose every append carries one run's fence."""
+
     def __init__(self, events: EventAppender, fence: Any) -> None:
         self.events, self.fence = events, fence
 

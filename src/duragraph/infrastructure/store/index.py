@@ -34,8 +34,8 @@ class EmbeddingIndex:
 
     def _check(self, vector: list[float]) -> list[float]:
         if len(vector) != self.dims:
-            raise EmbeddingMismatch(f"the embedding function returned {len(vector)} dimensions; "
-                             f"store.index.dims is {self.dims}")
+            raise EmbeddingMismatch(f"the embedding function returned {len(vector)} "
+                                    f"dimensions; store.index.dims is {self.dims}")
         return vector
 
     def as_config(self) -> dict[str, Any]:
