@@ -24,6 +24,7 @@ from ...domain.errors import Fenced, NotFound, Unschedulable
 from ..outages import warn_retrying
 from ..postgres.checkpointer import EventStoreCheckpointer
 from ..postgres.stuck_sessions import end_stuck_sessions
+from ..store.base_store import EventSourcedStore
 from .failure import public_error
 from .graph_stream import graph_chunks
 from .message_ids import give_message_ids
@@ -48,7 +49,7 @@ class ExecutorDeps:
     worker_id: str
     lease_seconds: float = 10.0
     max_active: int = 64
-    memory_store: Any = None  # a langgraph BaseStore: get_store() / `store` in nodes
+    memory_store: EventSourcedStore | None = None  # get_store() / `store` in nodes
 
 
 @dataclass(slots=True)
@@ -357,8 +358,8 @@ class Executor:
         d, run_id = self.deps, run["run_id"]
         self._in_graph[run_id] = run["thread_id"]
         try:
-            graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver,
-                                     d.memory_store)
+            store = d.memory_store and d.memory_store.for_run(saver.fence)
+            graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver, store)
             return await self._stream(graph, run, run["kwargs"], config, api_modes, resuming)
         except asyncio.CancelledError:
             if run_id in self._handing_back:
