@@ -58,6 +58,12 @@ async def test_a_saved_aggregate_loads_back_with_its_version(store):
     assert loaded.version == 2 and loaded.metadata == {"a": 1, "b": 2}
 
 
+async def test_a_long_stream_loads_whole(store):
+    await saved_thread(store, updates=1100)  # longer than a page of read_stream
+    loaded = await store.load(Thread, "t1")
+    assert loaded.version == 1101 and loaded.metadata == {"i": 1099}
+
+
 async def test_a_stream_never_written_loads_as_a_new_aggregate(store):
     loaded = await store.load(Thread, "nobody")
     assert (loaded.version, loaded.exists) == (0, False)

@@ -160,3 +160,9 @@ async def test_an_unschedulable_run_fails_and_hands_the_thread_to_the_next(store
     assert nxt == "r2"
     assert (await statuses(store))["r1"] == "error"
     assert await fail_unschedulable("r1", "t1", "again", store, FixedClock()) is None
+
+
+async def test_a_lease_is_not_faked_claiming_at_creation_needs_postgresql(store):
+    with pytest.raises(NotImplementedError):
+        await run(store, "r1", claim_for="worker-1")
+    assert await statuses(store) == {}

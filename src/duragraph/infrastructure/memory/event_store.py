@@ -26,13 +26,13 @@ class MemoryEventStore:
         self._tx_id = 0
 
     async def load(self, cls: type[A], ident: str) -> A:
-        return (await self.load_many((cls, ident)))[0]  # type: ignore[return-value]
+        return (await self.load_many((cls, ident)))[0]
 
     async def load_many(self, *wanted: tuple[type[Aggregate], str],
                         cached: bool = False) -> list[Aggregate]:
         aggregates = [cls(ident) for cls, ident in wanted]
         for a in aggregates:
-            for stored in await self.read_stream(a.stream_id(a.id)):
+            for stored in self._stream(a.stream_id(a.id)):
                 a.apply(stored.event)
         return aggregates
 
@@ -70,12 +70,14 @@ class MemoryEventStore:
 
     async def read_stream(self, stream_id: str, *, after_version: int = 0,
                           limit: int = 1000) -> list[StoredEvent]:
-        return [e for e in self.log
-                if e.stream_id == stream_id and e.version > after_version][:limit]
+        return [e for e in self._stream(stream_id) if e.version > after_version][:limit]
 
     async def read_all(self, *, after: tuple[int, int] = (0, 0),
                        limit: int = 1000) -> list[StoredEvent]:
         return [e for e in self.log if (e.tx_id, e.position) > after][:limit]
+
+    def _stream(self, stream_id: str) -> list[StoredEvent]:
+        return [e for e in self.log if e.stream_id == stream_id]
 
     def _version(self, stream_id: str, staged: Sequence[StoredEvent] = ()) -> int:
         return max((e.version for e in (*self.log, *staged) if e.stream_id == stream_id),
