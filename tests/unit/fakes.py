@@ -1,6 +1,7 @@
 """Small hand-written fakes for command handlers' unit tests (the event store's
 is duragraph.infrastructure.memory.event_store)."""
 from datetime import datetime, timedelta, timezone
+from typing import Any, Awaitable, Callable
 
 from duragraph.infrastructure.memory.event_store import MemoryEventStore
 
@@ -31,3 +32,18 @@ class Graphs:
 
 def event_names(store: MemoryEventStore, stream_id: str) -> list[str]:
     return [e.type for e in store.log if e.stream_id == stream_id]
+
+
+class RacingStore(MemoryEventStore):
+    """`rival` (another writer's command) runs once, between the handler's
+    load and its first save: the handler's save then conflicts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rival: Callable[[MemoryEventStore], Awaitable[Any]] | None = None
+
+    async def save(self, *aggregates: Any, **kwargs: Any) -> None:
+        rival, self.rival = self.rival, None
+        if rival is not None:
+            await rival(self)
+        await super().save(*aggregates, **kwargs)

@@ -8,7 +8,7 @@ from duragraph.domain.cron import Cron
 from duragraph.domain.errors import AlreadyExists, InvalidInput, NotFound
 from duragraph.domain.thread import Thread
 from duragraph.infrastructure.memory.event_store import MemoryEventStore
-from fakes import NOW, FixedClock, event_names
+from fakes import NOW, FixedClock, RacingStore, event_names
 
 
 @pytest.fixture
@@ -80,25 +80,9 @@ async def test_deleting_a_thread_interrupts_its_run_and_deletes_its_crons(store)
     assert len({e.tx_id for e in store.log[-3:]}) == 1  # one transaction
 
 
-class RacingStore(MemoryEventStore):
-    """Another writer updates the thread between the handler's load and its save."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.races = 0
-
-    async def save(self, *aggregates, **kwargs):
-        if self.races:
-            self.races -= 1
-            rival = await self.load(Thread, aggregates[0].id)
-            rival.update(metadata={"rival": True}, now=NOW)
-            await super().save(rival)
-        await super().save(*aggregates, **kwargs)
-
-
 async def test_an_update_that_lost_a_race_is_decided_again_and_keeps_both():
     store = RacingStore()
     await create_thread(CreateThread(thread_id="t1"), store, FixedClock())
-    store.races = 1
+    store.rival = lambda s: update_thread("t1", {"rival": True}, s, FixedClock())
     await update_thread("t1", {"mine": True}, store, FixedClock())
     assert (await store.load(Thread, "t1")).metadata == {"rival": True, "mine": True}
