@@ -1,6 +1,4 @@
 """Cron command handlers decide on the in-memory event store: no PostgreSQL."""
-from datetime import timedelta
-
 import pytest
 
 from duragraph.application.commands.assistants import (
@@ -34,7 +32,7 @@ async def hourly(store, **fields) -> str:
 
 def an_hour_later() -> FixedClock:
     clock = FixedClock()
-    clock.advance(timedelta(hours=1).total_seconds())
+    clock.advance(3600)
     return clock
 
 
