@@ -87,6 +87,13 @@ def test_a_running_run_is_reclaimed_only_after_its_lease_lapsed_with_a_higher_ep
     assert t.runs["r1"].status == "success"
 
 
+def test_a_run_stopped_at_an_interrupt_succeeds_and_leaves_its_thread_interrupted():
+    t = thread_with_run()
+    epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    t.finish_run("r1", epoch=epoch, outcome="interrupted", now=NOW, interrupts={"x": []})
+    assert (t.runs["r1"].status, thread_status(t)) == ("success", "interrupted")
+
+
 def test_thread_status_follows_the_last_outcome():
     t = thread_with_run()
     assert thread_status(t) == "busy"

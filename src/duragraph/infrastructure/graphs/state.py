@@ -7,6 +7,7 @@ from typing import Any
 from langgraph.types import StateSnapshot
 
 from ..postgres.thread_storage import thread_storage
+from .interrupts import interrupts_out
 from .registry import GraphRegistry, with_persistence
 from .state_update import StagedState, stage_supersteps, stage_update
 from .serialization import to_jsonable
@@ -30,7 +31,7 @@ def _task(task: Any) -> dict[str, Any]:
     return {
         "id": task.id, "name": task.name,
         "error": repr(task.error) if task.error else None,
-        "interrupts": to_jsonable(list(task.interrupts)),
+        "interrupts": interrupts_out(task.interrupts),
         "checkpoint": _checkpoint_ref(state) if isinstance(state, dict) else None,
         "state": snapshot_to_dict(state) if isinstance(state, StateSnapshot) else None,
         "result": to_jsonable(task.result) if task.result is not None else None,
@@ -46,7 +47,7 @@ def snapshot_to_dict(snap: StateSnapshot) -> dict[str, Any]:
         "metadata": to_jsonable(snap.metadata),
         "created_at": snap.created_at,
         "parent_checkpoint": _checkpoint_ref(snap.parent_config),
-        "interrupts": to_jsonable(list(snap.interrupts)),
+        "interrupts": interrupts_out(snap.interrupts),
     }
 
 

@@ -13,6 +13,7 @@ from langgraph.types import StateUpdate
 from ...domain.errors import InvalidInput, NotFound
 from ..postgres.event_store import Batch
 from ..postgres.staged_checkpointer import StagedCheckpointer
+from .interrupts import task_interrupts
 from .registry import GraphRegistry, with_persistence
 from .run_input import _command
 from .serialization import to_jsonable
@@ -66,7 +67,5 @@ async def _staged(graphs: GraphRegistry, staged: StagedCheckpointer, graph_id: s
     except (InvalidUpdateError, ValueError) as exc:
         raise InvalidInput(f"cannot update the state: {exc}") from None
     snap = await graph.aget_state(new_config)
-    interrupts = {t.id: [to_jsonable(i) for i in t.interrupts]
-                  for t in snap.tasks if t.interrupts}
-    return StagedState(_ref(new_config), to_jsonable(snap.values), interrupts,
+    return StagedState(_ref(new_config), to_jsonable(snap.values), task_interrupts(snap.tasks),
                        bool(snap.next), staged.batch())
