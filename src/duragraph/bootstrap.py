@@ -370,7 +370,8 @@ async def run_worker(settings: Settings) -> None:
         stop = asyncio.Event()
         _on_signals(stop.set)
         # No HTTP here, but cron ticks are authorized as their creators.
-        tasks = await _worker_tasks(settings, infra, core, build_executor(settings, core, settings.public_url), stop,
+        executor = build_executor(settings, core, settings.public_url)
+        tasks = await _worker_tasks(settings, infra, core, executor, stop,
                                     build_auth(core, local_dev=False))
         print(f"DuraGraph worker {settings.worker_id} ready", flush=True)
         await stop.wait()

@@ -16,11 +16,11 @@ from ..bounds import limit_query, offset_query
 from ..last_event_id import resume_after
 from ..responses import JSON
 from ..run_access import authorize_run
-from ..run_results import result_response
 from ..run_control import (
     cancel_quietly, check_webhook, create_run, run_command, run_headers, start_local, stopped,
     wait_for_run,
 )
+from ..run_results import result_response
 from ..schemas import RunCreate, RunsCancel
 from ..services import Services, services
 from ..sse import run_frames, sse_response
