@@ -7,7 +7,6 @@ import asyncio
 
 import pytest
 
-from duragraph.api.sse import HEARTBEAT_SECONDS
 from e2e_support import eventually, new_thread
 
 pytestmark = pytest.mark.e2e
@@ -15,9 +14,9 @@ pytestmark = pytest.mark.e2e
 
 async def test_waiting_on_a_stateless_run_names_the_run_before_it_ends(client) -> None:
     created: list = []
-    # Longer than the keep-alive interval: the answer starts with a newline.
+    # Longer than the 5 s keep-alive interval: the answer starts with a newline.
     waiting = asyncio.ensure_future(client.runs.wait(
-        None, "slow", input={"sleep": HEARTBEAT_SECONDS + 1}, on_run_created=created.append))
+        None, "slow", input={"sleep": 6}, on_run_created=created.append))
     try:
         await eventually(lambda: asyncio.sleep(0, created), bool, timeout=10)
         assert created and not waiting.done()
