@@ -266,3 +266,14 @@ def test_a_thread_ttl_beyond_ten_years_is_refused():
     t = thread_with_run()
     with pytest.raises(InvalidInput, match="ttl"):
         t.set_ttl(strategy="delete", minutes=1e308, now=NOW)
+
+
+def test_interrupts_stored_with_a_null_response_schema_load_without_it():
+    stored = {"at": NOW.isoformat(), "run_id": "r1", "thread_id": "t", "epoch": 1,
+              "interrupts": {"task": [{"value": 1, "id": "i", "response_schema": None},
+                                      {"value": 2, "id": "j", "response_schema": {"type": "x"}}]}}
+    for name in ("run.interrupted", "thread.state_updated"):
+        data = stored if name == "run.interrupted" else {
+            k: v for k, v in stored.items() if k not in ("run_id", "epoch")}
+        assert ev.from_data(name, data).interrupts == {"task": [
+            {"value": 1, "id": "i"}, {"value": 2, "id": "j", "response_schema": {"type": "x"}}]}
