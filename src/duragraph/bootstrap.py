@@ -38,6 +38,7 @@ from .infrastructure.embedded.supervisor import supervised
 from .infrastructure.graphs.auth_code import load_auth_object
 from .infrastructure.graphs.config import ConfigError, ProjectConfig, load_config
 from .infrastructure.graphs.executor import Executor, ExecutorDeps
+from .infrastructure.graphs.run_metadata import server_metadata
 from .infrastructure.graphs.http_app import load_http_app
 from .infrastructure.graphs.registry import GraphRegistry
 from .infrastructure.graphs.state import ThreadStates
@@ -159,12 +160,14 @@ def build_core(settings: Settings, infra: Infrastructure, config: ProjectConfig,
                 memory_config=store_config, webhooks=webhooks, ttl=ttl or TtlPolicy())
 
 
-def build_executor(settings: Settings, core: Core) -> Executor:
+def build_executor(settings: Settings, core: Core, api_url: str | None) -> Executor:
+    """`api_url`: where clients reach the API, as the runs' metadata says."""
     return Executor(ExecutorDeps(
         store=core.store, db=core.db, clock=core.clock, checkpointer=core.checkpointer,
         graphs=core.graphs, streams=core.streams, worker_id=settings.worker_id,
         lease_seconds=settings.lease_seconds, max_active=settings.n_jobs_per_worker,
-        memory_store=EventSourcedStore(core.memory)))
+        memory_store=EventSourcedStore(core.memory),
+        server_metadata=server_metadata(api_url)))
 
 
 def build_auth(core: Core, *, local_dev: bool) -> Authorizer:
@@ -318,12 +321,13 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     if embedded:
         await release_leases_of_dead_owner(core.db)
     stop = asyncio.Event()
-    executor = build_executor(settings, core) if with_worker else None
+    api_url = public_url(settings.public_url, settings.host, settings.port)
+    executor = build_executor(settings, core, api_url) if with_worker else None
     auth = build_auth(core, local_dev=embedded)
     tasks = (await _worker_tasks(settings, infra, core, executor, stop, auth) if executor
              else [asyncio.create_task(WorkerWatch(core.db).run(stop), name="worker-watch")])
     services = build_services(core, executor, auth)
-    services.public_url = public_url(settings.public_url, settings.host, settings.port)
+    services.public_url = api_url
     services.ws_max_subscriptions = settings.ws_max_subscriptions
     if reload and executor:
         tasks.append(_reloader(settings, core, executor, services, stop))
@@ -366,7 +370,8 @@ async def run_worker(settings: Settings) -> None:
         stop = asyncio.Event()
         _on_signals(stop.set)
         # No HTTP here, but cron ticks are authorized as their creators.
-        tasks = await _worker_tasks(settings, infra, core, build_executor(settings, core), stop,
+        executor = build_executor(settings, core, settings.public_url)
+        tasks = await _worker_tasks(settings, infra, core, executor, stop,
                                     build_auth(core, local_dev=False))
         print(f"DuraGraph worker {settings.worker_id} ready", flush=True)
         await stop.wait()

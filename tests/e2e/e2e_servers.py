@@ -36,8 +36,10 @@ def _processes(mode: str, env: dict[str, str], port: int, data_dir: str,
         return
     pg_url, nats_url = request.getfixturevalue("pg_server_url"), request.getfixturevalue("nats_url")
     with fresh_database(pg_url, "dg_e2e") as database_url:
+        # The worker serves no HTTP: told where the API is, as a deployment would.
         env = {**env, "DURAGRAPH_DATABASE_URL": database_url, "DURAGRAPH_NATS_URL": nats_url,
-               "DURAGRAPH_NATS_PREFIX": f"dge2e{uuid.uuid4().hex[:8]}"}
+               "DURAGRAPH_NATS_PREFIX": f"dge2e{uuid.uuid4().hex[:8]}",
+               "DURAGRAPH_PUBLIC_URL": f"http://127.0.0.1:{port}"}
         yield [subprocess.Popen(_command("serve", "--port", str(port), config=config), env=env),
                subprocess.Popen(_command("worker", config=config), env=env)]
 

@@ -26,8 +26,20 @@ async def test_an_interrupt_pauses_the_run_and_shows_the_question(client) -> Non
     assert [i["value"] for i in state["interrupts"]] == [{"question": "Who are you?"}]
     assert [i["value"] for i in state["tasks"][0]["interrupts"]] == [
         {"question": "Who are you?"}]
+    # As on the official server: the run succeeded; its thread is interrupted.
     runs = await client.runs.list(thread_id)
-    assert runs[0]["status"] == "interrupted"
+    assert runs[0]["status"] == "success"
+
+
+async def test_an_interrupt_in_the_thread_state_has_an_id_and_a_value_only(client) -> None:
+    thread_id = await new_thread(client)
+    await client.runs.wait(thread_id, "interrupting", input={"question": "Who are you?"})
+    thread = await client.threads.get(thread_id)
+    state = await client.threads.get_state(thread_id)
+    for interrupt in [*next(iter(thread["interrupts"].values())), *state["interrupts"],
+                      *state["tasks"][0]["interrupts"]]:
+        assert set(interrupt) == {"id", "value"}
+        assert interrupt["value"] == {"question": "Who are you?"}
 
 
 async def test_resuming_with_a_command_finishes_the_graph(client) -> None:

@@ -91,13 +91,15 @@ async def test_a_dropped_stream_does_not_cancel_its_run_by_default(client) -> No
 async def test_a_dropped_stateless_stream_with_on_disconnect_cancel_stops_its_run(
         client) -> None:
     created: list[dict] = []
-    async for part in client.runs.stream(None, "slow", input={"sleep": 30},
+    mark = {"mark": str(uuid.uuid4())}
+    async for part in client.runs.stream(None, "slow", input={"sleep": 30}, metadata=mark,
                                          on_disconnect="cancel", on_completion="keep",
                                          on_run_created=created.append):
         if part.event == "metadata":
             break
-    [run] = created
-    finished = await wait_for_run_status(client, run["thread_id"], run["run_id"])
+    [run] = created  # a stateless run is named without its thread, as upstream
+    [thread] = await client.threads.search(metadata=mark)
+    finished = await wait_for_run_status(client, thread["thread_id"], run["run_id"])
     assert finished["status"] == "interrupted"
 
 

@@ -151,9 +151,10 @@ async def test_a_join_stream_resumes_after_the_last_event_id(server_url: str, cl
     await client.runs.join(thread_id, run["run_id"])
     path = f"/threads/{thread_id}/runs/{run['run_id']}/stream"
     _, everything = await raw_stream(server_url, path)
-    assert [list(f.data) for f in everything] == [["one"], ["two"], ["three"]]
-    _, rest = await raw_stream(server_url, path, headers={"Last-Event-ID": everything[0].id})
-    assert [f.id for f in rest] == [f.id for f in everything[1:]]
+    assert everything[0].data == {"run_id": run["run_id"], "attempt": 1}
+    assert [list(f.data) for f in everything[1:]] == [["one"], ["two"], ["three"]]
+    _, rest = await raw_stream(server_url, path, headers={"Last-Event-ID": everything[1].id})
+    assert [f.id for f in rest] == [f.id for f in everything[2:]]
 
 
 async def test_a_quiet_stream_gets_a_heartbeat_at_least_every_five_seconds(

@@ -86,6 +86,15 @@ async def test_a_failed_run_posts_its_error(hooks) -> None:
     assert "boom" in payload["error"]["message"]
 
 
+async def test_a_run_stopped_at_an_interrupt_posts_a_success(hooks) -> None:
+    thread_id = await new_thread(hooks)
+    with Receiver() as receiver:
+        run = await hooks.runs.create(thread_id, "interrupting", input={},
+                                      webhook=receiver.url)
+        [payload] = await receiver.wait_delivered()
+    assert (payload["run_id"], payload["status"]) == (run["run_id"], "success")
+
+
 async def test_a_cancelled_run_posts_its_interruption(hooks) -> None:
     thread_id = await new_thread(hooks)
     with Receiver() as receiver:

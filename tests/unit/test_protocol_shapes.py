@@ -58,7 +58,7 @@ def test_a_reply_resumes_with_its_text_or_a_data_resume_value() -> None:
 @pytest.mark.parametrize("status, outcome, state", [
     ("pending", None, "submitted"), ("running", None, "working"),
     ("success", "run.succeeded", "completed"), ("error", "run.failed", "failed"),
-    ("interrupted", "run.interrupted", "input-required"),
+    ("success", "run.interrupted", "input-required"),
     ("interrupted", "run.cancelled", "canceled"), ("timeout", None, "failed")])
 def test_run_statuses_map_to_task_states(status: str, outcome: str | None, state: str) -> None:
     assert a2a.state_of(status, outcome) == state

@@ -87,6 +87,13 @@ def test_a_running_run_is_reclaimed_only_after_its_lease_lapsed_with_a_higher_ep
     assert t.runs["r1"].status == "success"
 
 
+def test_a_run_stopped_at_an_interrupt_succeeds_and_leaves_its_thread_interrupted():
+    t = thread_with_run()
+    epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    t.finish_run("r1", epoch=epoch, outcome="interrupted", now=NOW, interrupts={"x": []})
+    assert (t.runs["r1"].status, thread_status(t)) == ("success", "interrupted")
+
+
 def test_thread_status_follows_the_last_outcome():
     t = thread_with_run()
     assert thread_status(t) == "busy"
@@ -259,3 +266,14 @@ def test_a_thread_ttl_beyond_ten_years_is_refused():
     t = thread_with_run()
     with pytest.raises(InvalidInput, match="ttl"):
         t.set_ttl(strategy="delete", minutes=1e308, now=NOW)
+
+
+def test_interrupts_stored_with_a_null_response_schema_load_without_it():
+    stored = {"at": NOW.isoformat(), "run_id": "r1", "thread_id": "t", "epoch": 1,
+              "interrupts": {"task": [{"value": 1, "id": "i", "response_schema": None},
+                                      {"value": 2, "id": "j", "response_schema": {"type": "x"}}]}}
+    for name in ("run.interrupted", "thread.state_updated"):
+        data = stored if name == "run.interrupted" else {
+            k: v for k, v in stored.items() if k not in ("run_id", "epoch")}
+        assert ev.from_data(name, data).interrupts == {"task": [
+            {"value": 1, "id": "i"}, {"value": 2, "id": "j", "response_schema": {"type": "x"}}]}

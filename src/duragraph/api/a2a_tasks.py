@@ -17,7 +17,7 @@ UNSUPPORTED_OPERATION = -32004
 _BY_STATUS = {"pending": "submitted", "running": "working", "success": "completed",
               "error": "failed", "timeout": "failed"}
 # The run's terminal event tells an interrupt() (the graph asks for input)
-# from a cancellation; the runs table calls both "interrupted".
+# from a success (the runs table calls both "success").
 _BY_OUTCOME = {"run.succeeded": "completed", "run.interrupted": "input-required",
                "run.failed": "failed", "run.cancelled": "canceled"}
 FINAL = ("completed", "input-required", "failed", "canceled")

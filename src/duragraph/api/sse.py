@@ -12,9 +12,6 @@ from ..infrastructure.graphs.stream_modes import requested_modes
 
 HEARTBEAT_SECONDS = 5.0
 _DONE = object()
-# Stored on a run's subject but not sent on a run's own stream: its route
-# sends `metadata` first itself, and `end` closes the stream.
-_LIFECYCLE = ("metadata", "end")
 
 
 def frame(event: str, data: bytes, ident: int | str | None) -> bytes:
@@ -80,12 +77,12 @@ async def _release(source: AsyncIterator[Any], pull: asyncio.Future | None,
 
 def run_frames(streams: Any, run_id: str, stop: asyncio.Event, after_seq: int = 0,
                modes: list[str] | None = None) -> AsyncIterator[bytes]:
-    """A run's frames after `after_seq`; with `modes`, only those modes' frames."""
+    """A run's frames after `after_seq`, from the `metadata` its executor
+    stored first (replayed like any other); with `modes`, only those modes'
+    frames. The stored `end` closes the stream."""
     wanted = _event_names(modes) if modes else None
 
     def keep(chunk: Any) -> bool:
-        if chunk.event in _LIFECYCLE:
-            return False
         return wanted is None or chunk.event.split("|")[0] in wanted
     return chunk_frames(streams.subscribe(run_id, after_seq=after_seq),
                         until=lambda c: c.event == "end", render=lambda c: kept(c, keep),
@@ -109,8 +106,11 @@ def kept(chunk: Any, keep: Callable[[Any], bool]) -> list[bytes]:
     return [frame(chunk.event, chunk.data, chunk.seq)] if keep(chunk) else []
 
 
-def sse_response(frames: AsyncIterator[bytes], *, run_path: str | None) -> StreamingResponse:
+def sse_response(frames: AsyncIterator[bytes], *, run_path: str | None,
+                 created: str | None = None) -> StreamingResponse:
+    """`run_path`: where the stream is joined again; `created`: where the run
+    is (for a stateless run `/runs/{id}`, as upstream: no thread named)."""
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     if run_path is not None:
-        headers.update({"Content-Location": run_path, "Location": f"{run_path}/stream"})
+        headers.update({"Content-Location": created or run_path, "Location": f"{run_path}/stream"})
     return StreamingResponse(frames, media_type="text/event-stream", headers=headers)

@@ -340,8 +340,22 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
 
 
 def upcast(name: str, data: dict[str, Json]) -> dict[str, Json]:
-    """Old stored shapes become current ones here (none yet)."""
+    """Old stored shapes become current ones here."""
+    if name in ("run.interrupted", "thread.state_updated") and isinstance(
+            data.get("interrupts"), dict):
+        return {**data, "interrupts": _without_null_schemas(data["interrupts"])}
     return data
+
+
+def _without_null_schemas(interrupts: dict[str, Json]) -> dict[str, Json]:
+    """Interrupts stored before they took the official server's shape carried
+    `response_schema: null`; it now appears only when set."""
+    def clean(item: Json) -> Json:
+        if isinstance(item, dict) and "response_schema" in item and item["response_schema"] is None:
+            return {k: v for k, v in item.items() if k != "response_schema"}
+        return item
+    return {task: [clean(i) for i in items] if isinstance(items, list) else items
+            for task, items in interrupts.items()}
 
 
 def from_data(name: str, data: dict[str, Json]) -> DomainEvent:

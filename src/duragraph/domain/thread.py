@@ -275,7 +275,9 @@ class Thread(Aggregate):
         self.values, self.interrupts = state_values(e.values), {}
 
     def _on_run_interrupted(self, e: ev.RunInterrupted) -> None:
-        self._finish(e.run_id, "interrupted")
+        # As on the official server: the run did all it could and succeeded;
+        # its thread waits on the interrupt.
+        self._finish(e.run_id, "success", thread_outcome="interrupted")
         self.values, self.interrupts = state_values(e.values), dict(e.interrupts or {})
 
     def _on_run_failed(self, e: ev.RunFailed) -> None:
@@ -288,9 +290,9 @@ class Thread(Aggregate):
     def _on_run_deleted(self, e: ev.RunDeleted) -> None:
         self.runs[e.run_id].status = "deleted"
 
-    def _finish(self, run_id: str, status: str) -> None:
+    def _finish(self, run_id: str, status: str, thread_outcome: str | None = None) -> None:
         self.runs[run_id].status = status
-        self.last_outcome = status
+        self.last_outcome = thread_outcome or status
 
     handlers = {
         ev.ThreadCreated: _on_thread_created,

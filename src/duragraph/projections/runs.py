@@ -33,7 +33,8 @@ HANDLERS = {
     ev.RunCreated: created,
     ev.RunStarted: started,
     ev.RunSucceeded: lambda e: [(_STATUS, ("success", e.at, e.run_id))],
-    ev.RunInterrupted: lambda e: [(_STATUS, ("interrupted", e.at, e.run_id))],
+    # Stopped at interrupt(): done, as far as the run goes (the thread is interrupted).
+    ev.RunInterrupted: lambda e: [(_STATUS, ("success", e.at, e.run_id))],
     ev.RunCancelled: lambda e: [(_STATUS, ("interrupted", e.at, e.run_id))],
     ev.RunFailed: failed,
     ev.RunDeleted: lambda e: [("DELETE FROM runs WHERE run_id=%s", (e.run_id,))],

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import asyncio
 from typing import Any, AsyncIterator, Literal
 
 import anyio
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from ...application.commands import runs as cmd
 from ...application.queries import runs as q
@@ -21,9 +20,10 @@ from ..run_control import (
     cancel_quietly, check_webhook, create_run, run_command, run_headers, start_local, stopped,
     wait_for_run,
 )
+from ..run_results import result_response
 from ..schemas import RunCreate, RunsCancel
 from ..services import Services, services
-from ..sse import frame, run_frames, sse_response
+from ..sse import run_frames, sse_response
 
 router = APIRouter(tags=["runs"])
 
@@ -34,40 +34,19 @@ def _run_out(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in _HIDDEN}
 
 
-async def _wait_unless_gone(s: Services, request: Request, created: cmd.CreatedRun,
-                            on_disconnect: str) -> Any:
-    """Wait for the run; a client gone before its end cancels it only if it
-    asked for on_disconnect='cancel' (by default the run carries on)."""
-    if on_disconnect != "cancel":
-        return await wait_for_run(s, created.run_id)
-    waiting = asyncio.ensure_future(wait_for_run(s, created.run_id))
-    gone = asyncio.ensure_future(_disconnected(request))
-    try:
-        await asyncio.wait((waiting, gone), return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        gone.cancel()
-    if not waiting.done():
-        waiting.cancel()
-        await cancel_quietly(s, created.thread_id, created.run_id)
-        return None
-    return waiting.result()
-
-
-async def _disconnected(request: Request) -> None:
-    while (await request.receive())["type"] != "http.disconnect":
-        pass
-
-
 def _path(thread_id: str, run_id: str) -> str:
     return f"/threads/{thread_id}/runs/{run_id}"
+
+
+def _stateless_path(run_id: str) -> str:
+    return f"/runs/{run_id}"
 
 
 async def _stream(s: Services, created: cmd.CreatedRun,
                   on_disconnect: str) -> AsyncIterator[bytes]:
     finished = False
     try:
-        yield frame("metadata", b'{"run_id":"%s","attempt":1}' % created.run_id.encode(), 0)
-        start_local(s, created)  # after the first frame: the graph's work comes second
+        start_local(s, created)
         async for chunk in run_frames(s.streams, created.run_id, s.stopping):
             yield chunk
         finished = True
@@ -122,11 +101,15 @@ async def stream(thread_id: str, body: RunCreate, s: Services = Depends(services
 
 
 @router.post("/threads/{thread_id}/runs/wait")
-async def wait(thread_id: str, body: RunCreate, request: Request,
-               s: Services = Depends(services)) -> JSON:
-    created = await create_run(s, thread_id, body)
-    return JSON(await _wait_unless_gone(s, request, created, body.on_disconnect),
-                headers={"Content-Location": _path(created.thread_id, created.run_id)})
+async def wait(thread_id: str, body: RunCreate, s: Services = Depends(services)):
+    return _result(s, await create_run(s, thread_id, body), body.on_disconnect)
+
+
+def _result(s: Services, created: cmd.CreatedRun, on_disconnect: str):
+    """A client gone before the run's end cancels it only if it asked for
+    on_disconnect='cancel' (by default the run carries on)."""
+    return result_response(s, created.thread_id, created.run_id,
+                           cancel_on_disconnect=on_disconnect == "cancel")
 
 
 @router.get("/threads/{thread_id}/runs")
@@ -188,9 +171,9 @@ async def _require_run(s: Services, thread_id: str, run_id: str) -> None:
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/join")
-async def join(thread_id: str, run_id: str, s: Services = Depends(services)) -> JSON:
+async def join(thread_id: str, run_id: str, s: Services = Depends(services)):
     await _require_run(s, thread_id, run_id)
-    return JSON(await wait_for_run(s, run_id))
+    return result_response(s, thread_id, run_id)
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/stream")
@@ -248,7 +231,8 @@ async def _cancelling_on_disconnect(s: Services, thread_id: str, run_id: str,
 @router.post("/runs")
 async def create_stateless(body: RunCreate, s: Services = Depends(services)) -> JSON:
     created = await create_run(s, None, body)
-    return JSON(_run_out(q.new_run_row(created.spec, created.status)))
+    return JSON(_run_out(q.new_run_row(created.spec, created.status)),
+                headers={"Content-Location": _stateless_path(created.run_id)})
 
 
 @router.post("/runs/batch")
@@ -283,11 +267,10 @@ async def cancel_many(body: RunsCancel,
 async def stream_stateless(body: RunCreate, s: Services = Depends(services)):
     created = await create_run(s, None, body, start=False)
     return sse_response(_stream(s, created, body.on_disconnect),
-                        run_path=_path(created.thread_id, created.run_id))
+                        run_path=_path(created.thread_id, created.run_id),
+                        created=_stateless_path(created.run_id))
 
 
 @router.post("/runs/wait")
-async def wait_stateless(body: RunCreate, request: Request,
-                         s: Services = Depends(services)) -> JSON:
-    created = await create_run(s, None, body)
-    return JSON(await _wait_unless_gone(s, request, created, body.on_disconnect))
+async def wait_stateless(body: RunCreate, s: Services = Depends(services)):
+    return _result(s, await create_run(s, None, body), body.on_disconnect)

@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 from ...domain.assistant import Assistant
 from ...domain.errors import ConcurrencyConflict, DomainError, Fenced, InvalidInput, NotFound
+from ...domain.ids import new_id
 from ...domain.events import RunCreated
 from ...domain.thread import Thread
 from ..acting import acting_as, on_behalf_of_run
@@ -19,7 +20,7 @@ from .retry import on_conflict
 class CreateRun:
     assistant_id: str
     thread_id: str | None = None  # None: a stateless run on a temporary thread
-    run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    run_id: str = field(default_factory=new_id)
     kwargs: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     multitask_strategy: str = "reject"
@@ -53,13 +54,25 @@ async def load_for_run(cmd: "CreateRun", store: EventStore, graphs: GraphCatalog
     key = assistant_key(cmd.assistant_id, graphs)
     if cmd.thread_id is None:  # a temporary thread: a fresh id has no events to load
         (assistant,) = await store.load_many((Assistant, key), cached=cached)
-        thread = Thread(str(uuid.uuid4()))
+        thread = Thread(new_id())
     else:
         assistant, thread = await store.load_many((Assistant, key), (Thread, cmd.thread_id),
                                                   cached=cached)
     if not assistant.live:
-        raise NotFound("assistant", assistant.id)
+        raise unknown_assistant(cmd.assistant_id, graphs)
     return assistant, thread  # type: ignore[return-value]
+
+
+def unknown_assistant(requested: str, graphs: GraphCatalog) -> DomainError:
+    """As the official server answers: a name that is neither a graph nor a
+    UUID is invalid (the answer lists the graphs); an unknown UUID is not found."""
+    try:
+        uuid.UUID(requested)
+    except ValueError:
+        return InvalidInput(f"Invalid assistant: '{requested}'. Must be either:\n"
+                            "- A valid assistant UUID, or\n"
+                            f"- One of the registered graphs: {', '.join(graphs.ids())}")
+    return NotFound("assistant", requested, "Thread or assistant not found.")
 
 
 @on_conflict()
@@ -91,11 +104,11 @@ async def create_stateless_runs(cmds: Sequence[CreateRun], store: EventStore, cl
     keys = {assistant_key(c.assistant_id, graphs) for c in cmds}
     assistants = {a.id: a for a in await store.load_many(*[(Assistant, k) for k in keys])}
     now = clock.now()
-    threads = [Thread(str(uuid.uuid4())) for _ in cmds]
+    threads = [Thread(new_id()) for _ in cmds]
     for c, thread in zip(cmds, threads):
         assistant = assistants[assistant_key(c.assistant_id, graphs)]
         if not assistant.live:
-            raise NotFound("assistant", assistant.id)
+            raise unknown_assistant(c.assistant_id, graphs)
         _decide(c, assistant, thread, now)  # type: ignore[arg-type]
     await store.save(*threads)
     return [_created(c, t, None) for c, t in zip(cmds, threads)]
@@ -106,8 +119,11 @@ def open_run(cmd: CreateRun, assistant: Assistant, thread: Thread,
     """Decide the run on the loaded thread (its events left pending); returns
     it and the lease statement to commit with it. Saving is the caller's, so
     another aggregate (a cron's tick) may commit in the same transaction."""
+    stops_others = bool(thread.active_runs()) and cmd.multitask_strategy in ("interrupt",
+                                                                             "rollback")
     _decide(cmd, assistant, thread, now)
-    epoch = _claim_at_once(thread, cmd, now)
+    # A run that stops others waits, pending, for them to wind down (as upstream).
+    epoch = None if stops_others else _claim_at_once(thread, cmd, now)
     lease = [_lease(cmd.run_id, thread.id, epoch, cmd.claim_for, cmd.lease_seconds)] if epoch else []
     return _created(cmd, thread, Claim(epoch, thread) if epoch else None), lease
 
@@ -123,7 +139,7 @@ def _decide(cmd: CreateRun, assistant: Assistant, thread: Thread, now: Any) -> N
                            minutes=cmd.default_ttl["ttl"], now=now)
     thread.create_run(
         run_id=cmd.run_id, assistant_id=assistant.id, graph_id=assistant.current["graph_id"],
-        kwargs=_with_assistant_settings(assistant, cmd.kwargs), metadata=cmd.metadata,
+        kwargs=_with_assistant_settings(assistant, thread, cmd), metadata=cmd.metadata,
         strategy=cmd.multitask_strategy, temporary=temporary, now=now,
     )
 
@@ -142,18 +158,30 @@ def _claim_at_once(thread: Thread, cmd: CreateRun, now: Any) -> int | None:
     return thread.start_run(cmd.run_id, worker_id=cmd.claim_for, lease_lapsed=False, now=now)
 
 
-def _with_assistant_settings(assistant: Assistant, kwargs: dict[str, Any]) -> dict[str, Any]:
+def _with_assistant_settings(assistant: Assistant, thread: Thread,
+                             cmd: CreateRun) -> dict[str, Any]:
     """The run's config and context over its assistant's, as of now: a later
     assistant update does not change a run already created."""
+    kwargs = cmd.kwargs
     base_config = assistant.current.get("config") or {}
     run_config = kwargs.get("config") or {}
     config = {**base_config, **run_config, "configurable": {
-        **(base_config.get("configurable") or {}), **(run_config.get("configurable") or {})}}
+        **(base_config.get("configurable") or {}), **(run_config.get("configurable") or {})},
+        "metadata": _config_metadata(assistant, thread, run_config, cmd.metadata)}
     merged = {**kwargs, "config": config}
     if assistant.current.get("context") or kwargs.get("context"):
         merged["context"] = {**(assistant.current.get("context") or {}),
                              **(kwargs.get("context") or {})}
     return merged
+
+
+def _config_metadata(assistant: Assistant, thread: Thread, run_config: dict[str, Any],
+                     metadata: dict[str, Any]) -> dict[str, Any]:
+    """What the graph sees in config["metadata"], merged as upstream merges it
+    (the assistant's `created_by` included); the assistant id is not the
+    caller's to choose."""
+    return {**(assistant.current.get("metadata") or {}), **thread.metadata,
+            **(run_config.get("metadata") or {}), **metadata, "assistant_id": assistant.id}
 
 
 def _thread_metadata(assistant: Assistant, cmd: CreateRun) -> dict[str, Any]:

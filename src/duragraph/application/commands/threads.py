@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ...domain.cron import Cron
 from ...domain.errors import AlreadyExists, InvalidInput
+from ...domain.ids import new_id
 from ...domain.thread import Thread
 from ..ports import Clock, EventStore
 from .retry import on_conflict
@@ -28,7 +28,7 @@ async def create_thread(cmd: CreateThread, store: EventStore, clock: Clock,
     if cmd.if_exists not in ("raise", "do_nothing"):
         raise InvalidInput("if_exists must be 'raise' or 'do_nothing'")
     # A fresh id has no events to load (a clash would still conflict on save).
-    thread = (Thread(str(uuid.uuid4())) if not cmd.thread_id
+    thread = (Thread(new_id()) if not cmd.thread_id
               else await store.load(Thread, cmd.thread_id))
     if thread.live:
         if cmd.if_exists == "do_nothing":

@@ -22,4 +22,10 @@ def result_of(outcome: dict[str, Any] | None) -> Any:
     data = outcome["data"]
     if outcome["type"] == "run.failed":
         return {"__error__": {"error": data["error"], "message": data["message"]}}
-    return data.get("values")
+    return values_result(data.get("values"))
+
+
+def values_result(values: Any) -> Any:
+    """A run that left no values (an empty state, a cancelled run) answers
+    `{}`, as the official server does, never `null`."""
+    return {} if values is None else values

@@ -19,6 +19,7 @@ from ...application.commands.runs import (
     Claim, ClaimRun, FinishRun, RideAlong, claim_run, fail_unschedulable, finish_run,
 )
 from ...application.ports import Clock, Database, EventStore
+from ...application.queries.outcomes import values_result
 from ...application.queries.runs import lease_lapsed
 from ...domain.errors import Fenced, NotFound, Unschedulable
 from ..outages import warn_retrying
@@ -28,11 +29,11 @@ from ..store.base_store import EventSourcedStore
 from .failure import public_error
 from .graph_stream import graph_chunks
 from .message_ids import give_message_ids
+from .interrupts import task_interrupts
 from .messages_mode import MessageAccumulator
 from .registry import GraphRegistry, with_persistence
 from .run_input import build_config, build_input, stream_options
 from .serialization import dumps, to_jsonable
-from .snapshots import interrupts_by_task
 from .stream_modes import event_name, graph_modes, requested_modes, shaped
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class ExecutorDeps:
     lease_seconds: float = 10.0
     max_active: int = 64
     memory_store: EventSourcedStore | None = None  # get_store() / `store` in nodes
+    server_metadata: dict[str, Any] = field(default_factory=dict)  # see run_metadata.py
 
 
 @dataclass(slots=True)
@@ -65,7 +67,7 @@ class Outcome:
         """What runs.wait / join return (as read back from the outcome event)."""
         if self.status == "error":
             return {"__error__": {"error": self.error, "message": self.message}}
-        return self.values
+        return values_result(self.values)
 
 
 # PostgreSQL out of reach is not the graph failing: the run must not be
@@ -335,13 +337,12 @@ class Executor:
         d = self.deps
         kwargs = run["kwargs"]
         api_modes = requested_modes(kwargs.get("stream_mode"))
-        config = build_config(run)
+        config = build_config(run, attempt=epoch, server=d.server_metadata)
         saver = d.checkpointer.for_run(run["run_id"], epoch, run["thread_id"],
                                        durability=kwargs.get("durability") or "async",
                                        blank=blank)
         resuming = epoch > 1 and await self._has_checkpoint(run["run_id"])
-        # Where a run begins on its thread's stream (run streams skip it: their
-        # route sends its own first `metadata` frame).
+        # Every attempt's stream begins with it, replayed to whoever joins later.
         await d.streams.publish(run["run_id"], "metadata", dumps(
             {"run_id": run["run_id"], "attempt": epoch}), thread_id=run["thread_id"])
         outcome = await self._outcome(run, saver, config, api_modes, resuming)
@@ -413,7 +414,7 @@ class Executor:
         state = await graph.aget_state({"configurable": {
             k: v for k, v in config["configurable"].items() if k != "checkpoint_id"}})
         return Outcome("interrupted", values=to_jsonable(values),
-                       interrupts=interrupts_by_task(state))
+                       interrupts=task_interrupts(state.tasks))
 
     async def _failed(self, run: dict[str, Any], exc: BaseException) -> Outcome:
         error, message = public_error(exc)

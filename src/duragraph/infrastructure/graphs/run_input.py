@@ -8,7 +8,10 @@ from langgraph.types import Command, Send
 from ...domain.identity import AuthUser
 
 
-def build_config(run: dict[str, Any]) -> dict[str, Any]:
+def build_config(run: dict[str, Any], *, attempt: int = 1,
+                 server: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`attempt`: the run's epoch (a re-claimed run tries again); `server`:
+    the facts about this server its metadata carries (see run_metadata.py)."""
     kwargs = run["kwargs"]
     config = dict(kwargs.get("config") or {})
     configurable = {
@@ -25,6 +28,7 @@ def build_config(run: dict[str, Any]) -> dict[str, Any]:
         configurable["langgraph_auth_user"] = AuthUser(configurable["langgraph_auth_user"])
     config["configurable"] = configurable
     config["metadata"] = {**(config.get("metadata") or {}), **(run.get("metadata") or {}),
+                          "run_attempt": attempt, **(server or {}),
                           "run_id": run["run_id"], "thread_id": run["thread_id"]}
     return config
 

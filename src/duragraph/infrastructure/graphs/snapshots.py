@@ -6,6 +6,7 @@ from typing import Any
 
 from langgraph.types import StateSnapshot
 
+from .interrupts import interrupts_out
 from .serialization import to_jsonable
 
 EMPTY_STATE: dict[str, Any] = {
@@ -47,25 +48,12 @@ def _metadata(snap: StateSnapshot) -> dict[str, Any] | None:
     return {**to_jsonable(snap.metadata), "thread_id": thread_id}
 
 
-def _interrupt(interrupt: Any) -> Any:
-    """Outside streams the Agent Server leaves out an unset response schema."""
-    shown = to_jsonable(interrupt)
-    if isinstance(shown, dict) and shown.get("response_schema", False) is None:
-        del shown["response_schema"]
-    return shown
-
-
-def interrupts_by_task(snap: StateSnapshot) -> dict[str, list[Any]]:
-    """A thread's `interrupts`: what each of its waiting tasks asked."""
-    return {t.id: [_interrupt(i) for i in t.interrupts] for t in snap.tasks if t.interrupts}
-
-
 def _task(task: Any) -> dict[str, Any]:
     state = task.state
     return {
         "id": task.id, "name": task.name, "path": to_jsonable(task.path),
         "error": repr(task.error) if task.error else None,
-        "interrupts": [_interrupt(i) for i in task.interrupts],
+        "interrupts": interrupts_out(task.interrupts),
         # a subgraph's checkpoint is named by thread and namespace only
         "checkpoint": state.get("configurable") if isinstance(state, dict) else None,
         "state": snapshot_to_dict(state) if isinstance(state, StateSnapshot) else None,
@@ -82,7 +70,7 @@ def snapshot_to_dict(snap: StateSnapshot) -> dict[str, Any]:
         "metadata": _metadata(snap),
         "created_at": snap.created_at,
         "parent_checkpoint": checkpoint_ref(snap.parent_config),
-        "interrupts": [_interrupt(i) for i in snap.interrupts],
+        "interrupts": interrupts_out(snap.interrupts),
         # deprecated, still sent by the Agent Server
         "checkpoint_id": _checkpoint_id(snap.config),
         "parent_checkpoint_id": _checkpoint_id(snap.parent_config),

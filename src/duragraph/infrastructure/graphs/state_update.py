@@ -13,10 +13,11 @@ from langgraph.types import StateUpdate
 from ...domain.errors import InvalidInput, NotFound
 from ..postgres.event_store import Batch
 from ..postgres.staged_checkpointer import StagedCheckpointer
+from .interrupts import task_interrupts
 from .registry import GraphRegistry, with_persistence
 from .run_input import _command
 from .serialization import to_jsonable
-from .snapshots import checkpoint_ref, interrupts_by_task
+from .snapshots import checkpoint_ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,4 +62,4 @@ async def _staged(graphs: GraphRegistry, staged: StagedCheckpointer, graph_id: s
         raise InvalidInput(f"cannot update the state: {exc}") from None
     snap = await graph.aget_state(new_config)
     return StagedState(checkpoint_ref(new_config) or {}, to_jsonable(snap.values),
-                       interrupts_by_task(snap), bool(snap.next), staged.batch())
+                       task_interrupts(snap.tasks), bool(snap.next), staged.batch())

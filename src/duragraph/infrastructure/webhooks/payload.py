@@ -9,7 +9,7 @@ from typing import Any
 from ...application.ports import Database
 
 STATUS = {"run.succeeded": "success", "run.failed": "error",
-          "run.interrupted": "interrupted", "run.cancelled": "interrupted"}
+          "run.interrupted": "success", "run.cancelled": "interrupted"}
 
 _EVENTS = """
 SELECT event_id, type, data FROM events
