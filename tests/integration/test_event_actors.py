@@ -17,7 +17,7 @@ from duragraph.domain.events import ThreadUpdated
 from duragraph.domain.identity import Actor
 from duragraph.domain.thread import Thread
 from duragraph.infrastructure.cron_scheduler import CronScheduler
-from duragraph.infrastructure.postgres.database import Database
+from duragraph.infrastructure.postgres.database import PostgresDatabase
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 from duragraph.infrastructure.thread_ttl import TtlSweeper
 from servers import GRAPHS, Cluster, command
@@ -83,7 +83,7 @@ async def test_a_cron_firing_is_recorded_as_the_cron_scheduler(pool) -> None:
         cron_id = await create_cron(CreateCron(assistant_id=assistant_id,
                                                schedule="* * * * * *"), store, clock, graphs)
     clock.at += timedelta(seconds=2)
-    fired = await CronScheduler(store, Database(pool), clock, graphs).sweep()
+    fired = await CronScheduler(store, PostgresDatabase(pool), clock, graphs).sweep()
     assert len(fired) == 1
     cron = {"actor": {"kind": "system", "by": "cron"}}
     assert await actors(pool, f"cron-{cron_id}") == [("cron.created", ALICE),
@@ -98,7 +98,7 @@ async def test_a_thread_the_ttl_sweeper_expires_is_recorded_as_the_sweeper(pool)
     with acting_as(Actor(identity="alice")):
         thread_id = await create_thread(CreateThread(ttl={"strategy": "delete", "ttl": 1}),
                                         store, past)
-    sweeper = TtlSweeper(Database(pool), store, Clock(datetime.now(timezone.utc)), None, 60)
+    sweeper = TtlSweeper(PostgresDatabase(pool), store, Clock(datetime.now(timezone.utc)), None, 60)
     assert await sweeper.sweep() == 1
     rows = await actors(pool, f"thread-{thread_id}")
     assert rows[0][1] == ALICE

@@ -50,6 +50,26 @@ class StoredEvent:
         return from_data(self.type, self.data)
 
 
+DEFAULT_SWEEP_MINUTES = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class TtlPolicy:
+    """A `ttl` section of langgraph.json, in minutes: `checkpointer.ttl` for
+    threads (`strategy`: delete or keep_latest) or `store.ttl` for store items
+    (`refresh_on_read`). `default_ttl` None: kept until deleted."""
+    default_ttl: float | None = None
+    sweep_interval_minutes: float = DEFAULT_SWEEP_MINUTES
+    strategy: str = "delete"
+    refresh_on_read: bool = True
+
+    def default(self) -> dict[str, Any] | None:
+        """The `ttl` a new thread gets when it names none."""
+        if self.default_ttl is None:
+            return None
+        return {"strategy": self.strategy, "ttl": self.default_ttl}
+
+
 class GraphCatalog(Protocol):
     def has(self, graph_id: str) -> bool: ...
 
