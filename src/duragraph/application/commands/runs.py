@@ -102,7 +102,7 @@ async def create_stateless_runs(cmds: Sequence[CreateRun], store: EventStore, cl
 
 
 def open_run(cmd: CreateRun, assistant: Assistant, thread: Thread,
-             now: Any) -> tuple[CreatedRun, list[Any]]:
+             now: Any) -> tuple[CreatedRun, list[Statement]]:
     """Decide the run on the loaded thread (its events left pending); returns
     it and the lease statement to commit with it. Saving is the caller's, so
     another aggregate (a cron's tick) may commit in the same transaction."""
