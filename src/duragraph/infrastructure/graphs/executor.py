@@ -415,7 +415,7 @@ class Executor:
         state = await graph.aget_state({"configurable": {
             k: v for k, v in config["configurable"].items() if k != "checkpoint_id"}})
         return GraphOutcome("interrupted", values=to_jsonable(values),
-                       interrupts=interrupts_by_task(state))
+                            interrupts=interrupts_by_task(state))
 
     async def _failed(self, run: dict[str, Any], exc: BaseException) -> GraphOutcome:
         error, message = public_error(exc)
