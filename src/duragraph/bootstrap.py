@@ -26,7 +26,7 @@ from .application.acting import acting_as
 from .application.commands.assistants import ensure_default_assistants
 from .application.commands.store import StoreDeps
 from .application.commands.crons import Tick
-from .application.ports import SystemClock
+from .application.ports import SystemClock, TtlPolicy
 from .banner import banner
 from .domain.identity import Actor
 from .infrastructure.closing import close_nats, quietly
@@ -50,14 +50,14 @@ from .infrastructure.nats.ownership import PrefixTaken, claim_prefix
 from .infrastructure.nats.relay import OutboxRelay
 from .infrastructure.nats.run_streams import RunStreams
 from .infrastructure.postgres.checkpointer import EventStoreCheckpointer
-from .infrastructure.postgres.database import Database, migrate, open_pool
+from .infrastructure.postgres.database import PostgresDatabase, migrate, open_pool
 from .infrastructure.postgres.event_store import PostgresEventStore
 from .infrastructure.postgres.identity import database_identity
 from .infrastructure.postgres.stuck_sessions import application_name
 from .infrastructure.store.base_store import EventSourcedStore
 from .infrastructure.store.config import StoreConfig, load_store_config
 from .infrastructure.store.sweeper import sweep_store
-from .infrastructure.thread_ttl import TtlPolicy, TtlSweeper, ttl_policy
+from .infrastructure.thread_ttl import TtlSweeper, ttl_policy
 from .infrastructure.webhooks.deliverer import RetryPolicy, WebhookDeliverer
 from .infrastructure.webhooks.policy import WebhookPolicy
 from .infrastructure.worker import Worker, release_leases_of_dead_owner
@@ -136,7 +136,7 @@ async def _claim_prefix(infra: Infrastructure, prefix: str) -> None:
 class Core:
     config: ProjectConfig
     store: PostgresEventStore
-    db: Database
+    db: PostgresDatabase
     clock: SystemClock
     graphs: GraphRegistry
     checkpointer: EventStoreCheckpointer
@@ -152,7 +152,7 @@ def build_core(settings: Settings, infra: Infrastructure, config: ProjectConfig,
                graphs: GraphRegistry, store_config: StoreConfig,
                webhooks: WebhookPolicy = WebhookPolicy(), ttl: TtlPolicy | None = None) -> Core:
     store = PostgresEventStore(infra.pool)
-    db, clock = Database(infra.pool), SystemClock()
+    db, clock = PostgresDatabase(infra.pool), SystemClock()
     return Core(config=config, store=store, db=db, clock=clock, graphs=graphs,
                 checkpointer=EventStoreCheckpointer(store),
                 streams=RunStreams(infra.nc, infra.js, settings.nats_prefix),

@@ -6,7 +6,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from duragraph.application.queries.visibility import InvalidFilter, compile_filter, visibility
-from duragraph.infrastructure.postgres.database import Database
+from duragraph.infrastructure.postgres.database import PostgresDatabase
 
 ROWS = {
     "t1": {"owner": "alice", "tags": ["a", "b"], "org": {"id": 1, "name": "acme"}},
@@ -24,10 +24,10 @@ async def db(pool):
             await conn.execute("INSERT INTO threads (thread_id, metadata, status, created_at, "
                                "updated_at) VALUES (%s, %s, 'idle', now(), now())",
                                (thread_id, Jsonb(metadata)))
-    return Database(pool)
+    return PostgresDatabase(pool)
 
 
-async def _matching(db: Database, flt: dict) -> list[str]:
+async def _matching(db: PostgresDatabase, flt: dict) -> list[str]:
     sql, params = compile_filter("metadata", flt)
     rows = await db.fetch(f"SELECT thread_id FROM threads WHERE {sql} ORDER BY thread_id", params)
     return [r["thread_id"] for r in rows]

@@ -16,7 +16,7 @@ from duragraph.application.commands.runs import CreateRun
 from duragraph.application.commands.threads import CreateThread, create_thread
 from duragraph.domain.errors import ConcurrencyConflict
 from duragraph.infrastructure.cron_scheduler import CronScheduler
-from duragraph.infrastructure.postgres.database import Database, open_pool
+from duragraph.infrastructure.postgres.database import PostgresDatabase, open_pool
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 
 START = datetime(2026, 3, 1, 12, 0, 0, 500000, tzinfo=timezone.utc)
@@ -73,7 +73,7 @@ async def test_two_schedulers_racing_on_one_database_fire_each_tick_exactly_once
     try:
         stores = [CountingStore(p) for p in pools]
         crons = await _setup(stores[0], clock)
-        schedulers = [CronScheduler(store, Database(p), clock, Graphs())
+        schedulers = [CronScheduler(store, PostgresDatabase(p), clock, Graphs())
                       for store, p in zip(stores, pools)]
         ticks = 5
         won = [0, 0]
@@ -86,7 +86,7 @@ async def test_two_schedulers_racing_on_one_database_fire_each_tick_exactly_once
         assert sum(won) == ticks * len(crons)
         assert CountingStore.conflicts > 0  # the losers' transactions were refused
 
-        db = Database(pools[0])
+        db = PostgresDatabase(pools[0])
         fired = await db.fetch(
             "SELECT data->>'cron_id' AS cron_id, data->>'tick' AS tick, data->>'run_id' AS run_id "
             "FROM events WHERE type = 'cron.fired'")
@@ -111,7 +111,7 @@ async def test_ticks_missed_while_no_scheduler_ran_fire_once(database_url: str) 
     try:
         store = PostgresEventStore(pool)
         crons = await _setup(store, clock)
-        scheduler = CronScheduler(store, Database(pool), clock, Graphs())
+        scheduler = CronScheduler(store, PostgresDatabase(pool), clock, Graphs())
         clock.at += timedelta(hours=2)  # 7200 ticks missed
         assert len(await scheduler.sweep()) == len(crons)
         assert await scheduler.sweep() == []
@@ -141,7 +141,7 @@ async def test_a_tick_its_creator_may_not_run_is_skipped_and_the_cron_stays(
         made = {user: await create_cron(CreateCron(
             assistant_id=assistant_id, schedule="* * * * * *", user_id=user,
             on_run_completed="keep"), store, clock, graphs) for user in ("alice", "bob")}
-        db = Database(pool)
+        db = PostgresDatabase(pool)
         scheduler = CronScheduler(store, db, clock, graphs, authorize=only_alice)
         for _ in range(2):
             clock.at += timedelta(seconds=1)

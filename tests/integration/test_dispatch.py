@@ -8,13 +8,14 @@ from datetime import datetime, timezone
 
 import orjson
 
+from duragraph.application.ports import StreamAppend
 from duragraph.domain.events import RunCancelled
 from duragraph.infrastructure.nats.connection import connect
 from duragraph.infrastructure.nats.dispatch import (
     DispatchMessage, RunDispatch, durable_name, subscribe_events)
 from duragraph.infrastructure.nats.relay import OutboxRelay
 from duragraph.infrastructure.nats.subjects import event_subject, events_stream
-from duragraph.infrastructure.postgres.event_store import Batch, PostgresEventStore
+from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -128,7 +129,7 @@ async def test_relayed_cancellations_reach_every_core_subscriber(pool, nc, nats_
                                lambda payload, k=k: heard[k].append(
                                    orjson.loads(payload)["data"]["run_id"]))
         await worker.flush()
-    await PostgresEventStore(pool).append([Batch("thread-t1", None, [RunCancelled(
+    await PostgresEventStore(pool).append([StreamAppend("thread-t1", None, [RunCancelled(
         run_id="r1", thread_id="t1", action="interrupt", at=NOW)])])
 
     await OutboxRelay(pool, nc, nc.jetstream(), database_url, nats_prefix).drain_once()

@@ -12,12 +12,13 @@ from duragraph.application.commands.assistants import CreateAssistant, create_as
 from duragraph.application.commands.crons import CreateCron, create_cron
 from duragraph.application.commands.runs import ClaimRun, CreateRun, claim_run, create_run
 from duragraph.application.commands.threads import CreateThread, create_thread
+from duragraph.application.ports import StreamAppend
 from duragraph.domain.events import ThreadUpdated
 from duragraph.domain.identity import Actor
 from duragraph.domain.thread import Thread
 from duragraph.infrastructure.cron_scheduler import CronScheduler
-from duragraph.infrastructure.postgres.database import Database
-from duragraph.infrastructure.postgres.event_store import Batch, PostgresEventStore
+from duragraph.infrastructure.postgres.database import PostgresDatabase
+from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 from duragraph.infrastructure.thread_ttl import TtlSweeper
 from servers import GRAPHS, Cluster, command
 
@@ -67,7 +68,7 @@ async def test_every_event_of_one_transaction_names_the_same_actor(pool) -> None
     a, b = Thread("a"), Thread("b")
     for t in (a, b):
         t.create(metadata={}, now=NOW)
-    extra = Batch("thread-c", None, [ThreadUpdated(at=NOW, thread_id="c", metadata={})] * 2)
+    extra = StreamAppend("thread-c", None, [ThreadUpdated(at=NOW, thread_id="c", metadata={})] * 2)
     with acting_as(Actor(by="recovery", on_behalf_of="bob")):
         await store.save(a, b, extra=[extra])
     recovery = {"actor": {"kind": "system", "by": "recovery", "on_behalf_of": "bob"}}
@@ -82,7 +83,7 @@ async def test_a_cron_firing_is_recorded_as_the_cron_scheduler(pool) -> None:
         cron_id = await create_cron(CreateCron(assistant_id=assistant_id,
                                                schedule="* * * * * *"), store, clock, graphs)
     clock.at += timedelta(seconds=2)
-    fired = await CronScheduler(store, Database(pool), clock, graphs).sweep()
+    fired = await CronScheduler(store, PostgresDatabase(pool), clock, graphs).sweep()
     assert len(fired) == 1
     cron = {"actor": {"kind": "system", "by": "cron"}}
     assert await actors(pool, f"cron-{cron_id}") == [("cron.created", ALICE),
@@ -97,7 +98,7 @@ async def test_a_thread_the_ttl_sweeper_expires_is_recorded_as_the_sweeper(pool)
     with acting_as(Actor(identity="alice")):
         thread_id = await create_thread(CreateThread(ttl={"strategy": "delete", "ttl": 1}),
                                         store, past)
-    sweeper = TtlSweeper(Database(pool), store, Clock(datetime.now(timezone.utc)), None, 60)
+    sweeper = TtlSweeper(PostgresDatabase(pool), store, Clock(datetime.now(timezone.utc)), None, 60)
     assert await sweeper.sweep() == 1
     rows = await actors(pool, f"thread-{thread_id}")
     assert rows[0][1] == ALICE

@@ -4,11 +4,12 @@ from datetime import datetime, timezone
 
 import pytest
 
+from duragraph.application.ports import Fence, StreamAppend
 from duragraph.domain.errors import ConcurrencyConflict, Fenced
 from duragraph.domain.events import ThreadUpdated
 from duragraph.domain.thread import Thread
 from duragraph.infrastructure.postgres.database import open_pool
-from duragraph.infrastructure.postgres.event_store import Batch, Fence, PostgresEventStore
+from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -40,7 +41,7 @@ async def test_a_connection_stays_usable_after_conflicts_and_fenced_writes(datab
             with pytest.raises(ConcurrencyConflict):
                 await store.save(stale)
             with pytest.raises(Fenced):
-                await store.append([Batch(f"run-x{i}", None, [
+                await store.append([StreamAppend(f"run-x{i}", None, [
                     ThreadUpdated(at=NOW, thread_id=f"t{i}", metadata={})])],
                     fence=Fence("no-such-run", 1))
         assert (await store.load(Thread, "t11")).version == 1

@@ -12,11 +12,12 @@ from langgraph.graph import START, StateGraph
 from langgraph.store.base import InvalidNamespaceError, PutOp
 from typing_extensions import TypedDict
 
-from duragraph.application.commands.store import StoreDeps, TtlPolicy, sweep_expired
+from duragraph.application.commands.store import StoreDeps, sweep_expired
+from duragraph.application.ports import TtlPolicy
 from duragraph.application.ports import StreamAppend
 from duragraph.domain.events import StoreItemExpired
 from duragraph.domain.store import stream_id
-from duragraph.infrastructure.postgres.database import Database
+from duragraph.infrastructure.postgres.database import PostgresDatabase
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 from duragraph.infrastructure.postgres.rebuild import rebuild_projections
 from duragraph.infrastructure.store.base_store import EventSourcedStore
@@ -46,7 +47,7 @@ def clock() -> Clock:
 
 
 def make_store(pool, clock: Clock, *, index: bool = False, **ttl) -> EventSourcedStore:
-    deps = StoreDeps(PostgresEventStore(pool), Database(pool), clock,
+    deps = StoreDeps(PostgresEventStore(pool), PostgresDatabase(pool), clock,
                      EmbeddingIndex(embed, DIMS, ["text"]) if index else None, TtlPolicy(**ttl))
     return EventSourcedStore(deps)
 

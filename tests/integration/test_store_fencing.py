@@ -7,8 +7,8 @@ import pytest
 from langgraph.graph import START, StateGraph
 from typing_extensions import TypedDict
 
+from duragraph.application.ports import Fence
 from duragraph.domain.errors import Fenced
-from duragraph.infrastructure.postgres.event_store import Fence
 
 from test_checkpointer import Harness
 from test_memory_store import Clock, make_store, rows

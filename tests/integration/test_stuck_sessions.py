@@ -11,7 +11,7 @@ import psycopg
 
 from duragraph.domain.thread import Thread
 from duragraph.infrastructure.nats.relay import RELAY_LOCK, OutboxRelay
-from duragraph.infrastructure.postgres.database import Database
+from duragraph.infrastructure.postgres.database import PostgresDatabase
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 from duragraph.infrastructure.postgres.stuck_sessions import (
     application_name, end_stuck_lock_holder, end_stuck_sessions,
@@ -20,7 +20,7 @@ from duragraph.infrastructure.postgres.stuck_sessions import (
 LEASE = 0.4
 
 
-async def _lease(db: Database, run_id: str, worker_id: str, lapsed: bool) -> None:
+async def _lease(db: PostgresDatabase, run_id: str, worker_id: str, lapsed: bool) -> None:
     await db.execute("INSERT INTO leases (run_id, thread_id, epoch, worker_id, expires_at) "
                      "VALUES (%s, 't', 1, %s, now() + make_interval(secs => %s))",
                      (run_id, worker_id, -5 if lapsed else 60))
@@ -55,7 +55,7 @@ async def _takeover(database_url: str, run_id: str) -> None:
         await conn.execute("UPDATE leases SET epoch = 2 WHERE run_id=%s", (run_id,))
 
 
-async def _session_ends(db: Database, pid: int) -> bool:
+async def _session_ends(db: PostgresDatabase, pid: int) -> bool:
     """The backend is gone (termination is asynchronous: it may take a moment)."""
     for _ in range(50):
         if not await db.fetchone("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)):
@@ -66,7 +66,7 @@ async def _session_ends(db: Database, pid: int) -> bool:
 
 async def test_the_lapsed_owners_half_sent_transaction_is_ended_and_the_takeover_proceeds(
         pool, database_url: str):
-    db = Database(pool)
+    db = PostgresDatabase(pool)
     await _lease(db, "r1", "w-frozen", lapsed=True)
     async with _half_sent(database_url, "w-frozen", "r1") as frozen:
         takeover = asyncio.create_task(_takeover(database_url, "r1"))
@@ -81,7 +81,7 @@ async def test_the_lapsed_owners_half_sent_transaction_is_ended_and_the_takeover
 
 async def test_sessions_of_live_owners_other_workers_or_outside_a_transaction_are_left(
         pool, database_url: str):
-    db = Database(pool)
+    db = PostgresDatabase(pool)
     await _lease(db, "live", "w-live", lapsed=False)
     await _lease(db, "lapsed", "w-lapsed", lapsed=True)
     idle = await psycopg.AsyncConnection.connect(
@@ -98,7 +98,7 @@ async def test_sessions_of_live_owners_other_workers_or_outside_a_transaction_ar
 
 
 async def test_a_session_stalled_for_less_than_half_a_lease_is_left(pool, database_url: str):
-    db = Database(pool)
+    db = PostgresDatabase(pool)
     await _lease(db, "r2", "w-slow", lapsed=True)
     async with _half_sent(database_url, "w-slow", "r2"):
         assert await end_stuck_sessions(db, "r2", lease_seconds=60) == 0
@@ -110,7 +110,7 @@ async def test_a_relay_frozen_holding_the_relay_lock_is_ended_and_another_relays
     thread.create(metadata={}, now=datetime.now(timezone.utc))
     await PostgresEventStore(pool).save(thread)
     relay = OutboxRelay(pool, nc, nc.jetstream(), database_url, nats_prefix)
-    db = Database(pool)
+    db = PostgresDatabase(pool)
     frozen = await psycopg.AsyncConnection.connect(
         database_url, autocommit=True, application_name=application_name("w-frozen"))
     try:
@@ -134,7 +134,8 @@ async def test_a_stalled_holder_of_the_same_lock_in_another_database_is_left(
         await elsewhere.execute("BEGIN")
         await elsewhere.execute("SELECT pg_advisory_xact_lock(%s)", (RELAY_LOCK,))
         await asyncio.sleep(LEASE)
-        assert await end_stuck_lock_holder(Database(pool), RELAY_LOCK, stalled_s=LEASE / 2) == 0
+        db = PostgresDatabase(pool)
+        assert await end_stuck_lock_holder(db, RELAY_LOCK, stalled_s=LEASE / 2) == 0
         assert await (await elsewhere.execute("SELECT 1")).fetchone() == (1,)
     finally:
         await elsewhere.close()

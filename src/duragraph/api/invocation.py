@@ -2,28 +2,16 @@
 creation and wait the runs routes use, plus what the adapters tell about it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ..application.commands.runs import CreatedRun, assistant_key, cancel_run
 from ..application.queries.assistants import get_assistant
-from ..application.queries.outcomes import run_outcome
+from ..application.queries.outcomes import Outcome, run_outcome
 from ..infrastructure.graphs.introspection import graph_schemas
 from .access import authorize, require
 from .run_control import create_run, stopped, wait_for_run
 from .schemas import RunCreate
 from .services import Services
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """A finished run: its terminal event type and data."""
-    kind: str  # run.succeeded | run.interrupted | run.failed | run.cancelled
-    data: dict[str, Any]
-
-    @property
-    def values(self) -> Any:
-        return self.data.get("values")
 
 
 async def find_assistant(s: Services, assistant_id: str) -> dict[str, Any]:
@@ -62,9 +50,9 @@ async def start(s: Services, assistant_id: str, input: Any = None, *,
 
 async def finish(s: Services, run_id: str) -> Outcome:
     await wait_for_run(s, run_id)
-    row = await run_outcome(s.db, run_id)
-    assert row is not None  # wait_for_run returns once the outcome is committed
-    return Outcome(row["type"], row["data"])
+    outcome = await run_outcome(s.db, run_id)
+    assert outcome is not None  # wait_for_run returns once the outcome is committed
+    return outcome
 
 
 async def cancel(s: Services, thread_id: str, run_id: str) -> None:

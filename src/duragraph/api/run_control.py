@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..application.commands import runs as cmd
-from ..application.queries.outcomes import result_of, run_outcome
+from ..application.queries.outcomes import run_outcome
 from ..application.queries.threads import require_checkpoint
 from ..domain.errors import NotFound, RunAlreadyFinished
 from .auth.service import current_user, request_headers
@@ -79,7 +79,7 @@ async def wait_for_run(s: Services, run_id: str) -> Any:
     while True:
         outcome = await run_outcome(s.db, run_id)
         if outcome is not None:
-            return result_of(outcome)
+            return outcome.result()
         await s.streams.wait_end(run_id, timeout=1.0)
 
 

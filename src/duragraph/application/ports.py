@@ -27,9 +27,9 @@ class EventStore(Protocol):
     async def load_many(self, *wanted: tuple[type[Aggregate], str],
                         cached: bool = False) -> list[Aggregate]: ...
 
-    async def save(self, *aggregates: Aggregate, fence: Any = None, extra: Any = (),
-                   also: Sequence[Any] = (), unchanged: Sequence[Aggregate] = (),
-                   cache: bool = True) -> None: ...
+    async def save(self, *aggregates: Aggregate, fence: Fence | None = None,
+                   extra: Sequence[StreamAppend] = (), also: Sequence[Statement] = (),
+                   unchanged: Sequence[Aggregate] = (), cache: bool = True) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,26 @@ class StoredEvent:
     @property
     def event(self) -> DomainEvent:
         return from_data(self.type, self.data)
+
+
+DEFAULT_SWEEP_MINUTES = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class TtlPolicy:
+    """A `ttl` section of langgraph.json, in minutes: `checkpointer.ttl` for
+    threads (`strategy`: delete or keep_latest) or `store.ttl` for store items
+    (`refresh_on_read`). `default_ttl` None: kept until deleted."""
+    default_ttl: float | None = None
+    sweep_interval_minutes: float = DEFAULT_SWEEP_MINUTES
+    strategy: str = "delete"
+    refresh_on_read: bool = True
+
+    def default(self) -> dict[str, Any] | None:
+        """The `ttl` a new thread gets when it names none."""
+        if self.default_ttl is None:
+            return None
+        return {"strategy": self.strategy, "ttl": self.default_ttl}
 
 
 class GraphCatalog(Protocol):
@@ -72,10 +92,27 @@ class StreamAppend:
     expected_version: int | None
     events: Sequence[DomainEvent]
 
+    @classmethod
+    def pending(cls, aggregates: Sequence[Aggregate]) -> list[StreamAppend]:
+        """The aggregates' pending events, each after the version it was loaded at."""
+        return [cls(a.stream_id(a.id), a.version - len(a.pending), list(a.pending))
+                for a in aggregates if a.pending]
+
+
+@dataclass(frozen=True, slots=True)
+class Fence:
+    """Lets a write commit only while `epoch` is the run's current lease."""
+    run_id: str
+    epoch: int
+
+
+# SQL and its parameters, run in the transaction that appends the events.
+Statement = tuple[str, tuple[Any, ...] | None]
+
 
 class EventAppender(Protocol):
-    async def append(self, batches: Sequence[StreamAppend], *, fence: Any = None,
-                     also: Sequence[Any] = ()) -> None: ...
+    async def append(self, batches: Sequence[StreamAppend], *, fence: Fence | None = None,
+                     also: Sequence[Statement] = ()) -> None: ...
 
 
 class StoreIndex(Protocol):

@@ -10,33 +10,16 @@ own; `strategy` is what happens to them: `delete` the thread, or `keep_latest`
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Any
 
 from ..application.acting import acting_as
 from ..application.commands.thread_state import CheckpointBatches, expire_thread
-from ..application.ports import Clock, Database, EventStore
+from ..application.ports import DEFAULT_SWEEP_MINUTES, Clock, Database, EventStore, TtlPolicy
 from ..application.queries.threads import expired_threads
 from ..domain.identity import Actor
 from ..domain.thread import TTL_STRATEGIES
 from .graphs.config import ConfigError
 from .periodic import every
-
-
-DEFAULT_SWEEP_MINUTES = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class TtlPolicy:
-    strategy: str = "delete"
-    sweep_interval_minutes: float = DEFAULT_SWEEP_MINUTES
-    default_ttl: float | None = None
-
-    def default(self) -> dict[str, Any] | None:
-        """The `ttl` a new thread gets when it names none."""
-        if self.default_ttl is None:
-            return None
-        return {"strategy": self.strategy, "ttl": self.default_ttl}
 
 
 def _minutes(raw: dict[str, Any], key: str, where: str) -> float | None:
@@ -60,7 +43,8 @@ def ttl_policy(checkpointer: dict[str, Any] | None, where: str = "langgraph.json
         raise ConfigError(f"{where}: checkpointer.ttl.strategy must be one of "
                           f"{', '.join(TTL_STRATEGIES)}, got {strategy!r}")
     sweep = _minutes(raw, "sweep_interval_minutes", where) or DEFAULT_SWEEP_MINUTES
-    return TtlPolicy(strategy, sweep, _minutes(raw, "default_ttl", where))
+    return TtlPolicy(default_ttl=_minutes(raw, "default_ttl", where),
+                     sweep_interval_minutes=sweep, strategy=strategy)
 
 
 class TtlSweeper:

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from ..application.ports import Statement
 from ..domain import events as ev
 from ..domain.events import DomainEvent
 from . import assistants, checkpoints, crons, runs, store, thread_ttl, threads
-
-Statement = tuple[str, tuple[Any, ...]]
 
 # Order matters: run rows change before the thread status is recomputed from them.
 _MODULES = (assistants, runs, threads, thread_ttl, checkpoints, store, crons)

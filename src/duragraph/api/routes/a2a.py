@@ -155,8 +155,8 @@ def _task_params(params: dict[str, Any]) -> tuple[str, str | None]:
 
 async def _state(s: Services, run: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
     outcome = await run_outcome(s.db, run["run_id"]) if run["status"] in TERMINAL else None
-    return (a2a.state_of(run["status"], outcome["type"] if outcome else None),
-            outcome["data"] if outcome else None)
+    return (a2a.state_of(run["status"], outcome.kind if outcome else None),
+            outcome.data if outcome else None)
 
 
 async def _task_run(s: Services, assistant: dict[str, Any], task_id: str,

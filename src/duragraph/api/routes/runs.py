@@ -166,7 +166,7 @@ async def _require_run(s: Services, thread_id: str, run_id: str) -> None:
         await q.get_run(s.db, run_id, thread_id)
     except NotFound:
         outcome = await run_outcome(s.db, run_id)
-        if outcome is None or outcome["data"].get("thread_id") != thread_id:
+        if outcome is None or outcome.data.get("thread_id") != thread_id:
             raise
 
 

@@ -11,9 +11,9 @@ from ...domain.ids import new_id
 from ...domain.events import RunCreated
 from ...domain.thread import Thread
 from ..acting import acting_as, on_behalf_of_run
-from ..ports import Clock, EventStore, GraphCatalog
+from ..ports import Clock, EventStore, Fence, GraphCatalog, Statement, StreamAppend
 from .assistants import default_assistant_id
-from .retry import on_conflict
+from .retry import on_conflict, retry_on_conflict
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,7 +115,7 @@ async def create_stateless_runs(cmds: Sequence[CreateRun], store: EventStore, cl
 
 
 def open_run(cmd: CreateRun, assistant: Assistant, thread: Thread,
-             now: Any) -> tuple[CreatedRun, list[Any]]:
+             now: Any) -> tuple[CreatedRun, list[Statement]]:
     """Decide the run on the loaded thread (its events left pending); returns
     it and the lease statement to commit with it. Saving is the caller's, so
     another aggregate (a cron's tick) may commit in the same transaction."""
@@ -226,7 +226,7 @@ ON CONFLICT (run_id) DO UPDATE SET epoch=EXCLUDED.epoch, worker_id=EXCLUDED.work
 
 
 def _lease(run_id: str, thread_id: str, epoch: int, worker_id: str | None,
-           seconds: float) -> tuple[str, tuple[Any, ...]]:
+           seconds: float) -> Statement:
     return (_LEASE_UPSERT, (run_id, thread_id, epoch, worker_id, seconds))
 
 
@@ -304,8 +304,8 @@ class FinishRun:
 @dataclass(frozen=True, slots=True)
 class RideAlong:
     """The run's last uncommitted checkpoints, committed with its outcome."""
-    batches: Sequence[Any] = ()
-    fence: Any = None
+    batches: Sequence[StreamAppend] = ()
+    fence: Fence | None = None
 
 
 async def finish_run(cmd: FinishRun, store: EventStore, clock: Clock,
@@ -313,14 +313,13 @@ async def finish_run(cmd: FinishRun, store: EventStore, clock: Clock,
                      attempts: int = 8) -> str | None:
     """Record the outcome; returns the next run waiting on the thread, if any.
     `thread` is the claimer's aggregate, reloaded only if another writer moved it."""
-    for _ in range(attempts - 1):
-        try:
-            return await _record_outcome(cmd, thread or await store.load(Thread, cmd.thread_id),
-                                         store, clock, along)
-        except ConcurrencyConflict:
-            thread = None
-    return await _record_outcome(cmd, await store.load(Thread, cmd.thread_id), store, clock,
-                                 along)
+    claimed = [thread] if thread else []
+
+    async def attempt() -> str | None:
+        current = claimed.pop() if claimed else await store.load(Thread, cmd.thread_id)
+        return await _record_outcome(cmd, current, store, clock, along)
+
+    return await retry_on_conflict(attempt, attempts)
 
 
 async def _record_outcome(cmd: FinishRun, thread: Thread, store: EventStore,

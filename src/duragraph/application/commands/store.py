@@ -8,7 +8,7 @@ from typing import Any, Literal, Sequence
 from ...domain import events as ev
 from ...domain.store import Namespace, check_item_address, check_ttl, expires_at, stream_id
 from ...domain.errors import InvalidInput
-from ..ports import Clock, Database, EventAppender, StoreIndex, StreamAppend
+from ..ports import Clock, Database, EventAppender, StoreIndex, StreamAppend, TtlPolicy
 from .retry import on_conflict
 
 
@@ -18,14 +18,6 @@ class _Default:
 
 
 DEFAULT_TTL: Any = _Default()  # "the store's default_ttl", as opposed to None (never)
-
-
-@dataclass(frozen=True, slots=True)
-class TtlPolicy:
-    """`store.ttl` in langgraph.json."""
-    default_ttl: float | None = None
-    refresh_on_read: bool = True
-    sweep_interval_minutes: float | None = None
 
 
 @dataclass(slots=True)

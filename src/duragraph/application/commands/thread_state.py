@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from ...domain.errors import InvalidInput
 from ...domain.thread import PRUNE_STRATEGIES, Thread
-from ..ports import Clock, EventStore
+from ..ports import Clock, EventStore, StreamAppend
 from .retry import on_conflict
 
 
@@ -21,9 +21,9 @@ class StateEditor(Protocol):
 
 
 class CheckpointBatches(Protocol):
-    async def copy_batch(self, source_thread_id: str, target_thread_id: str) -> Any: ...
+    async def copy_batch(self, source_thread_id: str, target_thread_id: str) -> StreamAppend: ...
 
-    async def prune_batch(self, thread_id: str, strategy: str) -> Any: ...
+    async def prune_batch(self, thread_id: str, strategy: str) -> StreamAppend: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

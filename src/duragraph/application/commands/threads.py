@@ -7,7 +7,7 @@ from ...domain.cron import Cron
 from ...domain.errors import AlreadyExists, InvalidInput
 from ...domain.ids import new_id
 from ...domain.thread import Thread
-from ..ports import Clock, EventStore
+from ..ports import Clock, EventStore, StreamAppend
 from .retry import on_conflict
 
 
@@ -43,7 +43,7 @@ async def create_thread(cmd: CreateThread, store: EventStore, clock: Clock,
 
 
 async def _apply_supersteps(thread: Thread, supersteps: list[list[dict[str, Any]]],
-                            editor: Any, now: Any) -> Any:
+                            editor: Any, now: Any) -> StreamAppend:
     if thread.graph_id is None:
         raise InvalidInput("supersteps need a graph: create the thread with a graph_id")
     staged = await editor.stage_supersteps(thread.id, thread.graph_id, supersteps)

@@ -2,6 +2,7 @@
 deleted, so this works after a temporary thread is gone too."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..ports import Database
@@ -9,20 +10,32 @@ from ..ports import Database
 TERMINAL_EVENTS = ("run.succeeded", "run.interrupted", "run.failed", "run.cancelled")
 
 
-async def run_outcome(db: Database, run_id: str) -> dict[str, Any] | None:
-    return await db.fetchone(
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A finished run: its terminal event type and data."""
+    kind: str  # run.succeeded | run.interrupted | run.failed | run.cancelled
+    data: dict[str, Any]
+
+    @property
+    def values(self) -> Any:
+        return self.data.get("values")
+
+    def result(self) -> Any:
+        """What runs.wait / join return: the final values, or `__error__`."""
+        if self.kind == "run.failed":
+            return error_result(self.data["error"], self.data["message"])
+        return values_result(self.values)
+
+
+def error_result(error: str, message: str) -> dict[str, Any]:
+    return {"__error__": {"error": error, "message": message}}
+
+
+async def run_outcome(db: Database, run_id: str) -> Outcome | None:
+    row = await db.fetchone(
         "SELECT type, data FROM events WHERE data ? 'run_id' AND data->>'run_id' = %s "
         "AND type = ANY(%s) ORDER BY position DESC LIMIT 1", (run_id, list(TERMINAL_EVENTS)))
-
-
-def result_of(outcome: dict[str, Any] | None) -> Any:
-    """What runs.wait / join return: the final values, or `__error__`."""
-    if outcome is None:
-        return None
-    data = outcome["data"]
-    if outcome["type"] == "run.failed":
-        return {"__error__": {"error": data["error"], "message": data["message"]}}
-    return values_result(data.get("values"))
+    return Outcome(row["type"], row["data"]) if row else None
 
 
 def values_result(values: Any) -> Any:

@@ -19,7 +19,7 @@ from ...application.commands.runs import (
     Claim, ClaimRun, FinishRun, RideAlong, claim_run, fail_unschedulable, finish_run,
 )
 from ...application.ports import Clock, Database, EventStore
-from ...application.queries.outcomes import values_result
+from ...application.queries.outcomes import error_result, values_result
 from ...application.queries.runs import lease_lapsed
 from ...domain.errors import Fenced, NotFound, Unschedulable
 from ..outages import warn_retrying
@@ -55,7 +55,8 @@ class ExecutorDeps:
 
 
 @dataclass(slots=True)
-class Outcome:
+class GraphOutcome:
+    """How the graph ended, before finish_run records it (as an Outcome)."""
     status: str  # success | interrupted | error
     values: Any = None
     interrupts: Any = None
@@ -64,9 +65,9 @@ class Outcome:
     along: RideAlong = field(default_factory=RideAlong)
 
     def result(self) -> Any:
-        """What runs.wait / join return (as read back from the outcome event)."""
+        """What runs.wait / join return (as Outcome.result reads it back)."""
         if self.status == "error":
-            return {"__error__": {"error": self.error, "message": self.message}}
+            return error_result(self.error, self.message)
         return values_result(self.values)
 
 
@@ -294,7 +295,7 @@ class Executor:
                                "WHERE run_id=%s AND epoch=%s", (run_id, epoch))
         # else a newer epoch owns it: that executor carries on and ends the stream
 
-    async def _finish(self, run: dict[str, Any], claim: Claim, outcome: Outcome) -> None:
+    async def _finish(self, run: dict[str, Any], claim: Claim, outcome: GraphOutcome) -> None:
         d = self.deps
         try:
             nxt = await finish_run(FinishRun(
@@ -333,7 +334,7 @@ class Executor:
                 work.cancel()
                 return
 
-    async def _run_graph(self, run: dict[str, Any], epoch: int, blank: bool) -> Outcome:
+    async def _run_graph(self, run: dict[str, Any], epoch: int, blank: bool) -> GraphOutcome:
         d = self.deps
         kwargs = run["kwargs"]
         api_modes = requested_modes(kwargs.get("stream_mode"))
@@ -353,7 +354,7 @@ class Executor:
         return outcome
 
     async def _outcome(self, run: dict[str, Any], saver: Any, config: dict[str, Any],
-                       api_modes: list[str], resuming: bool) -> Outcome:
+                       api_modes: list[str], resuming: bool) -> GraphOutcome:
         """The graph's outcome. While the graph runs (and only then), a reload
         may stop it to restart it: it keeps the steps it finished."""
         d, run_id = self.deps, run["run_id"]
@@ -379,7 +380,7 @@ class Executor:
             "SELECT 1 FROM checkpoints WHERE run_id=%s LIMIT 1", (run_id,)))
 
     async def _stream(self, graph: Any, run: dict[str, Any], kwargs: dict[str, Any],
-                      config: dict[str, Any], api_modes: list[str], resuming: bool) -> Outcome:
+                      config: dict[str, Any], api_modes: list[str], resuming: bool) -> GraphOutcome:
         publish = self._publisher(run, api_modes, bool(kwargs.get("stream_subgraphs")))
         values: Any = None
         interrupted = False
@@ -395,7 +396,7 @@ class Executor:
             await publish(namespace, mode, chunk)
         if interrupted:
             return await self._interrupted(graph, config, values)
-        return Outcome("success", values=to_jsonable(values))
+        return GraphOutcome("success", values=to_jsonable(values))
 
     def _publisher(self, run: dict[str, Any], api_modes: list[str],
                    subgraphs_wanted: bool) -> Callable[..., Any]:
@@ -410,13 +411,13 @@ class Executor:
 
         return publish
 
-    async def _interrupted(self, graph: Any, config: dict[str, Any], values: Any) -> Outcome:
+    async def _interrupted(self, graph: Any, config: dict[str, Any], values: Any) -> GraphOutcome:
         state = await graph.aget_state({"configurable": {
             k: v for k, v in config["configurable"].items() if k != "checkpoint_id"}})
-        return Outcome("interrupted", values=to_jsonable(values),
-                       interrupts=task_interrupts(state.tasks))
+        return GraphOutcome("interrupted", values=to_jsonable(values),
+                            interrupts=task_interrupts(state.tasks))
 
-    async def _failed(self, run: dict[str, Any], exc: BaseException) -> Outcome:
+    async def _failed(self, run: dict[str, Any], exc: BaseException) -> GraphOutcome:
         error, message = public_error(exc)
         # The traceback names the node (LangGraph's note), the file and the line.
         log.error("run %s of graph %s failed: %s: %s", run["run_id"], run["graph_id"], error,
@@ -424,4 +425,4 @@ class Executor:
         await self.deps.streams.publish(run["run_id"], "error",
                                         dumps({"error": error, "message": message}),
                                         thread_id=run["thread_id"])
-        return Outcome("error", error=error, message=message)
+        return GraphOutcome("error", error=error, message=message)

@@ -10,8 +10,8 @@ from typing import Any
 from langgraph.errors import InvalidUpdateError
 from langgraph.types import StateUpdate
 
+from ...application.ports import StreamAppend
 from ...domain.errors import InvalidInput, NotFound
-from ..postgres.event_store import Batch
 from ..postgres.staged_checkpointer import StagedCheckpointer
 from .interrupts import task_interrupts
 from .registry import GraphRegistry, with_persistence
@@ -26,7 +26,7 @@ class StagedState:
     values: Any
     interrupts: dict[str, Any]
     has_next: bool
-    batch: Batch  # the checkpoint events, to commit with the thread's event
+    batch: StreamAppend  # the checkpoint events, to commit with the thread's event
 
 
 async def stage_update(graphs: GraphRegistry, checkpointer: Any, thread_id: str,

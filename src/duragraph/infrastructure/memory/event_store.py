@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Sequence, TypeVar
+from typing import Sequence, TypeVar
 
-from ...application.ports import StoredEvent, StreamAppend
+from ...application.ports import Fence, Statement, StoredEvent, StreamAppend
 from ...domain.aggregate import Aggregate
 from ...domain.errors import ConcurrencyConflict
 
@@ -36,20 +36,19 @@ class MemoryEventStore:
                 a.apply(stored.event)
         return aggregates
 
-    async def save(self, *aggregates: Aggregate, fence: Any = None,
-                   extra: Sequence[StreamAppend] = (), also: Sequence[Any] = (),
+    async def save(self, *aggregates: Aggregate, fence: Fence | None = None,
+                   extra: Sequence[StreamAppend] = (), also: Sequence[Statement] = (),
                    unchanged: Sequence[Aggregate] = (), cache: bool = True) -> None:
         for a in unchanged:
             if self._version(a.stream_id(a.id)) != a.version:
                 raise ConcurrencyConflict(a.stream_id(a.id), a.version)
-        batches = [StreamAppend(a.stream_id(a.id), a.version - len(a.pending), list(a.pending))
-                   for a in aggregates if a.pending]
+        batches = StreamAppend.pending(aggregates)
         await self.append([*extra, *batches], fence=fence, also=also)
         for a in aggregates:
             a.pending.clear()
 
-    async def append(self, batches: Sequence[StreamAppend], *, fence: Any = None,
-                     also: Sequence[Any] = (), cache: bool = True) -> None:
+    async def append(self, batches: Sequence[StreamAppend], *, fence: Fence | None = None,
+                     also: Sequence[Statement] = (), cache: bool = True) -> None:
         if fence is not None or also:
             raise NotImplementedError("fences and SQL statements need the PostgreSQL store")
         if not any(b.events for b in batches):

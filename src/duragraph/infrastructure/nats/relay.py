@@ -27,7 +27,7 @@ from nats.js import JetStreamContext
 from psycopg_pool import AsyncConnectionPool
 
 from ..outages import is_outage
-from ..postgres.database import Database
+from ..postgres.database import PostgresDatabase
 from ..postgres.event_store import discard
 from ..postgres.stuck_sessions import end_stuck_lock_holder
 from .errors import NATS_ERRORS, NatsUnavailable
@@ -190,7 +190,8 @@ class OutboxRelay:
         now = time.monotonic()
         if now >= self._next_unblock:
             self._next_unblock = now + self.stalled_holder_s / 3
-            await end_stuck_lock_holder(Database(self.pool), RELAY_LOCK, self.stalled_holder_s)
+            await end_stuck_lock_holder(PostgresDatabase(self.pool), RELAY_LOCK,
+                                        self.stalled_holder_s)
 
     async def _listen(self, stop: asyncio.Event) -> None:
         backoff = Backoff(cap=5.0)

@@ -23,7 +23,7 @@ from psycopg._queries import PostgresQuery
 from psycopg.adapt import Transformer
 from psycopg.waiting import Ready, Wait
 
-Statement = tuple[str, Any]
+from ...application.ports import Statement
 
 _MAX_PREPARED = 256  # shapes per connection; beyond it statements go unnamed
 _prepared: weakref.WeakKeyDictionary[Any, dict[tuple[bytes, tuple[int, ...]], bytes]] = (

@@ -15,11 +15,12 @@ from langgraph.checkpoint.base import (
     ChannelVersions, SerializerProtocol, get_checkpoint_id,
 )
 
-from ...domain.errors import ConcurrencyConflict
+from ...application.commands.retry import retry_on_conflict
+from ...application.ports import Fence, StreamAppend
 from . import checkpoint_codec as codec
 from . import checkpoint_sql as sql
 from .checkpoint_sql import CheckpointRow, StoredWrite
-from .event_store import Batch, Fence, PostgresEventStore
+from .event_store import PostgresEventStore
 
 # Checkpoint streams take "append after whatever is there"; a conflict only
 # means another writer (a delete, a copy) took the same version first.
@@ -76,14 +77,8 @@ class EventSourcedSaver(BaseCheckpointSaver[str]):
         return f"{current_v + 1:032}.{random.random():016}"
 
     # -- writes ----------------------------------------------------------------
-    async def _commit(self, batches: Sequence[Batch], fence: Fence | None = None) -> None:
-        for attempt in range(1, APPEND_ATTEMPTS + 1):
-            try:
-                await self.store.append(batches, fence=fence)
-                return
-            except ConcurrencyConflict:
-                if attempt == APPEND_ATTEMPTS:
-                    raise
+    async def _commit(self, batches: Sequence[StreamAppend], fence: Fence | None = None) -> None:
+        await retry_on_conflict(lambda: self.store.append(batches, fence=fence), APPEND_ATTEMPTS)
 
     # -- the sync interface ----------------------------------------------------
     def _async_only(self, name: str) -> NoReturn:

@@ -15,12 +15,12 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata
 
+from ...application.ports import StreamAppend
 from ...domain import events as ev
 from ...domain.events import DomainEvent
 from . import checkpoint_codec as codec
 from . import checkpoint_sql as sql
 from .checkpoint_saver import EventSourcedSaver
-from .event_store import Batch
 from .run_checkpointer import RunCheckpointer
 
 PRUNE_STRATEGIES = ("keep_latest", "delete")
@@ -55,23 +55,23 @@ class EventStoreCheckpointer(EventSourcedSaver):
             return
         threads = await sql.threads_of_runs(self.store.pool, run_ids)
         await self._commit([
-            Batch(codec.stream_of(t), None, [_deleted(t, run_ids=list(run_ids))])
+            StreamAppend(codec.stream_of(t), None, [_deleted(t, run_ids=list(run_ids))])
             for t in threads])
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         await self._commit([await self.copy_batch(source_thread_id, target_thread_id)])
 
-    async def copy_batch(self, source_thread_id: str, target_thread_id: str) -> Batch:
+    async def copy_batch(self, source_thread_id: str, target_thread_id: str) -> StreamAppend:
         """The events that copy a thread's checkpoints, for the caller to commit."""
         rows = await sql.fetch_thread(self.store.pool, source_thread_id)
         events = [e for row in rows for e in codec.copy_events(row, target_thread_id)]
-        return Batch(codec.stream_of(target_thread_id), None, events)
+        return StreamAppend(codec.stream_of(target_thread_id), None, events)
 
-    async def prune_batch(self, thread_id: str, strategy: str) -> Batch:
+    async def prune_batch(self, thread_id: str, strategy: str) -> StreamAppend:
         """The events that prune a thread's checkpoints, for the caller to commit."""
         if strategy not in PRUNE_STRATEGIES:
             raise ValueError(f"prune strategy must be one of {', '.join(PRUNE_STRATEGIES)}")
-        return Batch(codec.stream_of(thread_id), None, await self._pruned(thread_id, strategy))
+        return StreamAppend(codec.stream_of(thread_id), None, await self._pruned(thread_id, strategy))
 
     async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         """`delete` drops the threads' checkpoints; `keep_latest` drops them and
@@ -86,7 +86,7 @@ class EventStoreCheckpointer(EventSourcedSaver):
         return [_deleted(thread_id), *resaved]
 
     async def _append(self, thread_id: str, events: Sequence[DomainEvent]) -> None:
-        await self._commit([Batch(codec.stream_of(thread_id), None, list(events))])
+        await self._commit([StreamAppend(codec.stream_of(thread_id), None, list(events))])
 
 
 def _deleted(thread_id: str, run_ids: list[str] | None = None) -> ev.CheckpointsDeleted:

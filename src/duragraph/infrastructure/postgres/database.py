@@ -128,8 +128,8 @@ async def migrate(url: str) -> list[str]:
     return applied
 
 
-class Database:
-    """Read access for query handlers: rows as dicts."""
+class PostgresDatabase:
+    """The application's Database port over the pool: rows as dicts."""
 
     def __init__(self, pool: AsyncConnectionPool) -> None:
         self.pool = pool

@@ -12,8 +12,7 @@ stream_cache) for `load_many(..., cached=True)`.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import Any, Iterable, Sequence, TypeVar
+from typing import Any, Sequence, TypeVar
 
 import psycopg
 from psycopg import errors as pgerr
@@ -21,12 +20,11 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from ... import projections
-from ...projections import Statement
 from ...application.acting import current_actor
-from ...application.ports import StoredEvent
+from ...application.ports import Fence, Statement, StoredEvent, StreamAppend
 from ...domain.aggregate import Aggregate
 from ...domain.errors import ConcurrencyConflict, Fenced
-from ...domain.events import DomainEvent, from_data
+from ...domain.events import from_data
 from . import database
 from .batch import execute_batch
 from .stream_cache import StreamCache
@@ -45,19 +43,6 @@ FROM (VALUES {rows}) AS v(id, n, type, data)
 ORDER BY v.n"""
 _ROW = "(%s::uuid, %s::int, %s, %s::jsonb)"
 _NEXT = "(SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE stream_id = %s)"
-
-
-@dataclass(frozen=True, slots=True)
-class Batch:
-    stream_id: str
-    expected_version: int | None  # None: append after whatever is there
-    events: Sequence[DomainEvent]
-
-
-@dataclass(frozen=True, slots=True)
-class Fence:
-    run_id: str
-    epoch: int
 
 
 _COLUMNS = "position, tx_id::text::bigint, event_id, stream_id, stream_version, type, data, recorded_at"
@@ -104,15 +89,14 @@ class PostgresEventStore:
         return True
 
     async def save(self, *aggregates: Aggregate, fence: Fence | None = None,
-                   extra: Iterable[Batch] = (), also: Sequence[Statement] = (),
+                   extra: Sequence[StreamAppend] = (), also: Sequence[Statement] = (),
                    unchanged: Sequence[Aggregate] = (), cache: bool = True) -> None:
         """Append the aggregates' pending events after the `extra` batches (facts
         that happened before them); `also` are operational statements (leases)
         that must commit or fail with them; `unchanged` are aggregates the
         decision read, which must still be at the version it saw. `cache`
         False: another process carries the streams on, keep none of them."""
-        batches = [Batch(a.stream_id(a.id), a.version - len(a.pending), list(a.pending))
-                   for a in aggregates if a.pending]
+        batches = StreamAppend.pending(aggregates)
         checks = [("SELECT duragraph_expect_version(%s, %s)", (a.stream_id(a.id), a.version))
                   for a in unchanged]
         try:
@@ -124,7 +108,7 @@ class PostgresEventStore:
         for a in aggregates:
             a.pending.clear()
 
-    async def append(self, batches: Sequence[Batch], *, fence: Fence | None = None,
+    async def append(self, batches: Sequence[StreamAppend], *, fence: Fence | None = None,
                      also: Sequence[Statement] = (), cache: bool = True) -> None:
         if not any(b.events for b in batches):
             return
@@ -140,7 +124,7 @@ class PostgresEventStore:
             else:
                 self.cache.appended(b.stream_id, b.expected_version, b.events)
 
-    async def _append(self, conn: psycopg.AsyncConnection, batches: Sequence[Batch],
+    async def _append(self, conn: psycopg.AsyncConnection, batches: Sequence[StreamAppend],
                       fence: Fence | None, also: Sequence[Statement]) -> None:
         try:
             await _append_in_tx(conn, batches, fence, also)
@@ -179,7 +163,7 @@ class PostgresEventStore:
             return [_stored(r) for r in await cur.fetchall()]
 
 
-async def _append_in_tx(conn: psycopg.AsyncConnection, batches: Sequence[Batch],
+async def _append_in_tx(conn: psycopg.AsyncConnection, batches: Sequence[StreamAppend],
                         fence: Fence | None, also: Sequence[Statement]) -> None:
     # BEGIN, the statements and COMMIT go in one message: one round trip.
     # A failing statement aborts the rest. The events go first: writers of
@@ -210,7 +194,7 @@ async def discard(conn: psycopg.AsyncConnection) -> None:
     await database.discard(conn)
 
 
-def _insert(batch: Batch, metadata: Jsonb) -> Statement:
+def _insert(batch: StreamAppend, metadata: Jsonb) -> Statement:
     latest = batch.expected_version is None
     sql = _INSERT.format(base=_NEXT if latest else "%s::int",
                          rows=", ".join([_ROW] * len(batch.events)))
@@ -221,7 +205,7 @@ def _insert(batch: Batch, metadata: Jsonb) -> Statement:
     return sql, tuple(params)
 
 
-def _stream_of(exc: pgerr.UniqueViolation, batches: Sequence[Batch]) -> str:
+def _stream_of(exc: pgerr.UniqueViolation, batches: Sequence[StreamAppend]) -> str:
     detail = (exc.diag.message_detail or "")
     for b in batches:
         if b.stream_id in detail:

@@ -38,11 +38,12 @@ from langgraph.checkpoint.base import (
 )
 from langgraph.checkpoint.serde.types import INTERRUPT
 
+from ...application.ports import Fence, StreamAppend
 from ...domain import events as ev
 from . import checkpoint_codec as codec
 from .checkpoint_saver import EventSourcedSaver
 from .checkpoint_sql import CheckpointRow, StoredWrite
-from .event_store import Batch, Fence, PostgresEventStore
+from .event_store import PostgresEventStore
 
 
 def nodes_that_ran(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
@@ -132,7 +133,7 @@ class RunCheckpointer(EventSourcedSaver):
         await self._settle()
         await self._commit_queued(only_known=True)
 
-    async def take_pending(self) -> list[Batch]:
+    async def take_pending(self) -> list[StreamAppend]:
         """Remove and return what is not committed yet, for the run's final
         transaction (fenced by the caller)."""
         task = self.buffer.committing
@@ -197,12 +198,12 @@ class RunCheckpointer(EventSourcedSaver):
         return queued, self.buffer.take(only_known=only_known)
 
     def _assemble(self, queued: list[tuple[ev.CheckpointSaved, list[ev.StepCompleted]]],
-                  writes: list[ev.WritesSaved]) -> list[Batch]:
+                  writes: list[ev.WritesSaved]) -> list[StreamAppend]:
         checkpoint_events = [*writes, *(saved for saved, _ in queued)]
         steps = [step for _, found in queued for step in found]
-        batches = [Batch(codec.stream_of(self.thread_id), None, checkpoint_events)]
+        batches = [StreamAppend(codec.stream_of(self.thread_id), None, checkpoint_events)]
         if steps:
-            batches.append(Batch(f"run-{self.run_id}", None, steps))
+            batches.append(StreamAppend(f"run-{self.run_id}", None, steps))
         return batches if checkpoint_events or steps else []
 
     def _step(self, checkpoint: Checkpoint, metadata: CheckpointMetadata) -> ev.StepCompleted:

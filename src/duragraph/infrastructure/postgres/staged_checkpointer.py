@@ -14,11 +14,12 @@ from langgraph.checkpoint.base import (
     ChannelVersions, Checkpoint, CheckpointMetadata, CheckpointTuple, SerializerProtocol,
 )
 
+from ...application.ports import StreamAppend
 from ...domain import events as ev
 from . import checkpoint_codec as codec
 from .checkpoint_saver import EventSourcedSaver
 from .checkpoint_sql import CheckpointRow
-from .event_store import Batch, PostgresEventStore
+from .event_store import PostgresEventStore
 
 
 class StagedCheckpointer(EventSourcedSaver):
@@ -28,8 +29,8 @@ class StagedCheckpointer(EventSourcedSaver):
         self.thread_id = thread_id
         self.staged: list[ev.DomainEvent] = []  # shared by LangGraph's shallow copies
 
-    def batch(self) -> Batch:
-        return Batch(codec.stream_of(self.thread_id), None, list(self.staged))
+    def batch(self) -> StreamAppend:
+        return StreamAppend(codec.stream_of(self.thread_id), None, list(self.staged))
 
     async def aput(self, config: RunnableConfig, checkpoint: Checkpoint,
                    metadata: CheckpointMetadata, new_versions: ChannelVersions) -> RunnableConfig:

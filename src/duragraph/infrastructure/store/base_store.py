@@ -13,7 +13,7 @@ from langgraph.store.base import (
 
 from ...application import store_reads as reads
 from ...application.commands.store import PutItem, StoreDeps, write_items
-from ...application.ports import EventAppender, StreamAppend
+from ...application.ports import EventAppender, Fence, Statement, StreamAppend
 from ...domain.errors import InvalidInput
 from .index import EmbeddingMismatch
 
@@ -46,7 +46,7 @@ class EventSourcedStore(BaseStore):
                            "refresh_on_read": deps.ttl.refresh_on_read}
         self.index_config = deps.index.as_config() if deps.index is not None else None  # type: ignore[attr-defined]
 
-    def for_run(self, fence: Any) -> EventSourcedStore:
+    def for_run(self, fence: Fence) -> EventSourcedStore:
         """The store as one run's nodes see it: its writes carry the run's
         lease fence, like its checkpoints, so an executor whose lease was
         taken over gets `Fenced` and writes nothing."""
@@ -98,11 +98,11 @@ class EventSourcedStore(BaseStore):
 class _Fenced:
     """An appender whose every append carries one run's fence."""
 
-    def __init__(self, events: EventAppender, fence: Any) -> None:
+    def __init__(self, events: EventAppender, fence: Fence) -> None:
         self.events, self.fence = events, fence
 
-    async def append(self, batches: Sequence[StreamAppend], *, fence: Any = None,
-                     also: Sequence[Any] = ()) -> None:
+    async def append(self, batches: Sequence[StreamAppend], *, fence: Fence | None = None,
+                     also: Sequence[Statement] = ()) -> None:
         await self.events.append(batches, fence=self.fence, also=also)
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...application.commands.store import TtlPolicy
+from ...application.ports import DEFAULT_SWEEP_MINUTES, TtlPolicy
 from ..graphs.config import ConfigError, ProjectConfig
 from ..graphs.user_code import is_file_location, load_attribute
 from .index import EmbeddingIndex
-
-DEFAULT_SWEEP_MINUTES = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +17,7 @@ class StoreConfig:
 
     @property
     def sweep_seconds(self) -> float:
-        return 60 * (self.ttl.sweep_interval_minutes or DEFAULT_SWEEP_MINUTES)
+        return 60 * self.ttl.sweep_interval_minutes
 
 
 def load_store_config(config: ProjectConfig) -> StoreConfig:
@@ -44,8 +42,9 @@ def _ttl(raw: Any) -> TtlPolicy:
     refresh = raw.get("refresh_on_read", True)
     if not isinstance(refresh, bool):
         raise ConfigError('"store.ttl.refresh_on_read" must be true or false')
+    sweep = _number(raw, "sweep_interval_minutes") or DEFAULT_SWEEP_MINUTES
     return TtlPolicy(default_ttl=_number(raw, "default_ttl"), refresh_on_read=refresh,
-                     sweep_interval_minutes=_number(raw, "sweep_interval_minutes"))
+                     sweep_interval_minutes=sweep)
 
 
 def _index(raw: Any, config: ProjectConfig) -> EmbeddingIndex | None:
