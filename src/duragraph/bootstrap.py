@@ -7,11 +7,13 @@ import logging
 import signal
 import socket
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, AsyncIterator, Callable
 
 import uvicorn
 
 from . import __version__
+from .api import loopback
 from .api.app import create_app
 from .api.auth.authenticate import AuthSetupError, check_signature
 from .api.auth.service import NO_AUTH, Authorizer, CustomAuth
@@ -212,9 +214,10 @@ async def running(settings: Settings, *, embedded: bool) -> AsyncIterator[tuple[
     for warning in config.warnings:
         log.warning("%s", warning)
     ttl = ttl_policy(config.checkpointer, str(settings.config_path))
-    graphs = GraphRegistry.load(config)
-    store_config = load_store_config(config)
-    auth_object = _loaded_auth(config)
+    with loopback.deferred():
+        graphs = GraphRegistry.load(config)
+        store_config = load_store_config(config)
+        auth_object = _loaded_auth(config)
     infra = await open_infrastructure(settings, embedded=embedded)
     try:
         core = build_core(settings, infra, config, graphs, store_config,
@@ -241,7 +244,7 @@ async def _default_assistants(core: Core) -> None:
 
 async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                         executor: Executor, stop: asyncio.Event,
-                        auth: Authorizer) -> list[asyncio.Task]:
+                        auth: Authorizer, app: Any) -> list[asyncio.Task]:
     worker = Worker(executor, core.db, RunDispatch(infra.js, settings.nats_prefix),
                     sweep_interval=settings.sweep_interval, grace_seconds=settings.grace_seconds)
     await subscribe_events(infra.nc, settings.nats_prefix, "run.cancelled",
@@ -252,7 +255,7 @@ async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                           interval=settings.cron_interval,
                           on_fired=_start_here(executor),
                           authorize=AsCreator(auth, core.db, core.graphs))
-    deliverer = WebhookDeliverer(core.db, core.webhooks, RetryPolicy(
+    deliverer = WebhookDeliverer(core.db, core.webhooks, partial(loopback.client, app), RetryPolicy(
         base_seconds=settings.webhook_retry_seconds, max_attempts=settings.webhook_max_attempts))
     sweeper = TtlSweeper(core.db, core.store, core.clock, core.checkpointer,
                          interval_s=core.ttl.sweep_interval_minutes * 60)
@@ -320,16 +323,14 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     stop = asyncio.Event()
     executor = build_executor(settings, core) if with_worker else None
     auth = build_auth(core, local_dev=embedded)
-    tasks = (await _worker_tasks(settings, infra, core, executor, stop, auth) if executor
-             else [asyncio.create_task(WorkerWatch(core.db).run(stop), name="worker-watch")])
     services = build_services(core, executor, auth)
     services.public_url = public_url(settings.public_url, settings.host, settings.port)
     services.ws_max_subscriptions = settings.ws_max_subscriptions
+    app = _app(settings, core, services)
+    tasks = (await _worker_tasks(settings, infra, core, executor, stop, auth, app) if executor
+             else [asyncio.create_task(WorkerWatch(core.db).run(stop), name="worker-watch")])
     if reload and executor:
         tasks.append(_reloader(settings, core, executor, services, stop))
-    app = create_app(services, user_app=load_http_app(core.config), http=core.config.http,
-                     allowed_hosts=settings.allowed_hosts,
-                     max_body_bytes=settings.max_body_bytes)
     _warn_if_exposed(settings, core.config)
     # lifespan "on": a user's app (langgraph.json http.app) may have one
     # log_config None: uvicorn logs through ours (logs.py sets its level), and
@@ -353,6 +354,17 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def _app(settings: Settings, core: Core, services: Services) -> Any:
+    """The HTTP app (ours and the user's `http.app`), which get_client() with
+    no URL and relative webhook URLs reach in process."""
+    with loopback.deferred():
+        user_app = load_http_app(core.config)
+    app = create_app(services, user_app=user_app, http=core.config.http,
+                     allowed_hosts=settings.allowed_hosts, max_body_bytes=settings.max_body_bytes)
+    loopback.publish(app)
+    return app
+
+
 def _warn_if_exposed(settings: Settings, config: ProjectConfig) -> None:
     warning = exposure_warning(settings.host, auth=config.auth, allowed_hosts=(
         *settings.allowed_hosts, *allowed_hosts(config.http)))
@@ -365,9 +377,14 @@ async def run_worker(settings: Settings) -> None:
         await _default_assistants(core)
         stop = asyncio.Event()
         _on_signals(stop.set)
-        # No HTTP here, but cron ticks are authorized as their creators.
-        tasks = await _worker_tasks(settings, infra, core, build_executor(settings, core), stop,
-                                    build_auth(core, local_dev=False))
-        print(f"DuraGraph worker {settings.worker_id} ready", flush=True)
-        await stop.wait()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        executor = build_executor(settings, core)
+        # Cron ticks are authorized as their creators.
+        auth = build_auth(core, local_dev=False)
+        # Not listening, but graphs reach the app in process (get_client()), and
+        # may rely on what the user's app sets up in its lifespan.
+        app = _app(settings, core, build_services(core, executor, auth))
+        async with app.router.lifespan_context(app):
+            tasks = await _worker_tasks(settings, infra, core, executor, stop, auth, app)
+            print(f"DuraGraph worker {settings.worker_id} ready", flush=True)
+            await stop.wait()
+            await asyncio.gather(*tasks, return_exceptions=True)

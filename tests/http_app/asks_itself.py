@@ -1,0 +1,22 @@
+"""`asks_itself`: a node that calls the server it runs in, through
+`get_client()` with no URL, and reads what the custom app's lifespan set up."""
+from typing import Any
+
+from langgraph.graph import START, StateGraph
+from langgraph_sdk import get_client
+from typing_extensions import TypedDict
+
+import setup_state
+
+
+class State(TypedDict, total=False):
+    thread_id: str
+    seen: dict[str, Any]
+
+
+async def ask(state: State) -> dict[str, Any]:
+    thread = await get_client().threads.get(state["thread_id"])
+    return {"seen": {"thread_status": thread["status"], "setup": setup_state.SETUP.get("by")}}
+
+
+graph = StateGraph(State).add_node(ask).add_edge(START, "ask").compile()
