@@ -187,7 +187,7 @@ def build_auth(core: Core, *, local_dev: bool) -> Authorizer:
 def build_services(core: Core, executor: Executor | None, auth: Authorizer = NO_AUTH) -> Services:
     services = Services(store=core.store, db=core.db, clock=core.clock, graphs=core.graphs,
                         checkpointer=core.checkpointer, streams=core.streams,
-                        states=ThreadStates(core.graphs, core.checkpointer),
+                        states=ThreadStates(core.graphs, core.checkpointer, core.db),
                         webhooks=core.webhooks,
                         info={"version": __version__, "graphs": core.graphs.ids()},
                         default_ttl=core.ttl.default(), auth=auth,

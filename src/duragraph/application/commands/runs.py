@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ...domain.assistant import Assistant
+from ...domain.assistant import Assistant, config_over
 from ...domain.errors import ConcurrencyConflict, DomainError, Fenced, InvalidInput, NotFound
 from ...domain.events import RunCreated
 from ...domain.thread import Thread
@@ -145,10 +145,7 @@ def _claim_at_once(thread: Thread, cmd: CreateRun, now: Any) -> int | None:
 def _with_assistant_settings(assistant: Assistant, kwargs: dict[str, Any]) -> dict[str, Any]:
     """The run's config and context over its assistant's, as of now: a later
     assistant update does not change a run already created."""
-    base_config = assistant.current.get("config") or {}
-    run_config = kwargs.get("config") or {}
-    config = {**base_config, **run_config, "configurable": {
-        **(base_config.get("configurable") or {}), **(run_config.get("configurable") or {})}}
+    config = config_over(assistant.current.get("config") or {}, kwargs.get("config") or {})
     merged = {**kwargs, "config": config}
     if assistant.current.get("context") or kwargs.get("context"):
         merged["context"] = {**(assistant.current.get("context") or {}),

@@ -13,7 +13,7 @@ from langgraph.types import StateUpdate
 from ...domain.errors import InvalidInput, NotFound
 from ..postgres.event_store import Batch
 from ..postgres.staged_checkpointer import StagedCheckpointer
-from .registry import GraphRegistry, with_persistence
+from .registry import Configured, with_persistence
 from .run_input import _command
 from .serialization import to_jsonable
 
@@ -34,7 +34,7 @@ def _ref(config: dict[str, Any]) -> dict[str, Any]:
             "checkpoint_map": c.get("checkpoint_map") or {}}
 
 
-async def stage_update(graphs: GraphRegistry, checkpointer: Any, thread_id: str,
+async def stage_update(graphs: Configured, checkpointer: Any, thread_id: str,
                        graph_id: str, values: Any, *, as_node: str | None,
                        checkpoint: dict[str, Any] | None) -> StagedState:
     config = {"configurable": {**(checkpoint or {}), "thread_id": thread_id}}
@@ -45,7 +45,7 @@ async def stage_update(graphs: GraphRegistry, checkpointer: Any, thread_id: str,
                          lambda graph: graph.aupdate_state(config, values, as_node=as_node))
 
 
-async def stage_supersteps(graphs: GraphRegistry, checkpointer: Any, thread_id: str,
+async def stage_supersteps(graphs: Configured, checkpointer: Any, thread_id: str,
                            graph_id: str, supersteps: list[list[dict[str, Any]]]) -> StagedState:
     """A new thread's history, one checkpoint per superstep of updates
     ({"values" or "command", "as_node"}), as LangGraph's bulk_update_state."""
@@ -57,7 +57,7 @@ async def stage_supersteps(graphs: GraphRegistry, checkpointer: Any, thread_id: 
                          lambda graph: graph.abulk_update_state(config, steps))
 
 
-async def _staged(graphs: GraphRegistry, staged: StagedCheckpointer, graph_id: str,
+async def _staged(graphs: Configured, staged: StagedCheckpointer, graph_id: str,
                   config: dict[str, Any],
                   update: Callable[[Any], Awaitable[dict[str, Any]]]) -> StagedState:
     graph = with_persistence(await graphs.build(graph_id, config), staged)
