@@ -8,7 +8,7 @@ import signal
 import socket
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import uvicorn
 
@@ -271,7 +271,17 @@ async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
 
 
 class _Server(uvicorn.Server):
-    """uvicorn without its own signal handling: we stop everything in order."""
+    """uvicorn without its own signal handling (we stop everything in order),
+    calling `on_started` once every lifespan (the user's app's too) has run."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(config)
+        self.on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            await self.on_started()
 
     @contextlib.contextmanager
     def capture_signals(self):  # type: ignore[override]
@@ -327,17 +337,23 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     services.public_url = public_url(settings.public_url, settings.host, settings.port)
     services.ws_max_subscriptions = settings.ws_max_subscriptions
     app = _app(settings, core, services)
-    tasks = (await _worker_tasks(settings, infra, core, executor, stop, auth, app) if executor
+    tasks = ([] if executor
              else [asyncio.create_task(WorkerWatch(core.db).run(stop), name="worker-watch")])
-    if reload and executor:
-        tasks.append(_reloader(settings, core, executor, services, stop))
+
+    async def start_work() -> None:  # graphs may rely on what the user's lifespan set up
+        if executor:
+            tasks.extend(await _worker_tasks(settings, infra, core, executor, stop, auth, app))
+        if reload and executor:
+            tasks.append(_reloader(settings, core, executor, services, stop))
+
     _warn_if_exposed(settings, core.config)
     # lifespan "on": a user's app (langgraph.json http.app) may have one
     # log_config None: uvicorn logs through ours (logs.py sets its level), and
     # RequestLog replaces its access log
     server = _Server(uvicorn.Config(RequestLog(app), host=settings.host, port=settings.port,
                                     log_config=None, access_log=False, lifespan="on",
-                                    timeout_graceful_shutdown=DEV_GRACE_S if embedded else None))
+                                    timeout_graceful_shutdown=DEV_GRACE_S if embedded else None),
+                     on_started=start_work)
 
     def shutdown() -> None:
         server.should_exit = True
