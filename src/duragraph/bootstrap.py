@@ -255,8 +255,10 @@ async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                           interval=settings.cron_interval,
                           on_fired=_start_here(executor),
                           authorize=AsCreator(auth, core.db, core.graphs))
-    deliverer = WebhookDeliverer(core.db, core.webhooks, partial(loopback.client, app), RetryPolicy(
-        base_seconds=settings.webhook_retry_seconds, max_attempts=settings.webhook_max_attempts))
+    deliverer = WebhookDeliverer(
+        core.db, core.webhooks, partial(loopback.client, app),
+        RetryPolicy(base_seconds=settings.webhook_retry_seconds,
+                    max_attempts=settings.webhook_max_attempts))
     sweeper = TtlSweeper(core.db, core.store, core.clock, core.checkpointer,
                          interval_s=core.ttl.sweep_interval_minutes * 60)
     return [asyncio.create_task(worker.run(stop), name="worker"),
@@ -343,8 +345,8 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     async def start_work() -> None:  # graphs may rely on what the user's lifespan set up
         if executor:
             tasks.extend(await _worker_tasks(settings, infra, core, executor, stop, auth, app))
-        if reload and executor:
-            tasks.append(_reloader(settings, core, executor, services, stop))
+            if reload:
+                tasks.append(_reloader(settings, core, executor, services, stop))
 
     _warn_if_exposed(settings, core.config)
     # lifespan "on": a user's app (langgraph.json http.app) may have one
