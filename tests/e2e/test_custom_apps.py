@@ -56,7 +56,8 @@ async def test_a_graph_reaches_the_server_it_runs_in_and_sees_the_app_lifespan(u
     thread = await client.threads.create()
     result = await client.runs.wait(thread["thread_id"], "asks_itself",
                                     input={"thread_id": thread["thread_id"]})
-    assert result["seen"] == {"thread_status": "busy", "setup": "the custom app's lifespan"}
+    assert result["seen"] == {"thread_status": "busy", "echoed": 7,
+                              "setup": "the custom app's lifespan"}
 
 
 async def test_a_relative_webhook_url_calls_the_server_itself(url: str, hook_log: Path) -> None:

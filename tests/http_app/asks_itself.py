@@ -1,5 +1,6 @@
 """`asks_itself`: a node that calls the server it runs in, through
-`get_client()` with no URL, and reads what the custom app's lifespan set up."""
+`get_client()` with no URL (reads its thread, runs `echo` as a sub-agent),
+and reads what the custom app's lifespan set up."""
 from typing import Any
 
 from langgraph.graph import START, StateGraph
@@ -15,8 +16,11 @@ class State(TypedDict, total=False):
 
 
 async def ask(state: State) -> dict[str, Any]:
-    thread = await get_client().threads.get(state["thread_id"])
-    return {"seen": {"thread_status": thread["status"], "setup": setup_state.SETUP.get("by")}}
+    client = get_client()
+    thread = await client.threads.get(state["thread_id"])
+    echoed = await client.runs.wait(None, "echo", input={"value": 7})  # a sub-agent
+    return {"seen": {"thread_status": thread["status"], "echoed": echoed["value"],
+                     "setup": setup_state.SETUP.get("by")}}
 
 
 graph = StateGraph(State).add_node(ask).add_edge(START, "ask").compile()
