@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 import pytest
-from langgraph_sdk.errors import ConflictError, NotFoundError
+from langgraph_sdk.errors import ConflictError, NotFoundError, UnprocessableEntityError
 
 pytestmark = pytest.mark.e2e
 
@@ -181,6 +181,29 @@ async def test_unknown_assistant_is_not_found(client) -> None:
         await client.assistants.delete(str(uuid.uuid4()))
     with pytest.raises(NotFoundError):
         await client.assistants.get_graph(str(uuid.uuid4()))
+
+
+async def test_searching_or_counting_an_unknown_graph_is_not_found_naming_the_graphs(
+        client) -> None:
+    for call in (client.assistants.search(graph_id="nope"),
+                 client.assistants.count(graph_id="nope")):
+        with pytest.raises(NotFoundError) as refused:
+            await call
+        detail = refused.value.body["detail"]
+        assert detail.startswith("Graph '") and "not found" in detail
+        assert all(repr(graph_id) in detail for graph_id in GRAPHS)
+
+
+async def test_versions_of_an_unknown_assistant_are_refused_as_upstream(client) -> None:
+    with pytest.raises(NotFoundError):
+        await client.assistants.get_versions(str(uuid.uuid4()))
+    with pytest.raises(UnprocessableEntityError) as malformed:
+        await client.assistants.get_versions("not-a-uuid")
+    assert "UUID" in malformed.value.body["detail"]
+    created = await client.assistants.create("echo", metadata={"stage": "draft"})
+    with pytest.raises(NotFoundError):
+        await client.assistants.get_versions(created["assistant_id"],
+                                             metadata={"stage": "live"})
 
 
 async def test_search_sorts_and_selects_fields(client) -> None:

@@ -8,6 +8,7 @@ import json
 
 import httpx
 import pytest
+from langgraph_sdk.stream.transport.http import ProtocolSseTransport
 
 from e2e_support import new_thread, parse_frames
 
@@ -154,6 +155,31 @@ async def test_protocol_commands_answer_errors_in_the_protocol_envelope(server_u
     assert malformed.status_code == 400
     assert malformed.json()["error"] == "invalid_argument" and "id" in malformed.json()["detail"]
     assert await client.runs.list(thread_id) == []
+
+
+async def test_subscription_commands_over_http_answer_as_the_official_server(
+        server_url: str, client) -> None:
+    thread_id = await new_thread(client)
+    async with httpx.AsyncClient(base_url=server_url) as http:
+        transport = ProtocolSseTransport(client=http, thread_id=thread_id)
+        send = transport.send_command
+        subscribed = await send({"id": 1, "method": "subscription.subscribe",
+                                 "params": {"channels": ["values", "lifecycle"]}})
+        bad = await send({"id": 2, "method": "subscription.subscribe",
+                          "params": {"channels": ["telepathy"]}})
+        unsubscribed = await send({"id": 3, "method": "subscription.unsubscribe",
+                                   "params": {"subscription_id": "s-1"}})
+        nameless = await send({"id": 4, "method": "subscription.unsubscribe", "params": {}})
+        reconnect = await send({"id": 5, "method": "subscription.reconnect",
+                                "params": {"channels": ["values"], "since": 3}})
+    assert (subscribed["type"], subscribed["id"]) == ("success", 1)
+    assert subscribed["result"]["replayed_events"] == 0
+    assert isinstance(subscribed["result"]["subscription_id"], str)
+    assert (bad["type"], bad["error"]) == ("error", "invalid_argument")
+    assert "telepathy" in bad["message"]
+    assert (unsubscribed["id"], unsubscribed["error"]) == (3, "no_such_subscription")
+    assert (nameless["id"], nameless["error"]) == (4, "invalid_argument")
+    assert (reconnect["id"], reconnect["error"]) == (5, "no_such_run")
 
 
 @pytest.mark.parametrize("body, status, named", [

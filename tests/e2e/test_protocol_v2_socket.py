@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +15,9 @@ from websockets.exceptions import ConnectionClosed
 
 from e2e_support import new_thread, parse_frames
 from test_protocol_v2 import REPLY
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "graphs"))
+from tool_calling import ADD_SECONDS  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
@@ -151,23 +156,42 @@ async def _all_until_completed(server_url: str, thread_id: str, body: dict) -> l
     return await asyncio.wait_for(read(), 60)
 
 
-async def test_tool_calls_arrive_on_the_tools_channel(client) -> None:
+async def test_tool_calls_arrive_on_the_tools_channel_as_the_tools_run(client) -> None:
     async with client.threads.stream(assistant_id="tool_calling") as thread:
         await thread.run.start(input={"messages": [{"role": "user", "content": "sums"}]})
-        calls = []
+        calls, started = [], {}
 
         async def until_the_run_ends() -> None:
             async for call in thread.tool_calls:
+                started[call.name] = asyncio.get_running_loop().time()
                 calls.append(call)
         await asyncio.wait_for(until_the_run_ends(), 60)
+        by_name = {c.name: c for c in calls}
+        deltas = [d async for d in by_name["add"].deltas]
         outcomes = await asyncio.gather(*(c.output for c in calls), return_exceptions=True)
-    by_name = {c.name: (c, outcome) for c, outcome in zip(calls, outcomes)}
     assert sorted(by_name) == ["add", "divide"]
-    add, added = by_name["add"]
-    assert (add.tool_call_id, add.input, added) == ("call_add", {"a": 1, "b": 2}, "3")
-    divide, failed = by_name["divide"]
+    add, added = by_name["add"], outcomes[calls.index(by_name["add"])]
+    assert (add.tool_call_id, add.input) == ("call_add", {"a": 1, "b": 2})
+    assert deltas == ["1 + 2", " = 3"]
+    assert (added["type"], added["content"], added["tool_call_id"]) == ("tool", "3", "call_add")
+    divide, failed = by_name["divide"], outcomes[calls.index(by_name["divide"])]
     assert divide.input == {"a": 1, "b": 0}
     assert isinstance(failed, RuntimeError) and "division by zero" in str(failed)
+
+
+async def test_a_tool_shows_as_started_while_it_runs(server_url: str, client) -> None:
+    thread_id = await new_thread(client)
+    started = await _command(server_url, thread_id, {
+        "id": 0, "method": "run.start", "params": {
+            "assistant_id": "tool_calling",
+            "input": {"messages": [{"role": "user", "content": "sums"}]}}})
+    await client.runs.join(thread_id, started["result"]["run_id"])
+    frames = await _all_until_completed(server_url, thread_id, {"channels": ["tools",
+                                                                            "lifecycle"]})
+    add = {f["params"]["data"]["event"]: f["params"]["timestamp"] for f in frames
+           if f["method"] == "tools" and f["params"]["data"]["tool_call_id"] == "call_add"}
+    assert add["tool-finished"] - add["tool-started"] >= ADD_SECONDS * 1000 * 0.9
+    assert list(add) == ["tool-started", "tool-output-delta", "tool-finished"]
 
 
 async def test_values_events_name_the_checkpoint_that_stores_them(server_url: str,

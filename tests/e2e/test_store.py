@@ -204,3 +204,22 @@ async def test_bad_reads_and_deletes_are_refused(server_url: str, client) -> Non
                    "max_depth")
     with pytest.raises(UnprocessableEntityError):
         await client.store.search_items(["a.b"])
+
+
+async def test_an_embedding_of_the_wrong_dimension_is_refused_not_a_server_error(
+        server_url: str, client) -> None:
+    ns = [root()]
+    put = await send(server_url, "PUT", "/store/items",
+                     json={"namespace": ns, "key": "k", "value": {"text": "misembedded"}})
+    assert_refused(put, "dimensions", "store.index.dims")
+    assert await client.store.get_item(ns, "k") is None
+    search = await send(server_url, "POST", "/store/items/search",
+                        json={"namespace_prefix": ns, "query": "misembedded"})
+    assert_refused(search, "dimensions", "store.index.dims")
+    thread_id = await new_thread(client)
+    run = await client.runs.create(thread_id, "memory",
+                                   input={"user": ns[0], "remember": "misembedded"})
+    result = await client.runs.join(thread_id, run["run_id"])
+    assert result["__error__"]["error"] == "EmbeddingMismatch"
+    assert "store.index.dims is 64" in result["__error__"]["message"]
+    assert (await client.runs.get(thread_id, run["run_id"]))["status"] == "error"

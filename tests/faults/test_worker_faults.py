@@ -8,6 +8,7 @@ import signal
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from langgraph_sdk import get_client
 
@@ -108,6 +109,35 @@ async def test_a_frozen_workers_late_writes_are_refused_by_the_epoch_fence(
     await asyncio.sleep(LEASE)  # time for the thawed worker to try its late writes
     assert await late_fenced_writes(database_url, taken, 1, mark) == []
     await assert_invariants(database_url, nats_url, nats_prefix, counters, runs, crashes=1)
+
+
+async def test_a_frozen_workers_late_store_write_is_refused_and_the_new_owners_lands(
+        procs: Processes, database_url: str):
+    frozen = procs.start_worker()
+    async with httpx.AsyncClient(base_url=procs.url, timeout=60) as http:
+        thread_id = (await http.post("/threads", json={})).json()["thread_id"]
+        run_id = (await http.post(f"/threads/{thread_id}/runs", json={
+            "assistant_id": "late_store", "input": {"sleep": 3 * LEASE}})).json()["run_id"]
+
+        async def claimed() -> bool:
+            return run_id in await _owned_by(database_url, frozen.pid)
+        await until(claimed, what="the run claimed")
+        await asyncio.sleep(LEASE)  # its node is working, its store put still to come
+        frozen.send_signal(signal.SIGSTOP)
+        try:
+            other = procs.start_worker()
+            await wait_terminal(database_url, [run_id])
+        finally:
+            frozen.send_signal(signal.SIGCONT)
+        await asyncio.sleep(LEASE)  # the thawed node puts now: refused by the fence
+        item = await http.get("/store/items", params={"namespace": f"late.{thread_id}",
+                                                       "key": "writer"})
+    assert item.json()["value"] == {"pid": other.pid}
+    assert await _restarted_at(database_url, [run_id], 2)
+    puts = await query(database_url, "SELECT count(*) FROM events WHERE type='store.item_put' "
+                                     "AND data->>'key' = 'writer' AND data->'namespace'->>1 = %s",
+                       (thread_id,))
+    assert puts == [(1,)]
 
 
 async def test_a_node_running_three_times_the_lease_on_a_live_worker_runs_exactly_once(

@@ -1,17 +1,24 @@
 """`tool_calling`: `agent` asks for two tools at once (`add`, which answers,
 and `divide`, which fails on a zero divisor), `tools` (a ToolNode) runs
-them; their results come back as tool messages."""
+them; their results come back as tool messages. `add` is slow and streams
+its progress: "1 + 2", a second of work, then " = 3"."""
+import time
 from typing import Any
 
 from langchain_core.messages import AIMessage
 from langchain_core.tools import tool
 from langgraph.graph import END, START, MessagesState, StateGraph
-from langgraph.prebuilt import ToolNode
+from langgraph.prebuilt import ToolNode, ToolRuntime
+
+ADD_SECONDS = 1.0
 
 
 @tool
-def add(a: int, b: int) -> int:
+def add(a: int, b: int, runtime: ToolRuntime) -> int:
     """Add two numbers."""
+    runtime.emit_output_delta(f"{a} + {b}")
+    time.sleep(ADD_SECONDS)
+    runtime.emit_output_delta(f" = {a + b}")
     return a + b
 
 

@@ -80,22 +80,16 @@ def test_filters_match_channels_and_namespace_prefixes_within_a_depth() -> None:
     assert Filter(frozenset({"values"})).wants("values", ["a", "b"])
 
 
-def test_a_tool_message_becomes_a_started_and_a_finished_or_failed_tool_call() -> None:
+def test_tool_events_pass_through_and_tool_messages_stay_off_the_messages_channel() -> None:
     t = Translator()
-    translate(t, "messages", [{"type": "ai", "id": "a1", "content": "", "tool_calls": [
-        {"name": "add", "args": {"a": 1}, "id": "c1"}]}, {"langgraph_node": "agent"}])
-    ok = translate(t, "messages", [{"type": "tool", "id": "t1", "name": "add",
-                                    "tool_call_id": "c1", "content": "3"},
-                                   {"langgraph_node": "tools"}])
-    assert ok == [("tools", [], {"event": "tool-started", "tool_call_id": "c1",
-                                 "tool_name": "add", "input": {"a": 1}}, "tools"),
-                  ("tools", [], {"event": "tool-finished", "tool_call_id": "c1",
-                                 "output": "3"}, "tools")]
-    failed = translate(t, "messages", [{"type": "tool", "id": "t2", "name": "x",
-                                        "tool_call_id": "c2", "content": "Error: boom",
-                                        "status": "error"}, {}])
-    assert failed[1][2] == {"event": "tool-error", "tool_call_id": "c2",
-                            "message": "Error: boom"}
+    started = {"event": "tool-started", "tool_call_id": "c1", "tool_name": "add",
+               "input": {"a": 1}}
+    delta = {"event": "tool-output-delta", "tool_call_id": "c1", "delta": "1 +"}
+    assert translate(t, "tools", started) == [("tools", [], started, None)]
+    assert translate(t, "tools|child:1", delta) == [("tools", ["child:1"], delta, None)]
+    assert translate(t, "messages", [{"type": "tool", "id": "t1", "name": "add",
+                                      "tool_call_id": "c1", "content": "3"},
+                                     {"langgraph_node": "tools"}]) == []
 
 
 def test_values_wait_for_their_checkpoint_only_in_runs_that_stream_checkpoints() -> None:

@@ -3,7 +3,7 @@ WebSocket): `run.start`, `input.respond`, `agent.getTree`. Each answers a
 `success` or an `error` envelope; runs go through api/run_control.py."""
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Literal
 
 from pydantic import ValidationError
 
@@ -14,11 +14,17 @@ from ..domain.errors import DomainError, NotFound
 from .auth.authenticate import AuthFailure
 from .protocol_events import Translator, Tree
 from .run_control import create_run
-from .schemas import RunCreate
+from .schemas import RunCreate, StreamMode
 from .services import Services
 
 # What a protocol run streams: everything the protocol's channels are made of.
-RUN_MODES = ["values", "updates", "messages-tuple", "custom", "tasks", "checkpoints"]
+# `tools`: LangGraph's tool-call events as the tools run (started, output
+# deltas, finished or failed), a mode only protocol runs may ask for.
+RUN_MODES = ["values", "updates", "messages-tuple", "custom", "tasks", "checkpoints", "tools"]
+
+
+class _ProtocolRun(RunCreate):
+    stream_mode: list[StreamMode | Literal["tools"]]  # type: ignore[assignment]
 
 
 class BadRequest(DomainError):
@@ -34,9 +40,10 @@ class CommandError(Exception):
 
 def _run_body(params: dict[str, Any], **extra: Any) -> RunCreate:
     try:
-        return RunCreate(stream_mode=RUN_MODES, stream_subgraphs=True, if_not_exists="create",
-                         **{k: params[k] for k in ("assistant_id", "input", "config",
-                                                   "metadata") if k in params}, **extra)
+        return _ProtocolRun(stream_mode=RUN_MODES, stream_subgraphs=True,
+                            if_not_exists="create", **{
+                                k: params[k] for k in ("assistant_id", "input", "config",
+                                                       "metadata") if k in params}, **extra)
     except ValidationError as exc:
         raise CommandError("invalid_argument", "; ".join(
             f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from exc

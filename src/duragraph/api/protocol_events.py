@@ -47,7 +47,6 @@ class Translator:
     chunk: the checkpoint that stores that state, whose reference it then
     carries (`events`)."""
     _texts: dict[str, str] = field(default_factory=dict)  # open message id -> text so far
-    _calls: dict[str, Any] = field(default_factory=dict)  # tool call id -> its arguments
     _error: str | None = None
     _checkpointed: bool = False  # this run streams checkpoints
     _held: Found | None = None  # a values event waiting for its checkpoint
@@ -103,6 +102,8 @@ class Translator:
             return [("tasks", data, None)]
         if mode == "checkpoints":
             return [("checkpoints", _checkpoint(data), None)]
+        if mode == "tools":  # LangGraph's tool-call events, protocol-shaped already
+            return [("tools", data, None)]
         return []  # events, debug: not part of the protocol
 
     def _terminal(self, data: Any) -> dict[str, Any]:
@@ -115,14 +116,9 @@ class Translator:
     def _message(self, message: dict[str, Any], meta: dict[str, Any]
                  ) -> list[tuple[str, Any, str | None]]:
         node = meta.get("langgraph_node")
-        if message.get("type") in ("tool", "ToolMessageChunk"):
-            return self._tool(message, node)
         role = _ROLES.get(message.get("type", ""))
-        if role is None:
+        if role is None:  # a tool's result: the tools channel has it
             return []
-        for call in message.get("tool_calls") or ():
-            if isinstance(call, dict) and call.get("id"):
-                self._calls[call["id"]] = call.get("args")
         message_id = str(message.get("id"))
         out = []
         if message_id not in self._texts:
@@ -142,23 +138,6 @@ class Translator:
         if whole or message.get("chunk_position") == "last":
             out += self._finish_message(message_id, node)
         return out
-
-    def _tool(self, message: dict[str, Any], node: str | None
-              ) -> list[tuple[str, Any, str | None]]:
-        """A tool's result: the call started (with the arguments the model gave
-        it, when its message was seen) and finished, or failed."""
-        call_id = str(message.get("tool_call_id"))
-        started: dict[str, Any] = {"event": "tool-started", "tool_call_id": call_id,
-                                   "tool_name": message.get("name") or ""}
-        if call_id in self._calls:
-            started["input"] = self._calls.pop(call_id)
-        content = message.get("content")
-        if message.get("status") == "error":
-            ended = {"event": "tool-error", "tool_call_id": call_id,
-                     "message": _text(content) or str(content)}
-        else:
-            ended = {"event": "tool-finished", "tool_call_id": call_id, "output": content}
-        return [("tools", started, node), ("tools", ended, node)]
 
     def _finish_message(self, message_id: str, node: str | None
                         ) -> list[tuple[str, Any, str | None]]:

@@ -65,7 +65,7 @@ class _Connection:
             wanted, since = parse_filter(params), natural(params, "since")
             if method == "subscription.reconnect" and since is None:
                 raise BadRequest("since: subscription.reconnect needs the last seq seen")
-            sub_id = _subscription_id(params)
+            sub_id = subscription_id(params)
         except BadRequest as exc:
             await self.send(error(cid, "invalid_argument", str(exc)))
             return
@@ -164,7 +164,7 @@ async def _frames(websocket: WebSocket) -> AsyncIterator[str]:
         yield message["text"]
 
 
-def _subscription_id(params: dict[str, Any]) -> str:
+def subscription_id(params: dict[str, Any]) -> str:
     given = params.get("subscription_id")
     if not (isinstance(given, str) and given):
         return str(uuid.uuid4())

@@ -1,12 +1,13 @@
 """What the application layer needs from the outside world."""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol, Sequence, TypeVar
 
 from ..domain.aggregate import Aggregate
-from ..domain.events import DomainEvent
+from ..domain.events import DomainEvent, from_data
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -29,6 +30,24 @@ class EventStore(Protocol):
     async def save(self, *aggregates: Aggregate, fence: Any = None, extra: Any = (),
                    also: Sequence[Any] = (), unchanged: Sequence[Aggregate] = (),
                    cache: bool = True) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as the log holds it: `position` orders the whole log,
+    `version` its stream."""
+    position: int
+    tx_id: int
+    event_id: uuid.UUID
+    stream_id: str
+    version: int
+    type: str
+    data: dict[str, Any]
+    recorded_at: datetime
+
+    @property
+    def event(self) -> DomainEvent:
+        return from_data(self.type, self.data)
 
 
 class GraphCatalog(Protocol):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, Callable, ClassVar
 
 from .events import DomainEvent
 from .limits import check_id
@@ -11,6 +11,12 @@ class Aggregate:
 
     stream_prefix: ClassVar[str]
     kind: ClassVar[str]
+    # Each aggregate's explicit table: the state change of every event its
+    # stream holds, and the events it keeps no state from. An event in
+    # neither is a defect (tests/unit/test_aggregate_handlers.py), refused
+    # when applied rather than skipped.
+    handlers: ClassVar[dict[type[DomainEvent], Callable[[Any, Any], None]]]
+    ignored: ClassVar[tuple[type[DomainEvent], ...]] = ()
 
     def __init__(self, ident: str) -> None:
         check_id(self.kind, ident)  # longer could not be indexed; it cannot exist either
@@ -23,9 +29,11 @@ class Aggregate:
         return f"{cls.stream_prefix}-{ident}"
 
     def apply(self, event: DomainEvent) -> None:
-        handler = getattr(self, "_on_" + event.name.replace(".", "_"), None)
+        handler = self.handlers.get(type(event))
         if handler is not None:
-            handler(event)
+            handler(self, event)
+        elif type(event) not in self.ignored:
+            raise TypeError(f"{type(self).__name__} has no handler for '{event.name}'")
         self.version += 1
 
     def _record(self, event: DomainEvent) -> None:

@@ -83,6 +83,13 @@ class Assistant(Aggregate):
     def _on_assistant_deleted(self, e: AssistantDeleted) -> None:
         self.deleted = True
 
+    handlers = {
+        AssistantCreated: _on_assistant_created,
+        AssistantUpdated: _on_assistant_updated,
+        AssistantVersionRestored: _on_assistant_version_restored,
+        AssistantDeleted: _on_assistant_deleted,
+    }
+
 
 def _version_fields(e: AssistantCreated | AssistantUpdated | AssistantVersionRestored) -> dict[str, Any]:
     return {

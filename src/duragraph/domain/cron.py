@@ -109,6 +109,13 @@ class Cron(Aggregate):
     def _on_cron_deleted(self, e: ev.CronDeleted) -> None:
         self.deleted = True
 
+    handlers = {
+        ev.CronCreated: _on_cron_created,
+        ev.CronUpdated: _on_cron_updated,
+        ev.CronFired: _on_cron_fired,
+        ev.CronDeleted: _on_cron_deleted,
+    }
+
 
 def _state_of(e: ev.CronCreated | ev.CronUpdated) -> dict[str, Any]:
     data = e.to_data()

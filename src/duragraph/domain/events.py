@@ -318,17 +318,23 @@ class CronDeleted(DomainEvent):
     cron_id: str
 
 
+# What each aggregate's stream holds: its handler table must cover these.
+ASSISTANT_STREAM = (AssistantCreated, AssistantUpdated, AssistantVersionRestored,
+                    AssistantDeleted)
+THREAD_STREAM = (
+    ThreadCreated, ThreadUpdated, ThreadDeleted,
+    ThreadStateUpdated, ThreadCopied, ThreadPruned, ThreadTtlSet,
+    RunCreated, RunStarted, RunSucceeded, RunInterrupted, RunFailed,
+    RunCancelled, RunDeleted, CheckpointsDeleted,
+)
+CRON_STREAM = (CronCreated, CronUpdated, CronFired, CronDeleted)
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.name: cls
     for cls in (
-        AssistantCreated, AssistantUpdated, AssistantVersionRestored, AssistantDeleted,
-        ThreadCreated, ThreadUpdated, ThreadDeleted,
-        ThreadStateUpdated, ThreadCopied, ThreadPruned, ThreadTtlSet,
-        RunCreated, RunStarted, RunSucceeded, RunInterrupted, RunFailed,
-        RunCancelled, RunDeleted, StepCompleted,
+        *ASSISTANT_STREAM, *THREAD_STREAM, *CRON_STREAM, StepCompleted,
         CheckpointSaved, WritesSaved, CheckpointsDeleted,
         StoreItemPut, StoreItemDeleted, StoreItemTtlRefreshed, StoreItemExpired,
-        CronCreated, CronUpdated, CronFired, CronDeleted,
     )
 }
 

@@ -292,6 +292,25 @@ class Thread(Aggregate):
         self.runs[run_id].status = status
         self.last_outcome = status
 
+    handlers = {
+        ev.ThreadCreated: _on_thread_created,
+        ev.ThreadUpdated: _on_thread_updated,
+        ev.ThreadDeleted: _on_thread_deleted,
+        ev.ThreadStateUpdated: _on_thread_state_updated,
+        ev.ThreadTtlSet: _on_thread_ttl_set,
+        ev.ThreadPruned: _on_thread_pruned,
+        ev.RunCreated: _on_run_created,
+        ev.RunStarted: _on_run_started,
+        ev.RunSucceeded: _on_run_succeeded,
+        ev.RunInterrupted: _on_run_interrupted,
+        ev.RunFailed: _on_run_failed,
+        ev.RunCancelled: _on_run_cancelled,
+        ev.RunDeleted: _on_run_deleted,
+    }
+    # A copy changes the target thread, not this one; a rollback's checkpoint
+    # deletion matters to the checkpoint projections only.
+    ignored = (ev.ThreadCopied, ev.CheckpointsDeleted)
+
 
 def state_values(values: Any) -> Any:
     """The last streamed chunk may carry `__interrupt__`; the thread's values

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -50,6 +51,8 @@ async def create(body: AssistantCreate, s: Services = Depends(services)) -> JSON
 
 async def _visible(s: Services, body: AssistantSearch | AssistantCount,
                    limit: int, offset: int) -> dict[str, Any] | None:
+    if body.graph_id is not None:  # an unknown one is a 404, as upstream
+        cmd.require_graph(s.graphs, body.graph_id)
     return await authorize(s, "assistants", "search", {
         "graph_id": body.graph_id, "metadata": body.metadata, "limit": limit, "offset": offset})
 
@@ -110,15 +113,30 @@ async def _may_delete_thread(s: Services, thread_id: str) -> bool:
 async def versions(assistant_id: str, body: AssistantVersionsSearch | None = None,
                    s: Services = Depends(services)) -> JSON:
     """Versions whose own metadata misses the caller's filter are left out;
-    none left is a 404, as upstream."""
+    none left is a 404, as upstream, or a 422 for an id that is not a UUID
+    and names no assistant."""
     body = body or AssistantVersionsSearch()
     key = _key(s, assistant_id)
     visible = await authorize(s, "assistants", "read", {"assistant_id": key})
     found = await q.list_versions(s.db, key, metadata=body.metadata, limit=body.limit,
                                   offset=body.offset, visible=visible)
     if not found:
-        raise NotFound("assistant", key)
+        raise await _missing(s, key)
     return JSON(found)
+
+
+async def _missing(s: Services, assistant_id: str) -> Exception:
+    """Why nothing is there: upstream takes only UUIDs for assistant ids (422
+    for another); here an assistant may have another id, so only an unknown
+    one is malformed."""
+    try:
+        uuid.UUID(assistant_id)
+    except ValueError:
+        try:
+            await q.get_assistant(s.db, assistant_id)
+        except NotFound:
+            return InvalidInput("Invalid assistant ID: must be a UUID")
+    return NotFound("assistant", assistant_id)
 
 
 @router.post("/{assistant_id}/latest")

@@ -13,7 +13,7 @@ from ...application.queries.threads import get_thread
 from ..access import require
 from ..protocol_commands import BadRequest, error, parse, run_command
 from ..protocol_stream import event_frames, natural, parse_filter
-from ..protocol_ws import serve
+from ..protocol_ws import SUBSCRIPTION_COMMANDS, serve, subscription_id
 from ..responses import JSON
 from ..services import Services, services
 from ..sse import sse_response
@@ -50,7 +50,31 @@ async def command(thread_id: str, request: Request, s: Services = Depends(servic
     except BadRequest as exc:
         return JSON({**error(None, "invalid_argument", str(exc)), "detail": str(exc)},
                     status_code=400)
-    return JSON(await run_command(s, thread_id, cid, method, params))
+    if method in SUBSCRIPTION_COMMANDS:
+        return JSON(_subscription(cid, method, params))
+    return JSON(await run_command(s, thread_id, cid, method, params,
+                                  extra=SUBSCRIPTION_COMMANDS))
+
+
+def _subscription(cid: int, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    """As the official server answers them over HTTP, where a command holds
+    nothing after its response: a subscribe is checked and acknowledged (its
+    events are read with `POST .../stream/events` and the same filter), so
+    no subscription is known to unsubscribe or reconnect."""
+    try:
+        if method == "subscription.subscribe":
+            parse_filter(params)
+            return {"type": "success", "id": cid, "result": {
+                "subscription_id": subscription_id(params), "replayed_events": 0}}
+        if method == "subscription.reconnect":
+            return error(cid, "no_such_run", "no active run is bound to this request: over "
+                         "HTTP, resume with POST /threads/{thread_id}/stream/events and `since`")
+        if not isinstance(params.get("subscription_id"), str):
+            raise BadRequest("subscription_id: a string is required")
+    except BadRequest as exc:
+        return error(cid, "invalid_argument", str(exc))
+    return error(cid, "no_such_subscription",
+                 f"no subscription {params['subscription_id']!r}: over HTTP none is kept")
 
 
 @router.websocket("/threads/{thread_id}/stream/events")

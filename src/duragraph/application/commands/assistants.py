@@ -42,11 +42,17 @@ class UpdateAssistant:
     metadata: dict[str, Any] | None = None
 
 
+def require_graph(graphs: GraphCatalog, graph_id: str) -> None:
+    """NotFound naming the graphs there are, in the official server's words."""
+    if not graphs.has(graph_id):
+        raise NotFound("graph", graph_id, f"Graph '{graph_id}' not found. Expected one of: "
+                                          f"{sorted(graphs.ids())}")
+
+
 @on_conflict()
 async def create_assistant(cmd: CreateAssistant, store: EventStore, clock: Clock,
                            graphs: GraphCatalog) -> str:
-    if not graphs.has(cmd.graph_id):
-        raise NotFound("graph", cmd.graph_id)
+    require_graph(graphs, cmd.graph_id)
     if cmd.if_exists not in ("raise", "do_nothing"):
         raise InvalidInput("if_exists must be 'raise' or 'do_nothing'")
     assistant = await store.load(Assistant, cmd.assistant_id or str(uuid.uuid4()))
@@ -64,8 +70,8 @@ async def create_assistant(cmd: CreateAssistant, store: EventStore, clock: Clock
 @on_conflict()
 async def update_assistant(cmd: UpdateAssistant, store: EventStore, clock: Clock,
                            graphs: GraphCatalog) -> None:
-    if cmd.graph_id is not None and not graphs.has(cmd.graph_id):
-        raise NotFound("graph", cmd.graph_id)
+    if cmd.graph_id is not None:
+        require_graph(graphs, cmd.graph_id)
     assistant = await store.load(Assistant, cmd.assistant_id)
     assistant.update(graph_id=cmd.graph_id, name=cmd.name, description=cmd.description,
                      config=cmd.config, context=cmd.context, metadata=cmd.metadata,

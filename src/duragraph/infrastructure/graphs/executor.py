@@ -24,12 +24,15 @@ from ...domain.errors import Fenced, NotFound, Unschedulable
 from ..outages import warn_retrying
 from ..postgres.checkpointer import EventStoreCheckpointer
 from ..postgres.stuck_sessions import end_stuck_sessions
+from ..store.base_store import EventSourcedStore
 from .failure import public_error
 from .graph_stream import graph_chunks
+from .message_ids import give_message_ids
 from .messages_mode import MessageAccumulator
 from .registry import GraphRegistry, with_persistence
 from .run_input import build_config, build_input, stream_options
 from .serialization import dumps, to_jsonable
+from .snapshots import interrupts_by_task
 from .stream_modes import event_name, graph_modes, requested_modes, shaped
 
 log = logging.getLogger(__name__)
@@ -46,7 +49,7 @@ class ExecutorDeps:
     worker_id: str
     lease_seconds: float = 10.0
     max_active: int = 64
-    memory_store: Any = None  # a langgraph BaseStore: get_store() / `store` in nodes
+    memory_store: EventSourcedStore | None = None  # get_store() / `store` in nodes
 
 
 @dataclass(slots=True)
@@ -355,8 +358,8 @@ class Executor:
         d, run_id = self.deps, run["run_id"]
         self._in_graph[run_id] = run["thread_id"]
         try:
-            graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver,
-                                     d.memory_store)
+            store = d.memory_store and d.memory_store.for_run(saver.fence)
+            graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver, store)
             return await self._stream(graph, run, run["kwargs"], config, api_modes, resuming)
         except asyncio.CancelledError:
             if run_id in self._handing_back:
@@ -384,6 +387,8 @@ class Executor:
                 "events" in api_modes, **stream_options(kwargs)):
             if not namespace and mode == "values":
                 values = chunk
+            if mode == "updates":
+                give_message_ids(chunk)  # before it is published: see message_ids
             if not namespace and mode == "updates" and "__interrupt__" in chunk:
                 interrupted = True
             await publish(namespace, mode, chunk)
@@ -407,9 +412,8 @@ class Executor:
     async def _interrupted(self, graph: Any, config: dict[str, Any], values: Any) -> Outcome:
         state = await graph.aget_state({"configurable": {
             k: v for k, v in config["configurable"].items() if k != "checkpoint_id"}})
-        interrupts = {t.id: [to_jsonable(i) for i in t.interrupts]
-                      for t in state.tasks if t.interrupts}
-        return Outcome("interrupted", values=to_jsonable(values), interrupts=interrupts)
+        return Outcome("interrupted", values=to_jsonable(values),
+                       interrupts=interrupts_by_task(state))
 
     async def _failed(self, run: dict[str, Any], exc: BaseException) -> Outcome:
         error, message = public_error(exc)

@@ -4,51 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from langgraph.types import StateSnapshot
-
 from ...application.queries.assistants import thread_assistant_config
 from ..postgres.thread_storage import thread_storage
 from .registry import Configured, GraphRegistry, with_persistence
+from .snapshots import EMPTY_STATE, snapshot_to_dict
 from .state_update import StagedState, stage_supersteps, stage_update
-from .serialization import to_jsonable
-
-EMPTY_STATE: dict[str, Any] = {
-    "values": {}, "next": [], "tasks": [], "checkpoint": None, "metadata": None,
-    "created_at": None, "parent_checkpoint": None, "interrupts": [],
-}
-
-
-def _checkpoint_ref(config: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not config:
-        return None
-    c = config["configurable"]
-    return {"thread_id": c.get("thread_id"), "checkpoint_ns": c.get("checkpoint_ns", ""),
-            "checkpoint_id": c.get("checkpoint_id"), "checkpoint_map": c.get("checkpoint_map")}
-
-
-def _task(task: Any) -> dict[str, Any]:
-    state = task.state
-    return {
-        "id": task.id, "name": task.name,
-        "error": repr(task.error) if task.error else None,
-        "interrupts": to_jsonable(list(task.interrupts)),
-        "checkpoint": _checkpoint_ref(state) if isinstance(state, dict) else None,
-        "state": snapshot_to_dict(state) if isinstance(state, StateSnapshot) else None,
-        "result": to_jsonable(task.result) if task.result is not None else None,
-    }
-
-
-def snapshot_to_dict(snap: StateSnapshot) -> dict[str, Any]:
-    return {
-        "values": to_jsonable(snap.values),
-        "next": list(snap.next),
-        "tasks": [_task(t) for t in snap.tasks],
-        "checkpoint": _checkpoint_ref(snap.config),
-        "metadata": to_jsonable(snap.metadata),
-        "created_at": snap.created_at,
-        "parent_checkpoint": _checkpoint_ref(snap.parent_config),
-        "interrupts": to_jsonable(list(snap.interrupts)),
-    }
 
 
 class ThreadStates:

@@ -16,6 +16,7 @@ from ..postgres.staged_checkpointer import StagedCheckpointer
 from .registry import Configured, with_persistence
 from .run_input import _command
 from .serialization import to_jsonable
+from .snapshots import checkpoint_ref, interrupts_by_task
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,13 +26,6 @@ class StagedState:
     interrupts: dict[str, Any]
     has_next: bool
     batch: Batch  # the checkpoint events, to commit with the thread's event
-
-
-def _ref(config: dict[str, Any]) -> dict[str, Any]:
-    c = config["configurable"]
-    return {"thread_id": c.get("thread_id"), "checkpoint_ns": c.get("checkpoint_ns", ""),
-            "checkpoint_id": c.get("checkpoint_id"),
-            "checkpoint_map": c.get("checkpoint_map") or {}}
 
 
 async def stage_update(graphs: Configured, checkpointer: Any, thread_id: str,
@@ -66,7 +60,5 @@ async def _staged(graphs: Configured, staged: StagedCheckpointer, graph_id: str,
     except (InvalidUpdateError, ValueError) as exc:
         raise InvalidInput(f"cannot update the state: {exc}") from None
     snap = await graph.aget_state(new_config)
-    interrupts = {t.id: [to_jsonable(i) for i in t.interrupts]
-                  for t in snap.tasks if t.interrupts}
-    return StagedState(_ref(new_config), to_jsonable(snap.values), interrupts,
-                       bool(snap.next), staged.batch())
+    return StagedState(checkpoint_ref(new_config) or {}, to_jsonable(snap.values),
+                       interrupts_by_task(snap), bool(snap.next), staged.batch())

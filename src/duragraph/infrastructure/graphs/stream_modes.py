@@ -4,12 +4,14 @@ from __future__ import annotations
 from typing import Any
 
 from ...domain.errors import InvalidInput
+from .snapshots import checkpoint_ref
 
 # API mode -> LangGraph mode
 _TO_GRAPH = {
     "values": "values", "updates": "updates", "messages-tuple": "messages",
     "messages": "messages", "custom": "custom", "debug": "debug", "tasks": "tasks",
     "checkpoints": "checkpoints", "events": "events",
+    "tools": "tools",  # protocol v2 runs only (api/protocol_commands.py)
 }
 API_MODES = tuple(_TO_GRAPH)
 
@@ -56,8 +58,8 @@ def shaped(graph_mode: str, chunk: Any) -> Any:
 def _with_checkpoint(payload: Any) -> Any:
     if not isinstance(payload, dict):
         return payload
-    return {**payload, "checkpoint": _checkpoint(payload.get("config")),
-            "parent_checkpoint": _checkpoint(payload.get("parent_config")),
+    return {**payload, "checkpoint": checkpoint_ref(payload.get("config")),
+            "parent_checkpoint": checkpoint_ref(payload.get("parent_config")),
             "tasks": [_task(t) for t in payload.get("tasks") or ()]}
 
 
@@ -68,13 +70,3 @@ def _task(task: Any) -> Any:
         return task
     return {**{k: v for k, v in task.items() if k != "state"},
             "checkpoint": state["configurable"]}
-
-
-def _checkpoint(config: Any) -> dict[str, Any] | None:
-    configurable = (config or {}).get("configurable") or {}
-    if "checkpoint_id" not in configurable:
-        return None
-    found = {k: configurable[k] for k in ("thread_id", "checkpoint_ns", "checkpoint_id",
-                                          "checkpoint_map") if k in configurable}
-    found.setdefault("checkpoint_ns", "")
-    return found

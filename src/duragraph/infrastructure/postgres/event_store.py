@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Iterable, Sequence, TypeVar
 
 import psycopg
@@ -24,6 +23,7 @@ from psycopg_pool import AsyncConnectionPool
 from ... import projections
 from ...projections import Statement
 from ...application.acting import current_actor
+from ...application.ports import StoredEvent
 from ...domain.aggregate import Aggregate
 from ...domain.errors import ConcurrencyConflict, Fenced
 from ...domain.events import DomainEvent, from_data
@@ -45,22 +45,6 @@ FROM (VALUES {rows}) AS v(id, n, type, data)
 ORDER BY v.n"""
 _ROW = "(%s::uuid, %s::int, %s, %s::jsonb)"
 _NEXT = "(SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE stream_id = %s)"
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    position: int
-    tx_id: int
-    event_id: uuid.UUID
-    stream_id: str
-    version: int
-    type: str
-    data: dict[str, Any]
-    recorded_at: datetime
-
-    @property
-    def event(self) -> DomainEvent:
-        return from_data(self.type, self.data)
 
 
 @dataclass(frozen=True, slots=True)

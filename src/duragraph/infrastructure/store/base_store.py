@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Iterable
+from dataclasses import replace
+from typing import Any, Iterable, Sequence
 
 from langgraph.store.base import (
     BaseStore, GetOp, InvalidNamespaceError, Item, ListNamespacesOp, Op, PutOp, Result,
@@ -12,7 +13,9 @@ from langgraph.store.base import (
 
 from ...application import store_reads as reads
 from ...application.commands.store import PutItem, StoreDeps, write_items
+from ...application.ports import EventAppender, StreamAppend
 from ...domain.errors import InvalidInput
+from .index import EmbeddingMismatch
 
 
 def _item(row: dict[str, Any]) -> Item:
@@ -43,6 +46,13 @@ class EventSourcedStore(BaseStore):
                            "refresh_on_read": deps.ttl.refresh_on_read}
         self.index_config = deps.index.as_config() if deps.index is not None else None  # type: ignore[attr-defined]
 
+    def for_run(self, fence: Any) -> EventSourcedStore:
+        """The store as one run's nodes see it: its writes carry the run's
+        lease fence, like its checkpoints, so an executor whose lease was
+        taken over gets `Fenced` and writes nothing."""
+        return EventSourcedStore(replace(self.deps, events=_Fenced(self.deps.events, fence)),
+                                 self.loop)
+
     def batch(self, ops: Iterable[Op]) -> list[Result]:
         """For sync nodes, which LangGraph runs in worker threads."""
         if _on_loop(self.loop):
@@ -60,6 +70,8 @@ class EventSourcedStore(BaseStore):
             for i, op in enumerate(ops):
                 if not isinstance(op, PutOp):
                     results[i] = await self._read(op)
+        except EmbeddingMismatch:  # the deployment's embedding, not the node's namespace
+            raise
         except InvalidInput as exc:
             raise InvalidNamespaceError(str(exc)) from None
         return results
@@ -81,6 +93,17 @@ class EventSourcedStore(BaseStore):
                 max_depth=op.max_depth, limit=op.limit, offset=op.offset)
             return [tuple(ns) for ns in found]
         raise ValueError(f"unknown store operation: {type(op).__name__}")
+
+
+class _Fenced:
+    """An appender whose every append carries one run's fence."""
+
+    def __init__(self, events: EventAppender, fence: Any) -> None:
+        self.events, self.fence = events, fence
+
+    async def append(self, batches: Sequence[StreamAppend], *, fence: Any = None,
+                     also: Sequence[Any] = ()) -> None:
+        await self.events.append(batches, fence=self.fence, also=also)
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:

@@ -5,6 +5,14 @@ from typing import Any
 
 from langgraph.store.base.embed import ensure_embeddings, get_text_at_path
 
+from ...domain.errors import InvalidInput
+
+
+class EmbeddingMismatch(InvalidInput, ValueError):
+    """The embedding function answered vectors of another size than
+    `store.index.dims`: the put or search is refused (422 over HTTP), and a
+    node that made it fails with this ValueError, its message shown."""
+
 
 class EmbeddingIndex:
     def __init__(self, embed: Any, dims: int, fields: list[str]) -> None:
@@ -26,8 +34,8 @@ class EmbeddingIndex:
 
     def _check(self, vector: list[float]) -> list[float]:
         if len(vector) != self.dims:
-            raise ValueError(f"the embedding function returned {len(vector)} dimensions; "
-                             f"store.index.dims is {self.dims}")
+            raise EmbeddingMismatch(f"the embedding function returned {len(vector)} "
+                                    f"dimensions; store.index.dims is {self.dims}")
         return vector
 
     def as_config(self) -> dict[str, Any]:
