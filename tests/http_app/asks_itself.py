@@ -15,8 +15,11 @@ class State(TypedDict, total=False):
     seen: dict[str, Any]
 
 
+# Made at import, before the server's app exists, as the SDK's docs show it.
+client = get_client(url=None)
+
+
 async def ask(state: State) -> dict[str, Any]:
-    client = get_client()
     thread = await client.threads.get(state["thread_id"])
     echoed = await client.runs.wait(None, "echo", input={"value": 7})  # a sub-agent
     return {"seen": {"thread_status": thread["status"], "echoed": echoed["value"],
