@@ -48,7 +48,14 @@ async def test_a_custom_route_reaches_the_server_with_get_client_and_no_url(url:
     async with httpx.AsyncClient(base_url=url) as http:
         seen = await http.get("/graphs-seen")
     assert seen.status_code == 200
-    assert seen.json() == {"graphs": ["asks_itself", "echo"]}
+    assert seen.json() == {"graphs": ["asks_itself", "echo", "slow"]}
+
+
+async def test_a_run_streamed_through_the_in_process_client_arrives_live(url: str) -> None:
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        arrivals = (await http.get("/streamed")).json()
+    assert arrivals["last"] >= 2  # the run took its 2 s
+    assert arrivals["first"] < arrivals["last"] - 1  # its first part came at once
 
 
 async def test_a_graph_reaches_the_server_it_runs_in_and_sees_the_app_lifespan(url: str) -> None:

@@ -1,9 +1,10 @@
 """A user's plain Starlette app (langgraph.json `http.app`, no FastAPI): a
-lifespan that sets something up for the graphs, a route that asks the server
-itself through `get_client()` with no URL, and a webhook receiver that a
+lifespan that sets something up for the graphs, routes that ask the server
+itself through `get_client()` with no URL (one streams a run), and a webhook receiver that a
 relative webhook URL reaches (it appends to the file $HOOK_LOG)."""
 import contextlib
 import os
+import time
 
 from langgraph_sdk import get_client
 from starlette.applications import Starlette
@@ -25,6 +26,14 @@ async def graphs_seen(request: Request) -> JSONResponse:
     return JSONResponse({"graphs": sorted(a["graph_id"] for a in assistants)})
 
 
+async def streamed(request: Request) -> JSONResponse:
+    """When the parts of a 2 s run streamed in process arrived."""
+    began, arrivals = time.monotonic(), []
+    async for _ in get_client().runs.stream(None, "slow", input={"sleep": 2}):
+        arrivals.append(time.monotonic() - began)
+    return JSONResponse({"first": arrivals[0], "last": arrivals[-1]})
+
+
 async def hook(request: Request) -> JSONResponse:
     payload = await request.json()
     with open(os.environ["HOOK_LOG"], "a") as f:
@@ -32,6 +41,6 @@ async def hook(request: Request) -> JSONResponse:
     return JSONResponse({"received": True})
 
 
-app = Starlette(routes=[Route("/graphs-seen", graphs_seen), Route("/my/hook", hook,
-                                                                   methods=["POST"])],
+app = Starlette(routes=[Route("/graphs-seen", graphs_seen), Route("/streamed", streamed),
+                        Route("/my/hook", hook, methods=["POST"])],
                 lifespan=lifespan)

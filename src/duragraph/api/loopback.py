@@ -13,6 +13,8 @@ from typing import Any, Iterator
 
 import httpx
 
+from .asgi_stream import StreamingASGITransport
+
 ROOT_PATH = "/noauth"
 BASE_URL = "http://api"
 # While set, a get_client() without URL waits for the app (configure_loopback_transports).
@@ -33,7 +35,7 @@ def in_process(scope: dict[str, Any]) -> bool:
 def deferred() -> Iterator[None]:
     """While the project's code is imported, before the app exists: a client
     it makes then is handed the app by `publish`."""
-    _register(_TRANSPORT_MODULE, ASGITransport=httpx.ASGITransport)
+    _register(_TRANSPORT_MODULE, ASGITransport=StreamingASGITransport)
     from langgraph_sdk._shared.utilities import get_asgi_transport
 
     get_asgi_transport.cache_clear()
@@ -62,4 +64,4 @@ def _register(name: str, **attrs: Any) -> None:
 def client(app: Any, timeout: float) -> httpx.AsyncClient:
     """An HTTP client whose requests (relative URLs) `app` answers in process."""
     return httpx.AsyncClient(base_url=BASE_URL, timeout=timeout,
-                             transport=httpx.ASGITransport(app, root_path=ROOT_PATH))
+                             transport=StreamingASGITransport(app, root_path=ROOT_PATH))
