@@ -110,4 +110,3 @@ class WebhookDeliverer:
         # A client error other than a timeout or throttling will not get better.
         final = 400 <= response.status_code < 500 and response.status_code not in (408, 429)
         raise Failure(f"HTTP {response.status_code}", response.status_code, final)
-
