@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...application.ports import Database
 from ...application.queries.assistants import thread_assistant_config
 from ..postgres.thread_storage import thread_storage
 from .registry import Configured, GraphRegistry, with_persistence
@@ -12,7 +13,7 @@ from .state_update import StagedState, stage_supersteps, stage_update
 
 
 class ThreadStates:
-    def __init__(self, graphs: GraphRegistry, checkpointer: Any, db: Any) -> None:
+    def __init__(self, graphs: GraphRegistry, checkpointer: Any, db: Database) -> None:
         self.graphs, self.checkpointer, self.db = graphs, checkpointer, db
 
     async def _graphs(self, thread_id: str, graph_id: str) -> Configured:
