@@ -7,11 +7,13 @@ import logging
 import signal
 import socket
 from dataclasses import dataclass, field, replace
-from typing import Any, AsyncIterator, Callable
+from functools import partial
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import uvicorn
 
 from . import __version__
+from .api import loopback
 from .api.app import create_app
 from .api.auth.authenticate import AuthSetupError, check_signature
 from .api.auth.service import NO_AUTH, Authorizer, CustomAuth
@@ -188,7 +190,7 @@ def build_auth(core: Core, *, local_dev: bool) -> Authorizer:
 def build_services(core: Core, executor: Executor | None, auth: Authorizer = NO_AUTH) -> Services:
     services = Services(store=core.store, db=core.db, clock=core.clock, graphs=core.graphs,
                         checkpointer=core.checkpointer, streams=core.streams,
-                        states=ThreadStates(core.graphs, core.checkpointer),
+                        states=ThreadStates(core.graphs, core.checkpointer, core.db),
                         webhooks=core.webhooks,
                         info={"version": __version__, "graphs": core.graphs.ids()},
                         default_ttl=core.ttl.default(), auth=auth,
@@ -215,9 +217,10 @@ async def running(settings: Settings, *, embedded: bool) -> AsyncIterator[tuple[
     for warning in config.warnings:
         log.warning("%s", warning)
     ttl = ttl_policy(config.checkpointer, str(settings.config_path))
-    graphs = GraphRegistry.load(config)
-    store_config = load_store_config(config)
-    auth_object = _loaded_auth(config)
+    with loopback.deferred():
+        graphs = GraphRegistry.load(config)
+        store_config = load_store_config(config)
+        auth_object = _loaded_auth(config)
     infra = await open_infrastructure(settings, embedded=embedded)
     try:
         core = build_core(settings, infra, config, graphs, store_config,
@@ -244,7 +247,7 @@ async def _default_assistants(core: Core) -> None:
 
 async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                         executor: Executor, stop: asyncio.Event,
-                        auth: Authorizer) -> list[asyncio.Task]:
+                        auth: Authorizer, app: Any) -> list[asyncio.Task]:
     worker = Worker(executor, core.db, RunDispatch(infra.js, settings.nats_prefix),
                     sweep_interval=settings.sweep_interval, grace_seconds=settings.grace_seconds)
     await subscribe_events(infra.nc, settings.nats_prefix, "run.cancelled",
@@ -255,8 +258,10 @@ async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                           interval=settings.cron_interval,
                           on_fired=_start_here(executor),
                           authorize=AsCreator(auth, core.db, core.graphs))
-    deliverer = WebhookDeliverer(core.db, core.webhooks, RetryPolicy(
-        base_seconds=settings.webhook_retry_seconds, max_attempts=settings.webhook_max_attempts))
+    deliverer = WebhookDeliverer(
+        core.db, core.webhooks, partial(loopback.client, app),
+        RetryPolicy(base_seconds=settings.webhook_retry_seconds,
+                    max_attempts=settings.webhook_max_attempts))
     sweeper = TtlSweeper(core.db, core.store, core.clock, core.checkpointer,
                          interval_s=core.ttl.sweep_interval_minutes * 60)
     return [asyncio.create_task(worker.run(stop), name="worker"),
@@ -271,7 +276,17 @@ async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
 
 
 class _Server(uvicorn.Server):
-    """uvicorn without its own signal handling: we stop everything in order."""
+    """uvicorn without its own signal handling (we stop everything in order),
+    calling `on_started` once every lifespan (the user's app's too) has run."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(config)
+        self.on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            await self.on_started()
 
     @contextlib.contextmanager
     def capture_signals(self):  # type: ignore[override]
@@ -324,23 +339,27 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     api_url = public_url(settings.public_url, settings.host, settings.port)
     executor = build_executor(settings, core, api_url) if with_worker else None
     auth = build_auth(core, local_dev=embedded)
-    tasks = (await _worker_tasks(settings, infra, core, executor, stop, auth) if executor
-             else [asyncio.create_task(WorkerWatch(core.db).run(stop), name="worker-watch")])
     services = build_services(core, executor, auth)
     services.public_url = api_url
     services.ws_max_subscriptions = settings.ws_max_subscriptions
-    if reload and executor:
-        tasks.append(_reloader(settings, core, executor, services, stop))
-    app = create_app(services, user_app=load_http_app(core.config), http=core.config.http,
-                     allowed_hosts=settings.allowed_hosts,
-                     max_body_bytes=settings.max_body_bytes)
+    app = _app(settings, core, services)
+    tasks = ([] if executor
+             else [asyncio.create_task(WorkerWatch(core.db).run(stop), name="worker-watch")])
+
+    async def start_work() -> None:  # graphs may rely on what the user's lifespan set up
+        if executor:
+            tasks.extend(await _worker_tasks(settings, infra, core, executor, stop, auth, app))
+            if reload:
+                tasks.append(_reloader(settings, core, executor, services, stop))
+
     _warn_if_exposed(settings, core.config)
     # lifespan "on": a user's app (langgraph.json http.app) may have one
     # log_config None: uvicorn logs through ours (logs.py sets its level), and
     # RequestLog replaces its access log
     server = _Server(uvicorn.Config(RequestLog(app), host=settings.host, port=settings.port,
                                     log_config=None, access_log=False, lifespan="on",
-                                    timeout_graceful_shutdown=DEV_GRACE_S if embedded else None))
+                                    timeout_graceful_shutdown=DEV_GRACE_S if embedded else None),
+                     on_started=start_work)
 
     def shutdown() -> None:
         server.should_exit = True
@@ -357,6 +376,17 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def _app(settings: Settings, core: Core, services: Services) -> Any:
+    """The HTTP app (ours and the user's `http.app`), which get_client() with
+    no URL and relative webhook URLs reach in process."""
+    with loopback.deferred():
+        user_app = load_http_app(core.config)
+    app = create_app(services, user_app=user_app, http=core.config.http,
+                     allowed_hosts=settings.allowed_hosts, max_body_bytes=settings.max_body_bytes)
+    loopback.publish(app)
+    return app
+
+
 def _warn_if_exposed(settings: Settings, config: ProjectConfig) -> None:
     warning = exposure_warning(settings.host, auth=config.auth, allowed_hosts=(
         *settings.allowed_hosts, *allowed_hosts(config.http)))
@@ -369,10 +399,14 @@ async def run_worker(settings: Settings) -> None:
         await _default_assistants(core)
         stop = asyncio.Event()
         _on_signals(stop.set)
-        # No HTTP here, but cron ticks are authorized as their creators.
         executor = build_executor(settings, core, settings.public_url)
-        tasks = await _worker_tasks(settings, infra, core, executor, stop,
-                                    build_auth(core, local_dev=False))
-        print(f"DuraGraph worker {settings.worker_id} ready", flush=True)
-        await stop.wait()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        # Cron ticks are authorized as their creators.
+        auth = build_auth(core, local_dev=False)
+        # Not listening, but graphs reach the app in process (get_client()), and
+        # may rely on what the user's app sets up in its lifespan.
+        app = _app(settings, core, build_services(core, executor, auth))
+        async with app.router.lifespan_context(app):
+            tasks = await _worker_tasks(settings, infra, core, executor, stop, auth, app)
+            print(f"DuraGraph worker {settings.worker_id} ready", flush=True)
+            await stop.wait()
+            await asyncio.gather(*tasks, return_exceptions=True)

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import httpx
+import langgraph.version
+import langgraph_api
 import pytest
+
+from duragraph import __version__
 
 pytestmark = pytest.mark.e2e
 
@@ -24,8 +28,18 @@ async def test_info_describes_the_server_and_its_capabilities(server_url: str,
         response = await http.get(f"{prefix}/info")
     assert response.status_code == 200
     info = response.json()
-    assert "version" in info
-    assert info["flags"]["assistants"] is True
+    assert info["flags"]["assistants"] is True and info["flags"]["crons"] is True
+    assert info["metadata"]["version"] == __version__  # our own
+
+
+async def test_info_reports_the_versions_langgraph_studio_enables_features_by(client) -> None:
+    """`version` is the Agent Server release whose API we speak (Studio gates
+    features on it, e.g. tracing needs 0.11+), not our own version."""
+    info = await client.http.get("/info")
+    assert info["version"].split(".")[:2] == langgraph_api.__version__.split(".")[:2]
+    assert info["langgraph_py_version"] == langgraph.version.__version__
+    assert info["host"]["kind"] == "self-hosted"
+    assert info["flags"]["langsmith_tracing_session_on_runs"] is False  # no tracing here
 
 
 async def test_the_openapi_document_lists_the_langgraph_routes(server_url: str) -> None:

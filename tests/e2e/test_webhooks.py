@@ -181,6 +181,7 @@ async def test_a_separate_worker_process_delivers_the_webhooks(
     ("http://127.0.0.1:9/hook", "disable_loopback"),
     ("http://localhost:8123/hook", "disable_loopback"),
     ("http://[::1]:8123/hook", "disable_loopback"),
+    ("/threads", "disable_loopback"),  # relative: the server itself, unauthenticated
     ("http://192.168.1.20/hook", "disable_private_ips"),
     ("http://169.254.169.254/latest/meta-data", "disable_private_ips"),
     ("not a url", "absolute http(s) URL"),

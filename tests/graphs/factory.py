@@ -1,6 +1,8 @@
 """`factory`: built per run by `make_graph(config)`. The node answers
 `{"text": ...}` with `result` = the text upper-cased plus the run's
-`configurable.suffix` (default "!")."""
+`configurable.suffix` (default "!"). With `configurable.review` set, a second
+node `review` follows and appends " (reviewed)": the graph's nodes depend on
+its config."""
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -14,9 +16,16 @@ class State(TypedDict):
 
 
 def make_graph(config: RunnableConfig) -> StateGraph:
-    suffix = config.get("configurable", {}).get("suffix", "!")
+    configurable = config.get("configurable", {})
+    suffix = configurable.get("suffix", "!")
 
     def shout(state: State) -> dict[str, Any]:
         return {"result": state["text"].upper() + suffix}
 
-    return StateGraph(State).add_node(shout).add_edge(START, "shout")
+    def review(state: State) -> dict[str, Any]:
+        return {"result": state["result"] + " (reviewed)"}
+
+    graph = StateGraph(State).add_node(shout).add_edge(START, "shout")
+    if configurable.get("review"):
+        graph.add_node(review).add_edge("shout", "review")
+    return graph

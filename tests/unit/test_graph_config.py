@@ -125,6 +125,28 @@ def test_unknown_and_unimplemented_keys_are_named_apart(tmp_path: Path) -> None:
         in unimplemented
 
 
+def test_unimplemented_settings_inside_sections_are_named(tmp_path: Path) -> None:
+    path = write_config(tmp_path, {
+        "graphs": {"a": "./a.py:g"},
+        "http": {"mount_prefix": "/api", "middleware_order": "auth_first", "cors": {}},
+        "checkpointer": {"backend": "mongo", "ttl": {"strategy": "delete", "sweep_limit": 5}},
+        "auth": {"path": "./auth.py:auth", "openapi": {}},
+        "webhooks": {"headers": {"X-Token": "${{ env.LG_WEBHOOK_TOKEN }}"}}})
+    (unimplemented,) = load_config(path).warnings
+    assert unimplemented == (
+        f"{path.resolve()}: auth.openapi, checkpointer.backend, checkpointer.ttl.sweep_limit, "
+        "http.middleware_order, http.mount_prefix, webhooks.headers templates "
+        "(${{ env.VAR }}): known to LangGraph but not implemented by DuraGraph, ignored")
+
+
+def test_settings_that_say_what_duragraph_does_are_not_named(tmp_path: Path) -> None:
+    path = write_config(tmp_path, {
+        "graphs": {"a": "./a.py:g"}, "checkpointer": {"backend": "default"},
+        "http": {"middleware_order": "middleware_first", "disable_webhooks": False},
+        "webhooks": {"headers": {"X-Static": "v"}}})
+    assert load_config(path).warnings == ()
+
+
 def test_a_config_of_known_keys_has_no_warnings(tmp_path: Path) -> None:
     path = write_config(tmp_path, {"$schema": "https://example/schema.json",
                                    "graphs": {"a": "./a.py:g"}, "dependencies": ["."],

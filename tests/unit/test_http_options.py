@@ -37,6 +37,8 @@ async def test_disabled_groups_are_gone_and_the_rest_stays() -> None:
         response = await call(app, "POST", f"{prefix}/assistants/search", json={})
         assert response.status_code == 404
         assert (await call(app, "GET", f"{prefix}/ok")).json() == {"ok": True}
+    flags = (await call(app, "GET", "/info")).json()["flags"]
+    assert (flags["assistants"], flags["crons"]) == (False, False)  # /info says they are off
 
 
 async def test_disable_a2a_takes_the_agent_card_too() -> None:

@@ -9,7 +9,7 @@ from duragraph.infrastructure.webhooks.policy import WebhookPolicy, WebhookRefus
 
 async def test_loopback_and_private_targets_are_refused_by_default() -> None:
     policy = WebhookPolicy.from_config(None)
-    for url in ("http://127.0.0.1/h", "http://localhost/h", "http://[::ffff:127.0.0.1]/h",
+    for url in ("/my/hook", "http://127.0.0.1/h", "http://localhost/h", "http://[::ffff:127.0.0.1]/h",
                 "http://10.0.0.1/h", "http://172.16.0.1/h", "http://[fd00::1]/h"):
         with pytest.raises(WebhookRefused):
             await policy.check(url)
@@ -21,6 +21,9 @@ async def test_the_project_may_allow_loopback_and_private_targets() -> None:
         {"url": {"disable_loopback": False, "disable_private_ips": False}})
     await policy.check("http://127.0.0.1:8000/h")
     await policy.check("http://10.0.0.1/h")
+    await policy.check("/my/hook")  # this server's own route, called in process
+    with pytest.raises(WebhookRefused, match="absolute"):
+        await policy.check("//elsewhere.example/h")  # scheme-relative: another host
 
 
 async def test_domains_ports_https_and_length_are_enforced_as_configured() -> None:

@@ -43,6 +43,7 @@ def create_app(services: Services, *, lifespan: Any = None, user_app: Starlette 
                   dependencies=[Depends(request_guard.clean_path)])
     app.state.services = services
     enabled = http_options.route_filter(http)
+    services.flags = {"assistants": enabled("/assistants"), "crons": enabled("/runs/crons")}
     _include(app, META_ROUTERS, enabled)
     head = len(app.router.routes)
     _include(app, ROUTERS, enabled)

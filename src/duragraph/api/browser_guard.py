@@ -17,6 +17,7 @@ from typing import Any, Iterable
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from . import loopback
 from .responses import JSON
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -74,7 +75,9 @@ class BrowserGuard:
         self.app, self.origins, self.hosts = app, origins, hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        refusal = self.refusal(scope) if scope["type"] in ("http", "websocket") else None
+        # The server's calls to itself (api/loopback.py) come from no browser.
+        guarded = scope["type"] in ("http", "websocket") and not loopback.in_process(scope)
+        refusal = self.refusal(scope) if guarded else None
         if refusal is None:
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":  # closed before accept: the handshake gets 403

@@ -9,7 +9,9 @@ import contextlib
 from typing import Any, AsyncIterator
 
 from fastapi import FastAPI, exception_handlers
+from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 _FASTAPI_DEFAULTS = (exception_handlers.http_exception_handler,
                      exception_handlers.request_validation_exception_handler,
@@ -21,6 +23,9 @@ def merge(ours: FastAPI, user: Starlette, *, head: int) -> Starlette:
     user.router.routes = [*ours.router.routes[:head], *user.router.routes,
                           *ours.router.routes[head:]]
     user.state.services = ours.state.services  # our routes find their services there
+    if not isinstance(user, FastAPI):
+        # Our FastAPI routes need the exit stack FastAPI's own app opens per request.
+        user.user_middleware.append(Middleware(AsyncExitStackMiddleware))
     for exc_class, handler in ours.exception_handlers.items():
         if user.exception_handlers.get(exc_class) in (None, *_FASTAPI_DEFAULTS):
             user.exception_handlers[exc_class] = handler  # the user's own ones win

@@ -45,6 +45,8 @@ class Services:
     executor: "LocalExecutor | None" = None
     memory: Any = None  # application.commands.store.StoreDeps: the long-term memory store
     info: dict[str, Any] = field(default_factory=dict)
+    # The features /info reports on (langgraph.json `http` may turn some off).
+    flags: dict[str, bool] = field(default_factory=dict)
     webhooks: Any = None  # infrastructure.webhooks.policy.WebhookPolicy: checks run webhooks
     default_ttl: dict[str, Any] | None = None  # langgraph.json checkpointer.ttl.default_ttl
     auth: Authorizer = NO_AUTH  # langgraph.json `auth`: authorizes each operation

@@ -9,6 +9,12 @@ from .events import (AssistantCreated, AssistantDeleted, AssistantUpdated,
                      AssistantVersionRestored)
 
 
+def config_over(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """A config over an assistant's: its keys win, `configurable` merges key by key."""
+    return {**base, **over, "configurable": {
+        **(base.get("configurable") or {}), **(over.get("configurable") or {})}}
+
+
 class Assistant(Aggregate):
     stream_prefix = "assistant"
     kind = "assistant"

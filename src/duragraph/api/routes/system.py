@@ -4,6 +4,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.openapi.docs import get_swagger_ui_html
+from langgraph.version import __version__ as langgraph_version
 from starlette.responses import HTMLResponse, PlainTextResponse
 
 from .. import metrics
@@ -18,11 +19,21 @@ async def ok() -> dict:
     return {"ok": True}
 
 
+# The Agent Server (langgraph-api) release whose API this server speaks: LangGraph
+# Studio reads /info's `version` (and `langgraph_py_version`) to enable features.
+AGENT_SERVER_VERSION = "0.16.7"
+# No LangSmith tracing of runs here, so none of the features built on it.
+_NO_LANGSMITH = {"langsmith": False, "langsmith_tracing_replicas": False,
+                 "langsmith_tracing_session_on_runs": False}
+_HOST = {"kind": "self-hosted", "project_id": None, "host_revision_id": None,
+         "revision_id": None, "tenant_id": None}
+
+
 @router.get("/info")
 async def info(s: Services = Depends(services)) -> dict:
-    return {"version": s.info.get("version"), "flags": {"assistants": True, "crons": False,
-                                                         "langsmith": False},
-            "metadata": s.info}
+    """As the official server's, and our own version and graphs in `metadata`."""
+    return {"version": AGENT_SERVER_VERSION, "langgraph_py_version": langgraph_version,
+            "flags": {**s.flags, **_NO_LANGSMITH}, "host": _HOST, "metadata": s.info}
 
 
 @router.get("/metrics", responses={200: {"content": {"text/plain": {}}}})

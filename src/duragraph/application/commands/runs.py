@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ...domain.assistant import Assistant
+from ...domain.assistant import Assistant, config_over
 from ...domain.errors import ConcurrencyConflict, DomainError, Fenced, InvalidInput, NotFound
 from ...domain.ids import new_id
 from ...domain.events import RunCreated
@@ -163,11 +163,9 @@ def _with_assistant_settings(assistant: Assistant, thread: Thread,
     """The run's config and context over its assistant's, as of now: a later
     assistant update does not change a run already created."""
     kwargs = cmd.kwargs
-    base_config = assistant.current.get("config") or {}
     run_config = kwargs.get("config") or {}
-    config = {**base_config, **run_config, "configurable": {
-        **(base_config.get("configurable") or {}), **(run_config.get("configurable") or {})},
-        "metadata": _config_metadata(assistant, thread, run_config, cmd.metadata)}
+    config = {**config_over(assistant.current.get("config") or {}, run_config),
+              "metadata": _config_metadata(assistant, thread, run_config, cmd.metadata)}
     merged = {**kwargs, "config": config}
     if assistant.current.get("context") or kwargs.get("context"):
         merged["context"] = {**(assistant.current.get("context") or {}),

@@ -71,3 +71,12 @@ async def thread_ids_of(db: Database, assistant_id: str) -> list[str]:
     rows = await db.fetch("SELECT thread_id FROM threads WHERE metadata->>'assistant_id' = %s",
                           (assistant_id,))
     return [row["thread_id"] for row in rows]
+
+
+async def thread_assistant_config(db: Database, thread_id: str) -> dict[str, Any]:
+    """The config of the assistant the thread last ran ({} before any run, or
+    once that assistant is deleted)."""
+    row = await db.fetchone(
+        "SELECT a.config FROM threads t JOIN assistants a "
+        "ON a.assistant_id = t.metadata->>'assistant_id' WHERE t.thread_id = %s", (thread_id,))
+    return row["config"] if row else {}

@@ -14,6 +14,7 @@ from langchain_core.runnables.config import ensure_config
 from langgraph.graph import StateGraph
 from langgraph.pregel import Pregel
 
+from ...domain.assistant import config_over
 from ...domain.errors import NotFound
 from .config import ConfigError, ProjectConfig
 from .user_code import apply_env, extend_sys_path, is_file_location, load_attribute, module_file
@@ -95,6 +96,10 @@ class GraphRegistry:
     def has(self, graph_id: str) -> bool:
         return graph_id in self._compiled or graph_id in self._factories
 
+    def is_factory(self, graph_id: str) -> bool:
+        """Whether the graph is made from a config (so which config matters)."""
+        return graph_id in self._factories
+
     async def build(self, graph_id: str, config: dict[str, Any] | None = None) -> Pregel:
         if graph_id in self._compiled:
             return self._compiled[graph_id]
@@ -102,6 +107,17 @@ class GraphRegistry:
         if factory is None:
             raise UnknownGraph(graph_id)
         return await _call(factory, config)
+
+
+class Configured:
+    """The registry's graphs made with `base` under each call's own config:
+    a thread's graph from its assistant's config, as a run's graph is."""
+
+    def __init__(self, graphs: GraphRegistry, base: dict[str, Any]) -> None:
+        self.graphs, self.base = graphs, base
+
+    async def build(self, graph_id: str, config: dict[str, Any] | None = None) -> Pregel:
+        return await self.graphs.build(graph_id, config_over(self.base, config or {}))
 
 
 def _import(graph_id: str, spec: str, config: ProjectConfig) -> Any:

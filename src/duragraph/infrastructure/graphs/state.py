@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...application.ports import Database
+from ...application.queries.assistants import thread_assistant_config
 from ..postgres.thread_storage import thread_storage
-from .registry import GraphRegistry, with_persistence
+from .registry import Configured, GraphRegistry, with_persistence
 from .snapshots import EMPTY_STATE, snapshot_to_dict
 from .state_update import StagedState, stage_supersteps, stage_update
 
 
 class ThreadStates:
-    def __init__(self, graphs: GraphRegistry, checkpointer: Any) -> None:
-        self.graphs, self.checkpointer = graphs, checkpointer
+    def __init__(self, graphs: GraphRegistry, checkpointer: Any, db: Database) -> None:
+        self.graphs, self.checkpointer, self.db = graphs, checkpointer, db
 
-    async def _graph(self, graph_id: str, config: dict[str, Any]) -> Any:
-        return with_persistence(await self.graphs.build(graph_id, config), self.checkpointer)
+    async def _graphs(self, thread_id: str, graph_id: str) -> Configured:
+        """A factory makes the thread's graph from its assistant's config, as
+        for a run (the nodes it adds may depend on it)."""
+        base = (await thread_assistant_config(self.db, thread_id)
+                if self.graphs.is_factory(graph_id) else {})
+        return Configured(self.graphs, base)
+
+    async def _graph(self, thread_id: str, graph_id: str, config: dict[str, Any]) -> Any:
+        graphs = await self._graphs(thread_id, graph_id)
+        return with_persistence(await graphs.build(graph_id, config), self.checkpointer)
 
     async def state(self, thread_id: str, graph_id: str | None, *,
                     checkpoint: dict[str, Any] | None = None,
@@ -25,7 +35,7 @@ class ThreadStates:
             # no graph ever ran here, so no checkpoint can be asked for
             return None if checkpoint else dict(EMPTY_STATE)
         config = {"configurable": {**(checkpoint or {}), "thread_id": thread_id}}
-        graph = await self._graph(graph_id, config)
+        graph = await self._graph(thread_id, graph_id, config)
         snap = await graph.aget_state(config, subgraphs=subgraphs)
         if snap.created_at is None and checkpoint and checkpoint.get("checkpoint_id"):
             return None  # LangGraph answers an empty snapshot for an unknown checkpoint
@@ -41,19 +51,21 @@ class ThreadStates:
             before = {"configurable": {"checkpoint_id": before}}
         elif isinstance(before, dict) and "configurable" not in before:
             before = {"configurable": before}
-        graph = await self._graph(graph_id, config)
+        graph = await self._graph(thread_id, graph_id, config)
         return [snapshot_to_dict(s) async for s in graph.aget_state_history(
             config, limit=limit, before=before, filter=metadata)]
 
     async def stage_update(self, thread_id: str, graph_id: str, values: Any, *,
                            as_node: str | None = None,
                            checkpoint: dict[str, Any] | None = None) -> StagedState:
-        return await stage_update(self.graphs, self.checkpointer, thread_id, graph_id, values,
+        graphs = await self._graphs(thread_id, graph_id)
+        return await stage_update(graphs, self.checkpointer, thread_id, graph_id, values,
                                   as_node=as_node, checkpoint=checkpoint)
 
     async def stage_supersteps(self, thread_id: str, graph_id: str,
                                supersteps: list[list[dict[str, Any]]]) -> StagedState:
-        return await stage_supersteps(self.graphs, self.checkpointer, thread_id, graph_id,
+        graphs = await self._graphs(thread_id, graph_id)
+        return await stage_supersteps(graphs, self.checkpointer, thread_id, graph_id,
                                       supersteps)
 
     async def storage(self, thread_id: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from ...application.ports import StreamAppend
 from ...domain.errors import InvalidInput, NotFound
 from ..postgres.staged_checkpointer import StagedCheckpointer
 from .interrupts import task_interrupts
-from .registry import GraphRegistry, with_persistence
+from .registry import Configured, with_persistence
 from .run_input import _command
 from .serialization import to_jsonable
 from .snapshots import checkpoint_ref
@@ -29,7 +29,7 @@ class StagedState:
     batch: StreamAppend  # the checkpoint events, to commit with the thread's event
 
 
-async def stage_update(graphs: GraphRegistry, checkpointer: Any, thread_id: str,
+async def stage_update(graphs: Configured, checkpointer: Any, thread_id: str,
                        graph_id: str, values: Any, *, as_node: str | None,
                        checkpoint: dict[str, Any] | None) -> StagedState:
     config = {"configurable": {**(checkpoint or {}), "thread_id": thread_id}}
@@ -40,7 +40,7 @@ async def stage_update(graphs: GraphRegistry, checkpointer: Any, thread_id: str,
                          lambda graph: graph.aupdate_state(config, values, as_node=as_node))
 
 
-async def stage_supersteps(graphs: GraphRegistry, checkpointer: Any, thread_id: str,
+async def stage_supersteps(graphs: Configured, checkpointer: Any, thread_id: str,
                            graph_id: str, supersteps: list[list[dict[str, Any]]]) -> StagedState:
     """A new thread's history, one checkpoint per superstep of updates
     ({"values" or "command", "as_node"}), as LangGraph's bulk_update_state."""
@@ -52,7 +52,7 @@ async def stage_supersteps(graphs: GraphRegistry, checkpointer: Any, thread_id: 
                          lambda graph: graph.abulk_update_state(config, steps))
 
 
-async def _staged(graphs: GraphRegistry, staged: StagedCheckpointer, graph_id: str,
+async def _staged(graphs: Configured, staged: StagedCheckpointer, graph_id: str,
                   config: dict[str, Any],
                   update: Callable[[Any], Awaitable[dict[str, Any]]]) -> StagedState:
     graph = with_persistence(await graphs.build(graph_id, config), staged)

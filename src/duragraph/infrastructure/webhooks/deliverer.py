@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
 from ...application.ports import Database
 from .payload import stamped, webhook_payload
-from .policy import WebhookPolicy, WebhookRefused
+from .policy import WebhookPolicy, WebhookRefused, is_relative
 from ..periodic import every
 
 log = logging.getLogger(__name__)
@@ -52,27 +52,37 @@ class Failure(Exception):
         self.status, self.final = status, final
 
 
+# An HTTP client that this server's own app answers (relative URLs), given a timeout.
+InProcess = Callable[[float], httpx.AsyncClient]
+
+
 class WebhookDeliverer:
-    def __init__(self, db: Database, policy: WebhookPolicy, retry: RetryPolicy = RetryPolicy(),
-                 *, poll_interval: float = 0.5, batch: int = 16) -> None:
+    """`in_process`: for relative webhook URLs (this server's own routes)."""
+
+    def __init__(self, db: Database, policy: WebhookPolicy, in_process: InProcess,
+                 retry: RetryPolicy = RetryPolicy(), *, poll_interval: float = 0.5,
+                 batch: int = 16) -> None:
         self.db, self.policy, self.retry = db, policy, retry
         self.poll_interval, self.batch = poll_interval, batch
+        self.in_process = in_process
 
     async def run(self, stop: asyncio.Event) -> None:
-        async with httpx.AsyncClient(timeout=self.retry.timeout_seconds) as http:
+        timeout = self.retry.timeout_seconds
+        async with httpx.AsyncClient(timeout=timeout) as http, self.in_process(timeout) as local:
             async def round_() -> bool:
-                return await self.deliver_due(http) > 0
+                return await self.deliver_due(http, local) > 0
 
             await every(self.poll_interval, stop, round_, "webhook delivery round")
 
-    async def deliver_due(self, http: httpx.AsyncClient) -> int:
+    async def deliver_due(self, http: httpx.AsyncClient, local: httpx.AsyncClient) -> int:
         rows = await self.db.fetch(_CLAIM, (self.retry.timeout_seconds * 3, self.batch))
-        await asyncio.gather(*(self._deliver(http, row) for row in rows))
+        await asyncio.gather(*(self._deliver(http, local, row) for row in rows))
         return len(rows)
 
-    async def _deliver(self, http: httpx.AsyncClient, row: dict[str, Any]) -> None:
+    async def _deliver(self, http: httpx.AsyncClient, local: httpx.AsyncClient,
+                       row: dict[str, Any]) -> None:
         try:
-            status = await self._post(http, row)
+            status = await self._post(local if is_relative(row["url"]) else http, row)
         except Failure as exc:
             final = exc.final or row["attempts"] >= self.retry.max_attempts
             log.warning("webhook for run %s, attempt %s: %s%s", row["run_id"], row["attempts"],

@@ -46,13 +46,24 @@ class WebhookPolicy:
 
     async def check(self, url: str) -> None:
         """Raise WebhookRefused (a 422 at the edge) naming why `url` may not be called."""
+        if len(url) > self.max_url_length:
+            raise WebhookRefused(f"webhook URL is longer than {self.max_url_length} characters")
+        if is_relative(url):
+            self._check_relative()
+            return
         host, port = self._check_shape(url)
         for ip in await _addresses(host, port):
             self._check_address(host, ip)
 
+    def _check_relative(self) -> None:
+        """A relative URL is one of this server's own routes, called in process
+        with no authentication: only when the project allows loopback."""
+        if self.disable_loopback:
+            raise WebhookRefused(
+                "a relative webhook URL calls this server itself, unauthenticated; set "
+                "webhooks.url.disable_loopback to false in langgraph.json to allow it")
+
     def _check_shape(self, url: str) -> tuple[str, int]:
-        if len(url) > self.max_url_length:
-            raise WebhookRefused(f"webhook URL is longer than {self.max_url_length} characters")
         try:
             parts = urlsplit(url)
             port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -81,6 +92,10 @@ class WebhookPolicy:
             raise WebhookRefused(
                 f"webhook host '{host}' is a private address; set "
                 "webhooks.url.disable_private_ips to false in langgraph.json to allow it")
+
+
+def is_relative(url: str) -> bool:
+    return url.startswith("/") and not url.startswith("//")
 
 
 def _matches(host: str, pattern: str) -> bool:
