@@ -16,6 +16,7 @@ import httpx
 import psutil
 import pytest
 from langgraph_sdk import get_client
+from langgraph_sdk.errors import NotFoundError
 
 from servers import command, free_port, stop, wait_ready
 
@@ -133,13 +134,20 @@ async def test_a_save_that_does_not_load_is_one_line_and_the_old_code_serves(
     await _until_version(dev, [2], time.monotonic())
 
 
+async def _served(dev: Dev, graph_id: str) -> bool:
+    try:
+        return bool(await dev.client.assistants.search(graph_id=graph_id))
+    except NotFoundError:
+        return False
+
+
 async def test_a_graph_added_to_langgraph_json_is_served(dev: Dev):
     config = dev.project / "langgraph.json"
     declared = '"quick": "./agent.py:quick"'
     config.write_text(config.read_text().replace(
         declared, f'{declared},\n    "added": "./agent.py:quick"'))
     saved_at = time.monotonic()
-    while not await dev.client.assistants.search(graph_id="added"):
+    while not await _served(dev, "added"):  # an unknown graph is a 404 until then
         assert time.monotonic() - saved_at < RELOAD_WITHIN_S
         await asyncio.sleep(0.05)
     result = await dev.client.runs.wait(None, "added", input={"versions": []})

@@ -65,13 +65,15 @@ async def load_for_run(cmd: "CreateRun", store: EventStore, graphs: GraphCatalog
 
 def unknown_assistant(requested: str, graphs: GraphCatalog) -> DomainError:
     """As the official server answers: a name that is neither a graph nor a
-    UUID is invalid (the answer lists the graphs); an unknown UUID is not found."""
+    UUID is invalid (the answer lists the graphs); an unknown UUID, or a
+    graph whose default assistant was deleted, is not found."""
     try:
         uuid.UUID(requested)
     except ValueError:
-        return InvalidInput(f"Invalid assistant: '{requested}'. Must be either:\n"
-                            "- A valid assistant UUID, or\n"
-                            f"- One of the registered graphs: {', '.join(graphs.ids())}")
+        if not graphs.has(requested):
+            return InvalidInput(f"Invalid assistant: '{requested}'. Must be either:\n"
+                                "- A valid assistant UUID, or\n"
+                                f"- One of the registered graphs: {', '.join(graphs.ids())}")
     return NotFound("assistant", requested, "Thread or assistant not found.")
 
 
