@@ -48,7 +48,7 @@ from psycopg_pool import AsyncConnectionPool
 from duragraph.cli import run as serve_like_duragraph
 from duragraph.domain.thread import Thread
 from duragraph.infrastructure.embedded.postgres import EmbeddedPostgres
-from duragraph.infrastructure.postgres.checkpointer import EventStoreCheckpointer
+from duragraph.infrastructure.postgres.checkpoints.checkpointer import EventStoreCheckpointer
 from duragraph.infrastructure.postgres.database import migrate, open_pool
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 

@@ -51,7 +51,7 @@ from .infrastructure.nats.dispatch import RunDispatch, subscribe_events
 from .infrastructure.nats.ownership import PrefixTaken, claim_prefix
 from .infrastructure.nats.relay import OutboxRelay
 from .infrastructure.nats.run_streams import RunStreams
-from .infrastructure.postgres.checkpointer import EventStoreCheckpointer
+from .infrastructure.postgres.checkpoints.checkpointer import EventStoreCheckpointer
 from .infrastructure.postgres.database import PostgresDatabase, migrate, open_pool
 from .infrastructure.postgres.event_store import PostgresEventStore
 from .infrastructure.postgres.identity import database_identity

@@ -15,7 +15,7 @@ from langgraph.types import Command, interrupt
 
 from duragraph.domain.errors import Fenced
 from duragraph.domain.thread import Thread
-from duragraph.infrastructure.postgres.checkpointer import EventStoreCheckpointer
+from duragraph.infrastructure.postgres.checkpoints.checkpointer import EventStoreCheckpointer
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)

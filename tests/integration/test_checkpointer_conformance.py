@@ -11,7 +11,7 @@ from langgraph.checkpoint.conformance import checkpointer_test, validate
 from langgraph.checkpoint.conformance.capabilities import ALL_CAPABILITIES
 from langgraph.checkpoint.conformance.report import ProgressCallbacks
 
-from duragraph.infrastructure.postgres.checkpointer import EventStoreCheckpointer
+from duragraph.infrastructure.postgres.checkpoints.checkpointer import EventStoreCheckpointer
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import orjson
 
-from duragraph.api.protocol_events import FANOUT, Filter, Translator, Tree, split_since
+from duragraph.api.protocols.v2.events import FANOUT, Filter, Translator, Tree, split_since
 
 
 def translate(translator: Translator, event: str, payload) -> list:

@@ -2,9 +2,9 @@
 how A2A messages become graph input and runs become task states."""
 import pytest
 
-from duragraph.api import a2a_tasks as a2a
-from duragraph.api import mcp_tools
-from duragraph.api.jsonrpc import RpcError
+from duragraph.api.protocols.a2a import tasks as a2a
+from duragraph.api.protocols.mcp import tools as mcp_tools
+from duragraph.api.protocols.jsonrpc import RpcError
 
 
 @pytest.mark.parametrize("name, tool", [

@@ -1,10 +1,10 @@
 """A body refused at the edge (api/request_guard.py), answered in the error
 envelope of the endpoint it was sent to, where that endpoint has its own:
 
-- JSON-RPC (MCP, A2A; api/jsonrpc.py): a bad value in `params` is an Invalid
+- JSON-RPC (MCP, A2A; api/protocols/jsonrpc.py): a bad value in `params` is an Invalid
   params error with the request's id (HTTP 200); anything else is an HTTP 400
   carrying the JSON-RPC error and a `detail`;
-- protocol v2 commands (api/protocol_commands.py): a bad value in `params` is
+- protocol v2 commands (api/protocols/v2/commands.py): a bad value in `params` is
   an `invalid_argument` error envelope with the command's id (HTTP 200);
   anything else is an HTTP 400 envelope with a `detail`.
 
@@ -15,8 +15,9 @@ import json
 import re
 from typing import Any, Callable
 
-from . import jsonrpc, strict_json
-from .protocol_commands import error as command_error
+from . import strict_json
+from .protocols import jsonrpc
+from .protocols.v2.commands import error as command_error
 from .responses import JSON
 
 JSONRPC_PATHS = re.compile(r"(?:/api/v1)?/(?:mcp|a2a/[^/]+)/?")

@@ -37,7 +37,7 @@ class Services:
     db: Database
     clock: Clock
     graphs: Any        # infrastructure.graphs.registry.GraphRegistry
-    checkpointer: Any  # infrastructure.postgres.checkpointer.EventStoreCheckpointer
+    checkpointer: Any  # infrastructure.postgres.checkpoints.checkpointer.EventStoreCheckpointer
     streams: Any       # infrastructure.nats.run_streams.RunStreams
     states: Any        # infrastructure.graphs.state.ThreadStates
     # An executor in this process (`duragraph dev`) starts runs without a NATS

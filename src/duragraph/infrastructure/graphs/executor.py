@@ -23,7 +23,7 @@ from ...application.queries.outcomes import error_result, values_result
 from ...application.queries.runs import lease_lapsed
 from ...domain.errors import Fenced, NotFound, Unschedulable
 from ..outages import warn_retrying
-from ..postgres.checkpointer import EventStoreCheckpointer
+from ..postgres.checkpoints.checkpointer import EventStoreCheckpointer
 from ..postgres.stuck_sessions import end_stuck_sessions
 from ..store.base_store import EventSourcedStore
 from .failure import public_error

@@ -12,7 +12,7 @@ from langgraph.types import StateUpdate
 
 from ...application.ports import StreamAppend
 from ...domain.errors import InvalidInput, NotFound
-from ..postgres.staged_checkpointer import StagedCheckpointer
+from ..postgres.checkpoints.staged_checkpointer import StagedCheckpointer
 from .interrupts import task_interrupts
 from .registry import Configured, with_persistence
 from .run_input import _command

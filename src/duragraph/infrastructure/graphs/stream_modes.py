@@ -11,7 +11,7 @@ _TO_GRAPH = {
     "values": "values", "updates": "updates", "messages-tuple": "messages",
     "messages": "messages", "custom": "custom", "debug": "debug", "tasks": "tasks",
     "checkpoints": "checkpoints", "events": "events",
-    "tools": "tools",  # protocol v2 runs only (api/protocol_commands.py)
+    "tools": "tools",  # protocol v2 runs only (api/protocols/v2/commands.py)
 }
 API_MODES = tuple(_TO_GRAPH)
 

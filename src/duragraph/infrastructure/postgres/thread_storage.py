@@ -10,8 +10,8 @@ from typing import Any
 
 import orjson
 
-from . import checkpoint_sql as sql
-from .checkpoint_saver import EventSourcedSaver
+from .checkpoints import sql
+from .checkpoints.saver import EventSourcedSaver
 
 
 def _values_bytes(serde: Any, checkpoint: dict[str, Any],

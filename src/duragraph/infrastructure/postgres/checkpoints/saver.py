@@ -15,12 +15,11 @@ from langgraph.checkpoint.base import (
     ChannelVersions, SerializerProtocol, get_checkpoint_id,
 )
 
-from ...application.commands.retry import retry_on_conflict
-from ...application.ports import Fence, StreamAppend
-from . import checkpoint_codec as codec
-from . import checkpoint_sql as sql
-from .checkpoint_sql import CheckpointRow, StoredWrite
-from .event_store import PostgresEventStore
+from ....application.commands.retry import retry_on_conflict
+from ....application.ports import Fence, StreamAppend
+from ..event_store import PostgresEventStore
+from . import codec, sql
+from .sql import CheckpointRow, StoredWrite
 
 # Checkpoint streams take "append after whatever is there"; a conflict only
 # means another writer (a delete, a copy) took the same version first.

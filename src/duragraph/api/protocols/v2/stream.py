@@ -1,6 +1,6 @@
 """Protocol v2 event streams: a thread's stored run chunks, read from NATS
 (api/sse.py chunk_frames) from where the client asks, translated
-(api/protocol_events.py) and filtered by channel and namespace. Shared by the
+(protocols/v2/events.py) and filtered by channel and namespace. Shared by the
 SSE route and the WebSocket."""
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Any, AsyncIterator, Callable
 
 import orjson
 
-from ..application.queries import runs as q
-from .protocol_commands import BadRequest
-from .protocol_events import CHANNELS, FANOUT, Filter, Translator, envelope
-from .services import Services
-from .sse import chunk_frames, frame
+from ....application.queries import runs as q
+from ...services import Services
+from ...sse import chunk_frames, frame
+from .commands import BadRequest
+from .events import CHANNELS, FANOUT, Filter, Translator, envelope
 
 def parse_filter(body: dict[str, Any]) -> Filter:
     channels = body.get("channels")

@@ -14,12 +14,12 @@ from langgraph.checkpoint.base import (
     ChannelVersions, Checkpoint, CheckpointMetadata, CheckpointTuple, SerializerProtocol,
 )
 
-from ...application.ports import StreamAppend
-from ...domain import events as ev
-from . import checkpoint_codec as codec
-from .checkpoint_saver import EventSourcedSaver
-from .checkpoint_sql import CheckpointRow
-from .event_store import PostgresEventStore
+from ....application.ports import StreamAppend
+from ....domain import events as ev
+from ..event_store import PostgresEventStore
+from . import codec
+from .saver import EventSourcedSaver
+from .sql import CheckpointRow
 
 
 class StagedCheckpointer(EventSourcedSaver):

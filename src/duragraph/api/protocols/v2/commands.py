@@ -7,15 +7,15 @@ from typing import Any, Awaitable, Callable, Literal
 
 from pydantic import ValidationError
 
-from ..application.queries import assistants as qa
-from ..application.queries import runs as q
-from ..application.queries.threads import get_thread
-from ..domain.errors import DomainError, NotFound
-from .auth.authenticate import AuthFailure
-from .protocol_events import Translator, Tree
-from .run_control import create_run
-from .schemas import RunCreate, StreamMode
-from .services import Services
+from ....application.queries import assistants as qa
+from ....application.queries import runs as q
+from ....application.queries.threads import get_thread
+from ....domain.errors import DomainError, NotFound
+from ...auth.authenticate import AuthFailure
+from ...run_control import create_run
+from ...schemas import RunCreate, StreamMode
+from ...services import Services
+from .events import Translator, Tree
 
 # What a protocol run streams: everything the protocol's channels are made of.
 # `tools`: LangGraph's tool-call events as the tools run (started, output

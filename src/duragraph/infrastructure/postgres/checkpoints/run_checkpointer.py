@@ -38,12 +38,12 @@ from langgraph.checkpoint.base import (
 )
 from langgraph.checkpoint.serde.types import INTERRUPT
 
-from ...application.ports import Fence, StreamAppend
-from ...domain import events as ev
-from . import checkpoint_codec as codec
-from .checkpoint_saver import EventSourcedSaver
-from .checkpoint_sql import CheckpointRow, StoredWrite
-from .event_store import PostgresEventStore
+from ....application.ports import Fence, StreamAppend
+from ....domain import events as ev
+from ..event_store import PostgresEventStore
+from . import codec
+from .saver import EventSourcedSaver
+from .sql import CheckpointRow, StoredWrite
 
 
 def nodes_that_ran(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:

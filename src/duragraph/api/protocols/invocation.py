@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..application.commands.runs import CreatedRun, assistant_key, cancel_run
-from ..application.queries.assistants import get_assistant
-from ..application.queries.outcomes import Outcome, run_outcome
-from ..infrastructure.graphs.introspection import graph_schemas
-from .access import authorize, require
-from .run_control import create_run, stopped, wait_for_run
-from .schemas import RunCreate
-from .services import Services
+from ...application.commands.runs import CreatedRun, assistant_key, cancel_run
+from ...application.queries.assistants import get_assistant
+from ...application.queries.outcomes import Outcome, run_outcome
+from ...infrastructure.graphs.introspection import graph_schemas
+from ..access import authorize, require
+from ..run_control import create_run, stopped, wait_for_run
+from ..schemas import RunCreate
+from ..services import Services
 
 
 async def find_assistant(s: Services, assistant_id: str) -> dict[str, Any]:

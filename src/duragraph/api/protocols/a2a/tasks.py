@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from .jsonrpc import INVALID_PARAMS, RpcError
+from ..jsonrpc import INVALID_PARAMS, RpcError
 
 CONTENT_TYPE_NOT_SUPPORTED = -32005
 TASK_NOT_FOUND = -32001

@@ -9,14 +9,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, WebSocket
 
-from ...application.queries.threads import get_thread
-from ..access import require
-from ..protocol_commands import BadRequest, error, parse, run_command
-from ..protocol_stream import event_frames, natural, parse_filter
-from ..protocol_ws import SUBSCRIPTION_COMMANDS, serve, subscription_id
-from ..responses import JSON
-from ..services import Services, services
-from ..sse import sse_response
+from ....application.queries.threads import get_thread
+from ...access import require
+from ...responses import JSON
+from ...services import Services, services
+from ...sse import sse_response
+from .commands import BadRequest, error, parse, run_command
+from .stream import event_frames, natural, parse_filter
+from .ws import SUBSCRIPTION_COMMANDS, serve, subscription_id
 
 router = APIRouter(tags=["streaming"])
 

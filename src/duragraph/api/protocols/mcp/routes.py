@@ -9,14 +9,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from ...application.queries.assistants import search_assistants
-from ...domain.errors import DomainError
-from ...infrastructure.graphs.serialization import dumps
-from .. import invocation, jsonrpc, mcp_tools
-from ..bounds import MAX_OFFSET
+from ....application.queries.assistants import search_assistants
+from ....domain.errors import DomainError
+from ....infrastructure.graphs.serialization import dumps
+from ...bounds import MAX_OFFSET
+from ...responses import JSON
+from ...services import Services, services
+from .. import invocation, jsonrpc
 from ..jsonrpc import INVALID_PARAMS, METHOD_NOT_FOUND, RpcError
-from ..responses import JSON
-from ..services import Services, services
+from . import tools as mcp_tools
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["mcp"])

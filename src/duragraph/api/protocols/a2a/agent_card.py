@@ -8,9 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from ...responses import JSON
+from ...services import Services, services
 from .. import invocation
-from ..responses import JSON
-from ..services import Services, services
 
 router = APIRouter(tags=["a2a"])
 

@@ -15,13 +15,12 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata
 
-from ...application.ports import StreamAppend
-from ...domain import events as ev
-from ...domain.events import DomainEvent
-from . import checkpoint_codec as codec
-from . import checkpoint_sql as sql
-from .checkpoint_saver import EventSourcedSaver
+from ....application.ports import StreamAppend
+from ....domain import events as ev
+from ....domain.events import DomainEvent
+from . import codec, sql
 from .run_checkpointer import RunCheckpointer
+from .saver import EventSourcedSaver
 
 PRUNE_STRATEGIES = ("keep_latest", "delete")
 

@@ -14,14 +14,14 @@ from typing import Any, AsyncIterator
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ..application.queries.threads import get_thread
-from ..domain.errors import NotFound
-from . import strict_json
-from .access import require
-from .auth.service import AuthFailure
-from .protocol_commands import BadRequest, error, parse, run_command
-from .protocol_stream import event_frames, natural, parse_filter
-from .services import Services
+from ....application.queries.threads import get_thread
+from ....domain.errors import NotFound
+from ... import strict_json
+from ...access import require
+from ...auth.service import AuthFailure
+from ...services import Services
+from .commands import BadRequest, error, parse, run_command
+from .stream import event_frames, natural, parse_filter
 
 SUBSCRIPTION_COMMANDS = ("subscription.subscribe", "subscription.reconnect",
                          "subscription.unsubscribe")

@@ -2,7 +2,7 @@
 assistant on the thread named by the message's contextId and answers with a
 Task (task id = run id); `message/stream` sends the same as Server-Sent
 Events of task, status and artifact updates; `tasks/get` reads a run back
-and `tasks/cancel` cancels it. (The agent card: routes/agent_card.py.)"""
+and `tasks/cancel` cancels it. (The agent card: agent_card.py.)"""
 from __future__ import annotations
 
 import uuid
@@ -14,15 +14,15 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response, StreamingResponse
 
-from ...application.queries.outcomes import run_outcome
-from ...application.queries.runs import TERMINAL, get_run, list_runs
-from ...domain.errors import DomainError, NotFound, RunAlreadyFinished
-from .. import a2a_tasks as a2a
+from ....application.queries.outcomes import run_outcome
+from ....application.queries.runs import TERMINAL, get_run, list_runs
+from ....domain.errors import DomainError, NotFound, RunAlreadyFinished
+from ...responses import JSON
+from ...services import Services, services
+from ...sse import chunk_frames
 from .. import invocation, jsonrpc
 from ..jsonrpc import INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError
-from ..responses import JSON
-from ..services import Services, services
-from ..sse import chunk_frames
+from . import tasks as a2a
 
 router = APIRouter(tags=["a2a"])
 

@@ -12,9 +12,9 @@ from langgraph.checkpoint.base import (
     SerializerProtocol, get_serializable_checkpoint_metadata, writes_sort_key,
 )
 
-from ...domain import events as ev
-from ...domain.events import DomainEvent
-from .checkpoint_sql import CheckpointRow, StoredWrite
+from ....domain import events as ev
+from ....domain.events import DomainEvent
+from .sql import CheckpointRow, StoredWrite
 
 
 def now() -> datetime:

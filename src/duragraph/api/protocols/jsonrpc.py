@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from .responses import JSON
+from ..responses import JSON
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600

@@ -1,0 +1,1 @@
+"""MCP (Model Context Protocol): each assistant a tool, over JSON-RPC at /mcp."""
