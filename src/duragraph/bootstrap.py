@@ -31,8 +31,12 @@ from .application.commands.crons import Tick
 from .application.ports import SystemClock, TtlPolicy
 from .banner import banner
 from .domain.identity import Actor
+from .infrastructure.background.cron_scheduler import CronScheduler
+from .infrastructure.background.heartbeat import Heartbeat
+from .infrastructure.background.store_expiry import sweep_store
+from .infrastructure.background.thread_ttl import TtlSweeper, ttl_policy
+from .infrastructure.background.worker_watch import WorkerWatch
 from .infrastructure.closing import close_nats, quietly
-from .infrastructure.cron_scheduler import CronScheduler
 from .infrastructure.embedded.lifecycle import start_whole, stop_all
 from .infrastructure.embedded.nats import EmbeddedNats
 from .infrastructure.embedded.postgres import EmbeddedPostgres
@@ -44,7 +48,6 @@ from .infrastructure.graphs.run_metadata import server_metadata
 from .infrastructure.graphs.http_app import load_http_app
 from .infrastructure.graphs.registry import GraphRegistry
 from .infrastructure.graphs.state import ThreadStates
-from .infrastructure.heartbeat import Heartbeat
 from .infrastructure.hot_reload import Reloader
 from .infrastructure.nats.connection import connect, ensure_streams
 from .infrastructure.nats.dispatch import RunDispatch, subscribe_events
@@ -58,12 +61,9 @@ from .infrastructure.postgres.identity import database_identity
 from .infrastructure.postgres.stuck_sessions import application_name
 from .infrastructure.store.base_store import EventSourcedStore
 from .infrastructure.store.config import StoreConfig, load_store_config
-from .infrastructure.store.sweeper import sweep_store
-from .infrastructure.thread_ttl import TtlSweeper, ttl_policy
 from .infrastructure.webhooks.deliverer import RetryPolicy, WebhookDeliverer
 from .infrastructure.webhooks.policy import WebhookPolicy
 from .infrastructure.worker import Worker, release_leases_of_dead_owner
-from .infrastructure.worker_watch import WorkerWatch
 from .settings import Settings
 
 log = logging.getLogger("duragraph")

@@ -15,7 +15,7 @@ from duragraph.application.commands.crons import CreateCron, FiringRefused, crea
 from duragraph.application.commands.runs import CreateRun
 from duragraph.application.commands.threads import CreateThread, create_thread
 from duragraph.domain.errors import ConcurrencyConflict
-from duragraph.infrastructure.cron_scheduler import CronScheduler
+from duragraph.infrastructure.background.cron_scheduler import CronScheduler
 from duragraph.infrastructure.postgres.database import PostgresDatabase, open_pool
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 

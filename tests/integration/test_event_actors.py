@@ -16,10 +16,10 @@ from duragraph.application.ports import StreamAppend
 from duragraph.domain.events import ThreadUpdated
 from duragraph.domain.identity import Actor
 from duragraph.domain.thread import Thread
-from duragraph.infrastructure.cron_scheduler import CronScheduler
+from duragraph.infrastructure.background.cron_scheduler import CronScheduler
+from duragraph.infrastructure.background.thread_ttl import TtlSweeper
 from duragraph.infrastructure.postgres.database import PostgresDatabase
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
-from duragraph.infrastructure.thread_ttl import TtlSweeper
 from servers import GRAPHS, Cluster, command
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -10,6 +10,7 @@ import orjson
 
 from ..application.ports import Database
 from ..application.queries.runs import runs_to_recover
+from .background.loop import every
 from .graphs.executor import Executor
 from .outages import warn_retrying
 
@@ -68,14 +69,10 @@ class Worker:
     async def _sweep(self, stop: asyncio.Event) -> None:
         """PostgreSQL is the truth: runs whose dispatch NATS lost, and runs
         whose executor died, are found here and claimed."""
-        while not stop.is_set():
-            try:
-                for row in await runs_to_recover(self.db, pending_older_than_s=self.sweep_interval):
-                    if not self.executor.has_capacity():
-                        break  # the oldest first; the rest wait for this worker or another
-                    self.executor.submit(row["run_id"], row["thread_id"])
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                warn_retrying(log, "recovery sweep", exc)
-            await asyncio.sleep(self.sweep_interval)
+        await every(self.sweep_interval, stop, self._recover, "recovery sweep", logger=log)
+
+    async def _recover(self) -> None:
+        for row in await runs_to_recover(self.db, pending_older_than_s=self.sweep_interval):
+            if not self.executor.has_capacity():
+                break  # the oldest first; the rest wait for this worker or another
+            self.executor.submit(row["run_id"], row["thread_id"])

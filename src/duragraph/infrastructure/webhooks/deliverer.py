@@ -13,9 +13,9 @@ from typing import Any, Callable
 import httpx
 
 from ...application.ports import Database
+from ..background.loop import every
 from .payload import stamped, webhook_payload
 from .policy import WebhookPolicy, WebhookRefused, is_relative
-from ..periodic import every
 
 log = logging.getLogger(__name__)
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ..application.acting import acting_as
-from ..application.commands.thread_state import CheckpointBatches, expire_thread
-from ..application.ports import DEFAULT_SWEEP_MINUTES, Clock, Database, EventStore, TtlPolicy
-from ..application.queries.threads import expired_threads
-from ..domain.identity import Actor
-from ..domain.thread import TTL_STRATEGIES
-from .graphs.config import ConfigError
-from .periodic import every
+from ...application.acting import acting_as
+from ...application.commands.thread_state import CheckpointBatches, expire_thread
+from ...application.ports import DEFAULT_SWEEP_MINUTES, Clock, Database, EventStore, TtlPolicy
+from ...application.queries.threads import expired_threads
+from ...domain.identity import Actor
+from ...domain.thread import TTL_STRATEGIES
+from ..graphs.config import ConfigError
+from .loop import every
 
 
 def _minutes(raw: dict[str, Any], key: str, where: str) -> float | None:

@@ -4,14 +4,14 @@ ages out: readers count only fresh rows)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
 from typing import Any
 
-from ..application.ports import Database
-from ..application.queries.workers import HEARTBEAT_S
+from ...application.ports import Database
+from ...application.queries.workers import HEARTBEAT_S
+from .loop import every
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +36,7 @@ class Heartbeat:
 
     async def run(self, stop: asyncio.Event) -> None:
         await self._quietly(self.db.execute(_FORGET_LONG_GONE))
-        while not stop.is_set():
-            await self._quietly(self.beat())
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval)
+        await every(self.interval, stop, lambda: self._quietly(self.beat()), "worker heartbeat")
         await self._quietly(self.db.execute("DELETE FROM workers WHERE worker_id = %s",
                                             (self.row["id"],)))
 

@@ -6,13 +6,13 @@ import asyncio
 import logging
 from typing import Callable
 
-from ..application.acting import acting_as
-from ..application.commands.crons import AuthorizeFiring, Tick, fire_cron
-from ..application.ports import Clock, Database, EventStore, GraphCatalog
-from ..application.queries.crons import due_crons
-from ..domain.errors import ConcurrencyConflict
-from ..domain.identity import Actor
-from .periodic import every
+from ...application.acting import acting_as
+from ...application.commands.crons import AuthorizeFiring, Tick, fire_cron
+from ...application.ports import Clock, Database, EventStore, GraphCatalog
+from ...application.queries.crons import due_crons
+from ...domain.errors import ConcurrencyConflict
+from ...domain.identity import Actor
+from .loop import every
 
 log = logging.getLogger(__name__)
 

@@ -4,12 +4,12 @@ each once (a line per change, a line per waiting run), never at every check."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime, timezone
 
-from ..application.ports import Database
-from ..application.queries.workers import HEARTBEAT_S, live_workers, waiting_runs
+from ...application.ports import Database
+from ...application.queries.workers import HEARTBEAT_S, live_workers, waiting_runs
+from .loop import every
 
 log = logging.getLogger("duragraph.workers")
 
@@ -26,15 +26,7 @@ class WorkerWatch:
         self.named_up_to = datetime.min.replace(tzinfo=timezone.utc)
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.check()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.debug("worker check failed", exc_info=True)  # the pool reports outages
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval)
+        await every(self.interval, stop, self.check, "worker check", report=_quietly)
 
     async def check(self) -> None:
         workers = await live_workers(self.db)
@@ -60,3 +52,7 @@ class WorkerWatch:
             log.warning("%d more runs wait for a worker", len(runs) - _NAMED_AT_ONCE)
         if runs:
             self.named_up_to = runs[-1]["created_at"]
+
+
+def _quietly(exc: BaseException) -> None:
+    log.debug("worker check failed", exc_info=exc)  # the pool reports outages

@@ -7,7 +7,7 @@ import asyncio
 from ...application.acting import acting_as
 from ...application.commands.store import SWEEP_PAGE, StoreDeps, sweep_expired
 from ...domain.identity import Actor
-from ..periodic import every
+from .loop import every
 
 
 async def sweep_store(deps: StoreDeps, interval: float, stop: asyncio.Event) -> None:
