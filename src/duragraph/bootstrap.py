@@ -26,14 +26,14 @@ from .api.run_headers import HeaderPolicy
 from .api.services import Services
 from .application.acting import acting_as
 from .application.commands.assistants import ensure_default_assistants
-from .application.commands.store import StoreDeps
+from .application.commands.memory_store import StoreDeps
 from .application.commands.crons import Tick
 from .application.ports import SystemClock, TtlPolicy
 from .banner import banner
 from .domain.identity import Actor
 from .infrastructure.background.cron_scheduler import CronScheduler
 from .infrastructure.background.heartbeat import Heartbeat
-from .infrastructure.background.store_expiry import sweep_store
+from .infrastructure.background.memory_store_expiry import sweep_store
 from .infrastructure.background.thread_ttl import TtlSweeper, ttl_policy
 from .infrastructure.background.worker_watch import WorkerWatch
 from .infrastructure.closing import close_nats, quietly
@@ -49,6 +49,8 @@ from .infrastructure.graphs.http_app import load_http_app
 from .infrastructure.graphs.registry import GraphRegistry
 from .infrastructure.graphs.state import ThreadStates
 from .infrastructure.hot_reload import Reloader
+from .infrastructure.memory_store.base_store import EventSourcedStore
+from .infrastructure.memory_store.config import StoreConfig, load_store_config
 from .infrastructure.nats.connection import connect, ensure_streams
 from .infrastructure.nats.dispatch import RunDispatch, subscribe_events
 from .infrastructure.nats.ownership import PrefixTaken, claim_prefix
@@ -59,8 +61,6 @@ from .infrastructure.postgres.database import PostgresDatabase, migrate, open_po
 from .infrastructure.postgres.event_store import PostgresEventStore
 from .infrastructure.postgres.identity import database_identity
 from .infrastructure.postgres.stuck_sessions import application_name
-from .infrastructure.store.base_store import EventSourcedStore
-from .infrastructure.store.config import StoreConfig, load_store_config
 from .infrastructure.webhooks.deliverer import RetryPolicy, WebhookDeliverer
 from .infrastructure.webhooks.policy import WebhookPolicy
 from .infrastructure.worker import Worker, release_leases_of_dead_owner

@@ -11,7 +11,7 @@ from duragraph.domain.assistant import Assistant
 from duragraph.domain.errors import ConcurrencyConflict
 from duragraph.domain.events import ThreadUpdated
 from duragraph.domain.thread import Thread
-from duragraph.infrastructure.memory.event_store import MemoryEventStore
+from duragraph.infrastructure.inprocess.event_store import MemoryEventStore
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -12,17 +12,17 @@ from langgraph.graph import START, StateGraph
 from langgraph.store.base import InvalidNamespaceError, PutOp
 from typing_extensions import TypedDict
 
-from duragraph.application.commands.store import StoreDeps, sweep_expired
+from duragraph.application.commands.memory_store import StoreDeps, sweep_expired
 from duragraph.application.ports import TtlPolicy
 from duragraph.application.ports import StreamAppend
 from duragraph.domain.events import StoreItemExpired
-from duragraph.domain.store import stream_id
-from duragraph.infrastructure.background.store_expiry import sweep_store
+from duragraph.domain.memory_store import stream_id
+from duragraph.infrastructure.background.memory_store_expiry import sweep_store
+from duragraph.infrastructure.memory_store.base_store import EventSourcedStore
+from duragraph.infrastructure.memory_store.index import EmbeddingIndex
 from duragraph.infrastructure.postgres.database import PostgresDatabase
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 from duragraph.infrastructure.postgres.rebuild import rebuild_projections
-from duragraph.infrastructure.store.base_store import EventSourcedStore
-from duragraph.infrastructure.store.index import EmbeddingIndex
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "graphs"))
 from embed import DIMS, embed  # noqa: E402

@@ -1,9 +1,9 @@
 """Small hand-written fakes for command handlers' unit tests (the event store's
-is duragraph.infrastructure.memory.event_store)."""
+is duragraph.infrastructure.inprocess.event_store)."""
 from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable
 
-from duragraph.infrastructure.memory.event_store import MemoryEventStore
+from duragraph.infrastructure.inprocess.event_store import MemoryEventStore
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

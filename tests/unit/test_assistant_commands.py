@@ -9,7 +9,7 @@ from duragraph.application.commands.threads import CreateThread, create_thread
 from duragraph.domain.assistant import Assistant
 from duragraph.domain.errors import AlreadyExists, NotFound
 from duragraph.domain.thread import Thread
-from duragraph.infrastructure.memory.event_store import MemoryEventStore
+from duragraph.infrastructure.inprocess.event_store import MemoryEventStore
 from fakes import FixedClock, Graphs, event_names
 
 GRAPHS = Graphs("agent", "other")

@@ -15,7 +15,7 @@ from duragraph.domain.errors import (
     InvalidInput, NotFound, NotInterrupted, RunAlreadyFinished, ThreadBusy,
 )
 from duragraph.domain.thread import Thread
-from duragraph.infrastructure.memory.event_store import MemoryEventStore
+from duragraph.infrastructure.inprocess.event_store import MemoryEventStore
 from fakes import FixedClock, Graphs, event_names
 
 GRAPHS = Graphs("agent")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from duragraph.infrastructure.graphs.config import ConfigError, load_config
-from duragraph.infrastructure.store.config import load_store_config
+from duragraph.infrastructure.memory_store.config import load_store_config
 
 
 def project(tmp_path: Path, store: object) -> Path:

@@ -7,7 +7,7 @@ from duragraph.application.commands.threads import (
 from duragraph.domain.cron import Cron
 from duragraph.domain.errors import AlreadyExists, InvalidInput, NotFound
 from duragraph.domain.thread import Thread
-from duragraph.infrastructure.memory.event_store import MemoryEventStore
+from duragraph.infrastructure.inprocess.event_store import MemoryEventStore
 from fakes import NOW, FixedClock, RacingStore, event_names
 
 

@@ -17,8 +17,8 @@ from .protocols.mcp import routes as mcp
 from .protocols.v2 import routes as v2
 from .relative_redirects import RelativeRedirects
 from .responses import JSON
-from .routes import (assistants, crons, events, home, runs, store, system, thread_stream,
-                     threads)
+from .routes import (assistants, crons, events, home, memory_store, runs, system,
+                     thread_stream, threads)
 from .services import Services
 
 # Health, metrics and the API description: a user's app (langgraph.json
@@ -26,7 +26,7 @@ from .services import Services
 META_ROUTERS = (system.router,)
 # The hot paths first: a request is matched against the routes in order.
 ROUTERS = (runs.router, threads.router, assistants.router, crons.router, events.router,
-           thread_stream.router, v2.router, store.router, mcp.router, a2a.router,
+           thread_stream.router, v2.router, memory_store.router, mcp.router, a2a.router,
            agent_card.router, home.router)
 
 

@@ -43,7 +43,7 @@ class Services:
     # An executor in this process (`duragraph dev`) starts runs without a NATS
     # hop; without one, workers learn of runs through the outbox and NATS.
     executor: "LocalExecutor | None" = None
-    memory: Any = None  # application.commands.store.StoreDeps: the long-term memory store
+    memory: Any = None  # application.commands.memory_store.StoreDeps: the long-term memory store
     info: dict[str, Any] = field(default_factory=dict)
     # The features /info reports on (langgraph.json `http` may turn some off).
     flags: dict[str, bool] = field(default_factory=dict)

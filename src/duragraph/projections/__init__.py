@@ -9,10 +9,10 @@ from typing import Any, Callable, Sequence
 from ..application.ports import Statement
 from ..domain import events as ev
 from ..domain.events import DomainEvent
-from . import assistants, checkpoints, crons, runs, store, thread_ttl, threads
+from . import assistants, checkpoints, crons, memory_store, runs, thread_ttl, threads
 
 # Order matters: run rows change before the thread status is recomputed from them.
-_MODULES = (assistants, runs, threads, thread_ttl, checkpoints, store, crons)
+_MODULES = (assistants, runs, threads, thread_ttl, checkpoints, memory_store, crons)
 TABLES = tuple(t for m in _MODULES for t in m.TABLES)
 
 

@@ -25,7 +25,7 @@ from ...domain.errors import Fenced, NotFound, Unschedulable
 from ..outages import warn_retrying
 from ..postgres.checkpoints.checkpointer import EventStoreCheckpointer
 from ..postgres.stuck_sessions import end_stuck_sessions
-from ..store.base_store import EventSourcedStore
+from ..memory_store.base_store import EventSourcedStore
 from .failure import public_error
 from .graph_stream import graph_chunks
 from .message_ids import give_message_ids

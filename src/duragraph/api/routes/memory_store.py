@@ -4,12 +4,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from ...application import store_reads as reads
-from ...application.commands.store import DEFAULT_TTL, PutItem, write_items
+from ...application import memory_store_reads as reads
+from ...application.commands.memory_store import DEFAULT_TTL, PutItem, write_items
 from ..responses import JSON
 from ..schemas import StoreDelete, StoreNamespaces, StorePut, StoreSearch
 from ..services import Services, services
-from ..store_access import authorize_store, narrowed
+from ..memory_store_access import authorize_store, narrowed
 
 router = APIRouter(prefix="/store", tags=["store"])
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.store import check_labels
+from ..domain.memory_store import check_labels
 from .auth.authorize import Filter
 from .services import Services
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.store import Namespace, check_item_address, check_labels
-from .commands.store import StoreDeps, refresh_ttl
-from .queries import store as q
+from ..domain.memory_store import Namespace, check_item_address, check_labels
+from .commands.memory_store import StoreDeps, refresh_ttl
+from .queries import memory_store as q
 
 
 def _refreshing(deps: StoreDeps, refresh: bool | None) -> bool:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal, Sequence
 
 from ...domain import events as ev
-from ...domain.store import Namespace, check_item_address, check_ttl, expires_at, stream_id
+from ...domain.memory_store import Namespace, check_item_address, check_ttl, expires_at, stream_id
 from ...domain.errors import InvalidInput
 from ..ports import Clock, Database, EventAppender, StoreIndex, StreamAppend, TtlPolicy
 from .retry import on_conflict

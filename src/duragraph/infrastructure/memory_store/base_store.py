@@ -11,8 +11,8 @@ from langgraph.store.base import (
     SearchItem, SearchOp,
 )
 
-from ...application import store_reads as reads
-from ...application.commands.store import PutItem, StoreDeps, write_items
+from ...application import memory_store_reads as reads
+from ...application.commands.memory_store import PutItem, StoreDeps, write_items
 from ...application.ports import EventAppender, Fence, Statement, StreamAppend
 from ...domain.errors import InvalidInput
 from .index import EmbeddingMismatch

@@ -9,7 +9,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from ...domain.errors import InvalidInput
-from ...domain.store import WILDCARD, Namespace
+from ...domain.memory_store import WILDCARD, Namespace
 from ..ports import Database
 from .filters import Where
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from ...application.acting import acting_as
-from ...application.commands.store import SWEEP_PAGE, StoreDeps, sweep_expired
+from ...application.commands.memory_store import SWEEP_PAGE, StoreDeps, sweep_expired
 from ...domain.identity import Actor
 from .loop import every
 
