@@ -1,0 +1,37 @@
+"""ARCHITECTURE.md stays true: every module, folder and `module.name` it
+points at exists (paths are relative to src/duragraph, or to the repository)."""
+import importlib
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "src" / "duragraph"
+# `path/to/module.py`, `path/to/folder/`, `path/to/module.attribute`
+REFERENCE = re.compile(r"`((?:[a-z_]+/)+[a-z_]+(?:\.py|/|\.[A-Za-z_]+)|[a-z_]+\.py)`")
+
+
+def _references() -> list[str]:
+    return REFERENCE.findall((ROOT / "ARCHITECTURE.md").read_text())
+
+
+def _missing(reference: str) -> bool:
+    if reference.endswith((".py", "/")):
+        return not ((PACKAGE / reference).exists() or (ROOT / reference).exists())
+    module, name = reference.rsplit(".", 1)
+    if not (PACKAGE / f"{module}.py").exists():
+        return True
+    return not hasattr(importlib.import_module("duragraph." + module.replace("/", ".")), name)
+
+
+def test_the_architecture_page_names_only_modules_that_exist() -> None:
+    references = _references()
+    assert len(references) > 40  # the pattern still finds the page's references
+    assert [r for r in references if _missing(r)] == []
+
+
+def test_the_background_loops_table_lists_every_module_of_the_background_package() -> None:
+    listed = set(_references())
+    loops = {f"infrastructure/background/{p.name}" for p in (PACKAGE / "infrastructure" /
+                                                             "background").glob("*.py")
+             if p.stem not in ("__init__", "loop")}
+    assert loops - listed == set()
