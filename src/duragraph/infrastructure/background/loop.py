@@ -1,5 +1,5 @@
-"""The one loop every background task runs on (cron firing, thread TTLs, store
-expiry, webhook delivery, the heartbeat, the worker watch, run recovery)."""
+"""The one loop every background task runs on (cron firing, thread TTLs, memory
+store expiry, webhook delivery, the heartbeat, the worker watch, run recovery)."""
 from __future__ import annotations
 
 import asyncio

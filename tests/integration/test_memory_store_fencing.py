@@ -1,4 +1,4 @@
-"""The store a run's nodes write to is fenced by the run's lease epoch, like
+"""The memory store a run's nodes write to is fenced by the run's lease epoch, like
 its checkpoints: an executor whose lease was taken over (frozen, then back)
 cannot make a late store write land; the run's new owner can."""
 from __future__ import annotations
