@@ -14,6 +14,7 @@ GRAPHS = ("echo", "steps", "slow", "interrupting", "failing", "chat", "custom", 
           "subgraph")
 # The official server derives default assistant ids from the graph id like this.
 NAMESPACE_GRAPH = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
+UNKNOWN_ASSISTANT = "00000000-0000-4000-8000-000000000000"
 
 
 def marker() -> dict[str, str]:
@@ -204,6 +205,18 @@ async def test_versions_of_an_unknown_assistant_are_refused_as_upstream(client) 
     with pytest.raises(NotFoundError):
         await client.assistants.get_versions(created["assistant_id"],
                                              metadata={"stage": "live"})
+
+
+@pytest.mark.parametrize("path, field", [
+    ("/assistants/search", "graph_id"), ("/assistants/search", "metadata"),
+    ("/assistants/search", "name"), ("/assistants/search", "sort_by"),
+    ("/assistants/search", "select"), ("/assistants/count", "graph_id"),
+    ("/assistants/count", "metadata"), (f"/assistants/{UNKNOWN_ASSISTANT}/versions", "metadata")])
+async def test_a_filter_sent_as_null_is_refused_naming_it(client, path: str, field: str) -> None:
+    """As the official schema: a filter may be left out, not sent as null."""
+    with pytest.raises(UnprocessableEntityError) as refused:
+        await client.http.post(path, json={field: None})
+    assert field in refused.value.body["detail"]
 
 
 async def test_search_sorts_and_selects_fields(client) -> None:

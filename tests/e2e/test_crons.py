@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from functools import partial
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -131,10 +132,16 @@ async def test_a_cron_for_an_unknown_thread_or_assistant_is_refused(client, serv
     before = await _count_all(server_url)
     with pytest.raises(NotFoundError) as unknown_thread:
         await client.crons.create_for_thread(UNKNOWN, "echo", schedule=DAILY)
-    assert "thread" in unknown_thread.value.response.json()["detail"]
+    assert unknown_thread.value.response.json()["detail"] == (  # the official wording
+        f"Thread with ID '{UNKNOWN}' not found. Please verify the ID is correct and the "
+        "thread hasn't been deleted or expired.")
     thread_id = await new_thread(client)
-    with pytest.raises(NotFoundError):
-        await client.crons.create_for_thread(thread_id, UNKNOWN, schedule=DAILY)
+    for create in (client.crons.create, partial(client.crons.create_for_thread, thread_id)):
+        for assistant_id in (UNKNOWN, "x"):
+            with pytest.raises(NotFoundError) as unknown_assistant:
+                await create(assistant_id, schedule=DAILY)
+            assert unknown_assistant.value.response.json()["detail"] == \
+                f"Assistant '{assistant_id}' not found"
     with pytest.raises(UnprocessableEntityError):
         await client.crons.create_for_thread(thread_id, "echo", schedule="* *")
     assert await _count_all(server_url) == before

@@ -77,7 +77,9 @@ async def test_cancel_many_by_run_ids_interrupts_each_of_them(client) -> None:
     for run in (running, queued):
         assert (await wait_for_run_status(client, thread_id, run["run_id"]))["status"] == \
             "interrupted"
-    assert (await client.threads.get(thread_id))["status"] == "idle"
+    # no longer busy: interrupted if the running one had checkpointed (its node
+    # is still to run), as upstream
+    assert (await client.threads.get(thread_id))["status"] in ("idle", "interrupted")
 
 
 async def test_cancel_many_with_rollback_erases_the_runs(client) -> None:

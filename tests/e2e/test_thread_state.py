@@ -54,6 +54,9 @@ async def test_update_state_as_a_node_makes_the_next_node_run_next(client) -> No
     response = await client.threads.update_state(thread_id, {"steps": ["mine"]}, as_node="one")
     state = await client.threads.get_state(thread_id)
     assert state["checkpoint"]["checkpoint_id"] == response["checkpoint"]["checkpoint_id"]
+    # The official reply: the new checkpoint, again under its deprecated names.
+    assert response == {"checkpoint": state["checkpoint"], "configurable": state["checkpoint"],
+                        "checkpoint_id": state["checkpoint"]["checkpoint_id"]}
     assert state["values"] == {"steps": ["mine"]}
     assert state["next"] == ["two"]
     assert state["metadata"]["source"] == "update"

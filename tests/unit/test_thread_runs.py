@@ -115,6 +115,38 @@ def test_cancelling_a_finished_run_is_rejected():
         t.cancel_run("r1", action="interrupt", now=NOW)
 
 
+def settle(t: Thread, run_id: str = "r1") -> None:
+    t.settle_cancelled(run_id, values={"x": 1}, interrupts={}, has_next=True,
+                       checkpoint_id="c1", now=NOW)
+
+
+def test_a_run_cancelled_with_interrupt_leaves_its_thread_as_its_checkpoint_says():
+    t = thread_with_run()
+    t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    t.cancel_run("r1", action="interrupt", now=NOW)
+    t.pending.clear()
+    settle(t)
+    assert names(t) == ["thread.state_updated"]
+    assert (thread_status(t), t.values) == ("interrupted", {"x": 1})
+    t.pending.clear()
+    settle(t)  # settled once
+    assert t.pending == []
+
+
+@pytest.mark.parametrize("since", ["rollback", "a new run", "an update"])
+def test_a_cancelled_run_settles_nothing_after_a_rollback_or_anything_newer(since: str):
+    t = thread_with_run()
+    t.cancel_run("r1", action="rollback" if since == "rollback" else "interrupt", now=NOW)
+    if since == "a new run":
+        t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+                     strategy="reject", temporary=False, now=NOW)
+    if since == "an update":
+        t.set_state(values={"y": 2}, interrupts={}, has_next=False, checkpoint_id="c2", now=NOW)
+    t.pending.clear()
+    settle(t)
+    assert t.pending == []
+
+
 def test_a_deleted_thread_refuses_new_runs():
     t = thread_with_run()
     t.delete(now=NOW)

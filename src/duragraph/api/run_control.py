@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..application.commands import runs as cmd
+from ..application.commands.thread_state import settle_cancelled
 from ..application.queries.outcomes import run_outcome
 from ..application.queries.threads import require_checkpoint
 from ..domain.errors import NotFound, RunAlreadyFinished
@@ -89,11 +90,13 @@ async def cancel_quietly(s: Services, thread_id: str, run_id: str) -> None:
     except (RunAlreadyFinished, NotFound):  # finished or gone: nothing to cancel
         return
     cancel_local(s, run_id)
+    await settle_cancelled(thread_id, run_id, s.store, s.clock, s.states)
 
 
 async def stopped(s: Services, thread_id: str, run_ids: list[str]) -> None:
     for run_id in run_ids:
         cancel_local(s, run_id)
+        await settle_cancelled(thread_id, run_id, s.store, s.clock, s.states)
         # A run cancelled before any executor took it has nobody else to end its stream.
         await s.streams.publish_end(run_id, "interrupted", thread_id=thread_id)
 

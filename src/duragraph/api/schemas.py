@@ -36,21 +36,28 @@ class AssistantPatch(Body):
     description: str | None = None
 
 
+def absent() -> Any:
+    """The default (None) of a filter that may be left out but not sent as
+    null, a 422 naming it, as the official schema has it: pydantic validates
+    what is sent, never the default."""
+    return Field(default=None)
+
+
 class AssistantSearch(Body):
-    metadata: Json | None = None
-    graph_id: str | None = None
-    name: str | None = None
+    metadata: Json = absent()
+    graph_id: str = absent()
+    name: str = absent()
     limit: Limit = 10
     offset: Offset = 0
-    sort_by: str | None = None
-    sort_order: Literal["asc", "desc"] | None = None
-    select: list[str] | None = None
+    sort_by: str = absent()
+    sort_order: Literal["asc", "desc"] = absent()
+    select: list[str] = absent()
 
 
 class AssistantCount(Body):
-    metadata: Json | None = None
-    graph_id: str | None = None
-    name: str | None = None
+    metadata: Json = absent()
+    graph_id: str = absent()
+    name: str = absent()
 
 
 class ThreadTtl(Body):
@@ -71,7 +78,7 @@ class AssistantVersionChange(Body):
 
 
 class AssistantVersionsSearch(Body):
-    metadata: Json | None = None
+    metadata: Json = absent()
     limit: Limit = 10
     offset: Offset = 0
 

@@ -87,8 +87,9 @@ class ThreadDeleted(DomainEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ThreadStateUpdated(DomainEvent):
-    """The thread's state was set outside a run (update_state, a copy): its
-    values, interrupts and the status they imply."""
+    """The thread's state was set outside a run (update_state, a copy, the
+    last checkpoint of a cancelled run): its values, interrupts and the
+    status they imply."""
     name: ClassVar[str] = "thread.state_updated"
     thread_id: str
     values: Json = None

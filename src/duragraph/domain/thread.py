@@ -45,6 +45,9 @@ class Thread(Aggregate):
         self.ttl: ev.ThreadTtlSet | None = None
         self.starts = 0  # RunStarted events, re-claims included
         self.state_written = False  # by an update, a copy, or a deleted earlier life
+        # Runs stopped by an `interrupt` cancel since anything else changed the
+        # thread's state: the last checkpoint of one may still settle it.
+        self.unsettled: set[str] = set()
 
     # -- queries -------------------------------------------------------------
     @property
@@ -101,6 +104,18 @@ class Thread(Aggregate):
                   checkpoint_id: str | None, now: datetime) -> None:
         """The state changed outside a run; pending tasks leave it interrupted."""
         self.require_idle()
+        self._state_changed(values, interrupts, has_next, checkpoint_id, now)
+
+    def settle_cancelled(self, run_id: str, *, values: Any, interrupts: dict[str, Any],
+                         has_next: bool, checkpoint_id: str | None, now: datetime) -> None:
+        """As on the official server, a run an `interrupt` cancel stopped
+        leaves the thread as its last checkpoint says: interrupted while tasks
+        are pending. Unless another run or an update came since."""
+        if run_id in self.unsettled and not self.active_runs():
+            self._state_changed(values, interrupts, has_next, checkpoint_id, now)
+
+    def _state_changed(self, values: Any, interrupts: dict[str, Any], has_next: bool,
+                       checkpoint_id: str | None, now: datetime) -> None:
         self._record(ev.ThreadStateUpdated(
             at=now, thread_id=self.id, values=values, interrupts=interrupts,
             status="interrupted" if has_next else "idle", checkpoint_id=checkpoint_id))
@@ -249,10 +264,12 @@ class Thread(Aggregate):
     def _on_thread_deleted(self, e: ev.ThreadDeleted) -> None:
         self.deleted, self.state_written = True, True
         self.values, self.interrupts, self.ttl = None, {}, None
+        self.unsettled.clear()
 
     def _on_thread_state_updated(self, e: ev.ThreadStateUpdated) -> None:
         self.values, self.interrupts = e.values, dict(e.interrupts or {})
         self.last_outcome, self.state_written = e.status, True
+        self.unsettled.clear()
 
     def _on_thread_ttl_set(self, e: ev.ThreadTtlSet) -> None:
         self.ttl = e
@@ -263,6 +280,7 @@ class Thread(Aggregate):
 
     def _on_run_created(self, e: ev.RunCreated) -> None:
         self.runs[e.run_id] = RunState(e.run_id, spec=e)
+        self.unsettled.clear()
         self.metadata = {**self.metadata, "graph_id": e.graph_id, "assistant_id": e.assistant_id}
 
     def _on_run_started(self, e: ev.RunStarted) -> None:
@@ -284,8 +302,9 @@ class Thread(Aggregate):
         self._finish(e.run_id, "error")
 
     def _on_run_cancelled(self, e: ev.RunCancelled) -> None:
+        unsettled = self.unsettled | ({e.run_id} if e.action == "interrupt" else set())
         self._finish(e.run_id, "interrupted")
-        self.last_outcome = "idle"
+        self.last_outcome, self.unsettled = "idle", unsettled
 
     def _on_run_deleted(self, e: ev.RunDeleted) -> None:
         self.runs[e.run_id].status = "deleted"
@@ -293,6 +312,7 @@ class Thread(Aggregate):
     def _finish(self, run_id: str, status: str, thread_outcome: str | None = None) -> None:
         self.runs[run_id].status = status
         self.last_outcome = thread_outcome or status
+        self.unsettled.clear()
 
     handlers = {
         ev.ThreadCreated: _on_thread_created,

@@ -18,7 +18,6 @@ from ..responses import JSON
 from ..run_access import authorize_run
 from ..run_control import (
     cancel_quietly, check_webhook, create_run, run_command, run_headers, start_local, stopped,
-    wait_for_run,
 )
 from ..run_results import result_response
 from ..schemas import RunCreate, RunsCancel
@@ -150,9 +149,9 @@ async def cancel(thread_id: str, run_id: str, wait: bool = Query(False),
     await cmd.cancel_run(thread_id, run_id, action, s.store, s.clock)
     # For a running run this end may come before its last chunks.
     await stopped(s, thread_id, [run_id])
-    if wait:
-        await wait_for_run(s, run_id)
-    return JSON(None, status_code=202)
+    if wait:  # as upstream: the run's result once it has stopped, as join answers it
+        return result_response(s, thread_id, run_id)
+    return Response(status_code=202)
 
 
 async def _require_run(s: Services, thread_id: str, run_id: str) -> None:

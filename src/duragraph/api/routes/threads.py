@@ -137,7 +137,10 @@ async def update_state(thread_id: str, body: ThreadStateUpdate,
     checkpoint = await state_cmd.update_state(state_cmd.UpdateState(
         thread_id=thread_id, values=body.values, as_node=body.as_node,
         checkpoint=body.target()), s.store, s.clock, s.states)
-    return JSON({"checkpoint": checkpoint})
+    # `configurable` and `checkpoint_id`: deprecated, still sent by the
+    # official server, and read by clients written against older SDKs.
+    return JSON({"checkpoint": checkpoint, "configurable": checkpoint,
+                 "checkpoint_id": checkpoint["checkpoint_id"]})
 
 
 async def _require_update(s: Services, thread_id: str) -> None:

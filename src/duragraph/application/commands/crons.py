@@ -32,6 +32,11 @@ class CreateCron:
     user_id: str | None = None  # the creator, as whom each tick runs
 
 
+# The official server's wording (langgraph_runtime_inmem Crons.put).
+_THREAD_NOT_FOUND = ("Thread with ID '{}' not found. Please verify the ID is correct and "
+                     "the thread hasn't been deleted or expired.")
+
+
 async def create_cron(cmd: CreateCron, store: EventStore, clock: Clock,
                       graphs: GraphCatalog) -> str:
     validate(cmd.schedule, cmd.timezone, clock.now())
@@ -41,9 +46,9 @@ async def create_cron(cmd: CreateCron, store: EventStore, clock: Clock,
         wanted.append((Thread, cmd.thread_id))
     assistant, *thread = await store.load_many(*wanted)
     if not assistant.live:  # type: ignore[attr-defined]
-        raise NotFound("assistant", cmd.assistant_id)
+        raise NotFound("assistant", assistant.id, f"Assistant '{assistant.id}' not found")
     if thread and not thread[0].live:  # type: ignore[attr-defined]
-        raise NotFound("thread", thread[0].id)
+        raise NotFound("thread", thread[0].id, _THREAD_NOT_FOUND.format(thread[0].id))
     cron = Cron(cmd.cron_id)  # a new id: no history to load
     cron.create(
         assistant_id=assistant.id, thread_id=cmd.thread_id, schedule=cmd.schedule,

@@ -26,6 +26,10 @@ class CheckpointBatches(Protocol):
     async def prune_batch(self, thread_id: str, strategy: str) -> StreamAppend: ...
 
 
+class StateReader(Protocol):
+    async def state(self, thread_id: str, graph_id: str | None) -> dict[str, Any] | None: ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UpdateState:
     thread_id: str
@@ -50,6 +54,26 @@ async def update_state(cmd: UpdateState, store: EventStore, clock: Clock,
                      checkpoint_id=staged.checkpoint["checkpoint_id"], now=clock.now())
     await store.save(thread, extra=[staged.batch])
     return staged.checkpoint
+
+
+@on_conflict()
+async def settle_cancelled(thread_id: str, run_id: str, store: EventStore, clock: Clock,
+                           states: StateReader) -> None:
+    """The thread of a run an `interrupt` cancel stopped, as its last
+    checkpoint says. Called once the cancel is committed: the run is fenced
+    then, so no later checkpoint of it can commit. A run that left no
+    checkpoint leaves the thread as it was (idle), as upstream."""
+    thread = await store.load(Thread, thread_id)
+    if run_id not in thread.unsettled:
+        return
+    state = await states.state(thread.id, thread.graph_id)
+    if state is None or (state.get("metadata") or {}).get("run_id") != run_id:
+        return
+    thread.settle_cancelled(
+        run_id, values=state["values"], has_next=bool(state["next"]),
+        interrupts={t["id"]: t["interrupts"] for t in state["tasks"] if t["interrupts"]},
+        checkpoint_id=state["checkpoint"]["checkpoint_id"], now=clock.now())
+    await store.save(thread)
 
 
 @on_conflict()
