@@ -40,7 +40,7 @@ async def run(store, run_id: str, strategy: str = "reject", **kwargs):
 
 async def statuses(store, thread_id: str = "t1") -> dict[str, str]:
     thread = await store.load(Thread, thread_id)
-    return {r.run_id: r.status for r in thread.runs.values()}
+    return {r.run_id: "deleted" if r.deleted else r.status for r in thread.runs.values()}
 
 
 async def finish(store, run_id: str, outcome: str = "success") -> None:

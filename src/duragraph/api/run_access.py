@@ -10,6 +10,7 @@ from ..application.commands.runs import assistant_key
 from ..application.ports import Database
 from ..application.queries.visibility import visibility
 from ..domain.errors import NotFound
+from ..domain.statuses import RunStatus
 from .auth.authenticate import user_fields
 from .auth.service import Authorizer
 from .schemas import RunCreate
@@ -47,7 +48,7 @@ def create_run_value(thread_id: str | None, assistant_id: str,
                      multitask_strategy: str | None, if_not_exists: str | None = None,
                      after_seconds: float | None = None) -> dict[str, Any]:
     return {"thread_id": thread_id, "assistant_id": assistant_id, "run_id": None,
-            "status": "pending", "metadata": metadata if metadata is not None else {},
+            "status": RunStatus.pending, "metadata": metadata if metadata is not None else {},
             "prevent_insert_if_inflight": True, "multitask_strategy": multitask_strategy,
             "if_not_exists": if_not_exists, "after_seconds": after_seconds, "kwargs": kwargs}
 

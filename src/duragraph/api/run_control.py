@@ -8,6 +8,7 @@ from ..application.commands import runs as cmd
 from ..application.queries.outcomes import run_outcome
 from ..application.queries.threads import require_checkpoint
 from ..domain.errors import NotFound, RunAlreadyFinished
+from ..domain.statuses import RunStatus
 from .auth.service import current_user, request_headers
 from .run_access import authorize_run, with_headers, with_identity
 from .schemas import CronRun, RunCreate
@@ -95,7 +96,7 @@ async def stopped(s: Services, thread_id: str, run_ids: list[str]) -> None:
     for run_id in run_ids:
         cancel_local(s, run_id)
         # A run cancelled before any executor took it has nobody else to end its stream.
-        await s.streams.publish_end(run_id, "interrupted", thread_id=thread_id)
+        await s.streams.publish_end(run_id, RunStatus.interrupted, thread_id=thread_id)
 
 
 def cancel_local(s: Services, run_id: str) -> None:

@@ -9,6 +9,7 @@ from ...domain.assistant import Assistant, config_over
 from ...domain.errors import ConcurrencyConflict, DomainError, Fenced, InvalidInput, NotFound
 from ...domain.ids import new_id
 from ...domain.events import RunCreated
+from ...domain.statuses import RunStatus
 from ...domain.thread import Thread
 from ..acting import acting_as, on_behalf_of_run
 from ..ports import Clock, EventStore, Fence, GraphCatalog, Statement, StreamAppend
@@ -40,8 +41,8 @@ class CreatedRun:
     claim: "Claim | None" = None
 
     @property
-    def status(self) -> str:
-        return "running" if self.claim else "pending"
+    def status(self) -> RunStatus:
+        return RunStatus.running if self.claim else RunStatus.pending
 
 
 def assistant_key(assistant_id: str, graphs: GraphCatalog) -> str:
@@ -294,7 +295,7 @@ class FinishRun:
     run_id: str
     thread_id: str
     epoch: int
-    outcome: str  # success | interrupted | error
+    outcome: RunStatus  # success | interrupted | error
     values: Any = None
     interrupts: Any = None
     error: str = ""

@@ -22,6 +22,7 @@ from ...application.ports import Clock, Database, EventStore
 from ...application.queries.outcomes import error_result, values_result
 from ...application.queries.runs import lease_lapsed
 from ...domain.errors import Fenced, NotFound, Unschedulable
+from ...domain.statuses import RunStatus
 from ..outages import warn_retrying
 from ..postgres.checkpoints.checkpointer import EventStoreCheckpointer
 from ..postgres.stuck_sessions import end_stuck_sessions
@@ -57,7 +58,7 @@ class ExecutorDeps:
 @dataclass(slots=True)
 class GraphOutcome:
     """How the graph ended, before finish_run records it (as an Outcome)."""
-    status: str  # success | interrupted | error
+    status: RunStatus  # success | interrupted | error
     values: Any = None
     interrupts: Any = None
     error: str = ""
@@ -66,7 +67,7 @@ class GraphOutcome:
 
     def result(self) -> Any:
         """What runs.wait / join return (as Outcome.result reads it back)."""
-        if self.status == "error":
+        if self.status == RunStatus.error:
             return error_result(self.error, self.message)
         return values_result(self.values)
 
@@ -237,7 +238,7 @@ class Executor:
             nxt = await fail_unschedulable(exc.run_id, thread_id, exc.reason, d.store, d.clock)
             await d.streams.publish(exc.run_id, "error", dumps(
                 {"error": "Unschedulable", "message": exc.reason}), thread_id=thread_id)
-            await d.streams.publish_end(exc.run_id, "error", thread_id=thread_id)
+            await d.streams.publish_end(exc.run_id, RunStatus.error, thread_id=thread_id)
         except Exception:  # still pending: the sweep offers it again
             log.exception("run %s: could not fail it", exc.run_id)
             return
@@ -287,8 +288,8 @@ class Executor:
         """Stopped before its end; PostgreSQL says what that means."""
         d, run_id = self.deps, run["run_id"]
         row = await d.db.fetchone("SELECT status, epoch FROM runs WHERE run_id=%s", (run_id,))
-        if row is None or row["status"] != "running":  # cancelled or deleted: its stream ends
-            await d.streams.publish_end(run_id, "interrupted", thread_id=run["thread_id"])
+        if row is None or row["status"] != RunStatus.running:  # cancelled or deleted: its stream ends
+            await d.streams.publish_end(run_id, RunStatus.interrupted, thread_id=run["thread_id"])
         elif row["epoch"] == epoch and (self._draining or run_id in self._handing_back):
             # shutting down or restarting it: hand it back now
             await d.db.execute("UPDATE leases SET expires_at = now() "
@@ -396,7 +397,7 @@ class Executor:
             await publish(namespace, mode, chunk)
         if interrupted:
             return await self._interrupted(graph, config, values)
-        return GraphOutcome("success", values=to_jsonable(values))
+        return GraphOutcome(RunStatus.success, values=to_jsonable(values))
 
     def _publisher(self, run: dict[str, Any], api_modes: list[str],
                    subgraphs_wanted: bool) -> Callable[..., Any]:
@@ -414,7 +415,7 @@ class Executor:
     async def _interrupted(self, graph: Any, config: dict[str, Any], values: Any) -> GraphOutcome:
         state = await graph.aget_state({"configurable": {
             k: v for k, v in config["configurable"].items() if k != "checkpoint_id"}})
-        return GraphOutcome("interrupted", values=to_jsonable(values),
+        return GraphOutcome(RunStatus.interrupted, values=to_jsonable(values),
                             interrupts=task_interrupts(state.tasks))
 
     async def _failed(self, run: dict[str, Any], exc: BaseException) -> GraphOutcome:
@@ -425,4 +426,4 @@ class Executor:
         await self.deps.streams.publish(run["run_id"], "error",
                                         dumps({"error": error, "message": message}),
                                         thread_id=run["thread_id"])
-        return GraphOutcome("error", error=error, message=message)
+        return GraphOutcome(RunStatus.error, error=error, message=message)
