@@ -11,6 +11,7 @@ from ..domain.errors import NotFound, RunAlreadyFinished
 from ..domain.statuses import RunStatus
 from .auth.service import current_user, request_headers
 from .run_access import authorize_run, with_headers, with_identity
+from .run_specs import run_spec
 from .schemas import CronRun, RunCreate
 from .services import Services
 
@@ -47,7 +48,7 @@ def run_command(thread_id: str | None, body: RunCreate, local: Any = None,
              headers: dict[str, str] | None = None) -> cmd.CreateRun:
     return cmd.CreateRun(
         assistant_id=body.assistant_id, thread_id=thread_id,
-        kwargs=with_identity(with_headers(body.run_kwargs(), headers), current_user.get()),
+        spec=with_identity(with_headers(run_spec(body), headers), current_user.get()),
         metadata=body.metadata, multitask_strategy=body.multitask_strategy,
         if_not_exists=body.if_not_exists, default_ttl=default_ttl,
         claim_for=local.worker_id if local else None,

@@ -16,6 +16,7 @@ from .errors import (
 )
 from . import events as ev
 from .limits import duration
+from .run_spec import RunSpec
 from .statuses import ACTIVE, RunStatus, ThreadStatus
 
 STRATEGIES = ("reject", "enqueue", "interrupt", "rollback")
@@ -28,7 +29,7 @@ class RunState:
     status: RunStatus = RunStatus.pending
     epoch: int = 0
     deleted: bool = False
-    spec: ev.RunCreated | None = None  # what to run: graph, input, options
+    created: ev.RunCreated | None = None  # what to run: graph, input, options
 
 
 class Thread(Aggregate):
@@ -137,7 +138,7 @@ class Thread(Aggregate):
             raise ThreadBusy(self.id)
 
     def create_run(self, *, run_id: str, assistant_id: str, graph_id: str,
-                   kwargs: dict[str, Any], metadata: dict[str, Any],
+                   spec: RunSpec, metadata: dict[str, Any],
                    strategy: str, temporary: bool, now: datetime) -> None:
         self._require_live()
         if strategy not in STRATEGIES:
@@ -145,15 +146,15 @@ class Thread(Aggregate):
         active = self.active_runs()
         if active and strategy == "reject":
             raise ThreadBusy(self.id)
-        if _resumes(kwargs) and not active and self.last_outcome != ThreadStatus.interrupted:
+        if spec.resumes and not active and self.last_outcome != ThreadStatus.interrupted:
             raise NotInterrupted(self.id)
-        run_delay(kwargs)  # a delay no clock can reach is refused, never stored
+        run_delay(spec)  # a delay no clock can reach is refused, never stored
         if strategy in ("interrupt", "rollback"):
             for r in active:
                 self._stop(r.run_id, strategy, now)
         self._record(ev.RunCreated(
             at=now, run_id=run_id, thread_id=self.id, assistant_id=assistant_id,
-            graph_id=graph_id, kwargs=kwargs, metadata=metadata,
+            graph_id=graph_id, spec=spec, metadata=metadata,
             multitask_strategy=strategy, temporary=temporary,
         ))
 
@@ -227,9 +228,9 @@ class Thread(Aggregate):
     def _forget_if_done(self, run: RunState, now: datetime) -> None:
         """A stateless run's temporary thread goes with the run's end, unless
         the run asked to keep it (`on_completion`) or another run waits on it."""
-        spec = run.spec
-        if (spec is not None and spec.temporary and not self.deleted and not self.active_runs()
-                and spec.kwargs.get("on_completion", "delete") == "delete"):
+        created = run.created
+        if (created is not None and created.temporary and not self.deleted
+                and not self.active_runs() and created.spec.on_completion != "keep"):
             self._record(ev.ThreadDeleted(at=now, thread_id=self.id))
 
     def _stop(self, run_id: str, action: str, now: datetime) -> None:
@@ -263,7 +264,7 @@ class Thread(Aggregate):
             self.ttl = None
 
     def _on_run_created(self, e: ev.RunCreated) -> None:
-        self.runs[e.run_id] = RunState(e.run_id, spec=e)
+        self.runs[e.run_id] = RunState(e.run_id, created=e)
         self.metadata = {**self.metadata, "graph_id": e.graph_id, "assistant_id": e.assistant_id}
 
     def _on_run_started(self, e: ev.RunStarted) -> None:
@@ -323,21 +324,16 @@ def state_values(values: Any) -> Any:
     return values
 
 
-def _resumes(kwargs: dict[str, Any]) -> bool:
-    command = kwargs.get("command") or {}
-    return isinstance(command, dict) and command.get("resume") is not None
-
-
-def run_delay(kwargs: dict[str, Any]) -> timedelta:
+def run_delay(spec: RunSpec) -> timedelta:
     """A run created with `after_seconds` waits that long before it may start."""
-    return duration("after_seconds", kwargs.get("after_seconds") or 0, "seconds")
+    return duration("after_seconds", spec.after_seconds or 0, "seconds")
 
 
 def _due(run: RunState, now: datetime) -> bool:
-    if run.spec is None:
+    if run.created is None:
         return True
     try:
-        return now >= run.spec.at + run_delay(run.spec.kwargs)
+        return now >= run.created.at + run_delay(run.created.spec)
     except (InvalidInput, OverflowError) as exc:
         raise Unschedulable(run.run_id, str(exc)) from None
 

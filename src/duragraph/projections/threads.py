@@ -15,7 +15,7 @@ status = CASE WHEN EXISTS (SELECT 1 FROM runs WHERE thread_id=%(t)s
          THEN 'busy' ELSE %(outcome)s END, updated_at=%(at)s"""
 
 
-def _finished(e, outcome: str, interrupts=None) -> tuple:
+def _finished(e, outcome: ThreadStatus, interrupts=None) -> tuple:
     """A run ended: its final values (if it has any) and the thread's status,
     in one statement."""
     params = {"t": e.thread_id, "outcome": outcome, "at": e.at}

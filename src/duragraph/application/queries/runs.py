@@ -18,7 +18,7 @@ def new_run_row(spec: RunCreated, status: str) -> dict[str, Any]:
     create returns without reading it back."""
     return {"run_id": spec.run_id, "thread_id": spec.thread_id,
             "assistant_id": spec.assistant_id, "graph_id": spec.graph_id, "status": status,
-            "metadata": spec.metadata, "kwargs": spec.kwargs,
+            "metadata": spec.metadata, "kwargs": spec.spec.to_stored(),
             "multitask_strategy": spec.multitask_strategy, "temporary": spec.temporary,
             "created_at": spec.at, "updated_at": spec.at}
 

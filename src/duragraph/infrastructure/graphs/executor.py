@@ -22,6 +22,7 @@ from ...application.ports import Clock, Database, EventStore
 from ...application.queries.outcomes import error_result, values_result
 from ...application.queries.runs import lease_lapsed
 from ...domain.errors import Fenced, NotFound, Unschedulable
+from ...domain.run_spec import RunSpec
 from ...domain.statuses import RunStatus
 from ..outages import warn_retrying
 from ..postgres.checkpoints.checkpointer import EventStoreCheckpointer
@@ -249,7 +250,7 @@ class Executor:
         self._claimed[run_id] = claim.thread.id
         try:
             run = claim.run(run_id)
-            with acting_as(on_behalf_of_run("executor", run["kwargs"])):
+            with acting_as(on_behalf_of_run("executor", run["spec"])):
                 await self._run_owned(run, claim)
         except asyncio.CancelledError:
             raise
@@ -337,11 +338,11 @@ class Executor:
 
     async def _run_graph(self, run: dict[str, Any], epoch: int, blank: bool) -> GraphOutcome:
         d = self.deps
-        kwargs = run["kwargs"]
-        api_modes = requested_modes(kwargs.get("stream_mode"))
+        spec: RunSpec = run["spec"]
+        api_modes = requested_modes(spec.stream_mode)
         config = build_config(run, attempt=epoch, server=d.server_metadata)
         saver = d.checkpointer.for_run(run["run_id"], epoch, run["thread_id"],
-                                       durability=kwargs.get("durability") or "async",
+                                       durability=spec.durability or "async",
                                        blank=blank)
         resuming = epoch > 1 and await self._has_checkpoint(run["run_id"])
         # Every attempt's stream begins with it, replayed to whoever joins later.
@@ -363,7 +364,7 @@ class Executor:
         try:
             store = d.memory_store and d.memory_store.for_run(saver.fence)
             graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver, store)
-            return await self._stream(graph, run, run["kwargs"], config, api_modes, resuming)
+            return await self._stream(graph, run, run["spec"], config, api_modes, resuming)
         except asyncio.CancelledError:
             if run_id in self._handing_back:
                 await saver.commit_steps()
@@ -380,14 +381,14 @@ class Executor:
         return bool(await self.deps.db.fetchone(
             "SELECT 1 FROM checkpoints WHERE run_id=%s LIMIT 1", (run_id,)))
 
-    async def _stream(self, graph: Any, run: dict[str, Any], kwargs: dict[str, Any],
+    async def _stream(self, graph: Any, run: dict[str, Any], spec: RunSpec,
                       config: dict[str, Any], api_modes: list[str], resuming: bool) -> GraphOutcome:
-        publish = self._publisher(run, api_modes, bool(kwargs.get("stream_subgraphs")))
+        publish = self._publisher(run, api_modes, bool(spec.stream_subgraphs))
         values: Any = None
         interrupted = False
         async for namespace, mode, chunk in graph_chunks(
-                graph, build_input(kwargs, resuming=resuming), config, graph_modes(api_modes),
-                "events" in api_modes, **stream_options(kwargs)):
+                graph, build_input(spec, resuming=resuming), config, graph_modes(api_modes),
+                "events" in api_modes, **stream_options(spec)):
             if not namespace and mode == "values":
                 values = chunk
             if mode == "updates":
