@@ -139,7 +139,7 @@ class RunCreated(DomainEvent):
     thread_id: str
     assistant_id: str
     graph_id: str
-    spec: RunSpec = field(default_factory=RunSpec)  # stored as `kwargs`
+    spec: RunSpec  # stored as `kwargs`
     metadata: Json = field(default_factory=dict)
     multitask_strategy: str = "reject"
     temporary: bool = False

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ports import Database
 from ...domain.statuses import RunStatus
+from ..ports import Database
 
 _QUEUE = """
 SELECT count(*) FILTER (WHERE status = 'pending') AS n_pending,

@@ -13,14 +13,14 @@ COLUMNS = ("run_id, thread_id, assistant_id, graph_id, status, epoch, metadata, 
            "multitask_strategy, temporary, error, created_at, updated_at")
 
 
-def new_run_row(spec: RunCreated, status: str) -> dict[str, Any]:
+def new_run_row(created: RunCreated, status: str) -> dict[str, Any]:
     """The row the runs projection holds for a run just created: what a
     create returns without reading it back."""
-    return {"run_id": spec.run_id, "thread_id": spec.thread_id,
-            "assistant_id": spec.assistant_id, "graph_id": spec.graph_id, "status": status,
-            "metadata": spec.metadata, "kwargs": spec.spec.to_stored(),
-            "multitask_strategy": spec.multitask_strategy, "temporary": spec.temporary,
-            "created_at": spec.at, "updated_at": spec.at}
+    return {"run_id": created.run_id, "thread_id": created.thread_id,
+            "assistant_id": created.assistant_id, "graph_id": created.graph_id,
+            "status": status, "metadata": created.metadata, "kwargs": created.spec.to_stored(),
+            "multitask_strategy": created.multitask_strategy, "temporary": created.temporary,
+            "created_at": created.at, "updated_at": created.at}
 
 
 async def get_run(db: Database, run_id: str, thread_id: str | None = None) -> dict[str, Any]:
