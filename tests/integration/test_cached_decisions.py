@@ -59,7 +59,7 @@ async def test_a_run_sees_the_assistant_another_process_updated(two_processes):
 
     created = await _run(a, assistant_id, thread_id)
 
-    assert created.spec.kwargs["config"]["configurable"]["model"] == "new"
+    assert created.spec.spec.configurable["model"] == "new"
 
 
 async def test_a_thread_another_process_made_busy_still_rejects(two_processes):

@@ -14,6 +14,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
 from duragraph.domain.errors import Fenced
+from duragraph.domain.run_spec import RunSpec
 from duragraph.domain.thread import Thread
 from duragraph.infrastructure.postgres.checkpoints.checkpointer import EventStoreCheckpointer
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
@@ -75,7 +76,7 @@ class Harness:
         for run in thread.active_runs():
             thread.finish_run(run.run_id, epoch=run.epoch, outcome="interrupted", now=NOW)
         run_id = str(uuid.uuid4())
-        thread.create_run(run_id=run_id, assistant_id="asst", graph_id="g", kwargs={},
+        thread.create_run(run_id=run_id, assistant_id="asst", graph_id="g", spec=RunSpec(),
                           metadata={}, strategy="reject", temporary=False, now=NOW)
         epoch = thread.start_run(run_id, worker_id="w1", lease_lapsed=False, now=NOW)
         await self.store.save(thread)

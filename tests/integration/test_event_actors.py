@@ -15,6 +15,7 @@ from duragraph.application.commands.threads import CreateThread, create_thread
 from duragraph.application.ports import StreamAppend
 from duragraph.domain.events import ThreadUpdated
 from duragraph.domain.identity import Actor
+from duragraph.domain.run_spec import RunSpec
 from duragraph.domain.thread import Thread
 from duragraph.infrastructure.background.cron_scheduler import CronScheduler
 from duragraph.infrastructure.background.thread_ttl import TtlSweeper
@@ -108,13 +109,13 @@ async def test_a_thread_the_ttl_sweeper_expires_is_recorded_as_the_sweeper(pool)
 async def test_the_executor_claims_a_run_for_its_caller_and_recovery_claims_it_back(
         pool) -> None:
     store, clock, graphs = PostgresEventStore(pool), Clock(NOW), Graphs()
-    kwargs = {"config": {"configurable": {"langgraph_auth_user_id": "alice"}}}
+    spec = RunSpec(config={"configurable": {"langgraph_auth_user_id": "alice"}})
     with acting_as(Actor(identity="alice")):
         assistant_id = await create_assistant(CreateAssistant(graph_id="echo"), store, clock,
                                               graphs)
         thread_id = await create_thread(CreateThread(), store, clock)
         created = await create_run(CreateRun(assistant_id=assistant_id, thread_id=thread_id,
-                                             kwargs=kwargs), store, clock, graphs)
+                                             spec=spec), store, clock, graphs)
     claim = ClaimRun(run_id=created.run_id, thread_id=thread_id, worker_id="w1",
                      lease_seconds=10)
     assert await claim_run(claim, store, clock, lease_lapsed=False) is not None

@@ -13,6 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from duragraph.domain.run_spec import RunSpec
 from duragraph.domain.thread import Thread
 from duragraph.infrastructure.embedded.nats import nats_server_binary
 from duragraph.infrastructure.nats.connection import connect, ensure_streams
@@ -276,7 +277,7 @@ async def test_a_run_claimed_at_its_creation_is_not_offered_to_dispatch(pool, nc
     threads = [Thread("claimed"), Thread("queued")]
     for t in threads:
         t.create(metadata={}, now=NOW)
-        t.create_run(run_id=f"run-{t.id}", assistant_id="a", graph_id="g", kwargs={},
+        t.create_run(run_id=f"run-{t.id}", assistant_id="a", graph_id="g", spec=RunSpec(),
                      metadata={}, strategy="enqueue", temporary=False, now=NOW)
     threads[0].start_run("run-claimed", worker_id="w", lease_lapsed=False, now=NOW)
     await store.save(*threads)

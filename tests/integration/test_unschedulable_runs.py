@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from langgraph_sdk import get_client
 
 from duragraph.domain import events as ev
+from duragraph.domain.run_spec import RunSpec
 from duragraph.domain.thread import Thread
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 from servers import Cluster
@@ -21,7 +22,7 @@ async def _store_poisoned_run(pool, thread_id: str, assistant_id: str) -> str:
     run_id = "00000000-0000-4000-8000-0000000000aa"
     thread._record(ev.RunCreated(
         at=datetime.now(timezone.utc), run_id=run_id, thread_id=thread_id,
-        assistant_id=assistant_id, graph_id="echo", kwargs={"after_seconds": 1e308},
+        assistant_id=assistant_id, graph_id="echo", spec=RunSpec(after_seconds=1e308),
         metadata={}, multitask_strategy="enqueue", temporary=False))
     await store.save(thread, cache=False)
     return run_id

@@ -49,7 +49,7 @@ async def test_a_due_tick_creates_its_run_and_records_the_tick_in_one_transactio
     await hourly(store, thread_id="t1", payload={"input": {"x": 1}})
     tick = await fire_cron("c1", store, an_hour_later(), GRAPHS)
     thread = await store.load(Thread, "t1")
-    assert thread.run(tick.run_id).spec.kwargs["input"] == {"x": 1}
+    assert thread.run(tick.run_id).created.spec.input == {"x": 1}
     assert [e.type for e in store.log[-2:]] == ["run.created", "cron.fired"]
     assert store.log[-1].tx_id == store.log[-2].tx_id
     assert await fire_cron("c1", store, an_hour_later(), GRAPHS) is None  # fired once

@@ -14,6 +14,7 @@ from duragraph.application.commands.threads import CreateThread, create_thread
 from duragraph.domain.errors import (
     InvalidInput, NotFound, NotInterrupted, RunAlreadyFinished, ThreadBusy,
 )
+from duragraph.domain.run_spec import RunSpec
 from duragraph.domain.thread import Thread
 from duragraph.infrastructure.inprocess.event_store import MemoryEventStore
 from fakes import FixedClock, Graphs, event_names
@@ -40,7 +41,7 @@ async def run(store, run_id: str, strategy: str = "reject", **kwargs):
 
 async def statuses(store, thread_id: str = "t1") -> dict[str, str]:
     thread = await store.load(Thread, thread_id)
-    return {r.run_id: r.status for r in thread.runs.values()}
+    return {r.run_id: "deleted" if r.deleted else r.status for r in thread.runs.values()}
 
 
 async def finish(store, run_id: str, outcome: str = "success") -> None:
@@ -52,9 +53,9 @@ async def finish(store, run_id: str, outcome: str = "success") -> None:
 
 
 async def test_a_run_on_an_idle_thread_is_pending_with_its_assistants_config(store):
-    created = await run(store, "r1", kwargs={"config": {"configurable": {"user": "u"}}})
+    created = await run(store, "r1", spec=RunSpec(config={"configurable": {"user": "u"}}))
     assert (created.status, created.thread_id) == ("pending", "t1")
-    assert created.spec.kwargs["config"]["configurable"] == {"model": "a", "user": "u"}
+    assert created.spec.spec.configurable == {"model": "a", "user": "u"}
     assert await statuses(store) == {"r1": "pending"}
 
 
@@ -110,7 +111,7 @@ async def test_a_run_of_a_deleted_assistant_is_not_found(store):
 
 async def test_resuming_a_thread_that_is_not_interrupted_is_refused(store):
     with pytest.raises(NotInterrupted):
-        await run(store, "r1", kwargs={"command": {"resume": "yes"}})
+        await run(store, "r1", spec=RunSpec(command={"resume": "yes"}))
 
 
 async def test_stateless_runs_are_created_all_or_none(store):

@@ -6,6 +6,7 @@ import pytest
 
 from duragraph.domain import events as ev
 from duragraph.domain.errors import InvalidInput, NotFound, NotInterrupted, ThreadBusy
+from duragraph.domain.run_spec import RunSpec
 from duragraph.domain.thread import Thread, thread_status
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -19,7 +20,7 @@ def idle_thread(ident: str = "t") -> Thread:
 
 
 def run(t: Thread, run_id: str = "r1", **kwargs) -> None:
-    t.create_run(run_id=run_id, assistant_id="a", graph_id="g", kwargs=kwargs, metadata={},
+    t.create_run(run_id=run_id, assistant_id="a", graph_id="g", spec=RunSpec(**kwargs), metadata={},
                  strategy="enqueue", temporary=False, now=NOW)
 
 

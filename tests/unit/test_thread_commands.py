@@ -6,6 +6,7 @@ from duragraph.application.commands.threads import (
 )
 from duragraph.domain.cron import Cron
 from duragraph.domain.errors import AlreadyExists, InvalidInput, NotFound
+from duragraph.domain.run_spec import RunSpec
 from duragraph.domain.thread import Thread
 from duragraph.infrastructure.inprocess.event_store import MemoryEventStore
 from fakes import NOW, FixedClock, RacingStore, event_names
@@ -66,7 +67,7 @@ async def test_updating_or_deleting_an_unknown_thread_is_not_found(store):
 async def test_deleting_a_thread_interrupts_its_run_and_deletes_its_crons(store):
     thread = Thread("t1")
     thread.create(metadata={}, now=NOW)
-    thread.create_run(run_id="r1", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+    thread.create_run(run_id="r1", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
                       strategy="reject", temporary=False, now=NOW)
     cron = Cron("c1")
     cron.create(assistant_id="a", thread_id="t1", schedule="* * * * *", timezone=None,

@@ -8,6 +8,7 @@ from duragraph.domain import events as ev
 from duragraph.domain.errors import (
     Fenced, InvalidInput, NotFound, RunAlreadyFinished, ThreadBusy, Unschedulable,
 )
+from duragraph.domain.run_spec import RunSpec
 from duragraph.domain.thread import Thread, thread_status
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -16,7 +17,7 @@ NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 def thread_with_run(run_id: str = "r1", strategy: str = "reject") -> Thread:
     t = Thread("t")
     t.create(metadata={}, now=NOW)
-    t.create_run(run_id=run_id, assistant_id="a", graph_id="g", kwargs={}, metadata={},
+    t.create_run(run_id=run_id, assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
                  strategy=strategy, temporary=False, now=NOW)
     t.pending.clear()
     return t
@@ -29,14 +30,14 @@ def names(t: Thread) -> list[str]:
 def test_a_second_run_on_a_busy_thread_is_rejected_by_default():
     t = thread_with_run()
     with pytest.raises(ThreadBusy):
-        t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+        t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
                      strategy="reject", temporary=False, now=NOW)
     assert t.pending == []
 
 
 def test_an_enqueued_run_waits_until_the_active_one_finishes():
     t = thread_with_run()
-    t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+    t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
                  strategy="enqueue", temporary=False, now=NOW)
     assert t.next_runnable().run_id == "r1"
     epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
@@ -49,7 +50,7 @@ def test_an_enqueued_run_waits_until_the_active_one_finishes():
 
 def test_interrupt_strategy_cancels_the_active_run_before_creating_the_new_one():
     t = thread_with_run()
-    t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+    t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
                  strategy="interrupt", temporary=False, now=NOW)
     assert names(t) == ["run.cancelled", "run.created"]
     assert t.pending[0].action == "interrupt"
@@ -58,7 +59,7 @@ def test_interrupt_strategy_cancels_the_active_run_before_creating_the_new_one()
 
 def test_rollback_strategy_erases_the_active_run_and_its_checkpoints():
     t = thread_with_run()
-    t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+    t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
                  strategy="rollback", temporary=False, now=NOW)
     assert names(t) == ["run.cancelled", "checkpoint.deleted", "run.deleted", "run.created"]
     assert t.pending[1].run_ids == ["r1"]
@@ -70,7 +71,7 @@ def test_rollback_strategy_erases_the_active_run_and_its_checkpoints():
 def test_unknown_strategy_is_invalid_input():
     t = thread_with_run()
     with pytest.raises(InvalidInput):
-        t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+        t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
                      strategy="bogus", temporary=False, now=NOW)
 
 
@@ -100,7 +101,7 @@ def test_thread_status_follows_the_last_outcome():
     epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
     t.finish_run("r1", epoch=epoch, outcome="interrupted", now=NOW, interrupts={"x": []})
     assert thread_status(t) == "interrupted"
-    t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+    t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
                  strategy="reject", temporary=False, now=NOW)
     epoch = t.start_run("r2", worker_id="w", lease_lapsed=False, now=NOW)
     t.finish_run("r2", epoch=epoch, outcome="error", now=NOW, error="ValueError", message="boom")
@@ -152,7 +153,7 @@ def test_a_deleted_thread_refuses_new_runs():
     t.delete(now=NOW)
     assert names(t) == ["run.cancelled", "thread.deleted"]
     with pytest.raises(NotFound):
-        t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+        t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
                      strategy="enqueue", temporary=False, now=NOW)
 
 
@@ -166,7 +167,7 @@ def test_a_delayed_run_cannot_start_before_its_time():
 
     t = Thread("t")
     t.create(metadata={}, now=NOW)
-    t.create_run(run_id="r1", assistant_id="a", graph_id="g", kwargs={"after_seconds": 5},
+    t.create_run(run_id="r1", assistant_id="a", graph_id="g", spec=RunSpec(after_seconds=5),
                  metadata={}, strategy="reject", temporary=False, now=NOW)
     with pytest.raises(Fenced):
         t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW + timedelta(seconds=4))
@@ -176,7 +177,7 @@ def test_a_delayed_run_cannot_start_before_its_time():
 
 def test_cancelling_many_runs_cancels_those_still_active():
     t = thread_with_run()
-    t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+    t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
                  strategy="enqueue", temporary=False, now=NOW)
     epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
     t.finish_run("r1", epoch=epoch, outcome="success", now=NOW)
@@ -195,8 +196,7 @@ def test_cancelling_many_runs_naming_an_unknown_one_cancels_none():
 def _stateless(on_completion: str | None) -> Thread:
     t = Thread("t")
     t.create(metadata={}, now=NOW)
-    kwargs = {"on_completion": on_completion} if on_completion else {}
-    t.create_run(run_id="r1", assistant_id="a", graph_id="g", kwargs=kwargs, metadata={},
+    t.create_run(run_id="r1", assistant_id="a", graph_id="g", spec=RunSpec(on_completion=on_completion), metadata={},
                  strategy="reject", temporary=True, now=NOW)
     t.pending.clear()
     return t
@@ -233,7 +233,7 @@ def test_only_the_first_claim_of_the_first_run_on_an_untouched_thread_starts_bla
 
     t = thread_with_run()
     _start_and_finish(t, "r1")
-    t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+    t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
                  strategy="reject", temporary=False, now=NOW)
     t.start_run("r2", worker_id="w", lease_lapsed=False, now=NOW)
     assert not t.starts_blank("r2")
@@ -243,7 +243,7 @@ def test_a_thread_whose_state_was_set_never_starts_blank():
     t = Thread("t")
     t.create(metadata={}, now=NOW)
     t.set_state(values={"a": 1}, interrupts={}, has_next=False, checkpoint_id="c1", now=NOW)
-    t.create_run(run_id="r1", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+    t.create_run(run_id="r1", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
                  strategy="reject", temporary=False, now=NOW)
     t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
     assert not t.starts_blank("r1")
@@ -251,7 +251,7 @@ def test_a_thread_whose_state_was_set_never_starts_blank():
     copy = Thread("copy")
     t.finish_run("r1", epoch=1, outcome="success", now=NOW, values={})
     t.copy_to(copy, now=NOW)
-    copy.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+    copy.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
                     strategy="reject", temporary=False, now=NOW)
     copy.start_run("r2", worker_id="w", lease_lapsed=False, now=NOW)
     assert not copy.starts_blank("r2")
@@ -263,7 +263,7 @@ def test_a_run_whose_delay_no_clock_can_reach_is_refused(delay):
     t = thread_with_run()
     with pytest.raises(InvalidInput, match="after_seconds"):
         t.create_run(run_id="r2", assistant_id="a", graph_id="g",
-                     kwargs={"after_seconds": delay}, metadata={}, strategy="enqueue",
+                     spec=RunSpec(after_seconds=delay), metadata={}, strategy="enqueue",
                      temporary=False, now=NOW)
     assert t.pending == []
 
@@ -272,9 +272,9 @@ def stored_before_checks(delay) -> Thread:
     """A thread whose pending run's delay was stored before delays were checked."""
     t = Thread("t")
     t.create(metadata={}, now=NOW)
-    for run_id, kwargs in (("poison", {"after_seconds": delay}), ("next", {})):
+    for run_id, spec in (("poison", RunSpec(after_seconds=delay)), ("next", RunSpec())):
         t.apply(ev.RunCreated(at=NOW, run_id=run_id, thread_id="t", assistant_id="a",
-                              graph_id="g", kwargs=kwargs, metadata={},
+                              graph_id="g", spec=spec, metadata={},
                               multitask_strategy="enqueue", temporary=False))
     t.pending.clear()
     return t

@@ -15,6 +15,7 @@ from ..application.ports import Database
 from ..application.queries.visibility import InvalidFilter
 from ..domain.errors import NotFound
 from ..domain.identity import AuthUser
+from ..domain.run_spec import RunSpec
 from .auth.authenticate import AuthFailure
 from .auth.service import Authorizer, current_user
 from .run_access import check_run, create_run_value, with_identity
@@ -32,9 +33,9 @@ class AsCreator:
     async def __call__(self, request: CreateRun, user_id: str | None) -> CreateRun:
         if not self.auth.enabled or user_id is None:
             return request
-        user = creator(request.kwargs, user_id)
+        user = creator(request.spec, user_id)
         value = create_run_value(request.thread_id, request.assistant_id, request.metadata,
-                                 request.kwargs, multitask_strategy=request.multitask_strategy)
+                                 request.spec, multitask_strategy=request.multitask_strategy)
         token = current_user.set(user)
         try:
             await check_run(self, request.thread_id, value)
@@ -43,14 +44,13 @@ class AsCreator:
         finally:
             current_user.reset(token)
         return dataclasses.replace(request, metadata=value.get("metadata") or {},
-                                   kwargs=with_identity(request.kwargs, user))
+                                   spec=with_identity(request.spec, user))
 
 
-def creator(kwargs: dict[str, Any], user_id: str) -> AuthUser:
+def creator(spec: RunSpec, user_id: str) -> AuthUser:
     """The creator as stored with the cron's run (all their fields), or by id
     alone when the stored run names someone else (a config sent in a PATCH)."""
-    configurable = (kwargs.get("config") or {}).get("configurable") or {}
-    stored = configurable.get("langgraph_auth_user")
+    stored = spec.configurable.get("langgraph_auth_user")
     if isinstance(stored, dict) and stored.get("identity") == user_id:
         return AuthUser(stored)
     return AuthUser({"identity": user_id})

@@ -4,14 +4,18 @@ system one), with the handler's changes to the run's metadata kept, and the
 caller stored in the run's config so that a re-claimed run acts as them."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Protocol
 
 from ..application.commands.runs import assistant_key
 from ..application.ports import Database
 from ..application.queries.visibility import visibility
 from ..domain.errors import NotFound
+from ..domain.run_spec import RunSpec
+from ..domain.statuses import RunStatus
 from .auth.authenticate import user_fields
 from .auth.service import Authorizer
+from .run_specs import run_spec
 from .schemas import RunCreate
 
 
@@ -24,7 +28,7 @@ class RunGate(Protocol):
 
 
 async def authorize_run(s: RunGate, thread_id: str | None, body: RunCreate) -> RunCreate:
-    value = create_run_value(thread_id, body.assistant_id, body.metadata, body.run_kwargs(),
+    value = create_run_value(thread_id, body.assistant_id, body.metadata, run_spec(body),
                              multitask_strategy=body.multitask_strategy,
                              if_not_exists=body.if_not_exists, after_seconds=body.after_seconds)
     await check_run(s, thread_id, value)
@@ -43,13 +47,14 @@ async def check_run(s: RunGate, thread_id: str | None, value: dict[str, Any]) ->
 
 
 def create_run_value(thread_id: str | None, assistant_id: str,
-                     metadata: dict[str, Any] | None, kwargs: dict[str, Any], *,
+                     metadata: dict[str, Any] | None, spec: RunSpec, *,
                      multitask_strategy: str | None, if_not_exists: str | None = None,
                      after_seconds: float | None = None) -> dict[str, Any]:
     return {"thread_id": thread_id, "assistant_id": assistant_id, "run_id": None,
-            "status": "pending", "metadata": metadata if metadata is not None else {},
+            "status": RunStatus.pending, "metadata": metadata if metadata is not None else {},
             "prevent_insert_if_inflight": True, "multitask_strategy": multitask_strategy,
-            "if_not_exists": if_not_exists, "after_seconds": after_seconds, "kwargs": kwargs}
+            "if_not_exists": if_not_exists, "after_seconds": after_seconds,
+            "kwargs": spec.to_stored()}
 
 
 async def require_assistant(s: RunGate, assistant_id: str) -> None:
@@ -63,26 +68,31 @@ async def require_assistant(s: RunGate, assistant_id: str) -> None:
         raise NotFound("assistant", key, "Thread or assistant not found.")
 
 
-def with_identity(kwargs: dict[str, Any], user: Any) -> dict[str, Any]:
+def with_identity(spec: RunSpec, user: Any) -> RunSpec:
     """The caller in the run's configurable (stored with the run, so that a
     recovered run carries it), as the official server puts it there."""
     if user is None:
-        return kwargs
-    config = dict(kwargs.get("config") or {})
-    config["configurable"] = {
-        **(config.get("configurable") or {}),
+        return spec
+    return replace(spec, config=configurable_over(spec.config, {
         "langgraph_auth_user": user_fields(user),
         "langgraph_auth_user_id": user.identity,
         "langgraph_auth_permissions": list(user.permissions or []),
-    }
-    return {**kwargs, "config": config}
+    }))
 
 
-def with_headers(kwargs: dict[str, Any], headers: dict[str, str] | None) -> dict[str, Any]:
+def payload_with_identity(payload: dict[str, Any], user: Any) -> dict[str, Any]:
+    """A cron's payload: its runs' stored shape (and their multitask strategy)."""
+    return {**payload, **with_identity(RunSpec.from_stored(payload), user).to_stored()}
+
+
+def with_headers(spec: RunSpec, headers: dict[str, str] | None) -> RunSpec:
     """Request headers admitted by `http.configurable_headers` over the run's
     configurable, as upstream (the identity, set after, still wins)."""
     if not headers:
-        return kwargs
-    config = dict(kwargs.get("config") or {})
-    config["configurable"] = {**(config.get("configurable") or {}), **headers}
-    return {**kwargs, "config": config}
+        return spec
+    return replace(spec, config=configurable_over(spec.config, headers))
+
+
+def configurable_over(config: dict[str, Any] | None, values: dict[str, Any]) -> dict[str, Any]:
+    return {**(config or {}), "configurable": {**((config or {}).get("configurable") or {}),
+                                               **values}}

@@ -9,8 +9,10 @@ from ..application.commands.thread_state import settle_cancelled
 from ..application.queries.outcomes import run_outcome
 from ..application.queries.threads import require_checkpoint
 from ..domain.errors import NotFound, RunAlreadyFinished
+from ..domain.statuses import RunStatus
 from .auth.service import current_user, request_headers
 from .run_access import authorize_run, with_headers, with_identity
+from .run_specs import run_spec
 from .schemas import CronRun, RunCreate
 from .services import Services
 
@@ -47,7 +49,7 @@ def run_command(thread_id: str | None, body: RunCreate, local: Any = None,
              headers: dict[str, str] | None = None) -> cmd.CreateRun:
     return cmd.CreateRun(
         assistant_id=body.assistant_id, thread_id=thread_id,
-        kwargs=with_identity(with_headers(body.run_kwargs(), headers), current_user.get()),
+        spec=with_identity(with_headers(run_spec(body), headers), current_user.get()),
         metadata=body.metadata, multitask_strategy=body.multitask_strategy,
         if_not_exists=body.if_not_exists, default_ttl=default_ttl,
         claim_for=local.worker_id if local else None,
@@ -98,7 +100,7 @@ async def stopped(s: Services, thread_id: str, run_ids: list[str]) -> None:
         cancel_local(s, run_id)
         await settle_cancelled(thread_id, run_id, s.store, s.clock, s.states)
         # A run cancelled before any executor took it has nobody else to end its stream.
-        await s.streams.publish_end(run_id, "interrupted", thread_id=thread_id)
+        await s.streams.publish_end(run_id, RunStatus.interrupted, thread_id=thread_id)
 
 
 def cancel_local(s: Services, run_id: str) -> None:

@@ -180,14 +180,6 @@ class RunCreate(Body):
     durability: Literal["sync", "async", "exit"] | None = None
     feedback_keys: list[str] | None = None
 
-    def run_kwargs(self) -> Json:
-        """What the executor needs, stored on the run.created event."""
-        kwargs = self.model_dump(exclude={"assistant_id", "metadata", "multitask_strategy",
-                                          "if_not_exists"}, exclude_none=True)
-        if self.checkpoint and "checkpoint_id" in self.checkpoint:
-            kwargs["checkpoint_id"] = self.checkpoint["checkpoint_id"]
-        return kwargs
-
 
 class StorePut(Body):
     namespace: list[str]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import contextlib
 from contextvars import ContextVar
-from typing import Any, Iterator, Mapping
+from typing import Iterator
 
 from ..domain.identity import ANONYMOUS, Actor
+from ..domain.run_spec import RunSpec
 
 current_actor: ContextVar[Actor] = ContextVar("duragraph_actor", default=ANONYMOUS)
 
@@ -21,9 +22,8 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
         current_actor.reset(token)
 
 
-def on_behalf_of_run(by: str, kwargs: Mapping[str, Any]) -> Actor:
+def on_behalf_of_run(by: str, spec: RunSpec) -> Actor:
     """A part of the system (`by`) acting for a run: on behalf of its caller,
     stored in its config when it was created (no one without auth)."""
-    configurable = (kwargs.get("config") or {}).get("configurable") or {}
-    user_id = configurable.get("langgraph_auth_user_id")
+    user_id = spec.configurable.get("langgraph_auth_user_id")
     return Actor(by=by, on_behalf_of=user_id if isinstance(user_id, str) else None)

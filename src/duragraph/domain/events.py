@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from .run_spec import RunSpec
+
 Json = Any
 
 
@@ -22,6 +24,10 @@ class DomainEvent:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         data["at"] = self.at.isoformat()
         return data
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Json]) -> DomainEvent:
+        return cls(**data)
 
 
 # -- assistants ------------------------------------------------------------
@@ -134,10 +140,21 @@ class RunCreated(DomainEvent):
     thread_id: str
     assistant_id: str
     graph_id: str
-    kwargs: Json  # input, command, config, context, stream_mode, interrupt_*...
+    spec: RunSpec  # stored as `kwargs`
     metadata: Json = field(default_factory=dict)
     multitask_strategy: str = "reject"
     temporary: bool = False
+
+    def to_data(self) -> dict[str, Json]:
+        data = DomainEvent.to_data(self)
+        data["kwargs"] = data.pop("spec").to_stored()
+        return data
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Json]) -> RunCreated:
+        data = dict(data)
+        spec = RunSpec.from_stored(data.pop("kwargs", None) or {})
+        return cls(**data, spec=spec)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -364,4 +381,4 @@ def from_data(name: str, data: dict[str, Json]) -> DomainEvent:
     data = dict(upcast(name, data))
     at = data["at"]
     data["at"] = at if isinstance(at, datetime) else datetime.fromisoformat(at)
-    return cls(**data)
+    return cls.from_stored(data)

@@ -16,8 +16,9 @@ from .errors import (
 )
 from . import events as ev
 from .limits import duration
+from .run_spec import RunSpec
+from .statuses import ACTIVE, RunStatus, ThreadStatus
 
-ACTIVE = ("pending", "running")
 STRATEGIES = ("reject", "enqueue", "interrupt", "rollback")
 TTL_STRATEGIES = PRUNE_STRATEGIES = ("delete", "keep_latest")
 
@@ -25,9 +26,10 @@ TTL_STRATEGIES = PRUNE_STRATEGIES = ("delete", "keep_latest")
 @dataclass(slots=True)
 class RunState:
     run_id: str
-    status: str = "pending"
+    status: RunStatus = RunStatus.pending
     epoch: int = 0
-    spec: ev.RunCreated | None = None  # what to run: graph, input, options
+    deleted: bool = False
+    created: ev.RunCreated | None = None  # what to run: graph, input, options
 
 
 class Thread(Aggregate):
@@ -39,7 +41,7 @@ class Thread(Aggregate):
         self.deleted = False
         self.metadata: dict[str, Any] = {}
         self.runs: dict[str, RunState] = {}  # insertion order = creation order
-        self.last_outcome = "idle"
+        self.last_outcome = ThreadStatus.idle
         self.values: Any = None  # as the thread projection shows them
         self.interrupts: dict[str, Any] = {}
         self.ttl: ev.ThreadTtlSet | None = None
@@ -55,11 +57,11 @@ class Thread(Aggregate):
         return self.exists and not self.deleted
 
     def active_runs(self) -> list[RunState]:
-        return [r for r in self.runs.values() if r.status in ACTIVE]
+        return [r for r in self.runs.values() if r.status in ACTIVE and not r.deleted]
 
     def run(self, run_id: str) -> RunState:
         found = self.runs.get(run_id)
-        if found is None or found.status == "deleted":
+        if found is None or found.deleted:
             raise NotFound("run", run_id)
         return found
 
@@ -82,7 +84,7 @@ class Thread(Aggregate):
         """The run an executor may start now: the oldest pending one, unless
         another run is running."""
         active = self.active_runs()
-        if not active or active[0].status == "running":
+        if not active or active[0].status == RunStatus.running:
             return None
         return active[0]
 
@@ -118,7 +120,8 @@ class Thread(Aggregate):
                        checkpoint_id: str | None, now: datetime) -> None:
         self._record(ev.ThreadStateUpdated(
             at=now, thread_id=self.id, values=values, interrupts=interrupts,
-            status="interrupted" if has_next else "idle", checkpoint_id=checkpoint_id))
+            status=ThreadStatus.interrupted if has_next else ThreadStatus.idle,
+            checkpoint_id=checkpoint_id))
 
     def copy_to(self, target: "Thread", *, now: datetime) -> None:
         self.require_idle()
@@ -151,7 +154,7 @@ class Thread(Aggregate):
             raise ThreadBusy(self.id)
 
     def create_run(self, *, run_id: str, assistant_id: str, graph_id: str,
-                   kwargs: dict[str, Any], metadata: dict[str, Any],
+                   spec: RunSpec, metadata: dict[str, Any],
                    strategy: str, temporary: bool, now: datetime) -> None:
         self._require_live()
         if strategy not in STRATEGIES:
@@ -159,15 +162,15 @@ class Thread(Aggregate):
         active = self.active_runs()
         if active and strategy == "reject":
             raise ThreadBusy(self.id)
-        if _resumes(kwargs) and not active and self.last_outcome != "interrupted":
+        if spec.resumes and not active and self.last_outcome != ThreadStatus.interrupted:
             raise NotInterrupted(self.id)
-        run_delay(kwargs)  # a delay no clock can reach is refused, never stored
+        run_delay(spec)  # a delay no clock can reach is refused, never stored
         if strategy in ("interrupt", "rollback"):
             for r in active:
                 self._stop(r.run_id, strategy, now)
         self._record(ev.RunCreated(
             at=now, run_id=run_id, thread_id=self.id, assistant_id=assistant_id,
-            graph_id=graph_id, kwargs=kwargs, metadata=metadata,
+            graph_id=graph_id, spec=spec, metadata=metadata,
             multitask_strategy=strategy, temporary=temporary,
         ))
 
@@ -176,7 +179,7 @@ class Thread(Aggregate):
         """Claim a run for an executor; returns the new epoch."""
         run = self.run(run_id)
         runnable = self.next_runnable()
-        reclaim = run.status == "running" and lease_lapsed
+        reclaim = run.status == RunStatus.running and lease_lapsed
         if not reclaim and (runnable is None or runnable.run_id != run_id
                             or not _due(run, now)):
             raise Fenced(run_id, run.epoch)
@@ -185,16 +188,16 @@ class Thread(Aggregate):
                                    epoch=epoch, worker_id=worker_id))
         return epoch
 
-    def finish_run(self, run_id: str, *, epoch: int, outcome: str, now: datetime,
+    def finish_run(self, run_id: str, *, epoch: int, outcome: RunStatus, now: datetime,
                    values: Any = None, interrupts: Any = None,
                    error: str = "", message: str = "") -> None:
         run = self.run(run_id)
-        if run.status != "running" or run.epoch != epoch:
+        if run.status != RunStatus.running or run.epoch != epoch:
             raise Fenced(run_id, epoch)
         base = dict(at=now, run_id=run_id, thread_id=self.id, epoch=epoch, values=values)
-        if outcome == "success":
+        if outcome == RunStatus.success:
             self._record(ev.RunSucceeded(**base))
-        elif outcome == "interrupted":
+        elif outcome == RunStatus.interrupted:
             self._record(ev.RunInterrupted(**base, interrupts=interrupts or {}))
         else:
             self._record(ev.RunFailed(**base, error=error, message=message))
@@ -204,7 +207,7 @@ class Thread(Aggregate):
         """A pending run that can never start fails at once, with the reason,
         so that the runs queued behind it go on."""
         run = self.run(run_id)
-        if run.status != "pending":
+        if run.status != RunStatus.pending:
             raise Fenced(run_id, run.epoch)
         self._record(ev.RunFailed(at=now, run_id=run_id, thread_id=self.id, epoch=run.epoch,
                                   error="Unschedulable", message=reason))
@@ -241,9 +244,9 @@ class Thread(Aggregate):
     def _forget_if_done(self, run: RunState, now: datetime) -> None:
         """A stateless run's temporary thread goes with the run's end, unless
         the run asked to keep it (`on_completion`) or another run waits on it."""
-        spec = run.spec
-        if (spec is not None and spec.temporary and not self.deleted and not self.active_runs()
-                and spec.kwargs.get("on_completion", "delete") == "delete"):
+        created = run.created
+        if (created is not None and created.temporary and not self.deleted
+                and not self.active_runs() and created.spec.on_completion != "keep"):
             self._record(ev.ThreadDeleted(at=now, thread_id=self.id))
 
     def _stop(self, run_id: str, action: str, now: datetime) -> None:
@@ -255,7 +258,7 @@ class Thread(Aggregate):
 
     # -- state transitions ---------------------------------------------------
     def _on_thread_created(self, e: ev.ThreadCreated) -> None:
-        self.deleted, self.last_outcome = False, "idle"
+        self.deleted, self.last_outcome = False, ThreadStatus.idle
         self.metadata = dict(e.metadata)
 
     def _on_thread_updated(self, e: ev.ThreadUpdated) -> None:
@@ -268,7 +271,7 @@ class Thread(Aggregate):
 
     def _on_thread_state_updated(self, e: ev.ThreadStateUpdated) -> None:
         self.values, self.interrupts = e.values, dict(e.interrupts or {})
-        self.last_outcome, self.state_written = e.status, True
+        self.last_outcome, self.state_written = ThreadStatus(e.status), True
         self.unsettled.clear()
 
     def _on_thread_ttl_set(self, e: ev.ThreadTtlSet) -> None:
@@ -279,39 +282,40 @@ class Thread(Aggregate):
             self.ttl = None
 
     def _on_run_created(self, e: ev.RunCreated) -> None:
-        self.runs[e.run_id] = RunState(e.run_id, spec=e)
+        self.runs[e.run_id] = RunState(e.run_id, created=e)
         self.unsettled.clear()
         self.metadata = {**self.metadata, "graph_id": e.graph_id, "assistant_id": e.assistant_id}
 
     def _on_run_started(self, e: ev.RunStarted) -> None:
         run = self.runs[e.run_id]
-        run.status, run.epoch = "running", e.epoch
+        run.status, run.epoch = RunStatus.running, e.epoch
         self.starts += 1
 
     def _on_run_succeeded(self, e: ev.RunSucceeded) -> None:
-        self._finish(e.run_id, "success")
+        self._finish(e.run_id, RunStatus.success)
         self.values, self.interrupts = state_values(e.values), {}
 
     def _on_run_interrupted(self, e: ev.RunInterrupted) -> None:
         # As on the official server: the run did all it could and succeeded;
         # its thread waits on the interrupt.
-        self._finish(e.run_id, "success", thread_outcome="interrupted")
+        self._finish(e.run_id, RunStatus.success, thread_outcome=ThreadStatus.interrupted)
         self.values, self.interrupts = state_values(e.values), dict(e.interrupts or {})
 
     def _on_run_failed(self, e: ev.RunFailed) -> None:
-        self._finish(e.run_id, "error")
+        self._finish(e.run_id, RunStatus.error, thread_outcome=ThreadStatus.error)
 
     def _on_run_cancelled(self, e: ev.RunCancelled) -> None:
         unsettled = self.unsettled | ({e.run_id} if e.action == "interrupt" else set())
-        self._finish(e.run_id, "interrupted")
-        self.last_outcome, self.unsettled = "idle", unsettled
+        self._finish(e.run_id, RunStatus.interrupted, thread_outcome=ThreadStatus.idle)
+        self.unsettled = unsettled
 
     def _on_run_deleted(self, e: ev.RunDeleted) -> None:
-        self.runs[e.run_id].status = "deleted"
+        self.runs[e.run_id].deleted = True
 
-    def _finish(self, run_id: str, status: str, thread_outcome: str | None = None) -> None:
+    def _finish(self, run_id: str, status: RunStatus,
+                thread_outcome: ThreadStatus = ThreadStatus.idle) -> None:
         self.runs[run_id].status = status
-        self.last_outcome = thread_outcome or status
+        self.last_outcome = thread_outcome
         self.unsettled.clear()
 
     handlers = {
@@ -342,26 +346,19 @@ def state_values(values: Any) -> Any:
     return values
 
 
-def _resumes(kwargs: dict[str, Any]) -> bool:
-    command = kwargs.get("command") or {}
-    return isinstance(command, dict) and command.get("resume") is not None
-
-
-def run_delay(kwargs: dict[str, Any]) -> timedelta:
+def run_delay(spec: RunSpec) -> timedelta:
     """A run created with `after_seconds` waits that long before it may start."""
-    return duration("after_seconds", kwargs.get("after_seconds") or 0, "seconds")
+    return duration("after_seconds", spec.after_seconds or 0, "seconds")
 
 
 def _due(run: RunState, now: datetime) -> bool:
-    if run.spec is None:
+    if run.created is None:
         return True
     try:
-        return now >= run.spec.at + run_delay(run.spec.kwargs)
+        return now >= run.created.at + run_delay(run.created.spec)
     except (InvalidInput, OverflowError) as exc:
         raise Unschedulable(run.run_id, str(exc)) from None
 
 
-def thread_status(thread: Thread) -> str:
-    if thread.active_runs():
-        return "busy"
-    return {"interrupted": "interrupted", "error": "error"}.get(thread.last_outcome, "idle")
+def thread_status(thread: Thread) -> ThreadStatus:
+    return ThreadStatus.busy if thread.active_runs() else thread.last_outcome

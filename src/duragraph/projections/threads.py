@@ -3,6 +3,7 @@ from __future__ import annotations
 from psycopg.types.json import Jsonb
 
 from ..domain import events as ev
+from ..domain.statuses import ThreadStatus
 from ..domain.thread import state_values
 
 TABLES = ("threads",)
@@ -14,7 +15,7 @@ status = CASE WHEN EXISTS (SELECT 1 FROM runs WHERE thread_id=%(t)s
          THEN 'busy' ELSE %(outcome)s END, updated_at=%(at)s"""
 
 
-def _finished(e, outcome: str, interrupts=None) -> tuple:
+def _finished(e, outcome: ThreadStatus, interrupts=None) -> tuple:
     """A run ended: its final values (if it has any) and the thread's status,
     in one statement."""
     params = {"t": e.thread_id, "outcome": outcome, "at": e.at}
@@ -60,8 +61,8 @@ HANDLERS = {
     ev.RunCreated: run_created,
     ev.RunStarted: lambda e: [("UPDATE threads SET status='busy', updated_at=%s "
                                "WHERE thread_id=%s", (e.at, e.thread_id))],
-    ev.RunSucceeded: lambda e: [_finished(e, "idle", {})],
-    ev.RunInterrupted: lambda e: [_finished(e, "interrupted", e.interrupts)],
-    ev.RunFailed: lambda e: [_finished(e, "error")],
-    ev.RunCancelled: lambda e: [_finished(e, "idle")],
+    ev.RunSucceeded: lambda e: [_finished(e, ThreadStatus.idle, {})],
+    ev.RunInterrupted: lambda e: [_finished(e, ThreadStatus.interrupted, e.interrupts)],
+    ev.RunFailed: lambda e: [_finished(e, ThreadStatus.error)],
+    ev.RunCancelled: lambda e: [_finished(e, ThreadStatus.idle)],
 }

@@ -11,7 +11,7 @@ from ..access import authorize, require
 from ..auth.service import current_user
 from ..responses import JSON
 from ..run_control import check_webhook
-from ..run_access import require_assistant, with_identity
+from ..run_access import payload_with_identity, require_assistant
 from ..schemas import CronCount, CronCreate, CronPatch, CronSearch
 from ..services import Services, services
 
@@ -29,7 +29,7 @@ async def _create(s: Services, thread_id: str | None, body: CronCreate) -> JSON:
     cron_id = await cmd.create_cron(cmd.CreateCron(
         assistant_id=body.assistant_id, schedule=body.schedule, thread_id=thread_id,
         timezone=body.timezone, end_time=body.end_time, enabled=body.enabled,
-        payload=with_identity(value["payload"], user), metadata=value["metadata"] or {},
+        payload=payload_with_identity(value["payload"], user), metadata=value["metadata"] or {},
         on_run_completed=body.on_run_completed, user_id=value["user_id"]),
         s.store, s.clock, s.graphs)
     return JSON(await q.get_cron(s.db, cron_id))

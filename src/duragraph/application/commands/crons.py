@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Awaitable, Callable
 
@@ -10,6 +10,7 @@ from ...domain.aggregate import Aggregate
 from ...domain.assistant import Assistant
 from ...domain.cron import Cron
 from ...domain.errors import DomainError, NotFound
+from ...domain.run_spec import RunSpec
 from ...domain.thread import Thread
 from ..ports import Clock, EventStore, GraphCatalog
 from ..schedules import next_tick, validate
@@ -126,10 +127,10 @@ async def fire_cron(cron_id: str, store: EventStore, clock: Clock, graphs: Graph
 
 def _run_request(cron: Cron) -> CreateRun:
     c = cron.current
-    kwargs = {k: v for k, v in c["payload"].items()
-              if k not in ("assistant_id", "multitask_strategy")}
+    # The payload: the run part of the cron's request, stored in the run's shape.
+    spec = RunSpec.from_stored(c["payload"])
     if c["thread_id"] is None:
-        kwargs["on_completion"] = c["on_run_completed"] or "delete"
-    return CreateRun(assistant_id=c["assistant_id"], thread_id=c["thread_id"], kwargs=kwargs,
+        spec = replace(spec, on_completion=c["on_run_completed"] or "delete")
+    return CreateRun(assistant_id=c["assistant_id"], thread_id=c["thread_id"], spec=spec,
                      metadata={**c["metadata"], "cron_id": cron.id},
                      multitask_strategy=c["payload"].get("multitask_strategy", "enqueue"))

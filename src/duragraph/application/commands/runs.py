@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 from ...domain.assistant import Assistant, config_over
 from ...domain.errors import ConcurrencyConflict, DomainError, Fenced, InvalidInput, NotFound
 from ...domain.ids import new_id
 from ...domain.events import RunCreated
+from ...domain.run_spec import RunSpec
+from ...domain.statuses import RunStatus
 from ...domain.thread import Thread
 from ..acting import acting_as, on_behalf_of_run
 from ..ports import Clock, EventStore, Fence, GraphCatalog, Statement, StreamAppend
@@ -21,7 +23,7 @@ class CreateRun:
     assistant_id: str
     thread_id: str | None = None  # None: a stateless run on a temporary thread
     run_id: str = field(default_factory=new_id)
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    spec: RunSpec = field(default_factory=RunSpec)
     metadata: dict[str, Any] = field(default_factory=dict)
     multitask_strategy: str = "reject"
     if_not_exists: str = "reject"
@@ -40,8 +42,8 @@ class CreatedRun:
     claim: "Claim | None" = None
 
     @property
-    def status(self) -> str:
-        return "running" if self.claim else "pending"
+    def status(self) -> RunStatus:
+        return RunStatus.running if self.claim else RunStatus.pending
 
 
 def assistant_key(assistant_id: str, graphs: GraphCatalog) -> str:
@@ -141,38 +143,37 @@ def _decide(cmd: CreateRun, assistant: Assistant, thread: Thread, now: Any) -> N
                            minutes=cmd.default_ttl["ttl"], now=now)
     thread.create_run(
         run_id=cmd.run_id, assistant_id=assistant.id, graph_id=assistant.current["graph_id"],
-        kwargs=_with_assistant_settings(assistant, thread, cmd), metadata=cmd.metadata,
+        spec=_with_assistant_settings(assistant, thread, cmd), metadata=cmd.metadata,
         strategy=cmd.multitask_strategy, temporary=temporary, now=now,
     )
 
 
 def _created(cmd: CreateRun, thread: Thread, claim: "Claim | None") -> CreatedRun:
-    spec = thread.run(cmd.run_id).spec
-    assert spec is not None
-    return CreatedRun(cmd.run_id, thread.id, spec, claim)
+    created = thread.run(cmd.run_id).created
+    assert created is not None
+    return CreatedRun(cmd.run_id, thread.id, created, claim)
 
 
 def _claim_at_once(thread: Thread, cmd: CreateRun, now: Any) -> int | None:
     runnable = thread.next_runnable()
-    if (cmd.claim_for is None or cmd.kwargs.get("after_seconds")
+    if (cmd.claim_for is None or cmd.spec.after_seconds
             or runnable is None or runnable.run_id != cmd.run_id):
         return None
     return thread.start_run(cmd.run_id, worker_id=cmd.claim_for, lease_lapsed=False, now=now)
 
 
 def _with_assistant_settings(assistant: Assistant, thread: Thread,
-                             cmd: CreateRun) -> dict[str, Any]:
+                             cmd: CreateRun) -> RunSpec:
     """The run's config and context over its assistant's, as of now: a later
     assistant update does not change a run already created."""
-    kwargs = cmd.kwargs
-    run_config = kwargs.get("config") or {}
+    spec = cmd.spec
+    run_config = spec.config or {}
     config = {**config_over(assistant.current.get("config") or {}, run_config),
               "metadata": _config_metadata(assistant, thread, run_config, cmd.metadata)}
-    merged = {**kwargs, "config": config}
-    if assistant.current.get("context") or kwargs.get("context"):
-        merged["context"] = {**(assistant.current.get("context") or {}),
-                             **(kwargs.get("context") or {})}
-    return merged
+    context = spec.context
+    if assistant.current.get("context") or context:
+        context = {**(assistant.current.get("context") or {}), **(context or {})}
+    return replace(spec, config=config, context=context)
 
 
 def _config_metadata(assistant: Assistant, thread: Thread, run_config: dict[str, Any],
@@ -244,11 +245,12 @@ class Claim:
     thread: Thread  # kept by the executor: finishing needs no reload
 
     def run(self, run_id: str) -> dict[str, Any]:
-        spec = self.thread.run(run_id).spec
-        assert spec is not None
-        return {"run_id": spec.run_id, "thread_id": spec.thread_id,
-                "assistant_id": spec.assistant_id, "graph_id": spec.graph_id,
-                "kwargs": spec.kwargs, "metadata": spec.metadata, "temporary": spec.temporary}
+        created = self.thread.run(run_id).created
+        assert created is not None
+        return {"run_id": created.run_id, "thread_id": created.thread_id,
+                "assistant_id": created.assistant_id, "graph_id": created.graph_id,
+                "spec": created.spec, "metadata": created.metadata,
+                "temporary": created.temporary}
 
 
 @on_conflict()
@@ -267,7 +269,7 @@ async def claim_run(cmd: ClaimRun, store: EventStore, clock: Clock,
         return None
     lease = _lease(cmd.run_id, cmd.thread_id, epoch, cmd.worker_id, cmd.lease_seconds)
     claim, claimer = Claim(epoch, thread), "recovery" if lease_lapsed else "executor"
-    with acting_as(on_behalf_of_run(claimer, claim.run(cmd.run_id)["kwargs"])):
+    with acting_as(on_behalf_of_run(claimer, claim.run(cmd.run_id)["spec"])):
         await store.save(thread, also=[lease])
     return claim
 
@@ -282,8 +284,8 @@ async def fail_unschedulable(run_id: str, thread_id: str, reason: str, store: Ev
         thread.fail_unschedulable(run_id, reason=reason, now=clock.now())
     except (Fenced, NotFound):  # another executor got there first
         return None
-    spec = thread.runs[run_id].spec
-    with acting_as(on_behalf_of_run("executor", spec.kwargs if spec else {})):
+    created = thread.runs[run_id].created
+    with acting_as(on_behalf_of_run("executor", created.spec if created else RunSpec())):
         await store.save(thread)
     nxt = thread.next_runnable()
     return nxt.run_id if nxt else None
@@ -294,7 +296,7 @@ class FinishRun:
     run_id: str
     thread_id: str
     epoch: int
-    outcome: str  # success | interrupted | error
+    outcome: RunStatus  # success | interrupted | error
     values: Any = None
     interrupts: Any = None
     error: str = ""

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...domain.statuses import RunStatus
 from ..ports import Database
-from .runs import RUN_STATUSES
 
 _QUEUE = """
 SELECT count(*) FILTER (WHERE status = 'pending') AS n_pending,
@@ -17,7 +17,7 @@ FROM runs WHERE status IN ('pending', 'running')"""
 
 async def runs_by_status(db: Database) -> dict[str, int]:
     rows = await db.fetch("SELECT status, count(*) AS n FROM runs GROUP BY status", ())
-    counts = {status: 0 for status in RUN_STATUSES}
+    counts = {status: 0 for status in RunStatus}
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
 

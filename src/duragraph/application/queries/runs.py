@@ -4,24 +4,23 @@ from typing import Any
 
 from ...domain.errors import InvalidInput, NotFound
 from ...domain.events import RunCreated
+from ...domain.statuses import ACTIVE, RunStatus
 from ..ports import Database
 from .filters import Where, page
 from .visibility import compile_filter
 
 COLUMNS = ("run_id, thread_id, assistant_id, graph_id, status, epoch, metadata, kwargs, "
            "multitask_strategy, temporary, error, created_at, updated_at")
-RUN_STATUSES = ("pending", "running", "error", "success", "timeout", "interrupted")
-TERMINAL = ("error", "success", "timeout", "interrupted")
 
 
-def new_run_row(spec: RunCreated, status: str) -> dict[str, Any]:
+def new_run_row(created: RunCreated, status: str) -> dict[str, Any]:
     """The row the runs projection holds for a run just created: what a
     create returns without reading it back."""
-    return {"run_id": spec.run_id, "thread_id": spec.thread_id,
-            "assistant_id": spec.assistant_id, "graph_id": spec.graph_id, "status": status,
-            "metadata": spec.metadata, "kwargs": spec.kwargs,
-            "multitask_strategy": spec.multitask_strategy, "temporary": spec.temporary,
-            "created_at": spec.at, "updated_at": spec.at}
+    return {"run_id": created.run_id, "thread_id": created.thread_id,
+            "assistant_id": created.assistant_id, "graph_id": created.graph_id,
+            "status": status, "metadata": created.metadata, "kwargs": created.spec.to_stored(),
+            "multitask_strategy": created.multitask_strategy, "temporary": created.temporary,
+            "created_at": created.at, "updated_at": created.at}
 
 
 async def get_run(db: Database, run_id: str, thread_id: str | None = None) -> dict[str, Any]:
@@ -37,8 +36,8 @@ async def list_runs(db: Database, thread_id: str, *, limit: int | None = 10,
     params: list[Any] = [thread_id]
     status_sql = ""
     if status:
-        if status not in RUN_STATUSES:
-            raise InvalidInput(f"status must be one of {', '.join(RUN_STATUSES)}")
+        if status not in tuple(RunStatus):
+            raise InvalidInput(f"status must be one of {', '.join(RunStatus)}")
         status_sql, params = "AND status = %s", [thread_id, status]
     return await db.fetch(
         f"SELECT {COLUMNS} FROM runs WHERE thread_id=%s {status_sql} "
@@ -49,7 +48,7 @@ async def active_runs(db: Database, status: str, thread_id: str | None = None,
                       visible: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Runs pending or running (`status` 'all': both), for a bulk cancel;
     `visible`: the auth handler's filter on their threads' metadata."""
-    statuses = ["pending", "running"] if status == "all" else [status]
+    statuses = list(ACTIVE) if status == "all" else [status]
     where = Where().add("r.status = ANY(%s)", statuses)
     if thread_id is not None:
         where.add("r.thread_id = %s", thread_id)

@@ -5,13 +5,13 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from ...domain.errors import InvalidInput, NotFound
+from ...domain.statuses import ThreadStatus
 from ..ports import Database
 from .filters import Where, order_by, page, select_columns
 
 COLUMNS = ("thread_id", "created_at", "updated_at", "state_updated_at", "metadata", "status",
            "values", "interrupts")
 SORTABLE = ("thread_id", "status", "created_at", "updated_at", "state_updated_at")
-STATUSES = ("idle", "busy", "interrupted", "error")
 
 
 async def get_thread(db: Database, thread_id: str) -> dict[str, Any]:
@@ -28,8 +28,8 @@ def _where(metadata: dict | None, values: dict | None, status: str | None,
     if values:
         where.add("values @> %s", Jsonb(values))
     if status:
-        if status not in STATUSES:
-            raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
+        if status not in tuple(ThreadStatus):
+            raise InvalidInput(f"status must be one of {', '.join(ThreadStatus)}")
         where.add("status = %s", status)
     if ids:
         where.add("thread_id = ANY(%s)", list(ids))

@@ -22,6 +22,8 @@ from ...application.ports import Clock, Database, EventStore
 from ...application.queries.outcomes import error_result, values_result
 from ...application.queries.runs import lease_lapsed
 from ...domain.errors import Fenced, NotFound, Unschedulable
+from ...domain.run_spec import RunSpec
+from ...domain.statuses import RunStatus
 from ..outages import warn_retrying
 from ..postgres.checkpoints.checkpointer import EventStoreCheckpointer
 from ..postgres.stuck_sessions import end_stuck_sessions
@@ -57,7 +59,7 @@ class ExecutorDeps:
 @dataclass(slots=True)
 class GraphOutcome:
     """How the graph ended, before finish_run records it (as an Outcome)."""
-    status: str  # success | interrupted | error
+    status: RunStatus  # success | interrupted | error
     values: Any = None
     interrupts: Any = None
     error: str = ""
@@ -66,7 +68,7 @@ class GraphOutcome:
 
     def result(self) -> Any:
         """What runs.wait / join return (as Outcome.result reads it back)."""
-        if self.status == "error":
+        if self.status == RunStatus.error:
             return error_result(self.error, self.message)
         return values_result(self.values)
 
@@ -237,7 +239,7 @@ class Executor:
             nxt = await fail_unschedulable(exc.run_id, thread_id, exc.reason, d.store, d.clock)
             await d.streams.publish(exc.run_id, "error", dumps(
                 {"error": "Unschedulable", "message": exc.reason}), thread_id=thread_id)
-            await d.streams.publish_end(exc.run_id, "error", thread_id=thread_id)
+            await d.streams.publish_end(exc.run_id, RunStatus.error, thread_id=thread_id)
         except Exception:  # still pending: the sweep offers it again
             log.exception("run %s: could not fail it", exc.run_id)
             return
@@ -248,7 +250,7 @@ class Executor:
         self._claimed[run_id] = claim.thread.id
         try:
             run = claim.run(run_id)
-            with acting_as(on_behalf_of_run("executor", run["kwargs"])):
+            with acting_as(on_behalf_of_run("executor", run["spec"])):
                 await self._run_owned(run, claim)
         except asyncio.CancelledError:
             raise
@@ -287,8 +289,8 @@ class Executor:
         """Stopped before its end; PostgreSQL says what that means."""
         d, run_id = self.deps, run["run_id"]
         row = await d.db.fetchone("SELECT status, epoch FROM runs WHERE run_id=%s", (run_id,))
-        if row is None or row["status"] != "running":  # cancelled or deleted: its stream ends
-            await d.streams.publish_end(run_id, "interrupted", thread_id=run["thread_id"])
+        if row is None or row["status"] != RunStatus.running:  # cancelled or deleted: its stream ends
+            await d.streams.publish_end(run_id, RunStatus.interrupted, thread_id=run["thread_id"])
         elif row["epoch"] == epoch and (self._draining or run_id in self._handing_back):
             # shutting down or restarting it: hand it back now
             await d.db.execute("UPDATE leases SET expires_at = now() "
@@ -336,11 +338,11 @@ class Executor:
 
     async def _run_graph(self, run: dict[str, Any], epoch: int, blank: bool) -> GraphOutcome:
         d = self.deps
-        kwargs = run["kwargs"]
-        api_modes = requested_modes(kwargs.get("stream_mode"))
+        spec: RunSpec = run["spec"]
+        api_modes = requested_modes(spec.stream_mode)
         config = build_config(run, attempt=epoch, server=d.server_metadata)
         saver = d.checkpointer.for_run(run["run_id"], epoch, run["thread_id"],
-                                       durability=kwargs.get("durability") or "async",
+                                       durability=spec.durability or "async",
                                        blank=blank)
         resuming = epoch > 1 and await self._has_checkpoint(run["run_id"])
         # Every attempt's stream begins with it, replayed to whoever joins later.
@@ -362,7 +364,7 @@ class Executor:
         try:
             store = d.memory_store and d.memory_store.for_run(saver.fence)
             graph = with_persistence(await d.graphs.build(run["graph_id"], config), saver, store)
-            return await self._stream(graph, run, run["kwargs"], config, api_modes, resuming)
+            return await self._stream(graph, run, run["spec"], config, api_modes, resuming)
         except asyncio.CancelledError:
             if run_id in self._handing_back:
                 await saver.commit_steps()
@@ -379,14 +381,14 @@ class Executor:
         return bool(await self.deps.db.fetchone(
             "SELECT 1 FROM checkpoints WHERE run_id=%s LIMIT 1", (run_id,)))
 
-    async def _stream(self, graph: Any, run: dict[str, Any], kwargs: dict[str, Any],
+    async def _stream(self, graph: Any, run: dict[str, Any], spec: RunSpec,
                       config: dict[str, Any], api_modes: list[str], resuming: bool) -> GraphOutcome:
-        publish = self._publisher(run, api_modes, bool(kwargs.get("stream_subgraphs")))
+        publish = self._publisher(run, api_modes, bool(spec.stream_subgraphs))
         values: Any = None
         interrupted = False
         async for namespace, mode, chunk in graph_chunks(
-                graph, build_input(kwargs, resuming=resuming), config, graph_modes(api_modes),
-                "events" in api_modes, **stream_options(kwargs)):
+                graph, build_input(spec, resuming=resuming), config, graph_modes(api_modes),
+                "events" in api_modes, **stream_options(spec)):
             if not namespace and mode == "values":
                 values = chunk
             if mode == "updates":
@@ -396,7 +398,7 @@ class Executor:
             await publish(namespace, mode, chunk)
         if interrupted:
             return await self._interrupted(graph, config, values)
-        return GraphOutcome("success", values=to_jsonable(values))
+        return GraphOutcome(RunStatus.success, values=to_jsonable(values))
 
     def _publisher(self, run: dict[str, Any], api_modes: list[str],
                    subgraphs_wanted: bool) -> Callable[..., Any]:
@@ -414,7 +416,7 @@ class Executor:
     async def _interrupted(self, graph: Any, config: dict[str, Any], values: Any) -> GraphOutcome:
         state = await graph.aget_state({"configurable": {
             k: v for k, v in config["configurable"].items() if k != "checkpoint_id"}})
-        return GraphOutcome("interrupted", values=to_jsonable(values),
+        return GraphOutcome(RunStatus.interrupted, values=to_jsonable(values),
                             interrupts=task_interrupts(state.tasks))
 
     async def _failed(self, run: dict[str, Any], exc: BaseException) -> GraphOutcome:
@@ -425,4 +427,4 @@ class Executor:
         await self.deps.streams.publish(run["run_id"], "error",
                                         dumps({"error": error, "message": message}),
                                         thread_id=run["thread_id"])
-        return GraphOutcome("error", error=error, message=message)
+        return GraphOutcome(RunStatus.error, error=error, message=message)

@@ -6,14 +6,15 @@ from typing import Any
 from langgraph.types import Command, Send
 
 from ...domain.identity import AuthUser
+from ...domain.run_spec import RunSpec
 
 
 def build_config(run: dict[str, Any], *, attempt: int = 1,
                  server: dict[str, Any] | None = None) -> dict[str, Any]:
     """`attempt`: the run's epoch (a re-claimed run tries again); `server`:
     the facts about this server its metadata carries (see run_metadata.py)."""
-    kwargs = run["kwargs"]
-    config = dict(kwargs.get("config") or {})
+    spec: RunSpec = run["spec"]
+    config = dict(spec.config or {})
     configurable = {
         **(config.get("configurable") or {}),
         "thread_id": run["thread_id"],
@@ -21,8 +22,8 @@ def build_config(run: dict[str, Any], *, attempt: int = 1,
         "assistant_id": run["assistant_id"],
         "graph_id": run["graph_id"],
     }
-    if kwargs.get("checkpoint_id"):
-        configurable["checkpoint_id"] = kwargs["checkpoint_id"]
+    if spec.checkpoint_id:
+        configurable["checkpoint_id"] = spec.checkpoint_id
     if isinstance(configurable.get("langgraph_auth_user"), dict):
         # Attribute access, as LangGraph's runtime.server_info.user expects.
         configurable["langgraph_auth_user"] = AuthUser(configurable["langgraph_auth_user"])
@@ -33,15 +34,14 @@ def build_config(run: dict[str, Any], *, attempt: int = 1,
     return config
 
 
-def build_input(kwargs: dict[str, Any], *, resuming: bool) -> Any:
+def build_input(spec: RunSpec, *, resuming: bool) -> Any:
     """A re-claimed run that already committed a step continues from its
     checkpoint (input None) instead of starting over."""
     if resuming:
         return None
-    command = kwargs.get("command")
-    if command:
-        return _command(command)
-    return kwargs.get("input")
+    if spec.command:
+        return _command(spec.command)
+    return spec.input
 
 
 def _command(data: dict[str, Any]) -> Command:
@@ -53,12 +53,12 @@ def _command(data: dict[str, Any]) -> Command:
     return Command(resume=data.get("resume"), update=data.get("update"), goto=goto or ())
 
 
-def stream_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+def stream_options(spec: RunSpec) -> dict[str, Any]:
     options: dict[str, Any] = {
-        "interrupt_before": kwargs.get("interrupt_before"),
-        "interrupt_after": kwargs.get("interrupt_after"),
-        "durability": kwargs.get("durability") or "async",
+        "interrupt_before": spec.interrupt_before,
+        "interrupt_after": spec.interrupt_after,
+        "durability": spec.durability or "async",
     }
-    if kwargs.get("context") is not None:
-        options["context"] = kwargs["context"]
+    if spec.context is not None:
+        options["context"] = spec.context
     return options

@@ -7,9 +7,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ...application.ports import Database
+from ...domain.statuses import RunStatus
 
-STATUS = {"run.succeeded": "success", "run.failed": "error",
-          "run.interrupted": "success", "run.cancelled": "interrupted"}
+STATUS = {"run.succeeded": RunStatus.success, "run.failed": RunStatus.error,
+          "run.interrupted": RunStatus.success, "run.cancelled": RunStatus.interrupted}
 
 _EVENTS = """
 SELECT event_id, type, data FROM events

@@ -15,8 +15,9 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response, StreamingResponse
 
 from ....application.queries.outcomes import run_outcome
-from ....application.queries.runs import TERMINAL, get_run, list_runs
+from ....application.queries.runs import get_run, list_runs
 from ....domain.errors import DomainError, NotFound, RunAlreadyFinished
+from ....domain.statuses import TERMINAL
 from ...responses import JSON
 from ...services import Services, services
 from ...sse import chunk_frames

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from ....domain.statuses import RunStatus
 from ..jsonrpc import INVALID_PARAMS, RpcError
 
 CONTENT_TYPE_NOT_SUPPORTED = -32005
@@ -14,8 +15,9 @@ TASK_NOT_FOUND = -32001
 TASK_NOT_CANCELABLE = -32002
 UNSUPPORTED_OPERATION = -32004
 
-_BY_STATUS = {"pending": "submitted", "running": "working", "success": "completed",
-              "error": "failed", "timeout": "failed"}
+_BY_STATUS = {RunStatus.pending: "submitted", RunStatus.running: "working",
+              RunStatus.success: "completed", RunStatus.error: "failed",
+              RunStatus.timeout: "failed"}
 # The run's terminal event tells an interrupt() (the graph asks for input)
 # from a success (the runs table calls both "success").
 _BY_OUTCOME = {"run.succeeded": "completed", "run.interrupted": "input-required",

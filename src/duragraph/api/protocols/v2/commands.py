@@ -11,6 +11,7 @@ from ....application.queries import assistants as qa
 from ....application.queries import runs as q
 from ....application.queries.threads import get_thread
 from ....domain.errors import DomainError, NotFound
+from ....domain.statuses import ThreadStatus
 from ...auth.authenticate import AuthFailure
 from ...run_control import create_run
 from ...schemas import RunCreate, StreamMode
@@ -66,11 +67,11 @@ async def _input_respond(s: Services, thread_id: str, params: dict[str, Any]) ->
     thread = await get_thread(s.db, thread_id)
     # The `input.requested` event comes before the run's interrupted outcome
     # commits: while the thread is busy the resume is queued behind that run.
-    if thread["status"] != "busy":
+    if thread["status"] != ThreadStatus.busy:
         pending = {i.get("id") for found in (thread.get("interrupts") or {}).values()
                    for i in found if isinstance(i, dict)}
         unknown = [i for i in resume if i not in pending]
-        if thread["status"] != "interrupted" or unknown:
+        if thread["status"] != ThreadStatus.interrupted or unknown:
             raise CommandError("no_such_interrupt",
                                f"no outstanding interrupt {(unknown or list(resume))[0]!r}")
     latest = await q.list_runs(s.db, thread_id, limit=1)

@@ -13,10 +13,13 @@ from typing import Any
 
 import orjson
 
+from ....domain.statuses import RunStatus
+
 FANOUT = 1000
 CHANNELS = ("values", "updates", "messages", "tools", "lifecycle", "input", "tasks",
             "custom", "checkpoints")
-_END_STATUS = {"success": "completed", "error": "failed", "interrupted": "interrupted"}
+_END_STATUS = {RunStatus.success: "completed", RunStatus.error: "failed",
+               RunStatus.interrupted: "interrupted"}
 _ROLES = {"ai": "ai", "AIMessageChunk": "ai", "human": "human", "HumanMessageChunk": "human",
           "system": "system", "SystemMessageChunk": "system"}
 
