@@ -139,7 +139,7 @@ def test_a_cancelled_run_settles_nothing_after_a_rollback_or_anything_newer(sinc
     t = thread_with_run()
     t.cancel_run("r1", action="rollback" if since == "rollback" else "interrupt", now=NOW)
     if since == "a new run":
-        t.create_run(run_id="r2", assistant_id="a", graph_id="g", kwargs={}, metadata={},
+        t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
                      strategy="reject", temporary=False, now=NOW)
     if since == "an update":
         t.set_state(values={"y": 2}, interrupts={}, has_next=False, checkpoint_id="c2", now=NOW)
