@@ -14,7 +14,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import nats.js.errors
 import orjson
@@ -124,21 +124,22 @@ class RunStreams:
 
     async def last_seq_of(self, run_id: str, thread_id: str) -> int | None:
         """The sequence of the run's newest stored chunk, if it has one."""
-        try:
-            msg = await self.js.get_last_msg(self.stream,
-                                             run_subject(self.prefix, run_id, thread_id))
-        except nats.js.errors.NotFoundError:
-            return None
-        return msg.seq
+        msg = await self._last(run_id, thread_id)
+        return msg.seq if msg is not None else None
 
     async def end_seq(self, run_id: str, thread_id: str) -> int | None:
         """The sequence of the run's end marker, once it is stored."""
+        msg = await self._last(run_id, thread_id)
+        if msg is None or (msg.headers or {}).get(EVENT_HEADER) != END:
+            return None
+        return msg.seq
+
+    async def _last(self, run_id: str, thread_id: str) -> Any:
         try:
-            msg = await self.js.get_last_msg(self.stream,
-                                             run_subject(self.prefix, run_id, thread_id))
+            return await self.js.get_last_msg(self.stream,
+                                              run_subject(self.prefix, run_id, thread_id))
         except nats.js.errors.NotFoundError:
             return None
-        return msg.seq if (msg.headers or {}).get(EVENT_HEADER) == END else None
 
     async def stored(self, run_id: str, thread_id: str) -> list[Chunk]:
         """The run's chunks stored so far (a snapshot: it does not wait)."""
