@@ -84,7 +84,8 @@ def test_langgraph_dev_flags_are_accepted_and_do_what_they_say():
     with dev("--no-browser", "--allow-blocking", "--server-log-level", "warning",
              "--studio-url", "https://studio.example/", "--n-jobs-per-worker", "3",
              "--log-level", "INFO", env={"DURAGRAPH_N_JOBS_PER_WORKER": "5"}) as (url, server):
-        assert _run_slots(url) == 3  # the flag, over the environment
+        # the flag, over the environment (the worker registers just after /ok)
+        assert until(lambda: _run_slots(url) == 3)
         assert f"Studio: https://studio.example/studio/?baseUrl={url}" in server.stderr()
         assert "does not detect blocking calls" in server.stderr()
         assert "uvicorn" not in server.stderr()  # its INFO lines are below WARNING
@@ -93,5 +94,5 @@ def test_langgraph_dev_flags_are_accepted_and_do_what_they_say():
 def test_run_slots_from_the_environment_and_the_server_log_level_from_its_flag():
     with dev("--server-log-level", "INFO", env={"DURAGRAPH_N_JOBS_PER_WORKER": "2"}) as (
             url, server):
-        assert _run_slots(url) == 2
+        assert until(lambda: _run_slots(url) == 2)
         assert until(lambda: "uvicorn.error: Application startup complete" in server.stderr())
