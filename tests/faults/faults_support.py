@@ -65,8 +65,20 @@ class Processes(Cluster):
 def time_bound(seconds: float) -> float:
     """A recovery-time bound from the issue, as is on a machine whose CPUs are
     not oversubscribed; stretched by the oversubscription when they are (the
-    tests share 2 cores with other work)."""
-    return seconds * max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    tests share 2 cores with other work): the load per core over the last
+    minute, or, since that lags a burst, the share of the last 10 s in which
+    work waited for a CPU, whichever says more."""
+    per_core = os.getloadavg()[0] / (os.cpu_count() or 1)
+    return seconds * max(1.0, per_core, 1.0 / (1.0 - min(_cpu_waiting_share(), 0.9)))
+
+
+def _cpu_waiting_share() -> float:
+    """Linux's CPU pressure (PSI "some avg10"); 0 where the kernel has none."""
+    try:
+        some = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except OSError:
+        return 0.0
+    return float(some.split()[1].removeprefix("avg10=")) / 100
 
 
 def executions(counters: Path, thread_id: str, node: str) -> list[float]:
