@@ -17,7 +17,7 @@ from e2e_support import new_thread, parse_frames
 from test_protocol_v2 import REPLY
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "graphs"))
-from tool_calling import ADD_SECONDS  # noqa: E402
+from tool_calling import ADD_SECONDS
 
 pytestmark = pytest.mark.e2e
 

@@ -25,7 +25,7 @@ from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 from duragraph.infrastructure.postgres.rebuild import rebuild_projections
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "graphs"))
-from embed import DIMS, embed  # noqa: E402
+from embed import DIMS, embed
 
 
 class Clock:

@@ -67,5 +67,13 @@ def _header(scope: dict[str, Any], name: bytes) -> bytes | None:
 
 Authorizer = NoAuth | CustomAuth
 NO_AUTH = NoAuth()
-__all__ = ["AuthFailure", "Authorizer", "CustomAuth", "NO_AUTH", "NoAuth", "current_user", "request_headers",
-           "trusted"]
+__all__ = [
+    "NO_AUTH",
+    "AuthFailure",
+    "Authorizer",
+    "CustomAuth",
+    "NoAuth",
+    "current_user",
+    "request_headers",
+    "trusted",
+]
