@@ -7,11 +7,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
-from typing import Any
-
 from ..application.commands.crons import FiringRefused
 from ..application.commands.runs import CreateRun
-from ..application.ports import Database
+from ..application.ports import Database, GraphCatalog
 from ..application.queries.visibility import InvalidFilter
 from ..domain.errors import NotFound
 from ..domain.identity import AuthUser
@@ -28,7 +26,7 @@ class AsCreator:
     """The scheduler's `authorize` port (a RunGate: what check_run needs)."""
     auth: Authorizer
     db: Database
-    graphs: Any
+    graphs: GraphCatalog
 
     async def __call__(self, request: CreateRun, user_id: str | None) -> CreateRun:
         if not self.auth.enabled or user_id is None:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from ..application.commands.runs import assistant_key
-from ..application.ports import Database
+from ..application.ports import Database, GraphCatalog
 from ..application.queries.visibility import visibility
 from ..domain.errors import NotFound
 from ..domain.run_spec import RunSpec
@@ -22,9 +22,15 @@ from .schemas import RunCreate
 class RunGate(Protocol):
     """What authorizing a run needs: Services has it, and so has the cron
     scheduler of a worker (which has no Services)."""
-    auth: Authorizer
-    db: Database
-    graphs: Any
+
+    @property
+    def auth(self) -> Authorizer: ...
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def graphs(self) -> GraphCatalog: ...
 
 
 async def authorize_run(s: RunGate, thread_id: str | None, body: RunCreate) -> RunCreate:

@@ -7,14 +7,19 @@ from typing import Any, Protocol
 
 from starlette.requests import Request
 
-from ..application.ports import Clock, Database, EventStore
+from ..application.commands.memory_store import StoreDeps
+from ..application.ports import CheckpointBatches, Clock, Database, EventStore
 from .auth.service import NO_AUTH, Authorizer
+from .ports import GraphBuilder, RunChunks, ThreadStateView, WebhookCheck
 from .run_headers import HeaderPolicy
 
 
 class LocalExecutor(Protocol):
-    worker_id: str
-    lease_seconds: float
+    @property
+    def worker_id(self) -> str: ...
+
+    @property
+    def lease_seconds(self) -> float: ...
 
     def has_capacity(self) -> bool: ...
 
@@ -36,18 +41,18 @@ class Services:
     store: EventStore
     db: Database
     clock: Clock
-    graphs: Any        # infrastructure.graphs.registry.GraphRegistry
-    checkpointer: Any  # infrastructure.postgres.checkpoints.checkpointer.EventStoreCheckpointer
-    streams: Any       # infrastructure.nats.run_streams.RunStreams
-    states: Any        # infrastructure.graphs.state.ThreadStates
+    graphs: GraphBuilder
+    checkpointer: CheckpointBatches
+    streams: RunChunks
+    states: ThreadStateView
     # An executor in this process (`duragraph dev`) starts runs without a NATS
     # hop; without one, workers learn of runs through the outbox and NATS.
     executor: "LocalExecutor | None" = None
-    memory: Any = None  # application.commands.memory_store.StoreDeps: the long-term memory store
+    memory: StoreDeps | None = None  # the long-term memory store (bootstrap sets it)
     info: dict[str, Any] = field(default_factory=dict)
     # The features /info reports on (langgraph.json `http` may turn some off).
     flags: dict[str, bool] = field(default_factory=dict)
-    webhooks: Any = None  # infrastructure.webhooks.policy.WebhookPolicy: checks run webhooks
+    webhooks: WebhookCheck | None = None  # checks run webhooks
     default_ttl: dict[str, Any] | None = None  # langgraph.json checkpointer.ttl.default_ttl
     auth: Authorizer = NO_AUTH  # langgraph.json `auth`: authorizes each operation
     # langgraph.json `http.configurable_headers`: request headers a run's config gets

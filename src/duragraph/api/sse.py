@@ -4,7 +4,8 @@ read NATS subjects and write frames; a subscription is released in a
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any, Callable, Iterable
 
 from starlette.responses import StreamingResponse
 
@@ -22,7 +23,7 @@ def frame(event: str, data: bytes, ident: int | str | None) -> bytes:
 
 async def chunk_frames(source: AsyncIterator[Any], *, until: Callable[[Any], bool],
                        render: Callable[[Any], Iterable[bytes]], stop: asyncio.Event,
-                       heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[bytes]:
+                       heartbeat: float = HEARTBEAT_SECONDS) -> AsyncGenerator[bytes, None]:
     """The frames `render` makes of each chunk, with a comment when nothing
     came for `heartbeat` seconds, until a chunk for which `until` holds or `stop`.
 

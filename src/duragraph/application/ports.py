@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Protocol, Sequence, TypeVar
+from typing import Any, Mapping, Protocol, Sequence, TypeVar
 
 from ..domain.aggregate import Aggregate
 from ..domain.events import DomainEvent, from_data
@@ -84,6 +84,14 @@ class Database(Protocol):
     async def execute(self, sql: str, params: Any = None) -> int: ...
 
 
+async def aggregate_row(db: Database, sql: str, params: Any = None) -> dict[str, Any]:
+    """The one row an aggregate query without GROUP BY always returns."""
+    row = await db.fetchone(sql, params)
+    if row is None:
+        raise RuntimeError(f"an aggregate query returned no row: {sql}")
+    return row
+
+
 @dataclass(frozen=True, slots=True)
 class StreamAppend:
     """Events for one stream that has no aggregate; `expected_version` None
@@ -115,10 +123,46 @@ class EventAppender(Protocol):
                      also: Sequence[Statement] = ()) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class StagedState:
+    """A thread's new checkpoint, computed but not committed: `batch` (its
+    events) joins the thread's own event in one save."""
+    checkpoint: dict[str, Any]  # the new checkpoint's reference, as the API returns it
+    values: Any
+    interrupts: dict[str, Any]
+    has_next: bool
+    batch: StreamAppend
+
+
+class StateEditor(Protocol):
+    """Stages a thread's state changes through its graph (update_state, and a
+    new thread's supersteps)."""
+
+    async def stage_update(self, thread_id: str, graph_id: str, values: Any, *,
+                           as_node: str | None = None,
+                           checkpoint: dict[str, Any] | None = None) -> StagedState: ...
+
+    async def stage_supersteps(self, thread_id: str, graph_id: str,
+                               supersteps: list[list[dict[str, Any]]]) -> StagedState: ...
+
+
+class StateReader(Protocol):
+    async def state(self, thread_id: str, graph_id: str | None) -> dict[str, Any] | None: ...
+
+
+class CheckpointBatches(Protocol):
+    """A thread's checkpoint events, copied or pruned, to save with the thread's own."""
+
+    async def copy_batch(self, source_thread_id: str, target_thread_id: str) -> StreamAppend: ...
+
+    async def prune_batch(self, thread_id: str, strategy: str) -> StreamAppend: ...
+
+
 class StoreIndex(Protocol):
     """The store's semantic index (`store.index` in langgraph.json)."""
 
-    def texts(self, value: dict[str, Any], fields: list[str] | None) -> list[tuple[str, str]]:
+    def texts(self, value: Mapping[str, Any],
+              fields: list[str] | None) -> list[tuple[str, str]]:
         """(field path, text) pairs to embed; `fields` None: the configured ones."""
 
     async def embed(self, texts: list[str]) -> list[list[float]]: ...

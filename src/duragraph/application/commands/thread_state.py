@@ -6,28 +6,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from ...domain.errors import InvalidInput
 from ...domain.thread import PRUNE_STRATEGIES, Thread
-from ..ports import Clock, EventStore, StreamAppend
+from ..ports import CheckpointBatches, Clock, EventStore, StateEditor, StateReader
 from .retry import on_conflict
-
-
-class StateEditor(Protocol):
-    async def stage_update(self, thread_id: str, graph_id: str, values: Any, *,
-                           as_node: str | None = None,
-                           checkpoint: dict[str, Any] | None = None) -> Any: ...
-
-
-class CheckpointBatches(Protocol):
-    async def copy_batch(self, source_thread_id: str, target_thread_id: str) -> StreamAppend: ...
-
-    async def prune_batch(self, thread_id: str, strategy: str) -> StreamAppend: ...
-
-
-class StateReader(Protocol):
-    async def state(self, thread_id: str, graph_id: str | None) -> dict[str, Any] | None: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,7 +7,7 @@ from ...domain.cron import Cron
 from ...domain.errors import AlreadyExists, InvalidInput
 from ...domain.ids import new_id
 from ...domain.thread import Thread
-from ..ports import Clock, EventStore, StreamAppend
+from ..ports import Clock, EventStore, StateEditor, StreamAppend
 from .retry import on_conflict
 
 
@@ -24,7 +24,7 @@ class CreateThread:
 
 @on_conflict()
 async def create_thread(cmd: CreateThread, store: EventStore, clock: Clock,
-                        editor: Any = None) -> str:
+                        editor: StateEditor | None = None) -> str:
     if cmd.if_exists not in ("raise", "do_nothing"):
         raise InvalidInput("if_exists must be 'raise' or 'do_nothing'")
     # A fresh id has no events to load (a clash would still conflict on save).
@@ -43,9 +43,10 @@ async def create_thread(cmd: CreateThread, store: EventStore, clock: Clock,
 
 
 async def _apply_supersteps(thread: Thread, supersteps: list[list[dict[str, Any]]],
-                            editor: Any, now: Any) -> StreamAppend:
+                            editor: StateEditor | None, now: Any) -> StreamAppend:
     if thread.graph_id is None:
         raise InvalidInput("supersteps need a graph: create the thread with a graph_id")
+    assert editor is not None, "supersteps are staged by the caller's editor"
     staged = await editor.stage_supersteps(thread.id, thread.graph_id, supersteps)
     thread.set_state(values=staged.values, interrupts=staged.interrupts,
                      has_next=staged.has_next,
@@ -75,8 +76,9 @@ async def delete_thread(thread_id: str, store: EventStore, clock: Clock,
     """The thread and the crons that run on it go in one transaction."""
     thread, *crons = await store.load_many((Thread, thread_id), *[(Cron, c) for c in cron_ids])
     now = clock.now()
-    thread.delete(now=now)  # type: ignore[attr-defined]
-    live = [c for c in crons if c.live]  # type: ignore[attr-defined]
+    assert isinstance(thread, Thread)
+    thread.delete(now=now)
+    live = [c for c in crons if isinstance(c, Cron) and c.live]
     for cron in live:
-        cron.delete(now=now)  # type: ignore[attr-defined]
+        cron.delete(now=now)
     await store.save(thread, *live)

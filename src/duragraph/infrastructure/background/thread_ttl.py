@@ -13,8 +13,9 @@ import asyncio
 from typing import Any
 
 from ...application.acting import acting_as
-from ...application.commands.thread_state import CheckpointBatches, expire_thread
-from ...application.ports import DEFAULT_SWEEP_MINUTES, Clock, Database, EventStore, TtlPolicy
+from ...application.commands.thread_state import expire_thread
+from ...application.ports import (DEFAULT_SWEEP_MINUTES, CheckpointBatches, Clock, Database,
+                                  EventStore, TtlPolicy)
 from ...application.queries.threads import expired_threads
 from ...domain.identity import Actor
 from ...domain.thread import TTL_STRATEGIES

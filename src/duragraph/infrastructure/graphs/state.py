@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...application.ports import Database
+from ...application.ports import Database, StagedState
 from ...application.queries.assistants import thread_assistant_config
 from ..postgres.thread_storage import thread_storage
 from .registry import Configured, GraphRegistry, with_persistence
 from .snapshots import EMPTY_STATE, snapshot_to_dict
-from .state_update import StagedState, stage_supersteps, stage_update
+from .state_update import stage_supersteps, stage_update
 
 
 class ThreadStates:

@@ -4,13 +4,13 @@ thread's event needs (values, interrupts, whether tasks are pending)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.errors import InvalidUpdateError
 from langgraph.types import StateUpdate
 
-from ...application.ports import StreamAppend
+from ...application.ports import StagedState
 from ...domain.errors import InvalidInput, NotFound
 from ..postgres.checkpoints.staged_checkpointer import StagedCheckpointer
 from .interrupts import task_interrupts
@@ -20,22 +20,14 @@ from .serialization import to_jsonable
 from .snapshots import checkpoint_ref
 
 
-@dataclass(frozen=True, slots=True)
-class StagedState:
-    checkpoint: dict[str, Any]  # the new checkpoint's reference, as the API returns it
-    values: Any
-    interrupts: dict[str, Any]
-    has_next: bool
-    batch: StreamAppend  # the checkpoint events, to commit with the thread's event
-
-
 async def stage_update(graphs: Configured, checkpointer: Any, thread_id: str,
                        graph_id: str, values: Any, *, as_node: str | None,
                        checkpoint: dict[str, Any] | None) -> StagedState:
-    config = {"configurable": {**(checkpoint or {}), "thread_id": thread_id}}
+    config: RunnableConfig = {"configurable": {**(checkpoint or {}), "thread_id": thread_id}}
     staged = StagedCheckpointer(checkpointer.store, thread_id, serde=checkpointer.serde)
-    if (checkpoint or {}).get("checkpoint_id") and await staged.aget_tuple(config) is None:
-        raise NotFound("checkpoint", checkpoint["checkpoint_id"])  # type: ignore[index]
+    wanted = (checkpoint or {}).get("checkpoint_id")
+    if wanted and await staged.aget_tuple(config) is None:
+        raise NotFound("checkpoint", wanted)
     return await _staged(graphs, staged, graph_id, config,
                          lambda graph: graph.aupdate_state(config, values, as_node=as_node))
 
@@ -44,17 +36,19 @@ async def stage_supersteps(graphs: Configured, checkpointer: Any, thread_id: str
                            graph_id: str, supersteps: list[list[dict[str, Any]]]) -> StagedState:
     """A new thread's history, one checkpoint per superstep of updates
     ({"values" or "command", "as_node"}), as LangGraph's bulk_update_state."""
-    config = {"configurable": {"thread_id": thread_id}}
+    config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
     staged = StagedCheckpointer(checkpointer.store, thread_id, serde=checkpointer.serde)
-    steps = [[StateUpdate(_command(u["command"]) if u.get("command") else u.get("values"),
-                          u.get("as_node")) for u in updates] for updates in supersteps]
+    # StateUpdate types `values` a dict; bulk_update_state takes a Command too
+    steps = [[StateUpdate(_command(u["command"]) if u.get("command")  # type: ignore[arg-type]
+                          else u.get("values"), u.get("as_node")) for u in updates]
+             for updates in supersteps]
     return await _staged(graphs, staged, graph_id, config,
                          lambda graph: graph.abulk_update_state(config, steps))
 
 
 async def _staged(graphs: Configured, staged: StagedCheckpointer, graph_id: str,
-                  config: dict[str, Any],
-                  update: Callable[[Any], Awaitable[dict[str, Any]]]) -> StagedState:
+                  config: RunnableConfig,
+                  update: Callable[[Any], Awaitable[RunnableConfig]]) -> StagedState:
     graph = with_persistence(await graphs.build(graph_id, config), staged)
     try:
         new_config = await update(graph)

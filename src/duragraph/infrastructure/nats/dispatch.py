@@ -14,7 +14,8 @@ import contextlib
 import inspect
 import logging
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any, Callable
 
 import nats.errors
 import orjson
@@ -89,7 +90,7 @@ class RunDispatch:
         return await self.js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
 
     async def _pull(self, psub: JetStreamContext.PullSubscription, stop: asyncio.Event,
-                    backoff: Backoff) -> AsyncIterator[DispatchMessage]:
+                    backoff: Backoff) -> AsyncGenerator[DispatchMessage, None]:
         while not stop.is_set():
             try:
                 fetched = await unless_stopped(

@@ -18,7 +18,8 @@ import contextlib
 import copy
 import logging
 import weakref
-from typing import Any, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -36,6 +37,7 @@ INACTIVE_THRESHOLD_S = 30.0
 # long a reader stalls after NATS restarts (ephemeral consumers do not survive).
 IDLE_HEARTBEAT_S = 2.0
 _RELEASE_TIMEOUT_S = 2.0
+_RELEASE_ERRORS: tuple[type[BaseException], ...] = (*NATS_ERRORS, asyncio.TimeoutError)
 READER_BUFFER_BYTES = 8 << 20
 READER_PENDING_MSGS = 4096
 _behind: weakref.WeakSet = weakref.WeakSet()  # subscriptions NATS dropped messages of
@@ -57,7 +59,7 @@ def _config(after_seq: int, new_only: bool) -> ConsumerConfig:
 
 async def stream_messages(js: JetStreamContext, stream: str, subject: str, *,
                           after_seq: int = 0, new_only: bool = False,
-                          buffer_bytes: int = READER_BUFFER_BYTES) -> AsyncIterator[Msg]:
+                          buffer_bytes: int = READER_BUFFER_BYTES) -> AsyncGenerator[Msg, None]:
     """The subject's messages in stream order, endless; read again from the
     last one given whenever some were dropped. `buffer_bytes` must exceed the
     largest message, which would otherwise be dropped every time."""
@@ -121,7 +123,7 @@ async def _release(js: JetStreamContext, stream: str, sub: Subscription) -> None
     try:
         await sub.unsubscribe()
         await asyncio.wait_for(_delete_consumer(js, stream, sub), _RELEASE_TIMEOUT_S)
-    except (*NATS_ERRORS, asyncio.TimeoutError) as exc:
+    except _RELEASE_ERRORS as exc:
         log.info("could not delete a stream reader's consumer (the server drops it "
                  "after %.0fs): %s: %s", INACTIVE_THRESHOLD_S, type(exc).__name__, exc)
 

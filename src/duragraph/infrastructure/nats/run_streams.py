@@ -14,7 +14,8 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, AsyncIterator
+from collections.abc import AsyncGenerator
+from typing import Any
 
 import nats.js.errors
 import orjson
@@ -94,7 +95,7 @@ class RunStreams:
                             run_id, type(exc).__name__, exc, delay)
                 await asyncio.sleep(delay)
 
-    async def subscribe(self, run_id: str, *, after_seq: int = 0) -> AsyncIterator[Chunk]:
+    async def subscribe(self, run_id: str, *, after_seq: int = 0) -> AsyncGenerator[Chunk, None]:
         """The run's chunks after `after_seq`, replayed then live, up to and
         including the `end` chunk."""
         async with contextlib.aclosing(self._read(one_run(self.prefix, run_id),
@@ -105,7 +106,7 @@ class RunStreams:
                     return
 
     async def subscribe_thread(self, thread_id: str, *,
-                               after_seq: int) -> AsyncIterator[Chunk]:
+                               after_seq: int) -> AsyncGenerator[Chunk, None]:
         """The chunks of all the thread's runs after `after_seq`, replayed
         then live, without end."""
         async with contextlib.aclosing(self._read(thread_runs(self.prefix, thread_id),
@@ -158,7 +159,7 @@ class RunStreams:
         """The first sequence of the run whose chunk is stored at `seq`."""
         try:
             msg = await self.js.get_msg(self.stream, seq=seq)
-            subject = msg.subject.rsplit(".", 1)[0] + ".*"  # runs.{run}.*
+            subject = (msg.subject or "").rsplit(".", 1)[0] + ".*"  # runs.{run}.*
             first = await self.js.get_msg(self.stream, seq=1, subject=subject, next=True)
         except nats.js.errors.NotFoundError:
             return None
@@ -168,7 +169,7 @@ class RunStreams:
         """The newest sequence stored: reading after it gives only what comes next."""
         return (await self.js.stream_info(self.stream)).state.last_seq
 
-    async def _read(self, subject: str, after_seq: int) -> AsyncIterator[Chunk]:
+    async def _read(self, subject: str, after_seq: int) -> AsyncGenerator[Chunk, None]:
         last, joiner = after_seq, Joiner()
         # Room for two of the largest messages NATS accepts (see ordered.py).
         buffer_bytes = max(self.reader_buffer_bytes, 2 * self.nc.max_payload)
