@@ -4,7 +4,7 @@ are and, for `dev`, where its embedded servers are. No password is printed
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from . import __version__
@@ -12,7 +12,7 @@ from . import __version__
 _NAMES = {"EmbeddedPostgres": "PostgreSQL", "EmbeddedNats": "NATS"}
 
 
-def banner(graph_ids: list[str], base_url: str, embedded: list[Any] = ()) -> str:
+def banner(graph_ids: list[str], base_url: str, embedded: Sequence[Any] = ()) -> str:
     """`embedded`: started servers, each with `url` and `password_path`."""
     lines = [f"DuraGraph {__version__} serving {', '.join(graph_ids)} at {base_url}",
              _line("API", base_url), _line("Docs", f"{base_url}/docs")]

@@ -8,7 +8,7 @@ import signal
 import socket
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
 
 import uvicorn
 
@@ -289,7 +289,7 @@ class _Server(uvicorn.Server):
             await self.on_started()
 
     @contextlib.contextmanager
-    def capture_signals(self):  # type: ignore[override]
+    def capture_signals(self) -> Iterator[None]:
         yield
 
 
@@ -358,7 +358,9 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     # RequestLog replaces its access log
     server = _Server(uvicorn.Config(RequestLog(app), host=settings.host, port=settings.port,
                                     log_config=None, access_log=False, lifespan="on",
-                                    timeout_graceful_shutdown=DEV_GRACE_S if embedded else None),
+                                    # uvicorn types it int; it is a wait_for timeout
+                                    timeout_graceful_shutdown=DEV_GRACE_S  # type: ignore[arg-type]
+                                    if embedded else None),
                      on_started=start_work)
 
     def shutdown() -> None:

@@ -9,7 +9,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import dev_flags, logs
 from .settings import Settings, host_list
@@ -67,7 +67,7 @@ def _choose_port(args: argparse.Namespace) -> int:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         """One line, not argparse's usage block before it."""
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
@@ -77,23 +77,30 @@ def parser() -> argparse.ArgumentParser:
     root.add_argument("--version", action=VersionAction)
     sub = root.add_subparsers(dest="command", required=True)
     dev = sub.add_parser("dev", help="one process, embedded PostgreSQL and NATS")
-    _common(dev), _http(dev)
+    _common(dev)
+    _http(dev)
     dev.add_argument("--data-dir", type=Path, help="where embedded data lives (./.duragraph)")
-    dev_flags.add_jobs_flag(dev), dev_flags.add_dev_flags(dev)
+    dev_flags.add_jobs_flag(dev)
+    dev_flags.add_dev_flags(dev)
     serve = sub.add_parser("serve", help="the API against external PostgreSQL and NATS")
-    _common(serve), _http(serve)
+    _common(serve)
+    _http(serve)
     worker = sub.add_parser("worker", help="executor + outbox relay")
-    _common(worker), dev_flags.add_jobs_flag(worker)
+    _common(worker)
+    dev_flags.add_jobs_flag(worker)
     migrate = sub.add_parser("migrate", help="apply the database schema")
-    _common(migrate), _dev_data(migrate)
+    _common(migrate)
+    _dev_data(migrate)
     proj = sub.add_parser("projections", help="projection maintenance")
     proj.add_argument("action", choices=["rebuild"])
-    _common(proj), _dev_data(proj)
+    _common(proj)
+    _dev_data(proj)
     events = sub.add_parser("events", help="the event log")
     events.add_argument("action", choices=["tail"])
     events.add_argument("--from-start", action="store_true")
     events.add_argument("--prefix", default=os.environ.get("DURAGRAPH_NATS_PREFIX", "duragraph"))
-    _common(events), _dev_data(events)
+    _common(events)
+    _dev_data(events)
     return root
 
 

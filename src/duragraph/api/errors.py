@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import psycopg
 from fastapi import FastAPI
@@ -9,7 +11,7 @@ from psycopg_pool import PoolTimeout
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from ..application.queries.visibility import InvalidFilter
 from ..domain import errors as de
@@ -61,7 +63,7 @@ async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
 
 
 async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error")
+    log.error("unhandled error", exc_info=exc)
     return JSONResponse({"detail": f"internal error: {type(exc).__name__}"}, status_code=500)
 
 
@@ -77,18 +79,26 @@ async def invalid_filter(_: Request, exc: InvalidFilter) -> JSONResponse:
                         status_code=500)
 
 
-def _plain(errors: list[dict]) -> list[dict]:
+def _plain(errors: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
             for e in errors]
 
 
+# Each handler gets the exceptions of its class only (the parameter is Any:
+# Starlette types every handler as taking any Exception).
+HANDLERS: list[tuple[type[Exception], Callable[[Request, Any], Awaitable[Response]]]] = [
+    (de.DomainError, domain_error),
+    (RequestValidationError, validation_error),
+    (HTTPException, http_error),
+    (AuthFailure, auth_failure),
+    (InvalidFilter, invalid_filter),
+    (psycopg.OperationalError, operational_error),
+    (psycopg.DataError, data_error),
+    (PoolTimeout, database_unavailable),
+    (Exception, unexpected),
+]
+
+
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(de.DomainError, domain_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(HTTPException, http_error)
-    app.add_exception_handler(AuthFailure, auth_failure)
-    app.add_exception_handler(InvalidFilter, invalid_filter)
-    app.add_exception_handler(psycopg.OperationalError, operational_error)
-    app.add_exception_handler(psycopg.DataError, data_error)
-    app.add_exception_handler(PoolTimeout, database_unavailable)
-    app.add_exception_handler(Exception, unexpected)
+    for cls, handler in HANDLERS:
+        app.add_exception_handler(cls, handler)

@@ -9,7 +9,7 @@ import contextlib
 import os
 import sys
 import types
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 import httpx
 
@@ -26,7 +26,7 @@ _SERVER_MODULE = "langgraph_api.server"
 _TRANSPORT_MODULE = "langgraph_api.asgi_transport"
 
 
-def in_process(scope: dict[str, Any]) -> bool:
+def in_process(scope: Mapping[str, Any]) -> bool:
     root = scope.get("root_path") or ""
     return root == ROOT_PATH or root.startswith(ROOT_PATH + "/")
 

@@ -6,6 +6,10 @@ from .events import DomainEvent
 from .limits import check_id
 
 
+# An event's state change: a method of the aggregate, taking the event.
+Handlers = dict[type[DomainEvent], Callable[[Any, Any], None]]
+
+
 class Aggregate:
     """Event-sourced state: `version` is the optimistic concurrency token."""
 
@@ -15,7 +19,7 @@ class Aggregate:
     # stream holds, and the events it keeps no state from. An event in
     # neither is a defect (tests/unit/test_aggregate_handlers.py), refused
     # when applied rather than skipped.
-    handlers: ClassVar[dict[type[DomainEvent], Callable[[Any, Any], None]]]
+    handlers: ClassVar[Handlers]
     ignored: ClassVar[tuple[type[DomainEvent], ...]] = ()
 
     def __init__(self, ident: str) -> None:
@@ -23,6 +27,7 @@ class Aggregate:
         self.id = ident
         self.version = 0
         self.pending: list[DomainEvent] = []
+        self.deleted = False
 
     @classmethod
     def stream_id(cls, ident: str) -> str:
@@ -43,3 +48,8 @@ class Aggregate:
     @property
     def exists(self) -> bool:
         return self.version > 0
+
+    @property
+    def live(self) -> bool:
+        """Created and not deleted since."""
+        return self.exists and not self.deleted

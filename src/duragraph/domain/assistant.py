@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Mapping
 
-from .aggregate import Aggregate
+from .aggregate import Aggregate, Handlers
 from .errors import NotFound
 from .events import (AssistantCreated, AssistantDeleted, AssistantUpdated,
                      AssistantVersionRestored)
 
 
-def config_over(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+def config_over(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     """A config over an assistant's: its keys win, `configurable` merges key by key."""
     return {**base, **over, "configurable": {
         **(base.get("configurable") or {}), **(over.get("configurable") or {})}}
@@ -21,14 +21,9 @@ class Assistant(Aggregate):
 
     def __init__(self, ident: str) -> None:
         super().__init__(ident)
-        self.deleted = False
         self.latest_version = 0  # the highest version number ever made
         self.current: dict[str, Any] = {}
         self.versions: dict[int, dict[str, Any]] = {}
-
-    @property
-    def live(self) -> bool:
-        return self.exists and not self.deleted
 
     def create(self, *, graph_id: str, name: str, description: str | None,
                config: Any, context: Any, metadata: Any, now: datetime) -> None:
@@ -83,7 +78,7 @@ class Assistant(Aggregate):
     def _on_assistant_deleted(self, e: AssistantDeleted) -> None:
         self.deleted = True
 
-    handlers = {
+    handlers: ClassVar[Handlers] = {
         AssistantCreated: _on_assistant_created,
         AssistantUpdated: _on_assistant_updated,
         AssistantVersionRestored: _on_assistant_version_restored,

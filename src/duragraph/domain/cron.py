@@ -6,9 +6,9 @@ tick's run, so of several schedulers racing on one tick only one commits."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
-from .aggregate import Aggregate
+from .aggregate import Aggregate, Handlers
 from .errors import InvalidInput, NotFound
 from .limits import check_moment
 from . import events as ev
@@ -27,12 +27,7 @@ class Cron(Aggregate):
 
     def __init__(self, ident: str) -> None:
         super().__init__(ident)
-        self.deleted = False
         self.current: dict[str, Any] = {}
-
-    @property
-    def live(self) -> bool:
-        return self.exists and not self.deleted
 
     @property
     def next_run_date(self) -> datetime | None:
@@ -49,12 +44,13 @@ class Cron(Aggregate):
                payload: dict[str, Any], metadata: dict[str, Any],
                on_run_completed: str | None, now: datetime, next_tick: NextTick,
                user_id: str | None = None) -> None:
-        state = {"cron_id": self.id, "assistant_id": assistant_id, "thread_id": thread_id,
-                 "user_id": user_id,
-                 "schedule": schedule, "timezone": timezone,
-                 "end_time": _iso(check_moment("end_time", end_time)),
-                 "enabled": enabled, "payload": payload, "metadata": metadata,
-                 "on_run_completed": _on_completed(thread_id, on_run_completed or "delete")}
+        state: dict[str, Any] = {
+            "cron_id": self.id, "assistant_id": assistant_id, "thread_id": thread_id,
+            "user_id": user_id,
+            "schedule": schedule, "timezone": timezone,
+            "end_time": _iso(check_moment("end_time", end_time)),
+            "enabled": enabled, "payload": payload, "metadata": metadata,
+            "on_run_completed": _on_completed(thread_id, on_run_completed or "delete")}
         self._record(ev.CronCreated(at=now, **state,
                                     next_run_date=_next(state, now, next_tick)))
 
@@ -109,7 +105,7 @@ class Cron(Aggregate):
     def _on_cron_deleted(self, e: ev.CronDeleted) -> None:
         self.deleted = True
 
-    handlers = {
+    handlers: ClassVar[Handlers] = {
         ev.CronCreated: _on_cron_created,
         ev.CronUpdated: _on_cron_updated,
         ev.CronFired: _on_cron_fired,

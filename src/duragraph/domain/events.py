@@ -255,13 +255,13 @@ class CheckpointsDeleted(DomainEvent):
 # -- store (long-term memory; a stream per item) ---------------------------
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class _StoreItemEvent(DomainEvent):
+class StoreItemEvent(DomainEvent):
     namespace: list[str]
     key: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StoreItemPut(_StoreItemEvent):
+class StoreItemPut(StoreItemEvent):
     """The whole item; `vectors` are its embeddings, [[field, [floats]], ...]
     (in the event so a rebuild never calls the embedding model again)."""
     name: ClassVar[str] = "store.item_put"
@@ -272,19 +272,19 @@ class StoreItemPut(_StoreItemEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StoreItemDeleted(_StoreItemEvent):
+class StoreItemDeleted(StoreItemEvent):
     name: ClassVar[str] = "store.item_deleted"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StoreItemTtlRefreshed(_StoreItemEvent):
+class StoreItemTtlRefreshed(StoreItemEvent):
     """A read pushed the expiry back by the item's TTL."""
     name: ClassVar[str] = "store.item_ttl_refreshed"
     expires_at: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StoreItemExpired(_StoreItemEvent):
+class StoreItemExpired(StoreItemEvent):
     """The sweeper removed an item whose expiry (`expires_at`) had passed;
     an item put or refreshed since then is not removed."""
     name: ClassVar[str] = "store.item_expired"

@@ -9,7 +9,7 @@ before this type existed, so the old events read as they are. `None` means
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 Json = Any
 
@@ -24,7 +24,7 @@ class RunSpec:
     checkpoint: dict[str, Json] | None = None
     interrupt_before: str | list[str] | None = None  # "*" or node names
     interrupt_after: str | list[str] | None = None
-    stream_mode: str | list[str] | None = None
+    stream_mode: str | Sequence[str] | None = None  # a list as stored
     stream_subgraphs: bool | None = None
     stream_resumable: bool | None = None
     webhook: str | None = None

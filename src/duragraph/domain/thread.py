@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar, Sequence
 
-from .aggregate import Aggregate
+from .aggregate import Aggregate, Handlers
 from .errors import (
     AlreadyExists, Fenced, InvalidInput, NotFound, NotInterrupted, RunAlreadyFinished, ThreadBusy,
     Unschedulable,
@@ -38,7 +38,6 @@ class Thread(Aggregate):
 
     def __init__(self, ident: str) -> None:
         super().__init__(ident)
-        self.deleted = False
         self.metadata: dict[str, Any] = {}
         self.runs: dict[str, RunState] = {}  # insertion order = creation order
         self.last_outcome = ThreadStatus.idle
@@ -52,10 +51,6 @@ class Thread(Aggregate):
         self.unsettled: set[str] = set()
 
     # -- queries -------------------------------------------------------------
-    @property
-    def live(self) -> bool:
-        return self.exists and not self.deleted
-
     def active_runs(self) -> list[RunState]:
         return [r for r in self.runs.values() if r.status in ACTIVE and not r.deleted]
 
@@ -222,7 +217,7 @@ class Thread(Aggregate):
         self._stop(run_id, action, now)
         self._forget_if_done(run, now)
 
-    def cancel_runs(self, run_ids: list[str] | tuple[str, ...], *, action: str,
+    def cancel_runs(self, run_ids: Sequence[str], *, action: str,
                     now: datetime) -> list[str]:
         """Cancel those still active (every one must exist); returns them."""
         self._require_live()
@@ -318,7 +313,7 @@ class Thread(Aggregate):
         self.last_outcome = thread_outcome
         self.unsettled.clear()
 
-    handlers = {
+    handlers: ClassVar[Handlers] = {
         ev.ThreadCreated: _on_thread_created,
         ev.ThreadUpdated: _on_thread_updated,
         ev.ThreadDeleted: _on_thread_deleted,

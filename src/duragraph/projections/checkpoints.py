@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from psycopg.types.json import Jsonb
 
@@ -36,8 +37,9 @@ def writes_saved(e: ev.WritesSaved) -> list:
              base64.b64decode(blob), e.task_path) for idx, channel, type_, blob in e.writes]
     special = [r for r in rows if r[4] < 0]
     ordinary = [r for r in rows if r[4] >= 0]
-    out = [(_WRITES.format(rows=_WRITE_ROW, conflict="DO UPDATE SET channel=EXCLUDED.channel, "
-                           "type=EXCLUDED.type, blob=EXCLUDED.blob"), r) for r in special]
+    out: list[tuple[str, tuple[Any, ...]]] = [
+        (_WRITES.format(rows=_WRITE_ROW, conflict="DO UPDATE SET channel=EXCLUDED.channel, "
+                        "type=EXCLUDED.type, blob=EXCLUDED.blob"), r) for r in special]
     if ordinary:
         out.append((_WRITES.format(rows=", ".join([_WRITE_ROW] * len(ordinary)),
                                    conflict="DO NOTHING"), tuple(v for r in ordinary for v in r)))

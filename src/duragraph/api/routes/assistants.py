@@ -37,9 +37,9 @@ async def _get(s: Services, assistant_id: str, action: str = "read",
 
 @router.post("")
 async def create(body: AssistantCreate, s: Services = Depends(services)) -> JSON:
-    value = {"assistant_id": body.assistant_id, "graph_id": body.graph_id,
-             "config": body.config, "context": body.context, "metadata": body.metadata,
-             "name": body.name}
+    value: dict[str, Any] = {
+        "assistant_id": body.assistant_id, "graph_id": body.graph_id, "config": body.config,
+        "context": body.context, "metadata": body.metadata, "name": body.name}
     await require_new(s, "assistants", body.assistant_id,
                       await authorize(s, "assistants", "create", value))
     assistant_id = await cmd.create_assistant(cmd.CreateAssistant(
@@ -79,8 +79,9 @@ async def get(assistant_id: str, s: Services = Depends(services)) -> JSON:
 async def patch(assistant_id: str, body: AssistantPatch,
                 s: Services = Depends(services)) -> JSON:
     key = _key(s, assistant_id)
-    value = {"assistant_id": key, "graph_id": body.graph_id, "config": body.config,
-             "context": body.context, "metadata": body.metadata, "name": body.name}
+    value: dict[str, Any] = {
+        "assistant_id": key, "graph_id": body.graph_id, "config": body.config,
+        "context": body.context, "metadata": body.metadata, "name": body.name}
     current = await _get(s, key, "update", value)
     await cmd.update_assistant(cmd.UpdateAssistant(
         assistant_id=current["assistant_id"],

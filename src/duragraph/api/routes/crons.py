@@ -21,9 +21,10 @@ router = APIRouter(tags=["crons"])
 async def _create(s: Services, thread_id: str | None, body: CronCreate) -> JSON:
     await check_webhook(s, body)
     user = current_user.get()
-    value = {"payload": body.run_payload(), "schedule": body.schedule, "cron_id": None,
-             "thread_id": thread_id, "user_id": user.identity if user is not None else None,
-             "end_time": body.end_time, "metadata": body.metadata}
+    value: dict[str, Any] = {
+        "payload": body.run_payload(), "schedule": body.schedule, "cron_id": None,
+        "thread_id": thread_id, "user_id": user.identity if user is not None else None,
+        "end_time": body.end_time, "metadata": body.metadata}
     if s.auth.enabled:
         await _authorize_create(s, thread_id, body.assistant_id, value)
     cron_id = await cmd.create_cron(cmd.CreateCron(
@@ -92,9 +93,10 @@ async def get(cron_id: str, s: Services = Depends(services)) -> JSON:
 @router.patch("/runs/crons/{cron_id}")
 async def patch(cron_id: str, body: CronPatch, s: Services = Depends(services)) -> JSON:
     changes = body.changes()
-    value = {"cron_id": cron_id, "schedule": body.schedule, "end_time": body.end_time,
-             "enabled": body.enabled, "on_run_completed": body.on_run_completed,
-             "payload": changes.get("payload", {})}
+    value: dict[str, Any] = {
+        "cron_id": cron_id, "schedule": body.schedule, "end_time": body.end_time,
+        "enabled": body.enabled, "on_run_completed": body.on_run_completed,
+        "payload": changes.get("payload", {})}
     if body.metadata is not None:
         value["metadata"] = changes["metadata"]
     await require(s, "crons", "update", cron_id, value)

@@ -208,7 +208,8 @@ async def _resume_point(s: Services, thread_id: str, run_id: str,
 
 async def _nothing() -> AsyncIterator[bytes]:
     """A stream that ends at once."""
-    for chunk in ():
+    empty: tuple[bytes, ...] = ()
+    for chunk in empty:
         yield chunk
 
 

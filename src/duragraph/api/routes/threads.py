@@ -26,8 +26,9 @@ router = APIRouter(prefix="/threads", tags=["threads"])
 
 @router.post("")
 async def create(body: ThreadCreate, s: Services = Depends(services)) -> JSON:
-    value = {"thread_id": body.thread_id, "metadata": body.metadata if body.metadata is not None
-             else {}, "if_exists": body.if_exists}
+    value: dict[str, Any] = {
+        "thread_id": body.thread_id, "if_exists": body.if_exists,
+        "metadata": body.metadata if body.metadata is not None else {}}
     await require_new(s, "threads", body.thread_id,
                       await authorize(s, "threads", "create", value))
     thread_id = await cmd.create_thread(cmd.CreateThread(
@@ -84,7 +85,7 @@ async def get(thread_id: str, include: str | None = None,
 
 @router.patch("/{thread_id}")
 async def patch(thread_id: str, body: ThreadPatch, s: Services = Depends(services)) -> JSON:
-    value = {"thread_id": thread_id, "metadata": body.metadata}
+    value: dict[str, Any] = {"thread_id": thread_id, "metadata": body.metadata}
     await require(s, "threads", "update", thread_id, value)
     await cmd.update_thread(thread_id, value["metadata"], s.store, s.clock,
                             ttl=body.ttl.model_dump() if body.ttl else None)

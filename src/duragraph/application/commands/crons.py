@@ -46,9 +46,9 @@ async def create_cron(cmd: CreateCron, store: EventStore, clock: Clock,
     if cmd.thread_id is not None:
         wanted.append((Thread, cmd.thread_id))
     assistant, *thread = await store.load_many(*wanted)
-    if not assistant.live:  # type: ignore[attr-defined]
+    if not assistant.live:
         raise NotFound("assistant", assistant.id, f"Assistant '{assistant.id}' not found")
-    if thread and not thread[0].live:  # type: ignore[attr-defined]
+    if thread and not thread[0].live:
         raise NotFound("thread", thread[0].id, _THREAD_NOT_FOUND.format(thread[0].id))
     cron = Cron(cmd.cron_id)  # a new id: no history to load
     cron.create(

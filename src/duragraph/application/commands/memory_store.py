@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Sequence
+from typing import Any, Literal, Mapping, Sequence
 
 from ...domain import events as ev
 from ...domain.memory_store import Namespace, check_item_address, check_ttl, expires_at, stream_id
@@ -34,7 +34,7 @@ class PutItem:
     """A put, or a delete when `value` is None."""
     namespace: Namespace
     key: str
-    value: dict[str, Any] | None
+    value: Mapping[str, Any] | None  # check_put lets only a dict (or None) through
     index: Literal[False] | list[str] | None = None
     ttl: Any = DEFAULT_TTL  # minutes, None for never, or DEFAULT_TTL
 
@@ -57,7 +57,8 @@ async def write_items(items: Sequence[PutItem], deps: StoreDeps) -> None:
     gone = [i for i in latest.values() if i.value is None]
     now = deps.clock.now()
     vectors = await _vectors(puts, deps.index)
-    events: list[ev.DomainEvent] = [_put_event(i, v, deps.ttl, now) for i, v in zip(puts, vectors)]
+    events: list[ev.StoreItemPut | ev.StoreItemDeleted] = [
+        _put_event(i, v, deps.ttl, now) for i, v in zip(puts, vectors, strict=True)]
     events += [ev.StoreItemDeleted(namespace=list(ns), key=key, at=now)
                for ns, key in await existing(deps.db, [(i.namespace, i.key) for i in gone])]
     await deps.events.append([_append(e) for e in events])
@@ -67,7 +68,7 @@ def _put_event(item: PutItem, vectors: list, policy: TtlPolicy, now: datetime) -
     ttl = policy.default_ttl if item.ttl is DEFAULT_TTL else item.ttl
     expiry = expires_at(now, ttl)
     return ev.StoreItemPut(namespace=list(item.namespace), key=item.key, value=item.value,
-                           ttl_minutes=ttl, expires_at=expiry and expiry.isoformat(),
+                           ttl_minutes=ttl, expires_at=expiry.isoformat() if expiry else None,
                            vectors=vectors, at=now)
 
 
@@ -81,11 +82,12 @@ async def _vectors(puts: list[PutItem], index: StoreIndex | None) -> list[list]:
     return [[[path, [float(x) for x in next(embedded)]] for path, _ in pairs] for pairs in texts]
 
 
-def _append(event: ev.DomainEvent) -> StreamAppend:
+def _append(event: ev.StoreItemEvent) -> StreamAppend:
     return StreamAppend(stream_id(tuple(event.namespace), event.key), None, [event])
 
 
-async def existing(db: Database, addresses: list[tuple[Namespace, str]]) -> list[tuple[Namespace, str]]:
+async def existing(db: Database,
+                   addresses: list[tuple[Namespace, str]]) -> list[tuple[Namespace, str]]:
     if not addresses:
         return []
     rows = await db.fetch(

@@ -75,7 +75,8 @@ async def search_items(db: Database, prefix: Namespace, *, now: datetime,
     where = _filter(_alive(now), filter)
     if prefix:
         where.add("s.namespace[1:%s] = %s", len(prefix), list(prefix))
-    score, scored, order = "NULL::float8", (), "s.updated_at DESC, s.namespace, s.key"
+    score, order = "NULL::float8", "s.updated_at DESC, s.namespace, s.key"
+    scored: tuple[Any, ...] = ()
     if query_vector is not None:
         score, order = _SCORE, f"score DESC NULLS LAST, {order}"
         scored = (query_vector, math.sqrt(sum(x * x for x in query_vector)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..ports import Database
+from ..ports import Database, aggregate_row
 
 HEARTBEAT_S = 2.0  # how often a worker refreshes its row
 ALIVE_S = 5 * HEARTBEAT_S  # a row older than this is a dead (or frozen) worker's
@@ -25,7 +25,7 @@ ORDER BY created_at LIMIT %s"""
 async def live_workers(db: Database, within_s: float = ALIVE_S) -> dict[str, int]:
     """As the official server's /metrics `workers` (run slots), plus how many
     processes hold them."""
-    row = await db.fetchone(_LIVE, (within_s,))
+    row = await aggregate_row(db, _LIVE, (within_s,))
     slots, in_use = int(row["slots"]), int(row["in_use"])
     return {"alive": int(row["alive"]), "max": slots, "active": in_use,
             "available": max(slots - in_use, 0)}

@@ -17,7 +17,7 @@ def load_auth_object(config: ProjectConfig) -> Any | None:
         return None
     spec = section.get("path")
     location, _, attr = spec.rpartition(":") if isinstance(spec, str) else ("", "", "")
-    if not location or not attr.isidentifier():
+    if not isinstance(spec, str) or not location or not attr.isidentifier():
         raise ConfigError(f'"auth.path": expected "./path/to/auth.py:variable", got {spec!r}')
     if location.endswith((".ts", ".js", ".mts", ".mjs")):
         raise ConfigError(f'"auth.path": {spec} is JavaScript; only Python auth is supported')

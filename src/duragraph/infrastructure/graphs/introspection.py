@@ -67,7 +67,8 @@ def state_jsonschema(graph: Pregel) -> dict[str, Any]:
     type has no JSON schema)."""
     fields: dict[str, Any] = {}
     for key in graph.stream_channels_list:
-        update_type = graph.channels[key].UpdateType
+        # a stream channel is a BaseChannel, never a managed value
+        update_type = graph.channels[key].UpdateType  # type: ignore[union-attr]
         fields[key] = (update_type if _has_schema(key, update_type) else Any, None)
     return create_model(graph.get_name("State"), **fields).model_json_schema()
 

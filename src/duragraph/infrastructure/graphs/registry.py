@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from langchain_core.runnables.config import ensure_config
 from langgraph.graph import StateGraph
@@ -116,7 +116,7 @@ class Configured:
     def __init__(self, graphs: GraphRegistry, base: dict[str, Any]) -> None:
         self.graphs, self.base = graphs, base
 
-    async def build(self, graph_id: str, config: dict[str, Any] | None = None) -> Pregel:
+    async def build(self, graph_id: str, config: Mapping[str, Any] | None = None) -> Pregel:
         return await self.graphs.build(graph_id, config_over(self.base, config or {}))
 
 

@@ -42,7 +42,7 @@ class EventSourcedStore(BaseStore):
     def __init__(self, deps: StoreDeps, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.deps = deps
         self.loop = loop or asyncio.get_running_loop()
-        self.ttl_config = {"default_ttl": deps.ttl.default_ttl,  # type: ignore[typeddict-item]
+        self.ttl_config = {"default_ttl": deps.ttl.default_ttl,
                            "refresh_on_read": deps.ttl.refresh_on_read}
         self.index_config = deps.index.as_config() if deps.index is not None else None  # type: ignore[attr-defined]
 

@@ -1,7 +1,7 @@
 """The semantic index: the configured embedding function and the fields it reads."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from langgraph.store.base.embed import ensure_embeddings, get_text_at_path
 
@@ -19,7 +19,8 @@ class EmbeddingIndex:
         self.embeddings = ensure_embeddings(embed)
         self.dims, self.fields = dims, fields
 
-    def texts(self, value: dict[str, Any], fields: list[str] | None) -> list[tuple[str, str]]:
+    def texts(self, value: Mapping[str, Any],
+              fields: list[str] | None) -> list[tuple[str, str]]:
         return [(path, text) for path in (self.fields if fields is None else fields)
                 for text in get_text_at_path(value, path)]
 

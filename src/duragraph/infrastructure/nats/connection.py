@@ -73,7 +73,7 @@ async def connect(url: str, *, name: str) -> Client:
     events = _ConnectionLog(name)
     nc = await nats.connect(
         servers=[u.strip() for u in url.split(",") if u.strip()], name=name,
-        max_reconnect_attempts=-1, reconnect_time_wait=RECONNECT_WAIT_S,  # type: ignore[arg-type]
+        max_reconnect_attempts=-1, reconnect_time_wait=RECONNECT_WAIT_S,
         connect_timeout=2, error_cb=events.error, disconnected_cb=events.disconnected,
         reconnected_cb=events.reconnected, closed_cb=events.closed)
     events.nc, events.outage_reported = nc, False

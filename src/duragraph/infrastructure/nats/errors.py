@@ -5,7 +5,7 @@ import nats.errors
 import nats.js.errors
 
 # nats.errors.TimeoutError is an nats.errors.Error; OSError covers sockets.
-NATS_ERRORS: tuple[type[BaseException], ...] = (nats.errors.Error, nats.js.errors.Error, OSError)
+NATS_ERRORS: tuple[type[Exception], ...] = (nats.errors.Error, nats.js.errors.Error, OSError)
 
 
 class NatsUnavailable(ConnectionError):

@@ -52,4 +52,4 @@ async def _owner(js: JetStreamContext, prefix: str, identity: str) -> str:
         await kv.create(_KEY, identity.encode())
         return identity
     except KeyWrongLastSequenceError:
-        return (await kv.get(_KEY)).value.decode()
+        return ((await kv.get(_KEY)).value or b"").decode()

@@ -153,7 +153,7 @@ class OutboxRelay:
         results = await asyncio.gather(*(self._publish_row(r, r.outbox_id in claimed)
                                          for r in rows), return_exceptions=True)
         sent: list[int] = []
-        for row, result in zip(rows, results):
+        for row, result in zip(rows, results, strict=True):
             if isinstance(result, BaseException):  # stop: skipping would break the order
                 if isinstance(result, NATS_ERRORS):
                     return sent, result

@@ -73,7 +73,7 @@ def _send(pgconn: Any, pgq: PostgresQuery, names: dict) -> None:
 
 
 def _exchange(pgconn: Any, queries: list[PostgresQuery],
-              names: dict) -> Generator[Wait, Ready, list[Any]]:
+              names: dict) -> Generator[Wait, Ready | int, list[Any]]:
     pgconn.enter_pipeline_mode()
     try:
         for pgq in queries:
@@ -87,9 +87,9 @@ def _exchange(pgconn: Any, queries: list[PostgresQuery],
             pgconn.exit_pipeline_mode()
 
 
-def _results(pgconn: Any) -> Generator[Wait, Ready, list[Any]]:
+def _results(pgconn: Any) -> Generator[Wait, Ready | int, list[Any]]:
     """Every statement's results, up to the Sync."""
-    results = []
+    results: list[Any] = []
     while True:
         yield Wait.R
         pgconn.consume_input()

@@ -15,7 +15,7 @@ TASK_NOT_FOUND = -32001
 TASK_NOT_CANCELABLE = -32002
 UNSUPPORTED_OPERATION = -32004
 
-_BY_STATUS = {RunStatus.pending: "submitted", RunStatus.running: "working",
+_BY_STATUS: dict[str, str] = {RunStatus.pending: "submitted", RunStatus.running: "working",
               RunStatus.success: "completed", RunStatus.error: "failed",
               RunStatus.timeout: "failed"}
 # The run's terminal event tells an interrupt() (the graph asks for input)

@@ -18,7 +18,7 @@ from ....domain.statuses import RunStatus
 FANOUT = 1000
 CHANNELS = ("values", "updates", "messages", "tools", "lifecycle", "input", "tasks",
             "custom", "checkpoints")
-_END_STATUS = {RunStatus.success: "completed", RunStatus.error: "failed",
+_END_STATUS: dict[str, str] = {RunStatus.success: "completed", RunStatus.error: "failed",
                RunStatus.interrupted: "interrupted"}
 _ROLES = {"ai": "ai", "AIMessageChunk": "ai", "human": "human", "HumanMessageChunk": "human",
           "system": "system", "SystemMessageChunk": "system"}
@@ -110,7 +110,7 @@ class Translator:
         return []  # events, debug: not part of the protocol
 
     def _terminal(self, data: Any) -> dict[str, Any]:
-        status = _END_STATUS.get((data or {}).get("status"), "failed")
+        status = _END_STATUS.get((data or {}).get("status") or "", "failed")
         out: dict[str, Any] = {"event": status}
         if status == "failed":
             out["error"] = self._error or "run failed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any, NamedTuple, Sequence
 
+from langgraph.checkpoint.base import CheckpointMetadata
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
@@ -26,7 +27,7 @@ class CheckpointRow(NamedTuple):
     run_id: str | None
     type: str
     checkpoint: bytes
-    metadata: dict[str, Any]
+    metadata: CheckpointMetadata  # as stored (JSON)
     writes: list[StoredWrite]
 
 
@@ -64,7 +65,7 @@ SELECT DISTINCT thread_id FROM checkpoints WHERE run_id = ANY(%s) ORDER BY threa
 def _row(raw: tuple) -> CheckpointRow:
     writes = [StoredWrite(t, idx, ch, ty, base64.b64decode(b64), path)
               for t, idx, ch, ty, b64, path in raw[8]]
-    return CheckpointRow(*raw[:6], bytes(raw[6]), raw[7], writes)
+    return CheckpointRow._make((*raw[:6], bytes(raw[6]), raw[7], writes))
 
 
 async def _fetch(pool: AsyncConnectionPool, sql: str, params: Sequence[Any]) -> list[tuple]:
