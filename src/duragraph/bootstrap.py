@@ -111,7 +111,8 @@ async def _connected(settings: Settings, embedded: bool, started: list[Any]) -> 
     if embedded:
         db_url, nats_url = await _embedded_urls(settings, started)
     elif not (settings.database_url and settings.nats_url):
-        raise SystemExit("set DURAGRAPH_DATABASE_URL and DURAGRAPH_NATS_URL (or use `duragraph dev`)")
+        raise SystemExit("set DURAGRAPH_DATABASE_URL and DURAGRAPH_NATS_URL "
+                         "(or use `duragraph dev`)")
     else:
         db_url, nats_url = settings.database_url, settings.nats_url
     await migrate(db_url)
@@ -152,14 +153,15 @@ class Core:
 
 def build_core(settings: Settings, infra: Infrastructure, config: ProjectConfig,
                graphs: GraphRegistry, store_config: StoreConfig,
-               webhooks: WebhookPolicy = WebhookPolicy(), ttl: TtlPolicy | None = None) -> Core:
+               webhooks: WebhookPolicy | None = None, ttl: TtlPolicy | None = None) -> Core:
     store = PostgresEventStore(infra.pool)
     db, clock = PostgresDatabase(infra.pool), SystemClock()
     return Core(config=config, store=store, db=db, clock=clock, graphs=graphs,
                 checkpointer=EventStoreCheckpointer(store),
                 streams=RunStreams(infra.nc, infra.js, settings.nats_prefix),
                 memory=StoreDeps(store, db, clock, store_config.index, store_config.ttl),
-                memory_config=store_config, webhooks=webhooks, ttl=ttl or TtlPolicy())
+                memory_config=store_config, webhooks=webhooks or WebhookPolicy(),
+                ttl=ttl or TtlPolicy())
 
 
 def build_executor(settings: Settings, core: Core, api_url: str | None) -> Executor:
@@ -212,7 +214,8 @@ def _loaded_auth(config: ProjectConfig) -> Any:
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings, *, embedded: bool) -> AsyncIterator[tuple[Infrastructure, Core]]:
+async def running(settings: Settings, *,
+                  embedded: bool) -> AsyncIterator[tuple[Infrastructure, Core]]:
     config = load_config(settings.config_path)
     for warning in config.warnings:
         log.warning("%s", warning)

@@ -110,7 +110,8 @@ async def test_a_non_blocking_send_answers_before_the_run_ends(server_url) -> No
     assert "artifacts" not in task
     get = {"jsonrpc": "2.0", "id": 1, "method": "tasks/get", "params": {"id": task["id"]}}
     deadline = asyncio.get_running_loop().time() + 30
-    while (found := (await rpc(server_url, "steps", get))["result"])["status"]["state"] != "completed":
+    while ((found := (await rpc(server_url, "steps", get))["result"])["status"]["state"]
+           != "completed"):
         assert asyncio.get_running_loop().time() < deadline, found
         await asyncio.sleep(0.1)
     assert found["artifacts"][0]["parts"][0]["data"]["steps"] == ["one", "two", "three"]

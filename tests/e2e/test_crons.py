@@ -237,7 +237,8 @@ async def test_a_stateless_cron_deletes_each_ticks_thread_after_its_run_by_defau
         except NotFoundError:
             return True
     for thread_id in executed:
-        assert await eventually(lambda: gone(thread_id), bool), thread_id
+        # awaited within the iteration: the lambda sees this iteration's id
+        assert await eventually(lambda: gone(thread_id), bool), thread_id  # noqa: B023
 
 
 async def test_a_disabled_cron_does_not_fire_until_enabled(client) -> None:

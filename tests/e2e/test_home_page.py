@@ -14,7 +14,8 @@ async def test_the_root_names_the_server_and_links_that_answer(server_url: str) 
         linked = [await http.get(href) for href in home.json()["links"].values()]
         info = (await http.get("/info")).json()
     assert home.status_code == 200
-    assert home.json()["name"] == "DuraGraph" and home.json()["version"] == info["metadata"]["version"]
+    assert home.json()["name"] == "DuraGraph"
+    assert home.json()["version"] == info["metadata"]["version"]
     assert "echo" in home.json()["graphs"]
     assert set(home.json()["links"]) >= {"docs", "openapi", "info", "ok"}
     assert [r.status_code for r in linked] == [200] * len(linked)

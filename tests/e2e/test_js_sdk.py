@@ -1,7 +1,8 @@
 """The official JavaScript SDK (`@langchain/langgraph-sdk`, pinned in
 tests/js/package-lock.json) drives the server: assistants, threads, a streamed
-run, an interrupt and its resume; and with custom auth, two users kept apart. The test installs the SDK itself (`npm ci`,
-once, into tests/js/node_modules) and needs only node and npm on the PATH."""
+run, an interrupt and its resume; and with custom auth, two users kept apart.
+The test installs the SDK itself (`npm ci`, once, into tests/js/node_modules)
+and needs only node and npm on the PATH."""
 from __future__ import annotations
 
 import json

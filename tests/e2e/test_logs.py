@@ -14,6 +14,7 @@ from typing import Iterator
 
 import pytest
 from langgraph_sdk import get_client
+from langgraph_sdk.errors import NotFoundError
 
 from captured import Captured, dev, start, stop_all, until
 from servers import GRAPHS, free_port, fresh_database, wait_ready
@@ -101,7 +102,7 @@ async def test_each_request_is_logged_once_with_status_time_and_ids(logged):
     run = await client.runs.create(thread_id, "echo", input={"x": 1})
     await client.runs.join(thread_id, run["run_id"])
     missing = str(uuid.uuid4())
-    with pytest.raises(Exception):
+    with pytest.raises(NotFoundError):
         await client.threads.get(missing)
     assert until(lambda: _request_lines(server, f"GET /threads/{missing} 404"))
     [got] = _request_lines(server, f"GET /threads/{thread_id} 200")

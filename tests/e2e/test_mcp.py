@@ -112,8 +112,9 @@ async def test_the_transport_answers_as_a_stateless_server(server_url) -> None:
     note = await post(server_url, {"jsonrpc": "2.0", "method": "notifications/initialized"})
     assert note.status_code == 202
     unknown = await post(server_url, {"jsonrpc": "2.0", "id": 7, "method": "resources/list"})
-    assert unknown.json() == {"jsonrpc": "2.0", "id": 7,
-                              "error": {"code": -32601, "message": "Method not found: resources/list"}}
+    assert unknown.json() == {
+        "jsonrpc": "2.0", "id": 7,
+        "error": {"code": -32601, "message": "Method not found: resources/list"}}
     assert "mcp-session-id" not in unknown.headers
 
 

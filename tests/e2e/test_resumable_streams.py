@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import subprocess
 import tempfile
@@ -42,7 +43,7 @@ def ids(frames: list) -> list[int]:
 
 
 def assert_strictly_increasing(values: list[int]) -> None:
-    assert all(a < b for a, b in zip(values, values[1:])), values
+    assert all(a < b for a, b in itertools.pairwise(values)), values
 
 
 async def test_reconnecting_with_last_event_id_gets_exactly_the_later_events(

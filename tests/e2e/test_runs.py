@@ -148,8 +148,9 @@ async def test_a_cancelled_run_leaves_its_thread_as_its_last_checkpoint_says(cli
         thread_id = await new_thread(client)
         await client.runs.wait(thread_id, "slow", input={"sleep": 0, "value": 1})
         run = await client.runs.create(thread_id, "slow", input={"sleep": 30, "value": 7})
-        await eventually(lambda: client.threads.get_state(thread_id),
-                         lambda state: state["metadata"]["run_id"] == run["run_id"])
+        # awaited within the iteration: the lambdas see this iteration's values
+        await eventually(lambda: client.threads.get_state(thread_id),  # noqa: B023
+                         lambda state: state["metadata"]["run_id"] == run["run_id"])  # noqa: B023
         await client.runs.cancel(thread_id, run["run_id"], wait=True, action=action)
         thread = await client.threads.get(thread_id)
         assert (thread["status"], thread["values"]) == (status, values)

@@ -2,6 +2,7 @@
 running stream, event ids, errors and heartbeats."""
 from __future__ import annotations
 
+import itertools
 import time
 
 import httpx
@@ -170,6 +171,6 @@ async def test_a_quiet_stream_gets_a_heartbeat_at_least_every_five_seconds(
     raw = b"".join(chunk for _, chunk in arrivals)
     assert any(line.startswith(b":") for line in raw.split(b"\n"))  # an SSE comment
     times = [t for t, _ in arrivals]
-    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert max(gaps) < 5.5
     assert b"event: updates" in raw

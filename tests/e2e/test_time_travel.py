@@ -93,7 +93,7 @@ async def test_a_command_resume_with_update_sets_state_and_answers(client) -> No
 
 
 async def test_resuming_a_thread_that_is_not_interrupted_is_refused(client) -> None:
-    thread_id, history = await steps_thread(client)
+    thread_id, _history = await steps_thread(client)
     runs_before = await client.runs.list(thread_id)
     with pytest.raises(httpx.HTTPStatusError) as refused:
         await client.runs.wait(thread_id, "steps", command={"resume": "x"})

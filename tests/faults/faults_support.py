@@ -182,7 +182,8 @@ def reexecutions(counters: Path, thread_ids: list[str]) -> int:
     return sum(max(0, len(executions(counters, t, n)) - 1) for t in thread_ids for n in STEPS)
 
 
-def over_executed(counters: Path, thread_ids: list[str], crashes: int) -> list[tuple[str, str, int]]:
+def over_executed(counters: Path, thread_ids: list[str],
+                  crashes: int) -> list[tuple[str, str, int]]:
     """Nodes that ran more than once plus once per crash."""
     return [(t, n, len(executions(counters, t, n))) for t in thread_ids for n in STEPS
             if len(executions(counters, t, n)) > 1 + crashes]
@@ -353,5 +354,6 @@ async def assert_invariants(database_url: str, nats_url: str, prefix: str, count
 async def describe_events(database_url: str, event_ids: list[str]) -> list[tuple]:
     return await query(database_url,
                        "SELECT e.type, e.stream_id, e.position, o.sent_at FROM events e "
-                       "LEFT JOIN outbox o ON o.event_id = e.event_id WHERE e.event_id::text = ANY(%s)",
+                       "LEFT JOIN outbox o ON o.event_id = e.event_id "
+                       "WHERE e.event_id::text = ANY(%s)",
                        (event_ids,))

@@ -62,7 +62,8 @@ async def test_dev_killed_with_its_embedded_servers_restarts_and_finishes_in_fli
                                            durability="sync")
 
             async def in_flight() -> bool:
-                rows = await query(db, "SELECT count(*) FROM events WHERE type='run.step_completed'")
+                rows = await query(
+                    db, "SELECT count(*) FROM events WHERE type='run.step_completed'")
                 return rows[0][0] >= 5
             await until(in_flight, what="runs in flight")
             before = _embedded(data_dir)
@@ -70,7 +71,8 @@ async def test_dev_killed_with_its_embedded_servers_restarts_and_finishes_in_fli
             dev.wait(30)
             restarted = time.time()
             dev, took = _start(data_dir, port, env)
-            assert took <= time_bound(SERVES_WITHIN_S), f"served again {took:.1f}s after the restart"
+            assert took <= time_bound(SERVES_WITHIN_S), \
+                f"served again {took:.1f}s after the restart"
 
             await wait_terminal(db, list(runs))
             assert await wrong_final_states(db, list(runs)) == {}
@@ -79,8 +81,10 @@ async def test_dev_killed_with_its_embedded_servers_restarts_and_finishes_in_fli
             assert over_executed(counters, list(runs.values()), crashes=1) == []
             assert await stream_gaps(db) == []
             resumed = await query(db, "SELECT min(extract(epoch FROM recorded_at)::float8) FROM "
-                                      "events WHERE type='run.started' AND (data->>'epoch')::int > 1")
-            assert resumed[0][0] is not None and resumed[0][0] - restarted <= time_bound(RESUMES_WITHIN_S), \
+                                      "events WHERE type='run.started' "
+                                      "AND (data->>'epoch')::int > 1")
+            assert resumed[0][0] is not None and \
+                resumed[0][0] - restarted <= time_bound(RESUMES_WITHIN_S), \
                 f"in-flight runs resumed {resumed[0][0] - restarted:.1f}s after the restart"
             relay = await relayed(db, _nats_url(data_dir), "duragraph")
             assert (len(relay.lost), relay.duplicates) == (0, 0)

@@ -7,7 +7,8 @@ import random
 
 import httpx
 
-from faults_support import Processes, query, relayed, stream_gaps, two_active_runs_on_a_thread, wait_terminal
+from faults_support import (Processes, query, relayed, stream_gaps, two_active_runs_on_a_thread,
+                            wait_terminal)
 
 CLIENTS = 200
 THREADS = 5

@@ -84,7 +84,8 @@ async def test_the_surviving_worker_takes_a_killed_workers_runs_over_within_the_
     resumed = await _restarted_at(database_url, orphans, 2)
     assert set(resumed) == set(orphans)
     slowest = max(resumed.values()) - killed_at
-    assert slowest <= time_bound(LEASE + 2.0), f"took {slowest:.1f}s to resume the killed worker's runs"
+    assert slowest <= time_bound(LEASE + 2.0), \
+        f"took {slowest:.1f}s to resume the killed worker's runs"
 
 
 async def test_a_frozen_workers_late_writes_are_refused_by_the_epoch_fence(
@@ -146,7 +147,8 @@ async def test_a_node_running_three_times_the_lease_on_a_live_worker_runs_exactl
     runs = await create_steps_runs(procs.url, 3, delay=3 * LEASE)
     await assert_invariants(database_url, nats_url, nats_prefix, counters, runs, crashes=0)
     for thread_id in runs.values():
-        assert [len(executions(counters, thread_id, n)) for n in ("one", "two", "three")] == [1, 1, 1]
+        assert [len(executions(counters, thread_id, n))
+                for n in ("one", "two", "three")] == [1, 1, 1]
     epochs = await query(database_url, "SELECT DISTINCT (data->>'epoch')::int FROM events "
                                        "WHERE type='run.started'")
     assert epochs == [(1,)]

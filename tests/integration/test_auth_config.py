@@ -38,7 +38,8 @@ def test_a_wrong_auth_section_stops_startup_with_one_clear_line(tmp_path: Path, 
     config = tmp_path / "langgraph.json"
     config.write_text(json.dumps({"graphs": {"g": "./graph.py:graph"}, "auth": {"path": path}}))
     done = subprocess.run([sys.executable, "-m", "duragraph.cli", "serve", "--config",
-                           str(config), "--port", str(free_port())], capture_output=True, text=True, timeout=60,
+                           str(config), "--port", str(free_port())],
+                          capture_output=True, text=True, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "DURAGRAPH_DATABASE_URL": "postgresql://x",
                                "DURAGRAPH_NATS_URL": "nats://127.0.0.1:1"})
     assert done.returncode != 0

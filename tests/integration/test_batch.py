@@ -55,7 +55,8 @@ async def test_a_shape_is_prepared_once_and_reused_on_the_connection(pool):
                                        (_INSERT, (f"k{i}", i, Jsonb(i), None)),
                                        ("COMMIT", None)])
         prepared = await (await conn.execute(
-            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO batch_t%'"
+            "SELECT count(*) FROM pg_prepared_statements "
+            "WHERE statement LIKE 'INSERT INTO batch_t%'"
         )).fetchone()
         assert len(await _rows(conn)) == 5
     assert prepared == (1,)

@@ -74,7 +74,7 @@ async def test_two_schedulers_racing_on_one_database_fire_each_tick_exactly_once
         stores = [CountingStore(p) for p in pools]
         crons = await _setup(stores[0], clock)
         schedulers = [CronScheduler(store, PostgresDatabase(p), clock, Graphs())
-                      for store, p in zip(stores, pools)]
+                      for store, p in zip(stores, pools, strict=True)]
         ticks = 5
         won = [0, 0]
         for _ in range(ticks):

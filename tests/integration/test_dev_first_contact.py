@@ -66,7 +66,7 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
         yield server
     finally:
         stop([server.proc])
-        gone, alive = psutil.wait_procs(children, timeout=10)
+        _gone, alive = psutil.wait_procs(children, timeout=10)
         assert alive == [], f"left running: {alive}"
 
 

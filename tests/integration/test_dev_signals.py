@@ -112,8 +112,8 @@ async def test_a_second_dev_on_the_same_data_folder_is_one_line_and_the_first_se
                                         str(data_dir)), capture_output=True, text=True, timeout=30)
         said = (second.stdout + second.stderr).strip()
         assert second.returncode != 0
-        assert said.splitlines() == [f"duragraph: another duragraph dev (pid {first.pid}) is "
-                                     f"using {data_dir}; stop it or choose another --data-dir"]
+        assert said.splitlines() == [(f"duragraph: another duragraph dev (pid {first.pid}) is "
+                                      f"using {data_dir}; stop it or choose another --data-dir")]
         client = get_client(url=first.url)
         thread = await client.threads.create()
         assert await client.runs.wait(thread["thread_id"], "slow", input={"sleep": 0}) == {

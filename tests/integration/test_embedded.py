@@ -63,7 +63,8 @@ def scratch() -> Iterator[Path]:
 def pg_folder(scratch: Path) -> Iterator[Path]:
     folder = scratch / "postgres"
     yield folder
-    stop_stale("postgres", "-D", str(folder), sig=signal.SIGINT)  # only servers on this test's folder
+    # only servers on this test's folder
+    stop_stale("postgres", "-D", str(folder), sig=signal.SIGINT)
 
 
 @pytest.fixture
@@ -115,7 +116,8 @@ def _listening_tcp(pid: int) -> list:
     found = []
     for proc in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:
         try:
-            found += [c for c in proc.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+            found += [c for c in proc.net_connections(kind="inet")
+                      if c.status == psutil.CONN_LISTEN]
         except psutil.NoSuchProcess:
             pass  # a backend that ended meanwhile
     return found
@@ -183,7 +185,8 @@ def test_a_stale_postgres_whose_socket_is_gone_is_restarted_and_works(pg_folder:
         server.stop()
 
 
-def test_a_second_server_on_a_folder_in_use_is_refused_and_the_first_keeps_working(pg_folder: Path) -> None:
+def test_a_second_server_on_a_folder_in_use_is_refused_and_the_first_keeps_working(
+        pg_folder: Path) -> None:
     first = EmbeddedPostgres(pg_folder)
     url = first.start()
     try:
@@ -200,7 +203,8 @@ def test_a_postgres_that_cannot_start_reports_the_tail_of_its_log(pg_folder: Pat
     server.stop()
     with (pg_folder / "postgresql.conf").open("a") as conf:
         conf.write("\nshared_buffers = 'plenty'\n")
-    with pytest.raises(EmbeddedServerError, match="(?s)pg_ctl start.*last lines of.*shared_buffers"):
+    with pytest.raises(EmbeddedServerError,
+                       match=r"(?s)pg_ctl start.*last lines of.*shared_buffers"):
         server.start()
 
 
@@ -260,7 +264,8 @@ def test_the_nats_port_is_a_fresh_loopback_port_and_never_4222(nats_folder: Path
         server.stop()
 
 
-async def test_a_nats_server_left_by_a_killed_owner_is_stopped_by_the_next_start(nats_folder: Path) -> None:
+async def test_a_nats_server_left_by_a_killed_owner_is_stopped_by_the_next_start(
+        nats_folder: Path) -> None:
     stale = _start_owner_then_sigkill_it("nats", nats_folder)
     assert _alive(stale["pid"])
     await _publish(stale["url"], "kept.a", b"written to the stale server")
@@ -273,7 +278,8 @@ async def test_a_nats_server_left_by_a_killed_owner_is_stopped_by_the_next_start
         server.stop()
 
 
-async def test_the_embedded_nats_lives_as_long_as_its_owner_and_dies_with_it(nats_folder: Path) -> None:
+async def test_the_embedded_nats_lives_as_long_as_its_owner_and_dies_with_it(
+        nats_folder: Path) -> None:
     owner, started = _start_owner("nats-dies-with-parent", nats_folder)
     try:
         await _publish(started["url"], "kept.a", b"owner is alive")

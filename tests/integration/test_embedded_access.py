@@ -169,8 +169,9 @@ def test_events_tail_beside_a_running_dev_reads_its_nats_with_the_kept_credentia
     try:
         wait_ready(f"http://127.0.0.1:{port}", [dev])
         httpx.post(f"http://127.0.0.1:{port}/threads", json={}).raise_for_status()
-        tail = subprocess.Popen(command("events", "tail", "--from-start", "--data-dir", str(folder)),
-                                stdout=subprocess.PIPE, text=True, env=env)
+        tail = subprocess.Popen(
+            command("events", "tail", "--from-start", "--data-dir", str(folder)),
+            stdout=subprocess.PIPE, text=True, env=env)
         assert _first_event(tail)["type"]
     finally:
         for proc in (tail, dev):

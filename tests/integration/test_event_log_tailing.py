@@ -17,7 +17,8 @@ async def _create(store: PostgresEventStore, ident: str) -> None:
     await store.save(t)
 
 
-async def _tail(store: PostgresEventStore, cursor: tuple[int, int]) -> tuple[list[str], tuple[int, int]]:
+async def _tail(store: PostgresEventStore,
+                cursor: tuple[int, int]) -> tuple[list[str], tuple[int, int]]:
     events = await store.read_all(after=cursor)
     if events:
         cursor = (events[-1].tx_id, events[-1].position)

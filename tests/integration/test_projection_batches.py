@@ -14,7 +14,8 @@ T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 def _run_events(started_after: timedelta) -> list[ev.DomainEvent]:
     return [
         ev.RunCreated(at=T0, run_id="r", thread_id="t", assistant_id="a", graph_id="g",
-                      spec=RunSpec(input={"x": 1}), metadata={"m": 1}, multitask_strategy="enqueue"),
+                      spec=RunSpec(input={"x": 1}), metadata={"m": 1},
+                      multitask_strategy="enqueue"),
         ev.RunStarted(at=T0 + started_after, run_id="r", thread_id="t", epoch=3, worker_id="w"),
     ]
 

@@ -37,6 +37,6 @@ def test_every_event_class_is_in_the_table_of_stored_names():
 def test_an_event_the_aggregate_does_not_know_is_refused_not_skipped():
     thread = Thread("t")
     event = ev.CronDeleted(at=datetime(2026, 1, 1, tzinfo=timezone.utc), cron_id="c")
-    with pytest.raises(TypeError, match="cron.deleted"):
+    with pytest.raises(TypeError, match=r"cron.deleted"):
         thread.apply(event)
     assert thread.version == 0

@@ -36,7 +36,7 @@ def test_the_file_format_is_one_key_and_identity_per_line_with_comments() -> Non
 
 
 def test_a_malformed_line_is_reported_with_its_line_number() -> None:
-    with pytest.raises(ApiKeysError, match="keys.txt:2: expected `key \\[identity\\]`"):
+    with pytest.raises(ApiKeysError, match=r"keys.txt:2: expected `key \[identity\]`"):
         parse_file("k1 alice\nk2 bob smith\n", "keys.txt")
 
 
@@ -55,17 +55,18 @@ def test_a_key_configured_twice_is_rejected_without_printing_the_key() -> None:
 def test_keys_from_the_env_and_the_file_are_merged(tmp_path: Path) -> None:
     path = tmp_path / "keys"
     path.write_text("k2 bob\n")
-    keys = KeyRing.from_env({"DURAGRAPH_API_KEYS": "k1=alice", "DURAGRAPH_API_KEYS_FILE": str(path)})
+    keys = KeyRing.from_env({"DURAGRAPH_API_KEYS": "k1=alice",
+                             "DURAGRAPH_API_KEYS_FILE": str(path)})
     assert (keys.identity_of("k1"), keys.identity_of("k2"), len(keys)) == ("alice", "bob", 2)
 
 
 def test_without_any_key_the_error_says_what_to_set() -> None:
-    with pytest.raises(ApiKeysError, match="DURAGRAPH_API_KEYS .* or DURAGRAPH_API_KEYS_FILE"):
+    with pytest.raises(ApiKeysError, match=r"DURAGRAPH_API_KEYS .* or DURAGRAPH_API_KEYS_FILE"):
         KeyRing.from_env({"DURAGRAPH_API_KEYS": " , "})
 
 
 def test_an_unreadable_key_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ApiKeysError, match="cannot read .*missing"):
+    with pytest.raises(ApiKeysError, match=r"cannot read .*missing"):
         KeyRing.from_env({"DURAGRAPH_API_KEYS_FILE": str(tmp_path / "missing")})
 
 
@@ -83,7 +84,8 @@ def test_the_lookup_compares_equal_length_digests_with_every_key_without_stoppin
         calls.append((a, b))
         return hmac.compare_digest(a, b)
 
-    keys = KeyRing([("first", "alice"), ("a-much-longer-second-key", "bob"), ("x", "carol")], compare)
+    keys = KeyRing([("first", "alice"), ("a-much-longer-second-key", "bob"), ("x", "carol")],
+                   compare)
     assert keys.identity_of("first") == "alice"
     assert len(calls) == 3 and {len(a) for pair in calls for a in pair} == {32}
     assert KeyRing([("k", "a")])._compare is hmac.compare_digest
@@ -108,7 +110,8 @@ async def test_the_key_is_read_from_x_api_key_or_a_bearer_token() -> None:
     ({}, None, "missing API key"), ({}, "Basic k-alice", "missing API key"),
     ({}, "Bearer ", "missing API key"), ({b"x-api-key": b"k-carol"}, None, "invalid API key"),
     ({}, "Bearer k-alice2", "invalid API key")])
-async def test_a_missing_or_wrong_key_is_a_401_with_a_challenge(headers, authorization, detail) -> None:
+async def test_a_missing_or_wrong_key_is_a_401_with_a_challenge(headers, authorization,
+                                                                detail) -> None:
     with pytest.raises(Auth.exceptions.HTTPException) as error:
         await authenticate(headers, authorization)
     assert (error.value.status_code, error.value.detail) == (401, detail)
@@ -128,7 +131,8 @@ def ctx(resource: str, action: str, who: str = "alice") -> AuthContext:
 
 
 @pytest.mark.parametrize("resource,action", [
-    ("threads", "create"), ("threads", "create_run"), ("crons", "create"), ("assistants", "create")])
+    ("threads", "create"), ("threads", "create_run"), ("crons", "create"),
+    ("assistants", "create")])
 async def test_every_create_stamps_the_owner_in_the_metadata_it_was_given(resource, action) -> None:
     metadata = {"team": "x"}
     await api_keys.owner_only(ctx(resource, action), {"metadata": metadata})
@@ -148,9 +152,11 @@ async def test_every_other_action_is_filtered_by_owner(resource, action) -> None
 async def test_system_assistants_are_visible_to_all_but_changeable_by_none() -> None:
     shared = {"$or": [{"owner": "bob"}, {"created_by": "system"}]}
     for action in ("read", "search"):
-        assert await api_keys.own_or_system_assistants(ctx("assistants", action, "bob"), {}) == shared
+        assert await api_keys.own_or_system_assistants(
+            ctx("assistants", action, "bob"), {}) == shared
     for action in ("update", "delete"):
-        assert await api_keys.own_or_system_assistants(ctx("assistants", action, "bob"), {}) == {"owner": "bob"}
+        assert await api_keys.own_or_system_assistants(
+            ctx("assistants", action, "bob"), {}) == {"owner": "bob"}
 
 
 async def test_store_namespaces_are_prefixed_with_the_identity() -> None:

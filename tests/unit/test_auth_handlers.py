@@ -112,7 +112,8 @@ def test_a_handler_sees_the_user_permissions_resource_and_action():
 
 def test_every_return_shape_becomes_a_user_with_attribute_and_item_access():
     from_str = normalize("alice")
-    assert (from_str.identity, from_str.permissions, from_str.display_name) == ("alice", [], "alice")
+    assert (from_str.identity, from_str.permissions, from_str.display_name) == (
+        "alice", [], "alice")
     from_dict = normalize({"identity": "bob", "permissions": ["w"], "org": "acme"})
     assert (from_dict.org, from_dict["org"], from_dict.is_authenticated) == ("acme", "acme", True)
 

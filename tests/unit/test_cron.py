@@ -36,7 +36,8 @@ def test_firing_records_the_tick_and_its_run_then_waits_for_the_next():
     later = NOW + timedelta(seconds=45)
     c.fire(now=later, next_tick=next_tick, run_id="r", thread_id="t")
     [fired] = c.pending
-    assert (fired.name, fired.tick, fired.run_id) == ("cron.fired", "2026-01-01T12:01:00+00:00", "r")
+    assert (fired.name, fired.tick, fired.run_id) == (
+        "cron.fired", "2026-01-01T12:01:00+00:00", "r")
     assert not c.due(later)
     assert c.next_run_date == datetime(2026, 1, 1, 12, 2, tzinfo=timezone.utc)
 

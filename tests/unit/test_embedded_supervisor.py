@@ -47,7 +47,7 @@ async def test_a_dead_server_is_restarted_and_dev_serves_on():
 async def test_a_restart_refused_for_a_moment_is_tried_again():
     db = FakeServer("embedded PostgreSQL", refusals=2)  # its old backends still hold on
     db.running = False
-    supervisor, gave_up = await _supervise([db], for_s=1.5)
+    _supervisor, gave_up = await _supervise([db], for_s=1.5)
     assert (db.running, db.restarts, gave_up) == (True, 3, False)
 
 

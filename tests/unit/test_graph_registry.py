@@ -243,7 +243,7 @@ def test_a_value_that_cannot_make_a_graph_is_rejected_at_load(tmp_path: Path, so
 async def test_a_factory_returning_something_else_fails_when_built(tmp_path: Path) -> None:
     reg = project(tmp_path, {"agent.py": "def graph():\n    return 'not a graph'\n"},
                   {"g": "./agent.py:graph"})
-    with pytest.raises(ConfigError, match="graph 'g': expected a compiled graph .* got str"):
+    with pytest.raises(ConfigError, match=r"graph 'g': expected a compiled graph .* got str"):
         await reg.build("g")
 
 
@@ -324,7 +324,8 @@ async def test_the_context_schema_is_the_config_and_context_schema(tmp_path: Pat
     @dataclass
     class Context:
         model: str = "fake"
-    graph = StateGraph(State, context_schema=Context).add_node("say", lambda s: {}).add_edge(START, "say")
+    graph = (StateGraph(State, context_schema=Context).add_node("say", lambda s: {})
+             .add_edge(START, "say"))
     """)
     reg = project(tmp_path, {"g.py": source}, {"g": "./g.py:graph"})
     schemas = graph_schemas("g", await reg.build("g"))

@@ -12,7 +12,8 @@ from duragraph.infrastructure.memory_store.config import load_store_config
 
 def project(tmp_path: Path, store: object) -> Path:
     (tmp_path / "graph.py").write_text("graph = None\n")
-    (tmp_path / "embed.py").write_text("def embed(texts):\n    return [[1.0, 0.0] for _ in texts]\n")
+    (tmp_path / "embed.py").write_text(
+        "def embed(texts):\n    return [[1.0, 0.0] for _ in texts]\n")
     path = tmp_path / "langgraph.json"
     path.write_text(json.dumps({"graphs": {"g": "./graph.py:graph"}, "store": store}))
     return path

@@ -65,7 +65,8 @@ def test_run_statuses_map_to_task_states(status: str, outcome: str | None, state
 
 
 def test_the_answer_is_the_last_ai_message_of_the_turn_else_the_values() -> None:
-    ai = {"type": "ai", "content": [{"type": "text", "text": "Hel"}, {"type": "text", "text": "lo"}]}
+    ai = {"type": "ai",
+          "content": [{"type": "text", "text": "Hel"}, {"type": "text", "text": "lo"}]}
     human = {"type": "human", "content": "hi"}
     assert a2a.answer_parts({"messages": [human, ai]}) == [{"kind": "text", "text": "Hello"}]
     assert a2a.answer_parts({"messages": [ai, human]})[0]["kind"] == "data"

@@ -36,7 +36,8 @@ def _served(status: int | None, path: str, caplog) -> logging.LogRecord:
 
 @pytest.mark.parametrize("status, path, level", [
     (200, f"/threads/{THREAD}", logging.INFO), (404, "/threads/x", logging.WARNING),
-    (500, "/runs", logging.ERROR), (200, "/ok", logging.DEBUG), (None, "/runs/wait", logging.WARNING),
+    (500, "/runs", logging.ERROR), (200, "/ok", logging.DEBUG),
+    (None, "/runs/wait", logging.WARNING),
 ])
 def test_one_line_per_request_at_a_level_by_status(status, path, level, caplog):
     record = _served(status, path, caplog)

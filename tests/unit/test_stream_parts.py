@@ -45,5 +45,5 @@ def test_a_chunk_missing_a_part_is_left_out_and_the_next_one_is_whole() -> None:
 
 def test_parts_of_two_runs_interleaved_join_separately() -> None:
     one, two = _msgs(b"1" * (2 * PART + 1), "runs.1.t"), _msgs(b"2" * (2 * PART + 1), "runs.2.t")
-    mixed = [m for pair in zip(one, two) for m in pair]
+    mixed = [m for pair in zip(one, two, strict=True) for m in pair]
     assert _joined(mixed) == [b"1" * (2 * PART + 1), b"2" * (2 * PART + 1)]

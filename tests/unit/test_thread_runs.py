@@ -196,7 +196,8 @@ def test_cancelling_many_runs_naming_an_unknown_one_cancels_none():
 def _stateless(on_completion: str | None) -> Thread:
     t = Thread("t")
     t.create(metadata={}, now=NOW)
-    t.create_run(run_id="r1", assistant_id="a", graph_id="g", spec=RunSpec(on_completion=on_completion), metadata={},
+    t.create_run(run_id="r1", assistant_id="a", graph_id="g",
+                 spec=RunSpec(on_completion=on_completion), metadata={},
                  strategy="reject", temporary=True, now=NOW)
     t.pending.clear()
     return t

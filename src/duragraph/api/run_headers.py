@@ -19,8 +19,10 @@ def _pattern(text: str) -> re.Pattern[str]:
 class HeaderPolicy:
     def __init__(self, section: dict[str, Any] | None = None) -> None:
         section = section or {}
-        self.includes = [_pattern(p) for p in section.get("includes") or section.get("include") or []]
-        self.excludes = [_pattern(p) for p in section.get("excludes") or section.get("exclude") or []]
+        self.includes = [_pattern(p)
+                         for p in section.get("includes") or section.get("include") or []]
+        self.excludes = [_pattern(p)
+                         for p in section.get("excludes") or section.get("exclude") or []]
         self.admits = functools.lru_cache(maxsize=512)(self._admits)
 
     @classmethod

@@ -41,8 +41,10 @@ def parse_file(text: str, source: str) -> list[tuple[str, str]]:
         if not fields:
             continue
         if len(fields) > 2:
-            raise ApiKeysError(f"{source}:{number}: expected `key [identity]`, got {len(fields)} fields")
-        pairs.append(_pair(fields[0], fields[1] if len(fields) == 2 else None, f"{source}:{number}"))
+            raise ApiKeysError(f"{source}:{number}: expected `key [identity]`, "
+                               f"got {len(fields)} fields")
+        pairs.append(_pair(fields[0], fields[1] if len(fields) == 2 else None,
+                           f"{source}:{number}"))
     return pairs
 
 

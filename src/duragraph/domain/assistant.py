@@ -86,7 +86,8 @@ class Assistant(Aggregate):
     }
 
 
-def _version_fields(e: AssistantCreated | AssistantUpdated | AssistantVersionRestored) -> dict[str, Any]:
+def _version_fields(
+        e: AssistantCreated | AssistantUpdated | AssistantVersionRestored) -> dict[str, Any]:
     return {
         "graph_id": e.graph_id, "assistant_name": e.assistant_name,
         "description": e.description, "config": e.config,

@@ -30,8 +30,8 @@ def put(e: ev.StoreItemPut) -> list:
 
 def _vector(e: ev.StoreItemPut, idx: int, field: str, vector: list[float]) -> tuple:
     norm = math.sqrt(sum(x * x for x in vector))
-    return ("INSERT INTO store_vectors (namespace, key, idx, field, embedding, norm) "
-            "VALUES (%s, %s, %s, %s, %s, %s)", (e.namespace, e.key, idx, field, vector, norm))
+    return (("INSERT INTO store_vectors (namespace, key, idx, field, embedding, norm) "
+             "VALUES (%s, %s, %s, %s, %s, %s)"), (e.namespace, e.key, idx, field, vector, norm))
 
 
 def deleted(e: ev.StoreItemDeleted) -> list:
@@ -50,8 +50,8 @@ def expired(e: ev.StoreItemExpired) -> list:
     # refresh that committed in between keeps it alive.
     address = (e.namespace, e.key)
     return [
-        (f"DELETE FROM store_vectors WHERE {_ITEM} AND EXISTS (SELECT 1 FROM store_items "
-         f"WHERE {_ITEM} AND expires_at=%s)", (*address, *address, e.expires_at)),
+        ((f"DELETE FROM store_vectors WHERE {_ITEM} AND EXISTS (SELECT 1 FROM store_items "
+          f"WHERE {_ITEM} AND expires_at=%s)"), (*address, *address, e.expires_at)),
         (f"DELETE FROM store_items WHERE {_ITEM} AND expires_at=%s", (*address, e.expires_at)),
     ]
 

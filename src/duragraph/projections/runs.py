@@ -18,7 +18,8 @@ def created(e: ev.RunCreated, started: ev.RunStarted | None = None) -> list:
                   metadata, kwargs, multitask_strategy, temporary, created_at, updated_at)
                 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
              (e.run_id, e.thread_id, e.assistant_id, e.graph_id, status, epoch,
-              Jsonb(e.metadata), Jsonb(e.spec.to_stored()), e.multitask_strategy, e.temporary, e.at, at))]
+              Jsonb(e.metadata), Jsonb(e.spec.to_stored()), e.multitask_strategy, e.temporary,
+              e.at, at))]
 
 
 def started(e: ev.RunStarted) -> list:

@@ -98,7 +98,8 @@ def normalize(result: Any) -> Any:
     if hasattr(result, "identity"):
         return AuthUser(_object_fields(result))
     raise AuthFailure(500, "the authenticate handler returned neither an identity string, "
-                           f"nor a dict with 'identity', nor a user object: {type(result).__name__}")
+                           "nor a dict with 'identity', nor a user object: "
+                           f"{type(result).__name__}")
 
 
 def _object_fields(obj: Any) -> dict[str, Any]:

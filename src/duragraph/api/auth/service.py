@@ -8,7 +8,7 @@ langgraph.json, `NO_AUTH` allows everything and costs one call."""
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from langgraph_sdk.auth.types import StudioUser
 
@@ -16,8 +16,8 @@ from .authenticate import AuthFailure, arguments, call, check_signature, normali
 from .authorize import Filter, Handlers, run_handler
 
 current_user: ContextVar[Any] = ContextVar("duragraph_user", default=None)
-request_headers: ContextVar[list[tuple[bytes, bytes]]] = ContextVar("duragraph_headers",
-                                                                   default=[])
+request_headers: ContextVar[Sequence[tuple[bytes, bytes]]] = ContextVar("duragraph_headers",
+                                                                       default=())
 # Set for the server's calls to itself (api/loopback.py): no handler is asked.
 trusted: ContextVar[bool] = ContextVar("duragraph_trusted", default=False)
 

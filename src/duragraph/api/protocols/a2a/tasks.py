@@ -139,7 +139,8 @@ def interrupts_of(outcome: dict[str, Any]) -> list[Any]:
         return list(values["__interrupt__"])
     found = outcome.get("interrupts") or []
     if isinstance(found, dict):  # by task: flatten
-        return [i for group in found.values() for i in (group if isinstance(group, list) else [group])]
+        return [i for group in found.values()
+                for i in (group if isinstance(group, list) else [group])]
     return list(found)
 
 

@@ -70,7 +70,8 @@ class EventStoreCheckpointer(EventSourcedSaver):
         """The events that prune a thread's checkpoints, for the caller to commit."""
         if strategy not in PRUNE_STRATEGIES:
             raise ValueError(f"prune strategy must be one of {', '.join(PRUNE_STRATEGIES)}")
-        return StreamAppend(codec.stream_of(thread_id), None, await self._pruned(thread_id, strategy))
+        return StreamAppend(codec.stream_of(thread_id), None,
+                            await self._pruned(thread_id, strategy))
 
     async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         """`delete` drops the threads' checkpoints; `keep_latest` drops them and
