@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 def install(app: Starlette) -> None:
     """Around the app's whole middleware stack (built on the first request)."""
     build = app.build_middleware_stack
+    # Starlette has no hook around the whole stack: its builder is wrapped
     app.build_middleware_stack = lambda: EndsCleanly(build())  # type: ignore[method-assign]
 
 

@@ -168,3 +168,6 @@ class StoreIndex(Protocol):
     async def embed(self, texts: list[str]) -> list[list[float]]: ...
 
     async def embed_query(self, text: str) -> list[float]: ...
+
+    def as_config(self) -> dict[str, Any]:
+        """The section as LangGraph's stores report it (BaseStore.index_config)."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any, Sequence
+from typing import Any, Sequence, overload
 
 from .errors import InvalidInput
 from .limits import MAX_STORE_ADDRESS_BYTES, duration
@@ -50,6 +50,14 @@ def check_ttl(ttl: float | None) -> float | None:
     if ttl is not None:
         duration("ttl", ttl, "minutes")
     return ttl
+
+
+@overload
+def expires_at(now: datetime, ttl_minutes: float) -> datetime: ...
+
+
+@overload
+def expires_at(now: datetime, ttl_minutes: float | None) -> datetime | None: ...
 
 
 def expires_at(now: datetime, ttl_minutes: float | None) -> datetime | None:

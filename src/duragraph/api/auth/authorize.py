@@ -54,6 +54,7 @@ class Handlers:
 
 async def run_handler(fn: Callable[..., Any], user: Any, resource: str, action: str,
                       value: Any) -> Filter | None:
+    # langgraph_sdk types resource and action as Literals; ours come from ACTIONS
     ctx = AuthContext(permissions=list(getattr(user, "permissions", ()) or ()), user=user,
                       resource=resource, action=action)  # type: ignore[arg-type]
     try:

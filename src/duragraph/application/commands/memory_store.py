@@ -103,7 +103,7 @@ async def refresh_ttl(items: Sequence[dict[str, Any]], deps: StoreDeps) -> None:
     now = deps.clock.now()
     events = [ev.StoreItemTtlRefreshed(
         namespace=list(r["namespace"]), key=r["key"], at=now,
-        expires_at=expires_at(now, r["ttl_minutes"]).isoformat())  # type: ignore[union-attr]
+        expires_at=expires_at(now, r["ttl_minutes"]).isoformat())
         for r in items if r.get("ttl_minutes") is not None]
     if events:
         await deps.events.append([_append(e) for e in events])

@@ -177,6 +177,7 @@ def _takes_config(graph_id: str, fn: Callable[..., Any]) -> bool:
 async def _call(factory: _Factory, config: dict[str, Any] | None) -> Pregel:
     # ensure_config copies configurable/metadata: a factory mutating its
     # config cannot leak into the run's.
+    # ensure_config types its argument a RunnableConfig (a TypedDict), not a dict
     args = (ensure_config(config),) if factory.takes_config else ()  # type: ignore[arg-type]
     made = factory.fn(*args)
     if inspect.isawaitable(made):

@@ -44,7 +44,7 @@ class EventSourcedStore(BaseStore):
         self.loop = loop or asyncio.get_running_loop()
         self.ttl_config = {"default_ttl": deps.ttl.default_ttl,
                            "refresh_on_read": deps.ttl.refresh_on_read}
-        self.index_config = deps.index.as_config() if deps.index is not None else None  # type: ignore[attr-defined]
+        self.index_config = deps.index.as_config() if deps.index is not None else None
 
     def for_run(self, fence: Fence) -> EventSourcedStore:
         """The store as one run's nodes see it: its writes carry the run's

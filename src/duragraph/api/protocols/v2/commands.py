@@ -25,6 +25,7 @@ RUN_MODES = ["values", "updates", "messages-tuple", "custom", "tasks", "checkpoi
 
 
 class _ProtocolRun(RunCreate):
+    # widens RunCreate's field (a pydantic override mypy sees as an assignment)
     stream_mode: list[StreamMode | Literal["tools"]]  # type: ignore[assignment]
 
 
