@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
+
 from ..application.commands.crons import FiringRefused
 from ..application.commands.runs import CreateRun
 from ..application.ports import Database, GraphCatalog

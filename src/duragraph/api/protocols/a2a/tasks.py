@@ -16,8 +16,8 @@ TASK_NOT_CANCELABLE = -32002
 UNSUPPORTED_OPERATION = -32004
 
 _BY_STATUS: dict[str, str] = {RunStatus.pending: "submitted", RunStatus.running: "working",
-              RunStatus.success: "completed", RunStatus.error: "failed",
-              RunStatus.timeout: "failed"}
+                              RunStatus.success: "completed", RunStatus.error: "failed",
+                              RunStatus.timeout: "failed"}
 # The run's terminal event tells an interrupt() (the graph asks for input)
 # from a success (the runs table calls both "success").
 _BY_OUTCOME = {"run.succeeded": "completed", "run.interrupted": "input-required",

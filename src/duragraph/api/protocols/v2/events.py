@@ -19,7 +19,7 @@ FANOUT = 1000
 CHANNELS = ("values", "updates", "messages", "tools", "lifecycle", "input", "tasks",
             "custom", "checkpoints")
 _END_STATUS: dict[str, str] = {RunStatus.success: "completed", RunStatus.error: "failed",
-               RunStatus.interrupted: "interrupted"}
+                               RunStatus.interrupted: "interrupted"}
 _ROLES = {"ai": "ai", "AIMessageChunk": "ai", "human": "human", "HumanMessageChunk": "human",
           "system": "system", "SystemMessageChunk": "system"}
 
