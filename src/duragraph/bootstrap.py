@@ -58,12 +58,13 @@ from .infrastructure.nats.relay import OutboxRelay
 from .infrastructure.nats.run_streams import RunStreams
 from .infrastructure.postgres.checkpoints.checkpointer import EventStoreCheckpointer
 from .infrastructure.postgres.database import PostgresDatabase, migrate, open_pool
+from .infrastructure.postgres.leases import PostgresLeases
 from .infrastructure.postgres.event_store import PostgresEventStore
 from .infrastructure.postgres.identity import database_identity
 from .infrastructure.postgres.stuck_sessions import application_name
 from .infrastructure.webhooks.deliverer import RetryPolicy, WebhookDeliverer
 from .infrastructure.webhooks.policy import WebhookPolicy
-from .infrastructure.worker import Worker, release_leases_of_dead_owner
+from .infrastructure.worker import Worker
 from .settings import Settings
 
 log = logging.getLogger("duragraph")
@@ -139,6 +140,7 @@ class Core:
     config: ProjectConfig
     store: PostgresEventStore
     db: PostgresDatabase
+    leases: PostgresLeases
     clock: SystemClock
     graphs: GraphRegistry
     checkpointer: EventStoreCheckpointer
@@ -155,8 +157,8 @@ def build_core(settings: Settings, infra: Infrastructure, config: ProjectConfig,
                webhooks: WebhookPolicy = WebhookPolicy(), ttl: TtlPolicy | None = None) -> Core:
     store = PostgresEventStore(infra.pool)
     db, clock = PostgresDatabase(infra.pool), SystemClock()
-    return Core(config=config, store=store, db=db, clock=clock, graphs=graphs,
-                checkpointer=EventStoreCheckpointer(store),
+    return Core(config=config, store=store, db=db, leases=PostgresLeases(db), clock=clock,
+                graphs=graphs, checkpointer=EventStoreCheckpointer(store),
                 streams=RunStreams(infra.nc, infra.js, settings.nats_prefix),
                 memory=StoreDeps(store, db, clock, store_config.index, store_config.ttl),
                 memory_config=store_config, webhooks=webhooks, ttl=ttl or TtlPolicy())
@@ -165,8 +167,9 @@ def build_core(settings: Settings, infra: Infrastructure, config: ProjectConfig,
 def build_executor(settings: Settings, core: Core, api_url: str | None) -> Executor:
     """`api_url`: where clients reach the API, as the runs' metadata says."""
     return Executor(ExecutorDeps(
-        store=core.store, db=core.db, clock=core.clock, checkpointer=core.checkpointer,
-        graphs=core.graphs, streams=core.streams, worker_id=settings.worker_id,
+        store=core.store, db=core.db, leases=core.leases, clock=core.clock,
+        checkpointer=core.checkpointer, graphs=core.graphs, streams=core.streams,
+        worker_id=settings.worker_id,
         lease_seconds=settings.lease_seconds, max_active=settings.n_jobs_per_worker,
         memory_store=EventSourcedStore(core.memory),
         server_metadata=server_metadata(api_url)))
@@ -248,7 +251,7 @@ async def _default_assistants(core: Core) -> None:
 async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                         executor: Executor, stop: asyncio.Event,
                         auth: Authorizer, app: Any) -> list[asyncio.Task]:
-    worker = Worker(executor, core.db, RunDispatch(infra.js, settings.nats_prefix),
+    worker = Worker(executor, core.leases, RunDispatch(infra.js, settings.nats_prefix),
                     sweep_interval=settings.sweep_interval, grace_seconds=settings.grace_seconds)
     await subscribe_events(infra.nc, settings.nats_prefix, "run.cancelled",
                            worker.on_cancelled_event)
@@ -334,7 +337,7 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
                  *, embedded: bool, with_worker: bool, reload: bool = False) -> None:
     await _default_assistants(core)
     if embedded:
-        await release_leases_of_dead_owner(core.db)
+        await core.leases.lapse_all()  # every lease left is a dead predecessor's
     stop = asyncio.Event()
     api_url = public_url(settings.public_url, settings.host, settings.port)
     executor = build_executor(settings, core, api_url) if with_worker else None

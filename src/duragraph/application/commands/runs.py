@@ -13,7 +13,9 @@ from ...domain.run_spec import RunSpec
 from ...domain.statuses import RunStatus
 from ...domain.thread import Thread
 from ..acting import acting_as, on_behalf_of_run
-from ..ports import Clock, EventStore, Fence, GraphCatalog, Statement, StreamAppend
+from ..ports import (
+    Clock, EventStore, Fence, GraphCatalog, GrantLease, ReleaseLease, StreamAppend,
+)
 from .assistants import default_assistant_id
 from .retry import on_conflict, retry_on_conflict
 
@@ -94,10 +96,11 @@ async def create_run(cmd: CreateRun, store: EventStore, clock: Clock,
 async def _create_run(cmd: CreateRun, store: EventStore, clock: Clock, graphs: GraphCatalog, *,
                       cached: bool) -> CreatedRun:
     assistant, thread = await load_for_run(cmd, store, graphs, cached=cached)
-    created, lease = open_run(cmd, assistant, thread, clock.now())
+    created, leases = open_run(cmd, assistant, thread, clock.now())
     # A run no executor here claimed moves on in another process: caching
     # its thread would only make the next run's decision conflict.
-    await store.save(thread, also=lease, unchanged=[assistant], cache=created.claim is not None)
+    await store.save(thread, leases=leases, unchanged=[assistant],
+                     cache=created.claim is not None)
     return created
 
 
@@ -119,16 +122,17 @@ async def create_stateless_runs(cmds: Sequence[CreateRun], store: EventStore, cl
 
 
 def open_run(cmd: CreateRun, assistant: Assistant, thread: Thread,
-             now: Any) -> tuple[CreatedRun, list[Statement]]:
+             now: Any) -> tuple[CreatedRun, list[GrantLease]]:
     """Decide the run on the loaded thread (its events left pending); returns
-    it and the lease statement to commit with it. Saving is the caller's, so
+    it and the lease to commit with it. Saving is the caller's, so
     another aggregate (a cron's tick) may commit in the same transaction."""
     stops_others = bool(thread.active_runs()) and cmd.multitask_strategy in ("interrupt",
                                                                              "rollback")
     _decide(cmd, assistant, thread, now)
     # A run that stops others waits, pending, for them to wind down (as upstream).
     epoch = None if stops_others else _claim_at_once(thread, cmd, now)
-    lease = [_lease(cmd.run_id, thread.id, epoch, cmd.claim_for, cmd.lease_seconds)] if epoch else []
+    lease = ([GrantLease(cmd.run_id, thread.id, epoch, cmd.claim_for, cmd.lease_seconds)]
+             if epoch and cmd.claim_for else [])
     return _created(cmd, thread, Claim(epoch, thread) if epoch else None), lease
 
 
@@ -219,18 +223,6 @@ async def delete_run(thread_id: str, run_id: str, store: EventStore, clock: Cloc
 
 # -- executors --------------------------------------------------------------
 
-_LEASE_UPSERT = """
-INSERT INTO leases (run_id, thread_id, epoch, worker_id, expires_at)
-VALUES (%s, %s, %s, %s, now() + make_interval(secs => %s))
-ON CONFLICT (run_id) DO UPDATE SET epoch=EXCLUDED.epoch, worker_id=EXCLUDED.worker_id,
-    expires_at=EXCLUDED.expires_at"""
-
-
-def _lease(run_id: str, thread_id: str, epoch: int, worker_id: str | None,
-           seconds: float) -> Statement:
-    return (_LEASE_UPSERT, (run_id, thread_id, epoch, worker_id, seconds))
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClaimRun:
     run_id: str
@@ -267,10 +259,10 @@ async def claim_run(cmd: ClaimRun, store: EventStore, clock: Clock,
                                  lease_lapsed=lease_lapsed, now=clock.now())
     except (Fenced, NotFound):
         return None
-    lease = _lease(cmd.run_id, cmd.thread_id, epoch, cmd.worker_id, cmd.lease_seconds)
+    lease = GrantLease(cmd.run_id, cmd.thread_id, epoch, cmd.worker_id, cmd.lease_seconds)
     claim, claimer = Claim(epoch, thread), "recovery" if lease_lapsed else "executor"
     with acting_as(on_behalf_of_run(claimer, claim.run(cmd.run_id)["spec"])):
-        await store.save(thread, also=[lease])
+        await store.save(thread, leases=[lease])
     return claim
 
 
@@ -329,9 +321,9 @@ async def _record_outcome(cmd: FinishRun, thread: Thread, store: EventStore,
     thread.finish_run(cmd.run_id, epoch=cmd.epoch, outcome=cmd.outcome, now=clock.now(),
                       values=cmd.values, interrupts=cmd.interrupts, error=cmd.error,
                       message=cmd.message)
-    release = ("DELETE FROM leases WHERE run_id=%s AND epoch=%s", (cmd.run_id, cmd.epoch))
+    release = ReleaseLease(cmd.run_id, cmd.epoch)
     try:
-        await store.save(thread, also=[release], extra=along.batches, fence=along.fence)
+        await store.save(thread, leases=[release], extra=along.batches, fence=along.fence)
     except ConcurrencyConflict:
         thread.pending.clear()
         raise
