@@ -28,6 +28,7 @@ from .application.acting import acting_as
 from .application.commands.assistants import ensure_default_assistants
 from .application.commands.memory_store import StoreDeps
 from .application.commands.crons import Tick
+from .application.execution.placement import executor_here
 from .application.ports import SystemClock, TtlPolicy
 from .banner import banner
 from .domain.identity import Actor
@@ -236,9 +237,9 @@ async def running(settings: Settings, *, embedded: bool) -> AsyncIterator[tuple[
 
 def _start_here(executor: Executor) -> Callable[[Tick], None]:
     """A run a scheduler just created starts in this worker if it has room
-    (saving the dispatch hop); otherwise any worker takes it from NATS."""
+    (see application/execution/placement.py); NATS dispatches it anyway."""
     def start(tick: Tick) -> None:
-        if tick.run_id and tick.thread_id and executor.has_capacity():
+        if tick.run_id and tick.thread_id and executor_here(executor):
             executor.submit(tick.run_id, tick.thread_id)
     return start
 
@@ -336,8 +337,8 @@ def _reloader(settings: Settings, core: Core, executor: Executor, services: Serv
 async def _serve(settings: Settings, infra: Infrastructure, core: Core, listening: socket.socket,
                  *, embedded: bool, with_worker: bool, reload: bool = False) -> None:
     await _default_assistants(core)
-    if embedded:
-        await core.leases.lapse_all()  # every lease left is a dead predecessor's
+    if embedded:  # every lease left is a dead predecessor's (see execution/placement)
+        await core.leases.lapse_all()
     stop = asyncio.Event()
     api_url = public_url(settings.public_url, settings.host, settings.port)
     executor = build_executor(settings, core, api_url) if with_worker else None

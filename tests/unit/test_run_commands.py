@@ -1,14 +1,16 @@
-"""Run command handlers decide on the in-memory event store: no PostgreSQL."""
+"""Run command handlers decide on the in-memory event store: no PostgreSQL.
+(Claiming and finishing a run, which commit lease changes with their events,
+are tested in test_execution_commands.py.)"""
 import pytest
 
 from duragraph.application.commands.assistants import (
     CreateAssistant, create_assistant, default_assistant_id, delete_assistant,
 )
 from duragraph.application.commands.runs import (
-    ClaimRun, CreateRun, cancel_run, claim_run, create_run, create_stateless_runs, delete_run,
-    fail_unschedulable,
+    CreateRun, cancel_run, create_run, create_stateless_runs, delete_run,
 )
 from duragraph.application.commands.threads import CreateThread, create_thread
+from duragraph.application.execution.claim import ClaimRun, claim_run, fail_unschedulable
 from duragraph.domain.errors import (
     InvalidInput, NotFound, NotInterrupted, RunAlreadyFinished, ThreadBusy,
 )

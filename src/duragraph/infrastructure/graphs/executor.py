@@ -3,6 +3,7 @@
 A run is claimed under a new epoch, its lease is renewed while the graph runs,
 every checkpoint is written through the run-bound (fenced) checkpointer, stream
 chunks go to the run's NATS subject, and the outcome is recorded as an event.
+Which runs it takes, and why one owner at a time: application/execution/placement.py.
 """
 from __future__ import annotations
 
@@ -15,9 +16,8 @@ import psycopg
 from psycopg_pool import PoolTimeout
 
 from ...application.acting import acting_as, on_behalf_of_run
-from ...application.commands.runs import (
-    Claim, ClaimRun, FinishRun, RideAlong, claim_run, fail_unschedulable, finish_run,
-)
+from ...application.execution.claim import Claim, ClaimRun, claim_run, fail_unschedulable
+from ...application.execution.finish import FinishRun, RideAlong, finish_run
 from ...application.ports import Clock, Database, EventStore, Leases
 from ...application.queries.outcomes import error_result, values_result
 from ...domain.errors import Fenced, NotFound, Unschedulable
