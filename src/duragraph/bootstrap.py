@@ -28,6 +28,7 @@ from .application.acting import acting_as
 from .application.commands.assistants import ensure_default_assistants
 from .application.commands.memory_store import StoreDeps
 from .application.commands.crons import Tick
+from .application.execution.placement import executor_here
 from .application.ports import SystemClock, TtlPolicy
 from .banner import banner
 from .domain.identity import Actor
@@ -58,12 +59,13 @@ from .infrastructure.nats.relay import OutboxRelay
 from .infrastructure.nats.run_streams import RunStreams
 from .infrastructure.postgres.checkpoints.checkpointer import EventStoreCheckpointer
 from .infrastructure.postgres.database import PostgresDatabase, migrate, open_pool
+from .infrastructure.postgres.leases import PostgresLeases
 from .infrastructure.postgres.event_store import PostgresEventStore
 from .infrastructure.postgres.identity import database_identity
 from .infrastructure.postgres.stuck_sessions import application_name
 from .infrastructure.webhooks.deliverer import RetryPolicy, WebhookDeliverer
 from .infrastructure.webhooks.policy import WebhookPolicy
-from .infrastructure.worker import Worker, release_leases_of_dead_owner
+from .infrastructure.worker import Worker
 from .settings import Settings
 
 log = logging.getLogger("duragraph")
@@ -140,6 +142,7 @@ class Core:
     config: ProjectConfig
     store: PostgresEventStore
     db: PostgresDatabase
+    leases: PostgresLeases
     clock: SystemClock
     graphs: GraphRegistry
     checkpointer: EventStoreCheckpointer
@@ -156,8 +159,8 @@ def build_core(settings: Settings, infra: Infrastructure, config: ProjectConfig,
                webhooks: WebhookPolicy | None = None, ttl: TtlPolicy | None = None) -> Core:
     store = PostgresEventStore(infra.pool)
     db, clock = PostgresDatabase(infra.pool), SystemClock()
-    return Core(config=config, store=store, db=db, clock=clock, graphs=graphs,
-                checkpointer=EventStoreCheckpointer(store),
+    return Core(config=config, store=store, db=db, leases=PostgresLeases(db), clock=clock,
+                graphs=graphs, checkpointer=EventStoreCheckpointer(store),
                 streams=RunStreams(infra.nc, infra.js, settings.nats_prefix),
                 memory=StoreDeps(store, db, clock, store_config.index, store_config.ttl),
                 memory_config=store_config, webhooks=webhooks or WebhookPolicy(),
@@ -167,8 +170,9 @@ def build_core(settings: Settings, infra: Infrastructure, config: ProjectConfig,
 def build_executor(settings: Settings, core: Core, api_url: str | None) -> Executor:
     """`api_url`: where clients reach the API, as the runs' metadata says."""
     return Executor(ExecutorDeps(
-        store=core.store, db=core.db, clock=core.clock, checkpointer=core.checkpointer,
-        graphs=core.graphs, streams=core.streams, worker_id=settings.worker_id,
+        store=core.store, db=core.db, leases=core.leases, clock=core.clock,
+        checkpointer=core.checkpointer, graphs=core.graphs, streams=core.streams,
+        worker_id=settings.worker_id,
         lease_seconds=settings.lease_seconds, max_active=settings.n_jobs_per_worker,
         memory_store=EventSourcedStore(core.memory),
         server_metadata=server_metadata(api_url)))
@@ -236,9 +240,9 @@ async def running(settings: Settings, *,
 
 def _start_here(executor: Executor) -> Callable[[Tick], None]:
     """A run a scheduler just created starts in this worker if it has room
-    (saving the dispatch hop); otherwise any worker takes it from NATS."""
+    (see application/execution/placement.py); NATS dispatches it anyway."""
     def start(tick: Tick) -> None:
-        if tick.run_id and tick.thread_id and executor.has_capacity():
+        if tick.run_id and tick.thread_id and executor_here(executor):
             executor.submit(tick.run_id, tick.thread_id)
     return start
 
@@ -251,7 +255,7 @@ async def _default_assistants(core: Core) -> None:
 async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
                         executor: Executor, stop: asyncio.Event,
                         auth: Authorizer, app: Any) -> list[asyncio.Task]:
-    worker = Worker(executor, core.db, RunDispatch(infra.js, settings.nats_prefix),
+    worker = Worker(executor, core.leases, RunDispatch(infra.js, settings.nats_prefix),
                     sweep_interval=settings.sweep_interval, grace_seconds=settings.grace_seconds)
     await subscribe_events(infra.nc, settings.nats_prefix, "run.cancelled",
                            worker.on_cancelled_event)
@@ -336,8 +340,8 @@ def _reloader(settings: Settings, core: Core, executor: Executor, services: Serv
 async def _serve(settings: Settings, infra: Infrastructure, core: Core, listening: socket.socket,
                  *, embedded: bool, with_worker: bool, reload: bool = False) -> None:
     await _default_assistants(core)
-    if embedded:
-        await release_leases_of_dead_owner(core.db)
+    if embedded:  # every lease left is a dead predecessor's (see execution/placement)
+        await core.leases.lapse_all()
     stop = asyncio.Event()
     api_url = public_url(settings.public_url, settings.host, settings.port)
     executor = build_executor(settings, core, api_url) if with_worker else None

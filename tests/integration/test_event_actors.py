@@ -10,8 +10,9 @@ import httpx
 from duragraph.application.acting import acting_as
 from duragraph.application.commands.assistants import CreateAssistant, create_assistant
 from duragraph.application.commands.crons import CreateCron, create_cron
-from duragraph.application.commands.runs import ClaimRun, CreateRun, claim_run, create_run
+from duragraph.application.commands.runs import CreateRun, create_run
 from duragraph.application.commands.threads import CreateThread, create_thread
+from duragraph.application.execution.claim import ClaimRun, claim_run
 from duragraph.application.ports import StreamAppend
 from duragraph.domain.events import ThreadUpdated
 from duragraph.domain.identity import Actor

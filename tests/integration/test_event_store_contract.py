@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from duragraph.application.ports import StreamAppend
+from duragraph.application.ports import GrantLease, ReleaseLease, StreamAppend
 from duragraph.domain.assistant import Assistant
 from duragraph.domain.errors import ConcurrencyConflict
 from duragraph.domain.events import ThreadUpdated
@@ -201,3 +201,45 @@ async def test_saving_nothing_writes_nothing(store):
     await store.save(t)
     await store.append([StreamAppend("checkpoints-t1", None, [])])
     assert [e.stream_id for e in await read_all(store, 1)] == ["thread-t1"]
+
+
+async def held(store, run_id: str) -> tuple[int, str] | None:
+    """The lease a run holds, as (epoch, worker id): the fake's table, or PostgreSQL's."""
+    if isinstance(store, MemoryEventStore):
+        lease = store.leases.get(run_id)
+        return None if lease is None else (lease.epoch, lease.worker_id)
+    async with store.pool.connection() as conn:
+        cur = await conn.execute("SELECT epoch, worker_id FROM leases WHERE run_id=%s",
+                                 (run_id,))
+        return await cur.fetchone()
+
+
+async def test_a_lease_granted_with_events_commits_with_them_and_a_grant_replaces_it(store):
+    t = Thread("t1")
+    t.create(metadata={}, now=NOW)
+    await store.save(t, leases=[GrantLease("r1", "t1", 1, "w1", 10.0)])
+    assert await held(store, "r1") == (1, "w1")
+    t.update(metadata={"x": 1}, now=NOW)
+    await store.save(t, leases=[GrantLease("r1", "t1", 2, "w2", 10.0)])
+    assert await held(store, "r1") == (2, "w2")
+
+
+async def test_a_release_drops_the_lease_only_while_it_is_of_its_epoch(store):
+    t = Thread("t1")
+    t.create(metadata={}, now=NOW)
+    await store.save(t, leases=[GrantLease("r1", "t1", 2, "w2", 10.0)])
+    t.update(metadata={"x": 1}, now=NOW)
+    await store.save(t, leases=[ReleaseLease("r1", 1)])  # a stale epoch's
+    assert await held(store, "r1") == (2, "w2")
+    t.update(metadata={"x": 2}, now=NOW)
+    await store.save(t, leases=[ReleaseLease("r1", 2)])
+    assert await held(store, "r1") is None
+
+
+async def test_the_lease_changes_of_a_save_that_conflicts_are_not_made(store):
+    await saved_thread(store)
+    stale = Thread("t1")
+    stale.create(metadata={}, now=NOW)
+    with pytest.raises(ConcurrencyConflict):
+        await store.save(stale, leases=[GrantLease("r1", "t1", 1, "w1", 10.0)])
+    assert await held(store, "r1") is None

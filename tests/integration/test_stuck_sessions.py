@@ -13,8 +13,9 @@ from duragraph.domain.thread import Thread
 from duragraph.infrastructure.nats.relay import RELAY_LOCK, OutboxRelay
 from duragraph.infrastructure.postgres.database import PostgresDatabase
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
+from duragraph.infrastructure.postgres.leases import PostgresLeases
 from duragraph.infrastructure.postgres.stuck_sessions import (
-    application_name, end_stuck_lock_holder, end_stuck_sessions,
+    application_name, end_stuck_lock_holder,
 )
 
 LEASE = 0.4
@@ -72,7 +73,7 @@ async def test_the_lapsed_owners_half_sent_transaction_is_ended_and_the_takeover
         takeover = asyncio.create_task(_takeover(database_url, "r1"))
         await asyncio.sleep(LEASE)
         assert not takeover.done()  # blocked by the frozen session's row lock
-        assert await end_stuck_sessions(db, "r1", LEASE) == 1
+        assert await PostgresLeases(db).end_stuck_sessions("r1", LEASE) == 1
         await asyncio.wait_for(takeover, 5)
         assert await _session_ends(db, frozen.info.backend_pid)
     row = await db.fetchone("SELECT epoch FROM leases WHERE run_id='r1'")
@@ -90,8 +91,8 @@ async def test_sessions_of_live_owners_other_workers_or_outside_a_transaction_ar
         async with _half_sent(database_url, "w-live", "live"), \
                 _half_sent(database_url, "w-other", "lapsed"):
             await asyncio.sleep(LEASE)
-            assert await end_stuck_sessions(db, "live", LEASE) == 0
-            assert await end_stuck_sessions(db, "lapsed", LEASE) == 0
+            assert await PostgresLeases(db).end_stuck_sessions("live", LEASE) == 0
+            assert await PostgresLeases(db).end_stuck_sessions("lapsed", LEASE) == 0
         assert (await (await idle.execute("SELECT 1")).fetchone()) == (1,)
     finally:
         await idle.close()
@@ -101,7 +102,7 @@ async def test_a_session_stalled_for_less_than_half_a_lease_is_left(pool, databa
     db = PostgresDatabase(pool)
     await _lease(db, "r2", "w-slow", lapsed=True)
     async with _half_sent(database_url, "w-slow", "r2"):
-        assert await end_stuck_sessions(db, "r2", lease_seconds=60) == 0
+        assert await PostgresLeases(db).end_stuck_sessions("r2", lease_seconds=60) == 0
 
 
 async def test_a_relay_frozen_holding_the_relay_lock_is_ended_and_another_relays(

@@ -1,16 +1,16 @@
 """Run command handlers decide on the in-memory event store: no PostgreSQL.
-(Claiming and finishing a run commit a lease statement with their events:
-only their refusals, which write nothing, are decided here.)"""
+(Claiming and finishing a run, which commit lease changes with their events,
+are tested in test_execution_commands.py.)"""
 import pytest
 
 from duragraph.application.commands.assistants import (
     CreateAssistant, create_assistant, default_assistant_id, delete_assistant,
 )
 from duragraph.application.commands.runs import (
-    ClaimRun, CreateRun, cancel_run, claim_run, create_run, create_stateless_runs, delete_run,
-    fail_unschedulable,
+    CreateRun, cancel_run, create_run, create_stateless_runs, delete_run,
 )
 from duragraph.application.commands.threads import CreateThread, create_thread
+from duragraph.application.execution.claim import ClaimRun, claim_run, fail_unschedulable
 from duragraph.domain.errors import (
     InvalidInput, NotFound, NotInterrupted, RunAlreadyFinished, ThreadBusy,
 )
@@ -45,7 +45,7 @@ async def statuses(store, thread_id: str = "t1") -> dict[str, str]:
 
 
 async def finish(store, run_id: str, outcome: str = "success") -> None:
-    """What an executor records (without its lease, which needs PostgreSQL)."""
+    """What an executor records (without its lease)."""
     thread = await store.load(Thread, "t1")
     epoch = thread.start_run(run_id, worker_id="w", lease_lapsed=False, now=FixedClock().now())
     thread.finish_run(run_id, epoch=epoch, outcome=outcome, now=FixedClock().now())
@@ -161,9 +161,3 @@ async def test_an_unschedulable_run_fails_and_hands_the_thread_to_the_next(store
     assert nxt == "r2"
     assert (await statuses(store))["r1"] == "error"
     assert await fail_unschedulable("r1", "t1", "again", store, FixedClock()) is None
-
-
-async def test_a_lease_is_not_faked_claiming_at_creation_needs_postgresql(store):
-    with pytest.raises(NotImplementedError):
-        await run(store, "r1", claim_for="worker-1")
-    assert await statuses(store) == {}

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..application.commands import runs as cmd
 from ..application.commands.thread_state import settle_cancelled
+from ..application.execution.placement import LocalExecutor, executor_here
 from ..application.queries.outcomes import run_outcome
 from ..application.queries.threads import require_checkpoint
 from ..domain.errors import NotFound, RunAlreadyFinished
@@ -24,9 +25,8 @@ async def create_run(s: Services, thread_id: str | None, body: RunCreate, *,
         body = await authorize_run(s, thread_id, body)
     if thread_id is not None:
         await require_start_checkpoint(s, thread_id, body)
-    local = s.executor if s.executor is not None and s.executor.has_capacity() else None
-    created = await cmd.create_run(run_command(thread_id, body, local, s.default_ttl,
-                                               run_headers(s)),
+    created = await cmd.create_run(run_command(thread_id, body, executor_here(s.executor),
+                                               s.default_ttl, run_headers(s)),
                                    s.store, s.clock, s.graphs)
     if start:
         start_local(s, created)
@@ -44,7 +44,7 @@ async def check_webhook(s: Services, body: RunCreate | CronRun) -> None:
         await s.webhooks.check(body.webhook)
 
 
-def run_command(thread_id: str | None, body: RunCreate, local: Any = None,
+def run_command(thread_id: str | None, body: RunCreate, local: LocalExecutor | None = None,
              default_ttl: dict[str, Any] | None = None,
              headers: dict[str, str] | None = None) -> cmd.CreateRun:
     return cmd.CreateRun(
@@ -67,7 +67,8 @@ async def require_start_checkpoint(s: Services, thread_id: str, body: RunCreate)
 
 
 def start_local(s: Services, created: cmd.CreatedRun) -> None:
-    """Execute here a run claimed at its creation (idempotent)."""
+    """Execute here a run claimed at its creation (idempotent; see
+    application/execution/placement.py)."""
     if s.executor is not None and created.claim is not None:
         s.executor.adopt(created.run_id, created.claim)
 

@@ -28,7 +28,7 @@ class EventStore(Protocol):
                         cached: bool = False) -> list[Aggregate]: ...
 
     async def save(self, *aggregates: Aggregate, fence: Fence | None = None,
-                   extra: Sequence[StreamAppend] = (), also: Sequence[Statement] = (),
+                   extra: Sequence[StreamAppend] = (), leases: Sequence[LeaseChange] = (),
                    unchanged: Sequence[Aggregate] = (), cache: bool = True) -> None: ...
 
 
@@ -119,8 +119,70 @@ Statement = tuple[str, tuple[Any, ...] | None]
 
 
 class EventAppender(Protocol):
-    async def append(self, batches: Sequence[StreamAppend], *, fence: Fence | None = None,
-                     also: Sequence[Statement] = ()) -> None: ...
+    async def append(self, batches: Sequence[StreamAppend], *,
+                     fence: Fence | None = None) -> None: ...
+
+
+# -- leases: see application/execution/placement.py ---------------------------
+
+@dataclass(frozen=True, slots=True)
+class GrantLease:
+    """Commits with a claim: `worker_id` holds the run under `epoch` for
+    `seconds` (replacing whatever lease the run had)."""
+    run_id: str
+    thread_id: str
+    epoch: int
+    worker_id: str
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseLease:
+    """Commits with a run's outcome: the lease goes, if still of that epoch."""
+    run_id: str
+    epoch: int
+
+
+LeaseChange = GrantLease | ReleaseLease  # what joins an event store transaction
+
+
+@dataclass(frozen=True, slots=True)
+class RunRef:
+    run_id: str
+    thread_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunStanding:
+    """A run's status and epoch as the runs projection holds them now."""
+    status: str
+    epoch: int
+
+
+class Leases(Protocol):
+    """Executors' leases on the runs they execute, outside any event."""
+
+    async def renew(self, run_id: str, epoch: int, seconds: float) -> bool:
+        """Extend the lease of that epoch; False: it is no longer ours."""
+
+    async def hand_back(self, run_id: str, epoch: int) -> None:
+        """Lapse the lease of that epoch now: the next claim need not wait."""
+
+    async def lapse_all(self) -> int:
+        """Lapse every live lease (their owners are known dead); how many."""
+
+    async def lapsed(self, run_id: str) -> bool:
+        """Whether the run's lease lapsed (or it has none)."""
+
+    async def runs_to_recover(self, *, pending_older_than_s: float,
+                              limit: int = 100) -> list[RunRef]:
+        """Runs nobody works on, the oldest first."""
+
+    async def end_stuck_sessions(self, run_id: str, lease_seconds: float) -> int:
+        """End the lapsed owner's transactions stalled half-sent; how many."""
+
+    async def standing(self, run_id: str) -> RunStanding | None:
+        """The run's status and epoch; None if it is gone."""
 
 
 @dataclass(frozen=True, slots=True)

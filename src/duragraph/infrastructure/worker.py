@@ -1,5 +1,6 @@
 """The worker: takes runs from NATS, recovers what NATS lost from PostgreSQL,
-reacts to cancellations, and relays the outbox."""
+reacts to cancellations, and relays the outbox. Which runs reach it, and why
+each is executed by one owner at a time: application/execution/placement.py."""
 from __future__ import annotations
 
 import asyncio
@@ -8,8 +9,7 @@ from typing import Any
 
 import orjson
 
-from ..application.ports import Database
-from ..application.queries.runs import runs_to_recover
+from ..application.ports import Leases
 from .background.loop import every
 from .graphs.executor import Executor
 from .outages import warn_retrying
@@ -17,17 +17,10 @@ from .outages import warn_retrying
 log = logging.getLogger(__name__)
 
 
-async def release_leases_of_dead_owner(db: Database) -> int:
-    """For `dev`, which holds its data folder's lock: no other executor can be
-    alive, so every lease left is a killed predecessor's. Lapsing them now lets
-    the first sweep resume its runs instead of waiting out the lease."""
-    return await db.execute("UPDATE leases SET expires_at = now() WHERE expires_at > now()")
-
-
 class Worker:
-    def __init__(self, executor: Executor, db: Database, dispatch: Any, *,
+    def __init__(self, executor: Executor, leases: Leases, dispatch: Any, *,
                  sweep_interval: float = 2.0, grace_seconds: float = 30.0) -> None:
-        self.executor, self.db, self.dispatch = executor, db, dispatch
+        self.executor, self.leases, self.dispatch = executor, leases, dispatch
         self.sweep_interval, self.grace_seconds = sweep_interval, grace_seconds
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -72,7 +65,7 @@ class Worker:
         await every(self.sweep_interval, stop, self._recover, "recovery sweep", logger=log)
 
     async def _recover(self) -> None:
-        for row in await runs_to_recover(self.db, pending_older_than_s=self.sweep_interval):
+        for run in await self.leases.runs_to_recover(pending_older_than_s=self.sweep_interval):
             if not self.executor.has_capacity():
                 break  # the oldest first; the rest wait for this worker or another
-            self.executor.submit(row["run_id"], row["thread_id"])
+            self.executor.submit(run.run_id, run.thread_id)

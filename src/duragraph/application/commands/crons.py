@@ -113,7 +113,7 @@ async def fire_cron(cron_id: str, store: EventStore, clock: Clock, graphs: Graph
         if authorize is not None:
             request = await authorize(request, cron.current.get("user_id"))
         assistant, thread = await load_for_run(request, store, graphs)
-        created, lease = open_run(request, assistant, thread, now)
+        created, leases = open_run(request, assistant, thread, now)
     except (DomainError, FiringRefused) as exc:  # gone, busy, no longer the creator's...
         cron.fire(now=now, next_tick=next_tick, error=str(exc))
         if isinstance(exc, NotFound):  # what it runs, or where, is gone: so is the cron
@@ -121,7 +121,7 @@ async def fire_cron(cron_id: str, store: EventStore, clock: Clock, graphs: Graph
         await store.save(cron)
         return Tick(cron.id, None, None, str(exc))
     cron.fire(now=now, next_tick=next_tick, run_id=created.run_id, thread_id=created.thread_id)
-    await store.save(thread, cron, also=lease)
+    await store.save(thread, cron, leases=leases)
     return Tick(cron.id, created.run_id, created.thread_id)
 
 

@@ -1,4 +1,5 @@
-"""Run commands: creating, claiming (executors), finishing, cancelling."""
+"""Run commands: creating, cancelling, deleting. Claiming and finishing (the
+executors' side) are application/execution's."""
 from __future__ import annotations
 
 import uuid
@@ -6,16 +7,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 from ...domain.assistant import Assistant, config_over
-from ...domain.errors import ConcurrencyConflict, DomainError, Fenced, InvalidInput, NotFound
+from ...domain.errors import DomainError, InvalidInput, NotFound
 from ...domain.ids import new_id
 from ...domain.events import RunCreated
 from ...domain.run_spec import RunSpec
 from ...domain.statuses import RunStatus
 from ...domain.thread import Thread
-from ..acting import acting_as, on_behalf_of_run
-from ..ports import Clock, EventStore, Fence, GraphCatalog, Statement, StreamAppend
+from ..execution.claim import Claim
+from ..execution.placement import claim_at_creation
+from ..ports import Clock, EventStore, GraphCatalog, GrantLease
 from .assistants import default_assistant_id
-from .retry import on_conflict, retry_on_conflict
+from .retry import on_conflict
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,8 +29,7 @@ class CreateRun:
     metadata: dict[str, Any] = field(default_factory=dict)
     multitask_strategy: str = "reject"
     if_not_exists: str = "reject"
-    # An in-process executor with room claims the run in the creating
-    # transaction: one commit fewer, and no dispatch hop.
+    # The worker id of this process's executor with room (see execution/placement).
     claim_for: str | None = None
     default_ttl: dict[str, Any] | None = None  # for a thread this run creates (not a temporary one)
     lease_seconds: float = 10.0
@@ -39,7 +40,7 @@ class CreatedRun:
     run_id: str
     thread_id: str
     spec: RunCreated
-    claim: "Claim | None" = None
+    claim: Claim | None = None
 
     @property
     def status(self) -> RunStatus:
@@ -94,10 +95,11 @@ async def create_run(cmd: CreateRun, store: EventStore, clock: Clock,
 async def _create_run(cmd: CreateRun, store: EventStore, clock: Clock, graphs: GraphCatalog, *,
                       cached: bool) -> CreatedRun:
     assistant, thread = await load_for_run(cmd, store, graphs, cached=cached)
-    created, lease = open_run(cmd, assistant, thread, clock.now())
+    created, leases = open_run(cmd, assistant, thread, clock.now())
     # A run no executor here claimed moves on in another process: caching
     # its thread would only make the next run's decision conflict.
-    await store.save(thread, also=lease, unchanged=[assistant], cache=created.claim is not None)
+    await store.save(thread, leases=leases, unchanged=[assistant],
+                     cache=created.claim is not None)
     return created
 
 
@@ -119,17 +121,23 @@ async def create_stateless_runs(cmds: Sequence[CreateRun], store: EventStore, cl
 
 
 def open_run(cmd: CreateRun, assistant: Assistant, thread: Thread,
-             now: Any) -> tuple[CreatedRun, list[Statement]]:
+             now: Any) -> tuple[CreatedRun, list[GrantLease]]:
     """Decide the run on the loaded thread (its events left pending); returns
-    it and the lease statement to commit with it. Saving is the caller's, so
-    another aggregate (a cron's tick) may commit in the same transaction."""
+    it and the lease to commit with it if it is claimed at once (see
+    execution/placement). Saving is the caller's, so another aggregate (a
+    cron's tick) may commit in the same transaction."""
     stops_others = bool(thread.active_runs()) and cmd.multitask_strategy in ("interrupt",
                                                                              "rollback")
     _decide(cmd, assistant, thread, now)
     # A run that stops others waits, pending, for them to wind down (as upstream).
-    epoch = None if stops_others else _claim_at_once(thread, cmd, now)
-    lease = [_lease(cmd.run_id, thread.id, epoch, cmd.claim_for, cmd.lease_seconds)] if epoch else []
-    return _created(cmd, thread, Claim(epoch, thread) if epoch else None), lease
+    claimed = claim_at_creation(thread, cmd.run_id, worker_id=cmd.claim_for,
+                                lease_seconds=cmd.lease_seconds,
+                                delayed=bool(cmd.spec.after_seconds),
+                                stops_others=stops_others, now=now)
+    if claimed is None:
+        return _created(cmd, thread, None), []
+    claim, lease = claimed
+    return _created(cmd, thread, claim), [lease]
 
 
 def _decide(cmd: CreateRun, assistant: Assistant, thread: Thread, now: Any) -> None:
@@ -148,18 +156,10 @@ def _decide(cmd: CreateRun, assistant: Assistant, thread: Thread, now: Any) -> N
     )
 
 
-def _created(cmd: CreateRun, thread: Thread, claim: "Claim | None") -> CreatedRun:
+def _created(cmd: CreateRun, thread: Thread, claim: Claim | None) -> CreatedRun:
     created = thread.run(cmd.run_id).created
     assert created is not None
     return CreatedRun(cmd.run_id, thread.id, created, claim)
-
-
-def _claim_at_once(thread: Thread, cmd: CreateRun, now: Any) -> int | None:
-    runnable = thread.next_runnable()
-    if (cmd.claim_for is None or cmd.spec.after_seconds
-            or runnable is None or runnable.run_id != cmd.run_id):
-        return None
-    return thread.start_run(cmd.run_id, worker_id=cmd.claim_for, lease_lapsed=False, now=now)
 
 
 def _with_assistant_settings(assistant: Assistant, thread: Thread,
@@ -215,125 +215,3 @@ async def delete_run(thread_id: str, run_id: str, store: EventStore, clock: Cloc
     thread = await store.load(Thread, thread_id)
     thread.delete_run(run_id, now=clock.now())
     await store.save(thread)
-
-
-# -- executors --------------------------------------------------------------
-
-_LEASE_UPSERT = """
-INSERT INTO leases (run_id, thread_id, epoch, worker_id, expires_at)
-VALUES (%s, %s, %s, %s, now() + make_interval(secs => %s))
-ON CONFLICT (run_id) DO UPDATE SET epoch=EXCLUDED.epoch, worker_id=EXCLUDED.worker_id,
-    expires_at=EXCLUDED.expires_at"""
-
-
-def _lease(run_id: str, thread_id: str, epoch: int, worker_id: str | None,
-           seconds: float) -> Statement:
-    return (_LEASE_UPSERT, (run_id, thread_id, epoch, worker_id, seconds))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ClaimRun:
-    run_id: str
-    thread_id: str
-    worker_id: str
-    lease_seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    epoch: int
-    thread: Thread  # kept by the executor: finishing needs no reload
-
-    def run(self, run_id: str) -> dict[str, Any]:
-        created = self.thread.run(run_id).created
-        assert created is not None
-        return {"run_id": created.run_id, "thread_id": created.thread_id,
-                "assistant_id": created.assistant_id, "graph_id": created.graph_id,
-                "spec": created.spec, "metadata": created.metadata,
-                "temporary": created.temporary}
-
-
-@on_conflict()
-async def claim_run(cmd: ClaimRun, store: EventStore, clock: Clock,
-                    lease_lapsed: bool) -> Claim | None:
-    """Start the run under a new epoch; None when it is not ours to start.
-    The executor claims it for the run's caller; a lapsed lease's run is
-    claimed back by recovery."""
-    thread = await store.load(Thread, cmd.thread_id)
-    if not thread.live:
-        return None
-    try:
-        epoch = thread.start_run(cmd.run_id, worker_id=cmd.worker_id,
-                                 lease_lapsed=lease_lapsed, now=clock.now())
-    except (Fenced, NotFound):
-        return None
-    lease = _lease(cmd.run_id, cmd.thread_id, epoch, cmd.worker_id, cmd.lease_seconds)
-    claim, claimer = Claim(epoch, thread), "recovery" if lease_lapsed else "executor"
-    with acting_as(on_behalf_of_run(claimer, claim.run(cmd.run_id)["spec"])):
-        await store.save(thread, also=[lease])
-    return claim
-
-
-@on_conflict()
-async def fail_unschedulable(run_id: str, thread_id: str, reason: str, store: EventStore,
-                             clock: Clock) -> str | None:
-    """A run its claim found can never start (see Unschedulable) fails now,
-    once; returns the next run waiting on the thread, if any."""
-    thread = await store.load(Thread, thread_id)
-    try:
-        thread.fail_unschedulable(run_id, reason=reason, now=clock.now())
-    except (Fenced, NotFound):  # another executor got there first
-        return None
-    created = thread.runs[run_id].created
-    with acting_as(on_behalf_of_run("executor", created.spec if created else RunSpec())):
-        await store.save(thread)
-    nxt = thread.next_runnable()
-    return nxt.run_id if nxt else None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FinishRun:
-    run_id: str
-    thread_id: str
-    epoch: int
-    outcome: RunStatus  # success | interrupted | error
-    values: Any = None
-    interrupts: Any = None
-    error: str = ""
-    message: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class RideAlong:
-    """The run's last uncommitted checkpoints, committed with its outcome."""
-    batches: Sequence[StreamAppend] = ()
-    fence: Fence | None = None
-
-
-async def finish_run(cmd: FinishRun, store: EventStore, clock: Clock,
-                     thread: Thread | None = None, along: RideAlong = RideAlong(),
-                     attempts: int = 8) -> str | None:
-    """Record the outcome; returns the next run waiting on the thread, if any.
-    `thread` is the claimer's aggregate, reloaded only if another writer moved it."""
-    claimed = [thread] if thread else []
-
-    async def attempt() -> str | None:
-        current = claimed.pop() if claimed else await store.load(Thread, cmd.thread_id)
-        return await _record_outcome(cmd, current, store, clock, along)
-
-    return await retry_on_conflict(attempt, attempts)
-
-
-async def _record_outcome(cmd: FinishRun, thread: Thread, store: EventStore,
-                          clock: Clock, along: RideAlong) -> str | None:
-    thread.finish_run(cmd.run_id, epoch=cmd.epoch, outcome=cmd.outcome, now=clock.now(),
-                      values=cmd.values, interrupts=cmd.interrupts, error=cmd.error,
-                      message=cmd.message)
-    release = ("DELETE FROM leases WHERE run_id=%s AND epoch=%s", (cmd.run_id, cmd.epoch))
-    try:
-        await store.save(thread, also=[release], extra=along.batches, fence=along.fence)
-    except ConcurrencyConflict:
-        thread.pending.clear()
-        raise
-    nxt = thread.next_runnable()
-    return nxt.run_id if nxt else None

@@ -57,23 +57,3 @@ async def active_runs(db: Database, status: str, thread_id: str | None = None,
         where.add(f"r.thread_id IN (SELECT t.thread_id FROM threads t WHERE {sql})", *params)
     return await db.fetch(f"SELECT r.run_id, r.thread_id FROM runs r {where.sql()} "
                           "ORDER BY r.created_at", where.params)
-
-
-async def runs_to_recover(db: Database, *, pending_older_than_s: float,
-                          limit: int = 100) -> list[dict[str, Any]]:
-    """Runs nobody is working on: pending too long (a lost dispatch message),
-    or running with a lapsed lease (a dead executor). PostgreSQL alone says so."""
-    return await db.fetch(
-        """SELECT r.run_id, r.thread_id, r.status FROM runs r
-           LEFT JOIN leases l ON l.run_id = r.run_id
-           WHERE (r.status = 'pending' AND r.created_at < now() - make_interval(secs => %s)
-                  AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = r.thread_id
-                                  AND o.status = 'running'))
-              OR (r.status = 'running' AND (l.expires_at IS NULL OR l.expires_at < now()))
-           ORDER BY r.created_at LIMIT %s""", (pending_older_than_s, limit))
-
-
-async def lease_lapsed(db: Database, run_id: str) -> bool:
-    row = await db.fetchone("SELECT expires_at < now() AS lapsed FROM leases WHERE run_id=%s",
-                            (run_id,))
-    return row is None or bool(row["lapsed"])

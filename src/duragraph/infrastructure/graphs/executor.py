@@ -3,6 +3,7 @@
 A run is claimed under a new epoch, its lease is renewed while the graph runs,
 every checkpoint is written through the run-bound (fenced) checkpointer, stream
 chunks go to the run's NATS subject, and the outcome is recorded as an event.
+Which runs it takes, and why one owner at a time: application/execution/placement.py.
 """
 from __future__ import annotations
 
@@ -15,18 +16,15 @@ import psycopg
 from psycopg_pool import PoolTimeout
 
 from ...application.acting import acting_as, on_behalf_of_run
-from ...application.commands.runs import (
-    Claim, ClaimRun, FinishRun, RideAlong, claim_run, fail_unschedulable, finish_run,
-)
-from ...application.ports import Clock, Database, EventStore
+from ...application.execution.claim import Claim, ClaimRun, claim_run, fail_unschedulable
+from ...application.execution.finish import FinishRun, RideAlong, finish_run
+from ...application.ports import Clock, Database, EventStore, Leases
 from ...application.queries.outcomes import error_result, values_result
-from ...application.queries.runs import lease_lapsed
 from ...domain.errors import Fenced, NotFound, Unschedulable
 from ...domain.run_spec import RunSpec
 from ...domain.statuses import RunStatus
 from ..outages import warn_retrying
 from ..postgres.checkpoints.checkpointer import EventStoreCheckpointer
-from ..postgres.stuck_sessions import end_stuck_sessions
 from ..memory_store.base_store import EventSourcedStore
 from .failure import public_error
 from .graph_stream import graph_chunks
@@ -45,6 +43,7 @@ log = logging.getLogger(__name__)
 class ExecutorDeps:
     store: EventStore
     db: Database
+    leases: Leases
     clock: Clock
     checkpointer: EventStoreCheckpointer
     graphs: GraphRegistry
@@ -267,8 +266,8 @@ class Executor:
         cmd = ClaimRun(run_id=run_id, thread_id=thread_id, worker_id=d.worker_id,
                        lease_seconds=d.lease_seconds)
         claim = await claim_run(cmd, d.store, d.clock, lease_lapsed=False)
-        if claim is None and await lease_lapsed(d.db, run_id):
-            await end_stuck_sessions(d.db, run_id, d.lease_seconds)
+        if claim is None and await d.leases.lapsed(run_id):
+            await d.leases.end_stuck_sessions(run_id, d.lease_seconds)
             claim = await claim_run(cmd, d.store, d.clock, lease_lapsed=True)
         return claim
 
@@ -288,13 +287,12 @@ class Executor:
     async def _stopped(self, run: dict[str, Any], epoch: int) -> None:
         """Stopped before its end; PostgreSQL says what that means."""
         d, run_id = self.deps, run["run_id"]
-        row = await d.db.fetchone("SELECT status, epoch FROM runs WHERE run_id=%s", (run_id,))
-        if row is None or row["status"] != RunStatus.running:  # cancelled or deleted: its stream ends
+        row = await d.leases.standing(run_id)
+        if row is None or row.status != RunStatus.running:  # cancelled or deleted: its stream ends
             await d.streams.publish_end(run_id, RunStatus.interrupted, thread_id=run["thread_id"])
-        elif row["epoch"] == epoch and (self._draining or run_id in self._handing_back):
+        elif row.epoch == epoch and (self._draining or run_id in self._handing_back):
             # shutting down or restarting it: hand it back now
-            await d.db.execute("UPDATE leases SET expires_at = now() "
-                               "WHERE run_id=%s AND epoch=%s", (run_id, epoch))
+            await d.leases.hand_back(run_id, epoch)
         # else a newer epoch owns it: that executor carries on and ends the stream
 
     async def _finish(self, run: dict[str, Any], claim: Claim, outcome: GraphOutcome) -> None:
@@ -324,10 +322,7 @@ class Executor:
         while True:
             await asyncio.sleep(interval)
             try:
-                renewed = await self.deps.db.execute(
-                    "UPDATE leases SET expires_at = now() + make_interval(secs => %s) "
-                    "WHERE run_id=%s AND epoch=%s",
-                    (self.deps.lease_seconds, run_id, epoch))
+                renewed = await self.deps.leases.renew(run_id, epoch, self.deps.lease_seconds)
             except Exception as exc:
                 warn_retrying(log, f"run {run_id}: lease renewal", exc)
                 continue

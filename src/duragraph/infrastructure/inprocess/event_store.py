@@ -3,9 +3,11 @@ on. It keeps the PostgreSQL store's contract (tests/integration/
 test_event_store_contract.py runs against both): versions per stream, a stale
 writer's ConcurrencyConflict, all-or-nothing appends, global positions.
 
-It has no SQL, so no projections, and it refuses what only SQL can do: the
-`also` statements (leases) and the `fence` (checked against the runs
-projection) raise NotImplementedError rather than being skipped."""
+Lease changes committed with the events (a claim's grant, an outcome's
+release) go to its own lease table, `leases`: run id -> the lease held. It has
+no SQL, so no projections, and it refuses what only SQL can do: a `fence`
+(checked against the runs projection) raises NotImplementedError rather than
+being skipped."""
 from __future__ import annotations
 
 import json
@@ -13,7 +15,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Sequence, TypeVar
 
-from ...application.ports import Fence, Statement, StoredEvent, StreamAppend
+from ...application.ports import Fence, GrantLease, LeaseChange, StoredEvent, StreamAppend
 from ...domain.aggregate import Aggregate
 from ...domain.errors import ConcurrencyConflict
 
@@ -23,6 +25,7 @@ A = TypeVar("A", bound=Aggregate)
 class MemoryEventStore:
     def __init__(self) -> None:
         self.log: list[StoredEvent] = []
+        self.leases: dict[str, GrantLease] = {}
         self._tx_id = 0
 
     async def load(self, cls: type[A], ident: str) -> A:
@@ -37,20 +40,20 @@ class MemoryEventStore:
         return aggregates
 
     async def save(self, *aggregates: Aggregate, fence: Fence | None = None,
-                   extra: Sequence[StreamAppend] = (), also: Sequence[Statement] = (),
+                   extra: Sequence[StreamAppend] = (), leases: Sequence[LeaseChange] = (),
                    unchanged: Sequence[Aggregate] = (), cache: bool = True) -> None:
         for a in unchanged:
             if self._version(a.stream_id(a.id)) != a.version:
                 raise ConcurrencyConflict(a.stream_id(a.id), a.version)
         batches = StreamAppend.pending(aggregates)
-        await self.append([*extra, *batches], fence=fence, also=also)
+        await self.append([*extra, *batches], fence=fence, leases=leases)
         for a in aggregates:
             a.pending.clear()
 
     async def append(self, batches: Sequence[StreamAppend], *, fence: Fence | None = None,
-                     also: Sequence[Statement] = (), cache: bool = True) -> None:
-        if fence is not None or also:
-            raise NotImplementedError("fences and SQL statements need the PostgreSQL store")
+                     leases: Sequence[LeaseChange] = (), cache: bool = True) -> None:
+        if fence is not None:
+            raise NotImplementedError("fences need the PostgreSQL store")
         if not any(b.events for b in batches):
             return
         self._tx_id += 1
@@ -66,6 +69,16 @@ class MemoryEventStore:
                     data=json.loads(json.dumps(event.to_data())),  # as stored: JSON
                     recorded_at=datetime.now(timezone.utc)))
         self.log.extend(rows)
+        for change in leases:
+            self._apply(change)
+
+    def _apply(self, change: LeaseChange) -> None:
+        """As PostgreSQL's statements do (see postgres/leases.py): a grant
+        replaces the run's lease, a release drops it if still of its epoch."""
+        if isinstance(change, GrantLease):
+            self.leases[change.run_id] = change
+        elif (held := self.leases.get(change.run_id)) and held.epoch == change.epoch:
+            del self.leases[change.run_id]
 
     async def read_stream(self, stream_id: str, *, after_version: int = 0,
                           limit: int = 1000) -> list[StoredEvent]:

@@ -13,7 +13,7 @@ from langgraph.store.base import (
 
 from ...application import memory_store_reads as reads
 from ...application.commands.memory_store import PutItem, StoreDeps, write_items
-from ...application.ports import EventAppender, Fence, Statement, StreamAppend
+from ...application.ports import EventAppender, Fence, StreamAppend
 from ...domain.errors import InvalidInput
 from .index import EmbeddingMismatch
 
@@ -101,9 +101,9 @@ class _Fenced:
     def __init__(self, events: EventAppender, fence: Fence) -> None:
         self.events, self.fence = events, fence
 
-    async def append(self, batches: Sequence[StreamAppend], *, fence: Fence | None = None,
-                     also: Sequence[Statement] = ()) -> None:
-        await self.events.append(batches, fence=self.fence, also=also)
+    async def append(self, batches: Sequence[StreamAppend], *,
+                     fence: Fence | None = None) -> None:
+        await self.events.append(batches, fence=self.fence)
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:

@@ -2,8 +2,8 @@
 
 Every executor pulls from one durable consumer on `run.created`, so each run
 goes to one of them; an un-acked message is redelivered after `ack_wait`.
-A run claimed at its creation is relayed on `run.created.claimed` instead:
-it has its executor.
+A run claimed at its creation is relayed on `run.created.claimed` instead,
+which this consumer does not pull (see application/execution/placement.py).
 Signals such as `run.cancelled` use core subscriptions: every worker hears
 them at once, and PostgreSQL stays the truth if one is missed.
 """

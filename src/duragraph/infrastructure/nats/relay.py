@@ -26,6 +26,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from psycopg_pool import AsyncConnectionPool
 
+from ...application.execution.placement import claimed_at_creation
 from ..outages import is_outage
 from ..postgres.database import PostgresDatabase
 from ..postgres.event_store import discard
@@ -149,7 +150,8 @@ class OutboxRelay:
     async def _publish(self, rows: Sequence[OutboxRow]) -> tuple[list[int], Exception | None]:
         # Tasks start in order, so the messages leave in order on the one
         # connection; only the acknowledgements are awaited together.
-        claimed = _claimed_at_creation(rows)
+        claimed = claimed_at_creation((r.outbox_id, r.tx_id, r.type, r.data.get("run_id"))
+                                      for r in rows)
         results = await asyncio.gather(*(self._publish_row(r, r.outbox_id in claimed)
                                          for r in rows), return_exceptions=True)
         sent: list[int] = []
@@ -162,6 +164,8 @@ class OutboxRelay:
         return sent, None
 
     async def _publish_row(self, row: OutboxRow, claimed: bool) -> None:
+        """`claimed`: a run claimed at its creation, not for dispatch (see
+        application/execution/placement.py)."""
         subject = event_subject(self.prefix, row.type, claimed=claimed)
         headers = {"Nats-Msg-Id": str(row.event_id)}
         payload = row.payload()
@@ -231,15 +235,6 @@ async def _mark_sent(conn: psycopg.AsyncConnection, sent: list[int]) -> None:
         if sent:
             await conn.execute(_MARK_SENT, (sent,))
         await conn.execute("COMMIT")
-
-
-def _claimed_at_creation(rows: Sequence[OutboxRow]) -> set[int]:
-    """The `run.created` rows whose `run.started` committed with them: that
-    run has its executor, and PostgreSQL hands it on if the executor dies, so
-    no other needs it dispatched. (A pair split across rounds is dispatched.)"""
-    started = {(r.tx_id, r.data.get("run_id")) for r in rows if r.type == "run.started"}
-    return {r.outbox_id for r in rows
-            if r.type == "run.created" and (r.tx_id, r.data.get("run_id")) in started}
 
 
 def _ids_only(data: dict[str, Any]) -> dict[str, Any]:

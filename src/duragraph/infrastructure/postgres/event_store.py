@@ -21,12 +21,13 @@ from psycopg_pool import AsyncConnectionPool
 
 from ... import projections
 from ...application.acting import current_actor
-from ...application.ports import Fence, Statement, StoredEvent, StreamAppend
+from ...application.ports import Fence, LeaseChange, Statement, StoredEvent, StreamAppend
 from ...domain.aggregate import Aggregate
 from ...domain.errors import ConcurrencyConflict, Fenced
 from ...domain.events import from_data
 from . import database
 from .batch import execute_batch
+from .leases import lease_statement
 from .stream_cache import StreamCache
 
 A = TypeVar("A", bound=Aggregate)
@@ -89,19 +90,17 @@ class PostgresEventStore:
         return True
 
     async def save(self, *aggregates: Aggregate, fence: Fence | None = None,
-                   extra: Sequence[StreamAppend] = (), also: Sequence[Statement] = (),
+                   extra: Sequence[StreamAppend] = (), leases: Sequence[LeaseChange] = (),
                    unchanged: Sequence[Aggregate] = (), cache: bool = True) -> None:
         """Append the aggregates' pending events after the `extra` batches (facts
-        that happened before them); `also` are operational statements (leases)
+        that happened before them); `leases` are changes to executors' leases
         that must commit or fail with them; `unchanged` are aggregates the
         decision read, which must still be at the version it saw. `cache`
         False: another process carries the streams on, keep none of them."""
         batches = StreamAppend.pending(aggregates)
-        checks = [("SELECT duragraph_expect_version(%s, %s)", (a.stream_id(a.id), a.version))
-                  for a in unchanged]
         try:
-            await self.append([*extra, *batches], fence=fence, also=[*checks, *also],
-                              cache=cache)
+            await self.append([*extra, *batches], fence=fence, leases=leases, cache=cache,
+                              expect=[(a.stream_id(a.id), a.version) for a in unchanged])
         except BaseException:
             self.cache.forget(a.stream_id(a.id) for a in unchanged)
             raise
@@ -109,12 +108,17 @@ class PostgresEventStore:
             a.pending.clear()
 
     async def append(self, batches: Sequence[StreamAppend], *, fence: Fence | None = None,
-                     also: Sequence[Statement] = (), cache: bool = True) -> None:
+                     leases: Sequence[LeaseChange] = (),
+                     expect: Sequence[tuple[str, int]] = (), cache: bool = True) -> None:
+        """The batches in one transaction, with the `leases` changes, if every
+        (stream, version) of `expect` still holds."""
         if not any(b.events for b in batches):
             return
         try:
             async with self.pool.connection() as conn:
-                await self._append(conn, batches, fence, also)
+                await self._append(conn, batches, fence, [
+                    *(_expect(stream_id, version) for stream_id, version in expect),
+                    *map(lease_statement, leases)])
         except BaseException:
             self.cache.forget([b.stream_id for b in batches])
             raise
@@ -192,6 +196,10 @@ async def discard(conn: psycopg.AsyncConnection) -> None:
     never prepared. The pool replaces a closed connection. (Aborts are rare:
     conflicts and fenced writes.)"""
     await database.discard(conn)
+
+
+def _expect(stream_id: str, version: int) -> Statement:
+    return "SELECT duragraph_expect_version(%s, %s)", (stream_id, version)
 
 
 def _insert(batch: StreamAppend, metadata: Jsonb) -> Statement:

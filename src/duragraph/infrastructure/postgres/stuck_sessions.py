@@ -7,7 +7,8 @@ stalled VM), holding locks that others wait on for as long as it is frozen.
   client inside a transaction for half a lease are terminated. Their writes
   were fenced already (the epoch moves on); PostgreSQL rolls them back.
   Renewals come every third of a lease, so a lapsed owner has been silent for
-  at least two thirds.
+  at least two thirds. (That query joins the leases: it is in leases.py,
+  `PostgresLeases.end_stuck_sessions`.)
 - The outbox relay holds its advisory lock across its NATS publishes; a
   holder silent far longer than a publish can take is terminated, so that
   another relay takes over (its rows were not marked sent: they go again,
@@ -22,32 +23,12 @@ from ...application.ports import Database
 
 log = logging.getLogger(__name__)
 
-_PREFIX = "duragraph:"
-_NAME_LIMIT = 63  # PostgreSQL truncates longer application names
+NAME_PREFIX = "duragraph:"
+NAME_LIMIT = 63  # PostgreSQL truncates longer application names
 
 
 def application_name(worker_id: str) -> str:
-    return (_PREFIX + worker_id)[:_NAME_LIMIT]
-
-
-_TERMINATE = f"""
-SELECT a.pid, pg_terminate_backend(a.pid) AS ended
-FROM leases l JOIN pg_stat_activity a
-  ON a.application_name = left('{_PREFIX}' || l.worker_id, {_NAME_LIMIT})
-WHERE l.run_id = %s AND l.expires_at < now() AND a.pid <> pg_backend_pid()
-  AND a.datname = current_database() AND a.xact_start IS NOT NULL
-  AND a.wait_event = 'ClientRead'
-  AND a.state_change < now() - make_interval(secs => %s)"""
-
-
-async def end_stuck_sessions(db: Database, run_id: str, lease_seconds: float) -> int:
-    """Terminate the lapsed owner's transactions stalled on their client;
-    returns how many were ended."""
-    rows = await db.fetch(_TERMINATE, (run_id, lease_seconds / 2))
-    for row in rows:
-        log.warning("run %s: ended session %s of its lapsed owner (a transaction "
-                    "stalled half-sent)", run_id, row["pid"])
-    return sum(1 for r in rows if r["ended"])
+    return (NAME_PREFIX + worker_id)[:NAME_LIMIT]
 
 
 _LOCK_HOLDER = f"""
@@ -55,7 +36,7 @@ SELECT a.pid, pg_terminate_backend(a.pid) AS ended
 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid::bigint = %s
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-  AND a.pid <> pg_backend_pid() AND a.application_name LIKE '{_PREFIX}%%'
+  AND a.pid <> pg_backend_pid() AND a.application_name LIKE '{NAME_PREFIX}%%'
   AND a.xact_start IS NOT NULL AND a.wait_event = 'ClientRead'
   AND a.state_change < now() - make_interval(secs => %s)"""
 
