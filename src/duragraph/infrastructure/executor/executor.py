@@ -28,15 +28,15 @@ from ..outages import warn_retrying
 from ..postgres.checkpoints.checkpointer import EventStoreCheckpointer
 from ..postgres.stuck_sessions import end_stuck_sessions
 from ..memory_store.base_store import EventSourcedStore
-from .failure import public_error
-from .graph_stream import graph_chunks
-from .message_ids import give_message_ids
-from .interrupts import task_interrupts
-from .messages_mode import MessageAccumulator
-from .registry import GraphRegistry, with_persistence
-from .run_input import build_config, build_input, stream_options
-from .serialization import dumps, to_jsonable
-from .stream_modes import event_name, graph_modes, requested_modes, shaped
+from ..graphs.failure import public_error
+from ..graphs.graph_stream import graph_chunks
+from ..graphs.message_ids import give_message_ids
+from ..graphs.interrupts import task_interrupts
+from ..graphs.messages_mode import MessageAccumulator
+from ..graphs.registry import GraphRegistry, with_persistence
+from ..graphs.run_input import build_config, build_input, stream_options
+from ..graphs.serialization import dumps, to_jsonable
+from ..graphs.stream_modes import event_name, graph_modes, requested_modes, shaped
 
 log = logging.getLogger(__name__)
 
