@@ -41,3 +41,9 @@ def test_the_background_loops_table_lists_every_module_of_the_background_package
 def test_the_concepts_table_lists_every_part_of_the_executor() -> None:
     assert _modules("infrastructure/executor", but=("deps",)) - set(_references()) == set()
 
+
+def test_only_the_module_the_page_names_writes_a_runs_end_marker() -> None:
+    writers = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+               if re.search(r"\.publish_end\(", p.read_text())}
+    assert writers == {"application/run_stream_end.py"}
+    assert "`application/run_stream_end.end_run_stream`" in (ROOT / "ARCHITECTURE.md").read_text()

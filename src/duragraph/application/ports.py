@@ -124,3 +124,9 @@ class StoreIndex(Protocol):
     async def embed(self, texts: list[str]) -> list[list[float]]: ...
 
     async def embed_query(self, text: str) -> list[float]: ...
+
+
+class RunStreamEnds(Protocol):
+    """Ends a run's chunk stream (infrastructure.nats.run_streams.RunStreams)."""
+
+    async def publish_end(self, run_id: str, status: str, *, thread_id: str) -> None: ...

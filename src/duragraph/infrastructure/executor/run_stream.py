@@ -1,9 +1,11 @@
 """What one run publishes to its NATS subject: a `metadata` frame first, its
-graph's chunks as SSE frames, an `error` frame if it fails, and the end marker."""
+graph's chunks as SSE frames, an `error` frame if it fails, and the end marker
+(`application/run_stream_end.py`)."""
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
 
+from ...application.run_stream_end import end_run_stream
 from ...domain.statuses import RunStatus
 from ..graphs.messages_mode import MessageAccumulator
 from ..graphs.serialization import dumps
@@ -50,7 +52,7 @@ class RunStream:
         await self._publish("error", {"error": error, "message": message})
 
     async def end(self, status: RunStatus) -> None:
-        await self.streams.publish_end(self.run_id, status, thread_id=self.thread_id)
+        await end_run_stream(self.streams, self.run_id, status, thread_id=self.thread_id)
 
     async def _publish(self, event: str, payload: Any) -> None:
         await self.streams.publish(self.run_id, event, dumps(payload), thread_id=self.thread_id)
