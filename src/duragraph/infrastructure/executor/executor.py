@@ -184,8 +184,8 @@ class Executor:
         """Stopped before its end; PostgreSQL says what that means."""
         d, run_id = self.deps, run["run_id"]
         row = await d.db.fetchone("SELECT status, epoch FROM runs WHERE run_id=%s", (run_id,))
-        if row is None or row["status"] != RunStatus.running:  # cancelled or deleted: its stream ends
-            await stream.end(RunStatus.interrupted)
+        if row is None or row["status"] != RunStatus.running:
+            await stream.end(RunStatus.interrupted)  # cancelled or deleted: its stream ends
         elif row["epoch"] == epoch and self.leases.hands_back(run_id):
             # shutting down or restarting it: hand it back now
             await self.leases.hand_back(run_id, epoch)

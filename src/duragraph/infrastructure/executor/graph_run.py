@@ -28,6 +28,9 @@ from .run_stream import RunStream
 log = logging.getLogger(__name__)
 
 _RUN_KEYS = ("run_id", "thread_id", "graph_id")  # what a failure's log record carries
+# Not the graph failing: fenced off (a newer epoch owns the run), or PostgreSQL
+# out of reach (the run resumes from its last checkpoint once its lease lapses).
+_NOT_A_FAILURE: tuple[type[BaseException], ...] = (Fenced, *DATABASE_OUTAGES)
 
 
 @dataclass(slots=True)
@@ -85,7 +88,7 @@ class GraphRuns:
             if self.restarting(run_id):
                 await saver.commit_steps()
             raise
-        except (Fenced, *DATABASE_OUTAGES):
+        except _NOT_A_FAILURE:
             raise
         except Exception as exc:  # the graph failed: the run fails, the server lives
             failure = exc
