@@ -30,7 +30,7 @@ from .run_stream import RunStream
 
 log = logging.getLogger(__name__)
 
-_RESTART_TIMEOUT_S = 5.0  # a run that stopped here without an outcome of its own
+_RESTART_TIMEOUT_S = 5.0  # how long a reload waits for the runs it stops
 
 
 class Executor:
