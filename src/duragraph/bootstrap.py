@@ -44,7 +44,7 @@ from .infrastructure.embedded.postgres import EmbeddedPostgres
 from .infrastructure.embedded.supervisor import supervised
 from .infrastructure.graphs.auth_code import load_auth_object
 from .infrastructure.graphs.config import ConfigError, ProjectConfig, load_config
-from .infrastructure.graphs.executor import Executor, ExecutorDeps
+from .infrastructure.executor import Executor, ExecutorDeps
 from .infrastructure.graphs.run_metadata import server_metadata
 from .infrastructure.graphs.http_app import load_http_app
 from .infrastructure.graphs.registry import GraphRegistry

@@ -29,9 +29,21 @@ def test_the_architecture_page_names_only_modules_that_exist() -> None:
     assert [r for r in references if _missing(r)] == []
 
 
+def _modules(folder: str, *, but: tuple[str, ...]) -> set[str]:
+    return {f"{folder}/{p.name}" for p in (PACKAGE / folder).glob("*.py")
+            if p.stem not in ("__init__", *but)}
+
+
 def test_the_background_loops_table_lists_every_module_of_the_background_package() -> None:
-    listed = set(_references())
-    loops = {f"infrastructure/background/{p.name}" for p in (PACKAGE / "infrastructure" /
-                                                             "background").glob("*.py")
-             if p.stem not in ("__init__", "loop")}
-    assert loops - listed == set()
+    assert _modules("infrastructure/background", but=("loop",)) - set(_references()) == set()
+
+
+def test_the_concepts_table_lists_every_part_of_the_executor() -> None:
+    assert _modules("infrastructure/executor", but=("deps",)) - set(_references()) == set()
+
+
+def test_only_the_module_the_page_names_writes_a_runs_end_marker() -> None:
+    writers = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+               if re.search(r"\.publish_end\(", p.read_text())}
+    assert writers == {"application/run_stream_end.py"}
+    assert "`application/run_stream_end.end_run_stream`" in (ROOT / "ARCHITECTURE.md").read_text()

@@ -7,6 +7,7 @@ from typing import Any
 from ..application.commands import runs as cmd
 from ..application.commands.thread_state import settle_cancelled
 from ..application.execution.placement import LocalExecutor, executor_here
+from ..application.run_stream_end import end_run_stream
 from ..application.queries.outcomes import run_outcome
 from ..application.queries.threads import require_checkpoint
 from ..domain.errors import NotFound, RunAlreadyFinished
@@ -100,8 +101,9 @@ async def stopped(s: Services, thread_id: str, run_ids: list[str]) -> None:
     for run_id in run_ids:
         cancel_local(s, run_id)
         await settle_cancelled(thread_id, run_id, s.store, s.clock, s.states)
-        # A run cancelled before any executor took it has nobody else to end its stream.
-        await s.streams.publish_end(run_id, RunStatus.interrupted, thread_id=thread_id)
+        # A run cancelled before any executor took it has nobody else to end
+        # its stream (who ends a run's stream: application/run_stream_end.py).
+        await end_run_stream(s.streams, run_id, RunStatus.interrupted, thread_id=thread_id)
 
 
 def cancel_local(s: Services, run_id: str) -> None:

@@ -233,3 +233,9 @@ class StoreIndex(Protocol):
 
     def as_config(self) -> dict[str, Any]:
         """The section as LangGraph's stores report it (BaseStore.index_config)."""
+
+
+class RunStreamEnds(Protocol):
+    """Ends a run's chunk stream (infrastructure.nats.run_streams.RunStreams)."""
+
+    async def publish_end(self, run_id: str, status: str, *, thread_id: str) -> None: ...

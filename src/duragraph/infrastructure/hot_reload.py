@@ -19,7 +19,7 @@ from typing import Awaitable, Callable
 from watchfiles import Change, DefaultFilter, awatch
 
 from .graphs.config import ProjectConfig, load_config
-from .graphs.executor import Executor
+from .executor import Executor
 from .graphs.fresh_import import fresh_modules
 from .graphs.load_error import describe
 from .graphs.project_files import project_folders

@@ -10,8 +10,9 @@ from psycopg_pool import PoolTimeout
 
 from .nats.errors import NATS_ERRORS, NatsUnavailable
 
-OUTAGES: tuple[type[BaseException], ...] = (
-    *NATS_ERRORS, NatsUnavailable, psycopg.OperationalError, PoolTimeout)
+# PostgreSQL out of reach (a restart, a dropped connection, a full pool).
+DATABASE_OUTAGES: tuple[type[BaseException], ...] = (psycopg.OperationalError, PoolTimeout)
+OUTAGES: tuple[type[BaseException], ...] = (*NATS_ERRORS, NatsUnavailable, *DATABASE_OUTAGES)
 
 
 def is_outage(exc: BaseException) -> bool:

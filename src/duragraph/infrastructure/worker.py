@@ -11,7 +11,7 @@ import orjson
 
 from ..application.ports import Leases
 from .background.loop import every
-from .graphs.executor import Executor
+from .executor import Executor
 from .outages import warn_retrying
 
 log = logging.getLogger(__name__)
