@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..application.ports import GraphCatalog, StateEditor, StateReader
+from ..application.ports import GraphCatalog, RunStreamEnds, StateEditor, StateReader
 
 if TYPE_CHECKING:
     from langgraph.pregel import Pregel
@@ -45,7 +45,7 @@ class StreamChunk(Protocol):
     def data(self) -> bytes: ...
 
 
-class RunChunks(Protocol):
+class RunChunks(RunStreamEnds, Protocol):
     """The runs' streamed chunks as stored (in NATS), read back from a
     sequence, and the end marker of a run the API settles itself."""
 
@@ -66,8 +66,6 @@ class RunChunks(Protocol):
     async def last_seq(self) -> int: ...
 
     async def wait_end(self, run_id: str, timeout: float | None) -> str | None: ...
-
-    async def publish_end(self, run_id: str, status: str, *, thread_id: str) -> None: ...
 
 
 class WebhookCheck(Protocol):

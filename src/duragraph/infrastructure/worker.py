@@ -12,6 +12,7 @@ import orjson
 from ..application.ports import Leases
 from .background.loop import every
 from .executor import Executor
+from .nats.pacing import wait_any
 from .outages import warn_retrying
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class Worker:
         """A full worker takes no more runs: other workers, or its own freed
         slots, pick them up, rather than every run it is offered slowing down."""
         while not self.executor.has_capacity() and not stop.is_set():
-            await asyncio.sleep(0.05)
+            await wait_any(self.executor.room, stop, timeout=None)
 
     async def _sweep(self, stop: asyncio.Event) -> None:
         """PostgreSQL is the truth: runs whose dispatch NATS lost, and runs

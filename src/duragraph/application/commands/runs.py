@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
+from ...domain.aggregate import Aggregate
 from ...domain.assistant import Assistant, config_over
 from ...domain.errors import DomainError, InvalidInput, NotFound
 from ...domain.ids import new_id
@@ -54,16 +55,16 @@ def assistant_key(assistant_id: str, graphs: GraphCatalog) -> str:
 
 async def load_for_run(cmd: "CreateRun", store: EventStore, graphs: GraphCatalog, *,
                        cached: bool = False) -> tuple[Assistant, Thread]:
-    key = assistant_key(cmd.assistant_id, graphs)
-    if cmd.thread_id is None:  # a temporary thread: a fresh id has no events to load
-        (assistant,) = await store.load_many((Assistant, key), cached=cached)
-        thread = Thread(new_id())
-    else:
-        assistant, thread = await store.load_many((Assistant, key), (Thread, cmd.thread_id),
-                                                  cached=cached)
+    wanted: list[tuple[type[Aggregate], str]] = [(Assistant, assistant_key(cmd.assistant_id,
+                                                                          graphs))]
+    if cmd.thread_id is not None:  # else a temporary thread: a fresh id has no events to load
+        wanted.append((Thread, cmd.thread_id))
+    found = await store.load_many(*wanted, cached=cached)
+    assistant, thread = found[0], found[1] if len(found) > 1 else Thread(new_id())
+    assert isinstance(assistant, Assistant) and isinstance(thread, Thread)
     if not assistant.live:
         raise unknown_assistant(cmd.assistant_id, graphs)
-    return assistant, thread  # type: ignore[return-value]
+    return assistant, thread
 
 
 def unknown_assistant(requested: str, graphs: GraphCatalog) -> DomainError:
@@ -108,16 +109,17 @@ async def create_stateless_runs(cmds: Sequence[CreateRun], store: EventStore, cl
     """A batch of stateless runs, all or none: each is decided before one
     transaction saves them all, so one invalid run creates nothing."""
     keys = {assistant_key(c.assistant_id, graphs) for c in cmds}
-    assistants = {a.id: a for a in await store.load_many(*[(Assistant, k) for k in keys])}
+    assistants = {a.id: a for a in await store.load_many(*[(Assistant, k) for k in keys])
+                  if isinstance(a, Assistant)}
     now = clock.now()
     threads = [Thread(new_id()) for _ in cmds]
-    for c, thread in zip(cmds, threads):
+    for c, thread in zip(cmds, threads, strict=True):
         assistant = assistants[assistant_key(c.assistant_id, graphs)]
         if not assistant.live:
             raise unknown_assistant(c.assistant_id, graphs)
-        _decide(c, assistant, thread, now)  # type: ignore[arg-type]
+        _decide(c, assistant, thread, now)
     await store.save(*threads)
-    return [_created(c, t, None) for c, t in zip(cmds, threads)]
+    return [_created(c, t, None) for c, t in zip(cmds, threads, strict=True)]
 
 
 def open_run(cmd: CreateRun, assistant: Assistant, thread: Thread,

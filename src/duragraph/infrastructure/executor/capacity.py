@@ -15,6 +15,8 @@ class RunSlots:
         self._started: dict[str, None] = {}
         self.idle = asyncio.Event()  # set while no run executes here
         self.idle.set()
+        self.room = asyncio.Event()  # set while a slot is free
+        self.room.set()
 
     def has_capacity(self) -> bool:
         return len(self.active) < self.max_active
@@ -32,6 +34,8 @@ class RunSlots:
         """`task` executes the run in a slot until it is done."""
         self.active[run_id] = task
         self.idle.clear()
+        if not self.has_capacity():
+            self.room.clear()
         self._started[run_id] = None
         if len(self._started) > _STARTED_MEMORY:
             del self._started[next(iter(self._started))]
@@ -39,6 +43,8 @@ class RunSlots:
 
     def _free(self, run_id: str) -> None:
         self.active.pop(run_id, None)
+        if self.has_capacity():
+            self.room.set()
         if not self.active:
             self.idle.set()
 

@@ -7,6 +7,7 @@ from typing import Any
 from ...application.ports import Clock, Database, EventStore, Leases
 from ..graphs.registry import GraphRegistry
 from ..memory_store.base_store import EventSourcedStore
+from ..nats.run_streams import RunStreams
 from ..postgres.checkpoints.checkpointer import EventStoreCheckpointer
 
 
@@ -18,7 +19,7 @@ class ExecutorDeps:
     clock: Clock
     checkpointer: EventStoreCheckpointer
     graphs: GraphRegistry
-    streams: Any  # infrastructure.nats.run_streams.RunStreams
+    streams: RunStreams
     worker_id: str
     lease_seconds: float = 10.0
     max_active: int = 64

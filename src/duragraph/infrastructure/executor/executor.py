@@ -56,6 +56,11 @@ class Executor:
         """Set while no run executes here."""
         return self.slots.idle
 
+    @property
+    def room(self) -> asyncio.Event:
+        """Set while a run slot is free."""
+        return self.slots.room
+
     def has_capacity(self) -> bool:
         return self.slots.has_capacity()
 

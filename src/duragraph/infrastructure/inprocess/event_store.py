@@ -29,7 +29,9 @@ class MemoryEventStore:
         self._tx_id = 0
 
     async def load(self, cls: type[A], ident: str) -> A:
-        return (await self.load_many((cls, ident)))[0]
+        (aggregate,) = await self.load_many((cls, ident))
+        assert isinstance(aggregate, cls)
+        return aggregate
 
     async def load_many(self, *wanted: tuple[type[Aggregate], str],
                         cached: bool = False) -> list[Aggregate]:

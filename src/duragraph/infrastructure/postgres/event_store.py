@@ -46,7 +46,8 @@ _ROW = "(%s::uuid, %s::int, %s, %s::jsonb)"
 _NEXT = "(SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE stream_id = %s)"
 
 
-_COLUMNS = "position, tx_id::text::bigint, event_id, stream_id, stream_version, type, data, recorded_at"
+_COLUMNS = ("position, tx_id::text::bigint, event_id, stream_id, stream_version, type, data, "
+            "recorded_at")
 
 
 def _stored(row: tuple) -> StoredEvent:
@@ -59,7 +60,9 @@ class PostgresEventStore:
         self.cache = StreamCache()
 
     async def load(self, cls: type[A], ident: str) -> A:
-        return (await self.load_many((cls, ident)))[0]
+        (aggregate,) = await self.load_many((cls, ident))
+        assert isinstance(aggregate, cls)
+        return aggregate
 
     async def load_many(self, *wanted: tuple[type[Aggregate], str],
                         cached: bool = False) -> list[Aggregate]:
