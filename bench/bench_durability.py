@@ -28,6 +28,7 @@ simple Query messages, the statements executed, and the pool's connection
 checks (an empty query per checkout). Transactions are counted server-side
 as the delta of pg_stat_database.xact_commit for the benchmark database.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -76,7 +77,9 @@ def chain(nodes: int) -> StateGraph:
 
 
 def parse_args() -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--nodes", type=int, default=20, help="N: sequential nodes in the graph")
     p.add_argument("--runs", type=int, default=50, help="K: timed runs per mode")
     p.add_argument("--warmup", type=int, default=5, help="untimed runs per mode first")
@@ -85,6 +88,7 @@ def parse_args() -> argparse.Namespace:
 
 
 # -- runs started through the domain ------------------------------------------------------
+
 
 @dataclass
 class StartedRun:
@@ -101,8 +105,16 @@ async def start_run(store: PostgresEventStore) -> StartedRun:
     thread = Thread(str(uuid.uuid4()))
     thread.create(metadata={}, now=NOW)
     run_id = str(uuid.uuid4())
-    thread.create_run(run_id=run_id, assistant_id="bench", graph_id="chain", kwargs={},
-                      metadata={}, strategy="reject", temporary=False, now=NOW)
+    thread.create_run(
+        run_id=run_id,
+        assistant_id="bench",
+        graph_id="chain",
+        kwargs={},
+        metadata={},
+        strategy="reject",
+        temporary=False,
+        now=NOW,
+    )
     epoch = thread.start_run(run_id, worker_id="bench", lease_lapsed=False, now=NOW)
     await store.save(thread)
     return StartedRun(thread.id, run_id, epoch)
@@ -119,8 +131,9 @@ async def commit_rest(view: Any, store: PostgresEventStore) -> None:
 NO_FSYNC = "sync*"  # "sync" on connections with synchronous_commit=off
 
 
-async def invoke(builder: StateGraph, mode: str, setup: PostgresEventStore,
-                 store: PostgresEventStore, nodes: int) -> tuple[float, float]:
+async def invoke(
+    builder: StateGraph, mode: str, setup: PostgresEventStore, store: PostgresEventStore, nodes: int
+) -> tuple[float, float]:
     """Wall and CPU (this process) seconds in ainvoke for one run in `mode`
     ("none": no checkpointer)."""
     if mode == "none":
@@ -128,9 +141,14 @@ async def invoke(builder: StateGraph, mode: str, setup: PostgresEventStore,
     else:
         run = await start_run(setup)
         durability = "sync" if mode == NO_FSYNC else mode
-        view = EventStoreCheckpointer(store).for_run(run.run_id, run.epoch, run.thread_id,
-                                                     durability=durability)
-        graph, config, kwargs = builder.compile(checkpointer=view), run.config, {"durability": durability}
+        view = EventStoreCheckpointer(store).for_run(
+            run.run_id, run.epoch, run.thread_id, durability=durability
+        )
+        graph, config, kwargs = (
+            builder.compile(checkpointer=view),
+            run.config,
+            {"durability": durability},
+        )
     started, cpu = time.perf_counter(), time.process_time()
     result = await graph.ainvoke({"count": 0}, config, **kwargs)
     if mode != "none":
@@ -147,8 +165,9 @@ class Timings:
     cpu_ms: dict[str, list[float]]
 
 
-async def timed_pass(pool: AsyncConnectionPool, no_fsync: AsyncConnectionPool,
-                     args: argparse.Namespace) -> Timings:
+async def timed_pass(
+    pool: AsyncConnectionPool, no_fsync: AsyncConnectionPool, args: argparse.Namespace
+) -> Timings:
     store, builder = PostgresEventStore(pool), chain(args.nodes)
     stores = {NO_FSYNC: PostgresEventStore(no_fsync)}
     modes = ("none", *MODES, NO_FSYNC)
@@ -163,6 +182,7 @@ async def timed_pass(pool: AsyncConnectionPool, no_fsync: AsyncConnectionPool,
 
 
 # -- counting round trips ---------------------------------------------------------------
+
 
 @dataclass
 class TraceCounts:
@@ -200,8 +220,14 @@ class TracedPool:
     def __init__(self, url: str, folder: Path) -> None:
         self.folder, self._files = folder, {}
         self.pool = AsyncConnectionPool(
-            url, min_size=2, max_size=20, open=False,
-            kwargs={"autocommit": True}, configure=self._trace, reset=self._flush)
+            url,
+            min_size=2,
+            max_size=20,
+            open=False,
+            kwargs={"autocommit": True},
+            configure=self._trace,
+            reset=self._flush,
+        )
 
     async def _trace(self, conn: psycopg.AsyncConnection) -> None:
         handle = (self.folder / f"conn-{len(self._files)}.trace").open("w")
@@ -229,7 +255,8 @@ class TracedPool:
 async def xact_commits(url: str) -> int:
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         cur = await conn.execute(
-            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+        )
         return (await cur.fetchone())[0]
 
 
@@ -247,8 +274,9 @@ class Counted:
     runs: int = 0
 
 
-async def count_mode(url: str, setup: PostgresEventStore, mode: str,
-                     args: argparse.Namespace, baseline: int) -> Counted:
+async def count_mode(
+    url: str, setup: PostgresEventStore, mode: str, args: argparse.Namespace, baseline: int
+) -> Counted:
     """Trace `count_runs` runs of `mode` on a fresh traced pool; closing it
     makes its backends flush their transaction counts."""
     runs = [await start_run(setup) for _ in range(args.count_runs)]
@@ -260,10 +288,12 @@ async def count_mode(url: str, setup: PostgresEventStore, mode: str,
         sizes = traced.sizes()
         store = PostgresEventStore(traced.pool)
         for run in runs:
-            view = EventStoreCheckpointer(store).for_run(run.run_id, run.epoch, run.thread_id,
-                                                         durability=mode)
-            await builder.compile(checkpointer=view).ainvoke({"count": 0}, run.config,
-                                                             durability=mode)
+            view = EventStoreCheckpointer(store).for_run(
+                run.run_id, run.epoch, run.thread_id, durability=mode
+            )
+            await builder.compile(checkpointer=view).ainvoke(
+                {"count": 0}, run.config, durability=mode
+            )
             await commit_rest(view, store)
         await traced.pool.close()
         counted = Counted(traced.counts_since(sizes), runs=len(runs))
@@ -282,22 +312,28 @@ async def idle_overhead(url: str) -> int:
         return await settled_xact_commits(url) - before
 
 
-async def counting_pass(url: str, setup: PostgresEventStore,
-                        args: argparse.Namespace) -> dict[str, Counted]:
+async def counting_pass(
+    url: str, setup: PostgresEventStore, args: argparse.Namespace
+) -> dict[str, Counted]:
     baseline = await idle_overhead(url)
     return {mode: await count_mode(url, setup, mode, args, baseline) for mode in MODES}
 
 
 # -- report -----------------------------------------------------------------------------
 
+
 def report(timings: Timings, counted: dict[str, Counted], args: argparse.Namespace) -> None:
     steps = args.nodes + 2
     base = statistics.median(timings.wall_ms["none"])
     base_cpu = statistics.median(timings.cpu_ms["none"])
-    print(f"\n== durability cost: {args.nodes} sequential nodes ({steps} checkpoints = super-steps "
-          f"incl. input and __start__), {args.runs} timed runs per mode, interleaved ==")
-    print(f"{'mode':10} {'run p50 ms':>11} {'run p90 ms':>11} {'added ms/step':>14} "
-          f"{'added CPU ms/step':>18}  target")
+    print(
+        f"\n== durability cost: {args.nodes} sequential nodes ({steps} checkpoints = super-steps "
+        f"incl. input and __start__), {args.runs} timed runs per mode, interleaved =="
+    )
+    print(
+        f"{'mode':10} {'run p50 ms':>11} {'run p90 ms':>11} {'added ms/step':>14} "
+        f"{'added CPU ms/step':>18}  target"
+    )
     for mode, values in timings.wall_ms.items():
         p50, p90 = statistics.median(values), _p90(values)
         if mode == "none":
@@ -308,11 +344,13 @@ def report(timings: Timings, counted: dict[str, Counted], args: argparse.Namespa
         verdict = "PASS" if added <= TARGET_MS_PER_STEP else "MISS"
         note = f"<= {TARGET_MS_PER_STEP:g} ms  {verdict}"
         print(f"{mode:10} {p50:11.2f} {p90:11.2f} {added:14.3f} {added_cpu:18.3f}  {note}")
-    print("added ms/step = (median run with checkpointer - median run without) / super-steps;\n"
-          "added CPU ms/step: the same with this process's CPU time (serialisation, event\n"
-          "building, psycopg, LangGraph's checkpoint bookkeeping), the rest is waiting on\n"
-          f"PostgreSQL. {NO_FSYNC} = sync on connections with synchronous_commit=off (no wait\n"
-          "for the WAL flush): sync minus sync* is the commit's fsync wait.")
+    print(
+        "added ms/step = (median run with checkpointer - median run without) / super-steps;\n"
+        "added CPU ms/step: the same with this process's CPU time (serialisation, event\n"
+        "building, psycopg, LangGraph's checkpoint bookkeeping), the rest is waiting on\n"
+        f"PostgreSQL. {NO_FSYNC} = sync on connections with synchronous_commit=off (no wait\n"
+        "for the WAL flush): sync minus sync* is the commit's fsync wait."
+    )
     _report_counts(counted, steps)
 
 
@@ -321,22 +359,35 @@ def _p90(values: list[float]) -> float:
 
 
 def _report_counts(counted: dict[str, Counted], steps: int) -> None:
-    print("\n== database work per super-step (libpq trace of the checkpointer's pool; "
-          "per run / per super-step) ==")
-    print(f"{'mode':10} {'round trips':>16} {'Sync+Query msgs':>16} {'statements':>16} "
-          f"{'pool checks':>16} {'transactions':>16}")
+    print(
+        "\n== database work per super-step (libpq trace of the checkpointer's pool; "
+        "per run / per super-step) =="
+    )
+    print(
+        f"{'mode':10} {'round trips':>16} {'Sync+Query msgs':>16} {'statements':>16} "
+        f"{'pool checks':>16} {'transactions':>16}"
+    )
     for mode, c in counted.items():
         t = c.trace
-        cells = [t.round_trips, t.syncs + t.simple_queries, t.statements, t.pool_checks,
-                 c.transactions]
-        print(f"{mode:10} " + " ".join(f"{v / c.runs:7.1f} /{v / c.runs / steps:6.2f}  "
-                                       for v in cells))
-    print("round trips: times a connection sent messages and then read the server's reply "
-          "(F->B turns in the trace); statements: Execute + simple Query messages "
-          "(incl. BEGIN/COMMIT and the pool's empty check query); pool checks: the empty query "
-          "psycopg_pool's check_connection runs on every checkout; transactions: "
-          "pg_stat_database.xact_commit delta (server side, includes implicit single-statement "
-          "transactions such as the pool checks).")
+        cells = [
+            t.round_trips,
+            t.syncs + t.simple_queries,
+            t.statements,
+            t.pool_checks,
+            c.transactions,
+        ]
+        print(
+            f"{mode:10} "
+            + " ".join(f"{v / c.runs:7.1f} /{v / c.runs / steps:6.2f}  " for v in cells)
+        )
+    print(
+        "round trips: times a connection sent messages and then read the server's reply "
+        "(F->B turns in the trace); statements: Execute + simple Query messages "
+        "(incl. BEGIN/COMMIT and the pool's empty check query); pool checks: the empty query "
+        "psycopg_pool's check_connection runs on every checkout; transactions: "
+        "pg_stat_database.xact_commit delta (server side, includes implicit single-statement "
+        "transactions such as the pool checks)."
+    )
 
 
 async def run(url: str, args: argparse.Namespace) -> None:
@@ -358,8 +409,12 @@ async def run(url: str, args: argparse.Namespace) -> None:
 
 async def _no_fsync_pool(url: str) -> AsyncConnectionPool:
     pool = AsyncConnectionPool(
-        url, min_size=2, max_size=20, open=False,
-        kwargs={"autocommit": True, "options": "-c synchronous_commit=off"})
+        url,
+        min_size=2,
+        max_size=20,
+        open=False,
+        kwargs={"autocommit": True, "options": "-c synchronous_commit=off"},
+    )
     await pool.open(wait=True, timeout=30)
     return pool
 

@@ -34,6 +34,7 @@ owner stamped on every create and an owner filter on every other operation),
 its client sending the key, and the ratio of its figures to the first's is
 printed: the cost of auth.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,17 @@ from typing import Any, Callable
 from langgraph_sdk import get_client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import (Server, config_with_auth, cpu_of, memory_of, paused,  # noqa: E402
-                     start_duragraph, start_official, stop, wait_ready)
+from servers import (
+    Server,
+    config_with_auth,
+    cpu_of,
+    memory_of,
+    paused,
+    start_duragraph,
+    start_official,
+    stop,
+    wait_ready,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 GRAPH = "echo"
@@ -59,9 +69,11 @@ AUTH_PATH = "duragraph.auth.api_keys:auth"
 API_KEY = "bench-key-4f9c2a"  # the --auth server's one user
 
 TARGETS = {
-    "wait_p50": 10.0, "wait_p99": 25.0,   # (17) ms, at most
-    "throughput": 200.0, "ratio": 5.0,    # (18) runs/s and DuraGraph/official, at least
-    "stream_p50": 5.0,                    # (19) ms, at most
+    "wait_p50": 10.0,
+    "wait_p99": 25.0,  # (17) ms, at most
+    "throughput": 200.0,
+    "ratio": 5.0,  # (18) runs/s and DuraGraph/official, at least
+    "stream_p50": 5.0,  # (19) ms, at most
 }
 
 
@@ -80,27 +92,44 @@ class Figures:
 
 
 def parse_args() -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--runs", type=int, default=1000, help="runs for (18) on DuraGraph")
-    p.add_argument("--official-runs", type=int, default=200,
-                   help="runs for (18) on the official server (it is slow: its in-memory "
-                        "queue polls; default 200)")
+    p.add_argument(
+        "--official-runs",
+        type=int,
+        default=200,
+        help="runs for (18) on the official server (it is slow: its in-memory "
+        "queue polls; default 200)",
+    )
     p.add_argument("--concurrency", type=int, default=16, help="runs in flight for (18)")
     p.add_argument("--samples", type=int, default=200, help="samples for (17) and (19)")
-    p.add_argument("--official-samples", type=int, default=50,
-                   help="samples for (17) and (19) on the official server (~1 s each; default 50)")
+    p.add_argument(
+        "--official-samples",
+        type=int,
+        default=50,
+        help="samples for (17) and (19) on the official server (~1 s each; default 50)",
+    )
     p.add_argument("--warmup", type=int, default=20, help="warm-up runs per server")
     p.add_argument("--config", type=Path, default=ROOT / "tests" / "graphs" / "langgraph.json")
     p.add_argument("--no-official", action="store_true", help="skip the official server")
     p.add_argument("--only", choices=["duragraph", "official"], help="benchmark one server only")
-    p.add_argument("--baseline-src", type=Path,
-                   help="also benchmark DuraGraph from this source tree (its `src` folder)")
-    p.add_argument("--auth", action="store_true",
-                   help="also benchmark the same DuraGraph with the built-in API-key auth")
+    p.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="also benchmark DuraGraph from this source tree (its `src` folder)",
+    )
+    p.add_argument(
+        "--auth",
+        action="store_true",
+        help="also benchmark the same DuraGraph with the built-in API-key auth",
+    )
     return p.parse_args()
 
 
 # -- the measurements ---------------------------------------------------------------
+
 
 async def fresh_threads(client: Any, count: int, concurrency: int) -> list[str]:
     gate = asyncio.Semaphore(concurrency)
@@ -108,6 +137,7 @@ async def fresh_threads(client: Any, count: int, concurrency: int) -> list[str]:
     async def one() -> str:
         async with gate:
             return (await client.threads.create())["thread_id"]
+
     return list(await asyncio.gather(*(one() for _ in range(count))))
 
 
@@ -158,7 +188,9 @@ async def throughput(client: Any, runs: int, concurrency: int) -> tuple[float, i
 def quarter_rates(started: float, finished: list[float]) -> list[float]:
     edges = [started] + [finished[len(finished) * q // 4 - 1] for q in (1, 2, 3, 4)]
     counts = [len(finished) * q // 4 - len(finished) * (q - 1) // 4 for q in (1, 2, 3, 4)]
-    return [n / (b - a) if b > a else 0.0 for n, a, b in zip(counts, edges, edges[1:])]
+    return [
+        n / (b - a) if b > a else 0.0 for n, a, b in zip(counts, edges, edges[1:], strict=False)
+    ]
 
 
 async def first_event_latencies(client: Any, samples: int) -> list[float]:
@@ -199,8 +231,11 @@ class PeakSampler:
 
 # -- orchestration ---------------------------------------------------------------------
 
+
 def start_servers(args: argparse.Namespace) -> dict[str, Server]:
-    wanted = [args.only] if args.only else ["duragraph"] + ([] if args.no_official else ["official"])
+    wanted = (
+        [args.only] if args.only else ["duragraph"] + ([] if args.no_official else ["official"])
+    )
     if args.baseline_src and not args.only:
         wanted.insert(1, "baseline")
     if args.auth and args.only != "official":
@@ -212,11 +247,15 @@ def start_servers(args: argparse.Namespace) -> dict[str, Server]:
             if name == "official":
                 servers[name] = start_official(args.config, max(10, args.concurrency))
             elif name == "auth":
-                servers[name] = start_duragraph(config_with_auth(args.config, AUTH_PATH), name=name,
-                                                env={"DURAGRAPH_API_KEYS": f"{API_KEY}=bench"})
+                servers[name] = start_duragraph(
+                    config_with_auth(args.config, AUTH_PATH),
+                    name=name,
+                    env={"DURAGRAPH_API_KEYS": f"{API_KEY}=bench"},
+                )
             else:
                 servers[name] = start_duragraph(
-                    args.config, name=name, src=args.baseline_src if name == "baseline" else None)
+                    args.config, name=name, src=args.baseline_src if name == "baseline" else None
+                )
     except BaseException:
         stop_all(servers)
         raise
@@ -230,20 +269,29 @@ def stop_all(servers: dict[str, Server]) -> None:
 
 async def run_all(args: argparse.Namespace, servers: dict[str, Server]) -> dict[str, Figures]:
     figures = {name: Figures() for name in servers}
-    clients = {name: get_client(url=s.url, timeout=120, api_key=API_KEY if name == "auth" else None)
-               for name, s in servers.items()}
+    clients = {
+        name: get_client(url=s.url, timeout=120, api_key=API_KEY if name == "auth" else None)
+        for name, s in servers.items()
+    }
     for name, server in servers.items():
         figures[name].startup_s = await asyncio.to_thread(wait_ready, server)
         await warm_up(clients[name], args.warmup)
         await asyncio.sleep(1)
         figures[name].idle_memory = memory_of(server)
         print(f"{name}: ready in {figures[name].startup_s:.1f}s, warmed up", flush=True)
-    await _phase("(17) runs.wait", servers,
-                 lambda n: _wait(clients[n], figures[n], _samples_for(n, args)))
-    await _phase("(18) create+join", servers,
-                 lambda n: _load(clients[n], figures[n], servers[n], _runs_for(n, args), args))
-    await _phase("(19) stream first event", servers,
-                 lambda n: _stream(clients[n], figures[n], _samples_for(n, args)))
+    await _phase(
+        "(17) runs.wait", servers, lambda n: _wait(clients[n], figures[n], _samples_for(n, args))
+    )
+    await _phase(
+        "(18) create+join",
+        servers,
+        lambda n: _load(clients[n], figures[n], servers[n], _runs_for(n, args), args),
+    )
+    await _phase(
+        "(19) stream first event",
+        servers,
+        lambda n: _stream(clients[n], figures[n], _samples_for(n, args)),
+    )
     return figures
 
 
@@ -266,12 +314,14 @@ async def _wait(client: Any, fig: Figures, samples: int) -> None:
     fig.wait_ms = await wait_latencies(client, samples)
 
 
-async def _load(client: Any, fig: Figures, server: Server, runs: int,
-                args: argparse.Namespace) -> None:
+async def _load(
+    client: Any, fig: Figures, server: Server, runs: int, args: argparse.Namespace
+) -> None:
     before = cpu_of(server)
     with PeakSampler(server) as sampler:
         fig.throughput, fig.throughput_failed, fig.quarter_rates = await throughput(
-            client, runs, args.concurrency)
+            client, runs, args.concurrency
+        )
     after = cpu_of(server)
     fig.throughput_runs, fig.peak_memory = runs, sampler.peak
     # thread creation before the clock is included: it is a small share.
@@ -284,6 +334,7 @@ async def _stream(client: Any, fig: Figures, samples: int) -> None:
 
 # -- report ------------------------------------------------------------------------------
 
+
 def pct(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
@@ -294,31 +345,52 @@ def verdict(ok: bool) -> str:
 
 def report(figures: dict[str, Figures], args: argparse.Namespace) -> None:
     cols = list(figures.values())
-    print(f"\n== {' vs '.join(TITLES[n] for n in figures)}: graph `{GRAPH}`, "
-          f"concurrency {args.concurrency} ==")
+    print(
+        f"\n== {' vs '.join(TITLES[n] for n in figures)}: graph `{GRAPH}`, "
+        f"concurrency {args.concurrency} =="
+    )
     print(f"{'metric':44} " + " ".join(f"{TITLES[n]:>11}" for n in figures) + "  target")
     counts = " ".join(f"{len(f.wait_ms):>11}" for f in cols)
     print(f"{'samples for (17) and (19)':44} {counts}")
-    _latency_rows("(17) runs.wait", lambda f: f.wait_ms, (50, 90, 99), cols,
-                  {50: TARGETS["wait_p50"], 99: TARGETS["wait_p99"]})
+    _latency_rows(
+        "(17) runs.wait",
+        lambda f: f.wait_ms,
+        (50, 90, 99),
+        cols,
+        {50: TARGETS["wait_p50"], 99: TARGETS["wait_p99"]},
+    )
     _throughput_rows(figures)
-    _latency_rows("(19) runs.stream first event", lambda f: f.stream_ms, (50, 99), cols,
-                  {50: TARGETS["stream_p50"]})
+    _latency_rows(
+        "(19) runs.stream first event",
+        lambda f: f.stream_ms,
+        (50, 99),
+        cols,
+        {50: TARGETS["stream_p50"]},
+    )
     _auth_rows(figures)
     for name, fig in figures.items():
         _memory_rows(name, fig)
 
 
-TITLES = {"duragraph": "DuraGraph", "auth": "with auth", "baseline": "baseline",
-          "official": "official"}
+TITLES = {
+    "duragraph": "DuraGraph",
+    "auth": "with auth",
+    "baseline": "baseline",
+    "official": "official",
+}
 
 
 def _cell(value: float | None, fmt: str = "{:11.1f}") -> str:
     return fmt.format(value) if value is not None else f"{'-':>11}"
 
 
-def _latency_rows(title: str, pick: Callable[[Figures], list[float]], ps: tuple[int, ...],
-                  cols: list[Figures], targets: dict[int, float]) -> None:
+def _latency_rows(
+    title: str,
+    pick: Callable[[Figures], list[float]],
+    ps: tuple[int, ...],
+    cols: list[Figures],
+    targets: dict[int, float],
+) -> None:
     for p in ps:
         values = [pct(pick(f), p) if pick(f) else None for f in cols]
         target, note = targets.get(p), ""
@@ -330,10 +402,15 @@ def _latency_rows(title: str, pick: Callable[[Figures], list[float]], ps: tuple[
 def _throughput_rows(figures: dict[str, Figures]) -> None:
     cols = list(figures.values())
     first = cols[0].throughput
-    note = f">= {TARGETS['throughput']:g} runs/s  {verdict(first >= TARGETS['throughput'])}" \
-        if first else ""
-    print(f"{'(18) create+join throughput (runs/s)':44} "
-          f"{' '.join(_cell(f.throughput) for f in cols)}  {note}")
+    note = (
+        f">= {TARGETS['throughput']:g} runs/s  {verdict(first >= TARGETS['throughput'])}"
+        if first
+        else ""
+    )
+    print(
+        f"{'(18) create+join throughput (runs/s)':44} "
+        f"{' '.join(_cell(f.throughput) for f in cols)}  {note}"
+    )
     counts = " ".join(f"{f'{f.throughput_runs} ({f.throughput_failed} bad)':>11}" for f in cols)
     print(f"{'(18) runs measured (runs not echoing)':44} {counts}")
     quarters = " ".join(f"{'/'.join(f'{r:.0f}' for r in f.quarter_rates):>11}" for f in cols)
@@ -342,8 +419,11 @@ def _throughput_rows(figures: dict[str, Figures]) -> None:
         fig = figures.get(other)
         if first and fig and fig.throughput:
             ratio = first / fig.throughput
-            note = (f">= {TARGETS['ratio']:g}x  {verdict(ratio >= TARGETS['ratio'])}"
-                    if other == "official" else "")
+            note = (
+                f">= {TARGETS['ratio']:g}x  {verdict(ratio >= TARGETS['ratio'])}"
+                if other == "official"
+                else ""
+            )
             print(f"{f'(18) ratio DuraGraph/{other}':44} {ratio:11.2f}  {note}")
 
 
@@ -353,23 +433,30 @@ def _auth_rows(figures: dict[str, Figures]) -> None:
     if not (plain and auth and plain.throughput and auth.throughput):
         return
     ratio = auth.throughput / plain.throughput
-    print(f"{'with auth / without: (18) runs/s':44} {ratio:11.2f}  "
-          f"auth costs {(1 - ratio) * 100:.1f}% of throughput")
+    print(
+        f"{'with auth / without: (18) runs/s':44} {ratio:11.2f}  "
+        f"auth costs {(1 - ratio) * 100:.1f}% of throughput"
+    )
     for title, pick in (("(17) wait p50", "wait_ms"), ("(19) first event p50", "stream_ms")):
         with_auth, without = getattr(auth, pick), getattr(plain, pick)
         if with_auth and without:
-            print(f"{'with auth / without: ' + title:44} {pct(with_auth, 50) / pct(without, 50):11.2f}")
+            ratio = pct(with_auth, 50) / pct(without, 50)
+            print(f"{'with auth / without: ' + title:44} {ratio:11.2f}")
 
 
 def _memory_rows(name: str, fig: Figures) -> None:
-    print(f"\n-- memory of {name} (MB; idle after warm-up / peak during (18), sampled every 500 ms)")
+    print(
+        f"\n-- memory of {name} (MB; idle after warm-up / peak during (18), sampled every 500 ms)"
+    )
     for key in dict.fromkeys([*fig.idle_memory, *fig.peak_memory]):
         idle, peak = fig.idle_memory.get(key), fig.peak_memory.get(key)
         fmt = "{:11.0f}" if key == "postgres processes" else "{:11.1f}"
         print(f"{key:44} {_cell(idle, fmt)} {_cell(peak, fmt)}")
     if fig.cpu_ms_per_run:
-        print(f"-- CPU ms per run during (18) on {name} (incl. creating its thread; "
-              f"2 cores = 2000 ms/s in all)")
+        print(
+            f"-- CPU ms per run during (18) on {name} (incl. creating its thread; "
+            f"2 cores = 2000 ms/s in all)"
+        )
         for key, value in fig.cpu_ms_per_run.items():
             print(f"{key:44} {value:11.2f}")
 

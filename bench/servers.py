@@ -5,6 +5,7 @@
 Each server is stopped by its own PID with SIGTERM (SIGKILL after a grace
 period); an embedded postmaster left behind by a killed `duragraph dev` is
 stopped by the PID in its own postmaster.pid."""
+
 from __future__ import annotations
 
 import atexit
@@ -29,10 +30,15 @@ MB = 1024 * 1024
 
 # What the official dev server would otherwise reach over the network.
 OFFLINE_ENV = {
-    "LANGSMITH_TRACING": "false", "LANGSMITH_TRACING_V2": "false",
-    "LANGCHAIN_TRACING_V2": "false", "LANGCHAIN_TRACING": "false",
-    "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "true",
-    "LANGSMITH_API_KEY": "", "LANGCHAIN_API_KEY": "", "LANGGRAPH_CLOUD_LICENSE_KEY": "",
+    "LANGSMITH_TRACING": "false",
+    "LANGSMITH_TRACING_V2": "false",
+    "LANGCHAIN_TRACING_V2": "false",
+    "LANGCHAIN_TRACING": "false",
+    "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+    "LANGGRAPH_NO_VERSION_CHECK": "true",
+    "LANGSMITH_API_KEY": "",
+    "LANGCHAIN_API_KEY": "",
+    "LANGGRAPH_CLOUD_LICENSE_KEY": "",
 }
 
 
@@ -54,7 +60,9 @@ class Server:
     @property
     def postmaster_pid(self) -> int | None:
         try:
-            return int((self.folder / "data" / "postgres" / "postmaster.pid").read_text().split()[0])
+            return int(
+                (self.folder / "data" / "postgres" / "postmaster.pid").read_text().split()[0]
+            )
         except (OSError, ValueError, IndexError):
             return None
 
@@ -66,29 +74,52 @@ class Server:
 
 
 def _child_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DURAGRAPH_DATABASE_URL", "DURAGRAPH_NATS_URL", "DURAGRAPH_DATA_DIR")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DURAGRAPH_DATABASE_URL", "DURAGRAPH_NATS_URL", "DURAGRAPH_DATA_DIR")
+    }
     return {**env, **OFFLINE_ENV, **extra}
 
 
-def _spawn(name: str, args: list[str], env: dict[str, str], cwd: Path, folder: Path,
-           port: int) -> Server:
+def _spawn(
+    name: str, args: list[str], env: dict[str, str], cwd: Path, folder: Path, port: int
+) -> Server:
     log_path = folder / f"{name}.log"
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            args, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
     return Server(name, proc, f"http://127.0.0.1:{port}", folder, log_path)
 
 
-def start_duragraph(config: Path, *, name: str = "duragraph", src: Path | None = None,
-                    env: dict[str, str] | None = None) -> Server:
+def start_duragraph(
+    config: Path,
+    *,
+    name: str = "duragraph",
+    src: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Server:
     """`src`: run the `duragraph` package of that source tree (an earlier
     commit's worktree, say) instead of the installed one; `env`: extra variables."""
     folder = Path(tempfile.mkdtemp(prefix="dg-bench-"))
     port = free_port()
-    args = [sys.executable, "-m", "duragraph.cli", "dev", "--config", str(config),
-            "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(folder / "data"),
-            "--log-level", "WARNING"]
+    args = [
+        sys.executable,
+        "-m",
+        "duragraph.cli",
+        "dev",
+        "--config",
+        str(config),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(folder / "data"),
+        "--log-level",
+        "WARNING",
+    ]
     extra = {**(env or {}), **({"PYTHONPATH": str(src.resolve())} if src else {})}
     return _spawn(name, args, _child_env(**extra), folder, folder, port)
 
@@ -99,8 +130,11 @@ def config_with_auth(config: Path, auth_path: str) -> Path:
     root = Path(tempfile.mkdtemp(prefix="dg-bench-auth-"))
     atexit.register(shutil.rmtree, root, True)
     folder = root / "graphs"
-    shutil.copytree(config.resolve().parent, folder,
-                    ignore=shutil.ignore_patterns("__pycache__", ".langgraph_api", ".duragraph"))
+    shutil.copytree(
+        config.resolve().parent,
+        folder,
+        ignore=shutil.ignore_patterns("__pycache__", ".langgraph_api", ".duragraph"),
+    )
     project = json.loads((folder / config.name).read_text())
     project["auth"] = {"path": auth_path}
     (folder / config.name).write_text(json.dumps(project))
@@ -112,14 +146,30 @@ def start_official(config: Path, jobs_per_worker: int) -> Server:
     state in `.langgraph_api` there, so it runs in a temp copy of the config's folder."""
     folder = Path(tempfile.mkdtemp(prefix="lg-bench-"))
     graphs = folder / "graphs"
-    shutil.copytree(config.resolve().parent, graphs,
-                    ignore=shutil.ignore_patterns("__pycache__", ".langgraph_api", ".duragraph"))
+    shutil.copytree(
+        config.resolve().parent,
+        graphs,
+        ignore=shutil.ignore_patterns("__pycache__", ".langgraph_api", ".duragraph"),
+    )
     _drop_test_sweeps(graphs / config.name)
     port = free_port()
     cli = shutil.which("langgraph", path=str(Path(sys.executable).parent)) or "langgraph"
-    args = [cli, "dev", "--config", config.name, "--host", "127.0.0.1", "--port", str(port),
-            "--no-browser", "--no-reload", "--server-log-level", "WARNING",
-            "--n-jobs-per-worker", str(jobs_per_worker)]
+    args = [
+        cli,
+        "dev",
+        "--config",
+        config.name,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-browser",
+        "--no-reload",
+        "--server-log-level",
+        "WARNING",
+        "--n-jobs-per-worker",
+        str(jobs_per_worker),
+    ]
     server = _spawn("official", args, _child_env(), graphs, folder, port)
     server.notes.append(f"--n-jobs-per-worker {jobs_per_worker}")
     return server
@@ -137,8 +187,9 @@ def wait_ready(server: Server, timeout: float = 180.0) -> float:
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if server.proc.poll() is not None:
-            raise RuntimeError(f"{server.name} exited with {server.proc.returncode}:\n"
-                               f"{server.log_tail()}")
+            raise RuntimeError(
+                f"{server.name} exited with {server.proc.returncode}:\n{server.log_tail()}"
+            )
         try:
             if httpx.get(f"{server.url}/ok", timeout=1).status_code == 200:
                 return time.monotonic() - started
@@ -177,6 +228,7 @@ def _stop_leftover_postmaster(pid: int | None, folder: Path) -> None:
 
 
 # -- memory ---------------------------------------------------------------------
+
 
 def _rss(proc: psutil.Process) -> int:
     try:
@@ -222,9 +274,11 @@ def _postgres_memory(pid: int | None) -> dict[str, float]:
         tree = [postmaster, *postmaster.children(recursive=True)]
     except psutil.NoSuchProcess:
         return {}
-    return {"postgres postmaster RSS": _rss(postmaster) / MB,
-            "postgres all procs PSS": sum(_pss(p) for p in tree) / MB,
-            "postgres processes": float(len(tree))}
+    return {
+        "postgres postmaster RSS": _rss(postmaster) / MB,
+        "postgres all procs PSS": sum(_pss(p) for p in tree) / MB,
+        "postgres processes": float(len(tree)),
+    }
 
 
 def _name(proc: psutil.Process) -> str:
@@ -235,6 +289,7 @@ def _name(proc: psutil.Process) -> str:
 
 
 # -- CPU ------------------------------------------------------------------------------
+
 
 def _cpu(proc: psutil.Process) -> float:
     try:

@@ -9,6 +9,7 @@ dropped afterwards) or an embedded one; NATS: an embedded nats-server of the
 soak's own, which it stops and starts (never the machine's). All traffic goes
 to 127.0.0.1; every loop is bounded by the duration.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,9 +35,20 @@ from duragraph.infrastructure.embedded.nats import EmbeddedNats  # noqa: E402
 from duragraph.infrastructure.embedded.postgres import EmbeddedPostgres  # noqa: E402
 from duragraph.infrastructure.postgres.database import migrate  # noqa: E402
 from faults_support import (  # noqa: E402
-    Processes, env_for, follow, over_executed, query, reexecuted_after_commit, reexecutions,
-    relayed, replay_ids, steps_committed_twice, stream_gaps, two_active_runs_on_a_thread,
-    wait_terminal, wrong_final_states,
+    Processes,
+    env_for,
+    follow,
+    over_executed,
+    query,
+    reexecuted_after_commit,
+    reexecutions,
+    relayed,
+    replay_ids,
+    steps_committed_twice,
+    stream_gaps,
+    two_active_runs_on_a_thread,
+    wait_terminal,
+    wrong_final_states,
 )
 from servers import free_port  # noqa: E402
 
@@ -52,6 +64,7 @@ class Soak:
     accepted: dict[str, str] = field(default_factory=dict)
     kills: list[tuple[str, float, list[tuple[str, int]]]] = field(default_factory=list)
     followed: list[tuple[list[int], str, str]] = field(default_factory=list)
+    followers: set[asyncio.Task] = field(default_factory=set)  # kept: see asyncio.create_task
     refused: int = 0
 
 
@@ -60,17 +73,22 @@ async def _client(soak: Soak, stop: asyncio.Event) -> None:
         while not stop.is_set():
             thread_id = str(uuid.uuid4())
             try:
-                response = await http.post(f"/threads/{thread_id}/runs", json={
-                    "assistant_id": "steps", "if_not_exists": "create",
-                    "input": {"delay": soak.rng.uniform(0.05, 0.6)},
-                    "durability": soak.rng.choice(["sync", "async"])})
+                response = await http.post(
+                    f"/threads/{thread_id}/runs",
+                    json={
+                        "assistant_id": "steps",
+                        "if_not_exists": "create",
+                        "input": {"delay": soak.rng.uniform(0.05, 0.6)},
+                        "durability": soak.rng.choice(["sync", "async"]),
+                    },
+                )
             except httpx.TransportError:
                 response = None
             if response is not None and response.status_code == 200:
                 run_id = response.json()["run_id"]
                 soak.accepted[run_id] = thread_id
                 if soak.rng.random() < 0.05:  # a client following the stream
-                    asyncio.create_task(_follow(soak, thread_id, run_id))
+                    soak.followers.add(asyncio.create_task(_follow(soak, thread_id, run_id)))
             else:
                 soak.refused += 1
             await asyncio.sleep(soak.rng.uniform(0.05, 0.3))
@@ -88,9 +106,14 @@ async def _inject(soak: Soak, kind: str) -> None:
     at, orphans = time.time(), []
     if kind == "worker":
         victim = soak.rng.choice(soak.procs.alive_workers())
-        orphans = [(r[0], r[1]) for r in await query(
-            soak.database_url, "SELECT run_id, epoch FROM leases WHERE worker_id LIKE %s",
-            (f"%-{victim.pid}-%",))]
+        orphans = [
+            (r[0], r[1])
+            for r in await query(
+                soak.database_url,
+                "SELECT run_id, epoch FROM leases WHERE worker_id LIKE %s",
+                (f"%-{victim.pid}-%",),
+            )
+        ]
         at = soak.procs.kill(victim)
         soak.procs.workers.remove(victim)
         await asyncio.to_thread(soak.procs.start_worker)
@@ -102,9 +125,11 @@ async def _inject(soak: Soak, kind: str) -> None:
         await asyncio.sleep(soak.rng.uniform(2, 10))
         await asyncio.to_thread(soak.nats.start)
     else:
-        await query(soak.database_url,
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                    "datname = current_database() AND pid <> pg_backend_pid()")
+        await query(
+            soak.database_url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+            "datname = current_database() AND pid <> pg_backend_pid()",
+        )
     soak.kills.append((kind, at, orphans))
 
 
@@ -116,31 +141,39 @@ async def _chaos(soak: Soak, stop: asyncio.Event) -> None:
             await _inject(soak, soak.rng.choice(FAULTS))
 
 
-async def _first_step_after(database_url: str, at: float,
-                            orphans: list[tuple[str, int]]) -> float | None:
+async def _first_step_after(
+    database_url: str, at: float, orphans: list[tuple[str, int]]
+) -> float | None:
     """Seconds from a kill to the first step committed after it: by one of the
     killed worker's runs under a newer epoch, or (no run was in flight there,
     or another process was killed) by any run."""
     if orphans:
-        rows = await query(database_url,
-                           "SELECT min(extract(epoch FROM e.recorded_at)::float8) FROM events e "
-                           "JOIN unnest(%s::text[], %s::int[]) AS o(run_id, epoch) "
-                           "ON e.data->>'run_id' = o.run_id AND (e.data->>'epoch')::int > o.epoch "
-                           "WHERE e.type IN ('run.step_completed', 'run.succeeded')",
-                           ([r for r, _ in orphans], [e for _, e in orphans]))
+        rows = await query(
+            database_url,
+            "SELECT min(extract(epoch FROM e.recorded_at)::float8) FROM events e "
+            "JOIN unnest(%s::text[], %s::int[]) AS o(run_id, epoch) "
+            "ON e.data->>'run_id' = o.run_id AND (e.data->>'epoch')::int > o.epoch "
+            "WHERE e.type IN ('run.step_completed', 'run.succeeded')",
+            ([r for r, _ in orphans], [e for _, e in orphans]),
+        )
     else:
-        rows = await query(database_url,
-                           "SELECT min(extract(epoch FROM recorded_at)::float8) FROM events "
-                           "WHERE type = 'run.step_completed' AND recorded_at > to_timestamp(%s)",
-                           (at,))
+        rows = await query(
+            database_url,
+            "SELECT min(extract(epoch FROM recorded_at)::float8) FROM events "
+            "WHERE type = 'run.step_completed' AND recorded_at > to_timestamp(%s)",
+            (at,),
+        )
     return rows[0][0] - at if rows[0][0] is not None else None
 
 
 def _p(values: list[float], q: float) -> str:
     if not values:
         return "-"
-    return f"{statistics.quantiles(values, n=100, method='inclusive')[q - 1]:.2f}s" \
-        if len(values) > 1 else f"{values[0]:.2f}s"
+    return (
+        f"{statistics.quantiles(values, n=100, method='inclusive')[q - 1]:.2f}s"
+        if len(values) > 1
+        else f"{values[0]:.2f}s"
+    )
 
 
 async def _report(soak: Soak, counters: Path, prefix: str, nats_url: str) -> bool:
@@ -167,27 +200,47 @@ async def _report(soak: Soak, counters: Path, prefix: str, nats_url: str) -> boo
     after_commit = await reexecuted_after_commit(soak.database_url, counters)
     two_active = await two_active_runs_on_a_thread(soak.database_url)
     over = over_executed(counters, list(runs.values()), crashes=len(soak.kills))
-    print(f"runs accepted            {len(runs)}  (refused or unanswered during faults: {soak.refused})")
-    print(f"runs finished            {sum(s == 'success' for s in statuses.values())}  "
-          f"(committed but unanswered: {len(unacknowledged)}, finished: "
-          f"{sum(s == 'success' for s in finished_too.values())})")
-    print(f"crashes injected         {len(soak.kills)}  "
-          f"({', '.join(f'{k}: {sum(1 for x, _, _ in soak.kills if x == k)}' for k in sorted(set(FAULTS)))})")
-    print(f"steps re-executed        {reexecutions(counters, list(runs.values()))}  "
-          f"(after their commit: {len(after_commit)})")
+    print(
+        f"runs accepted            {len(runs)}  "
+        f"(refused or unanswered during faults: {soak.refused})"
+    )
+    print(
+        f"runs finished            {sum(s == 'success' for s in statuses.values())}  "
+        f"(committed but unanswered: {len(unacknowledged)}, finished: "
+        f"{sum(s == 'success' for s in finished_too.values())})"
+    )
+    kinds = ", ".join(
+        f"{k}: {sum(1 for x, _, _ in soak.kills if x == k)}" for k in sorted(set(FAULTS))
+    )
+    print(f"crashes injected         {len(soak.kills)}  ({kinds})")
+    print(
+        f"steps re-executed        {reexecutions(counters, list(runs.values()))}  "
+        f"(after their commit: {len(after_commit)})"
+    )
     print(f"events lost              {len(relay.lost)}")
-    print(f"duplicates delivered     {relay.duplicates + sse_dupes}  "
-          f"(JetStream: {relay.duplicates}, SSE: {sse_dupes}, streams followed: {len(soak.followed)})")
-    print(f"stream gaps              {len(gaps) + sse_gaps}  (event streams: {len(gaps)}, SSE: {sse_gaps})")
+    print(
+        f"duplicates delivered     {relay.duplicates + sse_dupes}  "
+        f"(JetStream: {relay.duplicates}, SSE: {sse_dupes}, "
+        f"streams followed: {len(soak.followed)})"
+    )
+    print(
+        f"stream gaps              {len(gaps) + sse_gaps}  "
+        f"(event streams: {len(gaps)}, SSE: {sse_gaps})"
+    )
     print(f"kill -> first step       p50 {_p(every, 50)}, max {max(every, default=0):.2f}s")
     for kind, ds in sorted(resumed.items()):
         print(f"  after {kind:<16} p50 {_p(ds, 50)}, max {max(ds, default=0):.2f}s ({len(ds)})")
-    problems = {"wrong final states": len(wrong), "steps committed twice": len(twice),
-                "executed after commit": len(after_commit), "two active runs": len(two_active),
-                "over-executed nodes": len(over)}
+    problems = {
+        "wrong final states": len(wrong),
+        "steps committed twice": len(twice),
+        "executed after commit": len(after_commit),
+        "two active runs": len(two_active),
+        "over-executed nodes": len(over),
+    }
     print("invariants               " + ", ".join(f"{k}: {v}" for k, v in problems.items()))
-    return not (any(problems.values()) or relay.lost or relay.duplicates or sse_dupes
-                or sse_gaps or gaps)
+    return not (
+        any(problems.values()) or relay.lost or relay.duplicates or sse_dupes or sse_gaps or gaps
+    )
 
 
 async def soak(duration: float, seed: int, workers: int, clients: int, lease: float) -> bool:

@@ -1,5 +1,6 @@
 """DuraGraph processes whose output the test reads: stdout and stderr go to
 files, and stopping one checks that none of its children outlived it."""
+
 from __future__ import annotations
 
 import contextlib
@@ -17,11 +18,17 @@ import psutil
 from servers import GRAPHS, free_port, stop, wait_ready
 
 
-def cli(*args: str, env: dict[str, str] | None = None,
-        timeout: float = 60) -> subprocess.CompletedProcess:
+def cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess:
     """`duragraph ...` run to its end, its output as text."""
-    return subprocess.run([sys.executable, "-m", "duragraph.cli", *args], capture_output=True,
-                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "duragraph.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @dataclass
@@ -43,16 +50,23 @@ class Captured:
 def start(folder: Path, name: str, args: list[str], env: dict[str, str]) -> Captured:
     out, err = folder / f"{name}.out", folder / f"{name}.err"
     with out.open("wb") as o, err.open("wb") as e:
-        proc = subprocess.Popen([sys.executable, "-m", "duragraph.cli", *args,
-                                 "--config", str(GRAPHS)], stdout=o, stderr=e,
-                                env={**os.environ, **env})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "duragraph.cli", *args, "--config", str(GRAPHS)],
+            stdout=o,
+            stderr=e,
+            env={**os.environ, **env},
+        )
     return Captured(proc, out, err)
 
 
 def stop_all(procs: list[Captured]) -> None:
     """Stop them; every process they started must be gone too."""
-    children = [c for p in procs if p.proc.poll() is None
-                for c in psutil.Process(p.proc.pid).children(recursive=True)]
+    children = [
+        c
+        for p in procs
+        if p.proc.poll() is None
+        for c in psutil.Process(p.proc.pid).children(recursive=True)
+    ]
     stop([p.proc for p in procs])
     _, alive = psutil.wait_procs(children, timeout=10)
     assert not alive, f"left running: {[c.pid for c in alive]}"
@@ -63,8 +77,12 @@ def dev(*flags: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, C
     """A `duragraph dev` on a fresh data folder: (its URL, its output)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="dg-captured-") as folder:
-        server = start(Path(folder), "dev", ["dev", "--port", str(port), "--data-dir",
-                                             f"{folder}/data", *flags], env or {})
+        server = start(
+            Path(folder),
+            "dev",
+            ["dev", "--port", str(port), "--data-dir", f"{folder}/data", *flags],
+            env or {},
+        )
         try:
             wait_ready(f"http://127.0.0.1:{port}", [server.proc])
             yield f"http://127.0.0.1:{port}", server
@@ -78,8 +96,10 @@ def _running_on(folder: str) -> list[int]:
     found = []
     for proc in psutil.process_iter(["cmdline"]):
         with contextlib.suppress(psutil.Error):
-            if folder in " ".join(proc.info["cmdline"] or ()) and \
-                    proc.status() != psutil.STATUS_ZOMBIE:
+            if (
+                folder in " ".join(proc.info["cmdline"] or ())
+                and proc.status() != psutil.STATUS_ZOMBIE
+            ):
                 found.append(proc.pid)
     return found
 

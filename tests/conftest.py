@@ -5,6 +5,7 @@ pgserver under a temporary folder. Each test gets its own database cloned from
 a migrated template. NATS: DURAGRAPH_TEST_NATS_URL or an embedded nats-server
 with JetStream; each test gets its own subject prefix.
 """
+
 from __future__ import annotations
 
 import asyncio

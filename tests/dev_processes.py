@@ -2,6 +2,7 @@
 pseudo-terminal, so that Ctrl-C is the terminal's SIGINT to its foreground
 process group) or under a process manager (its own process group), with every
 process it started recorded, to prove none outlives it."""
+
 from __future__ import annotations
 
 import contextlib
@@ -28,8 +29,14 @@ def _take_terminal() -> None:
 class Dev:
     """One `duragraph dev` on `data_dir`, the leader of its own process group."""
 
-    def __init__(self, data_dir: Path, port: int, *, terminal: bool = False,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        *,
+        terminal: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.data_dir, self.port, self.terminal = data_dir, port, terminal
         self.url = f"http://127.0.0.1:{port}"
         self._output = bytearray()
@@ -37,12 +44,25 @@ class Dev:
         args = command("dev", "--port", str(port), "--data-dir", str(data_dir))
         if terminal:
             self._master, slave = os.openpty()
-            self.proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                         start_new_session=True, preexec_fn=_take_terminal)
+            self.proc = subprocess.Popen(
+                args,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                env=env,
+                start_new_session=True,
+                preexec_fn=_take_terminal,
+            )
             os.close(slave)
         else:
-            self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            self.proc = subprocess.Popen(
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
             self._master = self.proc.stdout.fileno()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

@@ -1,4 +1,5 @@
 """DuraGraph as real processes, for the tests that need them."""
+
 from __future__ import annotations
 
 import contextlib
@@ -39,8 +40,16 @@ def free_port() -> int:
 
 
 def command(*args: str, config: Path = GRAPHS) -> list[str]:
-    return [sys.executable, "-m", "duragraph.cli", *args, "--config", str(config),
-            "--log-level", os.environ.get("DURAGRAPH_TEST_LOG_LEVEL", "WARNING")]
+    return [
+        sys.executable,
+        "-m",
+        "duragraph.cli",
+        *args,
+        "--config",
+        str(config),
+        "--log-level",
+        os.environ.get("DURAGRAPH_TEST_LOG_LEVEL", "WARNING"),
+    ]
 
 
 def wait_ready(url: str, procs: list[subprocess.Popen], timeout: float = 60) -> None:
@@ -82,7 +91,8 @@ class Cluster:
 
     def start_api(self, mode: str = "serve") -> None:
         self.api = subprocess.Popen(
-            command(mode, "--port", str(self.port), config=self.config), env=self.env)
+            command(mode, "--port", str(self.port), config=self.config), env=self.env
+        )
         wait_ready(self.url, [self.api])
 
     def start_worker(self) -> subprocess.Popen:

@@ -1,6 +1,7 @@
 """What `dev` and `serve` print once they answer: where the API and its docs
 are and, for `dev`, where its embedded servers are. No password is printed
 (a terminal is scrolled back, shared, recorded): it names their files instead."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,10 +15,19 @@ _NAMES = {"EmbeddedPostgres": "PostgreSQL", "EmbeddedNats": "NATS"}
 
 def banner(graph_ids: list[str], base_url: str, embedded: Sequence[Any] = ()) -> str:
     """`embedded`: started servers, each with `url` and `password_path`."""
-    lines = [f"DuraGraph {__version__} serving {', '.join(graph_ids)} at {base_url}",
-             _line("API", base_url), _line("Docs", f"{base_url}/docs")]
-    lines += [_line(_NAMES.get(type(s).__name__, type(s).__name__), without_password(s.url),
-                    f"(password in {_shown(s.password_path)})") for s in embedded]
+    lines = [
+        f"DuraGraph {__version__} serving {', '.join(graph_ids)} at {base_url}",
+        _line("API", base_url),
+        _line("Docs", f"{base_url}/docs"),
+    ]
+    lines += [
+        _line(
+            _NAMES.get(type(s).__name__, type(s).__name__),
+            without_password(s.url),
+            f"(password in {_shown(s.password_path)})",
+        )
+        for s in embedded
+    ]
     return "\n".join(lines)
 
 

@@ -1,4 +1,5 @@
 """The one place that wires everything: `dev`, `serve` and `worker`."""
+
 from __future__ import annotations
 
 import asyncio
@@ -113,19 +114,22 @@ async def _connected(settings: Settings, embedded: bool, started: list[Any]) -> 
     if embedded:
         db_url, nats_url = await _embedded_urls(settings, started)
     elif not (settings.database_url and settings.nats_url):
-        raise SystemExit("set DURAGRAPH_DATABASE_URL and DURAGRAPH_NATS_URL "
-                         "(or use `duragraph dev`)")
+        raise SystemExit(
+            "set DURAGRAPH_DATABASE_URL and DURAGRAPH_NATS_URL (or use `duragraph dev`)"
+        )
     else:
         db_url, nats_url = settings.database_url, settings.nats_url
     await migrate(db_url)
-    pool = await open_pool(db_url, max_size=settings.pool_size,
-                           application_name=application_name(settings.worker_id))
+    pool = await open_pool(
+        db_url, max_size=settings.pool_size, application_name=application_name(settings.worker_id)
+    )
     nc = await connect(nats_url, name=settings.worker_id)
     js = nc.jetstream()
     infra = Infrastructure(db_url, nats_url, pool, nc, js, started)
     await _claim_prefix(infra, settings.nats_prefix)  # before touching the prefix's streams
-    await ensure_streams(js, settings.nats_prefix,
-                         run_stream_retention_s=settings.run_stream_retention_s)
+    await ensure_streams(
+        js, settings.nats_prefix, run_stream_retention_s=settings.run_stream_retention_s
+    )
     return infra
 
 
@@ -154,28 +158,51 @@ class Core:
     auth_object: Any = None  # the user's langgraph_sdk.Auth (langgraph.json `auth.path`)
 
 
-def build_core(settings: Settings, infra: Infrastructure, config: ProjectConfig,
-               graphs: GraphRegistry, store_config: StoreConfig,
-               webhooks: WebhookPolicy | None = None, ttl: TtlPolicy | None = None) -> Core:
+def build_core(
+    settings: Settings,
+    infra: Infrastructure,
+    config: ProjectConfig,
+    graphs: GraphRegistry,
+    store_config: StoreConfig,
+    webhooks: WebhookPolicy | None = None,
+    ttl: TtlPolicy | None = None,
+) -> Core:
     store = PostgresEventStore(infra.pool)
     db, clock = PostgresDatabase(infra.pool), SystemClock()
-    return Core(config=config, store=store, db=db, leases=PostgresLeases(db), clock=clock,
-                graphs=graphs, checkpointer=EventStoreCheckpointer(store),
-                streams=RunStreams(infra.nc, infra.js, settings.nats_prefix),
-                memory=StoreDeps(store, db, clock, store_config.index, store_config.ttl),
-                memory_config=store_config, webhooks=webhooks or WebhookPolicy(),
-                ttl=ttl or TtlPolicy())
+    return Core(
+        config=config,
+        store=store,
+        db=db,
+        leases=PostgresLeases(db),
+        clock=clock,
+        graphs=graphs,
+        checkpointer=EventStoreCheckpointer(store),
+        streams=RunStreams(infra.nc, infra.js, settings.nats_prefix),
+        memory=StoreDeps(store, db, clock, store_config.index, store_config.ttl),
+        memory_config=store_config,
+        webhooks=webhooks or WebhookPolicy(),
+        ttl=ttl or TtlPolicy(),
+    )
 
 
 def build_executor(settings: Settings, core: Core, api_url: str | None) -> Executor:
     """`api_url`: where clients reach the API, as the runs' metadata says."""
-    return Executor(ExecutorDeps(
-        store=core.store, db=core.db, leases=core.leases, clock=core.clock,
-        checkpointer=core.checkpointer, graphs=core.graphs, streams=core.streams,
-        worker_id=settings.worker_id,
-        lease_seconds=settings.lease_seconds, max_active=settings.n_jobs_per_worker,
-        memory_store=EventSourcedStore(core.memory),
-        server_metadata=server_metadata(api_url)))
+    return Executor(
+        ExecutorDeps(
+            store=core.store,
+            db=core.db,
+            leases=core.leases,
+            clock=core.clock,
+            checkpointer=core.checkpointer,
+            graphs=core.graphs,
+            streams=core.streams,
+            worker_id=settings.worker_id,
+            lease_seconds=settings.lease_seconds,
+            max_active=settings.n_jobs_per_worker,
+            memory_store=EventSourcedStore(core.memory),
+            server_metadata=server_metadata(api_url),
+        )
+    )
 
 
 def build_auth(core: Core, *, local_dev: bool) -> Authorizer:
@@ -184,23 +211,35 @@ def build_auth(core: Core, *, local_dev: bool) -> Authorizer:
     if core.auth_object is None:
         return NO_AUTH
     section = core.config.auth or {}
-    auth = CustomAuth(core.auth_object, studio=local_dev,
-                      disable_studio_auth=bool(section.get("disable_studio_auth")))
+    auth = CustomAuth(
+        core.auth_object,
+        studio=local_dev,
+        disable_studio_auth=bool(section.get("disable_studio_auth")),
+    )
     uncovered = auth.handlers.uncovered()
     if auth.handlers.any() and uncovered:
-        log.warning("auth: no @auth.on handler covers %s: any authenticated user may do these",
-                    ", ".join(uncovered))
+        log.warning(
+            "auth: no @auth.on handler covers %s: any authenticated user may do these",
+            ", ".join(uncovered),
+        )
     return auth
 
 
 def build_services(core: Core, executor: Executor | None, auth: Authorizer = NO_AUTH) -> Services:
-    services = Services(store=core.store, db=core.db, clock=core.clock, graphs=core.graphs,
-                        checkpointer=core.checkpointer, streams=core.streams,
-                        states=ThreadStates(core.graphs, core.checkpointer, core.db),
-                        webhooks=core.webhooks,
-                        info={"version": __version__, "graphs": core.graphs.ids()},
-                        default_ttl=core.ttl.default(), auth=auth,
-                        run_headers=HeaderPolicy.from_http(core.config.http))
+    services = Services(
+        store=core.store,
+        db=core.db,
+        clock=core.clock,
+        graphs=core.graphs,
+        checkpointer=core.checkpointer,
+        streams=core.streams,
+        states=ThreadStates(core.graphs, core.checkpointer, core.db),
+        webhooks=core.webhooks,
+        info={"version": __version__, "graphs": core.graphs.ids()},
+        default_ttl=core.ttl.default(),
+        auth=auth,
+        run_headers=HeaderPolicy.from_http(core.config.http),
+    )
     services.executor = executor
     services.memory = core.memory
     return services
@@ -218,8 +257,9 @@ def _loaded_auth(config: ProjectConfig) -> Any:
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings, *,
-                  embedded: bool) -> AsyncIterator[tuple[Infrastructure, Core]]:
+async def running(
+    settings: Settings, *, embedded: bool
+) -> AsyncIterator[tuple[Infrastructure, Core]]:
     config = load_config(settings.config_path)
     for warning in config.warnings:
         log.warning("%s", warning)
@@ -230,8 +270,15 @@ async def running(settings: Settings, *,
         auth_object = _loaded_auth(config)
     infra = await open_infrastructure(settings, embedded=embedded)
     try:
-        core = build_core(settings, infra, config, graphs, store_config,
-                          WebhookPolicy.from_config(config.webhooks), ttl)
+        core = build_core(
+            settings,
+            infra,
+            config,
+            graphs,
+            store_config,
+            WebhookPolicy.from_config(config.webhooks),
+            ttl,
+        )
         core.auth_object = auth_object
         yield infra, core
     finally:
@@ -241,9 +288,11 @@ async def running(settings: Settings, *,
 def _start_here(executor: Executor) -> Callable[[Tick], None]:
     """A run a scheduler just created starts in this worker if it has room
     (see application/execution/placement.py); NATS dispatches it anyway."""
+
     def start(tick: Tick) -> None:
         if tick.run_id and tick.thread_id and executor_here(executor):
             executor.submit(tick.run_id, tick.thread_id)
+
     return start
 
 
@@ -252,34 +301,65 @@ async def _default_assistants(core: Core) -> None:
         await ensure_default_assistants(core.store, core.clock, core.graphs)
 
 
-async def _worker_tasks(settings: Settings, infra: Infrastructure, core: Core,
-                        executor: Executor, stop: asyncio.Event,
-                        auth: Authorizer, app: Any) -> list[asyncio.Task]:
-    worker = Worker(executor, core.leases, RunDispatch(infra.js, settings.nats_prefix),
-                    sweep_interval=settings.sweep_interval, grace_seconds=settings.grace_seconds)
-    await subscribe_events(infra.nc, settings.nats_prefix, "run.cancelled",
-                           worker.on_cancelled_event)
-    relay = OutboxRelay(infra.pool, infra.nc, infra.js, infra.database_url,
-                        settings.nats_prefix, idle=executor.idle)
-    crons = CronScheduler(core.store, core.db, core.clock, core.graphs,
-                          interval=settings.cron_interval,
-                          on_fired=_start_here(executor),
-                          authorize=AsCreator(auth, core.db, core.graphs))
+async def _worker_tasks(
+    settings: Settings,
+    infra: Infrastructure,
+    core: Core,
+    executor: Executor,
+    stop: asyncio.Event,
+    auth: Authorizer,
+    app: Any,
+) -> list[asyncio.Task]:
+    worker = Worker(
+        executor,
+        core.leases,
+        RunDispatch(infra.js, settings.nats_prefix),
+        sweep_interval=settings.sweep_interval,
+        grace_seconds=settings.grace_seconds,
+    )
+    await subscribe_events(
+        infra.nc, settings.nats_prefix, "run.cancelled", worker.on_cancelled_event
+    )
+    relay = OutboxRelay(
+        infra.pool, infra.nc, infra.js, infra.database_url, settings.nats_prefix, idle=executor.idle
+    )
+    crons = CronScheduler(
+        core.store,
+        core.db,
+        core.clock,
+        core.graphs,
+        interval=settings.cron_interval,
+        on_fired=_start_here(executor),
+        authorize=AsCreator(auth, core.db, core.graphs),
+    )
     deliverer = WebhookDeliverer(
-        core.db, core.webhooks, partial(loopback.client, app),
-        RetryPolicy(base_seconds=settings.webhook_retry_seconds,
-                    max_attempts=settings.webhook_max_attempts))
-    sweeper = TtlSweeper(core.db, core.store, core.clock, core.checkpointer,
-                         interval_s=core.ttl.sweep_interval_minutes * 60)
-    return [asyncio.create_task(worker.run(stop), name="worker"),
-            asyncio.create_task(relay.run(stop), name="relay"),
-            asyncio.create_task(sweep_store(core.memory, core.memory_config.sweep_seconds, stop),
-                                name="store-sweeper"),
-            asyncio.create_task(crons.run(stop), name="crons"),
-            asyncio.create_task(deliverer.run(stop), name="webhooks"),
-            asyncio.create_task(sweeper.run(stop), name="ttl-sweeper"),
-            asyncio.create_task(Heartbeat(core.db, executor, settings.worker_id).run(stop),
-                                name="heartbeat")]
+        core.db,
+        core.webhooks,
+        partial(loopback.client, app),
+        RetryPolicy(
+            base_seconds=settings.webhook_retry_seconds, max_attempts=settings.webhook_max_attempts
+        ),
+    )
+    sweeper = TtlSweeper(
+        core.db,
+        core.store,
+        core.clock,
+        core.checkpointer,
+        interval_s=core.ttl.sweep_interval_minutes * 60,
+    )
+    return [
+        asyncio.create_task(worker.run(stop), name="worker"),
+        asyncio.create_task(relay.run(stop), name="relay"),
+        asyncio.create_task(
+            sweep_store(core.memory, core.memory_config.sweep_seconds, stop), name="store-sweeper"
+        ),
+        asyncio.create_task(crons.run(stop), name="crons"),
+        asyncio.create_task(deliverer.run(stop), name="webhooks"),
+        asyncio.create_task(sweeper.run(stop), name="ttl-sweeper"),
+        asyncio.create_task(
+            Heartbeat(core.db, executor, settings.worker_id).run(stop), name="heartbeat"
+        ),
+    ]
 
 
 class _Server(uvicorn.Server):
@@ -315,30 +395,50 @@ def _listen(host: str, port: int) -> socket.socket:
     return socket.create_server((host, port), family=family)
 
 
-async def serve_http(settings: Settings, *, embedded: bool, with_worker: bool,
-                     reload: bool = False) -> None:
+async def serve_http(
+    settings: Settings, *, embedded: bool, with_worker: bool, reload: bool = False
+) -> None:
     with _listen(settings.host, settings.port) as listening:
-        async with running(settings, embedded=embedded) as (infra, core), \
-                supervised(infra.embedded):
+        async with (
+            running(settings, embedded=embedded) as (infra, core),
+            supervised(infra.embedded),
+        ):
             if embedded:  # a run still going after the grace is handed back at once
                 settings = replace(settings, grace_seconds=min(settings.grace_seconds, DEV_GRACE_S))
-            await _serve(settings, infra, core, listening, embedded=embedded,
-                         with_worker=with_worker, reload=reload)
+            await _serve(
+                settings,
+                infra,
+                core,
+                listening,
+                embedded=embedded,
+                with_worker=with_worker,
+                reload=reload,
+            )
 
 
-def _reloader(settings: Settings, core: Core, executor: Executor, services: Services,
-              stop: asyncio.Event) -> asyncio.Task:
+def _reloader(
+    settings: Settings, core: Core, executor: Executor, services: Services, stop: asyncio.Event
+) -> asyncio.Task:
     async def reloaded() -> None:  # graphs may have come or gone
         services.info["graphs"] = core.graphs.ids()
         await _default_assistants(core)
 
-    reloader = Reloader(settings.config_path, core.config, settings.data_dir, core.graphs,
-                        executor, reloaded)
+    reloader = Reloader(
+        settings.config_path, core.config, settings.data_dir, core.graphs, executor, reloaded
+    )
     return asyncio.create_task(reloader.run(stop), name="reload")
 
 
-async def _serve(settings: Settings, infra: Infrastructure, core: Core, listening: socket.socket,
-                 *, embedded: bool, with_worker: bool, reload: bool = False) -> None:
+async def _serve(
+    settings: Settings,
+    infra: Infrastructure,
+    core: Core,
+    listening: socket.socket,
+    *,
+    embedded: bool,
+    with_worker: bool,
+    reload: bool = False,
+) -> None:
     await _default_assistants(core)
     if embedded:  # every lease left is a dead predecessor's (see execution/placement)
         await core.leases.lapse_all()
@@ -350,8 +450,11 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     services.public_url = api_url
     services.ws_max_subscriptions = settings.ws_max_subscriptions
     app = _app(settings, core, services)
-    tasks = ([] if executor
-             else [asyncio.create_task(WorkerWatch(core.db).run(stop), name="worker-watch")])
+    tasks = (
+        []
+        if executor
+        else [asyncio.create_task(WorkerWatch(core.db).run(stop), name="worker-watch")]
+    )
 
     async def start_work() -> None:  # graphs may rely on what the user's lifespan set up
         if executor:
@@ -363,12 +466,21 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
     # lifespan "on": a user's app (langgraph.json http.app) may have one
     # log_config None: uvicorn logs through ours (logs.py sets its level), and
     # RequestLog replaces its access log
-    server = _Server(uvicorn.Config(RequestLog(app), host=settings.host, port=settings.port,
-                                    log_config=None, access_log=False, lifespan="on",
-                                    # uvicorn types it int; it is a wait_for timeout
-                                    timeout_graceful_shutdown=DEV_GRACE_S  # type: ignore[arg-type]
-                                    if embedded else None),
-                     on_started=start_work)
+    server = _Server(
+        uvicorn.Config(
+            RequestLog(app),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            # uvicorn types it int; it is a wait_for timeout
+            timeout_graceful_shutdown=DEV_GRACE_S  # type: ignore[arg-type]
+            if embedded
+            else None,
+        ),
+        on_started=start_work,
+    )
 
     def shutdown() -> None:
         server.should_exit = True
@@ -376,8 +488,10 @@ async def _serve(settings: Settings, infra: Infrastructure, core: Core, listenin
         stop.set()
 
     _on_signals(shutdown, hangup=embedded)
-    print(banner(core.graphs.ids(), f"http://{settings.host}:{settings.port}", infra.embedded),
-          flush=True)
+    print(
+        banner(core.graphs.ids(), f"http://{settings.host}:{settings.port}", infra.embedded),
+        flush=True,
+    )
     try:
         await server.serve(sockets=[listening])
     finally:
@@ -390,15 +504,23 @@ def _app(settings: Settings, core: Core, services: Services) -> Any:
     no URL and relative webhook URLs reach in process."""
     with loopback.deferred():
         user_app = load_http_app(core.config)
-    app = create_app(services, user_app=user_app, http=core.config.http,
-                     allowed_hosts=settings.allowed_hosts, max_body_bytes=settings.max_body_bytes)
+    app = create_app(
+        services,
+        user_app=user_app,
+        http=core.config.http,
+        allowed_hosts=settings.allowed_hosts,
+        max_body_bytes=settings.max_body_bytes,
+    )
     loopback.publish(app)
     return app
 
 
 def _warn_if_exposed(settings: Settings, config: ProjectConfig) -> None:
-    warning = exposure_warning(settings.host, auth=config.auth, allowed_hosts=(
-        *settings.allowed_hosts, *allowed_hosts(config.http)))
+    warning = exposure_warning(
+        settings.host,
+        auth=config.auth,
+        allowed_hosts=(*settings.allowed_hosts, *allowed_hosts(config.http)),
+    )
     if warning:
         log.warning("%s", warning)
 

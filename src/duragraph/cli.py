@@ -1,4 +1,5 @@
 """The `duragraph` command."""
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,12 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _dev_data(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", type=Path, help="without a URL: reach the servers of the "
-                   "`duragraph dev` running on this data folder (./.duragraph)")
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        help="without a URL: reach the servers of the "
+        "`duragraph dev` running on this data folder (./.duragraph)",
+    )
 
 
 DEFAULT_PORT = 2024
@@ -34,8 +39,11 @@ DEFAULT_PORT = 2024
 def _http(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, help=f"default {DEFAULT_PORT}")
-    p.add_argument("--allowed-hosts", help="comma-separated host names served besides "
-                   "localhost, * for any (env DURAGRAPH_ALLOWED_HOSTS)")
+    p.add_argument(
+        "--allowed-hosts",
+        help="comma-separated host names served besides "
+        "localhost, * for any (env DURAGRAPH_ALLOWED_HOSTS)",
+    )
     logs.add_server_flag(p)
 
 
@@ -61,8 +69,11 @@ def _choose_port(args: argparse.Namespace) -> int:
     with socket.socket() as s:
         s.bind((args.host, 0))
         port = s.getsockname()[1]
-    print(f"{args.host}:{DEFAULT_PORT} is in use; serving on port {port} instead "
-          "(choose one with --port)", flush=True)
+    print(
+        f"{args.host}:{DEFAULT_PORT} is in use; serving on port {port} instead "
+        "(choose one with --port)",
+        flush=True,
+    )
     return port
 
 
@@ -107,10 +118,15 @@ def parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace) -> Settings:
     port = _choose_port(args) if args.command in ("dev", "serve") else None
     return Settings.from_env(
-        config_path=args.config, database_url=args.database_url, nats_url=args.nats_url,
-        host=getattr(args, "host", None), port=port, data_dir=getattr(args, "data_dir", None),
+        config_path=args.config,
+        database_url=args.database_url,
+        nats_url=args.nats_url,
+        host=getattr(args, "host", None),
+        port=port,
+        data_dir=getattr(args, "data_dir", None),
         allowed_hosts=host_list(getattr(args, "allowed_hosts", None)),
-        n_jobs_per_worker=getattr(args, "n_jobs_per_worker", None))
+        n_jobs_per_worker=getattr(args, "n_jobs_per_worker", None),
+    )
 
 
 _NO_DEV = "or run `duragraph dev` with this --data-dir"
@@ -230,8 +246,11 @@ def _main(args: argparse.Namespace) -> None:
 
     try:
         if args.command == "dev":
-            run(bootstrap.serve_http(settings, embedded=True, with_worker=True,
-                                     reload=not args.no_reload))
+            run(
+                bootstrap.serve_http(
+                    settings, embedded=True, with_worker=True, reload=not args.no_reload
+                )
+            )
         elif args.command == "serve":
             run(bootstrap.serve_http(settings, embedded=False, with_worker=False))
         elif args.command == "worker":

@@ -3,6 +3,7 @@
 Each is accepted with the same name; what DuraGraph has no use for is said in
 one line. What cannot be honoured and would mislead if ignored (a public
 tunnel, HTTPS) stops the command with exit code 2 and says what to do instead."""
+
 from __future__ import annotations
 
 import argparse
@@ -26,26 +27,47 @@ def positive_int(text: str) -> int:
 
 
 def add_jobs_flag(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--n-jobs-per-worker", type=positive_int, metavar="N",
-                   default=os.environ.get("DURAGRAPH_N_JOBS_PER_WORKER", str(DEFAULT_JOBS)),
-                   help=f"runs this process executes at once (default {DEFAULT_JOBS}; "
-                        "env DURAGRAPH_N_JOBS_PER_WORKER)")
+    p.add_argument(
+        "--n-jobs-per-worker",
+        type=positive_int,
+        metavar="N",
+        default=os.environ.get("DURAGRAPH_N_JOBS_PER_WORKER", str(DEFAULT_JOBS)),
+        help=f"runs this process executes at once (default {DEFAULT_JOBS}; "
+        "env DURAGRAPH_N_JOBS_PER_WORKER)",
+    )
 
 
 def add_dev_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--no-reload", action="store_true",
-                   help="do not reload the graphs when their files change")
-    p.add_argument("--no-browser", action="store_true",
-                   help="accepted for `langgraph dev` users: DuraGraph never opens a browser")
-    p.add_argument("--allow-blocking", action="store_true",
-                   help="accepted: DuraGraph does not detect blocking calls in graph code")
-    p.add_argument("--debug-port", type=positive_int, metavar="PORT",
-                   help="let a debugger (VS Code 'Remote Attach', debugpy) attach to the "
-                        "graph code on 127.0.0.1:PORT; needs `pip install debugpy`")
-    p.add_argument("--wait-for-client", action="store_true",
-                   help="with --debug-port: start serving once the debugger is attached")
-    p.add_argument("--studio-url", metavar="URL",
-                   help="print a LangGraph Studio link for this server (a Studio of your own)")
+    p.add_argument(
+        "--no-reload", action="store_true", help="do not reload the graphs when their files change"
+    )
+    p.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="accepted for `langgraph dev` users: DuraGraph never opens a browser",
+    )
+    p.add_argument(
+        "--allow-blocking",
+        action="store_true",
+        help="accepted: DuraGraph does not detect blocking calls in graph code",
+    )
+    p.add_argument(
+        "--debug-port",
+        type=positive_int,
+        metavar="PORT",
+        help="let a debugger (VS Code 'Remote Attach', debugpy) attach to the "
+        "graph code on 127.0.0.1:PORT; needs `pip install debugpy`",
+    )
+    p.add_argument(
+        "--wait-for-client",
+        action="store_true",
+        help="with --debug-port: start serving once the debugger is attached",
+    )
+    p.add_argument(
+        "--studio-url",
+        metavar="URL",
+        help="print a LangGraph Studio link for this server (a Studio of your own)",
+    )
     p.add_argument("--tunnel", action="store_true", help="not supported (see the message)")
     p.add_argument("--ssl-certfile", help="not supported (see the message)")
     p.add_argument("--ssl-keyfile", help="not supported (see the message)")
@@ -53,8 +75,10 @@ def add_dev_flags(p: argparse.ArgumentParser) -> None:
 
 def _refusal(args: argparse.Namespace) -> str | None:
     if args.tunnel:
-        return ("--tunnel is not supported: expose the port with a tunnel of your own, "
-                f"e.g. `cloudflared tunnel --url http://{args.host}:{args.port or 2024}`")
+        return (
+            "--tunnel is not supported: expose the port with a tunnel of your own, "
+            f"e.g. `cloudflared tunnel --url http://{args.host}:{args.port or 2024}`"
+        )
     if args.ssl_certfile or args.ssl_keyfile:
         return "--ssl-certfile/--ssl-keyfile are not supported: put a TLS proxy in front"
     if args.wait_for_client and args.debug_port is None:

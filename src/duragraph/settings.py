@@ -1,4 +1,5 @@
 """Settings from flags and DURAGRAPH_* environment variables."""
+
 from __future__ import annotations
 
 import os
@@ -49,7 +50,8 @@ class Settings:
     ws_max_subscriptions: int = 64  # open subscriptions per protocol v2 WebSocket
     n_jobs_per_worker: int = 64  # runs one process executes at once (its run slots)
     worker_id: str = field(
-        default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+        default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    )
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -1,4 +1,5 @@
 """The installed version, as `duragraph --version` and /info report it."""
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,13 @@ class VersionAction(argparse.Action):
     """`--version`, looked up only when asked (scanning the installed
     distributions takes a quarter of a second)."""
 
-    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
-                 default: str = argparse.SUPPRESS, help: str = "print the version") -> None:
+    def __init__(
+        self,
+        option_strings: list[str],
+        dest: str = argparse.SUPPRESS,
+        default: str = argparse.SUPPRESS,
+        help: str = "print the version",
+    ) -> None:
         super().__init__(option_strings, dest, nargs=0, default=default, help=help)
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:

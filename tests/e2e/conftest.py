@@ -5,6 +5,7 @@ Mode `split`: `duragraph serve` and `duragraph worker` as separate processes
 against the external PostgreSQL and NATS named by DURAGRAPH_TEST_DATABASE_URL
 and DURAGRAPH_TEST_NATS_URL (only when those are set).
 """
+
 from __future__ import annotations
 
 import tempfile

@@ -1,5 +1,6 @@
 """Small helpers the e2e tests share: polling through the SDK and reading
 raw Server-Sent Events with httpx (the SDK hides `id:` lines and comments)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,8 +26,9 @@ async def new_thread(client: Any, **metadata: Any) -> str:
     return thread["thread_id"]
 
 
-async def eventually(probe: Callable[[], Awaitable[Any]], ok: Callable[[Any], bool],
-                     timeout: float = 30.0) -> Any:
+async def eventually(
+    probe: Callable[[], Awaitable[Any]], ok: Callable[[Any], bool], timeout: float = 30.0
+) -> Any:
     """Probe until `ok` holds or the timeout passes; returns the last value."""
     deadline = time.monotonic() + timeout
     while True:
@@ -36,9 +38,13 @@ async def eventually(probe: Callable[[], Awaitable[Any]], ok: Callable[[Any], bo
         await asyncio.sleep(0.2)
 
 
-async def wait_for_run_status(client: Any, thread_id: str, run_id: str,
-                              statuses: tuple[str, ...] = TERMINAL,
-                              timeout: float = 10.0) -> dict[str, Any]:
+async def wait_for_run_status(
+    client: Any,
+    thread_id: str,
+    run_id: str,
+    statuses: tuple[str, ...] = TERMINAL,
+    timeout: float = 10.0,
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         run = await client.runs.get(thread_id, run_id)
@@ -47,8 +53,9 @@ async def wait_for_run_status(client: Any, thread_id: str, run_id: str,
         await asyncio.sleep(0.05)
 
 
-async def wait_for_thread_status(client: Any, thread_id: str, status: str,
-                                 timeout: float = 10.0) -> dict[str, Any]:
+async def wait_for_thread_status(
+    client: Any, thread_id: str, status: str, timeout: float = 10.0
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         thread = await client.threads.get(thread_id)
@@ -67,14 +74,18 @@ def parse_frames(raw: str) -> list[Frame]:
                 key, _, value = line.partition(":")
                 fields[key] = value[1:] if value.startswith(" ") else value
         if "event" in fields:
-            frames.append(Frame(fields["event"], json.loads(fields.get("data") or "null"),
-                                fields.get("id")))
+            frames.append(
+                Frame(fields["event"], json.loads(fields.get("data") or "null"), fields.get("id"))
+            )
     return frames
 
 
-async def raw_stream(server_url: str, path: str, body: dict[str, Any] | None = None,
-                     headers: dict[str, str] | None = None,
-                     ) -> tuple[httpx.Response, list[Frame]]:
+async def raw_stream(
+    server_url: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[httpx.Response, list[Frame]]:
     """POST (with a body) or GET a stream; returns the response and its frames."""
     async with httpx.AsyncClient(base_url=server_url, timeout=30) as http:
         method = "POST" if body is not None else "GET"

@@ -1,5 +1,6 @@
 """A2A at /a2a/{assistant_id}: JSON-RPC message/send, message/stream and
 tasks/get, and each assistant's agent card."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,13 @@ ECHO = str(uuid.uuid5(NAMESPACE_GRAPH, "echo"))
 REPLY = "Hello from the fake model"  # what tests/graphs/chat.py answers
 
 
-def send(text: str | None = None, *, data: dict | None = None, context_id: str | None = None,
-         method: str = "message/send") -> dict[str, Any]:
+def send(
+    text: str | None = None,
+    *,
+    data: dict | None = None,
+    context_id: str | None = None,
+    method: str = "message/send",
+) -> dict[str, Any]:
     parts: list[dict[str, Any]] = []
     if text is not None:
         parts.append({"kind": "text", "text": text})
@@ -34,8 +40,9 @@ def send(text: str | None = None, *, data: dict | None = None, context_id: str |
 
 async def rpc(server_url: str, assistant_id: str, body: dict[str, Any]) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=server_url, timeout=60) as http:
-        response = await http.post(f"/a2a/{assistant_id}", json=body,
-                                   headers={"Accept": "application/json"})
+        response = await http.post(
+            f"/a2a/{assistant_id}", json=body, headers={"Accept": "application/json"}
+        )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -45,7 +52,8 @@ def texts(task: dict[str, Any]) -> list[str]:
 
 
 async def test_message_send_runs_the_assistant_and_returns_a_completed_task(
-        server_url, client) -> None:
+    server_url, client
+) -> None:
     answer = await rpc(server_url, ECHO, send("Hello from A2A"))
     assert answer["jsonrpc"] == "2.0" and answer["id"] == "1"
     task = answer["result"]
@@ -110,8 +118,9 @@ async def test_a_non_blocking_send_answers_before_the_run_ends(server_url) -> No
     assert "artifacts" not in task
     get = {"jsonrpc": "2.0", "id": 1, "method": "tasks/get", "params": {"id": task["id"]}}
     deadline = asyncio.get_running_loop().time() + 30
-    while ((found := (await rpc(server_url, "steps", get))["result"])["status"]["state"]
-           != "completed"):
+    while (found := (await rpc(server_url, "steps", get))["result"])["status"][
+        "state"
+    ] != "completed":
         assert asyncio.get_running_loop().time() < deadline, found
         await asyncio.sleep(0.1)
     assert found["artifacts"][0]["parts"][0]["data"]["steps"] == ["one", "two", "three"]
@@ -132,8 +141,12 @@ async def test_tasks_cancel_cancels_a_running_task(server_url) -> None:
 
 async def test_tasks_get_reads_the_task_back(server_url) -> None:
     sent = (await rpc(server_url, ECHO, send("again")))["result"]
-    body = {"jsonrpc": "2.0", "id": 2, "method": "tasks/get",
-            "params": {"id": sent["id"], "contextId": sent["contextId"]}}
+    body = {
+        "jsonrpc": "2.0",
+        "id": 2,
+        "method": "tasks/get",
+        "params": {"id": sent["id"], "contextId": sent["contextId"]},
+    }
     got = await rpc(server_url, ECHO, body)
     assert got["id"] == 2
     task = got["result"]
@@ -155,8 +168,9 @@ async def test_tasks_get_shows_a_running_task_as_working(server_url, client) -> 
 
 async def stream(server_url: str, assistant_id: str, body: dict[str, Any]) -> list[dict]:
     async with httpx.AsyncClient(base_url=server_url, timeout=60) as http:
-        async with http.stream("POST", f"/a2a/{assistant_id}", json=body,
-                               headers={"Accept": "text/event-stream"}) as response:
+        async with http.stream(
+            "POST", f"/a2a/{assistant_id}", json=body, headers={"Accept": "text/event-stream"}
+        ) as response:
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/event-stream")
             raw = (await response.aread()).decode()
@@ -175,15 +189,21 @@ async def test_message_stream_sends_the_task_its_updates_and_its_answer(server_u
     assert artifact["kind"] == "artifact-update"
     assert artifact["artifact"]["parts"] == [{"kind": "text", "text": "stream me"}]
     assert (done["kind"], done["status"]["state"], done["final"]) == (
-        "status-update", "completed", True)
+        "status-update",
+        "completed",
+        True,
+    )
     assert {r.get("taskId", r.get("id")) for r in results} == {task["id"]}
 
 
 async def test_message_stream_sends_the_model_tokens_as_they_come(server_url) -> None:
     events = await stream(server_url, "chat", send("hi", method="message/stream"))
     results = [e["result"] for e in events]
-    tokens = [r["status"]["message"]["parts"][0]["text"] for r in results
-              if r["kind"] == "status-update" and "message" in r["status"]]
+    tokens = [
+        r["status"]["message"]["parts"][0]["text"]
+        for r in results
+        if r["kind"] == "status-update" and "message" in r["status"]
+    ]
     assert len(tokens) > 3
     assert "".join(tokens) == REPLY
     assert results[-2]["artifact"]["parts"] == [{"kind": "text", "text": REPLY}]
@@ -193,21 +213,53 @@ async def test_a_failing_stream_ends_with_a_failed_status(server_url) -> None:
     events = await stream(server_url, "failing", send(data={}, method="message/stream"))
     last = events[-1]["result"]
     assert (last["kind"], last["status"]["state"], last["final"]) == (
-        "status-update", "failed", True)
+        "status-update",
+        "failed",
+        True,
+    )
 
 
-@pytest.mark.parametrize("body, code", [
-    ({"jsonrpc": "2.0", "id": "1", "method": "tasks/resubscribe", "params": {}}, -32601),
-    ({"jsonrpc": "2.0", "id": "1", "method": "message/send", "params": {}}, -32602),
-    ({"jsonrpc": "2.0", "id": "1", "method": "message/send",
-      "params": {"message": {"role": "user", "parts": [], "messageId": "m"}}}, -32602),
-    ({"jsonrpc": "2.0", "id": "1", "method": "message/send",
-      "params": {"message": {"role": "user", "messageId": "m",
-                             "parts": [{"kind": "file", "file": {"uri": "x"}}]}}}, -32005),
-    ({"jsonrpc": "2.0", "id": "1", "method": "tasks/get", "params": {}}, -32602),
-    ({"jsonrpc": "2.0", "id": "1", "method": "tasks/get",
-      "params": {"id": str(uuid.uuid4())}}, -32001),
-])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ({"jsonrpc": "2.0", "id": "1", "method": "tasks/resubscribe", "params": {}}, -32601),
+        ({"jsonrpc": "2.0", "id": "1", "method": "message/send", "params": {}}, -32602),
+        (
+            {
+                "jsonrpc": "2.0",
+                "id": "1",
+                "method": "message/send",
+                "params": {"message": {"role": "user", "parts": [], "messageId": "m"}},
+            },
+            -32602,
+        ),
+        (
+            {
+                "jsonrpc": "2.0",
+                "id": "1",
+                "method": "message/send",
+                "params": {
+                    "message": {
+                        "role": "user",
+                        "messageId": "m",
+                        "parts": [{"kind": "file", "file": {"uri": "x"}}],
+                    }
+                },
+            },
+            -32005,
+        ),
+        ({"jsonrpc": "2.0", "id": "1", "method": "tasks/get", "params": {}}, -32602),
+        (
+            {
+                "jsonrpc": "2.0",
+                "id": "1",
+                "method": "tasks/get",
+                "params": {"id": str(uuid.uuid4())},
+            },
+            -32001,
+        ),
+    ],
+)
 async def test_bad_requests_are_json_rpc_errors(server_url, body, code) -> None:
     answer = await rpc(server_url, ECHO, body)
     assert answer["id"] == "1"
@@ -233,25 +285,38 @@ async def test_an_unknown_assistant_or_a_broken_body_is_a_4xx(server_url) -> Non
     async with httpx.AsyncClient(base_url=server_url, timeout=30) as http:
         missing = await http.post(f"/a2a/{uuid.uuid4()}", json=send("hi"))
         broken = await http.post(f"/a2a/{ECHO}", content=b"{oops")
-        wrong_accept = await http.post(f"/a2a/{ECHO}", json=send("hi", method="message/stream"),
-                                       headers={"Accept": "application/json"})
+        wrong_accept = await http.post(
+            f"/a2a/{ECHO}",
+            json=send("hi", method="message/stream"),
+            headers={"Accept": "application/json"},
+        )
     assert missing.status_code == 404 and "not found" in missing.json()["detail"]
     assert broken.status_code == 400 and broken.json()["error"]["code"] == -32700
     assert wrong_accept.status_code == 400 and "text/event-stream" in wrong_accept.json()["detail"]
 
 
 async def test_the_agent_card_describes_the_assistant(server_url, client) -> None:
-    assistant = await client.assistants.create("echo", name="Card Echo",
-                                               description="Echoes for the card")
+    assistant = await client.assistants.create(
+        "echo", name="Card Echo", description="Echoes for the card"
+    )
     async with httpx.AsyncClient(base_url=server_url, timeout=30) as http:
-        card = (await http.get("/.well-known/agent-card.json",
-                               params={"assistant_id": assistant["assistant_id"]})).json()
-        under_v1 = (await http.get("/api/v1/.well-known/agent-card.json",
-                                   params={"assistant_id": assistant["assistant_id"]})).json()
-        by_path = (await http.get(f"/a2a/{assistant['assistant_id']}"
-                                  "/.well-known/agent-card.json")).json()
-        missing = await http.get("/.well-known/agent-card.json",
-                                 params={"assistant_id": str(uuid.uuid4())})
+        card = (
+            await http.get(
+                "/.well-known/agent-card.json", params={"assistant_id": assistant["assistant_id"]}
+            )
+        ).json()
+        under_v1 = (
+            await http.get(
+                "/api/v1/.well-known/agent-card.json",
+                params={"assistant_id": assistant["assistant_id"]},
+            )
+        ).json()
+        by_path = (
+            await http.get(f"/a2a/{assistant['assistant_id']}/.well-known/agent-card.json")
+        ).json()
+        missing = await http.get(
+            "/.well-known/agent-card.json", params={"assistant_id": str(uuid.uuid4())}
+        )
         no_id = await http.get("/.well-known/agent-card.json")
     assert card["name"] == "Card Echo"
     assert card["description"] == "Echoes for the card"
@@ -269,8 +334,11 @@ async def test_the_agent_card_describes_the_assistant(server_url, client) -> Non
 
 async def test_the_card_url_answers_message_send(server_url) -> None:
     async with httpx.AsyncClient(timeout=60) as http:
-        card = (await http.get(f"{server_url}/.well-known/agent-card.json",
-                               params={"assistant_id": "echo"})).json()
+        card = (
+            await http.get(
+                f"{server_url}/.well-known/agent-card.json", params={"assistant_id": "echo"}
+            )
+        ).json()
         answer = (await http.post(card["url"], json=send("via the card"))).json()
     assert texts(answer["result"]) == ["via the card"]
     assert json.loads(json.dumps(card))  # plain JSON

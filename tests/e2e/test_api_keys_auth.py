@@ -1,6 +1,7 @@
 """The built-in API-key auth (langgraph.json `"auth": {"path":
 "duragraph.auth.api_keys:auth"}`): keys from DURAGRAPH_API_KEYS and
 DURAGRAPH_API_KEYS_FILE, each key a user who sees only what they created."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,5 +1,6 @@
 """Assistants through the SDK: defaults per graph, create, update, delete,
 search, count and graph introspection."""
+
 from __future__ import annotations
 
 import uuid
@@ -10,8 +11,17 @@ from langgraph_sdk.errors import ConflictError, NotFoundError, UnprocessableEnti
 
 pytestmark = pytest.mark.e2e
 
-GRAPHS = ("echo", "steps", "slow", "interrupting", "failing", "chat", "custom", "factory",
-          "subgraph")
+GRAPHS = (
+    "echo",
+    "steps",
+    "slow",
+    "interrupting",
+    "failing",
+    "chat",
+    "custom",
+    "factory",
+    "subgraph",
+)
 # The official server derives default assistant ids from the graph id like this.
 NAMESPACE_GRAPH = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
 UNKNOWN_ASSISTANT = "00000000-0000-4000-8000-000000000000"
@@ -42,8 +52,12 @@ async def test_the_graph_id_stands_for_its_default_assistant(client) -> None:
 
 async def test_creating_an_assistant_returns_it_with_its_settings(client) -> None:
     created = await client.assistants.create(
-        "factory", config={"configurable": {"suffix": "?"}}, metadata=marker(),
-        name="shouter", description="shouts a question")
+        "factory",
+        config={"configurable": {"suffix": "?"}},
+        metadata=marker(),
+        name="shouter",
+        description="shouts a question",
+    )
     assert created["graph_id"] == "factory"
     assert created["name"] == "shouter"
     assert created["description"] == "shouts a question"
@@ -57,12 +71,16 @@ async def test_creating_an_assistant_returns_it_with_its_settings(client) -> Non
 async def test_an_assistant_config_reaches_its_graph_and_a_run_config_overrides_it(client) -> None:
     created = await client.assistants.create("factory", config={"configurable": {"suffix": "?"}})
     thread = await client.threads.create()
-    result = await client.runs.wait(thread["thread_id"], created["assistant_id"],
-                                    input={"text": "hi"})
+    result = await client.runs.wait(
+        thread["thread_id"], created["assistant_id"], input={"text": "hi"}
+    )
     assert result["result"] == "HI?"
-    overridden = await client.runs.wait(thread["thread_id"], created["assistant_id"],
-                                        input={"text": "hi"},
-                                        config={"configurable": {"suffix": "."}})
+    overridden = await client.runs.wait(
+        thread["thread_id"],
+        created["assistant_id"],
+        input={"text": "hi"},
+        config={"configurable": {"suffix": "."}},
+    )
     assert overridden["result"] == "HI."
 
 
@@ -70,29 +88,36 @@ async def test_creating_an_existing_assistant_id_is_a_conflict(client) -> None:
     assistant_id = str(uuid.uuid4())
     await client.assistants.create("echo", assistant_id=assistant_id, name="first")
     with pytest.raises(ConflictError):
-        await client.assistants.create("echo", assistant_id=assistant_id, name="second",
-                                       if_exists="raise")
+        await client.assistants.create(
+            "echo", assistant_id=assistant_id, name="second", if_exists="raise"
+        )
     assert (await client.assistants.get(assistant_id))["name"] == "first"
 
 
-async def test_creating_an_existing_assistant_with_do_nothing_returns_it_unchanged(
-        client) -> None:
+async def test_creating_an_existing_assistant_with_do_nothing_returns_it_unchanged(client) -> None:
     assistant_id = str(uuid.uuid4())
-    first = await client.assistants.create("echo", assistant_id=assistant_id, name="first",
-                                           metadata={"n": 1})
-    again = await client.assistants.create("steps", assistant_id=assistant_id, name="second",
-                                           metadata={"n": 2}, if_exists="do_nothing")
+    first = await client.assistants.create(
+        "echo", assistant_id=assistant_id, name="first", metadata={"n": 1}
+    )
+    again = await client.assistants.create(
+        "steps", assistant_id=assistant_id, name="second", metadata={"n": 2}, if_exists="do_nothing"
+    )
     assert again["assistant_id"] == assistant_id
     assert (again["graph_id"], again["name"], again["metadata"]) == (
-        "echo", "first", first["metadata"])
+        "echo",
+        "first",
+        first["metadata"],
+    )
     assert again["version"] == first["version"]
 
 
 async def test_updating_an_assistant_makes_a_new_version_and_merges_metadata(client) -> None:
-    created = await client.assistants.create("echo", metadata={"owner": "ann", "team": "a"},
-                                             name="v1")
-    updated = await client.assistants.update(created["assistant_id"],
-                                             metadata={"team": "b", "tier": "gold"}, name="v2")
+    created = await client.assistants.create(
+        "echo", metadata={"owner": "ann", "team": "a"}, name="v1"
+    )
+    updated = await client.assistants.update(
+        created["assistant_id"], metadata={"team": "b", "tier": "gold"}, name="v2"
+    )
     assert updated["version"] == created["version"] + 1
     assert updated["name"] == "v2"
     assert updated["graph_id"] == "echo"
@@ -117,8 +142,10 @@ async def test_a_deleted_assistant_is_gone(client) -> None:
 
 async def test_search_filters_by_graph_and_metadata_and_pages(client) -> None:
     mark = marker()
-    ids = [(await client.assistants.create("echo", metadata={**mark, "i": i}))["assistant_id"]
-           for i in range(3)]
+    ids = [
+        (await client.assistants.create("echo", metadata={**mark, "i": i}))["assistant_id"]
+        for i in range(3)
+    ]
     other = await client.assistants.create("steps", metadata=mark)
     echo_ones = await client.assistants.search(metadata=mark, graph_id="echo", limit=10)
     assert {a["assistant_id"] for a in echo_ones} == set(ids)
@@ -126,8 +153,7 @@ async def test_search_filters_by_graph_and_metadata_and_pages(client) -> None:
     only_one = await client.assistants.search(metadata={**mark, "i": 1})
     assert [a["assistant_id"] for a in only_one] == [ids[1]]
     first_page = await client.assistants.search(metadata=mark, graph_id="echo", limit=2)
-    second_page = await client.assistants.search(metadata=mark, graph_id="echo", limit=2,
-                                                 offset=2)
+    second_page = await client.assistants.search(metadata=mark, graph_id="echo", limit=2, offset=2)
     assert len(first_page) == 2 and len(second_page) == 1
     paged = {a["assistant_id"] for a in first_page + second_page}
     assert paged == set(ids)
@@ -147,8 +173,7 @@ async def test_get_graph_describes_the_nodes_and_edges(client) -> None:
     node_ids = {node["id"] for node in graph["nodes"]}
     assert {"__start__", "one", "two", "three", "__end__"} <= node_ids
     edges = {(e["source"], e["target"]) for e in graph["edges"]}
-    assert {("__start__", "one"), ("one", "two"), ("two", "three"),
-            ("three", "__end__")} <= edges
+    assert {("__start__", "one"), ("one", "two"), ("two", "three"), ("three", "__end__")} <= edges
 
 
 async def test_get_graph_with_xray_shows_the_subgraph_nodes(client) -> None:
@@ -185,9 +210,12 @@ async def test_unknown_assistant_is_not_found(client) -> None:
 
 
 async def test_searching_or_counting_an_unknown_graph_is_not_found_naming_the_graphs(
-        client) -> None:
-    for call in (client.assistants.search(graph_id="nope"),
-                 client.assistants.count(graph_id="nope")):
+    client,
+) -> None:
+    for call in (
+        client.assistants.search(graph_id="nope"),
+        client.assistants.count(graph_id="nope"),
+    ):
         with pytest.raises(NotFoundError) as refused:
             await call
         detail = refused.value.body["detail"]
@@ -203,15 +231,22 @@ async def test_versions_of_an_unknown_assistant_are_refused_as_upstream(client) 
     assert "UUID" in malformed.value.body["detail"]
     created = await client.assistants.create("echo", metadata={"stage": "draft"})
     with pytest.raises(NotFoundError):
-        await client.assistants.get_versions(created["assistant_id"],
-                                             metadata={"stage": "live"})
+        await client.assistants.get_versions(created["assistant_id"], metadata={"stage": "live"})
 
 
-@pytest.mark.parametrize("path, field", [
-    ("/assistants/search", "graph_id"), ("/assistants/search", "metadata"),
-    ("/assistants/search", "name"), ("/assistants/search", "sort_by"),
-    ("/assistants/search", "select"), ("/assistants/count", "graph_id"),
-    ("/assistants/count", "metadata"), (f"/assistants/{UNKNOWN_ASSISTANT}/versions", "metadata")])
+@pytest.mark.parametrize(
+    "path, field",
+    [
+        ("/assistants/search", "graph_id"),
+        ("/assistants/search", "metadata"),
+        ("/assistants/search", "name"),
+        ("/assistants/search", "sort_by"),
+        ("/assistants/search", "select"),
+        ("/assistants/count", "graph_id"),
+        ("/assistants/count", "metadata"),
+        (f"/assistants/{UNKNOWN_ASSISTANT}/versions", "metadata"),
+    ],
+)
 async def test_a_filter_sent_as_null_is_refused_naming_it(client, path: str, field: str) -> None:
     """As the official schema: a filter may be left out, not sent as null."""
     with pytest.raises(UnprocessableEntityError) as refused:
@@ -221,24 +256,30 @@ async def test_a_filter_sent_as_null_is_refused_naming_it(client, path: str, fie
 
 async def test_search_sorts_and_selects_fields(client) -> None:
     mark = marker()
-    ids = [(await client.assistants.create("echo", metadata=mark, name=f"n{i}"))["assistant_id"]
-           for i in range(3)]
-    ascending = await client.assistants.search(metadata=mark, sort_by="created_at",
-                                               sort_order="asc")
+    ids = [
+        (await client.assistants.create("echo", metadata=mark, name=f"n{i}"))["assistant_id"]
+        for i in range(3)
+    ]
+    ascending = await client.assistants.search(
+        metadata=mark, sort_by="created_at", sort_order="asc"
+    )
     assert [a["assistant_id"] for a in ascending] == ids
-    by_name = await client.assistants.search(metadata=mark, sort_by="name", sort_order="desc",
-                                             select=["assistant_id", "name"])
+    by_name = await client.assistants.search(
+        metadata=mark, sort_by="name", sort_order="desc", select=["assistant_id", "name"]
+    )
     assert by_name == [{"assistant_id": ids[i], "name": f"n{i}"} for i in (2, 1, 0)]
     named = await client.assistants.search(metadata=mark, name="n1")
     assert [a["assistant_id"] for a in named] == [ids[1]]
 
 
 async def test_set_latest_rolls_an_assistant_back_to_an_earlier_version(client) -> None:
-    created = await client.assistants.create("factory", name="polite",
-                                             config={"configurable": {"suffix": "?"}})
+    created = await client.assistants.create(
+        "factory", name="polite", config={"configurable": {"suffix": "?"}}
+    )
     assistant_id = created["assistant_id"]
-    await client.assistants.update(assistant_id, name="loud",
-                                   config={"configurable": {"suffix": "!!"}})
+    await client.assistants.update(
+        assistant_id, name="loud", config={"configurable": {"suffix": "!!"}}
+    )
     rolled_back = await client.assistants.set_latest(assistant_id, 1)
     assert rolled_back["version"] == 1
     assert rolled_back["name"] == "polite"
@@ -279,8 +320,7 @@ async def test_deleting_an_assistant_with_delete_threads_removes_its_threads(cli
     await client.assistants.delete(created["assistant_id"], delete_threads=True)
     with pytest.raises(NotFoundError):
         await client.threads.get(used["thread_id"])
-    assert (await client.threads.get(untouched["thread_id"]))["thread_id"] == \
-        untouched["thread_id"]
+    assert (await client.threads.get(untouched["thread_id"]))["thread_id"] == untouched["thread_id"]
 
 
 async def test_deleting_an_assistant_keeps_its_threads_by_default(client) -> None:
@@ -297,8 +337,9 @@ async def test_search_tells_the_next_page_offset(client) -> None:
         await client.assistants.create("echo", metadata=mark)
     first = await client.assistants.search(metadata=mark, limit=2, response_format="object")
     assert len(first["assistants"]) == 2 and first["next"] == "2"
-    last = await client.assistants.search(metadata=mark, limit=2, offset=2,
-                                          response_format="object")
+    last = await client.assistants.search(
+        metadata=mark, limit=2, offset=2, response_format="object"
+    )
     assert len(last["assistants"]) == 1 and last["next"] is None
 
 
@@ -307,8 +348,7 @@ async def test_subgraphs_with_a_namespace_and_recursively(client) -> None:
     deep = await client.assistants.get_subgraphs("nested", recurse=True)
     assert set(deep) == {"middle", "middle|inner"}
     assert "steps" in deep["middle|inner"]["state_schema"]["properties"]
-    assert list(await client.assistants.get_subgraphs("nested", namespace="middle")) == \
-        ["middle"]
+    assert list(await client.assistants.get_subgraphs("nested", namespace="middle")) == ["middle"]
     assert await client.assistants.get_subgraphs("nested", namespace="nowhere") == {}
 
 
@@ -320,8 +360,9 @@ async def test_schemas_include_the_context_schema(client) -> None:
     assert "steps" in schemas["output_schema"]["properties"]
 
 
-async def test_set_latest_without_a_usable_version_is_a_422_naming_it(server_url: str,
-                                                                      client) -> None:
+async def test_set_latest_without_a_usable_version_is_a_422_naming_it(
+    server_url: str, client
+) -> None:
     created = await client.assistants.create("echo")
     path = f"/assistants/{created['assistant_id']}/latest"
     async with httpx.AsyncClient(base_url=server_url) as http:

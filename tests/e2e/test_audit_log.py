@@ -1,4 +1,5 @@
 """The audit log: a thread's and a run's domain events, in order, paged."""
+
 from __future__ import annotations
 
 import uuid
@@ -61,11 +62,13 @@ async def test_the_run_log_pages_after_a_position(client) -> None:
     await client.runs.join(thread_id, run["run_id"])
     everything = await run_events(client, thread_id, run["run_id"])
     first = await run_events(client, thread_id, run["run_id"], limit=3)
-    rest = await run_events(client, thread_id, run["run_id"],
-                            after=first[-1]["position"], limit=100)
+    rest = await run_events(
+        client, thread_id, run["run_id"], after=first[-1]["position"], limit=100
+    )
     assert first + rest == everything
-    assert await run_events(client, thread_id, run["run_id"],
-                            after=everything[-1]["position"]) == []
+    assert (
+        await run_events(client, thread_id, run["run_id"], after=everything[-1]["position"]) == []
+    )
 
 
 async def test_a_thread_log_lists_the_thread_and_all_its_runs(client) -> None:
@@ -99,7 +102,8 @@ def actors(events: list[dict]) -> dict[str, dict]:
 
 
 async def test_without_auth_a_request_acts_as_an_anonymous_user_and_the_run_as_the_executor(
-        client) -> None:
+    client,
+) -> None:
     thread_id = await new_thread(client)
     run = await client.runs.create(thread_id, "echo", input={})
     await client.runs.join(thread_id, run["run_id"])
@@ -110,12 +114,14 @@ async def test_without_auth_a_request_acts_as_an_anonymous_user_and_the_run_as_t
 
 
 async def test_with_auth_the_log_names_alice_for_what_she_did_and_the_executor_for_her_run(
-        alice, auth_server_url: str) -> None:
+    alice, auth_server_url: str
+) -> None:
     thread = await alice.threads.create()
     run = await alice.runs.create(thread["thread_id"], "echo", input={})
     await alice.runs.join(thread["thread_id"], run["run_id"])
-    async with httpx.AsyncClient(base_url=auth_server_url,
-                                 headers={"Authorization": "Bearer token-alice"}) as http:
+    async with httpx.AsyncClient(
+        base_url=auth_server_url, headers={"Authorization": "Bearer token-alice"}
+    ) as http:
         response = await http.get(f"/threads/{thread['thread_id']}/events")
     response.raise_for_status()
     by = actors(response.json())

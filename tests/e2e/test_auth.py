@@ -1,6 +1,7 @@
 """Custom auth (langgraph.json `auth`): authentication at the edge, run
 creation authorized as threads.create_run, and the caller's identity carried
 by the run into the graph. Two users, alice and bob (tests/graphs/auth.py)."""
+
 from __future__ import annotations
 
 import uuid
@@ -18,8 +19,9 @@ async def test_a_request_without_credentials_is_refused_with_the_handlers_401(au
     assert response.status_code == 401
     assert response.json() == {"detail": "missing bearer token"}
     assert response.headers["www-authenticate"] == "Bearer"
-    bad = httpx.get(f"{auth_server_url}/assistants/search",
-                    headers={"Authorization": "Bearer nope"})
+    bad = httpx.get(
+        f"{auth_server_url}/assistants/search", headers={"Authorization": "Bearer nope"}
+    )
     assert bad.status_code in (401, 405) and "detail" in bad.json()
 
 
@@ -35,24 +37,44 @@ async def test_the_api_v1_alias_is_protected_too(auth_server_url):
 async def test_a_graph_sees_the_caller_through_server_info_and_config(alice):
     thread = await alice.threads.create()
     result = await alice.runs.wait(thread["thread_id"], "whoami", input={})
-    assert result["seen"] == {"server_info_identity": "alice", "user_id": "alice",
-                              "permissions": ["write"], "org": "acme", "headers": {}}
+    assert result["seen"] == {
+        "server_info_identity": "alice",
+        "user_id": "alice",
+        "permissions": ["write"],
+        "org": "acme",
+        "headers": {},
+    }
 
 
 async def test_configured_headers_reach_the_run_but_credentials_never_do(auth_server_url):
     # langgraph.auth.json: includes x-team-*, authorization and x-api-key; excludes x-team-secret
-    response = httpx.post(f"{auth_server_url}/runs/wait", json={
-        "assistant_id": "whoami", "input": {}}, headers={
-        "Authorization": "Bearer token-alice", "x-api-key": "k", "x-team-name": "blue",
-        "x-team-secret": "s", "x-other": "o"})
+    response = httpx.post(
+        f"{auth_server_url}/runs/wait",
+        json={"assistant_id": "whoami", "input": {}},
+        headers={
+            "Authorization": "Bearer token-alice",
+            "x-api-key": "k",
+            "x-team-name": "blue",
+            "x-team-secret": "s",
+            "x-other": "o",
+        },
+    )
     assert response.json()["seen"]["headers"] == {"x-team-name": "blue"}
 
 
 async def test_a_client_cannot_claim_another_identity_through_the_config(alice):
     thread = await alice.threads.create()
-    result = await alice.runs.wait(thread["thread_id"], "whoami", input={}, config={
-        "configurable": {"langgraph_auth_user_id": "bob",
-                         "langgraph_auth_user": {"identity": "bob"}}})
+    result = await alice.runs.wait(
+        thread["thread_id"],
+        "whoami",
+        input={},
+        config={
+            "configurable": {
+                "langgraph_auth_user_id": "bob",
+                "langgraph_auth_user": {"identity": "bob"},
+            }
+        },
+    )
     assert result["seen"]["user_id"] == "alice"
     assert result["seen"]["server_info_identity"] == "alice"
 
@@ -60,8 +82,12 @@ async def test_a_client_cannot_claim_another_identity_through_the_config(alice):
 async def test_no_one_runs_on_another_users_thread_even_with_if_not_exists_create(alice, bob):
     # GHSA-747p-c922-m55f: conditional thread creation must apply the thread filter.
     thread = await alice.threads.create()
-    assert await refused_with(bob.runs.create(thread["thread_id"], "echo", input={},
-                                              if_not_exists="create")) == 404
+    assert (
+        await refused_with(
+            bob.runs.create(thread["thread_id"], "echo", input={}, if_not_exists="create")
+        )
+        == 404
+    )
     assert await refused_with(bob.runs.wait(thread["thread_id"], "echo", input={})) == 404
 
 

@@ -2,6 +2,7 @@
 handler's rewrite of the namespace (tests/graphs/auth.py prefixes it with the
 caller's identity) keeps users' items apart; a filter it returns narrows
 searches; a namespace is checked before and after the handler."""
+
 from __future__ import annotations
 
 import uuid
@@ -67,32 +68,37 @@ async def test_search_shows_only_the_callers_items_also_past_the_first_page(alic
     assert len(first["items"]) == 2 and len(rest["items"]) == 1
     keys = {i["key"] for i in first["items"] + rest["items"]}
     assert keys == {"a0", "a1", "a2"}
-    assert [i["key"] for i in (await alice.store.search_items([notes], filter={"n": 0}))["items"]] \
-        == ["a0"]
+    assert [
+        i["key"] for i in (await alice.store.search_items([notes], filter={"n": 0}))["items"]
+    ] == ["a0"]
 
 
 async def test_listed_namespaces_are_only_the_callers(alice, bob):
     notes = label()
     await alice.store.put_item([notes, "deep"], "k", {})
-    assert (await alice.store.list_namespaces(prefix=[notes]))["namespaces"] == \
-        [["alice", notes, "deep"]]
+    assert (await alice.store.list_namespaces(prefix=[notes]))["namespaces"] == [
+        ["alice", notes, "deep"]
+    ]
     assert (await bob.store.list_namespaces(prefix=[notes]))["namespaces"] == []
     listed = (await bob.store.list_namespaces(limit=1000))["namespaces"]
     assert all(ns[0] == "bob" for ns in listed)
 
 
-@pytest.mark.parametrize(("method", "path", "request_args"), [
-    ("PUT", "/store/items", {"json": {"namespace": ["a.b"], "key": "k", "value": {}}}),
-    ("GET", "/store/items", {"params": {"namespace": "a..b", "key": "k"}}),
-    ("DELETE", "/store/items", {"json": {"namespace": ["a.b"], "key": "k"}}),
-    ("POST", "/store/items/search", {"json": {"namespace_prefix": ["a.b"]}}),
-    ("POST", "/store/namespaces", {"json": {"prefix": ["a.b"]}}),
-    ("POST", "/store/namespaces", {"json": {"suffix": [""]}}),
-])
-def test_a_bad_namespace_is_refused_before_the_handler(auth_server_url, method, path,
-                                                       request_args):
-    response = httpx.request(method, f"{auth_server_url}{path}", headers=token("alice"),
-                             **request_args)
+@pytest.mark.parametrize(
+    ("method", "path", "request_args"),
+    [
+        ("PUT", "/store/items", {"json": {"namespace": ["a.b"], "key": "k", "value": {}}}),
+        ("GET", "/store/items", {"params": {"namespace": "a..b", "key": "k"}}),
+        ("DELETE", "/store/items", {"json": {"namespace": ["a.b"], "key": "k"}}),
+        ("POST", "/store/items/search", {"json": {"namespace_prefix": ["a.b"]}}),
+        ("POST", "/store/namespaces", {"json": {"prefix": ["a.b"]}}),
+        ("POST", "/store/namespaces", {"json": {"suffix": [""]}}),
+    ],
+)
+def test_a_bad_namespace_is_refused_before_the_handler(auth_server_url, method, path, request_args):
+    response = httpx.request(
+        method, f"{auth_server_url}{path}", headers=token("alice"), **request_args
+    )
     assert response.status_code == 422, response.text
 
 
@@ -108,8 +114,7 @@ def shared_store_url(request, counter_dir) -> Iterator[str]:
         yield url
 
 
-async def test_a_search_filter_returned_by_the_handler_is_anded_with_the_callers(
-        shared_store_url):
+async def test_a_search_filter_returned_by_the_handler_is_anded_with_the_callers(shared_store_url):
     alice, bob = as_user(shared_store_url, "alice"), as_user(shared_store_url, "bob")
     notes = label()
     await alice.store.put_item([notes], "draft", {"n": 1, "published": False})
@@ -125,21 +130,27 @@ async def test_a_search_filter_returned_by_the_handler_is_anded_with_the_callers
 
 
 async def test_a_filter_returned_for_get_or_list_namespaces_is_ignored_and_put_mutations_kept(
-        shared_store_url):
+    shared_store_url,
+):
     alice, bob = as_user(shared_store_url, "alice"), as_user(shared_store_url, "bob")
     notes = label()
     await alice.store.put_item([notes], "draft", {"published": False})
     draft = await bob.store.get_item(["alice", notes], "draft")
     assert draft["value"] == {"published": False, "author": "alice"}
-    assert (await bob.store.list_namespaces(prefix=["alice", notes]))["namespaces"] == \
-        [["alice", notes]]
+    assert (await bob.store.list_namespaces(prefix=["alice", notes]))["namespaces"] == [
+        ["alice", notes]
+    ]
 
 
 def test_a_namespace_the_handler_makes_invalid_is_refused_and_nothing_written(shared_store_url):
     notes = label()
-    response = httpx.put(f"{shared_store_url}/store/items", headers=token("dotted"),
-                         json={"namespace": [notes], "key": "k", "value": {}})
+    response = httpx.put(
+        f"{shared_store_url}/store/items",
+        headers=token("dotted"),
+        json={"namespace": [notes], "key": "k", "value": {}},
+    )
     assert response.status_code == 422, response.text
-    listed = httpx.post(f"{shared_store_url}/store/namespaces", headers=token("alice"),
-                        json={"suffix": [notes]})
+    listed = httpx.post(
+        f"{shared_store_url}/store/namespaces", headers=token("alice"), json={"suffix": [notes]}
+    )
     assert listed.json()["namespaces"] == []

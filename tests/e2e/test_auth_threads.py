@@ -2,6 +2,7 @@
 one on every route (404; 409 for a copy's source), searches and counts see
 only the caller's threads, and a refused cancel leaves the run alone. Two
 users, alice and bob (tests/graphs/auth.py: each owns what they create)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,8 +24,9 @@ READ_SHARED = GRAPHS.parent / "langgraph.auth_read_shared.json"
 
 
 def _http(url: str, user: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=url, timeout=60,
-                             headers={"Authorization": f"Bearer token-{user}"})
+    return httpx.AsyncClient(
+        base_url=url, timeout=60, headers={"Authorization": f"Bearer token-{user}"}
+    )
 
 
 async def _thread_with_run(client) -> tuple[str, str]:
@@ -60,8 +62,11 @@ WRITES = [
     ("POST", "/threads/{t}/state", {"values": {"value": 2}}),
     ("GET", "/threads/{t}/stream", None),
     ("POST", "/threads/{t}/stream/events", {"channels": ["lifecycle"]}),
-    ("POST", "/threads/{t}/commands", {"id": 1, "method": "run.start",
-                                        "params": {"assistant_id": "echo", "input": {}}}),
+    (
+        "POST",
+        "/threads/{t}/commands",
+        {"id": 1, "method": "run.start", "params": {"assistant_id": "echo", "input": {}}},
+    ),
 ]
 
 
@@ -81,16 +86,19 @@ async def _status(http: httpx.AsyncClient, method: str, path: str, body) -> int:
 
 
 async def test_another_users_thread_is_not_found_on_every_thread_and_run_route(
-        auth_server_url, alice) -> None:
+    auth_server_url, alice
+) -> None:
     thread_id, run_id = await _thread_with_run(alice)
     async with _http(auth_server_url, "bob") as bob, _http(auth_server_url, "alice") as owner:
         for method, path, body in READS + WRITES:
-            status = await _status(bob, method, _fill(path, thread_id, run_id),
-                                   _fill(body, thread_id, run_id))
+            status = await _status(
+                bob, method, _fill(path, thread_id, run_id), _fill(body, thread_id, run_id)
+            )
             assert status == 404, (method, path)
         for method, path, body in READS:
-            status = await _status(owner, method, _fill(path, thread_id, run_id),
-                                   _fill(body, thread_id, run_id))
+            status = await _status(
+                owner, method, _fill(path, thread_id, run_id), _fill(body, thread_id, run_id)
+            )
             assert status == 200, (method, path)
     thread = await alice.threads.get(thread_id)
     assert thread["metadata"].items() >= {"owner": "alice", "topic": "mine"}.items()
@@ -109,8 +117,7 @@ async def test_the_owner_changes_and_deletes_their_own_thread(alice) -> None:
     assert await refused_with(alice.threads.get(thread_id)) == 404
 
 
-async def test_search_and_count_see_only_the_callers_threads_on_every_page(
-        auth_server_url) -> None:
+async def test_search_and_count_see_only_the_callers_threads_on_every_page(auth_server_url) -> None:
     tag = uuid.uuid4().hex
     alice, bob = as_user(auth_server_url, "alice"), as_user(auth_server_url, "bob")
     mine = {(await alice.threads.create(metadata={"tag": tag}))["thread_id"] for _ in range(7)}
@@ -137,7 +144,8 @@ async def test_pruning_with_one_foreign_id_is_not_found_and_prunes_nothing(alice
 
 
 async def test_copying_another_users_thread_conflicts_and_a_copy_keeps_its_owner(
-        alice, bob) -> None:
+    alice, bob
+) -> None:
     thread_id, _ = await _thread_with_run(alice)
     assert await refused_with(bob.threads.copy(thread_id)) == 409
     copied = await alice.threads.copy(thread_id)
@@ -152,18 +160,25 @@ async def test_a_refused_cancel_leaves_the_run_running(alice, bob) -> None:
     assert await refused_with(bob.runs.cancel_many(status="all")) == 404
     await asyncio.sleep(0.5)
     assert (await alice.runs.get(thread["thread_id"], run["run_id"]))["status"] in (
-        "pending", "running")
+        "pending",
+        "running",
+    )
     await alice.runs.cancel(thread["thread_id"], run["run_id"], wait=True)
     assert (await alice.runs.get(thread["thread_id"], run["run_id"]))["status"] == "interrupted"
 
 
 async def test_a_batch_is_authorized_run_by_run_and_refused_as_a_whole(
-        auth_server_url, alice) -> None:
+    auth_server_url, alice
+) -> None:
     foreign = await alice.assistants.create("echo", metadata={"owner": "alice"})
     async with _http(auth_server_url, "bob") as bob:
-        refused = await bob.post("/runs/batch", json=[
-            {"assistant_id": "echo", "input": {}},
-            {"assistant_id": foreign["assistant_id"], "input": {}}])
+        refused = await bob.post(
+            "/runs/batch",
+            json=[
+                {"assistant_id": "echo", "input": {}},
+                {"assistant_id": foreign["assistant_id"], "input": {}},
+            ],
+        )
         ok = await bob.post("/runs/batch", json=[{"assistant_id": "echo", "input": {}}])
     assert refused.status_code == 404
     assert ok.status_code == 200
@@ -171,8 +186,7 @@ async def test_a_batch_is_authorized_run_by_run_and_refused_as_a_whole(
     assert run["metadata"]["owner"] == "bob"
 
 
-async def test_the_event_websocket_closes_on_another_users_thread(auth_server_url,
-                                                                   alice) -> None:
+async def test_the_event_websocket_closes_on_another_users_thread(auth_server_url, alice) -> None:
     thread_id = (await alice.threads.create())["thread_id"]
     url = auth_server_url.replace("http", "ws", 1) + f"/threads/{thread_id}/stream/events"
     async with connect(url, additional_headers={"Authorization": "Bearer token-bob"}) as ws:
@@ -193,7 +207,8 @@ def read_shared_url(request, counter_dir: Path):
 
 
 async def test_updating_the_state_of_a_thread_one_can_read_but_not_update_is_forbidden(
-        read_shared_url) -> None:
+    read_shared_url,
+) -> None:
     alice, bob = as_user(read_shared_url, "alice"), as_user(read_shared_url, "bob")
     thread = await alice.threads.create()
     await alice.runs.wait(thread["thread_id"], "echo", input={"value": 1})

@@ -1,5 +1,6 @@
 """A cron's webhook goes through the same URL policy as a run's, when the cron
 is created or updated, not only when a delivery is attempted."""
+
 from __future__ import annotations
 
 import uuid
@@ -26,8 +27,7 @@ async def _assistant(client) -> str:
 
 
 @pytest.mark.parametrize("url, problem", REFUSED)
-async def test_a_cron_with_a_refused_webhook_is_not_created(client, url: str,
-                                                            problem: str) -> None:
+async def test_a_cron_with_a_refused_webhook_is_not_created(client, url: str, problem: str) -> None:
     assistant_id = await _assistant(client)
     with pytest.raises(UnprocessableEntityError) as raised:
         await client.crons.create(assistant_id, schedule=DAILY, webhook=url)
@@ -39,17 +39,20 @@ async def test_a_cron_with_a_refused_webhook_is_not_created(client, url: str,
 async def test_a_thread_cron_with_a_refused_webhook_is_not_created(client) -> None:
     assistant_id, thread_id = await _assistant(client), await new_thread(client)
     with pytest.raises(UnprocessableEntityError) as raised:
-        await client.crons.create_for_thread(thread_id, assistant_id, schedule=DAILY,
-                                             webhook="http://169.254.169.254/")
+        await client.crons.create_for_thread(
+            thread_id, assistant_id, schedule=DAILY, webhook="http://169.254.169.254/"
+        )
     assert "webhook" in raised.value.response.json()["detail"]
     assert await client.crons.search(thread_id=thread_id) == []
 
 
 @pytest.mark.parametrize("url, problem", REFUSED)
 async def test_updating_a_cron_to_a_refused_webhook_is_refused_and_changes_nothing(
-        client, url: str, problem: str) -> None:
-    cron = await client.crons.create(await _assistant(client), schedule=DAILY,
-                                     webhook="https://example.com/hook")
+    client, url: str, problem: str
+) -> None:
+    cron = await client.crons.create(
+        await _assistant(client), schedule=DAILY, webhook="https://example.com/hook"
+    )
     with pytest.raises(UnprocessableEntityError) as raised:
         await client.crons.update(cron["cron_id"], webhook=url, schedule="0 10 * * *")
     assert problem in raised.value.response.json()["detail"]
@@ -59,6 +62,7 @@ async def test_updating_a_cron_to_a_refused_webhook_is_refused_and_changes_nothi
 
 
 async def test_a_cron_with_an_allowed_webhook_keeps_it(client) -> None:
-    cron = await client.crons.create(await _assistant(client), schedule=DAILY,
-                                     webhook="https://example.com/hook")
+    cron = await client.crons.create(
+        await _assistant(client), schedule=DAILY, webhook="https://example.com/hook"
+    )
     assert cron["payload"]["webhook"] == "https://example.com/hook"

@@ -2,6 +2,7 @@
 server reached in process, as on the official server: `get_client()` with no
 URL (in a custom route, in a graph, in `worker` processes too), and relative
 webhook URLs when the webhook policy allows loopback."""
+
 from __future__ import annotations
 
 import asyncio
@@ -61,17 +62,22 @@ async def test_a_run_streamed_through_the_in_process_client_arrives_live(url: st
 async def test_a_graph_reaches_the_server_it_runs_in_and_sees_the_app_lifespan(url: str) -> None:
     client = get_client(url=url)
     thread = await client.threads.create()
-    result = await client.runs.wait(thread["thread_id"], "asks_itself",
-                                    input={"thread_id": thread["thread_id"]})
-    assert result["seen"] == {"thread_status": "busy", "echoed": 7,
-                              "setup": "the custom app's lifespan"}
+    result = await client.runs.wait(
+        thread["thread_id"], "asks_itself", input={"thread_id": thread["thread_id"]}
+    )
+    assert result["seen"] == {
+        "thread_status": "busy",
+        "echoed": 7,
+        "setup": "the custom app's lifespan",
+    }
 
 
 async def test_a_relative_webhook_url_calls_the_server_itself(url: str, hook_log: Path) -> None:
     client = get_client(url=url)
     thread = await client.threads.create()
-    run = await client.runs.create(thread["thread_id"], "echo", input={"value": 1},
-                                   webhook="/my/hook")
+    run = await client.runs.create(
+        thread["thread_id"], "echo", input={"value": 1}, webhook="/my/hook"
+    )
     await client.runs.join(thread["thread_id"], run["run_id"])
     for _ in range(100):
         if hook_log.exists() and f"{run['run_id']} success" in hook_log.read_text():

@@ -1,6 +1,7 @@
 """A graph made by a factory, on a thread: the thread's state routes build it
 from its assistant's config, as a run does, so they know the nodes that
 config adds (here `review`, which only `configurable.review` adds)."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,11 +10,14 @@ pytestmark = pytest.mark.e2e
 
 
 async def _paused_before_review(client) -> str:
-    assistant = await client.assistants.create(
-        "factory", config={"configurable": {"review": True}})
+    assistant = await client.assistants.create("factory", config={"configurable": {"review": True}})
     thread = await client.threads.create()
-    await client.runs.wait(thread["thread_id"], assistant["assistant_id"],
-                           input={"text": "hi"}, interrupt_before=["review"])
+    await client.runs.wait(
+        thread["thread_id"],
+        assistant["assistant_id"],
+        input={"text": "hi"},
+        interrupt_before=["review"],
+    )
     return thread["thread_id"]
 
 

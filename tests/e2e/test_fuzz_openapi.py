@@ -2,6 +2,7 @@
 number of generated requests, valid and invalid ones, and none of them may
 answer a server error (5xx) or break the connection. Deterministic: the same
 requests on every run, so a failure reproduces."""
+
 from __future__ import annotations
 
 import json
@@ -32,14 +33,18 @@ def _operations(schema: Any) -> Iterator[Any]:
 
 
 def _strategy(operation: Any) -> st.SearchStrategy:
-    return st.one_of(operation.as_strategy(GenerationMode.POSITIVE),
-                     operation.as_strategy(GenerationMode.NEGATIVE))
+    return st.one_of(
+        operation.as_strategy(GenerationMode.POSITIVE),
+        operation.as_strategy(GenerationMode.NEGATIVE),
+    )
 
 
 def _shown(case: Any, outcome: str) -> str:
     body = "-" if isinstance(case.body, NotSet) else json.dumps(case.body, default=repr)
-    return (f"{case.method} {case.formatted_path} query={case.query!r} "
-            f"headers={case.headers!r} body={body}\n  -> {outcome}")
+    return (
+        f"{case.method} {case.formatted_path} query={case.query!r} "
+        f"headers={case.headers!r} body={body}\n  -> {outcome}"
+    )
 
 
 def _server_errors(operation: Any, base_url: str, session: requests.Session) -> list[str]:
@@ -48,8 +53,14 @@ def _server_errors(operation: Any, base_url: str, session: requests.Session) -> 
 
     # No shrinking: the failures are collected, not raised, so each is shown
     # as it was sent; `derandomize` makes the requests the same on every run.
-    @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=_strategy(operation))
     def probe(case: Any) -> None:
         try:
@@ -60,8 +71,14 @@ def _server_errors(operation: Any, base_url: str, session: requests.Session) -> 
         try:
             case.validate_response(response, checks=[not_a_server_error])
         except FailureGroup:
-            found.append(_shown(case, f"{response.status_code} {response.text[:300]}\n  "
-                                      f"{case.as_curl_command(base_url=base_url)}"))
+            found.append(
+                _shown(
+                    case,
+                    f"{response.status_code} {response.text[:300]}\n  "
+                    f"{case.as_curl_command(base_url=base_url)}",
+                )
+            )
+
     probe()
     return found
 

@@ -1,5 +1,6 @@
 """`/`, the URL the banner prints: a page naming the server and where to go
 next, not a 404; open like /ok, auth or not."""
+
 from __future__ import annotations
 
 import httpx

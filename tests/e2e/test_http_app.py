@@ -1,6 +1,7 @@
 """langgraph.json `http.app`: a user's FastAPI app served beside ours, as the
 official server does it: its routes (shadowing API routes, never /ok), its
 middleware on every route, its lifespan with the server."""
+
 from __future__ import annotations
 
 import os
@@ -33,9 +34,22 @@ def app_server(marker: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="dg-http-app-data-") as data_dir:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "duragraph.cli", "dev", "--port", str(port), "--data-dir",
-             data_dir, "--config", str(CONFIG), "--log-level", "WARNING"],
-            env={**os.environ, "HTTP_APP_MARKER": str(marker)})
+            [
+                sys.executable,
+                "-m",
+                "duragraph.cli",
+                "dev",
+                "--port",
+                str(port),
+                "--data-dir",
+                data_dir,
+                "--config",
+                str(CONFIG),
+                "--log-level",
+                "WARNING",
+            ],
+            env={**os.environ, "HTTP_APP_MARKER": str(marker)},
+        )
         try:
             wait_ready(url, [proc])
             yield url, proc
@@ -106,4 +120,3 @@ def test_the_user_lifespan_stops_with_the_server(app_server, marker: Path) -> No
     assert marker.read_text().splitlines() == ["started"]
     stop([proc])
     assert marker.read_text().splitlines() == ["started", "stopped"]
-

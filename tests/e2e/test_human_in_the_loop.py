@@ -1,5 +1,6 @@
 """Human in the loop: a graph that calls interrupt() pauses the thread, and
 a run with a resume command continues it."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,8 +12,7 @@ pytestmark = pytest.mark.e2e
 
 async def test_an_interrupt_pauses_the_run_and_shows_the_question(client) -> None:
     thread_id = await new_thread(client)
-    result = await client.runs.wait(thread_id, "interrupting",
-                                    input={"question": "Who are you?"})
+    result = await client.runs.wait(thread_id, "interrupting", input={"question": "Who are you?"})
     interrupts = result["__interrupt__"]
     assert [i["value"] for i in interrupts] == [{"question": "Who are you?"}]
     assert result["question"] == "Who are you?"
@@ -20,12 +20,12 @@ async def test_an_interrupt_pauses_the_run_and_shows_the_question(client) -> Non
     assert thread["status"] == "interrupted"
     assert thread["values"] == {"question": "Who are you?"}
     assert [[i["value"] for i in task] for task in thread["interrupts"].values()] == [
-        [{"question": "Who are you?"}]]
+        [{"question": "Who are you?"}]
+    ]
     state = await client.threads.get_state(thread_id)
     assert state["next"] == ["ask"]
     assert [i["value"] for i in state["interrupts"]] == [{"question": "Who are you?"}]
-    assert [i["value"] for i in state["tasks"][0]["interrupts"]] == [
-        {"question": "Who are you?"}]
+    assert [i["value"] for i in state["tasks"][0]["interrupts"]] == [{"question": "Who are you?"}]
     # As on the official server: the run succeeded; its thread is interrupted.
     runs = await client.runs.list(thread_id)
     assert runs[0]["status"] == "success"
@@ -36,8 +36,11 @@ async def test_an_interrupt_in_the_thread_state_has_an_id_and_a_value_only(clien
     await client.runs.wait(thread_id, "interrupting", input={"question": "Who are you?"})
     thread = await client.threads.get(thread_id)
     state = await client.threads.get_state(thread_id)
-    for interrupt in [*next(iter(thread["interrupts"].values())), *state["interrupts"],
-                      *state["tasks"][0]["interrupts"]]:
+    for interrupt in [
+        *next(iter(thread["interrupts"].values())),
+        *state["interrupts"],
+        *state["tasks"][0]["interrupts"],
+    ]:
         assert set(interrupt) == {"id", "value"}
         assert interrupt["value"] == {"question": "Who are you?"}
 
@@ -59,15 +62,24 @@ async def test_resuming_with_a_command_finishes_the_graph(client) -> None:
 
 async def test_an_interrupt_is_streamed_and_a_streamed_resume_completes(client) -> None:
     thread_id = await new_thread(client)
-    first = [p async for p in client.runs.stream(thread_id, "interrupting", input={},
-                                                 stream_mode="updates")]
+    first = [
+        p
+        async for p in client.runs.stream(
+            thread_id, "interrupting", input={}, stream_mode="updates"
+        )
+    ]
     updates = [p.data for p in first if p.event == "updates"]
     assert updates[-1]["__interrupt__"][0]["value"] == {"question": "What is your name?"}
-    second = [p async for p in client.runs.stream(thread_id, "interrupting",
-                                                  command={"resume": "Bo"},
-                                                  stream_mode="updates")]
+    second = [
+        p
+        async for p in client.runs.stream(
+            thread_id, "interrupting", command={"resume": "Bo"}, stream_mode="updates"
+        )
+    ]
     assert [p.data for p in second if p.event == "updates"] == [
-        {"ask": {"answer": "Bo"}}, {"greet": {"greeting": "Hello, Bo!"}}]
+        {"ask": {"answer": "Bo"}},
+        {"greet": {"greeting": "Hello, Bo!"}},
+    ]
     assert (await client.threads.get(thread_id))["status"] == "idle"
 
 

@@ -3,6 +3,7 @@ tests/js/package-lock.json) drives the server: assistants, threads, a streamed
 run, an interrupt and its resume; and with custom auth, two users kept apart.
 The test installs the SDK itself (`npm ci`, once, into tests/js/node_modules)
 and needs only node and npm on the PATH."""
+
 from __future__ import annotations
 
 import json
@@ -32,21 +33,24 @@ def _installed_version() -> str | None:
 def js_project() -> Path:
     assert shutil.which("node") and shutil.which("npm"), "node and npm must be on the PATH"
     if _installed_version() != _locked_version():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=PROJECT, check=True,
-                       timeout=600)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=PROJECT, check=True, timeout=600
+        )
     return PROJECT
 
 
 def _run(js_project: Path, script: str, url: str) -> dict:
     """What the script saw: the JSON object on its last line of output."""
-    done = subprocess.run(["node", script, url], cwd=js_project,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        ["node", script, url], cwd=js_project, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_the_javascript_sdk_drives_assistants_threads_streams_and_interrupts(
-        js_project: Path, server_url: str) -> None:
+    js_project: Path, server_url: str
+) -> None:
     seen = _run(js_project, "sdk_check.mjs", server_url)
     assert seen["defaultAssistantGraphs"] == ["echo"]
     assert seen["assistant"] == {"name": "from-js-2", "version": 2, "graphId": "echo"}
@@ -62,7 +66,8 @@ def test_the_javascript_sdk_drives_assistants_threads_streams_and_interrupts(
 
 
 def test_the_javascript_sdk_acts_as_the_user_its_headers_name(
-        js_project: Path, auth_server_url: str) -> None:
+    js_project: Path, auth_server_url: str
+) -> None:
     seen = _run(js_project, "auth_check.mjs", auth_server_url)
     assert seen["aliceSeenUserId"] == "alice" and seen["aliceFindsHerThread"] is True
     assert seen["bobGetsAlicesThread"] == 404

@@ -1,6 +1,7 @@
 """What `duragraph` logs: a failed run at ERROR with its traceback and run id,
 its `error` event as the official server sends it, one line per request, JSON
 lines on demand, and nothing at idle."""
+
 from __future__ import annotations
 
 import asyncio
@@ -46,9 +47,10 @@ async def _failed_run(url: str) -> tuple[str, str]:
 def _record_of(lines: list[str], needle: str) -> list[str]:
     """The line holding `needle` and the traceback lines that follow it."""
     start_at = next(i for i, line in enumerate(lines) if needle in line)
-    following = [start_at + 1 + i for i, line in enumerate(lines[start_at + 1:])
-                 if line[:4].isdigit()]  # the next record starts with its timestamp
-    return lines[start_at:following[0] if following else None]
+    following = [
+        start_at + 1 + i for i, line in enumerate(lines[start_at + 1 :]) if line[:4].isdigit()
+    ]  # the next record starts with its timestamp
+    return lines[start_at : following[0] if following else None]
 
 
 async def test_a_failing_run_logs_its_traceback_at_error_with_the_run_id(logged):
@@ -81,8 +83,9 @@ async def test_a_message_that_may_hold_secrets_reaches_the_log_not_the_client(lo
     url, server = logged
     client = get_client(url=url)
     thread = await client.threads.create()
-    parts = [p async for p in client.runs.stream(thread["thread_id"], "failing",
-                                                 input={"value": "leak"})]
+    parts = [
+        p async for p in client.runs.stream(thread["thread_id"], "failing", input={"value": "leak"})
+    ]
     errors = [p.data for p in parts if p.event == "error"]
     assert errors == [{"error": "DatabaseDown", "message": "An internal error occurred"}]
     [run] = await client.runs.list(thread["thread_id"])
@@ -121,8 +124,10 @@ async def test_concurrent_writes_to_one_thread_log_no_pool_noise(logged):
     url, server = logged
     client = get_client(url=url)
     thread_id = (await client.threads.create())["thread_id"]
-    await asyncio.gather(*[client.threads.update(thread_id, metadata={"n": n})
-                           for n in range(40)], return_exceptions=True)
+    await asyncio.gather(
+        *[client.threads.update(thread_id, metadata={"n": n}) for n in range(40)],
+        return_exceptions=True,
+    )
     assert (await client.threads.get(thread_id))["metadata"]["n"] in range(40)
     assert "psycopg.pool" not in server.stderr()
 
@@ -136,22 +141,27 @@ async def test_nothing_is_logged_at_idle(logged):
     assert server.lines()[before:] == []
 
 
-
 @pytest.fixture(scope="module")
 def json_split() -> Iterator[tuple[str, Captured, Captured]]:
     """`serve` and `worker` on the external PostgreSQL and NATS, logging JSON."""
-    base, nats = (os.environ.get("DURAGRAPH_TEST_DATABASE_URL"),
-                  os.environ.get("DURAGRAPH_TEST_NATS_URL"))
+    base, nats = (
+        os.environ.get("DURAGRAPH_TEST_DATABASE_URL"),
+        os.environ.get("DURAGRAPH_TEST_NATS_URL"),
+    )
     if not (base and nats):
         pytest.skip("needs DURAGRAPH_TEST_DATABASE_URL and DURAGRAPH_TEST_NATS_URL")
     port = free_port()
     with fresh_database(base, "dg_logs") as database_url:
-        env = {"DURAGRAPH_DATABASE_URL": database_url, "DURAGRAPH_NATS_URL": nats,
-               "DURAGRAPH_NATS_PREFIX": f"dglogs{uuid.uuid4().hex[:8]}",
-               "DURAGRAPH_LOG_FORMAT": "json"}
+        env = {
+            "DURAGRAPH_DATABASE_URL": database_url,
+            "DURAGRAPH_NATS_URL": nats,
+            "DURAGRAPH_NATS_PREFIX": f"dglogs{uuid.uuid4().hex[:8]}",
+            "DURAGRAPH_LOG_FORMAT": "json",
+        }
         with tempfile.TemporaryDirectory(prefix="dg-json-") as folder:
-            api = start(Path(folder), "serve", ["serve", "--port", str(port),
-                                                "--log-level", "INFO"], env)
+            api = start(
+                Path(folder), "serve", ["serve", "--port", str(port), "--log-level", "INFO"], env
+            )
             worker = start(Path(folder), "worker", ["worker", "--log-level", "INFO"], env)
             try:
                 wait_ready(f"http://127.0.0.1:{port}", [api.proc, worker.proc])

@@ -1,5 +1,6 @@
 """MCP at /mcp: the official MCP Python client lists every assistant as a
 tool and calls one, which runs the assistant and returns its output."""
+
 from __future__ import annotations
 
 import contextlib
@@ -14,8 +15,17 @@ from mcp.client.streamable_http import streamable_http_client
 
 pytestmark = pytest.mark.e2e
 
-GRAPHS = ("echo", "steps", "slow", "interrupting", "failing", "chat", "custom", "factory",
-          "subgraph")
+GRAPHS = (
+    "echo",
+    "steps",
+    "slow",
+    "interrupting",
+    "failing",
+    "chat",
+    "custom",
+    "factory",
+    "subgraph",
+)
 ACCEPT = {"Accept": "application/json, text/event-stream"}
 
 
@@ -29,10 +39,12 @@ async def mcp_session(url: str) -> AsyncIterator[ClientSession]:
 
 async def all_tools(session: ClientSession) -> dict[str, Any]:
     from mcp.types import PaginatedRequestParams
+
     tools, cursor = {}, None
     while True:
         page = await session.list_tools(
-            params=PaginatedRequestParams(cursor=cursor) if cursor else None)
+            params=PaginatedRequestParams(cursor=cursor) if cursor else None
+        )
         tools.update({t.name: t for t in page.tools})
         cursor = page.next_cursor
         if not cursor:
@@ -50,7 +62,8 @@ async def test_the_client_initializes_against_a_stateless_server(server_url) -> 
 
 async def test_every_assistant_is_a_tool_with_its_input_schema(server_url, client) -> None:
     named = await client.assistants.create(
-        "echo", name=f"Echo Bot {uuid.uuid4().hex[:6]}", description="Repeats what you say")
+        "echo", name=f"Echo Bot {uuid.uuid4().hex[:6]}", description="Repeats what you say"
+    )
     async with mcp_session(f"{server_url}/mcp") as session:
         tools = await all_tools(session)
     assert set(GRAPHS) <= set(tools)
@@ -80,7 +93,9 @@ async def test_a_message_tool_takes_the_message_as_a_string(server_url) -> None:
         result = await session.call_tool("echo", {"messages": "hello there"})
     messages = json.loads(result.content[0].text)["messages"]
     assert [(m["type"], m["content"]) for m in messages] == [
-        ("human", "hello there"), ("ai", "hello there")]
+        ("human", "hello there"),
+        ("ai", "hello there"),
+    ]
 
 
 async def test_a_failing_graph_is_a_tool_error(server_url) -> None:
@@ -113,17 +128,22 @@ async def test_the_transport_answers_as_a_stateless_server(server_url) -> None:
     assert note.status_code == 202
     unknown = await post(server_url, {"jsonrpc": "2.0", "id": 7, "method": "resources/list"})
     assert unknown.json() == {
-        "jsonrpc": "2.0", "id": 7,
-        "error": {"code": -32601, "message": "Method not found: resources/list"}}
+        "jsonrpc": "2.0",
+        "id": 7,
+        "error": {"code": -32601, "message": "Method not found: resources/list"},
+    }
     assert "mcp-session-id" not in unknown.headers
 
 
-@pytest.mark.parametrize("body, headers, detail", [
-    (b"{not json", ACCEPT, "invalid JSON"),
-    ([{"jsonrpc": "2.0", "id": 1, "method": "ping"}], ACCEPT, "batches"),
-    ({"id": 1, "method": "ping"}, ACCEPT, "jsonrpc"),
-    ({"jsonrpc": "2.0", "id": 1, "method": "ping"}, {"Accept": "text/html"}, "Accept"),
-])
+@pytest.mark.parametrize(
+    "body, headers, detail",
+    [
+        (b"{not json", ACCEPT, "invalid JSON"),
+        ([{"jsonrpc": "2.0", "id": 1, "method": "ping"}], ACCEPT, "batches"),
+        ({"id": 1, "method": "ping"}, ACCEPT, "jsonrpc"),
+        ({"jsonrpc": "2.0", "id": 1, "method": "ping"}, {"Accept": "text/html"}, "Accept"),
+    ],
+)
 async def test_a_message_that_is_not_json_rpc_is_a_400(server_url, body, headers, detail) -> None:
     response = await post(server_url, body, headers)
     assert response.status_code == 400

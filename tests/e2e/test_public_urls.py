@@ -1,6 +1,7 @@
 """The URLs the server hands out are built from its configuration or the
 address it is bound to (the A2A agent card's `url`) or are relative
 (redirects), never from the request's Host header, which any client chooses."""
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,9 @@ def configured_url() -> Iterator[str]:
     env = {**os.environ, "DURAGRAPH_PUBLIC_URL": PUBLIC, "DURAGRAPH_ALLOWED_HOSTS": EVIL}
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="dg-public-url-") as data_dir:
-        proc = subprocess.Popen(command("dev", "--port", str(port), "--data-dir", data_dir),
-                                env=env)
+        proc = subprocess.Popen(
+            command("dev", "--port", str(port), "--data-dir", data_dir), env=env
+        )
         try:
             wait_ready(f"http://127.0.0.1:{port}", [proc])
             yield f"http://127.0.0.1:{port}"
@@ -52,7 +54,8 @@ def test_the_api_v1_card_keeps_its_prefix_under_the_configured_url(configured_ur
 
 
 def test_without_configuration_the_card_names_the_bound_address_not_the_host_header(
-        server_url: str) -> None:
+    server_url: str,
+) -> None:
     # *.localhost passes the DNS-rebinding guard of every server
     answer = _card(server_url, "evil.localhost:6666")
     assert answer.status_code == 200
@@ -61,13 +64,17 @@ def test_without_configuration_the_card_names_the_bound_address_not_the_host_hea
 
 
 def test_a_slash_redirect_names_the_path_not_the_host_header(server_url: str) -> None:
-    answer = httpx.post(f"{server_url}/api/v1/assistants/search/?limit=1", json={},
-                        headers={"Host": "evil.localhost:6666"})
+    answer = httpx.post(
+        f"{server_url}/api/v1/assistants/search/?limit=1",
+        json={},
+        headers={"Host": "evil.localhost:6666"},
+    )
     assert answer.status_code == 307
     assert answer.headers["location"] == "/api/v1/assistants/search?limit=1"
 
 
 def test_the_sdk_still_follows_a_relative_redirect(server_url: str) -> None:
-    answer = httpx.post(f"{server_url}/assistants/search/", json={"limit": 1},
-                        follow_redirects=True)
+    answer = httpx.post(
+        f"{server_url}/assistants/search/", json={"limit": 1}, follow_redirects=True
+    )
     assert answer.status_code == 200 and len(answer.json()) == 1

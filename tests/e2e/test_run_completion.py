@@ -1,6 +1,7 @@
 """What happens when a run ends or its client leaves: `on_completion` for
 stateless runs (their temporary thread kept or deleted) and `on_disconnect`
 for streaming and waiting clients (the run cancelled only if asked)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,8 +26,7 @@ async def test_a_stateless_run_deletes_its_thread_and_run_when_it_ends(client) -
 
 
 async def test_a_stateless_run_with_on_completion_keep_leaves_its_thread(client) -> None:
-    run = await client.runs.create(None, "echo", input={"value": "kept"},
-                                   on_completion="keep")
+    run = await client.runs.create(None, "echo", input={"value": "kept"}, on_completion="keep")
     await client.runs.join(run["thread_id"], run["run_id"])
     thread = await client.threads.get(run["thread_id"])
     assert (thread["status"], thread["values"]["value"]) == ("idle", "kept")
@@ -61,11 +61,11 @@ async def _only_run(client, thread_id: str) -> dict:
 async def test_a_waiting_client_leaving_cancels_a_run_that_asked_for_it(client) -> None:
     thread_id = await new_thread(client)
     with pytest.raises(asyncio.TimeoutError):
-        await asyncio.wait_for(client.runs.wait(thread_id, "slow", input={"sleep": 30},
-                                                on_disconnect="cancel"), 1.5)
+        await asyncio.wait_for(
+            client.runs.wait(thread_id, "slow", input={"sleep": 30}, on_disconnect="cancel"), 1.5
+        )
     run = await _only_run(client, thread_id)
-    assert (await wait_for_run_status(client, thread_id, run["run_id"]))["status"] == \
-        "interrupted"
+    assert (await wait_for_run_status(client, thread_id, run["run_id"]))["status"] == "interrupted"
 
 
 async def test_a_waiting_client_leaving_does_not_cancel_a_run_by_default(client) -> None:
@@ -88,13 +88,18 @@ async def test_a_dropped_stream_does_not_cancel_its_run_by_default(client) -> No
     assert (await client.threads.get(thread_id))["values"]["done"] is True
 
 
-async def test_a_dropped_stateless_stream_with_on_disconnect_cancel_stops_its_run(
-        client) -> None:
+async def test_a_dropped_stateless_stream_with_on_disconnect_cancel_stops_its_run(client) -> None:
     created: list[dict] = []
     mark = {"mark": str(uuid.uuid4())}
-    async for part in client.runs.stream(None, "slow", input={"sleep": 30}, metadata=mark,
-                                         on_disconnect="cancel", on_completion="keep",
-                                         on_run_created=created.append):
+    async for part in client.runs.stream(
+        None,
+        "slow",
+        input={"sleep": 30},
+        metadata=mark,
+        on_disconnect="cancel",
+        on_completion="keep",
+        on_run_created=created.append,
+    ):
         if part.event == "metadata":
             break
     [run] = created  # a stateless run is named without its thread, as upstream

@@ -1,5 +1,6 @@
 """Runs through the SDK: background runs and join, wait, stateless runs,
 get, list, cancel, delete, failures and multitasking on a busy thread."""
+
 from __future__ import annotations
 
 import asyncio
@@ -38,7 +39,8 @@ async def test_joining_a_finished_run_returns_its_result_again(client) -> None:
 async def test_wait_returns_the_final_values_and_leaves_the_thread_idle(client) -> None:
     thread_id = await new_thread(client)
     result = await client.runs.wait(
-        thread_id, "echo", input={"messages": [{"role": "user", "content": "hello"}]})
+        thread_id, "echo", input={"messages": [{"role": "user", "content": "hello"}]}
+    )
     assert [m["type"] for m in result["messages"]] == ["human", "ai"]
     assert result["messages"][-1]["content"] == "hello"
     thread = await client.threads.get(thread_id)
@@ -49,8 +51,9 @@ async def test_wait_returns_the_final_values_and_leaves_the_thread_idle(client) 
 async def test_wait_tells_where_the_run_lives(server_url: str, client) -> None:
     thread_id = await new_thread(client)
     async with httpx.AsyncClient(base_url=server_url, timeout=10) as http:
-        response = await http.post(f"/threads/{thread_id}/runs/wait",
-                                   json={"assistant_id": "echo", "input": {"value": 1}})
+        response = await http.post(
+            f"/threads/{thread_id}/runs/wait", json={"assistant_id": "echo", "input": {"value": 1}}
+        )
     assert response.status_code == 200
     location = response.headers["content-location"]
     run_id = location.rsplit("/", 1)[-1]
@@ -64,8 +67,9 @@ async def test_a_stateless_run_waits_for_its_result_on_a_temporary_thread(client
 
 
 async def test_a_stateless_run_streams_its_values(client) -> None:
-    parts = [p async for p in client.runs.stream(None, "echo", input={"value": 3},
-                                                 stream_mode="values")]
+    parts = [
+        p async for p in client.runs.stream(None, "echo", input={"value": 3}, stream_mode="values")
+    ]
     assert parts[0].event == "metadata"
     assert parts[-1].event == "values"
     assert parts[-1].data["value"] == 3
@@ -85,10 +89,10 @@ async def test_runs_on_a_thread_are_listed_newest_first(client) -> None:
     await client.runs.join(thread_id, second["run_id"])
     runs = await client.runs.list(thread_id)
     assert [r["run_id"] for r in runs] == [second["run_id"], first["run_id"]]
-    assert [r["run_id"] for r in await client.runs.list(thread_id, limit=1)] == [
-        second["run_id"]]
+    assert [r["run_id"] for r in await client.runs.list(thread_id, limit=1)] == [second["run_id"]]
     assert [r["run_id"] for r in await client.runs.list(thread_id, limit=1, offset=1)] == [
-        first["run_id"]]
+        first["run_id"]
+    ]
     assert len(await client.runs.list(thread_id, status="success")) == 2
     assert await client.runs.list(thread_id, status="error") == []
 
@@ -105,8 +109,9 @@ async def test_cancelling_a_slow_run_interrupts_it_within_a_second(client) -> No
     # interrupted if it had checkpointed (see the test below), but no longer busy
     assert (await client.threads.get(thread_id))["status"] in ("idle", "interrupted")
     # the thread takes new runs at once
-    result = await client.runs.wait(thread_id, "slow", input={"sleep": 0, "value": "next"},
-                                    multitask_strategy="reject")
+    result = await client.runs.wait(
+        thread_id, "slow", input={"sleep": 0, "value": "next"}, multitask_strategy="reject"
+    )
     assert result["value"] == "next"
 
 
@@ -115,8 +120,7 @@ async def test_cancel_with_wait_returns_once_the_run_has_stopped(client) -> None
     run = await client.runs.create(thread_id, "slow", input={"sleep": 30})
     await wait_for_run_status(client, thread_id, run["run_id"], ("running",))
     # As upstream: what join answers for it (a stopped run left no result).
-    assert await asyncio.wait_for(client.runs.cancel(thread_id, run["run_id"], wait=True),
-                                  5) == {}
+    assert await asyncio.wait_for(client.runs.cancel(thread_id, run["run_id"], wait=True), 5) == {}
     assert (await client.runs.get(thread_id, run["run_id"]))["status"] == "interrupted"
 
 
@@ -143,14 +147,17 @@ async def test_a_cancelled_run_leaves_its_thread_as_its_last_checkpoint_says(cli
     thread is as before it."""
     before = {"sleep": 0, "value": 1, "done": True}
     for action, status, values in (
-            ("interrupt", "interrupted", {**before, "sleep": 30, "value": 7}),
-            ("rollback", "idle", before)):
+        ("interrupt", "interrupted", {**before, "sleep": 30, "value": 7}),
+        ("rollback", "idle", before),
+    ):
         thread_id = await new_thread(client)
         await client.runs.wait(thread_id, "slow", input={"sleep": 0, "value": 1})
         run = await client.runs.create(thread_id, "slow", input={"sleep": 30, "value": 7})
         # awaited within the iteration: the lambdas see this iteration's values
-        await eventually(lambda: client.threads.get_state(thread_id),  # noqa: B023
-                         lambda state: state["metadata"]["run_id"] == run["run_id"])  # noqa: B023
+        await eventually(
+            lambda: client.threads.get_state(thread_id),  # noqa: B023
+            lambda state: state["metadata"]["run_id"] == run["run_id"],  # noqa: B023
+        )
         await client.runs.cancel(thread_id, run["run_id"], wait=True, action=action)
         thread = await client.threads.get(thread_id)
         assert (thread["status"], thread["values"]) == (status, values)
@@ -162,8 +169,9 @@ async def test_a_cancelled_run_leaves_its_thread_as_its_last_checkpoint_says(cli
 async def test_a_pending_run_can_be_cancelled_before_it_starts(client) -> None:
     thread_id = await new_thread(client)
     busy = await client.runs.create(thread_id, "slow", input={"sleep": 30})
-    queued = await client.runs.create(thread_id, "echo", input={"value": "never"},
-                                      multitask_strategy="enqueue")
+    queued = await client.runs.create(
+        thread_id, "echo", input={"value": "never"}, multitask_strategy="enqueue"
+    )
     await client.runs.cancel(thread_id, queued["run_id"])
     await client.runs.cancel(thread_id, busy["run_id"])
     assert (await client.runs.get(thread_id, queued["run_id"]))["status"] == "interrupted"
@@ -242,24 +250,33 @@ async def test_a_thread_recovers_from_an_error_with_the_next_run(client) -> None
 
 # -- multitasking -------------------------------------------------------------
 
+
 async def test_a_second_run_on_a_busy_thread_is_rejected_with_reject(client) -> None:
     thread_id = await new_thread(client)
     busy = await client.runs.create(thread_id, "slow", input={"sleep": 30})
     with pytest.raises(ConflictError):
-        await client.runs.create(thread_id, "echo", input={"value": "second"},
-                                 multitask_strategy="reject")
+        await client.runs.create(
+            thread_id, "echo", input={"value": "second"}, multitask_strategy="reject"
+        )
     assert [r["run_id"] for r in await client.runs.list(thread_id)] == [busy["run_id"]]
     assert (await client.threads.get(thread_id))["status"] == "busy"
-    created = [e for e in await client.http.get(f"/threads/{thread_id}/events")
-               if e["type"] == "run.created"]
+    created = [
+        e
+        for e in await client.http.get(f"/threads/{thread_id}/events")
+        if e["type"] == "run.created"
+    ]
     assert [e["data"]["run_id"] for e in created] == [busy["run_id"]]
     await client.runs.cancel(thread_id, busy["run_id"], wait=True)
 
 
 async def test_enqueued_runs_execute_one_after_another_in_order(client) -> None:
     thread_id = await new_thread(client)
-    runs = [await client.runs.create(thread_id, "steps", input={"delay": 0.05},
-                                     multitask_strategy="enqueue") for _ in range(3)]
+    runs = [
+        await client.runs.create(
+            thread_id, "steps", input={"delay": 0.05}, multitask_strategy="enqueue"
+        )
+        for _ in range(3)
+    ]
     seen_active: list[int] = []
 
     async def watch() -> None:
@@ -276,20 +293,24 @@ async def test_enqueued_runs_execute_one_after_another_in_order(client) -> None:
     statuses = [(await client.runs.get(thread_id, r["run_id"]))["status"] for r in runs]
     assert statuses == ["success"] * 3
     # the log proves it: each run starts only after the one before it ended
-    log = [(e["type"], e["data"].get("run_id"))
-           for e in await client.http.get(f"/threads/{thread_id}/events", params={"limit": 1000})
-           if e["type"] in ("run.started", "run.succeeded")]
-    assert log == [(kind, r["run_id"]) for r in runs for kind in ("run.started",
-                                                                   "run.succeeded")]
+    log = [
+        (e["type"], e["data"].get("run_id"))
+        for e in await client.http.get(f"/threads/{thread_id}/events", params={"limit": 1000})
+        if e["type"] in ("run.started", "run.succeeded")
+    ]
+    assert log == [(kind, r["run_id"]) for r in runs for kind in ("run.started", "run.succeeded")]
 
 
 async def test_interrupt_strategy_stops_the_active_run_and_starts_the_new_one(client) -> None:
     thread_id = await new_thread(client)
     busy = await client.runs.create(thread_id, "slow", input={"sleep": 30})
     await wait_for_run_status(client, thread_id, busy["run_id"], ("running",))
-    result = await asyncio.wait_for(client.runs.wait(
-        thread_id, "slow", input={"sleep": 0, "value": "new"}, multitask_strategy="interrupt"),
-        10)
+    result = await asyncio.wait_for(
+        client.runs.wait(
+            thread_id, "slow", input={"sleep": 0, "value": "new"}, multitask_strategy="interrupt"
+        ),
+        10,
+    )
     assert result["value"] == "new"
     assert (await client.runs.get(thread_id, busy["run_id"]))["status"] == "interrupted"
 
@@ -298,8 +319,9 @@ async def test_rollback_strategy_discards_the_active_run_and_its_state(client) -
     thread_id = await new_thread(client)
     busy = await client.runs.create(thread_id, "slow", input={"sleep": 30, "value": "old"})
     await wait_for_run_status(client, thread_id, busy["run_id"], ("running",))
-    result = await asyncio.wait_for(client.runs.wait(
-        thread_id, "slow", input={"sleep": 0}, multitask_strategy="rollback"), 10)
+    result = await asyncio.wait_for(
+        client.runs.wait(thread_id, "slow", input={"sleep": 0}, multitask_strategy="rollback"), 10
+    )
     assert result["done"] is True
     runs = await client.runs.list(thread_id)
     assert busy["run_id"] not in [r["run_id"] for r in runs]
@@ -335,12 +357,15 @@ async def test_joining_a_run_returns_once_it_is_cancelled(client) -> None:
 
 
 async def test_disconnecting_a_stream_with_on_disconnect_cancel_stops_the_run(
-        server_url: str, client) -> None:
+    server_url: str, client
+) -> None:
     thread_id = await new_thread(client)
     async with httpx.AsyncClient(base_url=server_url, timeout=10) as http:
-        async with http.stream("POST", f"/threads/{thread_id}/runs/stream", json={
-                "assistant_id": "slow", "input": {"sleep": 30},
-                "on_disconnect": "cancel"}) as response:
+        async with http.stream(
+            "POST",
+            f"/threads/{thread_id}/runs/stream",
+            json={"assistant_id": "slow", "input": {"sleep": 30}, "on_disconnect": "cancel"},
+        ) as response:
             async for line in response.aiter_lines():
                 if line.startswith("data:"):
                     break
@@ -364,9 +389,13 @@ async def test_deleting_a_busy_thread_stops_its_run(client, counter_dir) -> None
 
 async def test_concurrent_runs_racing_for_an_idle_thread_let_exactly_one_in(client) -> None:
     thread_id = await new_thread(client)
-    attempts = await asyncio.gather(*[
-        client.runs.create(thread_id, "slow", input={"sleep": 30}, multitask_strategy="reject")
-        for _ in range(5)], return_exceptions=True)
+    attempts = await asyncio.gather(
+        *[
+            client.runs.create(thread_id, "slow", input={"sleep": 30}, multitask_strategy="reject")
+            for _ in range(5)
+        ],
+        return_exceptions=True,
+    )
     created = [a for a in attempts if isinstance(a, dict)]
     refused = [a for a in attempts if isinstance(a, ConflictError)]
     assert (len(created), len(refused)) == (1, 4), attempts
@@ -378,14 +407,13 @@ async def test_a_created_run_is_returned_as_it_is_stored(client) -> None:
     from datetime import datetime
 
     thread_id = await new_thread(client)
-    created = await client.runs.create(thread_id, "slow", input={"sleep": 0.5},
-                                       metadata={"m": 1})
+    created = await client.runs.create(thread_id, "slow", input={"sleep": 0.5}, metadata={"m": 1})
     stored = await client.runs.get(thread_id, created["run_id"])
-    for key in ("run_id", "thread_id", "assistant_id", "metadata", "multitask_strategy",
-                "kwargs"):
+    for key in ("run_id", "thread_id", "assistant_id", "metadata", "multitask_strategy", "kwargs"):
         assert created[key] == stored[key], key
-    assert datetime.fromisoformat(created["created_at"]) == \
-        datetime.fromisoformat(stored["created_at"])
+    assert datetime.fromisoformat(created["created_at"]) == datetime.fromisoformat(
+        stored["created_at"]
+    )
     assert created["status"] in ("pending", "running")
 
 
@@ -393,11 +421,11 @@ async def test_a_run_with_after_seconds_starts_no_sooner(client) -> None:
     from datetime import datetime
 
     thread_id = await new_thread(client)
-    run = await client.runs.create(thread_id, "echo", input={"messages": []},
-                                   after_seconds=1.5)
+    run = await client.runs.create(thread_id, "echo", input={"messages": []}, after_seconds=1.5)
     assert (await client.runs.get(thread_id, run["run_id"]))["status"] == "pending"
-    assert await asyncio.wait_for(client.runs.join(thread_id, run["run_id"]), 15) == \
-        {"messages": []}
+    assert await asyncio.wait_for(client.runs.join(thread_id, run["run_id"]), 15) == {
+        "messages": []
+    }
     events = await client.http.get(f"/threads/{thread_id}/runs/{run['run_id']}/events")
     at = {e["type"]: datetime.fromisoformat(e["data"]["at"]) for e in events}
     assert (at["run.started"] - at["run.created"]).total_seconds() >= 1.5

@@ -1,5 +1,6 @@
 """Thread state, history and the `debug` stream in the Agent Server's shape,
 and messages that keep the id they are stored under wherever they are seen."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,8 +11,18 @@ from e2e_support import collect, new_thread, of
 
 pytestmark = pytest.mark.e2e
 
-STATE_KEYS = {"values", "next", "tasks", "checkpoint", "metadata", "created_at",
-              "parent_checkpoint", "interrupts", "checkpoint_id", "parent_checkpoint_id"}
+STATE_KEYS = {
+    "values",
+    "next",
+    "tasks",
+    "checkpoint",
+    "metadata",
+    "created_at",
+    "parent_checkpoint",
+    "interrupts",
+    "checkpoint_id",
+    "parent_checkpoint_id",
+}
 TASK_KEYS = {"id", "name", "path", "error", "interrupts", "checkpoint", "state", "result"}
 ROOT_CHECKPOINT_KEYS = {"thread_id", "checkpoint_ns", "checkpoint_id"}
 
@@ -37,8 +48,7 @@ async def test_state_and_history_have_the_agent_server_shape(client) -> None:
     _assert_root_entry(state, thread_id)
     [task] = state["tasks"]
     # a subgraph task names its checkpoint by thread and namespace, nothing set to null
-    assert task["checkpoint"] == {"thread_id": thread_id,
-                                  "checkpoint_ns": f"child:{task['id']}"}
+    assert task["checkpoint"] == {"thread_id": thread_id, "checkpoint_ns": f"child:{task['id']}"}
     assert [set(i) for i in state["interrupts"]] == [{"id", "value"}]
     history = await client.threads.get_history(thread_id)
     assert history[0]["checkpoint"] == state["checkpoint"]
@@ -56,15 +66,18 @@ async def test_a_debug_checkpoint_equals_the_same_checkpoint_in_history(client) 
     thread_id = await new_thread(client)
     parts = await collect(client, thread_id, "subgraph", input={}, stream_mode="debug")
     streamed = [d["payload"] for d in of(parts, "debug") if d["type"] == "checkpoint"]
-    history = {h["checkpoint"]["checkpoint_id"]: h
-               for h in await client.threads.get_history(thread_id, limit=100)}
+    history = {
+        h["checkpoint"]["checkpoint_id"]: h
+        for h in await client.threads.get_history(thread_id, limit=100)
+    }
     assert len(streamed) == len(history) == 5
     for payload in streamed:
         stored = history[payload["checkpoint"]["checkpoint_id"]]
         for key in ("checkpoint", "parent_checkpoint", "values", "next"):
             assert payload[key] == stored[key], key
-        assert ([(t["id"], t["name"], t.get("checkpoint")) for t in payload["tasks"]]
-                == [(t["id"], t["name"], t["checkpoint"]) for t in stored["tasks"]])
+        assert [(t["id"], t["name"], t.get("checkpoint")) for t in payload["tasks"]] == [
+            (t["id"], t["name"], t["checkpoint"]) for t in stored["tasks"]
+        ]
 
 
 async def test_a_copied_threads_history_names_the_copy(client) -> None:
@@ -85,15 +98,27 @@ def _messages(values: dict[str, Any]) -> list[tuple[str, str, str]]:
 async def test_replaying_streamed_updates_into_a_new_thread_gives_the_same_state(client) -> None:
     thread_id = await new_thread(client)
     question = {"type": "human", "content": "add and divide", "id": "question"}
-    parts = await collect(client, thread_id, "tool_calling", input={"messages": [question]},
-                          stream_mode=["updates", "values"])
+    parts = await collect(
+        client,
+        thread_id,
+        "tool_calling",
+        input={"messages": [question]},
+        stream_mode=["updates", "values"],
+    )
     updates = of(parts, "updates")
     state = await client.threads.get_state(thread_id)
     assert of(parts, "values")[-1] == state["values"]
     assert updates[-1]["tools"]["messages"] == state["values"]["messages"][-2:]
-    replayed = await client.threads.create(graph_id="tool_calling", supersteps=[
-        {"updates": [{"values": {"messages": [question]}, "as_node": "__start__"}]},
-        *({"updates": [{"values": values, "as_node": node}]}
-          for update in updates for node, values in update.items())])
+    replayed = await client.threads.create(
+        graph_id="tool_calling",
+        supersteps=[
+            {"updates": [{"values": {"messages": [question]}, "as_node": "__start__"}]},
+            *(
+                {"updates": [{"values": values, "as_node": node}]}
+                for update in updates
+                for node, values in update.items()
+            ),
+        ],
+    )
     again = await client.threads.get_state(replayed["thread_id"])
     assert _messages(again["values"]) == _messages(state["values"])

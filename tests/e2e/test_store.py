@@ -1,6 +1,7 @@
 """The long-term memory store through the SDK's `client.store`: items, search,
 namespaces, TTL, semantic queries (tests/graphs/embed.py is the deterministic
 embedding langgraph.json configures), graphs that use the store, bad input."""
+
 from __future__ import annotations
 
 import asyncio
@@ -47,18 +48,28 @@ async def test_an_item_is_put_read_updated_and_deleted(client) -> None:
 
 async def test_the_same_routes_answer_under_api_v1(server_url: str) -> None:
     ns = [root()]
-    assert (await send(server_url, "PUT", "/api/v1/store/items",
-                       json={"namespace": ns, "key": "k", "value": {"a": 1}})).status_code == 204
-    found = await send(server_url, "GET", "/api/v1/store/items",
-                       params={"namespace": ns[0], "key": "k"})
+    assert (
+        await send(
+            server_url,
+            "PUT",
+            "/api/v1/store/items",
+            json={"namespace": ns, "key": "k", "value": {"a": 1}},
+        )
+    ).status_code == 204
+    found = await send(
+        server_url, "GET", "/api/v1/store/items", params={"namespace": ns[0], "key": "k"}
+    )
     assert found.json()["value"] == {"a": 1}
 
 
 async def test_search_filters_and_pages_newest_first(client) -> None:
     top = root()
     for n in range(6):
-        await client.store.put_item([top, "even" if n % 2 == 0 else "odd"], f"k{n}",
-                                    {"n": n, "tag": "big" if n >= 3 else "small"})
+        await client.store.put_item(
+            [top, "even" if n % 2 == 0 else "odd"],
+            f"k{n}",
+            {"n": n, "tag": "big" if n >= 3 else "small"},
+        )
     everything = await client.store.search_items([top], limit=100)
     assert [i["key"] for i in everything["items"]] == ["k5", "k4", "k3", "k2", "k1", "k0"]
     assert all(i["score"] is None for i in everything["items"])
@@ -73,12 +84,20 @@ async def test_search_filters_and_pages_newest_first(client) -> None:
 
 async def test_namespaces_are_listed_by_prefix_suffix_and_depth(client) -> None:
     top = root()
-    for path in (["users", "ada", "notes"], ["users", "bob", "notes"], ["users", "ada", "todo"],
-                 ["teams", "core"]):
+    for path in (
+        ["users", "ada", "notes"],
+        ["users", "bob", "notes"],
+        ["users", "ada", "todo"],
+        ["teams", "core"],
+    ):
         await client.store.put_item([top, *path], "k", {})
     listed = await client.store.list_namespaces(prefix=[top])
-    assert listed["namespaces"] == [[top, "teams", "core"], [top, "users", "ada", "notes"],
-                                    [top, "users", "ada", "todo"], [top, "users", "bob", "notes"]]
+    assert listed["namespaces"] == [
+        [top, "teams", "core"],
+        [top, "users", "ada", "notes"],
+        [top, "users", "ada", "todo"],
+        [top, "users", "bob", "notes"],
+    ]
     notes = await client.store.list_namespaces(prefix=[top], suffix=["notes"])
     assert notes["namespaces"] == [[top, "users", "ada", "notes"], [top, "users", "bob", "notes"]]
     shallow = await client.store.list_namespaces(prefix=[top, "users"], max_depth=3)
@@ -139,8 +158,9 @@ async def test_a_query_searches_by_meaning_and_scores_the_results(client) -> Non
     assert scores[0] > scores[1] > 0 and scores[2] == 0 and scores[3] is None
     sunny = (await client.store.search_items(ns, query="sunny warm", limit=1))["items"]
     assert [i["key"] for i in sunny] == ["weather"]
-    tagged = await client.store.search_items(ns, query="pizza", filter={"text": "it was sunny "
-                                                                        "and warm"})
+    tagged = await client.store.search_items(
+        ns, query="pizza", filter={"text": "it was sunny and warm"}
+    )
     assert [i["key"] for i in tagged["items"]] == ["weather"]
 
 
@@ -148,9 +168,9 @@ async def test_a_graph_uses_the_same_store_as_the_api(client) -> None:
     user = root()
     await client.store.put_item(["memories", user], "from-api", {"text": "likes tea"})
     thread_id = await new_thread(client)
-    out = await client.runs.wait(thread_id, "memory",
-                                 input={"user": user, "remember": "plays chess",
-                                        "query": "chess"})
+    out = await client.runs.wait(
+        thread_id, "memory", input={"user": user, "remember": "plays chess", "query": "chess"}
+    )
     assert out["memories"] == ["likes tea", "plays chess"]
     assert out["best"] == "plays chess"
     written = await client.store.get_item(["memories", user], "note-1")
@@ -169,19 +189,23 @@ def assert_refused(response: httpx.Response, *words: str) -> None:
 TOP = "refused"  # nothing may ever be written under it
 
 
-@pytest.mark.parametrize(("body", "words"), [
-    ({"namespace": [TOP, "a.b"], "key": "k", "value": {}}, ("period",)),
-    ({"namespace": [TOP, ""], "key": "k", "value": {}}, ("empty",)),
-    ({"namespace": [], "key": "k", "value": {}}, ("namespace", "empty")),
-    ({"namespace": [TOP], "key": "", "value": {}}, ("key",)),
-    ({"namespace": [TOP], "key": "k", "value": [1, 2]}, ("value",)),
-    ({"namespace": [TOP], "key": "k"}, ("value",)),
-    ({"namespace": [TOP], "key": "k", "value": {}, "ttl": -1}, ("ttl",)),
-    ({"namespace": [TOP], "key": "k", "value": {}, "index": "yes"}, ("index",)),
-    ({"namespace": ["langgraph"], "key": "k", "value": {}}, ("langgraph",)),
-])
-async def test_a_bad_put_is_refused_and_writes_nothing(server_url: str, client, body: dict,
-                                                      words: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"namespace": [TOP, "a.b"], "key": "k", "value": {}}, ("period",)),
+        ({"namespace": [TOP, ""], "key": "k", "value": {}}, ("empty",)),
+        ({"namespace": [], "key": "k", "value": {}}, ("namespace", "empty")),
+        ({"namespace": [TOP], "key": "", "value": {}}, ("key",)),
+        ({"namespace": [TOP], "key": "k", "value": [1, 2]}, ("value",)),
+        ({"namespace": [TOP], "key": "k"}, ("value",)),
+        ({"namespace": [TOP], "key": "k", "value": {}, "ttl": -1}, ("ttl",)),
+        ({"namespace": [TOP], "key": "k", "value": {}, "index": "yes"}, ("index",)),
+        ({"namespace": ["langgraph"], "key": "k", "value": {}}, ("langgraph",)),
+    ],
+)
+async def test_a_bad_put_is_refused_and_writes_nothing(
+    server_url: str, client, body: dict, words: tuple[str, ...]
+) -> None:
     assert_refused(await send(server_url, "PUT", "/store/items", json=body), *words)
     for top in (TOP, "langgraph"):
         assert (await client.store.list_namespaces(prefix=[top]))["namespaces"] == []
@@ -189,36 +213,60 @@ async def test_a_bad_put_is_refused_and_writes_nothing(server_url: str, client, 
 
 
 async def test_bad_reads_and_deletes_are_refused(server_url: str, client) -> None:
-    assert_refused(await send(server_url, "GET", "/store/items", params={"namespace": "a..b",
-                                                                         "key": "k"}), "empty")
-    assert_refused(await send(server_url, "GET", "/store/items", params={"namespace": "a"}),
-                   "key")
-    assert_refused(await send(server_url, "DELETE", "/store/items",
-                              json={"namespace": ["a.b"], "key": "k"}), "period")
-    assert_refused(await send(server_url, "POST", "/store/items/search",
-                              json={"namespace_prefix": ["a"], "limit": -1}), "limit")
-    assert_refused(await send(server_url, "POST", "/store/items/search",
-                              json={"namespace_prefix": ["a"], "filter": {"n": {"$near": 1}}}),
-                   "operator")
-    assert_refused(await send(server_url, "POST", "/store/namespaces", json={"max_depth": 0}),
-                   "max_depth")
+    assert_refused(
+        await send(server_url, "GET", "/store/items", params={"namespace": "a..b", "key": "k"}),
+        "empty",
+    )
+    assert_refused(await send(server_url, "GET", "/store/items", params={"namespace": "a"}), "key")
+    assert_refused(
+        await send(server_url, "DELETE", "/store/items", json={"namespace": ["a.b"], "key": "k"}),
+        "period",
+    )
+    assert_refused(
+        await send(
+            server_url, "POST", "/store/items/search", json={"namespace_prefix": ["a"], "limit": -1}
+        ),
+        "limit",
+    )
+    assert_refused(
+        await send(
+            server_url,
+            "POST",
+            "/store/items/search",
+            json={"namespace_prefix": ["a"], "filter": {"n": {"$near": 1}}},
+        ),
+        "operator",
+    )
+    assert_refused(
+        await send(server_url, "POST", "/store/namespaces", json={"max_depth": 0}), "max_depth"
+    )
     with pytest.raises(UnprocessableEntityError):
         await client.store.search_items(["a.b"])
 
 
 async def test_an_embedding_of_the_wrong_dimension_is_refused_not_a_server_error(
-        server_url: str, client) -> None:
+    server_url: str, client
+) -> None:
     ns = [root()]
-    put = await send(server_url, "PUT", "/store/items",
-                     json={"namespace": ns, "key": "k", "value": {"text": "misembedded"}})
+    put = await send(
+        server_url,
+        "PUT",
+        "/store/items",
+        json={"namespace": ns, "key": "k", "value": {"text": "misembedded"}},
+    )
     assert_refused(put, "dimensions", "store.index.dims")
     assert await client.store.get_item(ns, "k") is None
-    search = await send(server_url, "POST", "/store/items/search",
-                        json={"namespace_prefix": ns, "query": "misembedded"})
+    search = await send(
+        server_url,
+        "POST",
+        "/store/items/search",
+        json={"namespace_prefix": ns, "query": "misembedded"},
+    )
     assert_refused(search, "dimensions", "store.index.dims")
     thread_id = await new_thread(client)
-    run = await client.runs.create(thread_id, "memory",
-                                   input={"user": ns[0], "remember": "misembedded"})
+    run = await client.runs.create(
+        thread_id, "memory", input={"user": ns[0], "remember": "misembedded"}
+    )
     result = await client.runs.join(thread_id, run["run_id"])
     assert result["__error__"]["error"] == "EmbeddingMismatch"
     assert "store.index.dims is 64" in result["__error__"]["message"]

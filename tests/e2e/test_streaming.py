@@ -1,5 +1,6 @@
 """Streaming runs over Server-Sent Events: every stream mode, joining a
 running stream, event ids, errors and heartbeats."""
+
 from __future__ import annotations
 
 import itertools
@@ -26,33 +27,43 @@ async def test_the_first_event_is_metadata_naming_the_run(client) -> None:
 
 async def test_values_mode_streams_the_state_after_every_step(client) -> None:
     thread_id = await new_thread(client)
-    parts = await collect(client, thread_id, "steps", input={"delay": 0},
-                          stream_mode="values")
+    parts = await collect(client, thread_id, "steps", input={"delay": 0}, stream_mode="values")
     assert [p.event for p in parts] == ["metadata"] + ["values"] * 4
     assert [v.get("steps", []) for v in of(parts, "values")] == [
-        [], ["one"], ["one", "two"], ["one", "two", "three"]]
+        [],
+        ["one"],
+        ["one", "two"],
+        ["one", "two", "three"],
+    ]
 
 
 async def test_updates_mode_streams_what_each_node_returned(client) -> None:
     thread_id = await new_thread(client)
     parts = await collect(client, thread_id, "steps", input={}, stream_mode="updates")
-    assert of(parts, "updates") == [{"one": {"steps": ["one"]}}, {"two": {"steps": ["two"]}},
-                                    {"three": {"steps": ["three"]}}]
+    assert of(parts, "updates") == [
+        {"one": {"steps": ["one"]}},
+        {"two": {"steps": ["two"]}},
+        {"three": {"steps": ["three"]}},
+    ]
     assert of(parts, "values") == []
 
 
 async def test_several_modes_can_be_streamed_together(client) -> None:
     thread_id = await new_thread(client)
-    parts = await collect(client, thread_id, "steps", input={},
-                          stream_mode=["values", "updates"])
+    parts = await collect(client, thread_id, "steps", input={}, stream_mode=["values", "updates"])
     assert len(of(parts, "updates")) == 3
     assert of(parts, "values")[-1] == {"steps": ["one", "two", "three"]}
 
 
 async def test_messages_tuple_mode_streams_the_model_tokens(client) -> None:
     thread_id = await new_thread(client)
-    parts = await collect(client, thread_id, "chat", stream_mode="messages-tuple",
-                          input={"messages": [{"role": "user", "content": "hi"}]})
+    parts = await collect(
+        client,
+        thread_id,
+        "chat",
+        stream_mode="messages-tuple",
+        input={"messages": [{"role": "user", "content": "hi"}]},
+    )
     tokens = of(parts, "messages")
     assert len(tokens) > 3
     for message, metadata in tokens:
@@ -63,8 +74,13 @@ async def test_messages_tuple_mode_streams_the_model_tokens(client) -> None:
 
 async def test_legacy_messages_mode_streams_partial_messages(client) -> None:
     thread_id = await new_thread(client)
-    parts = await collect(client, thread_id, "chat", stream_mode="messages",
-                          input={"messages": [{"role": "user", "content": "hi"}]})
+    parts = await collect(
+        client,
+        thread_id,
+        "chat",
+        stream_mode="messages",
+        input={"messages": [{"role": "user", "content": "hi"}]},
+    )
     events = [p.event for p in parts if p.event.startswith("messages/")]
     assert events[0] == "messages/metadata"
     partials = of(parts, "messages/partial")
@@ -78,8 +94,13 @@ async def test_legacy_messages_mode_streams_partial_messages(client) -> None:
 
 async def test_legacy_messages_mode_sends_whole_messages_as_complete(client) -> None:
     thread_id = await new_thread(client)
-    parts = await collect(client, thread_id, "echo", stream_mode="messages",
-                          input={"messages": [{"role": "user", "content": "repeat me"}]})
+    parts = await collect(
+        client,
+        thread_id,
+        "echo",
+        stream_mode="messages",
+        input={"messages": [{"role": "user", "content": "repeat me"}]},
+    )
     complete = of(parts, "messages/complete")
     assert complete
     assert complete[-1][0]["type"] == "ai"
@@ -94,12 +115,14 @@ async def test_custom_mode_streams_what_the_graph_writes(client) -> None:
 
 async def test_subgraph_events_are_streamed_when_asked_for(client) -> None:
     thread_id = await new_thread(client)
-    parts = await collect(client, thread_id, "subgraph", input={}, stream_mode="updates",
-                          stream_subgraphs=True)
+    parts = await collect(
+        client, thread_id, "subgraph", input={}, stream_mode="updates", stream_subgraphs=True
+    )
     nested = [p for p in parts if p.event.startswith("updates|child")]
     assert [list(p.data) for p in nested] == [["inner_one"], ["inner_two"]]
-    plain = await collect(client, await new_thread(client), "subgraph", input={},
-                          stream_mode="updates")
+    plain = await collect(
+        client, await new_thread(client), "subgraph", input={}, stream_mode="updates"
+    )
     assert [list(d) for d in of(plain, "updates")] == [["before"], ["child"], ["after"]]
 
 
@@ -116,8 +139,9 @@ async def test_a_failing_graph_streams_an_error_event(client) -> None:
 
 async def test_join_stream_follows_a_background_run(client) -> None:
     thread_id = await new_thread(client)
-    run = await client.runs.create(thread_id, "steps", input={"delay": 0.1},
-                                   stream_mode=["values", "updates"])
+    run = await client.runs.create(
+        thread_id, "steps", input={"delay": 0.1}, stream_mode=["values", "updates"]
+    )
     parts = [p async for p in client.runs.join_stream(thread_id, run["run_id"])]
     assert [list(u) for u in of(parts, "updates")] == [["one"], ["two"], ["three"]]
     assert of(parts, "values")[-1] == {"delay": 0.1, "steps": ["one", "two", "three"]}
@@ -131,12 +155,13 @@ async def test_join_stream_of_a_finished_run_replays_it(client) -> None:
     assert of(parts, "custom") == [{"progress": 1}, {"progress": 2}, {"progress": 3}]
 
 
-async def test_every_event_carries_an_id_and_the_run_location(server_url: str,
-                                                             client) -> None:
+async def test_every_event_carries_an_id_and_the_run_location(server_url: str, client) -> None:
     thread_id = await new_thread(client)
     response, frames = await raw_stream(
-        server_url, f"/threads/{thread_id}/runs/stream",
-        {"assistant_id": "steps", "input": {"delay": 0}, "stream_mode": ["values", "updates"]})
+        server_url,
+        f"/threads/{thread_id}/runs/stream",
+        {"assistant_id": "steps", "input": {"delay": 0}, "stream_mode": ["values", "updates"]},
+    )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
     run_id = frames[0].data["run_id"]
@@ -159,13 +184,16 @@ async def test_a_join_stream_resumes_after_the_last_event_id(server_url: str, cl
 
 
 async def test_a_quiet_stream_gets_a_heartbeat_at_least_every_five_seconds(
-        server_url: str, client) -> None:
+    server_url: str, client
+) -> None:
     thread_id = await new_thread(client)
     arrivals: list[tuple[float, bytes]] = []
     async with httpx.AsyncClient(base_url=server_url, timeout=30) as http:
-        async with http.stream("POST", f"/threads/{thread_id}/runs/stream", json={
-                "assistant_id": "slow", "input": {"sleep": 6}, "stream_mode": "updates"},
-                ) as response:
+        async with http.stream(
+            "POST",
+            f"/threads/{thread_id}/runs/stream",
+            json={"assistant_id": "slow", "input": {"sleep": 6}, "stream_mode": "updates"},
+        ) as response:
             async for chunk in response.aiter_raw():
                 arrivals.append((time.monotonic(), chunk))
     raw = b"".join(chunk for _, chunk in arrivals)

@@ -1,4 +1,5 @@
 """Health, server info and the API description, at the root and under /api/v1."""
+
 from __future__ import annotations
 
 import httpx
@@ -22,8 +23,7 @@ async def test_the_health_check_answers_ok(server_url: str, prefix: str) -> None
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
-async def test_info_describes_the_server_and_its_capabilities(server_url: str,
-                                                              prefix: str) -> None:
+async def test_info_describes_the_server_and_its_capabilities(server_url: str, prefix: str) -> None:
     async with httpx.AsyncClient(base_url=server_url) as http:
         response = await http.get(f"{prefix}/info")
     assert response.status_code == 200
@@ -47,8 +47,13 @@ async def test_the_openapi_document_lists_the_langgraph_routes(server_url: str) 
         response = await http.get("/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ("/assistants/search", "/threads", "/threads/{thread_id}/runs",
-                 "/threads/{thread_id}/runs/stream", "/runs/wait"):
+    for path in (
+        "/assistants/search",
+        "/threads",
+        "/threads/{thread_id}/runs",
+        "/threads/{thread_id}/runs/stream",
+        "/runs/wait",
+    ):
         assert path in paths
 
 
@@ -62,6 +67,7 @@ async def test_the_interactive_docs_page_is_served(server_url: str) -> None:
 
 async def test_the_sdk_reaches_the_same_api_under_the_v1_prefix(server_url: str) -> None:
     from langgraph_sdk import get_client
+
     prefixed = get_client(url=f"{server_url}/api/v1")
     thread = await prefixed.threads.create(metadata={"via": "api-v1"})
     again = await prefixed.threads.get(thread["thread_id"])

@@ -1,4 +1,5 @@
 """Copying and pruning threads, and what a thread's checkpoints occupy."""
+
 from __future__ import annotations
 
 import uuid
@@ -87,8 +88,9 @@ async def test_prune_keep_latest_keeps_only_the_latest_state(client) -> None:
 async def test_prune_with_an_unknown_strategy_is_rejected(client) -> None:
     thread_id = await new_thread(client)
     with pytest.raises(UnprocessableEntityError):
-        await client.http.post("/threads/prune",
-                               json={"thread_ids": [thread_id], "strategy": "shred"})
+        await client.http.post(
+            "/threads/prune", json={"thread_ids": [thread_id], "strategy": "shred"}
+        )
     assert (await client.threads.get(thread_id))["thread_id"] == thread_id
 
 
@@ -103,10 +105,13 @@ async def test_storage_counts_checkpoints_channel_values_and_writes(client) -> N
     steps = storage["channel_values"]["by_channel"]["steps"]
     assert steps["versions"] == 3  # one list per node that appended to it
     assert storage["channel_values"]["count"] == sum(
-        c["versions"] for c in storage["channel_values"]["by_channel"].values())
-    assert storage["total_bytes"] == (storage["checkpoints"]["bytes"]
-                                      + storage["channel_values"]["bytes"]
-                                      + storage["pending_writes"]["bytes"])
+        c["versions"] for c in storage["channel_values"]["by_channel"].values()
+    )
+    assert storage["total_bytes"] == (
+        storage["checkpoints"]["bytes"]
+        + storage["channel_values"]["bytes"]
+        + storage["pending_writes"]["bytes"]
+    )
     assert storage["checkpoints"]["bytes"] > 0 and storage["channel_values"]["bytes"] > 0
     with pytest.raises(NotFoundError):
         await client.http.get(f"/threads/{uuid.uuid4()}/storage")

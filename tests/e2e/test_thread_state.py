@@ -1,5 +1,6 @@
 """Thread state outside runs through the SDK: reading it at a checkpoint,
 history filters, update_state (as a node, from a checkpoint) and its errors."""
+
 from __future__ import annotations
 
 import uuid
@@ -34,18 +35,21 @@ async def test_history_filters_by_metadata_and_checkpoint(client) -> None:
     thread_id, history = await steps_thread(client)
     loops = await client.threads.get_history(thread_id, metadata={"source": "loop"})
     assert [h["checkpoint"]["checkpoint_id"] for h in loops] == [
-        h["checkpoint"]["checkpoint_id"] for h in history
-        if h["metadata"]["source"] == "loop"]
+        h["checkpoint"]["checkpoint_id"] for h in history if h["metadata"]["source"] == "loop"
+    ]
     assert len(loops) == 4  # input, one, two, three
     second = await client.threads.get_history(thread_id, metadata={"step": 1})
     assert [h["values"] for h in second] == [{"steps": ["one"]}]
     one = await client.threads.get_history(thread_id, checkpoint=history[1]["checkpoint"])
     assert [h["checkpoint"]["checkpoint_id"] for h in one] == [
-        history[1]["checkpoint"]["checkpoint_id"]]
+        history[1]["checkpoint"]["checkpoint_id"]
+    ]
     before = await client.threads.get_history(
-        thread_id, before=history[0]["checkpoint"]["checkpoint_id"], limit=2)
+        thread_id, before=history[0]["checkpoint"]["checkpoint_id"], limit=2
+    )
     assert [h["checkpoint"]["checkpoint_id"] for h in before] == [
-        h["checkpoint"]["checkpoint_id"] for h in history[1:3]]
+        h["checkpoint"]["checkpoint_id"] for h in history[1:3]
+    ]
 
 
 async def test_update_state_as_a_node_makes_the_next_node_run_next(client) -> None:
@@ -55,8 +59,11 @@ async def test_update_state_as_a_node_makes_the_next_node_run_next(client) -> No
     state = await client.threads.get_state(thread_id)
     assert state["checkpoint"]["checkpoint_id"] == response["checkpoint"]["checkpoint_id"]
     # The official reply: the new checkpoint, again under its deprecated names.
-    assert response == {"checkpoint": state["checkpoint"], "configurable": state["checkpoint"],
-                        "checkpoint_id": state["checkpoint"]["checkpoint_id"]}
+    assert response == {
+        "checkpoint": state["checkpoint"],
+        "configurable": state["checkpoint"],
+        "checkpoint_id": state["checkpoint"]["checkpoint_id"],
+    }
     assert state["values"] == {"steps": ["mine"]}
     assert state["next"] == ["two"]
     assert state["metadata"]["source"] == "update"
@@ -84,8 +91,9 @@ async def test_update_state_on_a_finished_thread_adds_a_checkpoint(client) -> No
 async def test_update_state_from_an_earlier_checkpoint_forks_the_thread(client) -> None:
     thread_id, history = await steps_thread(client)
     after_one = history[2]["checkpoint"]
-    response = await client.threads.update_state(thread_id, {"steps": ["fork"]},
-                                                 as_node="one", checkpoint=after_one)
+    response = await client.threads.update_state(
+        thread_id, {"steps": ["fork"]}, as_node="one", checkpoint=after_one
+    )
     state = await client.threads.get_state(thread_id)
     assert state["checkpoint"]["checkpoint_id"] == response["checkpoint"]["checkpoint_id"]
     assert state["parent_checkpoint"]["checkpoint_id"] == after_one["checkpoint_id"]
@@ -97,8 +105,8 @@ async def test_update_state_from_an_earlier_checkpoint_forks_the_thread(client) 
     result = await client.runs.wait(thread_id, "steps", input=None)
     assert result["steps"] == ["one", "fork", "two", "three"]
     by_id = await client.threads.update_state(
-        thread_id, {"steps": ["again"]}, checkpoint_id=after_one["checkpoint_id"],
-        as_node="one")
+        thread_id, {"steps": ["again"]}, checkpoint_id=after_one["checkpoint_id"], as_node="one"
+    )
     assert (await client.threads.get_state(thread_id))["values"] == {"steps": ["one", "again"]}
     assert by_id["checkpoint"]["checkpoint_id"]
 
@@ -110,14 +118,18 @@ async def test_update_state_errors_leave_the_thread_unchanged(client) -> None:
         await client.threads.update_state(thread_id, {"steps": ["x"]}, as_node="nope")
     assert "nope" in bad_node.value.response.json()["detail"]
     with pytest.raises(NotFoundError):
-        await client.threads.update_state(thread_id, {"steps": ["x"]},
-                                          checkpoint_id=str(uuid.uuid4()))
+        await client.threads.update_state(
+            thread_id, {"steps": ["x"]}, checkpoint_id=str(uuid.uuid4())
+        )
     with pytest.raises(NotFoundError):
         await client.threads.update_state(str(uuid.uuid4()), {"steps": ["x"]})
     assert len(await client.threads.get_history(thread_id, limit=100)) == len(history)
     after = await client.threads.get(thread_id)
     assert (after["values"], after["status"], after["updated_at"]) == (
-        before["values"], before["status"], before["updated_at"])
+        before["values"],
+        before["status"],
+        before["updated_at"],
+    )
 
 
 async def test_update_state_on_a_thread_without_a_graph_is_rejected(client) -> None:
@@ -163,10 +175,13 @@ async def test_subgraph_state_and_history_are_readable_while_it_waits(client) ->
 
 
 async def test_a_thread_created_with_supersteps_starts_with_that_history(client) -> None:
-    thread = await client.threads.create(graph_id="steps", supersteps=[
-        {"updates": [{"values": {"steps": ["a"]}, "as_node": "one"}]},
-        {"updates": [{"values": {"steps": ["b"]}, "as_node": "two"}]},
-    ])
+    thread = await client.threads.create(
+        graph_id="steps",
+        supersteps=[
+            {"updates": [{"values": {"steps": ["a"]}, "as_node": "one"}]},
+            {"updates": [{"values": {"steps": ["b"]}, "as_node": "two"}]},
+        ],
+    )
     thread_id = thread["thread_id"]
     assert thread["values"] == {"steps": ["a", "b"]}
     assert thread["status"] == "interrupted"
@@ -180,11 +195,11 @@ async def test_a_thread_created_with_supersteps_starts_with_that_history(client)
 
 async def test_bad_supersteps_create_no_thread(client) -> None:
     for metadata, steps in (
-            ({"graph_id": "steps"}, [{"updates": [{"values": {}, "as_node": "nope"}]}]),
-            ({}, [{"updates": [{"values": {"steps": ["a"]}, "as_node": "one"}]}])):
+        ({"graph_id": "steps"}, [{"updates": [{"values": {}, "as_node": "nope"}]}]),
+        ({}, [{"updates": [{"values": {"steps": ["a"]}, "as_node": "one"}]}]),
+    ):
         thread_id = str(uuid.uuid4())
         with pytest.raises(UnprocessableEntityError):
-            await client.threads.create(thread_id=thread_id, metadata=metadata,
-                                        supersteps=steps)
+            await client.threads.create(thread_id=thread_id, metadata=metadata, supersteps=steps)
         with pytest.raises(NotFoundError):
             await client.threads.get(thread_id)

@@ -1,6 +1,7 @@
 """Thread TTLs: a thread created or patched with a `ttl` is swept when it
 expires (the test langgraph.json sweeps every 0.6 s); a busy thread waits
 for its run."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,9 @@ async def test_a_thread_with_a_ttl_is_deleted_when_it_expires(client) -> None:
 async def test_a_ttl_set_by_patch_expires_the_thread(client) -> None:
     thread_id = await new_thread(client)
     await client.runs.wait(thread_id, "steps", input={})
-    await client.threads.update(thread_id, metadata={"n": 1},
-                                ttl={"strategy": "delete", "ttl": SHORT})
+    await client.threads.update(
+        thread_id, metadata={"n": 1}, ttl={"strategy": "delete", "ttl": SHORT}
+    )
     assert await gone(client, thread_id)
     with pytest.raises(NotFoundError):
         await client.threads.get_history(thread_id)
@@ -54,14 +56,16 @@ async def test_keep_latest_ttl_prunes_old_checkpoints_and_keeps_the_thread(clien
     thread_id = await new_thread(client)
     await client.runs.wait(thread_id, "steps", input={})
     latest = await client.threads.get_state(thread_id)
-    await client.threads.update(thread_id, metadata={},
-                                ttl={"strategy": "keep_latest", "ttl": SHORT})
+    await client.threads.update(
+        thread_id, metadata={}, ttl={"strategy": "keep_latest", "ttl": SHORT}
+    )
     deadline = time.monotonic() + 30
     while len(await client.threads.get_history(thread_id)) > 1 and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
     history = await client.threads.get_history(thread_id)
     assert [h["checkpoint"]["checkpoint_id"] for h in history] == [
-        latest["checkpoint"]["checkpoint_id"]]
+        latest["checkpoint"]["checkpoint_id"]
+    ]
     thread = await client.threads.get(thread_id, include=["ttl"])
     assert thread["values"] == latest["values"]
     assert thread["ttl"] is None  # used up: not pruned again and again

@@ -1,5 +1,6 @@
 """Threads through the SDK: create, get, update, delete, search, count,
 state and history."""
+
 from __future__ import annotations
 
 import uuid
@@ -40,20 +41,21 @@ async def test_creating_an_existing_thread_id_is_a_conflict(client) -> None:
     assert (await client.threads.get(thread_id))["metadata"] == {"n": 1}
 
 
-async def test_creating_an_existing_thread_with_do_nothing_returns_it_unchanged(
-        client) -> None:
+async def test_creating_an_existing_thread_with_do_nothing_returns_it_unchanged(client) -> None:
     thread_id = str(uuid.uuid4())
     await client.threads.create(thread_id=thread_id, metadata={"n": 1})
-    again = await client.threads.create(thread_id=thread_id, metadata={"n": 2},
-                                        if_exists="do_nothing")
+    again = await client.threads.create(
+        thread_id=thread_id, metadata={"n": 2}, if_exists="do_nothing"
+    )
     assert again["thread_id"] == thread_id
     assert again["metadata"] == {"n": 1}
 
 
 async def test_updating_a_thread_merges_its_metadata(client) -> None:
     thread = await client.threads.create(metadata={"user": "ann", "topic": "a"})
-    updated = await client.threads.update(thread["thread_id"],
-                                          metadata={"topic": "b", "lang": "en"})
+    updated = await client.threads.update(
+        thread["thread_id"], metadata={"topic": "b", "lang": "en"}
+    )
     expected = {"user": "ann", "topic": "b", "lang": "en"}
     assert updated["metadata"] == expected
     assert (await client.threads.get(thread["thread_id"]))["metadata"] == expected
@@ -104,10 +106,12 @@ async def test_search_filters_threads_by_status(client) -> None:
     idle = await new_thread(client, **mark)
     failed = await new_thread(client, **mark)
     await client.runs.wait(failed, "failing", input={}, raise_error=False)
-    assert [t["thread_id"] for t in await client.threads.search(metadata=mark,
-                                                               status="error")] == [failed]
-    assert [t["thread_id"] for t in await client.threads.search(metadata=mark,
-                                                               status="idle")] == [idle]
+    assert [t["thread_id"] for t in await client.threads.search(metadata=mark, status="error")] == [
+        failed
+    ]
+    assert [t["thread_id"] for t in await client.threads.search(metadata=mark, status="idle")] == [
+        idle
+    ]
     assert await client.threads.count(metadata=mark, status="error") == 1
 
 
@@ -149,10 +153,12 @@ async def test_history_lists_every_checkpoint_newest_first(client) -> None:
     assert [h["next"] for h in history[:4]] == [[], ["three"], ["two"], ["one"]]
     limited = await client.threads.get_history(thread_id, limit=2)
     assert [h["checkpoint"]["checkpoint_id"] for h in limited] == [
-        h["checkpoint"]["checkpoint_id"] for h in history[:2]]
+        h["checkpoint"]["checkpoint_id"] for h in history[:2]
+    ]
     older = await client.threads.get_history(thread_id, limit=10, before=history[1]["checkpoint"])
     assert [h["checkpoint"]["checkpoint_id"] for h in older] == [
-        h["checkpoint"]["checkpoint_id"] for h in history[2:]]
+        h["checkpoint"]["checkpoint_id"] for h in history[2:]
+    ]
 
 
 async def test_the_state_at_an_earlier_checkpoint_can_be_read(client) -> None:
@@ -160,7 +166,8 @@ async def test_the_state_at_an_earlier_checkpoint_can_be_read(client) -> None:
     await client.runs.wait(thread_id, "steps", input={})
     history = await client.threads.get_history(thread_id)
     earlier = await client.threads.get_state(
-        thread_id, checkpoint_id=history[2]["checkpoint"]["checkpoint_id"])
+        thread_id, checkpoint_id=history[2]["checkpoint"]["checkpoint_id"]
+    )
     assert earlier["values"] == {"steps": ["one"]}
     assert earlier["next"] == ["two"]
 
@@ -169,16 +176,15 @@ async def test_search_sorts_selects_and_finds_by_id_and_values(client) -> None:
     mark = marker()
     ids = [await new_thread(client, **mark) for _ in range(3)]
     await client.runs.wait(ids[1], "echo", input={"value": "needle"})
-    ascending = await client.threads.search(metadata=mark, sort_by="created_at",
-                                            sort_order="asc")
+    ascending = await client.threads.search(metadata=mark, sort_by="created_at", sort_order="asc")
     assert [t["thread_id"] for t in ascending] == ids
-    descending = await client.threads.search(metadata=mark, sort_by="created_at",
-                                             sort_order="desc")
+    descending = await client.threads.search(metadata=mark, sort_by="created_at", sort_order="desc")
     assert [t["thread_id"] for t in descending] == ids[::-1]
     by_id = await client.threads.search(ids=[ids[0], ids[2]], select=["thread_id", "status"])
     assert sorted(by_id, key=lambda t: t["thread_id"]) == sorted(
         [{"thread_id": ids[0], "status": "idle"}, {"thread_id": ids[2], "status": "idle"}],
-        key=lambda t: t["thread_id"])
+        key=lambda t: t["thread_id"],
+    )
     by_values = await client.threads.search(metadata=mark, values={"value": "needle"})
     assert [t["thread_id"] for t in by_values] == [ids[1]]
 

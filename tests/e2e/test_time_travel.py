@@ -1,6 +1,7 @@
 """Runs that travel in time or steer the graph: starting from an earlier
 checkpoint forks the thread; interrupt_before / interrupt_after pause it;
 a command resumes, updates or jumps."""
+
 from __future__ import annotations
 
 import uuid
@@ -17,15 +18,18 @@ pytestmark = pytest.mark.e2e
 async def test_a_run_from_an_earlier_checkpoint_forks_the_thread(client) -> None:
     thread_id, history = await steps_thread(client)
     after_one = history[2]  # values ["one"], next ["two"]
-    result = await client.runs.wait(thread_id, "steps", input=None,
-                                    checkpoint_id=after_one["checkpoint"]["checkpoint_id"])
+    result = await client.runs.wait(
+        thread_id, "steps", input=None, checkpoint_id=after_one["checkpoint"]["checkpoint_id"]
+    )
     assert result["steps"] == ["one", "two", "three"]
     forked = await client.threads.get_history(thread_id, limit=100)
     # LangGraph copies the chosen checkpoint as a `fork`, then two and three run again
     assert len(forked) == len(history) + 3
     assert [h["metadata"]["source"] for h in forked[:3]] == ["loop", "loop", "fork"]
-    assert forked[2]["parent_checkpoint"]["checkpoint_id"] == (
-        after_one["checkpoint"]["checkpoint_id"])
+    assert (
+        forked[2]["parent_checkpoint"]["checkpoint_id"]
+        == (after_one["checkpoint"]["checkpoint_id"])
+    )
     assert forked[2]["values"] == after_one["values"]
     # the original branch is untouched
     old = await client.threads.get_state(thread_id, checkpoint=history[0]["checkpoint"])
@@ -49,8 +53,9 @@ async def test_a_run_from_an_unknown_checkpoint_is_not_found(client) -> None:
         await client.runs.wait(thread_id, "steps", input=None, checkpoint_id=str(uuid.uuid4()))
     assert refused.value.response.status_code == 404
     with pytest.raises(NotFoundError):
-        await client.runs.create(thread_id, "steps", input=None,
-                                 checkpoint={"checkpoint_id": str(uuid.uuid4())})
+        await client.runs.create(
+            thread_id, "steps", input=None, checkpoint={"checkpoint_id": str(uuid.uuid4())}
+        )
     assert await client.runs.list(thread_id) == runs_before
     assert len(await client.threads.get_history(thread_id, limit=100)) == len(history)
 
@@ -78,7 +83,8 @@ async def test_a_command_with_update_and_goto_steers_the_graph(client) -> None:
     thread_id = await new_thread(client)
     await client.runs.wait(thread_id, "steps", input={}, interrupt_after=["one"])
     result = await client.runs.wait(
-        thread_id, "steps", command={"update": {"steps": ["edited"]}, "goto": "three"})
+        thread_id, "steps", command={"update": {"steps": ["edited"]}, "goto": "three"}
+    )
     assert result["steps"][:2] == ["one", "edited"]
     assert "three" in result["steps"]
 
@@ -87,7 +93,8 @@ async def test_a_command_resume_with_update_sets_state_and_answers(client) -> No
     thread_id = await new_thread(client)
     await client.runs.wait(thread_id, "interrupting", input={})
     result = await client.runs.wait(
-        thread_id, "interrupting", command={"resume": "Di", "update": {"question": "Name?"}})
+        thread_id, "interrupting", command={"resume": "Di", "update": {"question": "Name?"}}
+    )
     assert result["question"] == "Name?"
     assert result["greeting"] == "Hello, Di!"
 

@@ -1,5 +1,6 @@
 """A webhook receiver on 127.0.0.1 for the tests: it records every POST and
 answers 500 to the first `failures` of them."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,6 +1,7 @@
 """Fixtures for the fault-injection suite: processes the tests kill, and a
 NATS server and a PostgreSQL server of the test's own, for the scenarios
 that stop them (the machine's servers are never stopped)."""
+
 from __future__ import annotations
 
 import tempfile
@@ -30,8 +31,9 @@ def counters() -> Iterator[Path]:
 @pytest.fixture
 def procs(database_url: str, nats_url: str, nats_prefix: str, counters: Path):
     """`serve` running; workers started by the test."""
-    cluster = Processes(env_for(database_url, nats_url, nats_prefix, counters,
-                                lease=TEST_LEASE_SECONDS))
+    cluster = Processes(
+        env_for(database_url, nats_url, nats_prefix, counters, lease=TEST_LEASE_SECONDS)
+    )
     cluster.start_api()
     yield cluster
     cluster.close()

@@ -3,6 +3,7 @@ checks afterwards (PostgreSQL and JetStream are asked, never timings).
 
 Used by the `faults` test suite and by bench/soak.py.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,13 +45,15 @@ class Processes(Cluster):
 
     def restart_api(self) -> None:
         self.api = subprocess.Popen(
-            command("serve", "--port", str(self.port), config=self.config), env=self.env)
+            command("serve", "--port", str(self.port), config=self.config), env=self.env
+        )
         wait_ready(self.url, [self.api], timeout=120)
 
     def start_worker(self) -> subprocess.Popen:
         """A worker, once it says it is ready (consuming dispatched runs)."""
-        worker = subprocess.Popen(command("worker", config=self.config), env=self.env,
-                                  stdout=subprocess.PIPE, text=True)
+        worker = subprocess.Popen(
+            command("worker", config=self.config), env=self.env, stdout=subprocess.PIPE, text=True
+        )
         self.workers.append(worker)
         assert worker.stdout is not None
         for line in worker.stdout:
@@ -87,8 +90,12 @@ def executions(counters: Path, thread_id: str, node: str) -> list[float]:
     return [float(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-async def until(predicate: Callable[[], Awaitable[bool]], timeout: float = 60.0,
-                every: float = 0.1, what: str = "condition") -> None:
+async def until(
+    predicate: Callable[[], Awaitable[bool]],
+    timeout: float = 60.0,
+    every: float = 0.1,
+    what: str = "condition",
+) -> None:
     deadline = time.monotonic() + timeout
     while not await predicate():
         assert time.monotonic() < deadline, f"{what} not reached within {timeout:.0f}s"
@@ -101,19 +108,22 @@ async def query(database_url: str, sql: str, params: Any = None) -> list[tuple]:
 
 
 async def statuses(database_url: str, run_ids: list[str]) -> dict[str, str]:
-    rows = await query(database_url, "SELECT run_id, status FROM runs WHERE run_id = ANY(%s)",
-                       (run_ids,))
+    rows = await query(
+        database_url, "SELECT run_id, status FROM runs WHERE run_id = ANY(%s)", (run_ids,)
+    )
     return dict(rows)
 
 
-async def wait_terminal(database_url: str, run_ids: list[str],
-                        timeout: float = 120.0) -> dict[str, str]:
+async def wait_terminal(
+    database_url: str, run_ids: list[str], timeout: float = 120.0
+) -> dict[str, str]:
     """Every run's final status; fails if one is not terminal by `timeout`."""
     found: dict[str, str] = {}
 
     async def all_done() -> bool:
         found.update(await _retrying(lambda: statuses(database_url, run_ids)))
         return all(found.get(r) in TERMINAL for r in run_ids)
+
     await until(all_done, timeout, every=0.25, what="every accepted run terminal")
     return found
 
@@ -134,37 +144,45 @@ async def _retrying(call: Callable[[], Awaitable[Any]], attempts: int = 60) -> A
 
 async def stream_gaps(database_url: str) -> list[str]:
     """Streams whose versions are not exactly 1..n."""
-    rows = await query(database_url,
-                       "SELECT stream_id FROM events GROUP BY stream_id "
-                       "HAVING min(stream_version) <> 1 OR max(stream_version) <> count(*)")
+    rows = await query(
+        database_url,
+        "SELECT stream_id FROM events GROUP BY stream_id "
+        "HAVING min(stream_version) <> 1 OR max(stream_version) <> count(*)",
+    )
     return [r[0] for r in rows]
 
 
 async def wrong_final_states(database_url: str, run_ids: list[str]) -> dict[str, Any]:
     """Runs of the `steps` graph that did not succeed with every step once, in order."""
-    rows = await query(database_url,
-                       "SELECT r.run_id, r.status, t.values->'steps' FROM runs r "
-                       "JOIN threads t ON t.thread_id = r.thread_id WHERE r.run_id = ANY(%s)",
-                       (run_ids,))
+    rows = await query(
+        database_url,
+        "SELECT r.run_id, r.status, t.values->'steps' FROM runs r "
+        "JOIN threads t ON t.thread_id = r.thread_id WHERE r.run_id = ANY(%s)",
+        (run_ids,),
+    )
     found = {run_id: (status, steps) for run_id, status, steps in rows}
     return {r: found.get(r) for r in run_ids if found.get(r) != ("success", STEPS)}
 
 
 async def steps_committed_twice(database_url: str) -> list[tuple[str, int]]:
     """(run, step) pairs whose super-step was committed more than once."""
-    rows = await query(database_url,
-                       "SELECT data->>'run_id', (data->>'step')::int FROM events "
-                       "WHERE type = 'run.step_completed' GROUP BY 1, 2 HAVING count(*) > 1")
+    rows = await query(
+        database_url,
+        "SELECT data->>'run_id', (data->>'step')::int FROM events "
+        "WHERE type = 'run.step_completed' GROUP BY 1, 2 HAVING count(*) > 1",
+    )
     return [(r[0], r[1]) for r in rows]
 
 
 async def committed_steps(database_url: str) -> list[tuple[str, str, float]]:
     """(thread, node, commit time) for every node of every committed super-step."""
-    rows = await query(database_url,
-                       "SELECT data->>'thread_id', node, "
-                       "extract(epoch FROM recorded_at)::float8 FROM events, "
-                       "jsonb_array_elements_text(data->'nodes') AS node "
-                       "WHERE type = 'run.step_completed'")
+    rows = await query(
+        database_url,
+        "SELECT data->>'thread_id', node, "
+        "extract(epoch FROM recorded_at)::float8 FROM events, "
+        "jsonb_array_elements_text(data->'nodes') AS node "
+        "WHERE type = 'run.step_completed'",
+    )
     return [(r[0], r[1], r[2]) for r in rows]
 
 
@@ -182,28 +200,39 @@ def reexecutions(counters: Path, thread_ids: list[str]) -> int:
     return sum(max(0, len(executions(counters, t, n)) - 1) for t in thread_ids for n in STEPS)
 
 
-def over_executed(counters: Path, thread_ids: list[str],
-                  crashes: int) -> list[tuple[str, str, int]]:
+def over_executed(
+    counters: Path, thread_ids: list[str], crashes: int
+) -> list[tuple[str, str, int]]:
     """Nodes that ran more than once plus once per crash."""
-    return [(t, n, len(executions(counters, t, n))) for t in thread_ids for n in STEPS
-            if len(executions(counters, t, n)) > 1 + crashes]
+    return [
+        (t, n, len(executions(counters, t, n)))
+        for t in thread_ids
+        for n in STEPS
+        if len(executions(counters, t, n)) > 1 + crashes
+    ]
 
 
-async def late_fenced_writes(database_url: str, run_ids: list[str], epoch: int,
-                             after_position: int) -> list[str]:
+async def late_fenced_writes(
+    database_url: str, run_ids: list[str], epoch: int, after_position: int
+) -> list[str]:
     """Events of `epoch` on these runs committed after `after_position`."""
-    rows = await query(database_url,
-                       "SELECT type FROM events WHERE position > %s AND data->>'run_id' = ANY(%s) "
-                       "AND (data->>'epoch')::int = %s", (after_position, run_ids, epoch))
+    rows = await query(
+        database_url,
+        "SELECT type FROM events WHERE position > %s AND data->>'run_id' = ANY(%s) "
+        "AND (data->>'epoch')::int = %s",
+        (after_position, run_ids, epoch),
+    )
     return [r[0] for r in rows]
 
 
 async def two_active_runs_on_a_thread(database_url: str) -> list[str]:
     """Threads on which a run started while another was still active, replaying
     each thread's events in stream order."""
-    rows = await query(database_url,
-                       "SELECT stream_id, type, data->>'run_id' FROM events "
-                       "WHERE stream_id LIKE 'thread-%%' ORDER BY stream_id, stream_version")
+    rows = await query(
+        database_url,
+        "SELECT stream_id, type, data->>'run_id' FROM events "
+        "WHERE stream_id LIKE 'thread-%%' ORDER BY stream_id, stream_version",
+    )
     ends = {"run.succeeded", "run.failed", "run.interrupted", "run.cancelled", "run.deleted"}
     active: dict[str, str | None] = {}
     bad = []
@@ -223,19 +252,23 @@ class Relayed:
     duplicates: int = 0  # messages whose Nats-Msg-Id was already stored
 
 
-async def relayed(database_url: str, nats_url: str, prefix: str,
-                  timeout: float = 90.0) -> Relayed:
+async def relayed(database_url: str, nats_url: str, prefix: str, timeout: float = 90.0) -> Relayed:
     """Waits (up to `timeout`) until every committed event is in JetStream,
     then compares the stream with the event table."""
     result = Relayed()
 
     async def caught_up() -> bool:
-        ids = {str(r[0]) for r in await query(  # checkpoint.* events are storage, not relayed
-            database_url, "SELECT event_id FROM events WHERE type NOT LIKE 'checkpoint.%%'")}
+        ids = {
+            str(r[0])
+            for r in await query(  # checkpoint.* events are storage, not relayed
+                database_url, "SELECT event_id FROM events WHERE type NOT LIKE 'checkpoint.%%'"
+            )
+        }
         seen = await _stored_msg_ids(nats_url, prefix)
         result.lost = sorted(ids - set(seen))
         result.duplicates = sum(n - 1 for n in Counter(seen).values())
         return not result.lost
+
     try:
         await until(caught_up, timeout, every=1.0, what="the relay caught up")
     except AssertionError:
@@ -309,31 +342,56 @@ async def replay_ids(url: str, thread_id: str, run_id: str) -> list[int]:
 # -- creating runs ----------------------------------------------------------
 
 
-async def create_steps_runs(url: str, count: int, *, delay: float,
-                            durability: str = "async") -> dict[str, str]:
+async def create_steps_runs(
+    url: str, count: int, *, delay: float, durability: str = "async"
+) -> dict[str, str]:
     """`count` concurrent runs of `steps`, each on a new thread: {run_id: thread_id}."""
     async with httpx.AsyncClient(base_url=url, timeout=60.0) as http:
+
         async def one() -> tuple[str, str]:
             created = await http.post("/threads", json={})
             assert created.status_code == 200, created.text
             thread = created.json()
-            run = await http.post(f"/threads/{thread['thread_id']}/runs", json={
-                "assistant_id": "steps", "input": {"delay": delay}, "durability": durability})
+            run = await http.post(
+                f"/threads/{thread['thread_id']}/runs",
+                json={"assistant_id": "steps", "input": {"delay": delay}, "durability": durability},
+            )
             assert run.status_code == 200, run.text
             return run.json()["run_id"], thread["thread_id"]
+
         return dict(await asyncio.gather(*(one() for _ in range(count))))
 
 
-def env_for(database_url: str, nats_url: str, prefix: str, counters: Path, *,
-            lease: float, grace: float = 2.0) -> dict[str, str]:
-    return {**os.environ, "DURAGRAPH_DATABASE_URL": database_url,
-            "DURAGRAPH_NATS_URL": nats_url, "DURAGRAPH_NATS_PREFIX": prefix,
-            "DURAGRAPH_LEASE_SECONDS": str(lease), "DURAGRAPH_SWEEP_INTERVAL": "0.5",
-            "DURAGRAPH_GRACE_SECONDS": str(grace), "DURAGRAPH_TEST_COUNTER_DIR": str(counters)}
+def env_for(
+    database_url: str,
+    nats_url: str,
+    prefix: str,
+    counters: Path,
+    *,
+    lease: float,
+    grace: float = 2.0,
+) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DURAGRAPH_DATABASE_URL": database_url,
+        "DURAGRAPH_NATS_URL": nats_url,
+        "DURAGRAPH_NATS_PREFIX": prefix,
+        "DURAGRAPH_LEASE_SECONDS": str(lease),
+        "DURAGRAPH_SWEEP_INTERVAL": "0.5",
+        "DURAGRAPH_GRACE_SECONDS": str(grace),
+        "DURAGRAPH_TEST_COUNTER_DIR": str(counters),
+    }
 
 
-async def assert_invariants(database_url: str, nats_url: str, prefix: str, counters: Path,
-                            runs: dict[str, str], *, crashes: int) -> None:
+async def assert_invariants(
+    database_url: str,
+    nats_url: str,
+    prefix: str,
+    counters: Path,
+    runs: dict[str, str],
+    *,
+    crashes: int,
+) -> None:
     """What every scenario ends with: `runs` ({run_id: thread_id} of accepted
     `steps` runs) all succeeded with every step once; no committed step ran
     again; no node ran more than once per crash beyond the first; every
@@ -347,13 +405,16 @@ async def assert_invariants(database_url: str, nats_url: str, prefix: str, count
     assert await stream_gaps(database_url) == []
     assert await two_active_runs_on_a_thread(database_url) == []
     relay = await relayed(database_url, nats_url, prefix)
-    assert (len(relay.lost), relay.duplicates) == (0, 0), \
-        await describe_events(database_url, relay.lost[:5])
+    assert (len(relay.lost), relay.duplicates) == (0, 0), await describe_events(
+        database_url, relay.lost[:5]
+    )
 
 
 async def describe_events(database_url: str, event_ids: list[str]) -> list[tuple]:
-    return await query(database_url,
-                       "SELECT e.type, e.stream_id, e.position, o.sent_at FROM events e "
-                       "LEFT JOIN outbox o ON o.event_id = e.event_id "
-                       "WHERE e.event_id::text = ANY(%s)",
-                       (event_ids,))
+    return await query(
+        database_url,
+        "SELECT e.type, e.stream_id, e.position, o.sent_at FROM events e "
+        "LEFT JOIN outbox o ON o.event_id = e.event_id "
+        "WHERE e.event_id::text = ANY(%s)",
+        (event_ids,),
+    )

@@ -1,6 +1,7 @@
 """`duragraph dev` killed with SIGKILL, embedded PostgreSQL and NATS included,
 then started again: it serves within seconds, its in-flight runs resume and
 finish, and no stale embedded server is left behind."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,17 @@ import psutil
 from duragraph.infrastructure.embedded.nats import running_url as nats_url_of
 from duragraph.infrastructure.embedded.postgres import running_url as postgres_url_of
 from faults_support import (
-    create_steps_runs, over_executed, query, reexecuted_after_commit, relayed,
-    steps_committed_twice, stream_gaps, wait_terminal, time_bound, wrong_final_states, until,
+    create_steps_runs,
+    over_executed,
+    query,
+    reexecuted_after_commit,
+    relayed,
+    steps_committed_twice,
+    stream_gaps,
+    wait_terminal,
+    time_bound,
+    wrong_final_states,
+    until,
 )
 from servers import command, free_port, wait_ready
 
@@ -37,8 +47,9 @@ def _embedded(data_dir: Path) -> dict[str, list[int]]:
 
 def _start(data_dir: Path, port: int, env: dict[str, str]) -> tuple[subprocess.Popen, float]:
     started = time.monotonic()
-    dev = subprocess.Popen(command("dev", "--port", str(port), "--data-dir", str(data_dir)),
-                           env=env)
+    dev = subprocess.Popen(
+        command("dev", "--port", str(port), "--data-dir", str(data_dir)), env=env
+    )
     wait_ready(f"http://127.0.0.1:{port}", [dev], timeout=120)
     return dev, time.monotonic() - started
 
@@ -50,7 +61,8 @@ def _nats_url(data_dir: Path) -> str:
 
 
 async def test_dev_killed_with_its_embedded_servers_restarts_and_finishes_in_flight_runs(
-        counters: Path):
+    counters: Path,
+):
     env = {**os.environ, "DURAGRAPH_TEST_COUNTER_DIR": str(counters)}
     with tempfile.TemporaryDirectory(prefix="dg-dev-kill-") as folder:
         data_dir, port = Path(folder) / "data", free_port()
@@ -58,21 +70,25 @@ async def test_dev_killed_with_its_embedded_servers_restarts_and_finishes_in_fli
         try:
             db = postgres_url_of(data_dir / "postgres")
             assert db is not None
-            runs = await create_steps_runs(f"http://127.0.0.1:{port}", 10, delay=1.0,
-                                           durability="sync")
+            runs = await create_steps_runs(
+                f"http://127.0.0.1:{port}", 10, delay=1.0, durability="sync"
+            )
 
             async def in_flight() -> bool:
                 rows = await query(
-                    db, "SELECT count(*) FROM events WHERE type='run.step_completed'")
+                    db, "SELECT count(*) FROM events WHERE type='run.step_completed'"
+                )
                 return rows[0][0] >= 5
+
             await until(in_flight, what="runs in flight")
             before = _embedded(data_dir)
             dev.send_signal(signal.SIGKILL)
             dev.wait(30)
             restarted = time.time()
             dev, took = _start(data_dir, port, env)
-            assert took <= time_bound(SERVES_WITHIN_S), \
+            assert took <= time_bound(SERVES_WITHIN_S), (
                 f"served again {took:.1f}s after the restart"
+            )
 
             await wait_terminal(db, list(runs))
             assert await wrong_final_states(db, list(runs)) == {}
@@ -80,12 +96,15 @@ async def test_dev_killed_with_its_embedded_servers_restarts_and_finishes_in_fli
             assert await reexecuted_after_commit(db, counters) == []
             assert over_executed(counters, list(runs.values()), crashes=1) == []
             assert await stream_gaps(db) == []
-            resumed = await query(db, "SELECT min(extract(epoch FROM recorded_at)::float8) FROM "
-                                      "events WHERE type='run.started' "
-                                      "AND (data->>'epoch')::int > 1")
-            assert resumed[0][0] is not None and \
-                resumed[0][0] - restarted <= time_bound(RESUMES_WITHIN_S), \
-                f"in-flight runs resumed {resumed[0][0] - restarted:.1f}s after the restart"
+            resumed = await query(
+                db,
+                "SELECT min(extract(epoch FROM recorded_at)::float8) FROM "
+                "events WHERE type='run.started' "
+                "AND (data->>'epoch')::int > 1",
+            )
+            assert resumed[0][0] is not None and resumed[0][0] - restarted <= time_bound(
+                RESUMES_WITHIN_S
+            ), f"in-flight runs resumed {resumed[0][0] - restarted:.1f}s after the restart"
             relay = await relayed(db, _nats_url(data_dir), "duragraph")
             assert (len(relay.lost), relay.duplicates) == (0, 0)
 

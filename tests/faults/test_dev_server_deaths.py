@@ -1,6 +1,7 @@
 """An embedded server of a running `duragraph dev` killed with SIGKILL: dev
 says so in one line, starts it again, and runs work again; it never serves on
 with a dead database or broker. Stopped afterwards, nothing is left running."""
+
 from __future__ import annotations
 
 import asyncio
@@ -54,7 +55,8 @@ async def _a_run_works(url: str) -> None:
         try:
             thread = await client.threads.create()
             result = await asyncio.wait_for(
-                client.runs.wait(thread["thread_id"], "echo", input={"messages": []}), 10)
+                client.runs.wait(thread["thread_id"], "echo", input={"messages": []}), 10
+            )
             assert isinstance(result, dict)
             return
         except (httpx.HTTPError, asyncio.TimeoutError) as exc:  # during the outage
@@ -70,10 +72,12 @@ def _said_once(dev: Dev, line: str, within: float = 10.0) -> bool:
     return dev.output().count(line) == 1
 
 
-@pytest.mark.parametrize("name, pid_of", [("embedded PostgreSQL", _postmaster),
-                                          ("embedded NATS", _nats_server)])
+@pytest.mark.parametrize(
+    "name, pid_of", [("embedded PostgreSQL", _postmaster), ("embedded NATS", _nats_server)]
+)
 async def test_a_killed_embedded_server_is_named_and_restarted(
-        dev: Dev, name: str, pid_of: Callable[[Path], int | None]):
+    dev: Dev, name: str, pid_of: Callable[[Path], int | None]
+):
     killed = pid_of(dev.data_dir)
     assert killed is not None and psutil.pid_exists(killed)
     os.kill(killed, signal.SIGKILL)

@@ -2,6 +2,7 @@
 all under load. Both servers here are the test's own (embedded), never the
 machine's: the API keeps accepting through a NATS outage and the relay catches
 up; after PostgreSQL comes back every process reconnects by itself."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,9 @@ from servers import TEST_LEASE_SECONDS
 NATS_OUTAGE_SECONDS = float(os.environ.get("DURAGRAPH_FAULTS_NATS_OUTAGE", "30"))
 
 
-async def _keep_creating(url: str, until_set: asyncio.Event, accepted: dict[str, str],
-                         refused: list[int]) -> None:
+async def _keep_creating(
+    url: str, until_set: asyncio.Event, accepted: dict[str, str], refused: list[int]
+) -> None:
     """One `steps` run at a time until told to stop; 2xx runs are accepted."""
     async with httpx.AsyncClient(base_url=url, timeout=30.0) as http:
         while not until_set.is_set():
@@ -28,8 +30,10 @@ async def _keep_creating(url: str, until_set: asyncio.Event, accepted: dict[str,
                 thread = await http.post("/threads", json={})
                 if thread.status_code == 200:
                     tid = thread.json()["thread_id"]
-                    run = await http.post(f"/threads/{tid}/runs", json={
-                        "assistant_id": "steps", "input": {"delay": 0.1}})
+                    run = await http.post(
+                        f"/threads/{tid}/runs",
+                        json={"assistant_id": "steps", "input": {"delay": 0.1}},
+                    )
                     if run.status_code == 200:
                         accepted[run.json()["run_id"]] = tid
                     else:
@@ -42,11 +46,13 @@ async def _keep_creating(url: str, until_set: asyncio.Event, accepted: dict[str,
 
 
 async def test_a_nats_outage_under_load_loses_nothing_and_the_relay_catches_up(
-        own_nats: EmbeddedNats, database_url: str, nats_prefix: str, counters: Path):
+    own_nats: EmbeddedNats, database_url: str, nats_prefix: str, counters: Path
+):
     assert own_nats.url is not None
     nats_url = own_nats.url
-    procs = Processes(env_for(database_url, nats_url, nats_prefix, counters,
-                              lease=TEST_LEASE_SECONDS))
+    procs = Processes(
+        env_for(database_url, nats_url, nats_prefix, counters, lease=TEST_LEASE_SECONDS)
+    )
     try:
         procs.start_api()
         procs.start_worker()
@@ -60,18 +66,21 @@ async def test_a_nats_outage_under_load_loses_nothing_and_the_relay_catches_up(
         assert refused == [] and len(during) >= 5  # the API kept accepting
         await asyncio.to_thread(own_nats.start)
         assert own_nats.url == nats_url
-        await assert_invariants(database_url, nats_url, nats_prefix, counters,
-                                {**runs, **during}, crashes=0)
+        await assert_invariants(
+            database_url, nats_url, nats_prefix, counters, {**runs, **during}, crashes=0
+        )
     finally:
         procs.close()
 
 
 async def test_postgres_restarted_under_load_every_process_reconnects_and_resumes(
-        own_postgres: EmbeddedPostgres, nats_url: str, nats_prefix: str, counters: Path):
+    own_postgres: EmbeddedPostgres, nats_url: str, nats_prefix: str, counters: Path
+):
     database_url = own_postgres.url
     assert database_url is not None
-    procs = Processes(env_for(database_url, nats_url, nats_prefix, counters,
-                              lease=TEST_LEASE_SECONDS))
+    procs = Processes(
+        env_for(database_url, nats_url, nats_prefix, counters, lease=TEST_LEASE_SECONDS)
+    )
     try:
         procs.start_api()
         procs.start_worker()
@@ -89,21 +98,27 @@ async def test_postgres_restarted_under_load_every_process_reconnects_and_resume
         await load
         # Reconnected by themselves: new work is accepted and runs to its end.
         after = await create_steps_runs(procs.url, 5, delay=0.1)
-        await assert_invariants(database_url, nats_url, nats_prefix, counters,
-                                {**runs, **during, **after}, crashes=1)
+        await assert_invariants(
+            database_url, nats_url, nats_prefix, counters, {**runs, **during, **after}, crashes=1
+        )
         assert time.monotonic() - restarted < 180
     finally:
         procs.close()
 
 
 async def test_killed_postgres_connections_under_load_are_replaced(
-        procs: Processes, database_url: str, nats_url: str, nats_prefix: str, counters: Path):
+    procs: Processes, database_url: str, nats_url: str, nats_prefix: str, counters: Path
+):
     procs.start_worker()
     runs = await create_steps_runs(procs.url, 20, delay=0.5)
     for _ in range(5):
         await asyncio.sleep(0.5)
-        await query(database_url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                  "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        await query(
+            database_url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
     after = await create_steps_runs(procs.url, 5, delay=0.1)
-    await assert_invariants(database_url, nats_url, nats_prefix, counters, {**runs, **after},
-                            crashes=5)
+    await assert_invariants(
+        database_url, nats_url, nats_prefix, counters, {**runs, **after}, crashes=5
+    )

@@ -1,5 +1,6 @@
 """200 clients race to start runs on the same few threads with every
 multitask strategy: never two active runs on one thread."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,8 +8,14 @@ import random
 
 import httpx
 
-from faults_support import (Processes, query, relayed, stream_gaps, two_active_runs_on_a_thread,
-                            wait_terminal)
+from faults_support import (
+    Processes,
+    query,
+    relayed,
+    stream_gaps,
+    two_active_runs_on_a_thread,
+    wait_terminal,
+)
 
 CLIENTS = 200
 THREADS = 5
@@ -16,19 +23,28 @@ STRATEGIES = ("reject", "enqueue", "interrupt", "rollback")
 
 
 async def test_200_clients_racing_multitask_strategies_never_get_two_active_runs_on_a_thread(
-        procs: Processes, database_url: str, nats_url: str, nats_prefix: str):
+    procs: Processes, database_url: str, nats_url: str, nats_prefix: str
+):
     procs.start_worker(), procs.start_worker()
     rng = random.Random(4)
-    async with httpx.AsyncClient(base_url=procs.url, timeout=60.0,
-                                 limits=httpx.Limits(max_connections=CLIENTS)) as http:
-        threads = [(await http.post("/threads", json={})).json()["thread_id"]
-                   for _ in range(THREADS)]
+    async with httpx.AsyncClient(
+        base_url=procs.url, timeout=60.0, limits=httpx.Limits(max_connections=CLIENTS)
+    ) as http:
+        threads = [
+            (await http.post("/threads", json={})).json()["thread_id"] for _ in range(THREADS)
+        ]
 
         async def client() -> int:
-            response = await http.post(f"/threads/{rng.choice(threads)}/runs", json={
-                "assistant_id": "slow", "input": {"sleep": 0.2},
-                "multitask_strategy": rng.choice(STRATEGIES)})
+            response = await http.post(
+                f"/threads/{rng.choice(threads)}/runs",
+                json={
+                    "assistant_id": "slow",
+                    "input": {"sleep": 0.2},
+                    "multitask_strategy": rng.choice(STRATEGIES),
+                },
+            )
             return response.status_code
+
         codes = await asyncio.gather(*(client() for _ in range(CLIENTS)))
     assert set(codes) <= {200, 409}, codes
     assert codes.count(200) >= THREADS

@@ -1,5 +1,6 @@
 """The test app's auth: bearer tokens for two users (and a third with no
 rights), owner-stamping on every create, an owner filter on every read."""
+
 from typing import Any
 
 from langgraph_sdk import Auth
@@ -15,8 +16,9 @@ USERS = {
 @auth.authenticate
 async def authenticate(authorization: str | None, path: str, method: str) -> dict[str, Any]:
     if not authorization or not authorization.startswith("Bearer "):
-        raise Auth.exceptions.HTTPException(401, "missing bearer token",
-                                            headers={"WWW-Authenticate": "Bearer"})
+        raise Auth.exceptions.HTTPException(
+            401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"}
+        )
     user = USERS.get(authorization.removeprefix("Bearer "))
     if user is None:
         raise Auth.exceptions.HTTPException(401, "unknown token")

@@ -1,6 +1,7 @@
 """An auth where every thread is readable by everyone but updatable only by
 its owner: a caller who can read a thread but not update it (update_state's
 403, tests/e2e/test_auth_threads.py)."""
+
 from typing import Any
 
 from langgraph_sdk import Auth

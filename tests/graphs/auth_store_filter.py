@@ -2,6 +2,7 @@
 items go under their identity and are signed with it; every store handler
 returns {"published": True}, which narrows searches only. The user with a
 '.' in their identity makes the namespace invalid after the handler."""
+
 from typing import Any
 
 from langgraph_sdk import Auth

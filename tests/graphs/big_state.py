@@ -1,6 +1,7 @@
 """`big_state`: `grow` writes `blob`, a text of `size` characters (input
 `{"size": n}`) in which every 8-character block names its own position, so a
 text put together in the wrong order differs; then `done` sets `done`."""
+
 from typing import Any
 
 from langgraph.graph import START, StateGraph
@@ -25,5 +26,11 @@ def done(state: State) -> dict[str, Any]:
     return {"done": True}
 
 
-graph = (StateGraph(State).add_node(grow).add_node(done)
-         .add_edge(START, "grow").add_edge("grow", "done").compile())
+graph = (
+    StateGraph(State)
+    .add_node(grow)
+    .add_node(done)
+    .add_edge(START, "grow")
+    .add_edge("grow", "done")
+    .compile()
+)

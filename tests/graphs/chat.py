@@ -1,5 +1,6 @@
 """`chat`: a fake chat model answering every message with REPLY, streamed
 token by token (one token per word and per space) in `messages` mode."""
+
 from itertools import cycle
 from typing import Any
 

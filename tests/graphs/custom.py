@@ -1,5 +1,6 @@
 """`custom`: writes `{"progress": 1}`, `{"progress": 2}`, `{"progress": 3}` to
 the `custom` stream, then sets `done`."""
+
 from typing import Any
 
 from langgraph.config import get_stream_writer

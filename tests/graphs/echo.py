@@ -1,6 +1,7 @@
 """`echo`: one node that answers the last message with its own text (the
 benchmark graph). Input `{"messages": [...]}` and/or `{"value": ...}`; `value`
 passes through unchanged."""
+
 from typing import Annotated, Any
 
 from langchain_core.messages import AIMessage, AnyMessage

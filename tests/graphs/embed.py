@@ -3,6 +3,7 @@
 that share words point the same way; texts with none in common score 0.
 A text with the word "misembedded" gets one dimension too few, as from a
 model other than the one `dims` was set for."""
+
 import re
 import zlib
 

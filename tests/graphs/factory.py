@@ -3,6 +3,7 @@
 `configurable.suffix` (default "!"). With `configurable.review` set, a second
 node `review` follows and appends " (reviewed)": the graph's nodes depend on
 its config."""
+
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig

@@ -1,5 +1,6 @@
 """`failing`: its only node raises ValueError("boom"); with `{"value": "leak"}`
 it raises an error whose message holds a secret (a connection string)."""
+
 from typing import Any
 
 from langgraph.graph import START, StateGraph

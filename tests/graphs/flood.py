@@ -1,6 +1,7 @@
 """`flood`: writes `chunks` custom chunks of `size` characters each (input
 keys; 200 of 256 KiB by default), as fast as it can: output a slow reader
 cannot keep up with."""
+
 from typing import Any
 
 from langgraph.config import get_stream_writer

@@ -1,5 +1,6 @@
 """`interrupting`: `ask` interrupts with `{"question": ...}`; resumed with
 `Command(resume=<answer>)`, it stores the answer and `greet` says hello."""
+
 from typing import Any
 
 from langgraph.graph import START, StateGraph
@@ -22,5 +23,11 @@ def greet(state: State) -> dict[str, Any]:
     return {"greeting": f"Hello, {state['answer']}!"}
 
 
-graph = (StateGraph(State).add_node(ask).add_node(greet)
-         .add_edge(START, "ask").add_edge("ask", "greet").compile())
+graph = (
+    StateGraph(State)
+    .add_node(ask)
+    .add_node(greet)
+    .add_edge(START, "ask")
+    .add_edge("ask", "greet")
+    .compile()
+)

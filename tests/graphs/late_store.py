@@ -1,6 +1,7 @@
 """`late_store`: one sync node that works `sleep` seconds (a thread a
 cancelled run does not stop), then puts `{"pid": <its process>}` under
 ("late", <thread id>) with the key `writer`: which executor's write landed."""
+
 import os
 import time
 from typing import Any

@@ -7,6 +7,7 @@ node `recall` lists every memory of the user with `get_store()` (through the
 store's thread-safe `batch`) and returns their texts, sorted, in `memories`,
 and the best match of a semantic search for `query`, if given, in `best`.
 """
+
 from typing import Any
 
 from langgraph.config import get_store
@@ -41,5 +42,11 @@ def recall(state: State) -> dict[str, Any]:
     return update
 
 
-graph = (StateGraph(State).add_node(remember).add_node(recall)
-         .add_edge(START, "remember").add_edge("remember", "recall").compile())
+graph = (
+    StateGraph(State)
+    .add_node(remember)
+    .add_node(recall)
+    .add_edge(START, "remember")
+    .add_edge("remember", "recall")
+    .compile()
+)

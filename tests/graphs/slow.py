@@ -1,5 +1,6 @@
 """`slow`: one node that sleeps `sleep` seconds in short steps (so a cancel
 lands promptly), then sets `done`. `value` passes through unchanged."""
+
 import asyncio
 import time
 from typing import Any

@@ -1,5 +1,6 @@
 """`slow_whoami`: `slow`'s nap (`sleep` seconds), then `whoami`'s report of
 who the run acts for: a run to kill mid-way and see recovered as its caller."""
+
 from typing import Any
 
 from langgraph.graph import START, StateGraph
@@ -15,5 +16,11 @@ class State(TypedDict):
     seen: NotRequired[dict[str, Any]]
 
 
-graph = (StateGraph(State).add_node(nap).add_node(whoami)
-         .add_edge(START, "nap").add_edge("nap", "whoami").compile())
+graph = (
+    StateGraph(State)
+    .add_node(nap)
+    .add_node(whoami)
+    .add_edge(START, "nap")
+    .add_edge("nap", "whoami")
+    .compile()
+)

@@ -6,6 +6,7 @@ test counts how often each node of a thread ran: `len(file.read_text().splitline
 each line is the wall-clock time (`time.time()`) the execution started.
 Input `{"delay": seconds}` makes every node sleep that long after counting.
 """
+
 import asyncio
 import os
 import time
@@ -36,11 +37,17 @@ def step(name: str):
         count_execution(config, name)
         await asyncio.sleep(state.get("delay") or 0)
         return {"steps": [name]}
+
     return node
 
 
-graph = (StateGraph(State)
-         .add_node("one", step("one")).add_node("two", step("two"))
-         .add_node("three", step("three"))
-         .add_edge(START, "one").add_edge("one", "two").add_edge("two", "three")
-         .compile())
+graph = (
+    StateGraph(State)
+    .add_node("one", step("one"))
+    .add_node("two", step("two"))
+    .add_node("three", step("three"))
+    .add_edge(START, "one")
+    .add_edge("one", "two")
+    .add_edge("two", "three")
+    .compile()
+)

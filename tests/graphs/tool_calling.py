@@ -2,6 +2,7 @@
 and `divide`, which fails on a zero divisor), `tools` (a ToolNode) runs
 them; their results come back as tool messages. `add` is slow and streams
 its progress: "1 + 2", a second of work, then " = 3"."""
+
 import time
 from typing import Any
 
@@ -29,11 +30,27 @@ def divide(a: int, b: int) -> float:
 
 
 def agent(state: MessagesState) -> dict[str, Any]:
-    return {"messages": [AIMessage(content="", id="ai-1", tool_calls=[
-        {"name": "add", "args": {"a": 1, "b": 2}, "id": "call_add"},
-        {"name": "divide", "args": {"a": 1, "b": 0}, "id": "call_divide"}])]}
+    return {
+        "messages": [
+            AIMessage(
+                content="",
+                id="ai-1",
+                tool_calls=[
+                    {"name": "add", "args": {"a": 1, "b": 2}, "id": "call_add"},
+                    {"name": "divide", "args": {"a": 1, "b": 0}, "id": "call_divide"},
+                ],
+            )
+        ]
+    }
 
 
 tools = ToolNode([add, divide], handle_tool_errors=True)
-graph = (StateGraph(MessagesState).add_node(agent).add_node("tools", tools)
-         .add_edge(START, "agent").add_edge("agent", "tools").add_edge("tools", END).compile())
+graph = (
+    StateGraph(MessagesState)
+    .add_node(agent)
+    .add_node("tools", tools)
+    .add_edge(START, "agent")
+    .add_edge("agent", "tools")
+    .add_edge("tools", END)
+    .compile()
+)

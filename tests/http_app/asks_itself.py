@@ -1,6 +1,7 @@
 """`asks_itself`: a node that calls the server it runs in, through
 `get_client()` with no URL (reads its thread, runs `echo` as a sub-agent),
 and reads what the custom app's lifespan set up."""
+
 from typing import Any
 
 from langgraph.graph import START, StateGraph
@@ -22,8 +23,13 @@ client = get_client(url=None)
 async def ask(state: State) -> dict[str, Any]:
     thread = await client.threads.get(state["thread_id"])
     echoed = await client.runs.wait(None, "echo", input={"value": 7})  # a sub-agent
-    return {"seen": {"thread_status": thread["status"], "echoed": echoed["value"],
-                     "setup": setup_state.SETUP.get("by")}}
+    return {
+        "seen": {
+            "thread_status": thread["status"],
+            "echoed": echoed["value"],
+            "setup": setup_state.SETUP.get("by"),
+        }
+    }
 
 
 graph = StateGraph(State).add_node(ask).add_edge(START, "ask").compile()

@@ -1,2 +1,3 @@
 """What the custom app's lifespan sets up, for the graphs of the same process."""
+
 SETUP: dict[str, str] = {}

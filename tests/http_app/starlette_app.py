@@ -2,6 +2,7 @@
 lifespan that sets something up for the graphs, routes that ask the server
 itself through `get_client()` with no URL (one streams a run), and a webhook receiver that a
 relative webhook URL reaches (it appends to the file $HOOK_LOG)."""
+
 import contextlib
 import os
 import time
@@ -41,6 +42,11 @@ async def hook(request: Request) -> JSONResponse:
     return JSONResponse({"received": True})
 
 
-app = Starlette(routes=[Route("/graphs-seen", graphs_seen), Route("/streamed", streamed),
-                        Route("/my/hook", hook, methods=["POST"])],
-                lifespan=lifespan)
+app = Starlette(
+    routes=[
+        Route("/graphs-seen", graphs_seen),
+        Route("/streamed", streamed),
+        Route("/my/hook", hook, methods=["POST"]),
+    ],
+    lifespan=lifespan,
+)

@@ -1,6 +1,7 @@
 """A user's FastAPI app served beside DuraGraph's API (langgraph.json
 `http.app`): its own routes, a middleware, a lifespan, and one route that
 shadows an API route, its own `/`, and one that tries to shadow the health check."""
+
 import contextlib
 import os
 from pathlib import Path

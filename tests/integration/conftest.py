@@ -1,4 +1,5 @@
 """Fixtures for integration tests: NATS connections and `serve` + `worker` processes."""
+
 from __future__ import annotations
 
 import os
@@ -32,13 +33,20 @@ def counters() -> Iterator[Path]:
 
 
 @pytest.fixture
-def cluster_env(database_url: str, nats_url: str, nats_prefix: str, counters: Path,
-                tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "DURAGRAPH_DATABASE_URL": database_url,
-            "DURAGRAPH_NATS_URL": nats_url, "DURAGRAPH_NATS_PREFIX": nats_prefix,
-            "DURAGRAPH_LEASE_SECONDS": str(LEASE_SECONDS), "DURAGRAPH_SWEEP_INTERVAL": "0.5",
-            "DURAGRAPH_GRACE_SECONDS": "2", "DURAGRAPH_TEST_COUNTER_DIR": str(counters),
-            "DURAGRAPH_DATA_DIR": str(tmp_path / "data")}
+def cluster_env(
+    database_url: str, nats_url: str, nats_prefix: str, counters: Path, tmp_path: Path
+) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DURAGRAPH_DATABASE_URL": database_url,
+        "DURAGRAPH_NATS_URL": nats_url,
+        "DURAGRAPH_NATS_PREFIX": nats_prefix,
+        "DURAGRAPH_LEASE_SECONDS": str(LEASE_SECONDS),
+        "DURAGRAPH_SWEEP_INTERVAL": "0.5",
+        "DURAGRAPH_GRACE_SECONDS": "2",
+        "DURAGRAPH_TEST_COUNTER_DIR": str(counters),
+        "DURAGRAPH_DATA_DIR": str(tmp_path / "data"),
+    }
 
 
 @pytest.fixture

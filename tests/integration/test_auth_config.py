@@ -1,5 +1,6 @@
 """A wrong `auth` section in langgraph.json stops the server at startup with
 one line that says what to fix, before anything is started."""
+
 from __future__ import annotations
 
 import json
@@ -13,15 +14,25 @@ from servers import free_port
 
 CASES = {
     "missing file": ("./nope.py:auth", None, "cannot load ./nope.py:auth"),
-    "missing variable": ("./auth.py:missing", "from langgraph_sdk import Auth\nauth = Auth()\n",
-                         "no variable 'missing'"),
+    "missing variable": (
+        "./auth.py:missing",
+        "from langgraph_sdk import Auth\nauth = Auth()\n",
+        "no variable 'missing'",
+    ),
     "not an Auth": ("./auth.py:auth", "auth = 42\n", "not a langgraph_sdk.Auth"),
-    "no authenticate": ("./auth.py:auth", "from langgraph_sdk import Auth\nauth = Auth()\n",
-                        "no @auth.authenticate handler"),
-    "unfillable parameter": ("./auth.py:auth", (
-        "from langgraph_sdk import Auth\nauth = Auth()\n"
-        "@auth.authenticate\nasync def who(token: str):\n    return token\n"),
-        "parameter 'token' cannot be filled"),
+    "no authenticate": (
+        "./auth.py:auth",
+        "from langgraph_sdk import Auth\nauth = Auth()\n",
+        "no @auth.authenticate handler",
+    ),
+    "unfillable parameter": (
+        "./auth.py:auth",
+        (
+            "from langgraph_sdk import Auth\nauth = Auth()\n"
+            "@auth.authenticate\nasync def who(token: str):\n    return token\n"
+        ),
+        "parameter 'token' cannot be filled",
+    ),
     "syntax error": ("./auth.py:auth", "def (:\n", "SyntaxError"),
 }
 
@@ -32,16 +43,32 @@ def test_a_wrong_auth_section_stops_startup_with_one_clear_line(tmp_path: Path, 
     (tmp_path / "graph.py").write_text(
         "from langgraph.graph import StateGraph\nfrom typing_extensions import TypedDict\n"
         "class S(TypedDict):\n    x: int\n"
-        "graph = StateGraph(S).add_node('n', lambda s: s).set_entry_point('n').compile()\n")
+        "graph = StateGraph(S).add_node('n', lambda s: s).set_entry_point('n').compile()\n"
+    )
     if source is not None:
         (tmp_path / "auth.py").write_text(source)
     config = tmp_path / "langgraph.json"
     config.write_text(json.dumps({"graphs": {"g": "./graph.py:graph"}, "auth": {"path": path}}))
-    done = subprocess.run([sys.executable, "-m", "duragraph.cli", "serve", "--config",
-                           str(config), "--port", str(free_port())],
-                          capture_output=True, text=True, timeout=60,
-                          env={"PATH": "/usr/bin:/bin", "DURAGRAPH_DATABASE_URL": "postgresql://x",
-                               "DURAGRAPH_NATS_URL": "nats://127.0.0.1:1"})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "duragraph.cli",
+            "serve",
+            "--config",
+            str(config),
+            "--port",
+            str(free_port()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DURAGRAPH_DATABASE_URL": "postgresql://x",
+            "DURAGRAPH_NATS_URL": "nats://127.0.0.1:1",
+        },
+    )
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr

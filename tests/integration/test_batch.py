@@ -1,6 +1,7 @@
 """A transaction sent in one message: its statements commit together, an error
 surfaces as psycopg's own exception and leaves nothing behind, and the
 statements it prepares are reused on the connection."""
+
 from __future__ import annotations
 
 import psycopg
@@ -21,15 +22,20 @@ async def _rows(conn: psycopg.AsyncConnection) -> list[tuple]:
 async def test_the_statements_commit_together_with_their_parameters(pool):
     async with pool.connection() as conn:
         await conn.execute(_TABLE)
-        await execute_batch(conn, [
-            ("BEGIN", None),
-            (_INSERT, ("a", 1, Jsonb({"x": [1, "y"]}), b"\x00\x01")),
-            (_INSERT, ("b", None, Jsonb(None), None)),
-            ("UPDATE batch_t SET n = n + %(d)s WHERE k = %(k)s", {"d": 41, "k": "a"}),
-            ("COMMIT", None),
-        ])
-        assert await _rows(conn) == [("a", 42, {"x": [1, "y"]}, b"\x00\x01"),
-                                     ("b", None, None, None)]
+        await execute_batch(
+            conn,
+            [
+                ("BEGIN", None),
+                (_INSERT, ("a", 1, Jsonb({"x": [1, "y"]}), b"\x00\x01")),
+                (_INSERT, ("b", None, Jsonb(None), None)),
+                ("UPDATE batch_t SET n = n + %(d)s WHERE k = %(k)s", {"d": 41, "k": "a"}),
+                ("COMMIT", None),
+            ],
+        )
+        assert await _rows(conn) == [
+            ("a", 42, {"x": [1, "y"]}, b"\x00\x01"),
+            ("b", None, None, None),
+        ]
 
 
 async def test_an_error_is_raised_as_psycopg_raises_it_and_nothing_commits(pool):
@@ -38,9 +44,16 @@ async def test_an_error_is_raised_as_psycopg_raises_it_and_nothing_commits(pool)
         await conn.execute(_INSERT, ("a", 1, None, None))
     async with pool.connection() as conn:
         with pytest.raises(errors.UniqueViolation) as raised:
-            await execute_batch(conn, [("BEGIN", None), (_INSERT, ("c", 3, None, None)),
-                                       (_INSERT, ("a", 2, None, None)),
-                                       (_INSERT, ("d", 4, None, None)), ("COMMIT", None)])
+            await execute_batch(
+                conn,
+                [
+                    ("BEGIN", None),
+                    (_INSERT, ("c", 3, None, None)),
+                    (_INSERT, ("a", 2, None, None)),
+                    (_INSERT, ("d", 4, None, None)),
+                    ("COMMIT", None),
+                ],
+            )
         assert raised.value.sqlstate == "23505"
         await conn.close()  # the caller's part: the transaction was left open
     async with pool.connection() as conn:
@@ -51,12 +64,14 @@ async def test_a_shape_is_prepared_once_and_reused_on_the_connection(pool):
     async with pool.connection() as conn:
         await conn.execute(_TABLE)
         for i in range(5):
-            await execute_batch(conn, [("BEGIN", None),
-                                       (_INSERT, (f"k{i}", i, Jsonb(i), None)),
-                                       ("COMMIT", None)])
-        prepared = await (await conn.execute(
-            "SELECT count(*) FROM pg_prepared_statements "
-            "WHERE statement LIKE 'INSERT INTO batch_t%'"
-        )).fetchone()
+            await execute_batch(
+                conn, [("BEGIN", None), (_INSERT, (f"k{i}", i, Jsonb(i), None)), ("COMMIT", None)]
+            )
+        prepared = await (
+            await conn.execute(
+                "SELECT count(*) FROM pg_prepared_statements "
+                "WHERE statement LIKE 'INSERT INTO batch_t%'"
+            )
+        ).fetchone()
         assert len(await _rows(conn)) == 5
     assert prepared == (1,)

@@ -2,6 +2,7 @@
 (no read first). Two stores on one database stand for two server processes:
 whatever one of them changes, the other's next run is decided on the current
 state, never on its stale cache."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,17 +30,30 @@ GRAPHS = Graphs()
 
 
 async def _assistant(store: PostgresEventStore) -> str:
-    return await assistant_cmd.create_assistant(assistant_cmd.CreateAssistant(
-        graph_id="g", config={"configurable": {"model": "old"}}), store, CLOCK, GRAPHS)
+    return await assistant_cmd.create_assistant(
+        assistant_cmd.CreateAssistant(graph_id="g", config={"configurable": {"model": "old"}}),
+        store,
+        CLOCK,
+        GRAPHS,
+    )
 
 
-async def _run(store: PostgresEventStore, assistant_id: str, thread_id: str,
-               strategy: str = "reject") -> run_cmd.CreatedRun:
+async def _run(
+    store: PostgresEventStore, assistant_id: str, thread_id: str, strategy: str = "reject"
+) -> run_cmd.CreatedRun:
     # Claimed at creation by an executor of the same process, as in `dev`:
     # that process goes on caching the thread.
-    return await run_cmd.create_run(run_cmd.CreateRun(
-        assistant_id=assistant_id, thread_id=thread_id, multitask_strategy=strategy,
-        claim_for=f"worker-{id(store)}"), store, CLOCK, GRAPHS)
+    return await run_cmd.create_run(
+        run_cmd.CreateRun(
+            assistant_id=assistant_id,
+            thread_id=thread_id,
+            multitask_strategy=strategy,
+            claim_for=f"worker-{id(store)}",
+        ),
+        store,
+        CLOCK,
+        GRAPHS,
+    )
 
 
 @pytest.fixture
@@ -54,8 +68,14 @@ async def test_a_run_sees_the_assistant_another_process_updated(two_processes):
     a, b, assistant_id, thread_id = two_processes
     first = await _run(a, assistant_id, thread_id)  # a caches the assistant and thread
     await run_cmd.cancel_run(thread_id, first.run_id, "interrupt", a, CLOCK)
-    await assistant_cmd.update_assistant(assistant_cmd.UpdateAssistant(
-        assistant_id=assistant_id, config={"configurable": {"model": "new"}}), b, CLOCK, GRAPHS)
+    await assistant_cmd.update_assistant(
+        assistant_cmd.UpdateAssistant(
+            assistant_id=assistant_id, config={"configurable": {"model": "new"}}
+        ),
+        b,
+        CLOCK,
+        GRAPHS,
+    )
 
     created = await _run(a, assistant_id, thread_id)
 

@@ -1,5 +1,6 @@
 """The run-bound checkpointer as an executor and a user see it: real graphs,
 real PostgreSQL, runs started through the Thread aggregate."""
+
 from __future__ import annotations
 
 import operator
@@ -76,8 +77,16 @@ class Harness:
         for run in thread.active_runs():
             thread.finish_run(run.run_id, epoch=run.epoch, outcome="interrupted", now=NOW)
         run_id = str(uuid.uuid4())
-        thread.create_run(run_id=run_id, assistant_id="asst", graph_id="g", spec=RunSpec(),
-                          metadata={}, strategy="reject", temporary=False, now=NOW)
+        thread.create_run(
+            run_id=run_id,
+            assistant_id="asst",
+            graph_id="g",
+            spec=RunSpec(),
+            metadata={},
+            strategy="reject",
+            temporary=False,
+            now=NOW,
+        )
         epoch = thread.start_run(run_id, worker_id="w1", lease_lapsed=False, now=NOW)
         await self.store.save(thread)
         return run_id, epoch
@@ -92,8 +101,11 @@ class Harness:
         return self.checkpointer.for_run(run_id, epoch, self.thread_id)
 
     async def steps(self, run_id: str) -> list:
-        return [e for e in await self.store.read_stream(f"run-{run_id}")
-                if e.type == "run.step_completed"]
+        return [
+            e
+            for e in await self.store.read_stream(f"run-{run_id}")
+            if e.type == "run.step_completed"
+        ]
 
     async def checkpoint_events(self) -> list:
         return await self.store.read_stream(f"checkpoints-{self.thread_id}")
@@ -117,7 +129,11 @@ async def test_each_super_step_records_a_step_completed_naming_its_nodes(harness
 
     steps = await harness.steps(run_id)
     assert [(s.data["step"], s.data["nodes"]) for s in steps] == [
-        (-1, ["__input__"]), (0, ["__start__"]), (1, ["a"]), (2, ["b", "c"])]
+        (-1, ["__input__"]),
+        (0, ["__start__"]),
+        (1, ["a"]),
+        (2, ["b", "c"]),
+    ]
     assert {s.data["epoch"] for s in steps} == {epoch}
 
 
@@ -139,16 +155,23 @@ async def test_each_super_step_is_exactly_one_transaction(harness, durability):
 
 async def test_the_graph_state_reads_back_from_the_database_after_a_run(harness):
     run_id, epoch = await harness.start_run()
-    await fan_out().compile(checkpointer=harness.view(run_id, epoch)).ainvoke(
-        {"log": ["in"]}, harness.config)
+    await (
+        fan_out()
+        .compile(checkpointer=harness.view(run_id, epoch))
+        .ainvoke({"log": ["in"]}, harness.config)
+    )
 
     state = await fan_out().compile(checkpointer=harness.checkpointer).aget_state(harness.config)
 
     assert state.values == {"log": ["in", "a", "b", "c"]}
     assert state.next == ()
     assert state.metadata["step"] == 2 and state.metadata["run_id"] == run_id
-    history = [s async for s in fan_out().compile(
-        checkpointer=harness.checkpointer).aget_state_history(harness.config)]
+    history = [
+        s
+        async for s in fan_out()
+        .compile(checkpointer=harness.checkpointer)
+        .aget_state_history(harness.config)
+    ]
     assert [s.metadata["step"] for s in history] == [2, 1, 0, -1]
 
 
@@ -160,9 +183,17 @@ async def test_a_stale_epoch_is_fenced_and_writes_nothing(harness):
 
     with pytest.raises(Fenced):
         await fan_out().compile(checkpointer=stale).ainvoke({"log": ["in"]}, harness.config)
-    await stale.aput_writes({"configurable": {**harness.config["configurable"],
-                                              "checkpoint_ns": "", "checkpoint_id": "x"}},
-                            [("log", ["late"])], "task-1")
+    await stale.aput_writes(
+        {
+            "configurable": {
+                **harness.config["configurable"],
+                "checkpoint_ns": "",
+                "checkpoint_id": "x",
+            }
+        },
+        [("log", ["late"])],
+        "task-1",
+    )
     with pytest.raises(Fenced):
         await stale.flush()
 
@@ -176,8 +207,11 @@ async def test_a_stale_epoch_is_fenced_and_writes_nothing(harness):
 async def test_an_interrupted_graph_resumes_with_a_command_in_the_next_run(harness, durability):
     run_id, epoch = await harness.start_run()
     first = harness.view(run_id, epoch)
-    result = await asking().compile(checkpointer=first).ainvoke(
-        {"log": []}, harness.config, durability=durability)
+    result = (
+        await asking()
+        .compile(checkpointer=first)
+        .ainvoke({"log": []}, harness.config, durability=durability)
+    )
     await first.flush()
     assert result["__interrupt__"][0].value == "name?"
 
@@ -217,7 +251,8 @@ async def test_a_flushed_failed_step_does_not_rerun_its_finished_siblings(harnes
     failing = harness.view(run_id, epoch)
     with pytest.raises(RuntimeError):
         await builder.compile(checkpointer=failing).ainvoke(
-            {"log": []}, harness.config, durability=durability)
+            {"log": []}, harness.config, durability=durability
+        )
     await failing.flush()
 
     saved = await harness.checkpointer.aget_tuple(harness.config)
@@ -243,4 +278,5 @@ async def test_buffered_writes_are_visible_to_the_run_but_committed_only_by_flus
     assert (await harness.checkpointer.aget_tuple(latest)).pending_writes == []
     await view.flush()
     assert (await harness.checkpointer.aget_tuple(latest)).pending_writes == [
-        ("task-1", "log", ["extra"])]
+        ("task-1", "log", ["extra"])
+    ]

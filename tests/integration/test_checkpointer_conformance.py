@@ -5,6 +5,7 @@ The suite is driven the way its `validate` module intends: a factory
 registered with `checkpointer_test`, run for every capability, giving a
 report. Each capability gets a fresh checkpointer; the specs use random
 thread ids, so they share the test's database safely."""
+
 from __future__ import annotations
 
 from langgraph.checkpoint.conformance import checkpointer_test, validate
@@ -27,7 +28,8 @@ async def test_the_checkpointer_passes_every_langgraph_conformance_check(pool):
 
     failures = {name: r.failures for name, r in report.results.items() if r.failures}
     not_detected = {c.value for c in ALL_CAPABILITIES} - {
-        name for name, r in report.results.items() if r.detected}
+        name for name, r in report.results.items() if r.detected
+    }
     assert not failures, failures
     assert not not_detected, f"capabilities not implemented: {sorted(not_detected)}"
     assert report.passed_all_base() and report.conformance_level() == "FULL"

@@ -1,6 +1,7 @@
 """`duragraph` takes what `langgraph dev` users type: the official flags are
 accepted (or refused in one line when honouring them is impossible), bad
 values are one line and exit code 2, and `--version` answers."""
+
 from __future__ import annotations
 
 import os
@@ -41,20 +42,26 @@ def test_a_bad_log_format_is_one_line():
     _one_line_refusal(cli("serve", "--log-format", "xml"), "--log-format", "json")
 
 
-@pytest.mark.parametrize("args, env, words", [
-    (["dev", "--n-jobs-per-worker", "0"], {}, ["--n-jobs-per-worker", "0", "less than 1"]),
-    (["worker", "--n-jobs-per-worker", "-3"], {}, ["-3"]),
-    (["worker"], {"DURAGRAPH_N_JOBS_PER_WORKER": "many"}, ["'many'", "whole number"]),
-])
+@pytest.mark.parametrize(
+    "args, env, words",
+    [
+        (["dev", "--n-jobs-per-worker", "0"], {}, ["--n-jobs-per-worker", "0", "less than 1"]),
+        (["worker", "--n-jobs-per-worker", "-3"], {}, ["-3"]),
+        (["worker"], {"DURAGRAPH_N_JOBS_PER_WORKER": "many"}, ["'many'", "whole number"]),
+    ],
+)
 def test_run_slots_below_one_or_not_a_number_are_refused(args, env, words):
     _one_line_refusal(cli(*args, env=env), *words)
 
 
-@pytest.mark.parametrize("flags, words", [
-    (["--tunnel"], ["--tunnel is not supported", "cloudflared"]),
-    (["--ssl-certfile", "c.pem", "--ssl-keyfile", "k.pem"], ["not supported", "TLS proxy"]),
-    (["--wait-for-client"], ["--debug-port"]),
-])
+@pytest.mark.parametrize(
+    "flags, words",
+    [
+        (["--tunnel"], ["--tunnel is not supported", "cloudflared"]),
+        (["--ssl-certfile", "c.pem", "--ssl-keyfile", "k.pem"], ["not supported", "TLS proxy"]),
+        (["--wait-for-client"], ["--debug-port"]),
+    ],
+)
 def test_flags_that_cannot_be_honoured_are_refused_in_one_line(flags, words):
     _one_line_refusal(cli("dev", *flags), *words)
 
@@ -81,9 +88,19 @@ def _run_slots(url: str) -> int:
 
 
 def test_langgraph_dev_flags_are_accepted_and_do_what_they_say():
-    with dev("--no-browser", "--allow-blocking", "--server-log-level", "warning",
-             "--studio-url", "https://studio.example/", "--n-jobs-per-worker", "3",
-             "--log-level", "INFO", env={"DURAGRAPH_N_JOBS_PER_WORKER": "5"}) as (url, server):
+    with dev(
+        "--no-browser",
+        "--allow-blocking",
+        "--server-log-level",
+        "warning",
+        "--studio-url",
+        "https://studio.example/",
+        "--n-jobs-per-worker",
+        "3",
+        "--log-level",
+        "INFO",
+        env={"DURAGRAPH_N_JOBS_PER_WORKER": "5"},
+    ) as (url, server):
         # the flag, over the environment (the worker registers just after /ok)
         assert until(lambda: _run_slots(url) == 3)
         assert f"Studio: https://studio.example/studio/?baseUrl={url}" in server.stderr()
@@ -93,6 +110,8 @@ def test_langgraph_dev_flags_are_accepted_and_do_what_they_say():
 
 def test_run_slots_from_the_environment_and_the_server_log_level_from_its_flag():
     with dev("--server-log-level", "INFO", env={"DURAGRAPH_N_JOBS_PER_WORKER": "2"}) as (
-            url, server):
+        url,
+        server,
+    ):
         assert until(lambda: _run_slots(url) == 2)
         assert until(lambda: "uvicorn.error: Application startup complete" in server.stderr())

@@ -1,5 +1,6 @@
 """Executors die, leases lapse, runs are cancelled: real `serve` and `worker`
 processes on a real PostgreSQL and NATS, killed with SIGKILL."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,7 +24,9 @@ async def committed_steps(database_url: str, run_id: str) -> list[list[str]]:
     async with await psycopg.AsyncConnection.connect(database_url) as conn:
         cur = await conn.execute(
             "SELECT data->'nodes' FROM events WHERE type='run.step_completed' "
-            "AND data->>'run_id'=%s ORDER BY position", (run_id,))
+            "AND data->>'run_id'=%s ORDER BY position",
+            (run_id,),
+        )
         return [row[0] for row in await cur.fetchall()]
 
 
@@ -31,7 +34,9 @@ async def epochs(database_url: str, run_id: str) -> list[int]:
     async with await psycopg.AsyncConnection.connect(database_url) as conn:
         cur = await conn.execute(
             "SELECT (data->>'epoch')::int FROM events WHERE type='run.started' "
-            "AND data->>'run_id'=%s ORDER BY position", (run_id,))
+            "AND data->>'run_id'=%s ORDER BY position",
+            (run_id,),
+        )
         return [row[0] for row in await cur.fetchall()]
 
 
@@ -43,15 +48,18 @@ async def until(predicate, timeout: float = 20.0, every: float = 0.05) -> None:
 
 
 async def test_a_killed_workers_run_resumes_elsewhere_from_its_last_committed_step(
-        cluster: Cluster, counters: Path, database_url: str):
+    cluster: Cluster, counters: Path, database_url: str
+):
     client = get_client(url=cluster.url)
     doomed = cluster.start_worker()
     thread = await client.threads.create()
-    run = await client.runs.create(thread["thread_id"], "steps", input={"delay": 1.5},
-                                   durability="sync")
+    run = await client.runs.create(
+        thread["thread_id"], "steps", input={"delay": 1.5}, durability="sync"
+    )
 
     async def one_committed() -> bool:
         return ["one"] in await committed_steps(database_url, run["run_id"])
+
     await until(one_committed)
     await until(lambda: asyncio.sleep(0, executions(counters, thread["thread_id"], "two") == 1))
     doomed.send_signal(signal.SIGKILL)
@@ -70,14 +78,16 @@ async def test_a_killed_workers_run_resumes_elsewhere_from_its_last_committed_st
 
 
 async def test_a_node_outliving_its_lease_runs_once_while_its_worker_lives(
-        cluster: Cluster, database_url: str):
+    cluster: Cluster, database_url: str
+):
     client = get_client(url=cluster.url)
     cluster.start_worker()
     cluster.start_worker()  # a second worker that must not take the run over
     thread = await client.threads.create()
     # The node takes over 3x the lease; its owner keeps renewing it.
-    result = await client.runs.wait(thread["thread_id"], "slow",
-                                    input={"sleep": 3 * LEASE_SECONDS + 0.5})
+    result = await client.runs.wait(
+        thread["thread_id"], "slow", input={"sleep": 3 * LEASE_SECONDS + 0.5}
+    )
     assert result["done"] is True
     runs = await client.runs.list(thread["thread_id"])
     assert await epochs(database_url, runs[0]["run_id"]) == [1]
@@ -91,6 +101,7 @@ async def test_cancellation_reaches_a_running_run_within_a_second(cluster: Clust
 
     async def running() -> bool:
         return (await client.runs.get(thread["thread_id"], run["run_id"]))["status"] == "running"
+
     await until(running)
     started = time.monotonic()
     await client.runs.cancel(thread["thread_id"], run["run_id"], wait=True)
@@ -102,7 +113,8 @@ async def test_cancellation_reaches_a_running_run_within_a_second(cluster: Clust
 
 
 async def test_a_run_whose_dispatch_message_was_lost_is_still_picked_up(
-        cluster: Cluster, nats_url: str, nats_prefix: str, database_url: str):
+    cluster: Cluster, nats_url: str, nats_prefix: str, database_url: str
+):
     import nats
 
     client = get_client(url=cluster.url)

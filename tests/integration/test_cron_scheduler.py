@@ -1,6 +1,7 @@
 """Schedulers racing on one database fire each tick exactly once: the tick's
 `cron.fired` and its run commit together at the cron's version, so the
 loser's whole transaction (run, temporary thread and all) is refused."""
+
 from __future__ import annotations
 
 import asyncio
@@ -34,6 +35,7 @@ class SteppingClock:
 
 class CountingStore(PostgresEventStore):
     """Counts the appends refused as stale: proof the schedulers did race."""
+
     conflicts = 0
 
     async def append(self, *args, **kwargs) -> None:
@@ -60,21 +62,35 @@ async def _setup(store: PostgresEventStore, clock: SteppingClock) -> list[str]:
         thread_id = None
         if i % 2:
             thread_id = await create_thread(CreateThread(), store, clock)
-        crons.append(await create_cron(CreateCron(
-            assistant_id=assistant_id, schedule="* * * * * *", thread_id=thread_id,
-            payload={"input": {"value": i}}, on_run_completed="keep"), store, clock, graphs))
+        crons.append(
+            await create_cron(
+                CreateCron(
+                    assistant_id=assistant_id,
+                    schedule="* * * * * *",
+                    thread_id=thread_id,
+                    payload={"input": {"value": i}},
+                    on_run_completed="keep",
+                ),
+                store,
+                clock,
+                graphs,
+            )
+        )
     return crons
 
 
 async def test_two_schedulers_racing_on_one_database_fire_each_tick_exactly_once(
-        database_url: str) -> None:
+    database_url: str,
+) -> None:
     clock = SteppingClock(START)
     pools = [await open_pool(database_url, min_size=1, max_size=4) for _ in range(2)]
     try:
         stores = [CountingStore(p) for p in pools]
         crons = await _setup(stores[0], clock)
-        schedulers = [CronScheduler(store, PostgresDatabase(p), clock, Graphs())
-                      for store, p in zip(stores, pools, strict=True)]
+        schedulers = [
+            CronScheduler(store, PostgresDatabase(p), clock, Graphs())
+            for store, p in zip(stores, pools, strict=True)
+        ]
         ticks = 5
         won = [0, 0]
         for _ in range(ticks):
@@ -89,7 +105,8 @@ async def test_two_schedulers_racing_on_one_database_fire_each_tick_exactly_once
         db = PostgresDatabase(pools[0])
         fired = await db.fetch(
             "SELECT data->>'cron_id' AS cron_id, data->>'tick' AS tick, data->>'run_id' AS run_id "
-            "FROM events WHERE type = 'cron.fired'")
+            "FROM events WHERE type = 'cron.fired'"
+        )
         runs = await db.fetch("SELECT run_id, metadata->>'cron_id' AS cron_id FROM runs")
         for cron_id in crons:
             its_ticks = [f["tick"] for f in fired if f["cron_id"] == cron_id]
@@ -122,7 +139,8 @@ async def test_ticks_missed_while_no_scheduler_ran_fire_once(database_url: str) 
 
 
 async def test_a_tick_its_creator_may_not_run_is_skipped_and_the_cron_stays(
-        database_url: str) -> None:
+    database_url: str,
+) -> None:
     clock = SteppingClock(START)
     pool = await open_pool(database_url, min_size=1, max_size=4)
     asked: list[str | None] = []
@@ -136,11 +154,23 @@ async def test_a_tick_its_creator_may_not_run_is_skipped_and_the_cron_stays(
     try:
         store = PostgresEventStore(pool)
         graphs = Graphs()
-        assistant_id = await create_assistant(CreateAssistant(graph_id="echo"), store, clock,
-                                              graphs)
-        made = {user: await create_cron(CreateCron(
-            assistant_id=assistant_id, schedule="* * * * * *", user_id=user,
-            on_run_completed="keep"), store, clock, graphs) for user in ("alice", "bob")}
+        assistant_id = await create_assistant(
+            CreateAssistant(graph_id="echo"), store, clock, graphs
+        )
+        made = {
+            user: await create_cron(
+                CreateCron(
+                    assistant_id=assistant_id,
+                    schedule="* * * * * *",
+                    user_id=user,
+                    on_run_completed="keep",
+                ),
+                store,
+                clock,
+                graphs,
+            )
+            for user in ("alice", "bob")
+        }
         db = PostgresDatabase(pool)
         scheduler = CronScheduler(store, db, clock, graphs, authorize=only_alice)
         for _ in range(2):
@@ -151,7 +181,9 @@ async def test_a_tick_its_creator_may_not_run_is_skipped_and_the_cron_stays(
         assert sorted(asked) == ["alice", "alice", "bob", "bob"]
         rows = await db.fetch("SELECT cron_id, user_id FROM crons ORDER BY user_id")
         assert [(r["cron_id"], r["user_id"]) for r in rows] == [
-            (made["alice"], "alice"), (made["bob"], "bob")]  # skipped, not deleted
+            (made["alice"], "alice"),
+            (made["bob"], "bob"),
+        ]  # skipped, not deleted
         runs = await db.fetch("SELECT metadata->>'cron_id' AS cron_id FROM runs")
         assert [r["cron_id"] for r in runs] == [made["alice"]] * 2
     finally:
@@ -162,23 +194,30 @@ async def test_two_worker_processes_fire_each_tick_of_a_cron_once(cluster, datab
     cluster.start_worker()
     cluster.start_worker()
     client = get_client(url=cluster.url)
-    cron = await client.crons.create("echo", schedule="* * * * * *", input={},
-                                     on_run_completed="keep")
+    cron = await client.crons.create(
+        "echo", schedule="* * * * * *", input={}, on_run_completed="keep"
+    )
     async with await psycopg.AsyncConnection.connect(database_url) as conn:
+
         async def fired() -> list[tuple]:
-            return await (await conn.execute(
-                "SELECT data->>'tick', data->>'run_id' FROM events "
-                "WHERE type = 'cron.fired' AND data->>'cron_id' = %s", (cron["cron_id"],)
-            )).fetchall()
+            return await (
+                await conn.execute(
+                    "SELECT data->>'tick', data->>'run_id' FROM events "
+                    "WHERE type = 'cron.fired' AND data->>'cron_id' = %s",
+                    (cron["cron_id"],),
+                )
+            ).fetchall()
 
         deadline = time.monotonic() + 60
         while len(await fired()) < 4 and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
         await client.crons.delete(cron["cron_id"])
         ticks = await fired()
-        runs = await (await conn.execute(
-            "SELECT run_id FROM runs WHERE metadata->>'cron_id' = %s", (cron["cron_id"],)
-        )).fetchall()
+        runs = await (
+            await conn.execute(
+                "SELECT run_id FROM runs WHERE metadata->>'cron_id' = %s", (cron["cron_id"],)
+            )
+        ).fetchall()
     assert len(ticks) >= 4
     assert len({tick for tick, _ in ticks}) == len(ticks)  # no tick twice
     assert {run_id for _, run_id in ticks} == {run_id for (run_id,) in runs}

@@ -1,6 +1,7 @@
 """`checkpointer.ttl` in langgraph.json: threads created without a `ttl` get
 `default_ttl`, and the sweeper of `duragraph dev` expires them as its
 strategy says."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,13 +34,30 @@ def config(folder: Path, ttl: dict) -> Path:
 @pytest.fixture
 def dev_server(tmp_path: Path, database_url: str, nats_url: str, nats_prefix: str):
     port = free_port()
-    path = config(tmp_path, {"strategy": "delete", "sweep_interval_minutes": 0.01,
-                             "default_ttl": 0.03})
-    env = {**os.environ, "DURAGRAPH_DATABASE_URL": database_url,
-           "DURAGRAPH_NATS_URL": nats_url, "DURAGRAPH_NATS_PREFIX": nats_prefix}
-    proc = subprocess.Popen([sys.executable, "-m", "duragraph.cli", "dev", "--port", str(port),
-                             "--config", str(path), "--data-dir", str(tmp_path / "data")],
-                            env=env)
+    path = config(
+        tmp_path, {"strategy": "delete", "sweep_interval_minutes": 0.01, "default_ttl": 0.03}
+    )
+    env = {
+        **os.environ,
+        "DURAGRAPH_DATABASE_URL": database_url,
+        "DURAGRAPH_NATS_URL": nats_url,
+        "DURAGRAPH_NATS_PREFIX": nats_prefix,
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "duragraph.cli",
+            "dev",
+            "--port",
+            str(port),
+            "--config",
+            str(path),
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        env=env,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url, [proc])
@@ -73,17 +91,35 @@ async def test_threads_get_the_default_ttl_and_are_swept(dev_server: str) -> Non
     assert (await client.threads.get(own["thread_id"], include=["ttl"]))["ttl"]["ttl_minutes"] == 60
 
 
-@pytest.mark.parametrize("ttl, problem", [
-    ({"strategy": "shred"}, "strategy"),
-    ({"default_ttl": -1}, "default_ttl"),
-    ({"sweep_interval_minutes": "often"}, "sweep_interval_minutes"),
-])
-def test_a_bad_ttl_config_stops_the_server_with_a_message(tmp_path: Path, ttl: dict,
-                                                          problem: str) -> None:
+@pytest.mark.parametrize(
+    "ttl, problem",
+    [
+        ({"strategy": "shred"}, "strategy"),
+        ({"default_ttl": -1}, "default_ttl"),
+        ({"sweep_interval_minutes": "often"}, "sweep_interval_minutes"),
+    ],
+)
+def test_a_bad_ttl_config_stops_the_server_with_a_message(
+    tmp_path: Path, ttl: dict, problem: str
+) -> None:
     path = config(tmp_path, ttl)
-    done = subprocess.run([sys.executable, "-m", "duragraph.cli", "dev", "--port",
-                           str(free_port()), "--config", str(path), "--data-dir",
-                           str(tmp_path / "data")], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "duragraph.cli",
+            "dev",
+            "--port",
+            str(free_port()),
+            "--config",
+            str(path),
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0
     assert f"checkpointer.ttl.{problem}" in done.stderr
     assert "Traceback" not in done.stderr  # one line naming the field, not a stack

@@ -1,6 +1,7 @@
 """`duragraph dev` as a new user meets it, from a project folder with no
 flags: the banner says where everything is (no password printed), and
 `duragraph events tail` run in the same folder finds the embedded NATS."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,12 @@ from langgraph_sdk import get_client
 from servers import command, free_port, stop, wait_ready
 
 # Where a user's shell would not point us elsewhere: the folder decides.
-_ELSEWHERE = ("DURAGRAPH_DATA_DIR", "DURAGRAPH_DATABASE_URL", "DURAGRAPH_NATS_URL",
-              "DURAGRAPH_NATS_PREFIX")
+_ELSEWHERE = (
+    "DURAGRAPH_DATA_DIR",
+    "DURAGRAPH_DATABASE_URL",
+    "DURAGRAPH_NATS_URL",
+    "DURAGRAPH_NATS_PREFIX",
+)
 
 
 def _env() -> dict[str, str]:
@@ -50,9 +55,14 @@ class Dev:
     def __init__(self, folder: Path) -> None:
         self.folder, self.port = folder, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(command("dev", "--port", str(self.port)), cwd=folder,
-                                     env=_env(), stdout=subprocess.PIPE, text=True,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            command("dev", "--port", str(self.port)),
+            cwd=folder,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         self.stdout = _lines(self.proc.stdout)
         wait_ready(self.url, [self.proc])
         self.banner = _read_until(self.stdout, lambda seen: any("NATS" in s for s in seen))
@@ -83,8 +93,10 @@ def test_the_banner_lists_the_api_docs_and_embedded_servers(dev: Dev) -> None:
 
 def test_the_banner_prints_no_password(dev: Dev) -> None:
     data = dev.folder / ".duragraph"
-    passwords = [(data / "postgres" / "duragraph.password").read_text().strip(),
-                 (data / "nats" / "client.password").read_text().strip()]
+    passwords = [
+        (data / "postgres" / "duragraph.password").read_text().strip(),
+        (data / "nats" / "client.password").read_text().strip(),
+    ]
     assert all(passwords)
     assert not any(p in line for p in passwords for line in dev.banner)
 
@@ -93,13 +105,20 @@ async def test_events_tail_in_the_dev_folder_finds_its_nats_with_no_flags(dev: D
     client = get_client(url=dev.url)
     thread = await client.threads.create()
     await client.runs.wait(thread["thread_id"], "echo", input={"messages": []})
-    tail = subprocess.Popen(command("events", "tail", "--from-start"), cwd=dev.folder,
-                            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tail = subprocess.Popen(
+        command("events", "tail", "--from-start"),
+        cwd=dev.folder,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = _read_until(_lines(tail.stdout), lambda seen: "run.succeeded" in seen[-1])
     finally:
         stop([tail])
     events = [json.loads(line) for line in lines if line.strip()]
     mine = [e["type"] for e in events if e["data"].get("thread_id") == thread["thread_id"]]
-    assert mine[:2] == ["thread.created", "run.created"] and mine[-1] == "run.succeeded", \
+    assert mine[:2] == ["thread.created", "run.created"] and mine[-1] == "run.succeeded", (
         tail.stderr.read()
+    )

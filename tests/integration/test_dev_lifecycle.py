@@ -1,5 +1,6 @@
 """`duragraph dev`: nothing to provision, SIGTERM stops all it started, and a
 restart keeps every thread and run."""
+
 from __future__ import annotations
 
 import signal

@@ -2,6 +2,7 @@
 in its terminal, SIGTERM to its process group, SIGINT or SIGTERM to it alone.
 Each time it exits 0 within 5 s without a traceback, nothing it started is
 left running, and the run it was executing is resumed by the next start."""
+
 from __future__ import annotations
 
 import asyncio
@@ -42,8 +43,11 @@ def _sigterm(dev: Dev) -> None:
 
 
 STOPS: dict[str, Callable[[Dev], None]] = {
-    "ctrl-c in its terminal": _ctrl_c, "SIGTERM to its process group": _group_sigterm,
-    "SIGINT to dev alone": _sigint, "SIGTERM to dev alone": _sigterm}
+    "ctrl-c in its terminal": _ctrl_c,
+    "SIGTERM to its process group": _group_sigterm,
+    "SIGINT to dev alone": _sigint,
+    "SIGTERM to dev alone": _sigterm,
+}
 
 
 @pytest.fixture
@@ -67,14 +71,18 @@ def _claim_epochs(data_dir: Path, run_id: str) -> list[int]:
     url = running_url(data_dir / "postgres")
     assert url is not None
     with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT (data->>'epoch')::int FROM events WHERE type='run.started' "
-                            "AND data->>'run_id'=%s ORDER BY position", (run_id,)).fetchall()
+        rows = conn.execute(
+            "SELECT (data->>'epoch')::int FROM events WHERE type='run.started' "
+            "AND data->>'run_id'=%s ORDER BY position",
+            (run_id,),
+        ).fetchall()
     return [r[0] for r in rows]
 
 
 @pytest.mark.parametrize("how", list(STOPS))
 async def test_dev_stops_cleanly_and_its_next_start_resumes_the_run_in_flight(
-        how: str, data_dir: Path):
+    how: str, data_dir: Path
+):
     port = free_port()
     dev = Dev(data_dir, port, terminal=how == "ctrl-c in its terminal").ready()
     try:
@@ -105,19 +113,30 @@ async def test_dev_stops_cleanly_and_its_next_start_resumes_the_run_in_flight(
 
 
 async def test_a_second_dev_on_the_same_data_folder_is_one_line_and_the_first_serves_on(
-        data_dir: Path):
+    data_dir: Path,
+):
     first = Dev(data_dir, free_port()).ready()
     try:
-        second = subprocess.run(command("dev", "--port", str(free_port()), "--data-dir",
-                                        str(data_dir)), capture_output=True, text=True, timeout=30)
+        second = subprocess.run(
+            command("dev", "--port", str(free_port()), "--data-dir", str(data_dir)),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         said = (second.stdout + second.stderr).strip()
         assert second.returncode != 0
-        assert said.splitlines() == [(f"duragraph: another duragraph dev (pid {first.pid}) is "
-                                      f"using {data_dir}; stop it or choose another --data-dir")]
+        assert said.splitlines() == [
+            (
+                f"duragraph: another duragraph dev (pid {first.pid}) is "
+                f"using {data_dir}; stop it or choose another --data-dir"
+            )
+        ]
         client = get_client(url=first.url)
         thread = await client.threads.create()
         assert await client.runs.wait(thread["thread_id"], "slow", input={"sleep": 0}) == {
-            "sleep": 0, "done": True}
+            "sleep": 0,
+            "done": True,
+        }
     finally:
         _sigterm(first)
         assert first.wait(30) == 0

@@ -1,5 +1,6 @@
 """Runs are dispatched to one executor each, redelivered when not acked, and
 relayed cancellations reach every worker's core subscription."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +13,11 @@ from duragraph.application.ports import StreamAppend
 from duragraph.domain.events import RunCancelled
 from duragraph.infrastructure.nats.connection import connect
 from duragraph.infrastructure.nats.dispatch import (
-    DispatchMessage, RunDispatch, durable_name, subscribe_events)
+    DispatchMessage,
+    RunDispatch,
+    durable_name,
+    subscribe_events,
+)
 from duragraph.infrastructure.nats.relay import OutboxRelay
 from duragraph.infrastructure.nats.subjects import event_subject, events_stream
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
@@ -21,13 +26,17 @@ NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 async def _run_created(js, prefix: str, run_id: str) -> None:
-    payload = {"id": str(uuid.uuid4()), "type": "run.created",
-               "data": {"run_id": run_id, "thread_id": f"thread-of-{run_id}"}}
+    payload = {
+        "id": str(uuid.uuid4()),
+        "type": "run.created",
+        "data": {"run_id": run_id, "thread_id": f"thread-of-{run_id}"},
+    }
     await js.publish(event_subject(prefix, "run.created"), orjson.dumps(payload))
 
 
-async def _take(dispatch: RunDispatch, stop: asyncio.Event, n: int,
-                work_s: float = 0.0) -> list[DispatchMessage]:
+async def _take(
+    dispatch: RunDispatch, stop: asyncio.Event, n: int, work_s: float = 0.0
+) -> list[DispatchMessage]:
     taken = []
     async for message in dispatch.messages(stop):
         taken.append(message)
@@ -66,7 +75,8 @@ async def test_a_dispatched_run_carries_its_thread(nc, nats_prefix):
     await _run_created(nc.jetstream(), nats_prefix, "r1")
 
     [message] = await asyncio.wait_for(
-        _take(RunDispatch(nc.jetstream(), nats_prefix), asyncio.Event(), 1), 10)
+        _take(RunDispatch(nc.jetstream(), nats_prefix), asyncio.Event(), 1), 10
+    )
 
     assert (message.run_id, message.thread_id, message.attempt) == ("r1", "thread-of-r1", 1)
 
@@ -120,17 +130,28 @@ async def test_messages_stops_when_told_even_with_nothing_to_take(nc, nats_prefi
     assert await asyncio.wait_for(consumer, 2) == []
 
 
-async def test_relayed_cancellations_reach_every_core_subscriber(pool, nc, nats_url,
-                                                                 database_url, nats_prefix):
+async def test_relayed_cancellations_reach_every_core_subscriber(
+    pool, nc, nats_url, database_url, nats_prefix
+):
     heard: list[list[str]] = [[], []]
     workers = [await connect(nats_url, name=f"worker{k}") for k in range(2)]
     for k, worker in enumerate(workers):
-        await subscribe_events(worker, nats_prefix, "run.cancelled",
-                               lambda payload, k=k: heard[k].append(
-                                   orjson.loads(payload)["data"]["run_id"]))
+        await subscribe_events(
+            worker,
+            nats_prefix,
+            "run.cancelled",
+            lambda payload, k=k: heard[k].append(orjson.loads(payload)["data"]["run_id"]),
+        )
         await worker.flush()
-    await PostgresEventStore(pool).append([StreamAppend("thread-t1", None, [RunCancelled(
-        run_id="r1", thread_id="t1", action="interrupt", at=NOW)])])
+    await PostgresEventStore(pool).append(
+        [
+            StreamAppend(
+                "thread-t1",
+                None,
+                [RunCancelled(run_id="r1", thread_id="t1", action="interrupt", at=NOW)],
+            )
+        ]
+    )
 
     await OutboxRelay(pool, nc, nc.jetstream(), database_url, nats_prefix).drain_once()
 
@@ -153,8 +174,9 @@ async def test_an_async_event_handler_is_awaited(nc, nats_prefix):
 
     await subscribe_events(nc, nats_prefix, "run.cancelled", handler)
     await nc.flush()
-    await nc.publish(event_subject(nats_prefix, "run.cancelled"),
-                     orjson.dumps({"data": {"run_id": "r9"}}))
+    await nc.publish(
+        event_subject(nats_prefix, "run.cancelled"), orjson.dumps({"data": {"run_id": "r9"}})
+    )
 
     assert await asyncio.wait_for(got, 5) == "r9"
 

@@ -1,5 +1,6 @@
 """The embedded PostgreSQL and NATS of `duragraph dev`: real processes on a
 temporary folder, Unix sockets and 127.0.0.1 only."""
+
 from __future__ import annotations
 
 import json
@@ -116,8 +117,9 @@ def _listening_tcp(pid: int) -> list:
     found = []
     for proc in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:
         try:
-            found += [c for c in proc.net_connections(kind="inet")
-                      if c.status == psutil.CONN_LISTEN]
+            found += [
+                c for c in proc.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN
+            ]
         except psutil.NoSuchProcess:
             pass  # a backend that ended meanwhile
     return found
@@ -130,6 +132,7 @@ def _query(url: str, sql: str) -> list[tuple]:
 
 
 # --- PostgreSQL -------------------------------------------------------------
+
 
 def test_a_table_created_before_stop_is_there_after_the_next_start(pg_folder: Path) -> None:
     server = EmbeddedPostgres(pg_folder)
@@ -186,7 +189,8 @@ def test_a_stale_postgres_whose_socket_is_gone_is_restarted_and_works(pg_folder:
 
 
 def test_a_second_server_on_a_folder_in_use_is_refused_and_the_first_keeps_working(
-        pg_folder: Path) -> None:
+    pg_folder: Path,
+) -> None:
     first = EmbeddedPostgres(pg_folder)
     url = first.start()
     try:
@@ -203,8 +207,9 @@ def test_a_postgres_that_cannot_start_reports_the_tail_of_its_log(pg_folder: Pat
     server.stop()
     with (pg_folder / "postgresql.conf").open("a") as conf:
         conf.write("\nshared_buffers = 'plenty'\n")
-    with pytest.raises(EmbeddedServerError,
-                       match=r"(?s)pg_ctl start.*last lines of.*shared_buffers"):
+    with pytest.raises(
+        EmbeddedServerError, match=r"(?s)pg_ctl start.*last lines of.*shared_buffers"
+    ):
         server.start()
 
 
@@ -222,6 +227,7 @@ def test_a_pgdata_path_too_long_for_a_socket_gets_a_private_socket_dir(scratch: 
 
 
 # --- NATS -------------------------------------------------------------------
+
 
 async def _publish(url: str, subject: str, *payloads: bytes) -> None:
     nc = await nats.connect(url)
@@ -265,7 +271,8 @@ def test_the_nats_port_is_a_fresh_loopback_port_and_never_4222(nats_folder: Path
 
 
 async def test_a_nats_server_left_by_a_killed_owner_is_stopped_by_the_next_start(
-        nats_folder: Path) -> None:
+    nats_folder: Path,
+) -> None:
     stale = _start_owner_then_sigkill_it("nats", nats_folder)
     assert _alive(stale["pid"])
     await _publish(stale["url"], "kept.a", b"written to the stale server")
@@ -279,7 +286,8 @@ async def test_a_nats_server_left_by_a_killed_owner_is_stopped_by_the_next_start
 
 
 async def test_the_embedded_nats_lives_as_long_as_its_owner_and_dies_with_it(
-        nats_folder: Path) -> None:
+    nats_folder: Path,
+) -> None:
     owner, started = _start_owner("nats-dies-with-parent", nats_folder)
     try:
         await _publish(started["url"], "kept.a", b"owner is alive")

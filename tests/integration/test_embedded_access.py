@@ -2,6 +2,7 @@
 client for the credentials kept in its folder, PostgreSQL admits its owner
 role only, by the password kept in its PGDATA; a folder from before these
 credentials gets them at its next start and keeps its data."""
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,9 @@ def _private(path: Path) -> bool:
 
 async def _nats_works(url: str) -> bool:
     try:
-        nc = await nats.connect(url, allow_reconnect=False, max_reconnect_attempts=0,
-                                connect_timeout=2)
+        nc = await nats.connect(
+            url, allow_reconnect=False, max_reconnect_attempts=0, connect_timeout=2
+        )
     except NatsError:
         return False
     await nc.close()
@@ -62,7 +64,8 @@ def _with_password(url: str, password: str) -> str:
 
 
 async def test_the_embedded_nats_refuses_a_client_without_the_credentials_of_its_folder(
-        folder: Path) -> None:
+    folder: Path,
+) -> None:
     server = EmbeddedNats(folder)
     url = server.start()
     try:
@@ -87,7 +90,8 @@ async def test_the_nats_credentials_are_kept_across_restarts(folder: Path) -> No
 
 
 async def test_a_nats_folder_from_before_credentials_gets_them_and_keeps_its_streams(
-        folder: Path) -> None:
+    folder: Path,
+) -> None:
     server = EmbeddedNats(folder)
     nc = await nats.connect(server.start())
     await nc.jetstream().add_stream(name="KEPT", subjects=["kept.>"])
@@ -151,8 +155,11 @@ def test_a_postgres_folder_from_before_passwords_gets_one_and_keeps_its_data(fol
 
 
 def _dev_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items()
-            if k not in ("DURAGRAPH_NATS_URL", "DURAGRAPH_DATABASE_URL")}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DURAGRAPH_NATS_URL", "DURAGRAPH_DATABASE_URL")
+    }
 
 
 def _first_event(tail: subprocess.Popen[str]) -> dict:
@@ -162,7 +169,8 @@ def _first_event(tail: subprocess.Popen[str]) -> dict:
 
 
 def test_events_tail_beside_a_running_dev_reads_its_nats_with_the_kept_credentials(
-        folder: Path) -> None:
+    folder: Path,
+) -> None:
     port, env = free_port(), _dev_env()
     dev = subprocess.Popen(command("dev", "--port", str(port), "--data-dir", str(folder)), env=env)
     tail = None
@@ -171,7 +179,10 @@ def test_events_tail_beside_a_running_dev_reads_its_nats_with_the_kept_credentia
         httpx.post(f"http://127.0.0.1:{port}/threads", json={}).raise_for_status()
         tail = subprocess.Popen(
             command("events", "tail", "--from-start", "--data-dir", str(folder)),
-            stdout=subprocess.PIPE, text=True, env=env)
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         assert _first_event(tail)["type"]
     finally:
         for proc in (tail, dev):

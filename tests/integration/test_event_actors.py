@@ -1,5 +1,6 @@
 """Who did what: every event's metadata names the actor of the transaction
 that appended it, a user or the part of the system that acted."""
+
 from __future__ import annotations
 
 import subprocess
@@ -48,7 +49,9 @@ async def actors(pool, stream_id: str | None = None) -> list[tuple[str, dict]]:
     async with pool.connection() as conn:
         cur = await conn.execute(
             "SELECT type, metadata FROM events WHERE %(s)s::text IS NULL OR stream_id = %(s)s "
-            "ORDER BY position", {"s": stream_id})
+            "ORDER BY position",
+            {"s": stream_id},
+        )
         return await cur.fetchall()
 
 
@@ -61,8 +64,7 @@ async def test_an_event_appended_while_acting_as_alice_names_alice(pool) -> None
 
 async def test_an_event_appended_by_no_one_in_particular_is_anonymous(pool) -> None:
     await create_thread(CreateThread(thread_id="t1"), PostgresEventStore(pool), Clock(NOW))
-    assert await actors(pool) == [("thread.created",
-                                   {"actor": {"kind": "user", "identity": ""}})]
+    assert await actors(pool) == [("thread.created", {"actor": {"kind": "user", "identity": ""}})]
 
 
 async def test_every_event_of_one_transaction_names_the_same_actor(pool) -> None:
@@ -80,26 +82,30 @@ async def test_every_event_of_one_transaction_names_the_same_actor(pool) -> None
 async def test_a_cron_firing_is_recorded_as_the_cron_scheduler(pool) -> None:
     store, clock, graphs = PostgresEventStore(pool), Clock(NOW), Graphs()
     with acting_as(Actor(identity="alice")):
-        assistant_id = await create_assistant(CreateAssistant(graph_id="echo"), store, clock,
-                                              graphs)
-        cron_id = await create_cron(CreateCron(assistant_id=assistant_id,
-                                               schedule="* * * * * *"), store, clock, graphs)
+        assistant_id = await create_assistant(
+            CreateAssistant(graph_id="echo"), store, clock, graphs
+        )
+        cron_id = await create_cron(
+            CreateCron(assistant_id=assistant_id, schedule="* * * * * *"), store, clock, graphs
+        )
     clock.at += timedelta(seconds=2)
     fired = await CronScheduler(store, PostgresDatabase(pool), clock, graphs).sweep()
     assert len(fired) == 1
     cron = {"actor": {"kind": "system", "by": "cron"}}
-    assert await actors(pool, f"cron-{cron_id}") == [("cron.created", ALICE),
-                                                     ("cron.fired", cron)]
+    assert await actors(pool, f"cron-{cron_id}") == [("cron.created", ALICE), ("cron.fired", cron)]
     assert await actors(pool, f"thread-{fired[0].thread_id}") == [
-        ("thread.created", cron), ("run.created", cron)]
+        ("thread.created", cron),
+        ("run.created", cron),
+    ]
 
 
 async def test_a_thread_the_ttl_sweeper_expires_is_recorded_as_the_sweeper(pool) -> None:
     store = PostgresEventStore(pool)
     past = Clock(datetime.now(timezone.utc) - timedelta(hours=1))
     with acting_as(Actor(identity="alice")):
-        thread_id = await create_thread(CreateThread(ttl={"strategy": "delete", "ttl": 1}),
-                                        store, past)
+        thread_id = await create_thread(
+            CreateThread(ttl={"strategy": "delete", "ttl": 1}), store, past
+        )
     sweeper = TtlSweeper(PostgresDatabase(pool), store, Clock(datetime.now(timezone.utc)), None, 60)
     assert await sweeper.sweep() == 1
     rows = await actors(pool, f"thread-{thread_id}")
@@ -107,24 +113,28 @@ async def test_a_thread_the_ttl_sweeper_expires_is_recorded_as_the_sweeper(pool)
     assert rows[-1] == ("thread.deleted", {"actor": {"kind": "system", "by": "sweeper"}})
 
 
-async def test_the_executor_claims_a_run_for_its_caller_and_recovery_claims_it_back(
-        pool) -> None:
+async def test_the_executor_claims_a_run_for_its_caller_and_recovery_claims_it_back(pool) -> None:
     store, clock, graphs = PostgresEventStore(pool), Clock(NOW), Graphs()
     spec = RunSpec(config={"configurable": {"langgraph_auth_user_id": "alice"}})
     with acting_as(Actor(identity="alice")):
-        assistant_id = await create_assistant(CreateAssistant(graph_id="echo"), store, clock,
-                                              graphs)
+        assistant_id = await create_assistant(
+            CreateAssistant(graph_id="echo"), store, clock, graphs
+        )
         thread_id = await create_thread(CreateThread(), store, clock)
-        created = await create_run(CreateRun(assistant_id=assistant_id, thread_id=thread_id,
-                                             spec=spec), store, clock, graphs)
-    claim = ClaimRun(run_id=created.run_id, thread_id=thread_id, worker_id="w1",
-                     lease_seconds=10)
+        created = await create_run(
+            CreateRun(assistant_id=assistant_id, thread_id=thread_id, spec=spec),
+            store,
+            clock,
+            graphs,
+        )
+    claim = ClaimRun(run_id=created.run_id, thread_id=thread_id, worker_id="w1", lease_seconds=10)
     assert await claim_run(claim, store, clock, lease_lapsed=False) is not None
     assert await claim_run(claim, store, clock, lease_lapsed=True) is not None
     rows = [r for r in await actors(pool, f"thread-{thread_id}") if r[0] == "run.started"]
     assert [m for _, m in rows] == [
         {"actor": {"kind": "system", "by": "executor", "on_behalf_of": "alice"}},
-        {"actor": {"kind": "system", "by": "recovery", "on_behalf_of": "alice"}}]
+        {"actor": {"kind": "system", "by": "recovery", "on_behalf_of": "alice"}},
+    ]
 
 
 async def test_who_did_what_survives_a_projection_rebuild(cluster_env: dict[str, str]) -> None:
@@ -133,8 +143,13 @@ async def test_who_did_what_survives_a_projection_rebuild(cluster_env: dict[str,
     try:
         threads = await _two_users_work(node.url)
         before = await _audit_logs(node.url, threads)
-        subprocess.run(command("projections", "rebuild", "--database-url",
-                               cluster_env["DURAGRAPH_DATABASE_URL"]), check=True, env=node.env)
+        subprocess.run(
+            command(
+                "projections", "rebuild", "--database-url", cluster_env["DURAGRAPH_DATABASE_URL"]
+            ),
+            check=True,
+            env=node.env,
+        )
         after = await _audit_logs(node.url, threads)
     finally:
         node.close()

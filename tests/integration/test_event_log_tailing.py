@@ -1,4 +1,5 @@
 """A reader tailing the log by cursor never skips an event committed late."""
+
 import asyncio
 from datetime import datetime, timezone
 
@@ -17,16 +18,18 @@ async def _create(store: PostgresEventStore, ident: str) -> None:
     await store.save(t)
 
 
-async def _tail(store: PostgresEventStore,
-                cursor: tuple[int, int]) -> tuple[list[str], tuple[int, int]]:
+async def _tail(
+    store: PostgresEventStore, cursor: tuple[int, int]
+) -> tuple[list[str], tuple[int, int]]:
     events = await store.read_all(after=cursor)
     if events:
         cursor = (events[-1].tx_id, events[-1].position)
     return [e.stream_id for e in events], cursor
 
 
-async def _tail_until(store: PostgresEventStore, cursor: tuple[int, int],
-                      count: int) -> tuple[list[str], tuple[int, int]]:
+async def _tail_until(
+    store: PostgresEventStore, cursor: tuple[int, int], count: int
+) -> tuple[list[str], tuple[int, int]]:
     """Tails as a reader does, until `count` events came: the PostgreSQL cluster
     is shared, and another database's open transaction holds the horizon back
     for a moment too."""
@@ -51,9 +54,13 @@ async def test_a_late_commit_with_a_lower_position_is_not_skipped(pool, database
     await slow.execute(
         "INSERT INTO events (event_id, stream_id, stream_version, type, data) "
         "VALUES (gen_random_uuid(), 'thread-slow', 1, 'thread.created', %s)",
-        (Jsonb({"at": NOW.isoformat(), "thread_id": "slow", "metadata": {}}),))
-    slow_position = (await (await slow.execute(
-        "SELECT max(position) FROM events WHERE stream_id='thread-slow'")).fetchone())[0]
+        (Jsonb({"at": NOW.isoformat(), "thread_id": "slow", "metadata": {}}),),
+    )
+    slow_position = (
+        await (
+            await slow.execute("SELECT max(position) FROM events WHERE stream_id='thread-slow'")
+        ).fetchone()
+    )[0]
 
     # ...while later writers commit higher positions.
     await _create(store, "fast1")

@@ -1,5 +1,6 @@
 """What only the PostgreSQL store does: outbox rows, fenced writes, connections
 that survive aborts. What every store does is in test_event_store_contract."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -20,8 +21,9 @@ async def test_every_event_gets_an_outbox_row_in_the_same_transaction(pool):
     t.create(metadata={}, now=NOW)
     await store.save(t)
     async with pool.connection() as conn:
-        rows = await (await conn.execute(
-            "SELECT e.type FROM outbox o JOIN events e USING (event_id)")).fetchall()
+        rows = await (
+            await conn.execute("SELECT e.type FROM outbox o JOIN events e USING (event_id)")
+        ).fetchall()
     assert rows == [("thread.created",)]
 
 
@@ -41,9 +43,16 @@ async def test_a_connection_stays_usable_after_conflicts_and_fenced_writes(datab
             with pytest.raises(ConcurrencyConflict):
                 await store.save(stale)
             with pytest.raises(Fenced):
-                await store.append([StreamAppend(f"run-x{i}", None, [
-                    ThreadUpdated(at=NOW, thread_id=f"t{i}", metadata={})])],
-                    fence=Fence("no-such-run", 1))
+                await store.append(
+                    [
+                        StreamAppend(
+                            f"run-x{i}",
+                            None,
+                            [ThreadUpdated(at=NOW, thread_id=f"t{i}", metadata={})],
+                        )
+                    ],
+                    fence=Fence("no-such-run", 1),
+                )
         assert (await store.load(Thread, "t11")).version == 1
     finally:
         await pool.close()

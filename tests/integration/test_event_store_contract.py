@@ -1,6 +1,7 @@
 """What every event store promises (the application's EventStore port), run
 against the PostgreSQL store and the in-memory fake that unit tests use: if
 the fake passes here, a handler tested on it behaves the same on PostgreSQL."""
+
 import asyncio
 from datetime import datetime, timezone
 
@@ -103,8 +104,9 @@ async def test_a_save_of_several_aggregates_is_all_or_nothing(store):
 
 async def test_a_save_conflicts_when_a_stream_the_decision_read_moved(store):
     assistant = Assistant("a1")
-    assistant.create(graph_id="g", name="n", description=None, config={}, context={},
-                     metadata={}, now=NOW)
+    assistant.create(
+        graph_id="g", name="n", description=None, config={}, context={}, metadata={}, now=NOW
+    )
     await store.save(assistant)
     read = await store.load(Assistant, "a1")
     t = Thread("t1")
@@ -124,10 +126,14 @@ async def test_load_many_returns_each_aggregate_in_the_order_asked(store):
     await saved_thread(store, "t1", updates=2)
     await saved_thread(store, "t2")
     for cached in (False, True):
-        t2, nobody, t1 = await store.load_many((Thread, "t2"), (Thread, "nobody"),
-                                               (Thread, "t1"), cached=cached)
-        assert [(a.id, a.version) for a in (t2, nobody, t1)] == \
-            [("t2", 1), ("nobody", 0), ("t1", 3)]
+        t2, nobody, t1 = await store.load_many(
+            (Thread, "t2"), (Thread, "nobody"), (Thread, "t1"), cached=cached
+        )
+        assert [(a.id, a.version) for a in (t2, nobody, t1)] == [
+            ("t2", 1),
+            ("nobody", 0),
+            ("t1", 3),
+        ]
 
 
 async def test_a_cached_load_sees_the_stores_own_latest_write(store):
@@ -143,8 +149,11 @@ async def test_an_append_without_an_expected_version_goes_after_whatever_is_ther
     await store.append([StreamAppend("checkpoints-t1", None, [note("t1", 0), note("t1", 1)])])
     await store.append([StreamAppend("checkpoints-t1", None, [note("t1", 2)])])
     events = await store.read_stream("checkpoints-t1")
-    assert [(e.version, e.data["metadata"]) for e in events] == \
-        [(1, {"n": 0}), (2, {"n": 1}), (3, {"n": 2})]
+    assert [(e.version, e.data["metadata"]) for e in events] == [
+        (1, {"n": 0}),
+        (2, {"n": 1}),
+        (3, {"n": 2}),
+    ]
     with pytest.raises(ConcurrencyConflict):
         await store.append([StreamAppend("checkpoints-t1", 2, [note("t1", 9)])])
     assert len(await store.read_stream("checkpoints-t1")) == 3
@@ -154,8 +163,10 @@ async def test_extra_batches_commit_before_the_aggregates_events(store):
     t = Thread("t1")
     t.create(metadata={}, now=NOW)
     await store.save(t, extra=[StreamAppend("checkpoints-t1", None, [note("t1", 0)])])
-    (extra,), (own,) = (await store.read_stream("checkpoints-t1"),
-                        await store.read_stream("thread-t1"))
+    (extra,), (own,) = (
+        await store.read_stream("checkpoints-t1"),
+        await store.read_stream("thread-t1"),
+    )
     assert extra.position < own.position and own.version == 1
 
 
@@ -175,8 +186,11 @@ async def test_a_stream_reads_in_version_order_from_a_version_with_a_limit(store
     events = await store.read_stream("thread-t1")
     assert [e.version for e in events] == [1, 2, 3, 4, 5, 6]
     assert [e.position for e in events] == sorted(e.position for e in events)
-    assert [e.version for e in await store.read_stream("thread-t1", after_version=2,
-                                                       limit=3)] == [3, 4, 5]
+    assert [e.version for e in await store.read_stream("thread-t1", after_version=2, limit=3)] == [
+        3,
+        4,
+        5,
+    ]
 
 
 async def test_the_log_reads_globally_in_commit_order_from_a_cursor(store):
@@ -184,8 +198,12 @@ async def test_the_log_reads_globally_in_commit_order_from_a_cursor(store):
     await saved_thread(store, "t2")
     await saved_thread(store, "t3")
     events = await read_all(store, 4)
-    assert [(e.stream_id, e.version) for e in events] == \
-        [("thread-t1", 1), ("thread-t1", 2), ("thread-t2", 1), ("thread-t3", 1)]
+    assert [(e.stream_id, e.version) for e in events] == [
+        ("thread-t1", 1),
+        ("thread-t1", 2),
+        ("thread-t2", 1),
+        ("thread-t3", 1),
+    ]
     assert len({e.position for e in events}) == 4
     assert len({e.event_id for e in events}) == 4
     assert events[0].tx_id == events[1].tx_id != events[2].tx_id  # one save, one transaction
@@ -209,8 +227,7 @@ async def held(store, run_id: str) -> tuple[int, str] | None:
         lease = store.leases.get(run_id)
         return None if lease is None else (lease.epoch, lease.worker_id)
     async with store.pool.connection() as conn:
-        cur = await conn.execute("SELECT epoch, worker_id FROM leases WHERE run_id=%s",
-                                 (run_id,))
+        cur = await conn.execute("SELECT epoch, worker_id FROM leases WHERE run_id=%s", (run_id,))
         return await cur.fetchone()
 
 

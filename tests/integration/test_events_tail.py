@@ -1,4 +1,5 @@
 """`duragraph events tail` follows the domain events live from NATS."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,9 @@ from langgraph_sdk import get_client
 from servers import Cluster, command
 
 
-async def test_events_tail_prints_a_runs_lifecycle_as_json_lines(cluster: Cluster, nats_url: str,
-                                                                 nats_prefix: str):
+async def test_events_tail_prints_a_runs_lifecycle_as_json_lines(
+    cluster: Cluster, nats_url: str, nats_prefix: str
+):
     cluster.start_worker()
     client = get_client(url=cluster.url)
     thread = await client.threads.create()
@@ -19,7 +21,10 @@ async def test_events_tail_prints_a_runs_lifecycle_as_json_lines(cluster: Cluste
 
     tail = subprocess.Popen(
         command("events", "tail", "--from-start", "--nats-url", nats_url, "--prefix", nats_prefix),
-        stdout=subprocess.PIPE, text=True, env=cluster.env)
+        stdout=subprocess.PIPE,
+        text=True,
+        env=cluster.env,
+    )
     try:
         seen: list[dict] = []
         deadline = time.monotonic() + 20

@@ -1,6 +1,7 @@
 """`duragraph dev` reloads the graphs when their files are saved: a run in
 flight goes on, once, on the new code; a save that does not load is one line
 and the previous code serves on; `--no-reload` keeps the code it started with."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,9 +34,19 @@ class Dev:
         self.agent = self.project / "agent.py"
         self.url = f"http://127.0.0.1:{free_port()}"
         self.proc = subprocess.Popen(
-            command("dev", "--port", self.url.rsplit(":", 1)[1], "--data-dir",
-                    str(self.data_dir), *flags, config=self.project / "langgraph.json"),
-            cwd=self.project, stderr=subprocess.PIPE, text=True)
+            command(
+                "dev",
+                "--port",
+                self.url.rsplit(":", 1)[1],
+                "--data-dir",
+                str(self.data_dir),
+                *flags,
+                config=self.project / "langgraph.json",
+            ),
+            cwd=self.project,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.log: list[str] = []
         threading.Thread(target=self._read_log, daemon=True).start()
         wait_ready(self.url, [self.proc])
@@ -63,8 +74,11 @@ class Dev:
 
 def _processes_on(data_dir: Path) -> list[int]:
     """The embedded postgres and nats-server of that data folder, if any is left."""
-    return [p.pid for p in psutil.process_iter(["cmdline"])
-            if str(data_dir) in " ".join(p.info["cmdline"] or [])]
+    return [
+        p.pid
+        for p in psutil.process_iter(["cmdline"])
+        if str(data_dir) in " ".join(p.info["cmdline"] or [])
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +101,9 @@ async def _until_version(dev: Dev, wanted: list[int], saved_at: float) -> float:
 
 async def test_a_run_in_flight_finishes_once_on_the_new_code(dev: Dev):
     thread = await dev.client.threads.create()
-    parts = dev.client.runs.stream(thread["thread_id"], "slow", input={"versions": []},
-                                   stream_mode="updates")
+    parts = dev.client.runs.stream(
+        thread["thread_id"], "slow", input={"versions": []}, stream_mode="updates"
+    )
     updates = []
     async for part in parts:
         if part.event == "updates":
@@ -97,8 +112,12 @@ async def test_a_run_in_flight_finishes_once_on_the_new_code(dev: Dev):
                 saved_at = dev.save("VERSION = 1", "VERSION = 2")
                 assert await _until_version(dev, [2], saved_at) < RELOAD_WITHIN_S
 
-    assert updates == [{"step0": {"versions": [1]}}, {"step1": {"versions": [2]}},
-                       {"step2": {"versions": [2]}}, {"step3": {"versions": [2]}}]
+    assert updates == [
+        {"step0": {"versions": [1]}},
+        {"step1": {"versions": [2]}},
+        {"step2": {"versions": [2]}},
+        {"step3": {"versions": [2]}},
+    ]
     state = await dev.client.threads.get_state(thread["thread_id"])
     assert state["values"] == {"versions": [1, 2, 2, 2]}
     runs = await dev.client.runs.list(thread["thread_id"])
@@ -107,17 +126,24 @@ async def test_a_run_in_flight_finishes_once_on_the_new_code(dev: Dev):
 
 BREAKAGES = {  # what a save breaks -> the line the log must name
     "syntax error": ("VERSION = 2", "VERSION = 2\ndef oops(:", "agent.py:12: SyntaxError"),
-    "import error": ("import asyncio", "import asyncio\nimport no_such_module",
-                     "agent.py:3: ModuleNotFoundError"),
+    "import error": (
+        "import asyncio",
+        "import asyncio\nimport no_such_module",
+        "agent.py:3: ModuleNotFoundError",
+    ),
     "name error": ("VERSION = 2", "VERSION = 2 + undefined_name", "agent.py:11: NameError"),
-    "missing variable": ("graph = builder", "graf = builder",
-                         "langgraph.json:4: graph 'slow': cannot load 'graph'"),
+    "missing variable": (
+        "graph = builder",
+        "graf = builder",
+        "langgraph.json:4: graph 'slow': cannot load 'graph'",
+    ),
 }
 
 
 @pytest.mark.parametrize("breakage", BREAKAGES)
 async def test_a_save_that_does_not_load_is_one_line_and_the_old_code_serves(
-        dev: Dev, breakage: str):
+    dev: Dev, breakage: str
+):
     old, broken, named = BREAKAGES[breakage]
     good, seen = dev.agent.read_text(), len(dev.log)
     dev.save(old, broken)
@@ -144,8 +170,9 @@ async def _served(dev: Dev, graph_id: str) -> bool:
 async def test_a_graph_added_to_langgraph_json_is_served(dev: Dev):
     config = dev.project / "langgraph.json"
     declared = '"quick": "./agent.py:quick"'
-    config.write_text(config.read_text().replace(
-        declared, f'{declared},\n    "added": "./agent.py:quick"'))
+    config.write_text(
+        config.read_text().replace(declared, f'{declared},\n    "added": "./agent.py:quick"')
+    )
     saved_at = time.monotonic()
     while not await _served(dev, "added"):  # an unknown graph is a 404 until then
         assert time.monotonic() - saved_at < RELOAD_WITHIN_S
@@ -154,8 +181,7 @@ async def test_a_graph_added_to_langgraph_json_is_served(dev: Dev):
     assert result == {"versions": [2]}
 
 
-async def test_a_broken_langgraph_json_is_one_line_and_a_section_read_at_start_is_named(
-        dev: Dev):
+async def test_a_broken_langgraph_json_is_one_line_and_a_section_read_at_start_is_named(dev: Dev):
     config = dev.project / "langgraph.json"
     good, seen = config.read_text(), len(dev.log)
     config.write_text(good.replace('"graphs": {', '"graphs": {,'))
@@ -173,8 +199,11 @@ async def test_the_graph_drawn_and_its_schemas_follow_the_code(dev: Dev):
     text = dev.agent.read_text()
     node = 'add_node("version", version).add_edge("__start__", "version")'
     field = "    versions: Annotated[list, operator.add]\n"
-    dev.agent.write_text(text.replace(node, node.replace('"version"', '"renamed"'))
-                         .replace(field, field + "    note: str\n"))
+    dev.agent.write_text(
+        text.replace(node, node.replace('"version"', '"renamed"')).replace(
+            field, field + "    note: str\n"
+        )
+    )
     saved_at = time.monotonic()
     while not await _drawn_and_described(dev, node="renamed", field="note"):
         assert time.monotonic() - saved_at < RELOAD_WITHIN_S
@@ -184,16 +213,18 @@ async def test_the_graph_drawn_and_its_schemas_follow_the_code(dev: Dev):
 async def _drawn_and_described(dev: Dev, *, node: str, field: str) -> bool:
     drawn = await dev.client.assistants.get_graph("quick")
     schemas = await dev.client.assistants.get_schemas("quick")
-    return (node in {n["id"] for n in drawn["nodes"]}
-            and field in schemas["state_schema"]["properties"])
+    return (
+        node in {n["id"] for n in drawn["nodes"]} and field in schemas["state_schema"]["properties"]
+    )
 
 
 async def test_an_edit_to_a_module_the_graph_imports_is_applied(dev: Dev):
     helpers = dev.project / "reload_helpers.py"
     helpers.write_text(helpers.read_text().replace('"before"', '"after"'))
     saved_at = time.monotonic()
-    while (await dev.client.runs.wait(None, "with_helper", input={"versions": []}))[
-            "versions"] != ["after"]:
+    while (await dev.client.runs.wait(None, "with_helper", input={"versions": []}))["versions"] != [
+        "after"
+    ]:
         assert time.monotonic() - saved_at < RELOAD_WITHIN_S
         await asyncio.sleep(0.05)
 
@@ -201,12 +232,10 @@ async def test_an_edit_to_a_module_the_graph_imports_is_applied(dev: Dev):
 async def test_an_edit_to_the_env_file_is_applied(dev: Dev):
     dev_env = dev.project / ".env"
     labelled = {"versions": []}
-    assert (await dev.client.runs.wait(None, "labelled", input=labelled)) == {
-        "versions": ["first"]}
+    assert (await dev.client.runs.wait(None, "labelled", input=labelled)) == {"versions": ["first"]}
     dev_env.write_text("RELOAD_TEST_LABEL=second\n")
     saved_at = time.monotonic()
-    while (await dev.client.runs.wait(None, "labelled", input=labelled))["versions"] != [
-            "second"]:
+    while (await dev.client.runs.wait(None, "labelled", input=labelled))["versions"] != ["second"]:
         assert time.monotonic() - saved_at < RELOAD_WITHIN_S
         await asyncio.sleep(0.05)
 

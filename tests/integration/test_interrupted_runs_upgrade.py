@@ -1,6 +1,7 @@
 """Runs and threads projected before they took the official server's shapes
 (a run stopped at interrupt() a success; interrupts without a null
 `response_schema`) read in those shapes once the server is upgraded."""
+
 from __future__ import annotations
 
 import uuid
@@ -22,12 +23,14 @@ _EVENT = """INSERT INTO events (event_id, stream_id, stream_version, type, data)
 
 async def _old_run(conn: psycopg.AsyncConnection, run_id: str, ending: str, version: int) -> None:
     await conn.execute(_RUN, (run_id,))
-    await conn.execute(_EVENT, (uuid.uuid4(), version, ending,
-                                Jsonb({"run_id": run_id, "thread_id": "t"})))
+    await conn.execute(
+        _EVENT, (uuid.uuid4(), version, ending, Jsonb({"run_id": run_id, "thread_id": "t"}))
+    )
 
 
 async def test_an_upgrade_shows_old_runs_and_interrupts_in_the_official_shapes(
-        database_url: str) -> None:
+    database_url: str,
+) -> None:
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         await _old_run(conn, "asked", "run.interrupted", 1)
         await _old_run(conn, "cancelled", "run.cancelled", 2)
@@ -36,9 +39,11 @@ async def test_an_upgrade_shows_old_runs_and_interrupts_in_the_official_shapes(
         await conn.execute("DELETE FROM duragraph_migrations WHERE version = 9")
     assert await migrate(database_url) == ["009_interrupted_runs_succeeded.sql"]
     async with await psycopg.AsyncConnection.connect(database_url) as conn:
-        rows = await (await conn.execute(
-            "SELECT run_id, status FROM runs ORDER BY run_id")).fetchall()
+        rows = await (
+            await conn.execute("SELECT run_id, status FROM runs ORDER BY run_id")
+        ).fetchall()
         [(interrupts,)] = await (await conn.execute("SELECT interrupts FROM threads")).fetchall()
     assert rows == [("asked", "success"), ("cancelled", "interrupted")]
-    assert interrupts == {"task": [{"id": "i", "value": 1},
-                                   {"id": "i", "value": 1, "response_schema": {}}]}
+    assert interrupts == {
+        "task": [{"id": "i", "value": 1}, {"id": "i", "value": 1, "response_schema": {}}]
+    }

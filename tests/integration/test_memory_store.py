@@ -1,4 +1,5 @@
 """The LangGraph BaseStore over the event-sourced store, against real PostgreSQL."""
+
 from __future__ import annotations
 
 import asyncio
@@ -47,8 +48,13 @@ def clock() -> Clock:
 
 
 def make_store(pool, clock: Clock, *, index: bool = False, **ttl) -> EventSourcedStore:
-    deps = StoreDeps(PostgresEventStore(pool), PostgresDatabase(pool), clock,
-                     EmbeddingIndex(embed, DIMS, ["text"]) if index else None, TtlPolicy(**ttl))
+    deps = StoreDeps(
+        PostgresEventStore(pool),
+        PostgresDatabase(pool),
+        clock,
+        EmbeddingIndex(embed, DIMS, ["text"]) if index else None,
+        TtlPolicy(**ttl),
+    )
     return EventSourcedStore(deps)
 
 
@@ -69,7 +75,10 @@ async def test_put_get_update_and_delete_are_events_on_the_items_stream(pool, cl
     await store.adelete(("users", "ada"), "prefs")
     assert await store.aget(("users", "ada"), "prefs") is None
     assert await rows(pool, "SELECT type FROM events ORDER BY position") == [
-        ("store.item_put",), ("store.item_put",), ("store.item_deleted",)]
+        ("store.item_put",),
+        ("store.item_put",),
+        ("store.item_deleted",),
+    ]
 
 
 async def test_search_filters_pages_and_orders_by_last_update(pool, clock) -> None:
@@ -86,8 +95,9 @@ async def test_search_filters_pages_and_orders_by_last_update(pool, clock) -> No
     assert [i.key for i in await store.asearch(("docs",), filter={"n": 2})] == ["k2"]
     ranged = await store.asearch((), filter={"n": {"$gte": 3}, "kind": {"$eq": "x"}})
     assert [i.key for i in ranged] == ["k9", "k4", "k3"]
-    assert [i.key for i in await store.asearch(("docs",), filter={"n": {"$ne": 0, "$lt": 2}})] \
-        == ["k1"]
+    assert [i.key for i in await store.asearch(("docs",), filter={"n": {"$ne": 0, "$lt": 2}})] == [
+        "k1"
+    ]
 
 
 async def test_search_filters_combine_with_and_and_or(pool, clock) -> None:
@@ -108,11 +118,18 @@ async def test_list_namespaces_by_prefix_suffix_and_depth(pool, clock) -> None:
     for ns in [("a", "b", "c"), ("a", "b", "d"), ("a", "x"), ("z", "b", "c")]:
         await store.aput(ns, "k", {})
     assert await store.alist_namespaces() == [
-        ("a", "b", "c"), ("a", "b", "d"), ("a", "x"), ("z", "b", "c")]
+        ("a", "b", "c"),
+        ("a", "b", "d"),
+        ("a", "x"),
+        ("z", "b", "c"),
+    ]
     assert await store.alist_namespaces(prefix=("a", "b")) == [("a", "b", "c"), ("a", "b", "d")]
     assert await store.alist_namespaces(suffix=("b", "c")) == [("a", "b", "c"), ("z", "b", "c")]
     assert await store.alist_namespaces(prefix=("*", "b")) == [
-        ("a", "b", "c"), ("a", "b", "d"), ("z", "b", "c")]
+        ("a", "b", "c"),
+        ("a", "b", "d"),
+        ("z", "b", "c"),
+    ]
     assert await store.alist_namespaces(max_depth=2) == [("a", "b"), ("a", "x"), ("z", "b")]
     assert await store.alist_namespaces(max_depth=1, limit=1, offset=1) == [("z",)]
 
@@ -131,8 +148,7 @@ async def test_expired_items_are_invisible_refreshed_by_reads_and_swept(pool, cl
     assert await rows(pool, "SELECT count(*) FROM store_items") == [(3,)]  # not yet swept
 
     assert await sweep_expired(store.deps) == 1
-    assert await rows(pool, "SELECT key FROM store_items ORDER BY key") == [
-        ("forever",), ("read",)]
+    assert await rows(pool, "SELECT key FROM store_items ORDER BY key") == [("forever",), ("read",)]
     assert await sweep_expired(store.deps) == 0
 
 
@@ -165,8 +181,9 @@ async def test_a_sweep_spares_an_item_put_again_after_it_looked(pool, clock) -> 
     stale = (await rows(pool, "SELECT expires_at FROM store_items"))[0][0]
     await store.aput(("t",), "k", {"v": 2}, ttl=1)
     # The sweeper's event names the expiry it saw; the newer put keeps the item.
-    expired = StoreItemExpired(namespace=["t"], key="k", expires_at=stale.isoformat(),
-                               at=clock.now())
+    expired = StoreItemExpired(
+        namespace=["t"], key="k", expires_at=stale.isoformat(), at=clock.now()
+    )
     await store.deps.events.append([StreamAppend(stream_id(("t",), "k"), None, [expired])])
     assert (await store.aget(("t",), "k")).value == {"v": 2}
 
@@ -221,8 +238,10 @@ async def test_rebuilt_store_projection_equals_the_live_one(pool, clock) -> None
     clock.advance(2)
     await store.aget(("r", "1"), "a")
     await sweep_expired(store.deps)
-    query = ("SELECT * FROM store_items ORDER BY namespace, key",
-             "SELECT * FROM store_vectors ORDER BY namespace, key, idx")
+    query = (
+        "SELECT * FROM store_items ORDER BY namespace, key",
+        "SELECT * FROM store_vectors ORDER BY namespace, key, idx",
+    )
     live = [await rows(pool, q) for q in query]
     assert live[0] and live[1]
     await rebuild_projections(pool)
@@ -240,6 +259,7 @@ async def test_a_graph_reads_and_writes_the_same_store(pool, clock) -> None:
 
     def sync_node(state: State) -> dict:
         from langgraph.config import get_store
+
         get_store().put(("memories", state["user"]), "inside", {"text": "from the graph"})
         return {"seen": [i.key for i in get_store().search(("memories", state["user"]))]}
 

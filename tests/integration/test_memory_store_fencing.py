@@ -1,6 +1,7 @@
 """The memory store a run's nodes write to is fenced by the run's lease epoch, like
 its checkpoints: an executor whose lease was taken over (frozen, then back)
 cannot make a late store write land; the run's new owner can."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,6 +21,7 @@ class State(TypedDict):
 
 def remembering():
     """A node that writes its input to the store, as a user's graph would."""
+
     async def remember(state: State, *, store) -> dict:
         await store.aput(("memories",), "note", {"text": state["note"]})
         return {}
@@ -27,8 +29,7 @@ def remembering():
     return StateGraph(State).add_node(remember).add_edge(START, "remember")
 
 
-async def test_a_stale_executors_store_write_is_refused_and_the_new_owners_lands(
-        pool) -> None:
+async def test_a_stale_executors_store_write_is_refused_and_the_new_owners_lands(pool) -> None:
     harness = Harness(pool)
     run_id, stale_epoch = await harness.start_run()
     store = make_store(pool, Clock())

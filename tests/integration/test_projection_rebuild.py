@@ -1,4 +1,5 @@
 """Every read model rebuilt from the event log alone equals the live one."""
+
 from __future__ import annotations
 
 import asyncio
@@ -11,19 +12,28 @@ from langgraph_sdk.errors import ConflictError
 from duragraph import projections
 from servers import Cluster, command
 
-KEYS = {"assistants": "assistant_id", "assistant_versions": "assistant_id, version",
-        "threads": "thread_id", "runs": "run_id", "thread_ttl": "thread_id",
-        "checkpoints": "thread_id, checkpoint_ns, checkpoint_id",
-        "checkpoint_writes": "thread_id, checkpoint_ns, checkpoint_id, task_id, idx",
-        "store_items": "namespace, key", "store_vectors": "namespace, key, idx",
-        "crons": "cron_id"}
+KEYS = {
+    "assistants": "assistant_id",
+    "assistant_versions": "assistant_id, version",
+    "threads": "thread_id",
+    "runs": "run_id",
+    "thread_ttl": "thread_id",
+    "checkpoints": "thread_id, checkpoint_ns, checkpoint_id",
+    "checkpoint_writes": "thread_id, checkpoint_ns, checkpoint_id, task_id, idx",
+    "store_items": "namespace, key",
+    "store_vectors": "namespace, key, idx",
+    "crons": "cron_id",
+}
 
 
 async def snapshot(database_url: str) -> dict[str, list[tuple]]:
     async with await psycopg.AsyncConnection.connect(database_url) as conn:
-        return {table: await (await conn.execute(
-            f"SELECT * FROM {table} ORDER BY {KEYS[table]}")).fetchall()
-            for table in projections.TABLES}
+        return {
+            table: await (
+                await conn.execute(f"SELECT * FROM {table} ORDER BY {KEYS[table]}")
+            ).fetchall()
+            for table in projections.TABLES
+        }
 
 
 async def workload(url: str) -> None:
@@ -50,8 +60,9 @@ async def workload(url: str) -> None:
         await client.runs.create(busy["thread_id"], "slow", input={}, multitask_strategy="reject")
     except ConflictError:
         pass
-    second = await client.runs.create(busy["thread_id"], "echo", input={"messages": []},
-                                      multitask_strategy="enqueue")
+    second = await client.runs.create(
+        busy["thread_id"], "echo", input={"messages": []}, multitask_strategy="enqueue"
+    )
     await client.runs.join(busy["thread_id"], first["run_id"])
     await client.runs.join(busy["thread_id"], second["run_id"])
     rolled = await client.threads.create()
@@ -59,8 +70,9 @@ async def workload(url: str) -> None:
     while (await client.runs.get(rolled["thread_id"], old["run_id"]))["status"] != "running":
         await asyncio.sleep(0.05)
     await asyncio.sleep(0.1)  # its first checkpoint is committed, then rolled back
-    await client.runs.wait(rolled["thread_id"], "echo", input={"messages": []},
-                           multitask_strategy="rollback")
+    await client.runs.wait(
+        rolled["thread_id"], "echo", input={"messages": []}, multitask_strategy="rollback"
+    )
     gone = await client.threads.create()
     await client.runs.wait(gone["thread_id"], "echo", input={"messages": []})
     await client.threads.delete(gone["thread_id"])
@@ -83,15 +95,17 @@ async def store_workload(client) -> None:
 
 async def cron_workload(client) -> None:
     ticking = await client.threads.create()
-    cron = await client.crons.create_for_thread(ticking["thread_id"], "echo",
-                                                schedule="* * * * * *", input={"value": 1})
+    cron = await client.crons.create_for_thread(
+        ticking["thread_id"], "echo", schedule="* * * * * *", input={"value": 1}
+    )
     while not await client.runs.list(ticking["thread_id"]):
         await asyncio.sleep(0.1)
     await client.crons.update(cron["cron_id"], enabled=False, metadata={"paused": True})
     for run in await client.runs.list(ticking["thread_id"], limit=100):
         await client.runs.join(ticking["thread_id"], run["run_id"])
-    daily = await client.crons.create("steps", schedule="0 9 * * *", timezone="Europe/Paris",
-                                      on_run_completed="keep")
+    daily = await client.crons.create(
+        "steps", schedule="0 9 * * *", timezone="Europe/Paris", on_run_completed="keep"
+    )
     await client.crons.update(daily["cron_id"], input={"x": 1}, end_time=None)
     doomed = await client.crons.create("echo", schedule="0 9 * * *")
     await client.crons.delete(doomed["cron_id"])
@@ -115,8 +129,9 @@ async def thread_state_workload(client, ran: str) -> None:
     expiring = await client.threads.create(ttl=0.01)
     pruned = await client.threads.create()
     await client.runs.wait(pruned["thread_id"], "steps", input={})
-    await client.threads.update(pruned["thread_id"], metadata={},
-                                ttl={"strategy": "keep_latest", "ttl": 0.01})
+    await client.threads.update(
+        pruned["thread_id"], metadata={}, ttl={"strategy": "keep_latest", "ttl": 0.01}
+    )
 
     async def swept() -> bool:
         left = await client.threads.search(ids=[expiring["thread_id"]])
@@ -127,30 +142,49 @@ async def thread_state_workload(client, ran: str) -> None:
 
 
 async def test_rebuilding_projections_after_a_workload_gives_the_same_rows(
-        cluster: Cluster, database_url: str):
+    cluster: Cluster, database_url: str
+):
     cluster.start_worker()
     await _workload_then_rebuild(cluster, database_url)
 
 
 async def test_runs_claimed_at_their_creation_rebuild_to_the_same_rows(
-        dev_node: Cluster, database_url: str):
+    dev_node: Cluster, database_url: str
+):
     await _workload_then_rebuild(dev_node, database_url)
     async with await psycopg.AsyncConnection.connect(database_url) as conn:
-        started_at_creation = await (await conn.execute(
-            "SELECT count(*) FROM events c JOIN events s ON s.tx_id = c.tx_id "
-            "AND s.data->>'run_id' = c.data->>'run_id' "
-            "WHERE c.type = 'run.created' AND s.type = 'run.started'")).fetchone()
+        started_at_creation = await (
+            await conn.execute(
+                "SELECT count(*) FROM events c JOIN events s ON s.tx_id = c.tx_id "
+                "AND s.data->>'run_id' = c.data->>'run_id' "
+                "WHERE c.type = 'run.created' AND s.type = 'run.started'"
+            )
+        ).fetchone()
     assert started_at_creation[0] >= 10
 
 
 async def _workload_then_rebuild(cluster: Cluster, database_url: str) -> None:
     await workload(cluster.url)
     live = await snapshot(database_url)
-    assert all(live[t] for t in ("assistants", "threads", "runs", "checkpoints", "store_items",
-                                 "store_vectors", "crons", "thread_ttl"))
+    assert all(
+        live[t]
+        for t in (
+            "assistants",
+            "threads",
+            "runs",
+            "checkpoints",
+            "store_items",
+            "store_vectors",
+            "crons",
+            "thread_ttl",
+        )
+    )
 
-    subprocess.run(command("projections", "rebuild", "--database-url", database_url),
-                   check=True, env=cluster.env)
+    subprocess.run(
+        command("projections", "rebuild", "--database-url", database_url),
+        check=True,
+        env=cluster.env,
+    )
     rebuilt = await snapshot(database_url)
     for table in projections.TABLES:
         assert rebuilt[table] == live[table], table

@@ -1,5 +1,6 @@
 """The outbox relay puts every committed event on JetStream once, in order,
 and holds the backlog while NATS is away."""
+
 from __future__ import annotations
 
 import asyncio
@@ -37,7 +38,8 @@ async def _outbox(pool, where: str = "TRUE") -> list[tuple[str, str]]:
     async with pool.connection() as conn:
         cur = await conn.execute(
             "SELECT e.event_id::text, e.type FROM outbox o JOIN events e USING (event_id) "
-            f"WHERE {where} ORDER BY o.id")
+            f"WHERE {where} ORDER BY o.id"
+        )
         return await cur.fetchall()
 
 
@@ -56,8 +58,9 @@ async def _eventually(check, timeout: float = 15.0) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_appended_events_reach_jetstream_in_order_keyed_by_event_id(pool, nc, database_url,
-                                                                          nats_prefix):
+async def test_appended_events_reach_jetstream_in_order_keyed_by_event_id(
+    pool, nc, database_url, nats_prefix
+):
     await _create_threads(pool, "a", "b")
     await _create_threads(pool, "c")
     relay = OutboxRelay(pool, nc, nc.jetstream(), database_url, nats_prefix)
@@ -85,8 +88,9 @@ async def test_republishing_a_sent_row_stores_no_duplicate(pool, nc, database_ur
     assert len(await _stream(nc.jetstream(), nats_prefix)) == 2
 
 
-async def test_a_batch_larger_than_the_batch_size_drains_in_several_rounds(pool, nc, database_url,
-                                                                           nats_prefix):
+async def test_a_batch_larger_than_the_batch_size_drains_in_several_rounds(
+    pool, nc, database_url, nats_prefix
+):
     await _create_threads(pool, *[f"t{i}" for i in range(5)])
     relay = OutboxRelay(pool, nc, nc.jetstream(), database_url, nats_prefix, batch_size=2)
 
@@ -112,7 +116,8 @@ async def _all_sent(pool) -> bool:
 
 
 async def test_two_relays_at_once_publish_each_event_exactly_once_in_order(
-        pool, nc, nats_url, database_url, nats_prefix):
+    pool, nc, nats_url, database_url, nats_prefix
+):
     await _create_threads(pool, *[f"backlog{i}" for i in range(120)])
     received: list[str] = []
 
@@ -122,8 +127,12 @@ async def test_two_relays_at_once_publish_each_event_exactly_once_in_order(
     await nc.subscribe(f"{nats_prefix}.events.>", cb=count)
     await nc.flush()
     connections = [await connect(nats_url, name=f"relay{i}") for i in range(2)]
-    relays = [OutboxRelay(pool, c, c.jetstream(), database_url, nats_prefix,
-                          poll_interval=0.05, batch_size=7) for c in connections]
+    relays = [
+        OutboxRelay(
+            pool, c, c.jetstream(), database_url, nats_prefix, poll_interval=0.05, batch_size=7
+        )
+        for c in connections
+    ]
     stop = asyncio.Event()
     tasks = [asyncio.create_task(r.run(stop)) for r in relays]
     try:
@@ -171,18 +180,22 @@ async def _tail(js, prefix: str, n: int, *, from_start: bool) -> list[dict]:
                 if len(got) == n:
                     return got
         return got
+
     return await asyncio.wait_for(first_n(), 10)
 
 
-async def test_tailing_from_the_start_shows_relayed_events_in_order(pool, nc, database_url,
-                                                                    nats_prefix):
+async def test_tailing_from_the_start_shows_relayed_events_in_order(
+    pool, nc, database_url, nats_prefix
+):
     await _create_threads(pool, "a", "b")
     await OutboxRelay(pool, nc, nc.jetstream(), database_url, nats_prefix).drain_once()
 
     events = await _tail(nc.jetstream(), nats_prefix, 2, from_start=True)
 
     assert [(e["type"], e["data"]["thread_id"]) for e in events] == [
-        ("thread.created", "a"), ("thread.created", "b")]
+        ("thread.created", "a"),
+        ("thread.created", "b"),
+    ]
 
 
 async def test_tailing_from_now_skips_older_events(pool, nc, database_url, nats_prefix):
@@ -212,8 +225,19 @@ class _PinnedNats:
 
     def start(self) -> None:
         self._proc = subprocess.Popen(
-            [str(nats_server_binary()), "-a", "127.0.0.1", "-p", str(self.port), "-js",
-             "-sd", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                str(nats_server_binary()),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-js",
+                "-sd",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 15
         while True:
             try:
@@ -231,7 +255,8 @@ class _PinnedNats:
 
 
 async def test_while_nats_is_down_rows_stay_unsent_and_drain_when_it_is_back(
-        pool, database_url, nats_prefix, tmp_path):
+    pool, database_url, nats_prefix, tmp_path
+):
     server = _PinnedNats(tmp_path / "nats")
     server.start()
     nc = await connect(server.url, name="test-outage")
@@ -266,26 +291,41 @@ async def test_while_nats_is_down_rows_stay_unsent_and_drain_when_it_is_back(
 def _async(predicate):
     async def check() -> bool:
         return predicate()
+
     return check
 
 
-async def test_a_run_claimed_at_its_creation_is_not_offered_to_dispatch(pool, nc, database_url,
-                                                                       nats_prefix):
+async def test_a_run_claimed_at_its_creation_is_not_offered_to_dispatch(
+    pool, nc, database_url, nats_prefix
+):
     """Its run.created goes to `run.created.claimed`: the dispatch consumer
     (filtered on `run.created`) never sees it; the events stream keeps it."""
     store = PostgresEventStore(pool)
     threads = [Thread("claimed"), Thread("queued")]
     for t in threads:
         t.create(metadata={}, now=NOW)
-        t.create_run(run_id=f"run-{t.id}", assistant_id="a", graph_id="g", spec=RunSpec(),
-                     metadata={}, strategy="enqueue", temporary=False, now=NOW)
+        t.create_run(
+            run_id=f"run-{t.id}",
+            assistant_id="a",
+            graph_id="g",
+            spec=RunSpec(),
+            metadata={},
+            strategy="enqueue",
+            temporary=False,
+            now=NOW,
+        )
     threads[0].start_run("run-claimed", worker_id="w", lease_lapsed=False, now=NOW)
     await store.save(*threads)
     relay = OutboxRelay(pool, nc, nc.jetstream(), database_url, nats_prefix)
 
     assert await relay.drain_once() == 5
 
-    subjects = {s[2]["data"].get("run_id"): s[1] for s in await _stream(nc.jetstream(), nats_prefix)
-                if s[2]["type"] == "run.created"}
-    assert subjects == {"run-claimed": f"{nats_prefix}.events.run.created.claimed",
-                        "run-queued": f"{nats_prefix}.events.run.created"}
+    subjects = {
+        s[2]["data"].get("run_id"): s[1]
+        for s in await _stream(nc.jetstream(), nats_prefix)
+        if s[2]["type"] == "run.created"
+    }
+    assert subjects == {
+        "run-claimed": f"{nats_prefix}.events.run.created.claimed",
+        "run-queued": f"{nats_prefix}.events.run.created",
+    }

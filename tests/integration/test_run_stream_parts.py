@@ -2,6 +2,7 @@
 configured (here 64 KiB), are stored in parts no larger than the limit and
 read back whole, in order, resumable after any chunk's id; a thread's stream
 joins them too."""
+
 from __future__ import annotations
 
 import asyncio
@@ -36,8 +37,10 @@ def small_nats() -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="dg-parts-") as folder:
         conf, port = Path(folder) / "nats.conf", _free_port()
         conf.write_text(f'max_payload: {MAX_PAYLOAD}\njetstream {{ store_dir: "{folder}" }}\n')
-        server = subprocess.Popen([str(nats_server_binary()), "-c", str(conf), "-a", "127.0.0.1",
-                                   "-p", str(port)], stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [str(nats_server_binary()), "-c", str(conf), "-a", "127.0.0.1", "-p", str(port)],
+            stderr=subprocess.DEVNULL,
+        )
         try:
             yield f"nats://127.0.0.1:{port}"
         finally:
@@ -75,6 +78,7 @@ async def _collect(chunks: AsyncIterator[Chunk], count: int | None = None) -> li
             if len(out) == count:
                 break
         return out
+
     return await asyncio.wait_for(collect(), 10)
 
 
@@ -94,8 +98,10 @@ async def test_no_stored_message_exceeds_the_servers_limit(streams) -> None:
     run_id = str(uuid.uuid4())
     await _publish(streams, run_id)
     info = await streams.js.stream_info(streams.stream)
-    stored = [await streams.js.get_msg(streams.stream, seq)
-              for seq in range(info.state.first_seq, info.state.last_seq + 1)]
+    stored = [
+        await streams.js.get_msg(streams.stream, seq)
+        for seq in range(info.state.first_seq, info.state.last_seq + 1)
+    ]
     assert len(stored) > len(CHUNKS) + 1  # the big ones went in parts
     assert max(len(m.data) + len(str(m.headers)) for m in stored) <= MAX_PAYLOAD
 

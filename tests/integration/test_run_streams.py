@@ -1,6 +1,7 @@
 """A run's stream: replayed from the start or after a seq, followed live,
 ended by an `end` chunk, never mixed with another run's chunks; a thread's
 stream: its runs' chunks in order."""
+
 from __future__ import annotations
 
 import asyncio
@@ -35,6 +36,7 @@ async def _publish_run(streams: RunStreams, run_id: str, n: int, status: str = "
 async def _collect(streams: RunStreams, run_id: str, after_seq: int = 0) -> list[Chunk]:
     async def all_chunks() -> list[Chunk]:
         return [c async for c in streams.subscribe(run_id, after_seq=after_seq)]
+
     return await asyncio.wait_for(all_chunks(), 10)
 
 
@@ -147,17 +149,20 @@ async def test_ensuring_the_streams_again_applies_a_new_retention(streams, nats_
     assert config.max_age == 60
 
 
-async def _thread_chunks(streams: RunStreams, thread_id: str, count: int,
-                         after_seq: int = 0) -> list[Chunk]:
+async def _thread_chunks(
+    streams: RunStreams, thread_id: str, count: int, after_seq: int = 0
+) -> list[Chunk]:
     async def first() -> list[Chunk]:
         found = []
-        async with contextlib.aclosing(streams.subscribe_thread(
-                thread_id, after_seq=after_seq)) as chunks:
+        async with contextlib.aclosing(
+            streams.subscribe_thread(thread_id, after_seq=after_seq)
+        ) as chunks:
             async for chunk in chunks:
                 found.append(chunk)
                 if len(found) == count:
                     return found
         return found
+
     return await asyncio.wait_for(first(), 10)
 
 
@@ -172,7 +177,11 @@ async def test_a_thread_stream_holds_its_runs_in_order_and_no_other_threads(stre
     chunks = await _thread_chunks(streams, thread, 4)
 
     assert [(c.event, orjson.loads(c.data).get("run_id")) for c in chunks] == [
-        ("values", None), ("end", first), ("values", None), ("end", second)]
+        ("values", None),
+        ("end", first),
+        ("values", None),
+        ("end", second),
+    ]
     assert [c.seq for c in chunks] == sorted({c.seq for c in chunks})
     assert await _thread_chunks(streams, thread, 2, after_seq=chunks[1].seq) == chunks[2:]
 
@@ -197,8 +206,9 @@ async def test_a_reader_that_falls_behind_reads_again_and_loses_nothing(nc, nats
         first = await asyncio.wait_for(anext(reader), 10)
         with caplog.at_level("INFO"):
             for i in range(1, 100):  # 10 MB, 2 MB fit (twice NATS's largest message)
-                await streams.publish(run_id, "values", orjson.dumps({"i": i, "f": filler}),
-                                      thread_id=THREAD)
+                await streams.publish(
+                    run_id, "values", orjson.dumps({"i": i, "f": filler}), thread_id=THREAD
+                )
             await streams.publish_end(run_id, "success", thread_id=THREAD)
             await asyncio.sleep(3)  # NATS pushes, the reader takes nothing
             rest = await asyncio.wait_for(_drain(reader), 30)

@@ -1,6 +1,7 @@
 """A process frozen half-way through a transaction holds its locks: a lapsed
 executor's row locks, a relay's advisory lock. Others end that session
 instead of waiting on it forever."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,23 +16,27 @@ from duragraph.infrastructure.postgres.database import PostgresDatabase
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 from duragraph.infrastructure.postgres.leases import PostgresLeases
 from duragraph.infrastructure.postgres.stuck_sessions import (
-    application_name, end_stuck_lock_holder,
+    application_name,
+    end_stuck_lock_holder,
 )
 
 LEASE = 0.4
 
 
 async def _lease(db: PostgresDatabase, run_id: str, worker_id: str, lapsed: bool) -> None:
-    await db.execute("INSERT INTO leases (run_id, thread_id, epoch, worker_id, expires_at) "
-                     "VALUES (%s, 't', 1, %s, now() + make_interval(secs => %s))",
-                     (run_id, worker_id, -5 if lapsed else 60))
+    await db.execute(
+        "INSERT INTO leases (run_id, thread_id, epoch, worker_id, expires_at) "
+        "VALUES (%s, 't', 1, %s, now() + make_interval(secs => %s))",
+        (run_id, worker_id, -5 if lapsed else 60),
+    )
 
 
 @contextlib.asynccontextmanager
 async def _half_sent(database_url: str, worker_id: str, run_id: str):
     """A session that sent BEGIN and a row lock in a pipeline, and no more."""
     conn = await psycopg.AsyncConnection.connect(
-        database_url, autocommit=True, application_name=application_name(worker_id))
+        database_url, autocommit=True, application_name=application_name(worker_id)
+    )
     frozen = asyncio.Event()
 
     async def send() -> None:
@@ -40,6 +45,7 @@ async def _half_sent(database_url: str, worker_id: str, run_id: str):
             await conn.execute("SELECT 1 FROM leases WHERE run_id=%s FOR SHARE", (run_id,))
             frozen.set()
             await asyncio.Event().wait()  # never syncs: the process is "frozen"
+
     task = asyncio.create_task(send())
     await frozen.wait()
     try:
@@ -66,7 +72,8 @@ async def _session_ends(db: PostgresDatabase, pid: int) -> bool:
 
 
 async def test_the_lapsed_owners_half_sent_transaction_is_ended_and_the_takeover_proceeds(
-        pool, database_url: str):
+    pool, database_url: str
+):
     db = PostgresDatabase(pool)
     await _lease(db, "r1", "w-frozen", lapsed=True)
     async with _half_sent(database_url, "w-frozen", "r1") as frozen:
@@ -81,15 +88,19 @@ async def test_the_lapsed_owners_half_sent_transaction_is_ended_and_the_takeover
 
 
 async def test_sessions_of_live_owners_other_workers_or_outside_a_transaction_are_left(
-        pool, database_url: str):
+    pool, database_url: str
+):
     db = PostgresDatabase(pool)
     await _lease(db, "live", "w-live", lapsed=False)
     await _lease(db, "lapsed", "w-lapsed", lapsed=True)
     idle = await psycopg.AsyncConnection.connect(
-        database_url, autocommit=True, application_name=application_name("w-lapsed"))
+        database_url, autocommit=True, application_name=application_name("w-lapsed")
+    )
     try:
-        async with _half_sent(database_url, "w-live", "live"), \
-                _half_sent(database_url, "w-other", "lapsed"):
+        async with (
+            _half_sent(database_url, "w-live", "live"),
+            _half_sent(database_url, "w-other", "lapsed"),
+        ):
             await asyncio.sleep(LEASE)
             assert await PostgresLeases(db).end_stuck_sessions("live", LEASE) == 0
             assert await PostgresLeases(db).end_stuck_sessions("lapsed", LEASE) == 0
@@ -106,14 +117,16 @@ async def test_a_session_stalled_for_less_than_half_a_lease_is_left(pool, databa
 
 
 async def test_a_relay_frozen_holding_the_relay_lock_is_ended_and_another_relays(
-        pool, nc, database_url: str, nats_prefix: str):
+    pool, nc, database_url: str, nats_prefix: str
+):
     thread = Thread("t")
     thread.create(metadata={}, now=datetime.now(timezone.utc))
     await PostgresEventStore(pool).save(thread)
     relay = OutboxRelay(pool, nc, nc.jetstream(), database_url, nats_prefix)
     db = PostgresDatabase(pool)
     frozen = await psycopg.AsyncConnection.connect(
-        database_url, autocommit=True, application_name=application_name("w-frozen"))
+        database_url, autocommit=True, application_name=application_name("w-frozen")
+    )
     try:
         await frozen.execute("BEGIN")
         await frozen.execute("SELECT pg_advisory_xact_lock(%s)", (RELAY_LOCK,))
@@ -127,10 +140,12 @@ async def test_a_relay_frozen_holding_the_relay_lock_is_ended_and_another_relays
 
 
 async def test_a_stalled_holder_of_the_same_lock_in_another_database_is_left(
-        pool, pg_server_url: str):
+    pool, pg_server_url: str
+):
     """Advisory locks are per database: another deployment's relay is not ours."""
     elsewhere = await psycopg.AsyncConnection.connect(
-        pg_server_url, autocommit=True, application_name=application_name("w-elsewhere"))
+        pg_server_url, autocommit=True, application_name=application_name("w-elsewhere")
+    )
     try:
         await elsewhere.execute("BEGIN")
         await elsewhere.execute("SELECT pg_advisory_xact_lock(%s)", (RELAY_LOCK,))

@@ -1,6 +1,7 @@
 """`serve` executes no run: it says when no worker is alive (at startup, and
 naming a run that waits for one), and /metrics counts the live workers and
 their run slots from their heartbeats."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,8 +31,9 @@ class LoggedCluster(Cluster):
 
     def start_api(self, mode: str = "serve") -> None:
         with self.log.open("w") as log:
-            self.api = subprocess.Popen(command(mode, "--port", str(self.port)), env=self.env,
-                                        stderr=log)
+            self.api = subprocess.Popen(
+                command(mode, "--port", str(self.port)), env=self.env, stderr=log
+            )
         wait_ready(self.url, [self.api])
 
     def lines(self, text: str) -> list[str]:
@@ -45,8 +47,12 @@ def serve_only(cluster_env: dict[str, str], tmp_path: Path) -> Iterator[LoggedCl
     try:
         yield cluster
     finally:
-        children = [p for proc in [cluster.api, *cluster.workers] if proc.poll() is None
-                    for p in psutil.Process(proc.pid).children(recursive=True)]
+        children = [
+            p
+            for proc in [cluster.api, *cluster.workers]
+            if proc.poll() is None
+            for p in psutil.Process(proc.pid).children(recursive=True)
+        ]
         cluster.close()
         assert psutil.wait_procs(children, timeout=10)[1] == []
 

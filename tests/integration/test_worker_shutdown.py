@@ -1,5 +1,6 @@
 """SIGTERM on a worker: it stops taking runs, lets short ones finish within
 its grace period, hands the others back at once, and exits cleanly."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,10 +20,15 @@ LONG_LEASE = 30  # only a hand-back, not a lapsed lease, can move a run this fas
 
 @pytest.fixture
 def long_lease_cluster(database_url: str, nats_url: str, nats_prefix: str):
-    env = {**os.environ, "DURAGRAPH_DATABASE_URL": database_url,
-           "DURAGRAPH_NATS_URL": nats_url, "DURAGRAPH_NATS_PREFIX": nats_prefix,
-           "DURAGRAPH_LEASE_SECONDS": str(LONG_LEASE), "DURAGRAPH_SWEEP_INTERVAL": "0.5",
-           "DURAGRAPH_GRACE_SECONDS": str(GRACE_SECONDS)}
+    env = {
+        **os.environ,
+        "DURAGRAPH_DATABASE_URL": database_url,
+        "DURAGRAPH_NATS_URL": nats_url,
+        "DURAGRAPH_NATS_PREFIX": nats_prefix,
+        "DURAGRAPH_LEASE_SECONDS": str(LONG_LEASE),
+        "DURAGRAPH_SWEEP_INTERVAL": "0.5",
+        "DURAGRAPH_GRACE_SECONDS": str(GRACE_SECONDS),
+    }
     c = Cluster(env)
     c.start_api()
     yield c
@@ -42,7 +48,8 @@ async def _until_running(client, thread_id: str, run_id: str) -> None:
 
 
 async def test_a_run_within_the_grace_period_finishes_before_the_worker_exits(
-        long_lease_cluster: Cluster):
+    long_lease_cluster: Cluster,
+):
     client = get_client(url=long_lease_cluster.url)
     worker = long_lease_cluster.start_worker()
     thread = await client.threads.create()
@@ -54,7 +61,8 @@ async def test_a_run_within_the_grace_period_finishes_before_the_worker_exits(
 
 
 async def test_a_longer_run_is_handed_back_and_another_worker_takes_it_at_once(
-        long_lease_cluster: Cluster, database_url: str):
+    long_lease_cluster: Cluster, database_url: str
+):
     client = get_client(url=long_lease_cluster.url)
     worker = long_lease_cluster.start_worker()
     thread = await client.threads.create()
@@ -67,11 +75,14 @@ async def test_a_longer_run_is_handed_back_and_another_worker_takes_it_at_once(
     assert time.monotonic() - stopped < GRACE_SECONDS + 5
 
     long_lease_cluster.start_worker()
-    result = await asyncio.wait_for(client.runs.join(thread["thread_id"], run["run_id"]),
-                                    LONG_LEASE / 2)
+    result = await asyncio.wait_for(
+        client.runs.join(thread["thread_id"], run["run_id"]), LONG_LEASE / 2
+    )
     assert result["done"] is True
     async with await psycopg.AsyncConnection.connect(database_url) as conn:
-        cur = await conn.execute("SELECT (data->>'epoch')::int FROM events WHERE "
-                                 "type='run.started' AND data->>'run_id'=%s ORDER BY position",
-                                 (run["run_id"],))
+        cur = await conn.execute(
+            "SELECT (data->>'epoch')::int FROM events WHERE "
+            "type='run.started' AND data->>'run_id'=%s ORDER BY position",
+            (run["run_id"],),
+        )
         assert [r[0] for r in await cur.fetchall()] == [1, 2]

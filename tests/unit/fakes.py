@@ -1,5 +1,6 @@
 """Small hand-written fakes for command handlers' unit tests (the event store's
 is duragraph.infrastructure.inprocess.event_store)."""
+
 from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable
 

@@ -1,5 +1,6 @@
 """Every event an aggregate's stream holds has a handler on the aggregate or
 is listed as one it ignores: none is skipped silently."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -10,8 +11,7 @@ from duragraph.domain.assistant import Assistant
 from duragraph.domain.cron import Cron
 from duragraph.domain.thread import Thread
 
-STREAMS = [(Assistant, ev.ASSISTANT_STREAM), (Thread, ev.THREAD_STREAM),
-           (Cron, ev.CRON_STREAM)]
+STREAMS = [(Assistant, ev.ASSISTANT_STREAM), (Thread, ev.THREAD_STREAM), (Cron, ev.CRON_STREAM)]
 
 
 def test_every_aggregate_has_its_stream_listed_here():
@@ -30,6 +30,7 @@ def test_every_event_class_is_in_the_table_of_stored_names():
         for sub in cls.__subclasses__():
             yield sub
             yield from descendants(sub)
+
     named = {cls.__qualname__ for cls in descendants(ev.DomainEvent) if cls.name}
     assert named == {cls.__qualname__ for cls in ev.EVENT_TYPES.values()}
 

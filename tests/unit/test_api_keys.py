@@ -1,5 +1,6 @@
 """The built-in API-key auth (duragraph.auth.api_keys): the key formats, the
 constant-time lookup, and what each key's user may see."""
+
 from __future__ import annotations
 
 import hmac
@@ -20,7 +21,10 @@ from duragraph.infrastructure.graphs.config import ConfigError, load_config
 
 def test_the_env_format_is_comma_separated_key_equals_identity() -> None:
     assert parse_env(" k1=alice, k2 = bob ,, k3") == [
-        ("k1", "alice"), ("k2", "bob"), ("k3", anonymous_identity("k3"))]
+        ("k1", "alice"),
+        ("k2", "bob"),
+        ("k3", anonymous_identity("k3")),
+    ]
 
 
 def test_a_key_without_a_name_is_a_user_of_its_own_named_without_revealing_the_key() -> None:
@@ -32,7 +36,10 @@ def test_a_key_without_a_name_is_a_user_of_its_own_named_without_revealing_the_k
 def test_the_file_format_is_one_key_and_identity_per_line_with_comments() -> None:
     text = "# team keys\nk1 alice\n\n  k2\tbob  # on call\nk3\n"
     assert parse_file(text, "keys.txt") == [
-        ("k1", "alice"), ("k2", "bob"), ("k3", anonymous_identity("k3"))]
+        ("k1", "alice"),
+        ("k2", "bob"),
+        ("k3", anonymous_identity("k3")),
+    ]
 
 
 def test_a_malformed_line_is_reported_with_its_line_number() -> None:
@@ -55,8 +62,9 @@ def test_a_key_configured_twice_is_rejected_without_printing_the_key() -> None:
 def test_keys_from_the_env_and_the_file_are_merged(tmp_path: Path) -> None:
     path = tmp_path / "keys"
     path.write_text("k2 bob\n")
-    keys = KeyRing.from_env({"DURAGRAPH_API_KEYS": "k1=alice",
-                             "DURAGRAPH_API_KEYS_FILE": str(path)})
+    keys = KeyRing.from_env(
+        {"DURAGRAPH_API_KEYS": "k1=alice", "DURAGRAPH_API_KEYS_FILE": str(path)}
+    )
     assert (keys.identity_of("k1"), keys.identity_of("k2"), len(keys)) == ("alice", "bob", 2)
 
 
@@ -84,8 +92,9 @@ def test_the_lookup_compares_equal_length_digests_with_every_key_without_stoppin
         calls.append((a, b))
         return hmac.compare_digest(a, b)
 
-    keys = KeyRing([("first", "alice"), ("a-much-longer-second-key", "bob"), ("x", "carol")],
-                   compare)
+    keys = KeyRing(
+        [("first", "alice"), ("a-much-longer-second-key", "bob"), ("x", "carol")], compare
+    )
     assert keys.identity_of("first") == "alice"
     assert len(calls) == 3 and {len(a) for pair in calls for a in pair} == {32}
     assert KeyRing([("k", "a")])._compare is hmac.compare_digest
@@ -106,12 +115,19 @@ async def test_the_key_is_read_from_x_api_key_or_a_bearer_token() -> None:
     assert await authenticate({}, "bearer  k-bob ") == "bob"
 
 
-@pytest.mark.parametrize("headers,authorization,detail", [
-    ({}, None, "missing API key"), ({}, "Basic k-alice", "missing API key"),
-    ({}, "Bearer ", "missing API key"), ({b"x-api-key": b"k-carol"}, None, "invalid API key"),
-    ({}, "Bearer k-alice2", "invalid API key")])
-async def test_a_missing_or_wrong_key_is_a_401_with_a_challenge(headers, authorization,
-                                                                detail) -> None:
+@pytest.mark.parametrize(
+    "headers,authorization,detail",
+    [
+        ({}, None, "missing API key"),
+        ({}, "Basic k-alice", "missing API key"),
+        ({}, "Bearer ", "missing API key"),
+        ({b"x-api-key": b"k-carol"}, None, "invalid API key"),
+        ({}, "Bearer k-alice2", "invalid API key"),
+    ],
+)
+async def test_a_missing_or_wrong_key_is_a_401_with_a_challenge(
+    headers, authorization, detail
+) -> None:
     with pytest.raises(Auth.exceptions.HTTPException) as error:
         await authenticate(headers, authorization)
     assert (error.value.status_code, error.value.detail) == (401, detail)
@@ -130,9 +146,15 @@ def ctx(resource: str, action: str, who: str = "alice") -> AuthContext:
     return AuthContext(permissions=[], user=User(who), resource=resource, action=action)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("resource,action", [
-    ("threads", "create"), ("threads", "create_run"), ("crons", "create"),
-    ("assistants", "create")])
+@pytest.mark.parametrize(
+    "resource,action",
+    [
+        ("threads", "create"),
+        ("threads", "create_run"),
+        ("crons", "create"),
+        ("assistants", "create"),
+    ],
+)
 async def test_every_create_stamps_the_owner_in_the_metadata_it_was_given(resource, action) -> None:
     metadata = {"team": "x"}
     await api_keys.owner_only(ctx(resource, action), {"metadata": metadata})
@@ -142,9 +164,19 @@ async def test_every_create_stamps_the_owner_in_the_metadata_it_was_given(resour
     assert value["metadata"] == {"owner": "alice"}
 
 
-@pytest.mark.parametrize("resource,action", [
-    ("threads", "read"), ("threads", "search"), ("threads", "update"), ("threads", "delete"),
-    ("threads", "create_run"), ("crons", "read"), ("crons", "search"), ("crons", "delete")])
+@pytest.mark.parametrize(
+    "resource,action",
+    [
+        ("threads", "read"),
+        ("threads", "search"),
+        ("threads", "update"),
+        ("threads", "delete"),
+        ("threads", "create_run"),
+        ("crons", "read"),
+        ("crons", "search"),
+        ("crons", "delete"),
+    ],
+)
 async def test_every_other_action_is_filtered_by_owner(resource, action) -> None:
     assert await api_keys.owner_only(ctx(resource, action, "bob"), {}) == {"owner": "bob"}
 
@@ -152,11 +184,13 @@ async def test_every_other_action_is_filtered_by_owner(resource, action) -> None
 async def test_system_assistants_are_visible_to_all_but_changeable_by_none() -> None:
     shared = {"$or": [{"owner": "bob"}, {"created_by": "system"}]}
     for action in ("read", "search"):
-        assert await api_keys.own_or_system_assistants(
-            ctx("assistants", action, "bob"), {}) == shared
+        assert (
+            await api_keys.own_or_system_assistants(ctx("assistants", action, "bob"), {}) == shared
+        )
     for action in ("update", "delete"):
-        assert await api_keys.own_or_system_assistants(
-            ctx("assistants", action, "bob"), {}) == {"owner": "bob"}
+        assert await api_keys.own_or_system_assistants(ctx("assistants", action, "bob"), {}) == {
+            "owner": "bob"
+        }
 
 
 async def test_store_namespaces_are_prefixed_with_the_identity() -> None:
@@ -170,12 +204,16 @@ async def test_store_namespaces_are_prefixed_with_the_identity() -> None:
 
 # Loading it from langgraph.json -------------------------------------------------
 
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     (tmp_path / "graph.py").write_text("graph = None\n")
     path = tmp_path / "langgraph.json"
-    path.write_text(json.dumps({"graphs": {"g": "./graph.py:graph"},
-                                "auth": {"path": "duragraph.auth.api_keys:auth"}}))
+    path.write_text(
+        json.dumps(
+            {"graphs": {"g": "./graph.py:graph"}, "auth": {"path": "duragraph.auth.api_keys:auth"}}
+        )
+    )
     monkeypatch.delenv("DURAGRAPH_API_KEYS", raising=False)
     monkeypatch.delenv("DURAGRAPH_API_KEYS_FILE", raising=False)
     yield path

@@ -5,6 +5,7 @@ The spec comes from the installed `langgraph-api` wheel (a test dependency):
 nothing is downloaded at run time. The package is never imported; its
 openapi.json is found through the distribution's file list (RECORD).
 """
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -33,13 +34,25 @@ def normalized(method: str, path: str) -> str:
 
 
 def operations(spec: dict[str, Any]) -> set[str]:
-    return {normalized(method, path) for path, item in spec["paths"].items()
-            for method in item if method in METHODS}
+    return {
+        normalized(method, path)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in METHODS
+    }
 
 
 def our_app():
-    services = Services(store=None, db=None, clock=None, graphs=None, checkpointer=None,
-                        streams=None, states=None, info={"version": "test"})
+    services = Services(
+        store=None,
+        db=None,
+        clock=None,
+        graphs=None,
+        checkpointer=None,
+        streams=None,
+        states=None,
+        info={"version": "test"},
+    )
     return create_app(services)
 
 

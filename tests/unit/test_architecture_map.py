@@ -1,5 +1,6 @@
 """ARCHITECTURE.md stays true: every module, folder and `module.name` it
 points at exists (paths are relative to src/duragraph, or to the repository)."""
+
 import importlib
 import re
 from pathlib import Path
@@ -30,8 +31,11 @@ def test_the_architecture_page_names_only_modules_that_exist() -> None:
 
 
 def _modules(folder: str, *, but: tuple[str, ...]) -> set[str]:
-    return {f"{folder}/{p.name}" for p in (PACKAGE / folder).glob("*.py")
-            if p.stem not in ("__init__", *but)}
+    return {
+        f"{folder}/{p.name}"
+        for p in (PACKAGE / folder).glob("*.py")
+        if p.stem not in ("__init__", *but)
+    }
 
 
 def test_the_background_loops_table_lists_every_module_of_the_background_package() -> None:
@@ -43,7 +47,10 @@ def test_the_concepts_table_lists_every_part_of_the_executor() -> None:
 
 
 def test_only_the_module_the_page_names_writes_a_runs_end_marker() -> None:
-    writers = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
-               if re.search(r"\.publish_end\(", p.read_text())}
+    writers = {
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if re.search(r"\.publish_end\(", p.read_text())
+    }
     assert writers == {"application/run_stream_end.py"}
     assert "`application/run_stream_end.end_run_stream`" in (ROOT / "ARCHITECTURE.md").read_text()

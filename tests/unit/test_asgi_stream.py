@@ -1,5 +1,6 @@
 """The in-process transport: a response streams as the app sends it, and a
 caller that stops reading disconnects the app (which then ends)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,9 @@ async def test_chunks_arrive_before_the_app_ends_and_closing_disconnects_it() ->
         if (await receive())["type"] == "http.disconnect":
             saw_disconnect.set()
 
-    async with httpx.AsyncClient(transport=StreamingASGITransport(endless),
-                                 base_url="http://api") as http:
+    async with httpx.AsyncClient(
+        transport=StreamingASGITransport(endless), base_url="http://api"
+    ) as http:
         async with http.stream("GET", "/") as response:
             assert await response.aiter_bytes().__anext__() == b"first"
     assert sent.is_set() and saw_disconnect.is_set()
@@ -33,7 +35,8 @@ async def test_an_app_that_fails_before_answering_fails_the_request() -> None:
     async def broken(scope: dict, receive: Any, send: Any) -> None:
         raise LookupError("no answer")
 
-    async with httpx.AsyncClient(transport=StreamingASGITransport(broken),
-                                 base_url="http://api") as http:
+    async with httpx.AsyncClient(
+        transport=StreamingASGITransport(broken), base_url="http://api"
+    ) as http:
         with pytest.raises(LookupError, match="no answer"):
             await http.get("/")

@@ -1,9 +1,16 @@
 """Assistant command handlers decide on the in-memory event store: no PostgreSQL."""
+
 import pytest
 
 from duragraph.application.commands.assistants import (
-    CreateAssistant, UpdateAssistant, create_assistant, default_assistant_id,
-    delete_assistant_and_threads, ensure_default_assistants, restore_version, update_assistant,
+    CreateAssistant,
+    UpdateAssistant,
+    create_assistant,
+    default_assistant_id,
+    delete_assistant_and_threads,
+    ensure_default_assistants,
+    restore_version,
+    update_assistant,
 )
 from duragraph.application.commands.threads import CreateThread, create_thread
 from duragraph.domain.assistant import Assistant
@@ -21,14 +28,21 @@ def store() -> MemoryEventStore:
 
 
 async def created(store, **fields) -> str:
-    cmd = CreateAssistant(graph_id="agent", assistant_id="a1", name="first",
-                          config={"c": 1}, metadata={"m": 1}, **fields)
+    cmd = CreateAssistant(
+        graph_id="agent",
+        assistant_id="a1",
+        name="first",
+        config={"c": 1},
+        metadata={"m": 1},
+        **fields,
+    )
     return await create_assistant(cmd, store, FixedClock(), GRAPHS)
 
 
 async def update(store, **fields) -> None:
-    await update_assistant(UpdateAssistant(assistant_id="a1", **fields), store, FixedClock(),
-                           GRAPHS)
+    await update_assistant(
+        UpdateAssistant(assistant_id="a1", **fields), store, FixedClock(), GRAPHS
+    )
 
 
 async def test_an_assistant_of_an_unknown_graph_is_not_found(store):
@@ -57,9 +71,14 @@ async def test_each_update_makes_the_next_version_from_the_current_one(store):
     await update(store, graph_id="other")
     assistant = await store.load(Assistant, "a1")
     assert assistant.latest_version == 3
-    assert assistant.current == {"graph_id": "other", "assistant_name": "second",
-                                 "description": None, "config": {"c": 1}, "context": {},
-                                 "metadata": {"m": 1, "n": 2}}
+    assert assistant.current == {
+        "graph_id": "other",
+        "assistant_name": "second",
+        "description": None,
+        "config": {"c": 1},
+        "context": {},
+        "metadata": {"m": 1, "n": 2},
+    }
     assert assistant.versions[1]["assistant_name"] == "first"
 
 
@@ -68,8 +87,9 @@ async def test_an_update_to_an_unknown_graph_or_of_an_unknown_assistant_is_not_f
     with pytest.raises(NotFound):
         await update(store, graph_id="nope")
     with pytest.raises(NotFound):
-        await update_assistant(UpdateAssistant(assistant_id="a9", name="x"), store,
-                               FixedClock(), GRAPHS)
+        await update_assistant(
+            UpdateAssistant(assistant_id="a9", name="x"), store, FixedClock(), GRAPHS
+        )
     assert event_names(store, "assistant-a1") == ["assistant.created"]
 
 

@@ -1,5 +1,6 @@
 """The browser guard on the app: which hosts and origins pass, from the
 effective CORS policy, the allowed hosts and whether auth is configured."""
+
 from __future__ import annotations
 
 import httpx
@@ -11,8 +12,16 @@ from duragraph.api.services import Services
 
 
 def app_with(http: dict | None = None, **options):
-    services = Services(store=None, db=None, clock=None, graphs=None, checkpointer=None,
-                        streams=None, states=None, info={"version": "test"})
+    services = Services(
+        store=None,
+        db=None,
+        clock=None,
+        graphs=None,
+        checkpointer=None,
+        streams=None,
+        states=None,
+        info={"version": "test"},
+    )
     return create_app(services, http=http, **options)
 
 
@@ -25,8 +34,9 @@ async def get(app, path: str, host: str = "localhost:2024", **headers: str) -> h
 async def post(app, path: str, origin: str, host: str = "localhost:2024") -> httpx.Response:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as http:
-        return await http.post(path, content=b"{}",
-                               headers={"Origin": origin, "Content-Type": "text/plain"})
+        return await http.post(
+            path, content=b"{}", headers={"Origin": origin, "Content-Type": "text/plain"}
+        )
 
 
 def test_a_host_name_drops_the_port_and_keeps_ipv6_brackets() -> None:
@@ -38,11 +48,26 @@ def test_a_host_name_drops_the_port_and_keeps_ipv6_brackets() -> None:
 
 def test_loopback_names_are_always_allowed_and_others_only_when_listed() -> None:
     hosts = AllowedHosts(["agents.example.com", "*.corp.example", "10.0.0.5:2024"])
-    for host in ("localhost:2024", "127.0.0.1", "[::1]:80", "app.localhost:3000", "localhost.",
-                 "agents.example.com", "AGENTS.example.com:443", "a.b.corp.example", "10.0.0.5"):
+    for host in (
+        "localhost:2024",
+        "127.0.0.1",
+        "[::1]:80",
+        "app.localhost:3000",
+        "localhost.",
+        "agents.example.com",
+        "AGENTS.example.com:443",
+        "a.b.corp.example",
+        "10.0.0.5",
+    ):
         assert host in hosts, host
-    for host in ("evil.example", "corp.example", "localhost.evil.example", "127.0.0.2",
-                 "agents.example.com.evil.example", ""):
+    for host in (
+        "evil.example",
+        "corp.example",
+        "localhost.evil.example",
+        "127.0.0.2",
+        "agents.example.com.evil.example",
+        "",
+    ):
         assert host not in hosts, host
     assert "evil.example" in AllowedHosts(["*"])
     assert "evil.example" in AllowedHosts([], any_host=True)
@@ -50,11 +75,21 @@ def test_loopback_names_are_always_allowed_and_others_only_when_listed() -> None
 
 def test_origins_match_as_cors_does() -> None:
     local = AllowedOrigins(LOCAL_CORS)
-    for origin in ("http://localhost", "https://localhost:3000", "http://127.0.0.1:2024",
-                   "http://[::1]:5173", "https://smith.langchain.com"):
+    for origin in (
+        "http://localhost",
+        "https://localhost:3000",
+        "http://127.0.0.1:2024",
+        "http://[::1]:5173",
+        "https://smith.langchain.com",
+    ):
         assert origin in local, origin
-    for origin in ("https://evil.example", "http://localhost.evil.example", "null",
-                   "http://localhost:3000.evil.example", "https://smith.langchain.com.evil"):
+    for origin in (
+        "https://evil.example",
+        "http://localhost.evil.example",
+        "null",
+        "http://localhost:3000.evil.example",
+        "https://smith.langchain.com.evil",
+    ):
         assert origin not in local, origin
     assert "https://evil.example" in AllowedOrigins({"allow_origins": ["*"]})
 
@@ -85,8 +120,10 @@ async def test_with_auth_any_host_passes_unless_hosts_are_listed() -> None:
 async def test_a_write_from_a_foreign_origin_is_refused_before_the_handler() -> None:
     refused = await post(app_with(), "/threads", "https://evil.example")
     assert refused.status_code == 403
-    assert refused.json() == {"detail": "origin https://evil.example is not allowed: add it "
-                                        "to http.cors.allow_origins in langgraph.json"}
+    assert refused.json() == {
+        "detail": "origin https://evil.example is not allowed: add it "
+        "to http.cors.allow_origins in langgraph.json"
+    }
 
 
 async def test_reads_and_requests_without_an_origin_pass() -> None:

@@ -1,5 +1,6 @@
 """The one retry on ConcurrencyConflict that command handlers (on_conflict),
 finish_run and the checkpoint saver share."""
+
 import pytest
 
 from duragraph.application.commands.retry import retry_on_conflict
@@ -21,8 +22,9 @@ def attempts_failing_with(*errors: Exception):
 
 
 async def test_a_write_decided_again_after_conflicts_returns_its_result() -> None:
-    attempt, calls = attempts_failing_with(ConcurrencyConflict("thread-t1", 1),
-                                           ConcurrencyConflict("thread-t1", 2))
+    attempt, calls = attempts_failing_with(
+        ConcurrencyConflict("thread-t1", 1), ConcurrencyConflict("thread-t1", 2)
+    )
     assert await retry_on_conflict(attempt, attempts=3) == "done"
     assert calls == [1, 2, 3]
 

@@ -1,4 +1,5 @@
 """The cron aggregate decides when a tick is due and what comes next."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -12,8 +13,17 @@ NOW = datetime(2026, 1, 1, 12, 0, 30, tzinfo=timezone.utc)
 
 def cron(schedule: str = "* * * * *", **options) -> Cron:
     c = Cron("c")
-    fields = dict(assistant_id="a", thread_id=None, schedule=schedule, timezone=None,
-                  end_time=None, enabled=True, payload={}, metadata={}, on_run_completed=None)
+    fields = dict(
+        assistant_id="a",
+        thread_id=None,
+        schedule=schedule,
+        timezone=None,
+        end_time=None,
+        enabled=True,
+        payload={},
+        metadata={},
+        on_run_completed=None,
+    )
     c.create(**{**fields, **options}, now=NOW, next_tick=next_tick)
     c.pending.clear()
     return c
@@ -37,7 +47,10 @@ def test_firing_records_the_tick_and_its_run_then_waits_for_the_next():
     c.fire(now=later, next_tick=next_tick, run_id="r", thread_id="t")
     [fired] = c.pending
     assert (fired.name, fired.tick, fired.run_id) == (
-        "cron.fired", "2026-01-01T12:01:00+00:00", "r")
+        "cron.fired",
+        "2026-01-01T12:01:00+00:00",
+        "r",
+    )
     assert not c.due(later)
     assert c.next_run_date == datetime(2026, 1, 1, 12, 2, tzinfo=timezone.utc)
 
@@ -71,8 +84,11 @@ def test_the_last_tick_before_end_time_fires_and_then_the_cron_stops():
 
 def test_an_update_changes_only_what_was_sent_and_reschedules_on_a_new_schedule():
     c = cron(payload={"input": {"a": 1}, "config": {"tags": ["x"]}}, metadata={"k": 1})
-    c.update({"payload": {"input": {"a": 2}}, "metadata": {"j": 2}, "schedule": "0 * * * *"},
-             now=NOW, next_tick=next_tick)
+    c.update(
+        {"payload": {"input": {"a": 2}}, "metadata": {"j": 2}, "schedule": "0 * * * *"},
+        now=NOW,
+        next_tick=next_tick,
+    )
     assert c.current["payload"] == {"input": {"a": 2}, "config": {"tags": ["x"]}}
     assert c.current["metadata"] == {"k": 1, "j": 2}
     assert c.next_run_date == datetime(2026, 1, 1, 13, 0, tzinfo=timezone.utc)
@@ -93,12 +109,21 @@ def test_a_deleted_cron_can_be_neither_updated_nor_deleted_again():
     assert not c.due(NOW + timedelta(days=1))
 
 
-@pytest.mark.parametrize("schedule,tz", [
-    ("not a cron", None), ("61 * * * *", None), ("* " * 5000, None),
-    ("0 0 30 2 *", None), ("0 0 31 4 *", None),  # never fire
-    ("* * * * *", "Mars/Olympus"), ("* * * * *", "x" * 10_000),
-    ("* * * * *", "../../etc/passwd"), ("* * * * *", "/etc/localtime"), ("* * * * *", "UTC\0"),
-])
+@pytest.mark.parametrize(
+    "schedule,tz",
+    [
+        ("not a cron", None),
+        ("61 * * * *", None),
+        ("* " * 5000, None),
+        ("0 0 30 2 *", None),
+        ("0 0 31 4 *", None),  # never fire
+        ("* * * * *", "Mars/Olympus"),
+        ("* * * * *", "x" * 10_000),
+        ("* * * * *", "../../etc/passwd"),
+        ("* * * * *", "/etc/localtime"),
+        ("* * * * *", "UTC\0"),
+    ],
+)
 def test_bad_schedules_and_timezones_are_invalid_input(schedule, tz):
     with pytest.raises(InvalidInput):
         validate(schedule, tz, NOW)
@@ -108,8 +133,9 @@ def test_a_schedule_firing_every_leap_year_is_valid():
     validate("0 0 29 2 *", "Europe/Paris", datetime(2096, 3, 1, tzinfo=timezone.utc))
 
 
-@pytest.mark.parametrize("end", [datetime(9999, 12, 31, tzinfo=timezone.utc),
-                                 datetime(1, 1, 1, tzinfo=timezone.utc)])
+@pytest.mark.parametrize(
+    "end", [datetime(9999, 12, 31, tzinfo=timezone.utc), datetime(1, 1, 1, tzinfo=timezone.utc)]
+)
 def test_an_end_time_out_of_any_clocks_reach_is_invalid_input(end):
     with pytest.raises(InvalidInput, match="end_time"):
         cron(end_time=end)

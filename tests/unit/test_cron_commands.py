@@ -1,8 +1,11 @@
 """Cron command handlers decide on the in-memory event store: no PostgreSQL."""
+
 import pytest
 
 from duragraph.application.commands.assistants import (
-    CreateAssistant, create_assistant, default_assistant_id,
+    CreateAssistant,
+    create_assistant,
+    default_assistant_id,
 )
 from duragraph.application.commands.crons import CreateCron, create_cron, fire_cron, update_cron
 from duragraph.application.commands.runs import CreateRun, create_run
@@ -18,9 +21,12 @@ GRAPHS = Graphs("agent")
 @pytest.fixture
 async def store() -> RacingStore:
     store = RacingStore()
-    await create_assistant(CreateAssistant(graph_id="agent",
-                                           assistant_id=default_assistant_id("agent")),
-                           store, FixedClock(), GRAPHS)
+    await create_assistant(
+        CreateAssistant(graph_id="agent", assistant_id=default_assistant_id("agent")),
+        store,
+        FixedClock(),
+        GRAPHS,
+    )
     await create_thread(CreateThread(thread_id="t1"), store, FixedClock())
     return store
 
@@ -40,8 +46,9 @@ async def test_a_cron_on_an_unknown_thread_or_with_a_bad_schedule_is_refused(sto
     with pytest.raises(NotFound):
         await hourly(store, thread_id="t9")
     with pytest.raises(InvalidInput):
-        await create_cron(CreateCron(assistant_id="agent", schedule="every hour"), store,
-                          FixedClock(), GRAPHS)
+        await create_cron(
+            CreateCron(assistant_id="agent", schedule="every hour"), store, FixedClock(), GRAPHS
+        )
     assert event_names(store, "cron-c1") == []
 
 
@@ -65,8 +72,7 @@ async def test_of_two_schedulers_racing_on_one_tick_only_one_creates_a_run(store
 
 async def test_a_tick_on_a_busy_thread_records_why_it_made_no_run(store):
     await hourly(store, thread_id="t1", payload={"multitask_strategy": "reject"})
-    await create_run(CreateRun(assistant_id="agent", thread_id="t1"), store, FixedClock(),
-                     GRAPHS)
+    await create_run(CreateRun(assistant_id="agent", thread_id="t1"), store, FixedClock(), GRAPHS)
     tick = await fire_cron("c1", store, an_hour_later(), GRAPHS)
     assert tick.run_id is None and "busy" in tick.error
     assert (await store.load(Cron, "c1")).live

@@ -1,5 +1,6 @@
 """Only PostgreSQL being out of reach invites a retry: an error the request's
 data caused would fail the same way for ever, so it is no 503."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,18 +17,27 @@ def answer(exc: Exception):
     return asyncio.run(handler(None, exc))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("exc", [psycopg.OperationalError("connection lost"),
-                                 pg.AdminShutdown(), pg.CannotConnectNow(),
-                                 pg.TooManyConnections(), pg.SerializationFailure(),
-                                 pg.QueryCanceled(), pg.LockNotAvailable()])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        psycopg.OperationalError("connection lost"),
+        pg.AdminShutdown(),
+        pg.CannotConnectNow(),
+        pg.TooManyConnections(),
+        pg.SerializationFailure(),
+        pg.QueryCanceled(),
+        pg.LockNotAvailable(),
+    ],
+)
 def test_the_database_out_of_reach_is_a_503_to_retry(exc: Exception) -> None:
     response = answer(exc)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
 
 
-@pytest.mark.parametrize("exc", [pg.ProgramLimitExceeded(), pg.NumericValueOutOfRange(),
-                                 pg.StringDataRightTruncation()])
+@pytest.mark.parametrize(
+    "exc", [pg.ProgramLimitExceeded(), pg.NumericValueOutOfRange(), pg.StringDataRightTruncation()]
+)
 def test_a_value_the_database_cannot_hold_is_a_422_without_retry(exc: Exception) -> None:
     response = answer(exc)
     assert response.status_code == 422

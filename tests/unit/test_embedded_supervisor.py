@@ -1,6 +1,7 @@
 """The supervisor of `dev`'s embedded servers, against hand-written servers:
 a dead one is restarted (again while it refuses, up to a deadline); one that
 cannot be restarted stops dev with one line that says which and why."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,8 +26,9 @@ class FakeServer:
         self.pid, self.running = self.pid + 1, True
 
 
-async def _supervise(servers: list[FakeServer], restart_within: float = 5.0,
-                     for_s: float = 0.3) -> tuple[Supervisor, bool]:
+async def _supervise(
+    servers: list[FakeServer], restart_within: float = 5.0, for_s: float = 0.3
+) -> tuple[Supervisor, bool]:
     stop, gave_up = asyncio.Event(), []
     supervisor = Supervisor(servers, interval=0.01, restart_within=restart_within)
     task = asyncio.create_task(supervisor.run(stop, lambda: gave_up.append(True)))
@@ -56,8 +58,10 @@ async def test_a_server_that_cannot_be_restarted_stops_dev_with_one_line():
     db.running = False
     supervisor, gave_up = await _supervise([db], restart_within=0.2, for_s=1.5)
     assert gave_up
-    assert supervisor.failure == ("embedded PostgreSQL died and could not be restarted: "
-                                  "embedded PostgreSQL: pg_ctl start exited with 1")
+    assert supervisor.failure == (
+        "embedded PostgreSQL died and could not be restarted: "
+        "embedded PostgreSQL: pg_ctl start exited with 1"
+    )
 
 
 async def test_nothing_is_restarted_once_dev_is_stopping():

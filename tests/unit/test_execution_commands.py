@@ -1,10 +1,13 @@
 """Claiming and finishing runs on the in-memory event store, whose lease table
 takes the lease changes they commit with their events (see
 application/execution/placement.py for what these guarantee)."""
+
 import pytest
 
 from duragraph.application.commands.assistants import (
-    CreateAssistant, create_assistant, default_assistant_id,
+    CreateAssistant,
+    create_assistant,
+    default_assistant_id,
 )
 from duragraph.application.commands.runs import CreateRun, create_run
 from duragraph.application.commands.threads import CreateThread, create_thread
@@ -25,16 +28,20 @@ GRAPHS = Graphs("agent")
 @pytest.fixture
 async def store() -> MemoryEventStore:
     store = MemoryEventStore()
-    await create_assistant(CreateAssistant(graph_id="agent",
-                                           assistant_id=default_assistant_id("agent")),
-                           store, FixedClock(), GRAPHS)
+    await create_assistant(
+        CreateAssistant(graph_id="agent", assistant_id=default_assistant_id("agent")),
+        store,
+        FixedClock(),
+        GRAPHS,
+    )
     await create_thread(CreateThread(thread_id="t1"), store, FixedClock())
     return store
 
 
 async def run(store, run_id: str, strategy: str = "enqueue", **kwargs):
-    cmd = CreateRun(assistant_id="agent", thread_id="t1", run_id=run_id,
-                    multitask_strategy=strategy, **kwargs)
+    cmd = CreateRun(
+        assistant_id="agent", thread_id="t1", run_id=run_id, multitask_strategy=strategy, **kwargs
+    )
     return await create_run(cmd, store, FixedClock(), GRAPHS)
 
 
@@ -44,8 +51,9 @@ async def claim(store, run_id: str, worker_id: str = "w1", lapsed: bool = False)
 
 
 async def finish(store, run_id: str, epoch: int) -> str | None:
-    cmd = FinishRun(run_id=run_id, thread_id="t1", epoch=epoch, outcome=RunStatus.success,
-                    values={"done": True})
+    cmd = FinishRun(
+        run_id=run_id, thread_id="t1", epoch=epoch, outcome=RunStatus.success, values={"done": True}
+    )
     return await finish_run(cmd, store, FixedClock())
 
 
@@ -53,8 +61,7 @@ async def status(store, run_id: str) -> str:
     return (await store.load(Thread, "t1")).run(run_id).status
 
 
-async def test_a_run_claimed_at_its_creation_starts_in_the_same_transaction_with_its_lease(
-        store):
+async def test_a_run_claimed_at_its_creation_starts_in_the_same_transaction_with_its_lease(store):
     created = await run(store, "r1", claim_for="here", lease_seconds=5.0)
     assert (created.status, created.claim and created.claim.epoch) == (RunStatus.running, 1)
     assert store.leases == {"r1": GrantLease("r1", "t1", 1, "here", 5.0)}
@@ -68,9 +75,14 @@ async def test_a_run_queued_delayed_or_stopping_others_is_not_claimed_at_its_cre
     interrupting = await run(store, "r3", "interrupt", claim_for="here")
     assert (queued.status, interrupting.status) == (RunStatus.pending, RunStatus.pending)
     await create_thread(CreateThread(thread_id="t2"), store, FixedClock())
-    delayed = await create_run(CreateRun(assistant_id="agent", thread_id="t2",
-                                         spec=RunSpec(after_seconds=5), claim_for="here"),
-                               store, FixedClock(), GRAPHS)
+    delayed = await create_run(
+        CreateRun(
+            assistant_id="agent", thread_id="t2", spec=RunSpec(after_seconds=5), claim_for="here"
+        ),
+        store,
+        FixedClock(),
+        GRAPHS,
+    )
     assert delayed.status == RunStatus.pending
     assert list(store.leases) == ["r1"]
 
@@ -108,16 +120,26 @@ async def test_a_stale_epochs_finish_is_fenced_and_leaves_the_new_owners_lease(s
 
 async def test_a_run_claimed_at_creation_finishes_on_the_claimers_thread(store):
     created = await run(store, "r1", claim_for="here")
-    cmd = FinishRun(run_id="r1", thread_id="t1", epoch=created.claim.epoch,
-                    outcome=RunStatus.error, error="E", message="m")
+    cmd = FinishRun(
+        run_id="r1",
+        thread_id="t1",
+        epoch=created.claim.epoch,
+        outcome=RunStatus.error,
+        error="E",
+        message="m",
+    )
     assert await finish_run(cmd, store, FixedClock(), created.claim.thread) is None
     assert (await status(store, "r1"), store.leases) == (RunStatus.error, {})
 
 
 def test_only_a_run_created_with_its_start_in_one_transaction_counts_as_claimed() -> None:
-    events = [(1, "tx1", "run.created", "a"), (2, "tx1", "run.started", "a"),
-              (3, "tx2", "run.created", "b"), (4, "tx3", "run.started", "b"),
-              (5, "tx4", "run.created", "c")]
+    events = [
+        (1, "tx1", "run.created", "a"),
+        (2, "tx1", "run.started", "a"),
+        (3, "tx2", "run.created", "b"),
+        (4, "tx3", "run.started", "b"),
+        (5, "tx4", "run.created", "c"),
+    ]
     assert claimed_at_creation(events) == {1}
 
 

@@ -1,4 +1,5 @@
 """The startup warning for a server without auth that others can reach."""
+
 from __future__ import annotations
 
 from duragraph.api.exposure import exposure_warning, is_loopback

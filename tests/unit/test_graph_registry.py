@@ -49,8 +49,9 @@ def with_state(source: str) -> str:
     return STATE + textwrap.dedent(source)
 
 
-def project(folder: Path, files: dict[str, str], graphs: dict[str, Any],
-            **extra: Any) -> GraphRegistry:
+def project(
+    folder: Path, files: dict[str, str], graphs: dict[str, Any], **extra: Any
+) -> GraphRegistry:
     for name, source in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(textwrap.dedent(source))
@@ -63,8 +64,9 @@ async def run(registry: GraphRegistry, graph_id: str, config: dict | None = None
 
 
 async def test_a_compiled_graph_is_returned_as_it_is_for_every_run(tmp_path: Path) -> None:
-    reg = project(tmp_path, {"g.py": STATE + "graph = builder().compile(name='mine')"},
-                  {"g": "./g.py:graph"})
+    reg = project(
+        tmp_path, {"g.py": STATE + "graph = builder().compile(name='mine')"}, {"g": "./g.py:graph"}
+    )
     first = await reg.build("g")
     assert first is await reg.build("g")
     assert first.name == "mine"
@@ -133,7 +135,9 @@ async def test_with_persistence_saves_state_and_resumes_an_interrupt() -> None:
     first = await graph.ainvoke({}, config)
     assert first["__interrupt__"][0].value == {"question": "What is your name?"}
     assert await graph.ainvoke(Command(resume="Ada"), config) == {
-        "answer": "Ada", "greeting": "Hello, Ada!"}
+        "answer": "Ada",
+        "greeting": "Hello, Ada!",
+    }
     assert (await graph.aget_state(config)).values["greeting"] == "Hello, Ada!"
     assert graph.store is store
     assert plain.checkpointer is None and plain.store is None
@@ -149,8 +153,12 @@ async def test_with_persistence_keeps_a_pydantic_graphs_output_coercion(tmp_path
     """
     reg = project(tmp_path, {"g.py": source}, {"g": "./g.py:graph"})
     graph = with_persistence(await reg.build("g"), InMemorySaver())
-    chunks = [c async for c in graph.astream({"n": 1}, {"configurable": {"thread_id": "p"}},
-                                             stream_mode="values", version="v2")]
+    chunks = [
+        c
+        async for c in graph.astream(
+            {"n": 1}, {"configurable": {"thread_id": "p"}}, stream_mode="values", version="v2"
+        )
+    ]
     assert type(chunks[-1]["data"]).__name__ == "State" and chunks[-1]["data"].n == 2
 
 
@@ -164,44 +172,57 @@ async def test_an_unknown_graph_is_not_found(tmp_path: Path) -> None:
 
 def test_env_is_applied_without_overriding_variables_already_set(tmp_path: Path) -> None:
     os.environ["DG_TEST_PRESET"] = "from the operator"
-    project(tmp_path, {"g.py": STATE + "import os\nSEEN = os.environ['DG_TEST_NEW']\n"
-                       "graph = builder(SEEN)"}, {"g": "./g.py:graph"},
-            env={"DG_TEST_PRESET": "from the project", "DG_TEST_NEW": "set"})
+    project(
+        tmp_path,
+        {"g.py": STATE + "import os\nSEEN = os.environ['DG_TEST_NEW']\ngraph = builder(SEEN)"},
+        {"g": "./g.py:graph"},
+        env={"DG_TEST_PRESET": "from the project", "DG_TEST_NEW": "set"},
+    )
     assert os.environ["DG_TEST_PRESET"] == "from the operator"
     assert os.environ["DG_TEST_NEW"] == "set"
 
 
 async def test_a_module_path_is_imported_from_the_project_folder(tmp_path: Path) -> None:
     pkg = f"pkg_{uuid.uuid4().hex[:8]}"
-    reg = project(tmp_path, {f"{pkg}/__init__.py": "", f"{pkg}/graphs.py": STATE + "g = builder()"},
-                  {"g": f"{pkg}.graphs:g"})
+    reg = project(
+        tmp_path,
+        {f"{pkg}/__init__.py": "", f"{pkg}/graphs.py": STATE + "g = builder()"},
+        {"g": f"{pkg}.graphs:g"},
+    )
     assert await run(reg, "g") == {"log": ["hi"]}
 
 
 async def test_a_file_in_a_package_can_import_its_siblings(tmp_path: Path) -> None:
     pkg = f"pkg_{uuid.uuid4().hex[:8]}"
-    files = {f"{pkg}/__init__.py": "", f"{pkg}/words.py": "WORD = 'sibling'\n",
-             f"{pkg}/agent.py": with_state(f"""
+    files = {
+        f"{pkg}/__init__.py": "",
+        f"{pkg}/words.py": "WORD = 'sibling'\n",
+        f"{pkg}/agent.py": with_state(f"""
     from .words import WORD
     from {pkg}.words import WORD as SAME
     graph = builder(WORD + '/' + SAME)
-    """)}
+    """),
+    }
     reg = project(tmp_path, files, {"g": f"./{pkg}/agent.py:graph"})
     assert await run(reg, "g") == {"log": ["sibling/sibling"]}
 
 
 async def test_a_loose_file_can_import_the_module_beside_it(tmp_path: Path) -> None:
     helper = f"helper_{uuid.uuid4().hex[:8]}"
-    files = {f"graphs/{helper}.py": "WORD = 'beside'\n",
-             "graphs/agent.py": STATE + f"from {helper} import WORD\ngraph = builder(WORD)"}
+    files = {
+        f"graphs/{helper}.py": "WORD = 'beside'\n",
+        "graphs/agent.py": STATE + f"from {helper} import WORD\ngraph = builder(WORD)",
+    }
     reg = project(tmp_path, files, {"g": "./graphs/agent.py:graph"})
     assert await run(reg, "g") == {"log": ["beside"]}
 
 
 async def test_local_dependencies_are_importable(tmp_path: Path) -> None:
     lib = f"lib_{uuid.uuid4().hex[:8]}"
-    files = {f"libs/shared/src/{lib}/__init__.py": "WORD = 'shared'\n",
-             "agent.py": STATE + f"from {lib} import WORD\ngraph = builder(WORD)"}
+    files = {
+        f"libs/shared/src/{lib}/__init__.py": "WORD = 'shared'\n",
+        "agent.py": STATE + f"from {lib} import WORD\ngraph = builder(WORD)",
+    }
     reg = project(tmp_path, files, {"g": "./agent.py:graph"}, dependencies=["./libs/shared"])
     assert await run(reg, "g") == {"log": ["shared"]}
 
@@ -212,16 +233,23 @@ async def test_two_graphs_from_one_file_share_its_module(tmp_path: Path) -> None
     assert await run(reg, "a") == await run(reg, "b")
 
 
-@pytest.mark.parametrize(("source", "problem"), [
-    ("import not_a_module_anywhere\n", "ModuleNotFoundError: No module named 'not_a_module"),
-    ("def broken(:\n", "SyntaxError"),
-    ("raise RuntimeError('at import')\n", "RuntimeError: at import"),
-    (STATE + "other = builder()\n", "no variable 'graph' \\(it defines: .*other"),
-])
-def test_an_import_failure_names_the_graph_and_the_file(tmp_path: Path, source: str,
-                                                        problem: str) -> None:
-    with pytest.raises(ConfigError, match=rf"graph 'g': cannot load 'graph' from "
-                                          rf".*agent\.py: .*{problem}"):
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("import not_a_module_anywhere\n", "ModuleNotFoundError: No module named 'not_a_module"),
+        ("def broken(:\n", "SyntaxError"),
+        ("raise RuntimeError('at import')\n", "RuntimeError: at import"),
+        (STATE + "other = builder()\n", "no variable 'graph' \\(it defines: .*other"),
+    ],
+)
+def test_an_import_failure_names_the_graph_and_the_file(
+    tmp_path: Path, source: str, problem: str
+) -> None:
+    with pytest.raises(
+        ConfigError,
+        match=rf"graph 'g': cannot load 'graph' from "
+        rf".*agent\.py: .*{problem}",
+    ):
         project(tmp_path, {"agent.py": source}, {"g": "./agent.py:graph"})
 
 
@@ -230,19 +258,26 @@ def test_a_missing_graph_file_is_an_error(tmp_path: Path) -> None:
         project(tmp_path, {}, {"g": "./missing.py:graph"})
 
 
-@pytest.mark.parametrize(("source", "problem"), [
-    ("graph = 42\n", "is a int, not a compiled graph"),
-    ("def graph(config, runtime):\n    pass\n", "takes no arguments or one"),
-])
-def test_a_value_that_cannot_make_a_graph_is_rejected_at_load(tmp_path: Path, source: str,
-                                                              problem: str) -> None:
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("graph = 42\n", "is a int, not a compiled graph"),
+        ("def graph(config, runtime):\n    pass\n", "takes no arguments or one"),
+    ],
+)
+def test_a_value_that_cannot_make_a_graph_is_rejected_at_load(
+    tmp_path: Path, source: str, problem: str
+) -> None:
     with pytest.raises(ConfigError, match=rf"graph 'g': .*{problem}"):
         project(tmp_path, {"agent.py": source}, {"g": "./agent.py:graph"})
 
 
 async def test_a_factory_returning_something_else_fails_when_built(tmp_path: Path) -> None:
-    reg = project(tmp_path, {"agent.py": "def graph():\n    return 'not a graph'\n"},
-                  {"g": "./agent.py:graph"})
+    reg = project(
+        tmp_path,
+        {"agent.py": "def graph():\n    return 'not a graph'\n"},
+        {"g": "./agent.py:graph"},
+    )
     with pytest.raises(ConfigError, match=r"graph 'g': expected a compiled graph .* got str"):
         await reg.build("g")
 
@@ -253,16 +288,20 @@ def test_graphs(tmp_path: Path) -> GraphRegistry:
     return GraphRegistry.load(load_config(TEST_GRAPHS))
 
 
-@pytest.mark.parametrize(("graph_id", "given", "expected"), [
-    ("echo", {"value": 7}, {"messages": [], "value": 7}),
-    ("steps", {}, {"steps": ["one", "two", "three"]}),
-    ("slow", {"sleep": 0.1, "value": "v"}, {"sleep": 0.1, "value": "v", "done": True}),
-    ("custom", {}, {"done": True}),
-    ("factory", {"text": "hey"}, {"text": "hey", "result": "HEY?"}),
-    ("subgraph", {}, {"steps": ["before", "inner_one", "inner_two", "after"]}),
-])
-async def test_the_test_graphs_run(test_graphs: GraphRegistry, graph_id: str,
-                                   given: dict, expected: dict) -> None:
+@pytest.mark.parametrize(
+    ("graph_id", "given", "expected"),
+    [
+        ("echo", {"value": 7}, {"messages": [], "value": 7}),
+        ("steps", {}, {"steps": ["one", "two", "three"]}),
+        ("slow", {"sleep": 0.1, "value": "v"}, {"sleep": 0.1, "value": "v", "done": True}),
+        ("custom", {}, {"done": True}),
+        ("factory", {"text": "hey"}, {"text": "hey", "result": "HEY?"}),
+        ("subgraph", {}, {"steps": ["before", "inner_one", "inner_two", "after"]}),
+    ],
+)
+async def test_the_test_graphs_run(
+    test_graphs: GraphRegistry, graph_id: str, given: dict, expected: dict
+) -> None:
     config = {"configurable": {"thread_id": graph_id, "suffix": "?"}}
     graph = await test_graphs.build(graph_id, config)
     assert await graph.ainvoke(given, config) == expected
@@ -276,8 +315,12 @@ async def test_the_echo_graph_answers_with_the_last_message(test_graphs: GraphRe
 
 async def test_the_chat_graph_streams_its_reply_token_by_token(test_graphs: GraphRegistry) -> None:
     graph = await test_graphs.build("chat")
-    tokens = [chunk.content async for chunk, _ in graph.astream(
-        {"messages": [{"role": "user", "content": "hi"}]}, stream_mode="messages")]
+    tokens = [
+        chunk.content
+        async for chunk, _ in graph.astream(
+            {"messages": [{"role": "user", "content": "hi"}]}, stream_mode="messages"
+        )
+    ]
     assert tokens == ["Hello", " ", "from", " ", "the", " ", "fake", " ", "model"]
 
 
@@ -292,13 +335,16 @@ async def test_the_failing_graph_raises_boom(test_graphs: GraphRegistry) -> None
         await (await test_graphs.build("failing")).ainvoke({})
 
 
-async def test_the_steps_graph_counts_each_nodes_executions(test_graphs: GraphRegistry,
-                                                            tmp_path: Path) -> None:
+async def test_the_steps_graph_counts_each_nodes_executions(
+    test_graphs: GraphRegistry, tmp_path: Path
+) -> None:
     graph = await test_graphs.build("steps")
     for _ in range(2):
         await graph.ainvoke({}, {"configurable": {"thread_id": "counted"}})
-    counts = {n: len((tmp_path / f"counted.{n}").read_text().splitlines())
-              for n in ("one", "two", "three")}
+    counts = {
+        n: len((tmp_path / f"counted.{n}").read_text().splitlines())
+        for n in ("one", "two", "three")
+    }
     assert counts == {"one": 2, "two": 2, "three": 2}
 
 
@@ -330,7 +376,8 @@ async def test_the_context_schema_is_the_config_and_context_schema(tmp_path: Pat
     reg = project(tmp_path, {"g.py": source}, {"g": "./g.py:graph"})
     schemas = graph_schemas("g", await reg.build("g"))
     assert schemas["context_schema"]["properties"] == {
-        "model": {"default": "fake", "title": "Model", "type": "string"}}
+        "model": {"default": "fake", "title": "Model", "type": "string"}
+    }
     assert schemas["config_schema"]["properties"] == schemas["context_schema"]["properties"]
 
 
@@ -346,8 +393,14 @@ async def test_schemas_that_cannot_be_drawn_are_none(tmp_path: Path) -> None:
     """
     reg = project(tmp_path, {"g.py": source}, {"g": "./g.py:graph"})
     schemas = graph_schemas("g", await reg.build("g"))
-    assert set(schemas) == {"graph_id", "input_schema", "output_schema", "state_schema",
-                            "config_schema", "context_schema"}
+    assert set(schemas) == {
+        "graph_id",
+        "input_schema",
+        "output_schema",
+        "state_schema",
+        "config_schema",
+        "context_schema",
+    }
     assert schemas["input_schema"] is None
     assert schemas["state_schema"]["properties"]["value"] == {"default": None, "title": "Value"}
 
@@ -356,7 +409,11 @@ async def test_the_drawn_graph_lists_nodes_and_edges(test_graphs: GraphRegistry)
     drawn = graph_json(await test_graphs.build("steps"))
     assert [n["id"] for n in drawn["nodes"]] == ["__start__", "one", "two", "three", "__end__"]
     assert {(e["source"], e["target"]) for e in drawn["edges"]} == {
-        ("__start__", "one"), ("one", "two"), ("two", "three"), ("three", "__end__")}
+        ("__start__", "one"),
+        ("one", "two"),
+        ("two", "three"),
+        ("three", "__end__"),
+    }
     assert all("id" not in (n.get("data") or {}) for n in drawn["nodes"])
 
 

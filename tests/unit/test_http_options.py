@@ -1,6 +1,7 @@
 """langgraph.json `http` switches on the app: disable_* leaves route groups
 out (at the root and under /api/v1); CORS is on by default (this machine's
 pages and Studio without auth, any origin with it) and configurable."""
+
 from __future__ import annotations
 
 import httpx
@@ -12,8 +13,16 @@ from duragraph.api.services import Services
 
 
 def app_with(http: dict | None, **options):
-    services = Services(store=None, db=None, clock=None, graphs=None, checkpointer=None,
-                        streams=None, states=None, info={"version": "test"})
+    services = Services(
+        store=None,
+        db=None,
+        clock=None,
+        graphs=None,
+        checkpointer=None,
+        streams=None,
+        states=None,
+        info={"version": "test"},
+    )
     return create_app(services, http=http, **options)
 
 
@@ -65,8 +74,12 @@ def preflight(origin: str) -> dict[str, str]:
 
 async def test_without_auth_cors_allows_this_machine_and_studio_only() -> None:
     app = app_with(None)
-    for origin in ("http://localhost:3000", "https://127.0.0.1", "http://[::1]:8080",
-                   "https://smith.langchain.com"):
+    for origin in (
+        "http://localhost:3000",
+        "https://127.0.0.1",
+        "http://[::1]:8080",
+        "https://smith.langchain.com",
+    ):
         allowed = await call(app, "OPTIONS", "/threads", headers=preflight(origin))
         assert allowed.status_code == 200, origin
         assert allowed.headers["access-control-allow-origin"] == origin
@@ -77,19 +90,25 @@ async def test_without_auth_cors_allows_this_machine_and_studio_only() -> None:
 
 
 async def test_with_auth_cors_allows_any_origin_but_no_credentials() -> None:
-    response = await call(app_with(None, auth_enabled=True), "OPTIONS", "/ok",
-                          headers=preflight("https://example.com"))
+    response = await call(
+        app_with(None, auth_enabled=True),
+        "OPTIONS",
+        "/ok",
+        headers=preflight("https://example.com"),
+    )
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "*"
     assert "access-control-allow-credentials" not in response.headers
 
 
 async def test_a_configured_wildcard_never_allows_credentials() -> None:
-    app = app_with({"cors": {"allow_origins": ["*"], "allow_methods": ["*"],
-                             "allow_credentials": True}})
+    app = app_with(
+        {"cors": {"allow_origins": ["*"], "allow_methods": ["*"], "allow_credentials": True}}
+    )
     checked = await call(app, "OPTIONS", "/threads", headers=preflight("https://evil.example"))
-    simple = await call(app, "GET", "/ok", headers={"Origin": "https://evil.example",
-                                                    "Cookie": "session=1"})
+    simple = await call(
+        app, "GET", "/ok", headers={"Origin": "https://evil.example", "Cookie": "session=1"}
+    )
     for response in (checked, simple):
         assert response.status_code == 200
         assert response.headers["access-control-allow-origin"] == "*"
@@ -97,15 +116,13 @@ async def test_a_configured_wildcard_never_allows_credentials() -> None:
 
 
 async def test_configured_credentials_stay_for_listed_origins() -> None:
-    app = app_with({"cors": {"allow_origins": ["https://app.example"],
-                             "allow_credentials": True}})
+    app = app_with({"cors": {"allow_origins": ["https://app.example"], "allow_credentials": True}})
     response = await call(app, "GET", "/ok", headers={"Origin": "https://app.example"})
     assert response.headers["access-control-allow-credentials"] == "true"
 
 
 async def test_cors_follows_the_configured_origins() -> None:
-    app = app_with({"cors": {"allow_origins": ["https://app.example"],
-                             "allow_methods": ["GET"]}})
+    app = app_with({"cors": {"allow_origins": ["https://app.example"], "allow_methods": ["GET"]}})
     allowed = await call(app, "GET", "/ok", headers={"Origin": "https://app.example"})
     assert allowed.headers["access-control-allow-origin"] == "https://app.example"
     other = await call(app, "GET", "/ok", headers={"Origin": "https://evil.example"})

@@ -1,4 +1,5 @@
 """Thread and run ids are UUIDv7: time-ordered, as the official server's."""
+
 import time
 import uuid
 

@@ -1,6 +1,7 @@
 """The server's calls to itself (langgraph_sdk's in-process client, relative
 webhooks) pass authentication and every @auth.on check, as on the official
 server; a request from the network with the same path does not."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,6 +33,7 @@ def _app(auth: CustomAuth):
     async def threads(scope: dict, receive: Any, send: Any) -> None:
         verdict = await auth.authorize("threads", "read", {"thread_id": "t"})
         await JSONResponse({"filter": verdict})(scope, receive, send)
+
     return AuthMiddleware(threads, auth=auth)
 
 

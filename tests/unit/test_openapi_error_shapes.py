@@ -1,5 +1,6 @@
 """The 422 bodies the server sends match what its own /openapi.json declares
 for them: `detail` a string naming the field, the field errors beside it."""
+
 from __future__ import annotations
 
 import httpx
@@ -11,8 +12,16 @@ from duragraph.api.services import Services
 
 
 def _app():
-    services = Services(store=None, db=None, clock=None, graphs=None, checkpointer=None,
-                        streams=None, states=None, info={"version": "test"})
+    services = Services(
+        store=None,
+        db=None,
+        clock=None,
+        graphs=None,
+        checkpointer=None,
+        streams=None,
+        states=None,
+        info={"version": "test"},
+    )
     return create_app(services)
 
 
@@ -23,22 +32,37 @@ async def _call(app, method: str, path: str, **kwargs) -> httpx.Response:
 
 
 def _declared_422(document: dict, path: str, method: str) -> dict:
-    return document["paths"][path][method]["responses"]["422"]["content"][
-        "application/json"]["schema"]
+    return document["paths"][path][method]["responses"]["422"]["content"]["application/json"][
+        "schema"
+    ]
 
 
-@pytest.mark.parametrize("method, path, template, kwargs, field", [
-    ("post", "/threads", "/threads", {"json": {"metadata": [1, 2]}}, "metadata"),
-    ("post", "/assistants/search", "/assistants/search", {"json": {"limit": "many"}}, "limit"),
-    ("post", "/threads", "/threads",
-     {"content": b'{"metadata": {"foo": "a\\u0000b"}}'}, "metadata.foo"),
-    ("post", "/runs/wait", "/runs/wait",
-     {"json": {"assistant_id": "echo", "input": {"n": 2**70}}}, "input.n"),
-    ("get", "/threads/abc%00/state", "/threads/{thread_id}/state", {}, "path.thread_id"),
-    ("get", "/ok?probe=%00", "/ok", {}, "probe"),
-])
+@pytest.mark.parametrize(
+    "method, path, template, kwargs, field",
+    [
+        ("post", "/threads", "/threads", {"json": {"metadata": [1, 2]}}, "metadata"),
+        ("post", "/assistants/search", "/assistants/search", {"json": {"limit": "many"}}, "limit"),
+        (
+            "post",
+            "/threads",
+            "/threads",
+            {"content": b'{"metadata": {"foo": "a\\u0000b"}}'},
+            "metadata.foo",
+        ),
+        (
+            "post",
+            "/runs/wait",
+            "/runs/wait",
+            {"json": {"assistant_id": "echo", "input": {"n": 2**70}}},
+            "input.n",
+        ),
+        ("get", "/threads/abc%00/state", "/threads/{thread_id}/state", {}, "path.thread_id"),
+        ("get", "/ok?probe=%00", "/ok", {}, "probe"),
+    ],
+)
 async def test_a_422_body_has_the_shape_the_openapi_document_declares(
-        method: str, path: str, template: str, kwargs: dict, field: str) -> None:
+    method: str, path: str, template: str, kwargs: dict, field: str
+) -> None:
     app = _app()
     document = (await _call(app, "GET", "/openapi.json")).json()
     response = await _call(app, method.upper(), path, **kwargs)

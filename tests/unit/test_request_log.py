@@ -1,4 +1,5 @@
 """The request log's line: status, level and the ids a request concerns."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,7 +15,9 @@ RUN = "1ef0a7b2-0000-4000-8000-000000000002"
 
 def test_ids_come_from_the_path_and_the_content_location():
     assert ids(f"/threads/{THREAD}/runs", f"/threads/{THREAD}/runs/{RUN}") == {
-        "thread_id": THREAD, "run_id": RUN}
+        "thread_id": THREAD,
+        "run_id": RUN,
+    }
     assert ids("/assistants/search", "") == {}
 
 
@@ -34,11 +37,16 @@ def _served(status: int | None, path: str, caplog) -> logging.LogRecord:
     return record
 
 
-@pytest.mark.parametrize("status, path, level", [
-    (200, f"/threads/{THREAD}", logging.INFO), (404, "/threads/x", logging.WARNING),
-    (500, "/runs", logging.ERROR), (200, "/ok", logging.DEBUG),
-    (None, "/runs/wait", logging.WARNING),
-])
+@pytest.mark.parametrize(
+    "status, path, level",
+    [
+        (200, f"/threads/{THREAD}", logging.INFO),
+        (404, "/threads/x", logging.WARNING),
+        (500, "/runs", logging.ERROR),
+        (200, "/ok", logging.DEBUG),
+        (None, "/runs/wait", logging.WARNING),
+    ],
+)
 def test_one_line_per_request_at_a_level_by_status(status, path, level, caplog):
     record = _served(status, path, caplog)
     assert record.levelno == level

@@ -1,18 +1,30 @@
 """Run command handlers decide on the in-memory event store: no PostgreSQL.
 (Claiming and finishing a run, which commit lease changes with their events,
 are tested in test_execution_commands.py.)"""
+
 import pytest
 
 from duragraph.application.commands.assistants import (
-    CreateAssistant, create_assistant, default_assistant_id, delete_assistant,
+    CreateAssistant,
+    create_assistant,
+    default_assistant_id,
+    delete_assistant,
 )
 from duragraph.application.commands.runs import (
-    CreateRun, cancel_run, create_run, create_stateless_runs, delete_run,
+    CreateRun,
+    cancel_run,
+    create_run,
+    create_stateless_runs,
+    delete_run,
 )
 from duragraph.application.commands.threads import CreateThread, create_thread
 from duragraph.application.execution.claim import ClaimRun, claim_run, fail_unschedulable
 from duragraph.domain.errors import (
-    InvalidInput, NotFound, NotInterrupted, RunAlreadyFinished, ThreadBusy,
+    InvalidInput,
+    NotFound,
+    NotInterrupted,
+    RunAlreadyFinished,
+    ThreadBusy,
 )
 from duragraph.domain.run_spec import RunSpec
 from duragraph.domain.thread import Thread
@@ -26,16 +38,26 @@ AGENT = default_assistant_id("agent")
 @pytest.fixture
 async def store() -> MemoryEventStore:
     store = MemoryEventStore()
-    await create_assistant(CreateAssistant(graph_id="agent", assistant_id=AGENT,
-                                           config={"configurable": {"model": "a"}}),
-                           store, FixedClock(), GRAPHS)
+    await create_assistant(
+        CreateAssistant(
+            graph_id="agent", assistant_id=AGENT, config={"configurable": {"model": "a"}}
+        ),
+        store,
+        FixedClock(),
+        GRAPHS,
+    )
     await create_thread(CreateThread(thread_id="t1"), store, FixedClock())
     return store
 
 
 async def run(store, run_id: str, strategy: str = "reject", **kwargs):
-    cmd = CreateRun(assistant_id="agent", thread_id=kwargs.pop("thread_id", "t1"),
-                    run_id=run_id, multitask_strategy=strategy, **kwargs)
+    cmd = CreateRun(
+        assistant_id="agent",
+        thread_id=kwargs.pop("thread_id", "t1"),
+        run_id=run_id,
+        multitask_strategy=strategy,
+        **kwargs,
+    )
     return await create_run(cmd, store, FixedClock(), GRAPHS)
 
 
@@ -86,7 +108,11 @@ async def test_a_rolling_back_run_erases_the_active_one_and_its_checkpoints(stor
     await run(store, "r1")
     await run(store, "r2", "rollback")
     assert event_names(store, "thread-t1")[-4:] == [
-        "run.cancelled", "checkpoint.deleted", "run.deleted", "run.created"]
+        "run.cancelled",
+        "checkpoint.deleted",
+        "run.deleted",
+        "run.created",
+    ]
     assert await statuses(store) == {"r1": "deleted", "r2": "pending"}
 
 

@@ -1,5 +1,6 @@
 """The stream cache never answers with a stream it cannot vouch for, and
 stays within its memory budget."""
+
 import tracemalloc
 from datetime import datetime, timezone
 

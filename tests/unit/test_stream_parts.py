@@ -1,4 +1,5 @@
 """Splitting a stream chunk into parts under a payload limit and joining them."""
+
 from __future__ import annotations
 
 from nats.aio.msg import Msg
@@ -10,8 +11,10 @@ LIMIT = HEADERS_ROOM + PART
 
 
 def _msgs(data: bytes, subject: str = "runs.a.t") -> list[Msg]:
-    return [Msg(None, subject=subject, data=part, headers=headers)
-            for part, headers in split(data, {"Event": "values"}, LIMIT)]
+    return [
+        Msg(None, subject=subject, data=part, headers=headers)
+        for part, headers in split(data, {"Event": "values"}, LIMIT)
+    ]
 
 
 def _joined(msgs: list[Msg]) -> list[bytes]:

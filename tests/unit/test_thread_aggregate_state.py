@@ -1,5 +1,6 @@
 """The thread aggregate outside runs: state updates, copies, prunes, TTLs and
 resumes; given events, when a command, then new events (or a refusal)."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -20,14 +21,23 @@ def idle_thread(ident: str = "t") -> Thread:
 
 
 def run(t: Thread, run_id: str = "r1", **kwargs) -> None:
-    t.create_run(run_id=run_id, assistant_id="a", graph_id="g", spec=RunSpec(**kwargs), metadata={},
-                 strategy="enqueue", temporary=False, now=NOW)
+    t.create_run(
+        run_id=run_id,
+        assistant_id="a",
+        graph_id="g",
+        spec=RunSpec(**kwargs),
+        metadata={},
+        strategy="enqueue",
+        temporary=False,
+        now=NOW,
+    )
 
 
 def finish(t: Thread, outcome: str, values=None, interrupts=None, run_id: str = "r1") -> None:
     epoch = t.start_run(run_id, worker_id="w", lease_lapsed=False, now=NOW)
-    t.finish_run(run_id, epoch=epoch, outcome=outcome, values=values,
-                 interrupts=interrupts, now=NOW)
+    t.finish_run(
+        run_id, epoch=epoch, outcome=outcome, values=values, interrupts=interrupts, now=NOW
+    )
 
 
 def test_a_state_update_with_pending_tasks_leaves_the_thread_interrupted():
@@ -57,8 +67,12 @@ def test_state_updates_copies_and_prunes_wait_for_the_active_run():
 def test_a_copy_starts_with_the_sources_metadata_values_and_status():
     source = idle_thread()
     run(source)
-    finish(source, "interrupted", values={"q": "?", "__interrupt__": [1]},
-           interrupts={"task": [{"value": "?"}]})
+    finish(
+        source,
+        "interrupted",
+        values={"q": "?", "__interrupt__": [1]},
+        interrupts={"task": [{"value": "?"}]},
+    )
     source.pending.clear()
     target = Thread("copy")
     source.copy_to(target, now=NOW)
@@ -71,8 +85,14 @@ def test_a_copy_starts_with_the_sources_metadata_values_and_status():
 
 def test_a_ttl_must_have_a_known_strategy_and_a_positive_length():
     t = idle_thread()
-    for strategy, minutes in (("shred", 5), ("delete", 0), ("delete", -1), ("delete", "5"),
-                              ("delete", None), ("delete", True)):
+    for strategy, minutes in (
+        ("shred", 5),
+        ("delete", 0),
+        ("delete", -1),
+        ("delete", "5"),
+        ("delete", None),
+        ("delete", True),
+    ):
         with pytest.raises(InvalidInput):
             t.set_ttl(strategy=strategy, minutes=minutes, now=NOW)
     assert t.pending == []

@@ -1,8 +1,12 @@
 """Thread command handlers decide on the in-memory event store: no PostgreSQL."""
+
 import pytest
 
 from duragraph.application.commands.threads import (
-    CreateThread, create_thread, delete_thread, update_thread,
+    CreateThread,
+    create_thread,
+    delete_thread,
+    update_thread,
 )
 from duragraph.domain.cron import Cron
 from duragraph.domain.errors import AlreadyExists, InvalidInput, NotFound
@@ -34,17 +38,20 @@ async def test_creating_a_thread_that_exists_is_refused_unless_asked_to_do_nothi
 
 async def test_an_unknown_if_exists_is_invalid_and_writes_nothing(store):
     with pytest.raises(InvalidInput):
-        await create_thread(CreateThread(thread_id="t1", if_exists="replace"), store,
-                            FixedClock())
+        await create_thread(CreateThread(thread_id="t1", if_exists="replace"), store, FixedClock())
     assert store.log == []
 
 
 async def test_a_thread_takes_the_default_ttl_only_when_none_is_given(store):
     default = {"strategy": "delete", "ttl": 60}
     await create_thread(CreateThread(thread_id="t1", default_ttl=default), store, FixedClock())
-    await create_thread(CreateThread(thread_id="t2", default_ttl=default,
-                                     ttl={"strategy": "keep_latest", "ttl": 5}),
-                        store, FixedClock())
+    await create_thread(
+        CreateThread(
+            thread_id="t2", default_ttl=default, ttl={"strategy": "keep_latest", "ttl": 5}
+        ),
+        store,
+        FixedClock(),
+    )
     t1, t2 = await store.load_many((Thread, "t1"), (Thread, "t2"))
     assert (t1.ttl.strategy, t1.ttl.ttl_minutes) == ("delete", 60)
     assert (t2.ttl.strategy, t2.ttl.ttl_minutes) == ("keep_latest", 5)
@@ -67,12 +74,30 @@ async def test_updating_or_deleting_an_unknown_thread_is_not_found(store):
 async def test_deleting_a_thread_interrupts_its_run_and_deletes_its_crons(store):
     thread = Thread("t1")
     thread.create(metadata={}, now=NOW)
-    thread.create_run(run_id="r1", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
-                      strategy="reject", temporary=False, now=NOW)
+    thread.create_run(
+        run_id="r1",
+        assistant_id="a",
+        graph_id="g",
+        spec=RunSpec(),
+        metadata={},
+        strategy="reject",
+        temporary=False,
+        now=NOW,
+    )
     cron = Cron("c1")
-    cron.create(assistant_id="a", thread_id="t1", schedule="* * * * *", timezone=None,
-                end_time=None, enabled=True, payload={}, metadata={}, on_run_completed=None,
-                now=NOW, next_tick=lambda *_: None)
+    cron.create(
+        assistant_id="a",
+        thread_id="t1",
+        schedule="* * * * *",
+        timezone=None,
+        end_time=None,
+        enabled=True,
+        payload={},
+        metadata={},
+        on_run_completed=None,
+        now=NOW,
+        next_tick=lambda *_: None,
+    )
     await store.save(thread, cron)
     await delete_thread("t1", store, FixedClock(), cron_ids=["c1", "gone"])
     assert event_names(store, "thread-t1")[-2:] == ["run.cancelled", "thread.deleted"]

@@ -1,12 +1,18 @@
 """The thread aggregate decides who may run: given events, when a command,
 then new events (or a refusal)."""
+
 from datetime import datetime, timezone
 
 import pytest
 
 from duragraph.domain import events as ev
 from duragraph.domain.errors import (
-    Fenced, InvalidInput, NotFound, RunAlreadyFinished, ThreadBusy, Unschedulable,
+    Fenced,
+    InvalidInput,
+    NotFound,
+    RunAlreadyFinished,
+    ThreadBusy,
+    Unschedulable,
 )
 from duragraph.domain.run_spec import RunSpec
 from duragraph.domain.thread import Thread, thread_status
@@ -17,8 +23,16 @@ NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 def thread_with_run(run_id: str = "r1", strategy: str = "reject") -> Thread:
     t = Thread("t")
     t.create(metadata={}, now=NOW)
-    t.create_run(run_id=run_id, assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
-                 strategy=strategy, temporary=False, now=NOW)
+    t.create_run(
+        run_id=run_id,
+        assistant_id="a",
+        graph_id="g",
+        spec=RunSpec(),
+        metadata={},
+        strategy=strategy,
+        temporary=False,
+        now=NOW,
+    )
     t.pending.clear()
     return t
 
@@ -30,15 +44,31 @@ def names(t: Thread) -> list[str]:
 def test_a_second_run_on_a_busy_thread_is_rejected_by_default():
     t = thread_with_run()
     with pytest.raises(ThreadBusy):
-        t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
-                     strategy="reject", temporary=False, now=NOW)
+        t.create_run(
+            run_id="r2",
+            assistant_id="a",
+            graph_id="g",
+            spec=RunSpec(),
+            metadata={},
+            strategy="reject",
+            temporary=False,
+            now=NOW,
+        )
     assert t.pending == []
 
 
 def test_an_enqueued_run_waits_until_the_active_one_finishes():
     t = thread_with_run()
-    t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
-                 strategy="enqueue", temporary=False, now=NOW)
+    t.create_run(
+        run_id="r2",
+        assistant_id="a",
+        graph_id="g",
+        spec=RunSpec(),
+        metadata={},
+        strategy="enqueue",
+        temporary=False,
+        now=NOW,
+    )
     assert t.next_runnable().run_id == "r1"
     epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
     assert t.next_runnable() is None
@@ -50,8 +80,16 @@ def test_an_enqueued_run_waits_until_the_active_one_finishes():
 
 def test_interrupt_strategy_cancels_the_active_run_before_creating_the_new_one():
     t = thread_with_run()
-    t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
-                 strategy="interrupt", temporary=False, now=NOW)
+    t.create_run(
+        run_id="r2",
+        assistant_id="a",
+        graph_id="g",
+        spec=RunSpec(),
+        metadata={},
+        strategy="interrupt",
+        temporary=False,
+        now=NOW,
+    )
     assert names(t) == ["run.cancelled", "run.created"]
     assert t.pending[0].action == "interrupt"
     assert t.runs["r1"].status == "interrupted"
@@ -59,8 +97,16 @@ def test_interrupt_strategy_cancels_the_active_run_before_creating_the_new_one()
 
 def test_rollback_strategy_erases_the_active_run_and_its_checkpoints():
     t = thread_with_run()
-    t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
-                 strategy="rollback", temporary=False, now=NOW)
+    t.create_run(
+        run_id="r2",
+        assistant_id="a",
+        graph_id="g",
+        spec=RunSpec(),
+        metadata={},
+        strategy="rollback",
+        temporary=False,
+        now=NOW,
+    )
     assert names(t) == ["run.cancelled", "checkpoint.deleted", "run.deleted", "run.created"]
     assert t.pending[1].run_ids == ["r1"]
     with pytest.raises(NotFound):
@@ -71,8 +117,16 @@ def test_rollback_strategy_erases_the_active_run_and_its_checkpoints():
 def test_unknown_strategy_is_invalid_input():
     t = thread_with_run()
     with pytest.raises(InvalidInput):
-        t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
-                     strategy="bogus", temporary=False, now=NOW)
+        t.create_run(
+            run_id="r2",
+            assistant_id="a",
+            graph_id="g",
+            spec=RunSpec(),
+            metadata={},
+            strategy="bogus",
+            temporary=False,
+            now=NOW,
+        )
 
 
 def test_a_running_run_is_reclaimed_only_after_its_lease_lapsed_with_a_higher_epoch():
@@ -101,8 +155,16 @@ def test_thread_status_follows_the_last_outcome():
     epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
     t.finish_run("r1", epoch=epoch, outcome="interrupted", now=NOW, interrupts={"x": []})
     assert thread_status(t) == "interrupted"
-    t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
-                 strategy="reject", temporary=False, now=NOW)
+    t.create_run(
+        run_id="r2",
+        assistant_id="a",
+        graph_id="g",
+        spec=RunSpec(),
+        metadata={},
+        strategy="reject",
+        temporary=False,
+        now=NOW,
+    )
     epoch = t.start_run("r2", worker_id="w", lease_lapsed=False, now=NOW)
     t.finish_run("r2", epoch=epoch, outcome="error", now=NOW, error="ValueError", message="boom")
     assert thread_status(t) == "error"
@@ -117,8 +179,9 @@ def test_cancelling_a_finished_run_is_rejected():
 
 
 def settle(t: Thread, run_id: str = "r1") -> None:
-    t.settle_cancelled(run_id, values={"x": 1}, interrupts={}, has_next=True,
-                       checkpoint_id="c1", now=NOW)
+    t.settle_cancelled(
+        run_id, values={"x": 1}, interrupts={}, has_next=True, checkpoint_id="c1", now=NOW
+    )
 
 
 def test_a_run_cancelled_with_interrupt_leaves_its_thread_as_its_checkpoint_says():
@@ -139,8 +202,16 @@ def test_a_cancelled_run_settles_nothing_after_a_rollback_or_anything_newer(sinc
     t = thread_with_run()
     t.cancel_run("r1", action="rollback" if since == "rollback" else "interrupt", now=NOW)
     if since == "a new run":
-        t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
-                     strategy="reject", temporary=False, now=NOW)
+        t.create_run(
+            run_id="r2",
+            assistant_id="a",
+            graph_id="g",
+            spec=RunSpec(),
+            metadata={},
+            strategy="reject",
+            temporary=False,
+            now=NOW,
+        )
     if since == "an update":
         t.set_state(values={"y": 2}, interrupts={}, has_next=False, checkpoint_id="c2", now=NOW)
     t.pending.clear()
@@ -153,8 +224,16 @@ def test_a_deleted_thread_refuses_new_runs():
     t.delete(now=NOW)
     assert names(t) == ["run.cancelled", "thread.deleted"]
     with pytest.raises(NotFound):
-        t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
-                     strategy="enqueue", temporary=False, now=NOW)
+        t.create_run(
+            run_id="r2",
+            assistant_id="a",
+            graph_id="g",
+            spec=RunSpec(),
+            metadata={},
+            strategy="enqueue",
+            temporary=False,
+            now=NOW,
+        )
 
 
 def test_events_round_trip_through_their_stored_form():
@@ -167,18 +246,33 @@ def test_a_delayed_run_cannot_start_before_its_time():
 
     t = Thread("t")
     t.create(metadata={}, now=NOW)
-    t.create_run(run_id="r1", assistant_id="a", graph_id="g", spec=RunSpec(after_seconds=5),
-                 metadata={}, strategy="reject", temporary=False, now=NOW)
+    t.create_run(
+        run_id="r1",
+        assistant_id="a",
+        graph_id="g",
+        spec=RunSpec(after_seconds=5),
+        metadata={},
+        strategy="reject",
+        temporary=False,
+        now=NOW,
+    )
     with pytest.raises(Fenced):
         t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW + timedelta(seconds=4))
-    assert t.start_run("r1", worker_id="w", lease_lapsed=False,
-                       now=NOW + timedelta(seconds=5)) == 1
+    assert t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW + timedelta(seconds=5)) == 1
 
 
 def test_cancelling_many_runs_cancels_those_still_active():
     t = thread_with_run()
-    t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
-                 strategy="enqueue", temporary=False, now=NOW)
+    t.create_run(
+        run_id="r2",
+        assistant_id="a",
+        graph_id="g",
+        spec=RunSpec(),
+        metadata={},
+        strategy="enqueue",
+        temporary=False,
+        now=NOW,
+    )
     epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
     t.finish_run("r1", epoch=epoch, outcome="success", now=NOW)
     t.pending.clear()
@@ -196,15 +290,23 @@ def test_cancelling_many_runs_naming_an_unknown_one_cancels_none():
 def _stateless(on_completion: str | None) -> Thread:
     t = Thread("t")
     t.create(metadata={}, now=NOW)
-    t.create_run(run_id="r1", assistant_id="a", graph_id="g",
-                 spec=RunSpec(on_completion=on_completion), metadata={},
-                 strategy="reject", temporary=True, now=NOW)
+    t.create_run(
+        run_id="r1",
+        assistant_id="a",
+        graph_id="g",
+        spec=RunSpec(on_completion=on_completion),
+        metadata={},
+        strategy="reject",
+        temporary=True,
+        now=NOW,
+    )
     t.pending.clear()
     return t
 
 
-@pytest.mark.parametrize("on_completion, deleted", [(None, True), ("delete", True),
-                                                   ("keep", False)])
+@pytest.mark.parametrize(
+    "on_completion, deleted", [(None, True), ("delete", True), ("keep", False)]
+)
 def test_a_stateless_runs_thread_goes_with_its_end_unless_kept(on_completion, deleted):
     t = _stateless(on_completion)
     epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
@@ -234,8 +336,16 @@ def test_only_the_first_claim_of_the_first_run_on_an_untouched_thread_starts_bla
 
     t = thread_with_run()
     _start_and_finish(t, "r1")
-    t.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
-                 strategy="reject", temporary=False, now=NOW)
+    t.create_run(
+        run_id="r2",
+        assistant_id="a",
+        graph_id="g",
+        spec=RunSpec(),
+        metadata={},
+        strategy="reject",
+        temporary=False,
+        now=NOW,
+    )
     t.start_run("r2", worker_id="w", lease_lapsed=False, now=NOW)
     assert not t.starts_blank("r2")
 
@@ -244,28 +354,52 @@ def test_a_thread_whose_state_was_set_never_starts_blank():
     t = Thread("t")
     t.create(metadata={}, now=NOW)
     t.set_state(values={"a": 1}, interrupts={}, has_next=False, checkpoint_id="c1", now=NOW)
-    t.create_run(run_id="r1", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
-                 strategy="reject", temporary=False, now=NOW)
+    t.create_run(
+        run_id="r1",
+        assistant_id="a",
+        graph_id="g",
+        spec=RunSpec(),
+        metadata={},
+        strategy="reject",
+        temporary=False,
+        now=NOW,
+    )
     t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
     assert not t.starts_blank("r1")
 
     copy = Thread("copy")
     t.finish_run("r1", epoch=1, outcome="success", now=NOW, values={})
     t.copy_to(copy, now=NOW)
-    copy.create_run(run_id="r2", assistant_id="a", graph_id="g", spec=RunSpec(), metadata={},
-                    strategy="reject", temporary=False, now=NOW)
+    copy.create_run(
+        run_id="r2",
+        assistant_id="a",
+        graph_id="g",
+        spec=RunSpec(),
+        metadata={},
+        strategy="reject",
+        temporary=False,
+        now=NOW,
+    )
     copy.start_run("r2", worker_id="w", lease_lapsed=False, now=NOW)
     assert not copy.starts_blank("r2")
 
 
-@pytest.mark.parametrize("delay", [1e308, float("inf"), float("nan"), -1, "soon", 10 * 366 * 86400,
-                                   10**400])
+@pytest.mark.parametrize(
+    "delay", [1e308, float("inf"), float("nan"), -1, "soon", 10 * 366 * 86400, 10**400]
+)
 def test_a_run_whose_delay_no_clock_can_reach_is_refused(delay):
     t = thread_with_run()
     with pytest.raises(InvalidInput, match="after_seconds"):
-        t.create_run(run_id="r2", assistant_id="a", graph_id="g",
-                     spec=RunSpec(after_seconds=delay), metadata={}, strategy="enqueue",
-                     temporary=False, now=NOW)
+        t.create_run(
+            run_id="r2",
+            assistant_id="a",
+            graph_id="g",
+            spec=RunSpec(after_seconds=delay),
+            metadata={},
+            strategy="enqueue",
+            temporary=False,
+            now=NOW,
+        )
     assert t.pending == []
 
 
@@ -274,9 +408,19 @@ def stored_before_checks(delay) -> Thread:
     t = Thread("t")
     t.create(metadata={}, now=NOW)
     for run_id, spec in (("poison", RunSpec(after_seconds=delay)), ("next", RunSpec())):
-        t.apply(ev.RunCreated(at=NOW, run_id=run_id, thread_id="t", assistant_id="a",
-                              graph_id="g", spec=spec, metadata={},
-                              multitask_strategy="enqueue", temporary=False))
+        t.apply(
+            ev.RunCreated(
+                at=NOW,
+                run_id=run_id,
+                thread_id="t",
+                assistant_id="a",
+                graph_id="g",
+                spec=spec,
+                metadata={},
+                multitask_strategy="enqueue",
+                temporary=False,
+            )
+        )
     t.pending.clear()
     return t
 
@@ -302,11 +446,27 @@ def test_a_thread_ttl_beyond_ten_years_is_refused():
 
 
 def test_interrupts_stored_with_a_null_response_schema_load_without_it():
-    stored = {"at": NOW.isoformat(), "run_id": "r1", "thread_id": "t", "epoch": 1,
-              "interrupts": {"task": [{"value": 1, "id": "i", "response_schema": None},
-                                      {"value": 2, "id": "j", "response_schema": {"type": "x"}}]}}
+    stored = {
+        "at": NOW.isoformat(),
+        "run_id": "r1",
+        "thread_id": "t",
+        "epoch": 1,
+        "interrupts": {
+            "task": [
+                {"value": 1, "id": "i", "response_schema": None},
+                {"value": 2, "id": "j", "response_schema": {"type": "x"}},
+            ]
+        },
+    }
     for name in ("run.interrupted", "thread.state_updated"):
-        data = stored if name == "run.interrupted" else {
-            k: v for k, v in stored.items() if k not in ("run_id", "epoch")}
-        assert ev.from_data(name, data).interrupts == {"task": [
-            {"value": 1, "id": "i"}, {"value": 2, "id": "j", "response_schema": {"type": "x"}}]}
+        data = (
+            stored
+            if name == "run.interrupted"
+            else {k: v for k, v in stored.items() if k not in ("run_id", "epoch")}
+        )
+        assert ev.from_data(name, data).interrupts == {
+            "task": [
+                {"value": 1, "id": "i"},
+                {"value": 2, "id": "j", "response_schema": {"type": "x"}},
+            ]
+        }

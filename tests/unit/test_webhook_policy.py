@@ -1,4 +1,5 @@
 """The webhook URL policy read from langgraph.json's `webhooks` section."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,15 @@ from duragraph.infrastructure.webhooks.policy import WebhookPolicy, WebhookRefus
 
 async def test_loopback_and_private_targets_are_refused_by_default() -> None:
     policy = WebhookPolicy.from_config(None)
-    for url in ("/my/hook", "http://127.0.0.1/h", "http://localhost/h", "http://[::ffff:127.0.0.1]/h",
-                "http://10.0.0.1/h", "http://172.16.0.1/h", "http://[fd00::1]/h"):
+    for url in (
+        "/my/hook",
+        "http://127.0.0.1/h",
+        "http://localhost/h",
+        "http://[::ffff:127.0.0.1]/h",
+        "http://10.0.0.1/h",
+        "http://172.16.0.1/h",
+        "http://[fd00::1]/h",
+    ):
         with pytest.raises(WebhookRefused):
             await policy.check(url)
     await policy.check("https://93.184.216.34/hook")  # a public address
@@ -18,7 +26,8 @@ async def test_loopback_and_private_targets_are_refused_by_default() -> None:
 
 async def test_the_project_may_allow_loopback_and_private_targets() -> None:
     policy = WebhookPolicy.from_config(
-        {"url": {"disable_loopback": False, "disable_private_ips": False}})
+        {"url": {"disable_loopback": False, "disable_private_ips": False}}
+    )
     await policy.check("http://127.0.0.1:8000/h")
     await policy.check("http://10.0.0.1/h")
     await policy.check("/my/hook")  # this server's own route, called in process
@@ -27,13 +36,22 @@ async def test_the_project_may_allow_loopback_and_private_targets() -> None:
 
 
 async def test_domains_ports_https_and_length_are_enforced_as_configured() -> None:
-    policy = WebhookPolicy.from_config({"url": {
-        "allowed_domains": ["hooks.example.com", "*.corp.example"], "allowed_ports": [443],
-        "require_https": True, "max_url_length": 40}})
-    for url, problem in [("https://other.example.com/h", "domain"),
-                         ("https://hooks.example.com:8443/h", "port"),
-                         ("http://hooks.example.com/h", "https"),
-                         ("https://a.corp.example/" + "x" * 40, "longer")]:
+    policy = WebhookPolicy.from_config(
+        {
+            "url": {
+                "allowed_domains": ["hooks.example.com", "*.corp.example"],
+                "allowed_ports": [443],
+                "require_https": True,
+                "max_url_length": 40,
+            }
+        }
+    )
+    for url, problem in [
+        ("https://other.example.com/h", "domain"),
+        ("https://hooks.example.com:8443/h", "port"),
+        ("http://hooks.example.com/h", "https"),
+        ("https://a.corp.example/" + "x" * 40, "longer"),
+    ]:
         with pytest.raises(WebhookRefused, match=problem):
             await policy.check(url)
 

@@ -2,6 +2,7 @@
 (resource, action, value), and for an operation on one thread, assistant or
 cron, a miss answered as the official server does (404: an invisible
 resource reads as a missing one)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,21 +27,26 @@ async def authorize(s: Services, resource: str, action: str, value: Any) -> Filt
     return await s.auth.authorize(resource, action, value)
 
 
-async def require(s: Services, resource: str, action: str, ident: str,
-                  value: dict[str, Any] | None = None,
-                  miss: type[DomainError] = NotFound) -> Filter | None:
+async def require(
+    s: Services,
+    resource: str,
+    action: str,
+    ident: str,
+    value: dict[str, Any] | None = None,
+    miss: type[DomainError] = NotFound,
+) -> Filter | None:
     """Authorize an operation on one existing resource; a filter miss raises
     `miss` (NotFound, or AlreadyExists where the official server answers 409)."""
     kind = KINDS[resource]
-    flt = await s.auth.authorize(resource, action,
-                                 value if value is not None else {f"{kind}_id": ident})
+    flt = await s.auth.authorize(
+        resource, action, value if value is not None else {f"{kind}_id": ident}
+    )
     if flt is not None and await visibility(s.db, resource, ident, flt) is False:
         raise miss(kind, ident)
     return flt
 
 
-async def require_new(s: Services, resource: str, ident: str | None,
-                      flt: Filter | None) -> None:
+async def require_new(s: Services, resource: str, ident: str | None, flt: Filter | None) -> None:
     """Creating under an id that exists but is not the caller's: 409, as upstream."""
     if ident and flt is not None and await visibility(s.db, resource, ident, flt) is False:
         raise AlreadyExists(KINDS[resource], ident)

@@ -1,4 +1,5 @@
 """The HTTP edge: LangGraph paths at the root and the same under /api/v1."""
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -8,8 +9,15 @@ from starlette.applications import Starlette
 
 from starlette.middleware import Middleware
 
-from . import (browser_guard, custom_app, errors, http_options, openapi_errors, request_guard,
-               server_errors)
+from . import (
+    browser_guard,
+    custom_app,
+    errors,
+    http_options,
+    openapi_errors,
+    request_guard,
+    server_errors,
+)
 from .auth.middleware import AuthMiddleware
 from .protocols.a2a import agent_card
 from .protocols.a2a import routes as a2a
@@ -17,34 +25,65 @@ from .protocols.mcp import routes as mcp
 from .protocols.v2 import routes as v2
 from .relative_redirects import RelativeRedirects
 from .responses import JSON
-from .routes import (assistants, crons, events, home, memory_store, runs, system,
-                     thread_stream, threads)
+from .routes import (
+    assistants,
+    crons,
+    events,
+    home,
+    memory_store,
+    runs,
+    system,
+    thread_stream,
+    threads,
+)
 from .services import Services
 
 # Health, metrics and the API description: a user's app (langgraph.json
 # `http.app`) cannot shadow these; it may shadow any of the ROUTERS.
 META_ROUTERS = (system.router,)
 # The hot paths first: a request is matched against the routes in order.
-ROUTERS = (runs.router, threads.router, assistants.router, crons.router, events.router,
-           thread_stream.router, v2.router, memory_store.router, mcp.router, a2a.router,
-           agent_card.router, home.router)
+ROUTERS = (
+    runs.router,
+    threads.router,
+    assistants.router,
+    crons.router,
+    events.router,
+    thread_stream.router,
+    v2.router,
+    memory_store.router,
+    mcp.router,
+    a2a.router,
+    agent_card.router,
+    home.router,
+)
 
 
-def create_app(services: Services, *, lifespan: Any = None, user_app: Starlette | None = None,
-               http: dict[str, Any] | None = None, auth_enabled: bool = False,
-               allowed_hosts: tuple[str, ...] = (),
-               max_body_bytes: int = request_guard.DEFAULT_MAX_BODY_BYTES) -> Starlette:
+def create_app(
+    services: Services,
+    *,
+    lifespan: Any = None,
+    user_app: Starlette | None = None,
+    http: dict[str, Any] | None = None,
+    auth_enabled: bool = False,
+    allowed_hosts: tuple[str, ...] = (),
+    max_body_bytes: int = request_guard.DEFAULT_MAX_BODY_BYTES,
+) -> Starlette:
     """`http`: langgraph.json's `http` section (disable_* switches, cors);
     `auth_enabled`: langgraph.json configures auth (a browser's requests are
     then limited by what its user may do, not by where the page comes from);
     `allowed_hosts`: host names served besides localhost (with `http`'s);
     `max_body_bytes`: the largest request body accepted (413 beyond)."""
     meta = not (http or {}).get("disable_meta")
-    app = FastAPI(title="DuraGraph", version=services.info.get("version", "0"),
-                  default_response_class=JSON, lifespan=lifespan, docs_url=None,
-                  redoc_url="/redoc" if meta else None,
-                  openapi_url="/openapi.json" if meta else None,
-                  dependencies=[Depends(request_guard.clean_path)])
+    app = FastAPI(
+        title="DuraGraph",
+        version=services.info.get("version", "0"),
+        default_response_class=JSON,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url="/redoc" if meta else None,
+        openapi_url="/openapi.json" if meta else None,
+        dependencies=[Depends(request_guard.clean_path)],
+    )
     app.state.services = services
     enabled = http_options.route_filter(http)
     services.flags = {"assistants": enabled("/assistants"), "crons": enabled("/runs/crons")}
@@ -62,8 +101,13 @@ def create_app(services: Services, *, lifespan: Any = None, user_app: Starlette 
     return outer
 
 
-def _protect(app: Starlette, http: dict[str, Any] | None, auth_enabled: bool,
-             allowed_hosts: tuple[str, ...], max_body_bytes: int) -> None:
+def _protect(
+    app: Starlette,
+    http: dict[str, Any] | None,
+    auth_enabled: bool,
+    allowed_hosts: tuple[str, ...],
+    max_body_bytes: int,
+) -> None:
     """Outside everything (the user's middleware too), in this order: redirects
     leave relative (never naming the request's Host), the browser guard, then
     the request guard (body size, strict JSON). CORS goes inside the user's
@@ -73,7 +117,8 @@ def _protect(app: Starlette, http: dict[str, Any] | None, auth_enabled: bool,
     app.user_middleware[:0] = [
         Middleware(RelativeRedirects),
         browser_guard.middleware(policy, hosts, auth_enabled=auth_enabled),
-        request_guard.middleware(max_body_bytes)]
+        request_guard.middleware(max_body_bytes),
+    ]
     app.user_middleware.append(http_options.cors(policy))
 
 

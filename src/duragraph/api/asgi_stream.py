@@ -2,6 +2,7 @@
 streams as the app sends it (httpx's own ASGITransport waits for the whole
 body): a run streamed through the in-process client arrives live. Closing
 the response disconnects the request, as a client leaving would."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,17 +24,29 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         exchange = _Exchange(await request.aread())
         task = asyncio.create_task(exchange.run(self.app, self._scope(request)))
         start = await exchange.started
-        return httpx.Response(start["status"], headers=start.get("headers", []),
-                              stream=_Body(exchange, task), request=request)
+        return httpx.Response(
+            start["status"],
+            headers=start.get("headers", []),
+            stream=_Body(exchange, task),
+            request=request,
+        )
 
     def _scope(self, request: httpx.Request) -> dict[str, Any]:
         url = request.url
-        return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-                "method": request.method, "scheme": url.scheme, "path": url.path,
-                "raw_path": url.raw_path.split(b"?")[0], "query_string": url.query,
-                "headers": [(k.lower(), v) for k, v in request.headers.raw],
-                "server": (url.host, url.port), "client": ("127.0.0.1", 0),
-                "root_path": self.root_path}
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "scheme": url.scheme,
+            "path": url.path,
+            "raw_path": url.raw_path.split(b"?")[0],
+            "query_string": url.query,
+            "headers": [(k.lower(), v) for k, v in request.headers.raw],
+            "server": (url.host, url.port),
+            "client": ("127.0.0.1", 0),
+            "root_path": self.root_path,
+        }
 
 
 class _Exchange:

@@ -2,6 +2,7 @@
 the request schemas and query parameters: out of range is a 422 naming the
 field, before anything reaches the database. The domain keeps the same
 rules (domain/limits.py) for every other way in."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,8 +25,7 @@ Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
 Depth = Annotated[int, Field(ge=1, le=MAX_DEPTH)]
 Id = Annotated[str, Field(max_length=MAX_ID_CHARS)]
 Seconds = Annotated[float, Field(ge=0, le=MAX_DURATION.total_seconds(), allow_inf_nan=False)]
-Minutes = Annotated[float, Field(gt=0, le=MAX_DURATION.total_seconds() / 60,
-                                 allow_inf_nan=False)]
+Minutes = Annotated[float, Field(gt=0, le=MAX_DURATION.total_seconds() / 60, allow_inf_nan=False)]
 
 
 def _moment(value: datetime) -> datetime:

@@ -9,6 +9,7 @@ before any handler runs (CORS alone only hides the answer from the page):
 - a WebSocket handshake from such an origin (CORS does not cover WebSockets).
 
 Requests without an Origin (SDKs, curl) and same-origin requests pass."""
+
 from __future__ import annotations
 
 import re
@@ -30,7 +31,7 @@ def host_name(host: str) -> str:
     """`name[:port]` -> `name`, lowercased; an IPv6 address keeps its brackets."""
     host = host.lower()
     if host.startswith("["):
-        return host[:host.find("]") + 1]
+        return host[: host.find("]") + 1]
     return host.rpartition(":")[0] if ":" in host else host
 
 
@@ -59,15 +60,21 @@ class AllowedOrigins:
         self.regex = re.compile(regex) if regex else None
 
     def __contains__(self, origin: str) -> bool:
-        return (self.any or origin in self.exact
-                or (self.regex is not None and self.regex.fullmatch(origin) is not None))
+        return (
+            self.any
+            or origin in self.exact
+            or (self.regex is not None and self.regex.fullmatch(origin) is not None)
+        )
 
 
 def middleware(cors: dict[str, Any], hosts: Iterable[str], *, auth_enabled: bool) -> Middleware:
     """With auth configured, any host unless `hosts` names some."""
     hosts = tuple(hosts)
-    return Middleware(BrowserGuard, origins=AllowedOrigins(cors),
-                      hosts=AllowedHosts(hosts, any_host=auth_enabled and not hosts))
+    return Middleware(
+        BrowserGuard,
+        origins=AllowedOrigins(cors),
+        hosts=AllowedHosts(hosts, any_host=auth_enabled and not hosts),
+    )
 
 
 class BrowserGuard:
@@ -81,23 +88,27 @@ class BrowserGuard:
         if refusal is None:
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":  # closed before accept: the handshake gets 403
-            await send({"type": "websocket.close", "code": POLICY_VIOLATION,
-                        "reason": refusal[1][:120]})
+            await send(
+                {"type": "websocket.close", "code": POLICY_VIOLATION, "reason": refusal[1][:120]}
+            )
         else:
             await JSON({"detail": refusal[1]}, status_code=refusal[0])(scope, receive, send)
 
     def refusal(self, scope: Scope) -> tuple[int, str] | None:
         host, origin = _host_and_origin(scope["headers"])
         if host is not None and host not in self.hosts and scope["path"] not in HEALTH_PATHS:
-            return 400, (f"host {host} is not allowed: add {host_name(host)} to "
-                         "DURAGRAPH_ALLOWED_HOSTS (comma-separated, * for any) or to "
-                         "http.allowed_hosts in langgraph.json")
+            return 400, (
+                f"host {host} is not allowed: add {host_name(host)} to "
+                "DURAGRAPH_ALLOWED_HOSTS (comma-separated, * for any) or to "
+                "http.allowed_hosts in langgraph.json"
+            )
         if origin is None or scope.get("method") in SAFE_METHODS or origin in self.origins:
             return None
         if origin.partition("://")[2] == host:  # same-origin: never cross-site
             return None
-        return 403, (f"origin {origin} is not allowed: add it to http.cors.allow_origins "
-                     "in langgraph.json")
+        return 403, (
+            f"origin {origin} is not allowed: add it to http.cors.allow_origins in langgraph.json"
+        )
 
 
 def _host_and_origin(headers: list[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:

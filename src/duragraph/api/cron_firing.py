@@ -2,6 +2,7 @@
 scheduler does: `threads.create_run` (then `assistants.read`) with the
 creator as the handler's user; their handler's changes to the run's metadata
 are kept, and the run carries their identity. A refusal skips the tick."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class AsCreator:
     """The scheduler's `authorize` port (a RunGate: what check_run needs)."""
+
     auth: Authorizer
     db: Database
     graphs: GraphCatalog
@@ -33,8 +35,13 @@ class AsCreator:
         if not self.auth.enabled or user_id is None:
             return request
         user = creator(request.spec, user_id)
-        value = create_run_value(request.thread_id, request.assistant_id, request.metadata,
-                                 request.spec, multitask_strategy=request.multitask_strategy)
+        value = create_run_value(
+            request.thread_id,
+            request.assistant_id,
+            request.metadata,
+            request.spec,
+            multitask_strategy=request.multitask_strategy,
+        )
         token = current_user.set(user)
         try:
             await check_run(self, request.thread_id, value)
@@ -42,8 +49,9 @@ class AsCreator:
             raise FiringRefused(f"refused for its creator {user_id!r}: {exc}") from None
         finally:
             current_user.reset(token)
-        return dataclasses.replace(request, metadata=value.get("metadata") or {},
-                                   spec=with_identity(request.spec, user))
+        return dataclasses.replace(
+            request, metadata=value.get("metadata") or {}, spec=with_identity(request.spec, user)
+        )
 
 
 def creator(spec: RunSpec, user_id: str) -> AuthUser:

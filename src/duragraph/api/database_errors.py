@@ -2,6 +2,7 @@
 being out of reach (or a transaction that lost a race) is a 503 to retry;
 an error the request's data caused would fail the same way for ever, so it
 is a 422 (the value does not fit) or a 500 (our bug), never "retry"."""
+
 from __future__ import annotations
 
 import logging
@@ -28,8 +29,11 @@ def transient(exc: Exception) -> bool:
 async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
     """PostgreSQL restarting or out of reach: nothing was acknowledged; retry."""
     log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
-    return JSONResponse({"detail": f"database unavailable ({type(exc).__name__}); retry"},
-                        status_code=503, headers={"Retry-After": "1"})
+    return JSONResponse(
+        {"detail": f"database unavailable ({type(exc).__name__}); retry"},
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
 
 
 async def operational_error(request: Request, exc: psycopg.OperationalError) -> JSONResponse:
@@ -45,5 +49,10 @@ async def data_error(_: Request, exc: psycopg.Error) -> JSONResponse:
     """A value the request carried does not fit the database (too large, out of range)."""
     primary = exc.diag.message_primary or type(exc).__name__
     log.warning("value refused by the database: %s: %s", type(exc).__name__, primary)
-    return JSONResponse({"detail": f"a value in the request does not fit the database "
-                                   f"({type(exc).__name__}: {primary})"}, status_code=422)
+    return JSONResponse(
+        {
+            "detail": f"a value in the request does not fit the database "
+            f"({type(exc).__name__}: {primary})"
+        },
+        status_code=422,
+    )

@@ -9,6 +9,7 @@ envelope of the endpoint it was sent to, where that endpoint has its own:
   anything else is an HTTP 400 envelope with a `detail`.
 
 None for every other endpoint: it answers the plain 422."""
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,9 @@ def _command(document: Any, in_params: bool, detail: str) -> JSON:
     command_id = _id(document, (int,))
     if in_params and command_id is not None and command_id >= 0:
         return JSON(command_error(command_id, "invalid_argument", detail))
-    return JSON({**command_error(None, "invalid_argument", detail), "detail": detail},
-                status_code=400)
+    return JSON(
+        {**command_error(None, "invalid_argument", detail), "detail": detail}, status_code=400
+    )
 
 
 def _id(document: Any, types: tuple[type, ...]) -> Any:
@@ -57,4 +59,6 @@ def _id(document: Any, types: tuple[type, ...]) -> Any:
 
 
 ENVELOPES: tuple[tuple[re.Pattern[str], Callable[[Any, bool, str], JSON]], ...] = (
-    (JSONRPC_PATHS, _jsonrpc), (COMMAND_PATHS, _command))
+    (JSONRPC_PATHS, _jsonrpc),
+    (COMMAND_PATHS, _command),
+)

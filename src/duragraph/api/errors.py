@@ -1,4 +1,5 @@
 """Errors become JSON with a `detail`; domain errors map to status codes here."""
+
 from __future__ import annotations
 
 import logging
@@ -58,8 +59,9 @@ async def validation_error(_: Request, exc: RequestValidationError) -> JSONRespo
 
 
 async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                        headers=getattr(exc, "headers", None))
+    return JSONResponse(
+        {"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+    )
 
 
 async def unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -75,13 +77,15 @@ async def auth_failure(_: Request, exc: AuthFailure) -> JSONResponse:
 
 async def invalid_filter(_: Request, exc: InvalidFilter) -> JSONResponse:
     log.error("auth handler returned an invalid filter: %s", exc)
-    return JSONResponse({"detail": f"auth handler returned an invalid filter: {exc}"},
-                        status_code=500)
+    return JSONResponse(
+        {"detail": f"auth handler returned an invalid filter: {exc}"}, status_code=500
+    )
 
 
 def _plain(errors: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
-            for e in errors]
+    return [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in errors
+    ]
 
 
 # Each handler gets the exceptions of its class only (the parameter is Any:

@@ -1,6 +1,7 @@
 """langgraph.json `http` switches, as the official server reads them:
 `disable_*` leaves a group of routes out; `cors` replaces the default CORS
 policy; `allowed_hosts` (ours) adds names the server answers to."""
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,8 @@ GROUPS = (
     ("disable_meta", re.compile(r"^/(info|metrics|docs)?$")),  # `/` links to them
 )
 _ANY_REQUEST: dict[str, Any] = {
-    "allow_methods": ["*"], "allow_headers": ["*"],
+    "allow_methods": ["*"],
+    "allow_headers": ["*"],
     "expose_headers": ["x-pagination-total", "x-pagination-next", "content-location"],
 }
 STUDIO_ORIGIN = "https://smith.langchain.com"
@@ -31,10 +33,20 @@ LOOPBACK_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]+)?"
 DEFAULT_CORS: dict[str, Any] = {"allow_origins": ["*"], **_ANY_REQUEST}
 # Without auth, whoever reaches the server may do anything: only pages on this
 # machine and LangGraph Studio may drive it from a browser.
-LOCAL_CORS: dict[str, Any] = {"allow_origins": [STUDIO_ORIGIN],
-                              "allow_origin_regex": LOOPBACK_ORIGINS, **_ANY_REQUEST}
-CORS_KEYS = {"allow_origins", "allow_methods", "allow_headers", "allow_credentials",
-             "allow_origin_regex", "expose_headers", "max_age"}
+LOCAL_CORS: dict[str, Any] = {
+    "allow_origins": [STUDIO_ORIGIN],
+    "allow_origin_regex": LOOPBACK_ORIGINS,
+    **_ANY_REQUEST,
+}
+CORS_KEYS = {
+    "allow_origins",
+    "allow_methods",
+    "allow_headers",
+    "allow_credentials",
+    "allow_origin_regex",
+    "expose_headers",
+    "max_age",
+}
 
 
 class HttpConfigError(ValueError):
@@ -49,6 +61,7 @@ def route_filter(http: dict[str, Any] | None) -> Callable[[str], bool]:
             if pattern.match(path):
                 return flag not in disabled
         return True
+
     return enabled
 
 
@@ -76,8 +89,10 @@ def cors_policy(http: dict[str, Any] | None, *, auth_enabled: bool) -> dict[str,
 def _check_cors(options: Any) -> None:
     unknown = set(options) - CORS_KEYS if isinstance(options, dict) else {"(not an object)"}
     if unknown:
-        raise HttpConfigError(f'"http.cors": unknown option(s) {", ".join(sorted(unknown))}; '
-                              f"expected some of {', '.join(sorted(CORS_KEYS))}")
+        raise HttpConfigError(
+            f'"http.cors": unknown option(s) {", ".join(sorted(unknown))}; '
+            f"expected some of {', '.join(sorted(CORS_KEYS))}"
+        )
 
 
 def cors(policy: dict[str, Any]) -> Middleware:
@@ -87,6 +102,7 @@ def cors(policy: dict[str, Any]) -> Middleware:
 def allowed_hosts(http: dict[str, Any] | None) -> tuple[str, ...]:
     hosts = (http or {}).get("allowed_hosts", [])
     if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
-        raise HttpConfigError('"http.allowed_hosts": expected a list of host names such as '
-                              '["agents.example.com"]')
+        raise HttpConfigError(
+            '"http.allowed_hosts": expected a list of host names such as ["agents.example.com"]'
+        )
     return tuple(hosts)

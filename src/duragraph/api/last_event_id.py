@@ -1,5 +1,6 @@
 """`Last-Event-ID`: where a client resumes a stream. Our event ids are stream
 sequences, positive 64-bit integers; `-` or `-1` asks for everything."""
+
 from __future__ import annotations
 
 import re
@@ -19,6 +20,8 @@ def resume_after(header: str | None) -> int | None:
         return 0
     if not _DIGITS.fullmatch(header) or int(header) > MAX_POSITION:
         shown = header if len(header) <= 40 else header[:37] + "..."
-        raise InvalidInput(f"Last-Event-ID {shown!r} is not an event id: expected a "
-                           f"number up to {MAX_POSITION}, or '-' for the whole stream")
+        raise InvalidInput(
+            f"Last-Event-ID {shown!r} is not an event id: expected a "
+            f"number up to {MAX_POSITION}, or '-' for the whole stream"
+        )
     return int(header)

@@ -3,6 +3,7 @@
 relative webhook URLs. Such a request goes through the app in process, under
 the root path the SDK's in-process client sets; no network request can set a
 root path, so it is trusted as the server's own (no authentication)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -63,5 +64,8 @@ def _register(name: str, **attrs: Any) -> None:
 
 def client(app: Any, timeout: float) -> httpx.AsyncClient:
     """An HTTP client whose requests (relative URLs) `app` answers in process."""
-    return httpx.AsyncClient(base_url=BASE_URL, timeout=timeout,
-                             transport=StreamingASGITransport(app, root_path=ROOT_PATH))
+    return httpx.AsyncClient(
+        base_url=BASE_URL,
+        timeout=timeout,
+        transport=StreamingASGITransport(app, root_path=ROOT_PATH),
+    )

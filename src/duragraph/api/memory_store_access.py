@@ -3,6 +3,7 @@ handler sees the operation's fields and may rewrite any of them (typically
 prefixing the namespace with the caller's identity); what it leaves is what
 the operation uses. A filter it returns narrows a search (and is ignored for
 the other actions, as on the official server)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -3,6 +3,7 @@ a 422's `detail` is a string naming the field (as the official server's, and
 as the SDKs print it), the field errors are beside it in `errors`; every
 other error is `{"detail": ...}`. Any operation may answer 422 (a URL or a
 body the edge refuses, api/request_guard.py) and any 4xx or 5xx."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,23 +13,37 @@ from fastapi import FastAPI
 REF = "#/components/schemas/"
 METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 VALIDATION_ERROR = {
-    "type": "object", "title": "HTTPValidationError", "required": ["detail"],
+    "type": "object",
+    "title": "HTTPValidationError",
+    "required": ["detail"],
     "properties": {
-        "detail": {"type": "string", "title": "Detail",
-                   "description": "what is wrong, naming the field: `metadata.foo: ...`"},
-        "errors": {"type": "array", "title": "Errors",
-                   "items": {"$ref": f"{REF}ValidationError"}},
+        "detail": {
+            "type": "string",
+            "title": "Detail",
+            "description": "what is wrong, naming the field: `metadata.foo: ...`",
+        },
+        "errors": {"type": "array", "title": "Errors", "items": {"$ref": f"{REF}ValidationError"}},
     },
 }
-ERROR = {"type": "object", "title": "ErrorResponse", "required": ["detail"],
-         "properties": {"detail": {"type": "string", "title": "Detail"}}}
+ERROR = {
+    "type": "object",
+    "title": "ErrorResponse",
+    "required": ["detail"],
+    "properties": {"detail": {"type": "string", "title": "Detail"}},
+}
 RESPONSES = {
-    "422": {"description": "Validation Error",
-            "content": {"application/json": {"schema": {"$ref": f"{REF}HTTPValidationError"}}}},
-    "4XX": {"description": "Client Error",
-            "content": {"application/json": {"schema": {"$ref": f"{REF}ErrorResponse"}}}},
-    "5XX": {"description": "Server Error",
-            "content": {"application/json": {"schema": {"$ref": f"{REF}ErrorResponse"}}}},
+    "422": {
+        "description": "Validation Error",
+        "content": {"application/json": {"schema": {"$ref": f"{REF}HTTPValidationError"}}},
+    },
+    "4XX": {
+        "description": "Client Error",
+        "content": {"application/json": {"schema": {"$ref": f"{REF}ErrorResponse"}}},
+    },
+    "5XX": {
+        "description": "Server Error",
+        "content": {"application/json": {"schema": {"$ref": f"{REF}ErrorResponse"}}},
+    },
 }
 
 
@@ -39,6 +54,7 @@ def install(app: FastAPI) -> None:
 
     def described() -> dict[str, Any]:
         return declare(build())
+
     app.openapi = described  # type: ignore[method-assign]  # FastAPI's way to extend the schema
 
 
@@ -59,7 +75,13 @@ def declare(document: dict[str, Any]) -> dict[str, Any]:
 
 def _validation_item() -> dict[str, Any]:
     """FastAPI adds this schema only when some operation has parameters."""
-    return {"type": "object", "title": "ValidationError", "required": ["loc", "msg", "type"],
-            "properties": {"loc": {"type": "array", "items": {"anyOf": [{"type": "string"},
-                                                                          {"type": "integer"}]}},
-                           "msg": {"type": "string"}, "type": {"type": "string"}}}
+    return {
+        "type": "object",
+        "title": "ValidationError",
+        "required": ["loc", "msg", "type"],
+        "properties": {
+            "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+            "msg": {"type": "string"},
+            "type": {"type": "string"},
+        },
+    }

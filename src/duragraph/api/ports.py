@@ -1,6 +1,7 @@
 """What the API needs from the outside world beyond the application's ports
 (application/ports.py): bootstrap hands it the infrastructure objects that
 have these shapes (api/services.Services)."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
@@ -21,13 +22,25 @@ class GraphBuilder(GraphCatalog, Protocol):
 class ThreadStateView(StateReader, StateEditor, Protocol):
     """A thread's state, history and storage, read through its graph."""
 
-    async def state(self, thread_id: str, graph_id: str | None, *,
-                    checkpoint: dict[str, Any] | None = None,
-                    subgraphs: bool = False) -> dict[str, Any] | None: ...
+    async def state(
+        self,
+        thread_id: str,
+        graph_id: str | None,
+        *,
+        checkpoint: dict[str, Any] | None = None,
+        subgraphs: bool = False,
+    ) -> dict[str, Any] | None: ...
 
-    async def history(self, thread_id: str, graph_id: str | None, *, limit: int = 10,
-                      before: Any = None, metadata: dict[str, Any] | None = None,
-                      checkpoint: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
+    async def history(
+        self,
+        thread_id: str,
+        graph_id: str | None,
+        *,
+        limit: int = 10,
+        before: Any = None,
+        metadata: dict[str, Any] | None = None,
+        checkpoint: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]: ...
 
     async def storage(self, thread_id: str) -> dict[str, Any]: ...
 
@@ -49,11 +62,13 @@ class RunChunks(RunStreamEnds, Protocol):
     """The runs' streamed chunks as stored (in NATS), read back from a
     sequence, and the end marker of a run the API settles itself."""
 
-    def subscribe(self, run_id: str, *,
-                  after_seq: int = 0) -> AsyncGenerator[StreamChunk, None]: ...
+    def subscribe(
+        self, run_id: str, *, after_seq: int = 0
+    ) -> AsyncGenerator[StreamChunk, None]: ...
 
-    def subscribe_thread(self, thread_id: str, *,
-                         after_seq: int) -> AsyncGenerator[StreamChunk, None]: ...
+    def subscribe_thread(
+        self, thread_id: str, *, after_seq: int
+    ) -> AsyncGenerator[StreamChunk, None]: ...
 
     async def stored(self, run_id: str, thread_id: str) -> Sequence[StreamChunk]: ...
 

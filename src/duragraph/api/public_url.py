@@ -4,6 +4,7 @@ It comes from configuration (DURAGRAPH_PUBLIC_URL, as clients reach us through
 a proxy) or else from the address the server is bound to; never from the
 request's Host header, which any client chooses (a card read with
 `Host: evil.example` must not send its readers there)."""
+
 from __future__ import annotations
 
 import socket

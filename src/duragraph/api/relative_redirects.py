@@ -3,6 +3,7 @@
 any client chooses. A Location on the request's own origin goes out as its
 path alone (a relative reference, RFC 9110 10.2.2), so nothing we send points
 at a host the client made up."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
@@ -22,8 +23,10 @@ class RelativeRedirects:
 
         async def send_relative(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [(name, _relative(name, value, host))
-                                      for name, value in message.get("headers", ())]
+                message["headers"] = [
+                    (name, _relative(name, value, host))
+                    for name, value in message.get("headers", ())
+                ]
             await send(message)
 
         await self.app(scope, receive, send_relative)

@@ -7,6 +7,7 @@ a WebSocket handshake is refused with a reason).
 
 Endpoints with an error envelope of their own (JSON-RPC, protocol commands)
 answer a refused body in it: api/envelope_refusals.py."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -62,9 +63,13 @@ class RequestGuard:
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         # What is left of the body is read and dropped by the server, not kept.
-        await JSON({"detail": f"request body larger than {self.limit} bytes (the limit is "
-                              "set by DURAGRAPH_MAX_BODY_BYTES)"},
-                   status_code=413)(scope, receive, send)
+        await JSON(
+            {
+                "detail": f"request body larger than {self.limit} bytes (the limit is "
+                "set by DURAGRAPH_MAX_BODY_BYTES)"
+            },
+            status_code=413,
+        )(scope, receive, send)
 
 
 def _has_body(scope: Scope) -> bool:
@@ -103,10 +108,12 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
     async def replayed() -> Message:
         return pending.pop() if pending else await receive()
+
     return replayed
 
 
 # -- the body's JSON --------------------------------------------------------------
+
 
 def body_refusal(scope: Scope, body: bytes) -> JSON | None:
     if not _may_be_json(scope):
@@ -124,33 +131,37 @@ def _may_be_json(scope: Scope) -> bool:
     """JSON by its media type, or none given (FastAPI then parses JSON), or
     text/plain (which the JSON-RPC endpoints read as JSON)."""
     media = (_header(scope, b"content-type") or b"").split(b";", 1)[0].strip().lower()
-    return (media in (b"", b"application/json", b"text/plain")
-            or (media.startswith(b"application/") and media.endswith(b"+json")))
+    return media in (b"", b"application/json", b"text/plain") or (
+        media.startswith(b"application/") and media.endswith(b"+json")
+    )
 
 
 def _unprocessable(loc: list[Any], detail: str, message: str) -> JSON:
     """The shape of every 422 here (api/errors.py, api/openapi_errors.py)."""
-    return JSON({"detail": detail, "errors": [{"loc": loc, "msg": message,
-                                               "type": "value_error"}]}, status_code=422)
+    return JSON(
+        {"detail": detail, "errors": [{"loc": loc, "msg": message, "type": "value_error"}]},
+        status_code=422,
+    )
 
 
 # -- the URL ----------------------------------------------------------------------
+
 
 def query_problem(scope: Scope) -> tuple[str, str] | None:
     """(parameter, what is wrong) for a NUL in a query parameter's name or value.
     (Path parameters have names only once the router has matched: `clean_path`.)"""
     if b"%00" not in scope["query_string"]:
         return None
-    for name, value in parse_qsl(scope["query_string"].decode("latin-1"),
-                                 keep_blank_values=True):
+    for name, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
         message = strict_json.text_problem(name) or strict_json.text_problem(value)
         if message is not None:
             return name, message
     return None
 
 
-async def _refuse_query(scope: Scope, problem: tuple[str, str], receive: Receive,
-                        send: Send) -> None:
+async def _refuse_query(
+    scope: Scope, problem: tuple[str, str], receive: Receive, send: Send
+) -> None:
     name, message = problem
     detail = strict_json.describe((name,), message)
     if scope["type"] == "websocket":  # closed before accept: the handshake fails
@@ -168,5 +179,6 @@ async def clean_path(connection: HTTPConnection) -> None:
             continue
         if connection.scope["type"] == "websocket":
             raise WebSocketException(INVALID_DATA, f"{name}: {message}")
-        raise RequestValidationError([{"loc": ("path", name), "msg": message,
-                                       "type": "value_error"}])
+        raise RequestValidationError(
+            [{"loc": ("path", name), "msg": message, "type": "value_error"}]
+        )

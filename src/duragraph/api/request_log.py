@@ -2,6 +2,7 @@
 the thread and run it concerns (from the path, or from the Content-Location a
 run-creating answer carries). A pure ASGI wrapper: streams pass through
 untouched and a request costs one clock read at each end."""
+
 from __future__ import annotations
 
 import logging
@@ -72,7 +73,12 @@ def _log(scope: Scope, seen: dict[str, Any], ms: float) -> None:
     level = _level(path, status)
     if not log.isEnabledFor(level):
         return
-    extra = {"method": scope["method"], "path": path, "status": status,
-             "duration_ms": round(ms, 1), **ids(path, seen["location"])}
+    extra = {
+        "method": scope["method"],
+        "path": path,
+        "status": status,
+        "duration_ms": round(ms, 1),
+        **ids(path, seen["location"]),
+    }
     where = "".join(f" {k}={v}" for k, v in extra.items() if k.endswith("_id"))
     log.log(level, "%s %s %s %.0fms%s", scope["method"], path, status, ms, where, extra=extra)

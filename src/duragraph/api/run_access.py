@@ -2,6 +2,7 @@
 `threads.create_run` (then `assistants.read`, unless the assistant is a
 system one), with the handler's changes to the run's metadata kept, and the
 caller stored in the run's config so that a re-claimed run acts as them."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -34,9 +35,15 @@ class RunGate(Protocol):
 
 
 async def authorize_run(s: RunGate, thread_id: str | None, body: RunCreate) -> RunCreate:
-    value = create_run_value(thread_id, body.assistant_id, body.metadata, run_spec(body),
-                             multitask_strategy=body.multitask_strategy,
-                             if_not_exists=body.if_not_exists, after_seconds=body.after_seconds)
+    value = create_run_value(
+        thread_id,
+        body.assistant_id,
+        body.metadata,
+        run_spec(body),
+        multitask_strategy=body.multitask_strategy,
+        if_not_exists=body.if_not_exists,
+        after_seconds=body.after_seconds,
+    )
     await check_run(s, thread_id, value)
     return body.model_copy(update={"metadata": value.get("metadata") or {}})
 
@@ -46,21 +53,37 @@ async def check_run(s: RunGate, thread_id: str | None, value: dict[str, Any]) ->
     flt = await s.auth.authorize("threads", "create_run", value)
     # An existing thread must be the caller's, whatever if_not_exists says
     # (GHSA-747p-c922-m55f); a thread this run creates inherits its metadata.
-    if thread_id is not None and flt is not None and \
-            await visibility(s.db, "threads", thread_id, flt) is False:
+    if (
+        thread_id is not None
+        and flt is not None
+        and await visibility(s.db, "threads", thread_id, flt) is False
+    ):
         raise NotFound("thread", thread_id, "Thread or assistant not found.")
     await require_assistant(s, value["assistant_id"])
 
 
-def create_run_value(thread_id: str | None, assistant_id: str,
-                     metadata: dict[str, Any] | None, spec: RunSpec, *,
-                     multitask_strategy: str | None, if_not_exists: str | None = None,
-                     after_seconds: float | None = None) -> dict[str, Any]:
-    return {"thread_id": thread_id, "assistant_id": assistant_id, "run_id": None,
-            "status": RunStatus.pending, "metadata": metadata if metadata is not None else {},
-            "prevent_insert_if_inflight": True, "multitask_strategy": multitask_strategy,
-            "if_not_exists": if_not_exists, "after_seconds": after_seconds,
-            "kwargs": spec.to_stored()}
+def create_run_value(
+    thread_id: str | None,
+    assistant_id: str,
+    metadata: dict[str, Any] | None,
+    spec: RunSpec,
+    *,
+    multitask_strategy: str | None,
+    if_not_exists: str | None = None,
+    after_seconds: float | None = None,
+) -> dict[str, Any]:
+    return {
+        "thread_id": thread_id,
+        "assistant_id": assistant_id,
+        "run_id": None,
+        "status": RunStatus.pending,
+        "metadata": metadata if metadata is not None else {},
+        "prevent_insert_if_inflight": True,
+        "multitask_strategy": multitask_strategy,
+        "if_not_exists": if_not_exists,
+        "after_seconds": after_seconds,
+        "kwargs": spec.to_stored(),
+    }
 
 
 async def require_assistant(s: RunGate, assistant_id: str) -> None:
@@ -79,11 +102,17 @@ def with_identity(spec: RunSpec, user: Any) -> RunSpec:
     recovered run carries it), as the official server puts it there."""
     if user is None:
         return spec
-    return replace(spec, config=configurable_over(spec.config, {
-        "langgraph_auth_user": user_fields(user),
-        "langgraph_auth_user_id": user.identity,
-        "langgraph_auth_permissions": list(user.permissions or []),
-    }))
+    return replace(
+        spec,
+        config=configurable_over(
+            spec.config,
+            {
+                "langgraph_auth_user": user_fields(user),
+                "langgraph_auth_user_id": user.identity,
+                "langgraph_auth_permissions": list(user.permissions or []),
+            },
+        ),
+    )
 
 
 def payload_with_identity(payload: dict[str, Any], user: Any) -> dict[str, Any]:
@@ -100,5 +129,7 @@ def with_headers(spec: RunSpec, headers: dict[str, str] | None) -> RunSpec:
 
 
 def configurable_over(config: dict[str, Any] | None, values: dict[str, Any]) -> dict[str, Any]:
-    return {**(config or {}), "configurable": {**((config or {}).get("configurable") or {}),
-                                               **values}}
+    return {
+        **(config or {}),
+        "configurable": {**((config or {}).get("configurable") or {}), **values},
+    }

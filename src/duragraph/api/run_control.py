@@ -1,5 +1,6 @@
 """Starting, waiting for and stopping runs on behalf of a request: shared by
 the runs routes and the protocols built on them (MCP, A2A, protocol v2)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,16 +20,20 @@ from .schemas import CronRun, RunCreate
 from .services import Services
 
 
-async def create_run(s: Services, thread_id: str | None, body: RunCreate, *,
-                  start: bool = True) -> cmd.CreatedRun:
+async def create_run(
+    s: Services, thread_id: str | None, body: RunCreate, *, start: bool = True
+) -> cmd.CreatedRun:
     await check_webhook(s, body)
     if s.auth.enabled:
         body = await authorize_run(s, thread_id, body)
     if thread_id is not None:
         await require_start_checkpoint(s, thread_id, body)
-    created = await cmd.create_run(run_command(thread_id, body, executor_here(s.executor),
-                                               s.default_ttl, run_headers(s)),
-                                   s.store, s.clock, s.graphs)
+    created = await cmd.create_run(
+        run_command(thread_id, body, executor_here(s.executor), s.default_ttl, run_headers(s)),
+        s.store,
+        s.clock,
+        s.graphs,
+    )
     if start:
         start_local(s, created)
     return created
@@ -45,16 +50,24 @@ async def check_webhook(s: Services, body: RunCreate | CronRun) -> None:
         await s.webhooks.check(body.webhook)
 
 
-def run_command(thread_id: str | None, body: RunCreate, local: LocalExecutor | None = None,
-             default_ttl: dict[str, Any] | None = None,
-             headers: dict[str, str] | None = None) -> cmd.CreateRun:
+def run_command(
+    thread_id: str | None,
+    body: RunCreate,
+    local: LocalExecutor | None = None,
+    default_ttl: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> cmd.CreateRun:
     return cmd.CreateRun(
-        assistant_id=body.assistant_id, thread_id=thread_id,
+        assistant_id=body.assistant_id,
+        thread_id=thread_id,
         spec=with_identity(with_headers(run_spec(body), headers), current_user.get()),
-        metadata=body.metadata, multitask_strategy=body.multitask_strategy,
-        if_not_exists=body.if_not_exists, default_ttl=default_ttl,
+        metadata=body.metadata,
+        multitask_strategy=body.multitask_strategy,
+        if_not_exists=body.if_not_exists,
+        default_ttl=default_ttl,
         claim_for=local.worker_id if local else None,
-        lease_seconds=local.lease_seconds if local else 10.0)
+        lease_seconds=local.lease_seconds if local else 10.0,
+    )
 
 
 async def require_start_checkpoint(s: Services, thread_id: str, body: RunCreate) -> None:
@@ -63,8 +76,9 @@ async def require_start_checkpoint(s: Services, thread_id: str, body: RunCreate)
     checkpoint = body.checkpoint or {}
     checkpoint_id = body.checkpoint_id or checkpoint.get("checkpoint_id")
     if checkpoint_id:
-        await require_checkpoint(s.db, thread_id, checkpoint_id,
-                                 checkpoint.get("checkpoint_ns") or "")
+        await require_checkpoint(
+            s.db, thread_id, checkpoint_id, checkpoint.get("checkpoint_ns") or ""
+        )
 
 
 def start_local(s: Services, created: cmd.CreatedRun) -> None:

@@ -2,6 +2,7 @@
 gets in its `configurable`, as the official server chooses them: none by default;
 `includes` patterns (literal names and `*`) admit, `excludes` remove.
 Credentials never pass."""
+
 from __future__ import annotations
 
 import functools
@@ -19,10 +20,12 @@ def _pattern(text: str) -> re.Pattern[str]:
 class HeaderPolicy:
     def __init__(self, section: dict[str, Any] | None = None) -> None:
         section = section or {}
-        self.includes = [_pattern(p)
-                         for p in section.get("includes") or section.get("include") or []]
-        self.excludes = [_pattern(p)
-                         for p in section.get("excludes") or section.get("exclude") or []]
+        self.includes = [
+            _pattern(p) for p in section.get("includes") or section.get("include") or []
+        ]
+        self.excludes = [
+            _pattern(p) for p in section.get("excludes") or section.get("exclude") or []
+        ]
         self.admits = functools.lru_cache(maxsize=512)(self._admits)
 
     @classmethod

@@ -2,6 +2,7 @@
 at once (the SDK's `on_run_created` reads `Content-Location` from them), a
 newline every few seconds keeps idle connections open (JSON parsers skip
 it), then the result."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,17 +17,20 @@ from .services import Services
 from .sse import HEARTBEAT_SECONDS
 
 
-def result_response(s: Services, thread_id: str, run_id: str, *,
-                    cancel_on_disconnect: bool = False) -> StreamingResponse:
+def result_response(
+    s: Services, thread_id: str, run_id: str, *, cancel_on_disconnect: bool = False
+) -> StreamingResponse:
     path = f"/threads/{thread_id}/runs/{run_id}"
     return StreamingResponse(
         _result_body(s, thread_id, run_id, cancel_on_disconnect),
         media_type="application/json",
-        headers={"Content-Location": path, "Location": f"{path}/join"})
+        headers={"Content-Location": path, "Location": f"{path}/join"},
+    )
 
 
-async def _result_body(s: Services, thread_id: str, run_id: str,
-                       cancel_on_disconnect: bool) -> AsyncIterator[bytes]:
+async def _result_body(
+    s: Services, thread_id: str, run_id: str, cancel_on_disconnect: bool
+) -> AsyncIterator[bytes]:
     waiting = asyncio.ensure_future(wait_for_run(s, run_id))
     finished = False
     try:

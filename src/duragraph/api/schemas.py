@@ -1,5 +1,6 @@
 """Request bodies, as the LangGraph Platform spec defines them. Unknown fields
 are ignored (newer SDKs send more); wrong types are a 422 naming the field."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -73,6 +74,8 @@ class SuperstepUpdate(Body):
 
 class Superstep(Body):
     updates: list[SuperstepUpdate] = Field(min_length=1)
+
+
 class AssistantVersionChange(Body):
     version: int | None = None
 
@@ -91,8 +94,10 @@ class ThreadCreate(Body):
     supersteps: list[Superstep] | None = None
 
     def superstep_updates(self) -> list[list[Json]]:
-        return [[u.model_dump(exclude_none=True) for u in step.updates]
-                for step in self.supersteps or []]
+        return [
+            [u.model_dump(exclude_none=True) for u in step.updates]
+            for step in self.supersteps or []
+        ]
 
 
 class ThreadPatch(Body):
@@ -153,8 +158,17 @@ class Command(Body):
     goto: Any = None
 
 
-StreamMode = Literal["values", "updates", "messages", "messages-tuple", "custom", "events",
-                     "debug", "tasks", "checkpoints"]
+StreamMode = Literal[
+    "values",
+    "updates",
+    "messages",
+    "messages-tuple",
+    "custom",
+    "events",
+    "debug",
+    "tasks",
+    "checkpoints",
+]
 
 
 class RunCreate(Body):
@@ -213,6 +227,7 @@ class StoreNamespaces(Body):
 
 # -- crons ------------------------------------------------------------------
 
+
 def _utc(value: datetime | None) -> datetime | None:
     """A naive end_time is read as UTC."""
     if value is not None and value.tzinfo is None:
@@ -222,6 +237,7 @@ def _utc(value: datetime | None) -> datetime | None:
 
 class CronRun(Body):
     """The run each tick creates."""
+
     input: Any = None
     config: Json | None = None
     context: Json | None = None
@@ -265,9 +281,11 @@ class CronPatch(CronRun):
 
     def changes(self) -> Json:
         """Only what the client sent; an explicit `end_time: null` clears it."""
-        out = {k: getattr(self, k) for k in
-               ("schedule", "timezone", "enabled", "metadata", "on_run_completed")
-               if getattr(self, k) is not None}
+        out = {
+            k: getattr(self, k)
+            for k in ("schedule", "timezone", "enabled", "metadata", "on_run_completed")
+            if getattr(self, k) is not None
+        }
         if "end_time" in self.model_fields_set:
             out["end_time"] = self.end_time
         if payload := self.run_payload():
@@ -275,8 +293,9 @@ class CronPatch(CronRun):
         return out
 
 
-CronSortBy = Literal["cron_id", "assistant_id", "thread_id", "next_run_date", "end_time",
-                     "created_at", "updated_at"]
+CronSortBy = Literal[
+    "cron_id", "assistant_id", "thread_id", "next_run_date", "end_time", "created_at", "updated_at"
+]
 
 
 class CronSearch(Body):
@@ -299,6 +318,7 @@ class CronCount(Body):
 
 class RunsCancel(Body):
     """Either `status` (optionally on one thread), or a thread's `run_ids`."""
+
     status: Literal["pending", "running", "all"] | None = None
     thread_id: str | None = None
     run_ids: list[str] | None = None
@@ -310,4 +330,6 @@ class RunsCancel(Body):
         if self.status is not None and self.run_ids:
             raise ValueError("give either `status` or `run_ids`, not both")
         return self
+
+
 ThreadCreate.model_rebuild()

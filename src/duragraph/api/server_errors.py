@@ -5,6 +5,7 @@ drops the keep-alive connection without `Connection: close`, and a pooled
 client's next request on it fails with a reset. Once the 500 is complete the
 exception has been answered and logged: it stops here. An error in the middle
 of a streamed response still propagates (the connection cannot be reused)."""
+
 from __future__ import annotations
 
 from starlette.applications import Starlette
@@ -28,8 +29,10 @@ class EndsCleanly:
         async def watched(message: Message) -> None:
             nonlocal complete
             await send(message)
-            complete = complete or (message["type"] == "http.response.body"
-                                    and not message.get("more_body", False))
+            complete = complete or (
+                message["type"] == "http.response.body" and not message.get("more_body", False)
+            )
+
         try:
             await self.app(scope, receive, watched)
         except Exception:

@@ -1,4 +1,5 @@
 """What the routes need, built once by bootstrap."""
+
 from __future__ import annotations
 
 import asyncio

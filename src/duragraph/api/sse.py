@@ -1,6 +1,7 @@
 """Server-Sent Events from run streams. The routes never execute a run: they
 read NATS subjects and write frames; a subscription is released in a
 `finally` when the client goes away."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,9 +22,14 @@ def frame(event: str, data: bytes, ident: int | str | None) -> bytes:
     return head + b"data: " + data + b"\n" + tail
 
 
-async def chunk_frames(source: AsyncIterator[Any], *, until: Callable[[Any], bool],
-                       render: Callable[[Any], Iterable[bytes]], stop: asyncio.Event,
-                       heartbeat: float = HEARTBEAT_SECONDS) -> AsyncGenerator[bytes, None]:
+async def chunk_frames(
+    source: AsyncIterator[Any],
+    *,
+    until: Callable[[Any], bool],
+    render: Callable[[Any], Iterable[bytes]],
+    stop: asyncio.Event,
+    heartbeat: float = HEARTBEAT_SECONDS,
+) -> AsyncGenerator[bytes, None]:
     """The frames `render` makes of each chunk, with a comment when nothing
     came for `heartbeat` seconds, until a chunk for which `until` holds or `stop`.
 
@@ -56,28 +62,34 @@ async def _pull(source: AsyncIterator[Any]) -> Any:
 async def _next(pull: asyncio.Future, stopped: asyncio.Task, heartbeat: float) -> Any:
     """The next chunk; None after `heartbeat` seconds without one (`pull`
     goes on); _DONE once stopped."""
-    done, _ = await asyncio.wait({pull, stopped}, timeout=heartbeat,
-                                 return_when=asyncio.FIRST_COMPLETED)
+    done, _ = await asyncio.wait(
+        {pull, stopped}, timeout=heartbeat, return_when=asyncio.FIRST_COMPLETED
+    )
     if pull in done:
         return pull.result()
     return _DONE if stopped in done else None
 
 
-async def _release(source: AsyncIterator[Any], pull: asyncio.Future | None,
-                   stopped: asyncio.Task) -> None:
+async def _release(
+    source: AsyncIterator[Any], pull: asyncio.Future | None, stopped: asyncio.Task
+) -> None:
     """Stops the pull in flight, then closes the source (its subscription)."""
     for task in (pull, stopped):
         if task is not None:
             task.cancel()
-    await asyncio.gather(*(t for t in (pull, stopped) if t is not None),
-                         return_exceptions=True)
+    await asyncio.gather(*(t for t in (pull, stopped) if t is not None), return_exceptions=True)
     aclose = getattr(source, "aclose", None)
     if aclose is not None:
         await aclose()
 
 
-def run_frames(streams: Any, run_id: str, stop: asyncio.Event, after_seq: int = 0,
-               modes: list[str] | None = None) -> AsyncIterator[bytes]:
+def run_frames(
+    streams: Any,
+    run_id: str,
+    stop: asyncio.Event,
+    after_seq: int = 0,
+    modes: list[str] | None = None,
+) -> AsyncIterator[bytes]:
     """A run's frames after `after_seq`, from the `metadata` its executor
     stored first (replayed like any other); with `modes`, only those modes'
     frames. The stored `end` closes the stream."""
@@ -85,9 +97,13 @@ def run_frames(streams: Any, run_id: str, stop: asyncio.Event, after_seq: int = 
 
     def keep(chunk: Any) -> bool:
         return wanted is None or chunk.event.split("|")[0] in wanted
-    return chunk_frames(streams.subscribe(run_id, after_seq=after_seq),
-                        until=lambda c: c.event == "end", render=lambda c: kept(c, keep),
-                        stop=stop)
+
+    return chunk_frames(
+        streams.subscribe(run_id, after_seq=after_seq),
+        until=lambda c: c.event == "end",
+        render=lambda c: kept(c, keep),
+        stop=stop,
+    )
 
 
 def _event_names(modes: list[str]) -> set[str]:
@@ -107,8 +123,9 @@ def kept(chunk: Any, keep: Callable[[Any], bool]) -> list[bytes]:
     return [frame(chunk.event, chunk.data, chunk.seq)] if keep(chunk) else []
 
 
-def sse_response(frames: AsyncIterator[bytes], *, run_path: str | None,
-                 created: str | None = None) -> StreamingResponse:
+def sse_response(
+    frames: AsyncIterator[bytes], *, run_path: str | None, created: str | None = None
+) -> StreamingResponse:
     """`run_path`: where the stream is joined again; `created`: where the run
     is (for a stateless run `/runs/{id}`, as upstream: no thread named)."""
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}

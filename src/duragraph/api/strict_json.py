@@ -8,6 +8,7 @@ which field is wrong.
 The check is cheap when there is nothing to find (a few microseconds a
 kilobyte): substring searches of the raw bytes for what could introduce such
 a value; only a hit parses the document, to name the field."""
+
 from __future__ import annotations
 
 import json
@@ -23,10 +24,12 @@ ESCAPES = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 LITERALS = (b"NaN", b"Infinity")
 # Digits, exponent letters and signs as 9, e and +: then numbers are found with
 # substring searches (a regular expression over every byte is 5 times slower).
-NUMBER_SHAPES = bytes(0x39 if c in b"0123456789" else 0x65 if c in b"eE"
-                      else 0x2B if c in b"+-" else 0x20 for c in range(256))
+NUMBER_SHAPES = bytes(
+    0x39 if c in b"0123456789" else 0x65 if c in b"eE" else 0x2B if c in b"+-" else 0x20
+    for c in range(256)
+)
 LONG_NUMBERS = (b"9" * 19, b"e999", b"e+999")
-INT64 = range(-2**63, 2**63)
+INT64 = range(-(2**63), 2**63)
 
 Path = tuple[str | int, ...]
 

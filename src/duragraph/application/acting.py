@@ -1,6 +1,7 @@
 """The actor behind the commands now running: set at the edges (a request's
 user, a cron firing, the sweeper, a recovered run) and written by the event
 store into the metadata of every event those commands append."""
+
 from __future__ import annotations
 
 import contextlib

@@ -1,4 +1,5 @@
 """What the application layer needs from the outside world."""
+
 from __future__ import annotations
 
 import uuid
@@ -24,18 +25,26 @@ class SystemClock:
 class EventStore(Protocol):
     async def load(self, cls: type[A], ident: str) -> A: ...
 
-    async def load_many(self, *wanted: tuple[type[Aggregate], str],
-                        cached: bool = False) -> list[Aggregate]: ...
+    async def load_many(
+        self, *wanted: tuple[type[Aggregate], str], cached: bool = False
+    ) -> list[Aggregate]: ...
 
-    async def save(self, *aggregates: Aggregate, fence: Fence | None = None,
-                   extra: Sequence[StreamAppend] = (), leases: Sequence[LeaseChange] = (),
-                   unchanged: Sequence[Aggregate] = (), cache: bool = True) -> None: ...
+    async def save(
+        self,
+        *aggregates: Aggregate,
+        fence: Fence | None = None,
+        extra: Sequence[StreamAppend] = (),
+        leases: Sequence[LeaseChange] = (),
+        unchanged: Sequence[Aggregate] = (),
+        cache: bool = True,
+    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
     """An event as the log holds it: `position` orders the whole log,
     `version` its stream."""
+
     position: int
     tx_id: int
     event_id: uuid.UUID
@@ -58,6 +67,7 @@ class TtlPolicy:
     """A `ttl` section of langgraph.json, in minutes: `checkpointer.ttl` for
     threads (`strategy`: delete or keep_latest) or `store.ttl` for store items
     (`refresh_on_read`). `default_ttl` None: kept until deleted."""
+
     default_ttl: float | None = None
     sweep_interval_minutes: float = DEFAULT_SWEEP_MINUTES
     strategy: str = "delete"
@@ -96,6 +106,7 @@ async def aggregate_row(db: Database, sql: str, params: Any = None) -> dict[str,
 class StreamAppend:
     """Events for one stream that has no aggregate; `expected_version` None
     appends after whatever is there."""
+
     stream_id: str
     expected_version: int | None
     events: Sequence[DomainEvent]
@@ -103,13 +114,17 @@ class StreamAppend:
     @classmethod
     def pending(cls, aggregates: Sequence[Aggregate]) -> list[StreamAppend]:
         """The aggregates' pending events, each after the version it was loaded at."""
-        return [cls(a.stream_id(a.id), a.version - len(a.pending), list(a.pending))
-                for a in aggregates if a.pending]
+        return [
+            cls(a.stream_id(a.id), a.version - len(a.pending), list(a.pending))
+            for a in aggregates
+            if a.pending
+        ]
 
 
 @dataclass(frozen=True, slots=True)
 class Fence:
     """Lets a write commit only while `epoch` is the run's current lease."""
+
     run_id: str
     epoch: int
 
@@ -119,16 +134,19 @@ Statement = tuple[str, tuple[Any, ...] | None]
 
 
 class EventAppender(Protocol):
-    async def append(self, batches: Sequence[StreamAppend], *,
-                     fence: Fence | None = None) -> None: ...
+    async def append(
+        self, batches: Sequence[StreamAppend], *, fence: Fence | None = None
+    ) -> None: ...
 
 
 # -- leases: see application/execution/placement.py ---------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class GrantLease:
     """Commits with a claim: `worker_id` holds the run under `epoch` for
     `seconds` (replacing whatever lease the run had)."""
+
     run_id: str
     thread_id: str
     epoch: int
@@ -139,6 +157,7 @@ class GrantLease:
 @dataclass(frozen=True, slots=True)
 class ReleaseLease:
     """Commits with a run's outcome: the lease goes, if still of that epoch."""
+
     run_id: str
     epoch: int
 
@@ -155,6 +174,7 @@ class RunRef:
 @dataclass(frozen=True, slots=True)
 class RunStanding:
     """A run's status and epoch as the runs projection holds them now."""
+
     status: str
     epoch: int
 
@@ -174,8 +194,9 @@ class Leases(Protocol):
     async def lapsed(self, run_id: str) -> bool:
         """Whether the run's lease lapsed (or it has none)."""
 
-    async def runs_to_recover(self, *, pending_older_than_s: float,
-                              limit: int = 100) -> list[RunRef]:
+    async def runs_to_recover(
+        self, *, pending_older_than_s: float, limit: int = 100
+    ) -> list[RunRef]:
         """Runs nobody works on, the oldest first."""
 
     async def end_stuck_sessions(self, run_id: str, lease_seconds: float) -> int:
@@ -189,6 +210,7 @@ class Leases(Protocol):
 class StagedState:
     """A thread's new checkpoint, computed but not committed: `batch` (its
     events) joins the thread's own event in one save."""
+
     checkpoint: dict[str, Any]  # the new checkpoint's reference, as the API returns it
     values: Any
     interrupts: dict[str, Any]
@@ -200,12 +222,19 @@ class StateEditor(Protocol):
     """Stages a thread's state changes through its graph (update_state, and a
     new thread's supersteps)."""
 
-    async def stage_update(self, thread_id: str, graph_id: str, values: Any, *,
-                           as_node: str | None = None,
-                           checkpoint: dict[str, Any] | None = None) -> StagedState: ...
+    async def stage_update(
+        self,
+        thread_id: str,
+        graph_id: str,
+        values: Any,
+        *,
+        as_node: str | None = None,
+        checkpoint: dict[str, Any] | None = None,
+    ) -> StagedState: ...
 
-    async def stage_supersteps(self, thread_id: str, graph_id: str,
-                               supersteps: list[list[dict[str, Any]]]) -> StagedState: ...
+    async def stage_supersteps(
+        self, thread_id: str, graph_id: str, supersteps: list[list[dict[str, Any]]]
+    ) -> StagedState: ...
 
 
 class StateReader(Protocol):
@@ -223,8 +252,7 @@ class CheckpointBatches(Protocol):
 class StoreIndex(Protocol):
     """The store's semantic index (`store.index` in langgraph.json)."""
 
-    def texts(self, value: Mapping[str, Any],
-              fields: list[str] | None) -> list[tuple[str, str]]:
+    def texts(self, value: Mapping[str, Any], fields: list[str] | None) -> list[tuple[str, str]]:
         """(field path, text) pairs to embed; `fields` None: the configured ones."""
 
     async def embed(self, texts: list[str]) -> list[list[float]]: ...

@@ -20,12 +20,14 @@ first: the run's readers stop at the first. A single writer
 (the relay, ending runs from their outcome events) would make every join and
 `runs.wait` wait a relay hop longer.
 """
+
 from __future__ import annotations
 
 from ..domain.statuses import RunStatus
 from .ports import RunStreamEnds
 
 
-async def end_run_stream(streams: RunStreamEnds, run_id: str, status: RunStatus, *,
-                         thread_id: str) -> None:
+async def end_run_stream(
+    streams: RunStreamEnds, run_id: str, status: RunStatus, *, thread_id: str
+) -> None:
     await streams.publish_end(run_id, status, thread_id=thread_id)

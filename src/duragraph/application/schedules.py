@@ -3,6 +3,7 @@
 Five fields (minute precision), or six with seconds last (croniter's form,
 as the official server reads them). The next tick is computed in the cron's
 IANA timezone, so "0 9 * * *" means 9:00 there, across DST changes too."""
+
 from __future__ import annotations
 
 import functools
@@ -21,8 +22,11 @@ _YEARS_BETWEEN_TICKS = 9
 
 def validate(schedule: str, tz: str | None, now: datetime) -> None:
     """A cron expression that fires at least once from `now`, in a known time zone."""
-    if (not isinstance(schedule, str) or len(schedule) > MAX_SCHEDULE_CHARS
-            or not croniter.is_valid(schedule)):
+    if (
+        not isinstance(schedule, str)
+        or len(schedule) > MAX_SCHEDULE_CHARS
+        or not croniter.is_valid(schedule)
+    ):
         raise InvalidInput(f"schedule: {_shown(schedule)} is not a valid cron expression")
     zone(tz)
     if next_tick(schedule, tz, now) is None:

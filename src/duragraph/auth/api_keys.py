@@ -10,6 +10,7 @@ action is filtered by it; assistants also show (but do not let anyone change)
 the system assistants; store namespaces are prefixed with the identity.
 The keys are read once, when the server loads `auth`; without any it refuses
 to start."""
+
 from __future__ import annotations
 
 import os

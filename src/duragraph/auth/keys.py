@@ -6,6 +6,7 @@ gets an identity of its own derived from the key (`key-<12 hex>`).
 (whitespace-separated); blank lines and `#` comments are skipped.
 Both may be set; their keys are merged. Keys may not contain `=`, `,` or
 whitespace (`secrets.token_urlsafe()` makes good ones)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,8 +26,10 @@ class ApiKeysError(ValueError):
 
 def parse_env(text: str) -> list[tuple[str, str]]:
     entries = [entry.strip() for entry in text.split(",") if entry.strip()]
-    return [_pair(*_split_env(entry), f"{ENV_KEYS} entry {number}")
-            for number, entry in enumerate(entries, 1)]
+    return [
+        _pair(*_split_env(entry), f"{ENV_KEYS} entry {number}")
+        for number, entry in enumerate(entries, 1)
+    ]
 
 
 def _split_env(entry: str) -> tuple[str, str | None]:
@@ -41,10 +44,12 @@ def parse_file(text: str, source: str) -> list[tuple[str, str]]:
         if not fields:
             continue
         if len(fields) > 2:
-            raise ApiKeysError(f"{source}:{number}: expected `key [identity]`, "
-                               f"got {len(fields)} fields")
-        pairs.append(_pair(fields[0], fields[1] if len(fields) == 2 else None,
-                           f"{source}:{number}"))
+            raise ApiKeysError(
+                f"{source}:{number}: expected `key [identity]`, got {len(fields)} fields"
+            )
+        pairs.append(
+            _pair(fields[0], fields[1] if len(fields) == 2 else None, f"{source}:{number}")
+        )
     return pairs
 
 
@@ -90,8 +95,10 @@ class KeyRing:
         if path := environ.get(ENV_FILE):
             pairs += parse_file(_read(path), path)
         if not pairs:
-            raise ApiKeysError(f"no API keys configured: set {ENV_KEYS} (key=identity,...) "
-                               f"or {ENV_FILE} (a file of `key identity` lines)")
+            raise ApiKeysError(
+                f"no API keys configured: set {ENV_KEYS} (key=identity,...) "
+                f"or {ENV_FILE} (a file of `key identity` lines)"
+            )
         return cls(pairs)
 
 

@@ -5,14 +5,16 @@ from typing import Any, ClassVar, Mapping
 
 from .aggregate import Aggregate, Handlers
 from .errors import NotFound
-from .events import (AssistantCreated, AssistantDeleted, AssistantUpdated,
-                     AssistantVersionRestored)
+from .events import AssistantCreated, AssistantDeleted, AssistantUpdated, AssistantVersionRestored
 
 
 def config_over(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     """A config over an assistant's: its keys win, `configurable` merges key by key."""
-    return {**base, **over, "configurable": {
-        **(base.get("configurable") or {}), **(over.get("configurable") or {})}}
+    return {
+        **base,
+        **over,
+        "configurable": {**(base.get("configurable") or {}), **(over.get("configurable") or {})},
+    }
 
 
 class Assistant(Aggregate):
@@ -25,33 +27,66 @@ class Assistant(Aggregate):
         self.current: dict[str, Any] = {}
         self.versions: dict[int, dict[str, Any]] = {}
 
-    def create(self, *, graph_id: str, name: str, description: str | None,
-               config: Any, context: Any, metadata: Any, now: datetime) -> None:
-        self._record(AssistantCreated(
-            at=now, assistant_id=self.id, graph_id=graph_id, assistant_name=name,
-            description=description, config=config, context=context, metadata=metadata,
-        ))
+    def create(
+        self,
+        *,
+        graph_id: str,
+        name: str,
+        description: str | None,
+        config: Any,
+        context: Any,
+        metadata: Any,
+        now: datetime,
+    ) -> None:
+        self._record(
+            AssistantCreated(
+                at=now,
+                assistant_id=self.id,
+                graph_id=graph_id,
+                assistant_name=name,
+                description=description,
+                config=config,
+                context=context,
+                metadata=metadata,
+            )
+        )
 
-    def update(self, *, graph_id: str | None, name: str | None, description: str | None,
-               config: Any, context: Any, metadata: Any, now: datetime) -> None:
+    def update(
+        self,
+        *,
+        graph_id: str | None,
+        name: str | None,
+        description: str | None,
+        config: Any,
+        context: Any,
+        metadata: Any,
+        now: datetime,
+    ) -> None:
         self._require_live()
         cur = self.current
-        self._record(AssistantUpdated(
-            at=now, assistant_id=self.id, version=self.latest_version + 1,
-            graph_id=graph_id or cur["graph_id"],
-            assistant_name=name if name is not None else cur["assistant_name"],
-            description=description if description is not None else cur["description"],
-            config=config if config is not None else cur["config"],
-            context=context if context is not None else cur["context"],
-            metadata={**cur["metadata"], **(metadata or {})},
-        ))
+        self._record(
+            AssistantUpdated(
+                at=now,
+                assistant_id=self.id,
+                version=self.latest_version + 1,
+                graph_id=graph_id or cur["graph_id"],
+                assistant_name=name if name is not None else cur["assistant_name"],
+                description=description if description is not None else cur["description"],
+                config=config if config is not None else cur["config"],
+                context=context if context is not None else cur["context"],
+                metadata={**cur["metadata"], **(metadata or {})},
+            )
+        )
 
     def restore_version(self, version: int, *, now: datetime) -> None:
         self._require_live()
         if version not in self.versions:
             raise NotFound("assistant version", f"{self.id} v{version}")
-        self._record(AssistantVersionRestored(
-            at=now, assistant_id=self.id, version=version, **self.versions[version]))
+        self._record(
+            AssistantVersionRestored(
+                at=now, assistant_id=self.id, version=version, **self.versions[version]
+            )
+        )
 
     def delete(self, *, now: datetime) -> None:
         self._require_live()
@@ -87,9 +122,13 @@ class Assistant(Aggregate):
 
 
 def _version_fields(
-        e: AssistantCreated | AssistantUpdated | AssistantVersionRestored) -> dict[str, Any]:
+    e: AssistantCreated | AssistantUpdated | AssistantVersionRestored,
+) -> dict[str, Any]:
     return {
-        "graph_id": e.graph_id, "assistant_name": e.assistant_name,
-        "description": e.description, "config": e.config,
-        "context": e.context, "metadata": e.metadata,
+        "graph_id": e.graph_id,
+        "assistant_name": e.assistant_name,
+        "description": e.description,
+        "config": e.config,
+        "context": e.context,
+        "metadata": e.metadata,
     }

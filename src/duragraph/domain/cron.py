@@ -3,6 +3,7 @@
 Its stream version is what makes a tick fire once: a scheduler appends
 `cron.fired` at the version it loaded, in the transaction that creates the
 tick's run, so of several schedulers racing on one tick only one commits."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -35,24 +36,45 @@ class Cron(Aggregate):
 
     def due(self, now: datetime) -> bool:
         tick, end = self.next_run_date, _parse(self.current.get("end_time"))
-        return (self.live and self.current["enabled"] and tick is not None and tick <= now
-                and (end is None or tick <= end))
+        return (
+            self.live
+            and self.current["enabled"]
+            and tick is not None
+            and tick <= now
+            and (end is None or tick <= end)
+        )
 
     # -- commands ------------------------------------------------------------
-    def create(self, *, assistant_id: str, thread_id: str | None, schedule: str,
-               timezone: str | None, end_time: datetime | None, enabled: bool,
-               payload: dict[str, Any], metadata: dict[str, Any],
-               on_run_completed: str | None, now: datetime, next_tick: NextTick,
-               user_id: str | None = None) -> None:
+    def create(
+        self,
+        *,
+        assistant_id: str,
+        thread_id: str | None,
+        schedule: str,
+        timezone: str | None,
+        end_time: datetime | None,
+        enabled: bool,
+        payload: dict[str, Any],
+        metadata: dict[str, Any],
+        on_run_completed: str | None,
+        now: datetime,
+        next_tick: NextTick,
+        user_id: str | None = None,
+    ) -> None:
         state: dict[str, Any] = {
-            "cron_id": self.id, "assistant_id": assistant_id, "thread_id": thread_id,
+            "cron_id": self.id,
+            "assistant_id": assistant_id,
+            "thread_id": thread_id,
             "user_id": user_id,
-            "schedule": schedule, "timezone": timezone,
+            "schedule": schedule,
+            "timezone": timezone,
             "end_time": _iso(check_moment("end_time", end_time)),
-            "enabled": enabled, "payload": payload, "metadata": metadata,
-            "on_run_completed": _on_completed(thread_id, on_run_completed or "delete")}
-        self._record(ev.CronCreated(at=now, **state,
-                                    next_run_date=_next(state, now, next_tick)))
+            "enabled": enabled,
+            "payload": payload,
+            "metadata": metadata,
+            "on_run_completed": _on_completed(thread_id, on_run_completed or "delete"),
+        }
+        self._record(ev.CronCreated(at=now, **state, next_run_date=_next(state, now, next_tick)))
 
     def update(self, changes: dict[str, Any], *, now: datetime, next_tick: NextTick) -> None:
         """`changes` holds only the fields the caller set; `payload` entries
@@ -67,21 +89,37 @@ class Cron(Aggregate):
         if "end_time" in changes:
             state["end_time"] = _iso(check_moment("end_time", changes["end_time"]))
         if "on_run_completed" in changes:
-            state["on_run_completed"] = _on_completed(state["thread_id"],
-                                                      changes["on_run_completed"])
+            state["on_run_completed"] = _on_completed(
+                state["thread_id"], changes["on_run_completed"]
+            )
         rescheduled = any(k in changes for k in _RESCHEDULING)
         nxt = _next(state, now, next_tick) if rescheduled else self.current["next_run_date"]
         self._record(ev.CronUpdated(at=now, **state, next_run_date=nxt))
 
-    def fire(self, *, now: datetime, next_tick: NextTick, run_id: str | None = None,
-             thread_id: str | None = None, error: str | None = None) -> None:
+    def fire(
+        self,
+        *,
+        now: datetime,
+        next_tick: NextTick,
+        run_id: str | None = None,
+        thread_id: str | None = None,
+        error: str | None = None,
+    ) -> None:
         """Record this tick (its run, or why there is none) and schedule the
         next one after `now`: ticks missed while no scheduler ran fire once."""
         if not self.due(now):
             raise InvalidInput(f"cron '{self.id}' is not due")
-        self._record(ev.CronFired(
-            at=now, cron_id=self.id, tick=self.current["next_run_date"], run_id=run_id,
-            thread_id=thread_id, error=error, next_run_date=_next(self.current, now, next_tick)))
+        self._record(
+            ev.CronFired(
+                at=now,
+                cron_id=self.id,
+                tick=self.current["next_run_date"],
+                run_id=run_id,
+                thread_id=thread_id,
+                error=error,
+                next_run_date=_next(self.current, now, next_tick),
+            )
+        )
 
     def delete(self, *, now: datetime) -> None:
         self._require_live()

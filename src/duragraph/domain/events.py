@@ -3,6 +3,7 @@
 Stored names never change; a changed shape gets a new upcaster in `upcast`.
 Values inside events are plain JSON-able data (dicts, lists, str, numbers).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -32,9 +33,11 @@ class DomainEvent:
 
 # -- assistants ------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _AssistantVersion(DomainEvent):
     """An assistant version, whole (not a diff)."""
+
     assistant_id: str
     graph_id: str
     assistant_name: str
@@ -58,6 +61,7 @@ class AssistantUpdated(_AssistantVersion):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AssistantVersionRestored(_AssistantVersion):
     """An earlier version became the current one again (`set_latest`)."""
+
     name: ClassVar[str] = "assistant.version_restored"
     version: int
 
@@ -70,6 +74,7 @@ class AssistantDeleted(DomainEvent):
 
 # -- threads ---------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ThreadCreated(DomainEvent):
     name: ClassVar[str] = "thread.created"
@@ -80,6 +85,7 @@ class ThreadCreated(DomainEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ThreadUpdated(DomainEvent):
     """Metadata merged into the existing metadata."""
+
     name: ClassVar[str] = "thread.updated"
     thread_id: str
     metadata: Json = field(default_factory=dict)
@@ -96,6 +102,7 @@ class ThreadStateUpdated(DomainEvent):
     """The thread's state was set outside a run (update_state, a copy, the
     last checkpoint of a cancelled run): its values, interrupts and the
     status they imply."""
+
     name: ClassVar[str] = "thread.state_updated"
     thread_id: str
     values: Json = None
@@ -107,6 +114,7 @@ class ThreadStateUpdated(DomainEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ThreadCopied(DomainEvent):
     """Recorded on the source: its checkpoints were copied to another thread."""
+
     name: ClassVar[str] = "thread.copied"
     thread_id: str
     to_thread_id: str
@@ -115,6 +123,7 @@ class ThreadCopied(DomainEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ThreadPruned(DomainEvent):
     """Old checkpoints dropped, the latest of each namespace kept."""
+
     name: ClassVar[str] = "thread.pruned"
     thread_id: str
     expired: bool = False  # the thread's TTL ran out (and is used up)
@@ -123,6 +132,7 @@ class ThreadPruned(DomainEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ThreadTtlSet(DomainEvent):
     """The thread is swept at `expires_at` (strategy `delete` or `keep_latest`)."""
+
     name: ClassVar[str] = "thread.ttl_set"
     thread_id: str
     strategy: str
@@ -132,6 +142,7 @@ class ThreadTtlSet(DomainEvent):
 
 # -- runs (lifecycle lives on the thread stream: the thread is the
 #    consistency boundary for "one active run per thread") -----------------
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunCreated(DomainEvent):
@@ -209,6 +220,7 @@ class RunDeleted(DomainEvent):
 
 # -- execution (on the run stream, fenced by the epoch) --------------------
 
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StepCompleted(DomainEvent):
     name: ClassVar[str] = "run.step_completed"
@@ -221,6 +233,7 @@ class StepCompleted(DomainEvent):
 
 
 # -- checkpoints (stream per thread; the checkpoints tables are projections)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CheckpointSaved(DomainEvent):
@@ -254,6 +267,7 @@ class CheckpointsDeleted(DomainEvent):
 
 # -- store (long-term memory; a stream per item) ---------------------------
 
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StoreItemEvent(DomainEvent):
     namespace: list[str]
@@ -264,6 +278,7 @@ class StoreItemEvent(DomainEvent):
 class StoreItemPut(StoreItemEvent):
     """The whole item; `vectors` are its embeddings, [[field, [floats]], ...]
     (in the event so a rebuild never calls the embedding model again)."""
+
     name: ClassVar[str] = "store.item_put"
     value: Json
     ttl_minutes: float | None = None
@@ -279,6 +294,7 @@ class StoreItemDeleted(StoreItemEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StoreItemTtlRefreshed(StoreItemEvent):
     """A read pushed the expiry back by the item's TTL."""
+
     name: ClassVar[str] = "store.item_ttl_refreshed"
     expires_at: str
 
@@ -287,13 +303,18 @@ class StoreItemTtlRefreshed(StoreItemEvent):
 class StoreItemExpired(StoreItemEvent):
     """The sweeper removed an item whose expiry (`expires_at`) had passed;
     an item put or refreshed since then is not removed."""
+
     name: ClassVar[str] = "store.item_expired"
     expires_at: str
+
+
 # -- crons (stream per cron; times inside events are ISO-8601 strings) ------
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _CronState(DomainEvent):
     """A cron's whole definition after the change (not a diff)."""
+
     cron_id: str
     assistant_id: str
     thread_id: str | None  # None: a stateless cron, a new thread per tick
@@ -321,6 +342,7 @@ class CronUpdated(_CronState):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CronFired(DomainEvent):
     """One tick: the run it created, or why none was (error)."""
+
     name: ClassVar[str] = "cron.fired"
     cron_id: str
     tick: str
@@ -337,22 +359,40 @@ class CronDeleted(DomainEvent):
 
 
 # What each aggregate's stream holds: its handler table must cover these.
-ASSISTANT_STREAM = (AssistantCreated, AssistantUpdated, AssistantVersionRestored,
-                    AssistantDeleted)
+ASSISTANT_STREAM = (AssistantCreated, AssistantUpdated, AssistantVersionRestored, AssistantDeleted)
 THREAD_STREAM = (
-    ThreadCreated, ThreadUpdated, ThreadDeleted,
-    ThreadStateUpdated, ThreadCopied, ThreadPruned, ThreadTtlSet,
-    RunCreated, RunStarted, RunSucceeded, RunInterrupted, RunFailed,
-    RunCancelled, RunDeleted, CheckpointsDeleted,
+    ThreadCreated,
+    ThreadUpdated,
+    ThreadDeleted,
+    ThreadStateUpdated,
+    ThreadCopied,
+    ThreadPruned,
+    ThreadTtlSet,
+    RunCreated,
+    RunStarted,
+    RunSucceeded,
+    RunInterrupted,
+    RunFailed,
+    RunCancelled,
+    RunDeleted,
+    CheckpointsDeleted,
 )
 CRON_STREAM = (CronCreated, CronUpdated, CronFired, CronDeleted)
 
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.name: cls
     for cls in (
-        *ASSISTANT_STREAM, *THREAD_STREAM, *CRON_STREAM, StepCompleted,
-        CheckpointSaved, WritesSaved, CheckpointsDeleted,
-        StoreItemPut, StoreItemDeleted, StoreItemTtlRefreshed, StoreItemExpired,
+        *ASSISTANT_STREAM,
+        *THREAD_STREAM,
+        *CRON_STREAM,
+        StepCompleted,
+        CheckpointSaved,
+        WritesSaved,
+        CheckpointsDeleted,
+        StoreItemPut,
+        StoreItemDeleted,
+        StoreItemTtlRefreshed,
+        StoreItemExpired,
     )
 }
 
@@ -360,7 +400,8 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
 def upcast(name: str, data: dict[str, Json]) -> dict[str, Json]:
     """Old stored shapes become current ones here."""
     if name in ("run.interrupted", "thread.state_updated") and isinstance(
-            data.get("interrupts"), dict):
+        data.get("interrupts"), dict
+    ):
         return {**data, "interrupts": _without_null_schemas(data["interrupts"])}
     return data
 
@@ -368,12 +409,16 @@ def upcast(name: str, data: dict[str, Json]) -> dict[str, Json]:
 def _without_null_schemas(interrupts: dict[str, Json]) -> dict[str, Json]:
     """Interrupts stored before they took the official server's shape carried
     `response_schema: null`; it now appears only when set."""
+
     def clean(item: Json) -> Json:
         if isinstance(item, dict) and "response_schema" in item and item["response_schema"] is None:
             return {k: v for k, v in item.items() if k != "response_schema"}
         return item
-    return {task: [clean(i) for i in items] if isinstance(items, list) else items
-            for task, items in interrupts.items()}
+
+    return {
+        task: [clean(i) for i in items] if isinstance(items, list) else items
+        for task, items in interrupts.items()
+    }
 
 
 def from_data(name: str, data: dict[str, Json]) -> DomainEvent:

@@ -1,10 +1,12 @@
 """Who acts: the authenticated user a request carries inward, and the actor
 recorded on every event it causes."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
 
 class AuthUser(Mapping[str, Any]):
     """The user as handlers and graphs see it: attribute access (`user.identity`,
@@ -64,6 +66,7 @@ class Actor:
     """Who caused an event: a user (by identity; "" when no auth is configured)
     or the system (`by` names which part: cron, sweeper, recovery, executor,
     startup), perhaps on behalf of a user."""
+
     identity: str | None = None
     by: str | None = None
     on_behalf_of: str | None = None

@@ -1,5 +1,6 @@
 """New ids for threads and runs: UUIDv7 (RFC 9562), time-ordered as the
 official server's, so that sorting by id sorts by creation."""
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,14 @@ def uuid7() -> uuid.UUID:
                 _last_ms, _counter = _last_ms + 1, _fresh_counter()
         ms, counter = _last_ms, _counter
     tail = int.from_bytes(os.urandom(4))
-    value = ((ms & 0xFFFF_FFFF_FFFF) << 80 | 0x7 << 76 | (counter >> 30) << 64
-             | 0b10 << 62 | (counter & 0x3FFF_FFFF) << 32 | tail)
+    value = (
+        (ms & 0xFFFF_FFFF_FFFF) << 80
+        | 0x7 << 76
+        | (counter >> 30) << 64
+        | 0b10 << 62
+        | (counter & 0x3FFF_FFFF) << 32
+        | tail
+    )
     return uuid.UUID(int=value)
 
 

@@ -4,6 +4,7 @@ Ids and keys end up in btree indexes, whose entries PostgreSQL caps at about
 2,700 bytes; a duration is added to a clock, and the time it gives must stay
 a Python datetime and a PostgreSQL timestamptz. The maxima leave room to
 spare on both, so no value a client sends can fail in the database."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone

@@ -1,4 +1,5 @@
 """Rules of the long-term memory store: what a namespace, a key and a TTL may be."""
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,9 @@ def check_item_address(namespace: Sequence[Any], key: Any) -> Namespace:
     if not isinstance(key, str) or not key:
         raise InvalidInput("key must be a non-empty string")
     if len(stream_id(ns, key).encode()) > MAX_STORE_ADDRESS_BYTES:  # it is indexed
-        raise InvalidInput(f"namespace and key are too long together: at most "
-                           f"{MAX_STORE_ADDRESS_BYTES} bytes")
+        raise InvalidInput(
+            f"namespace and key are too long together: at most {MAX_STORE_ADDRESS_BYTES} bytes"
+        )
     return ns
 
 

@@ -6,6 +6,7 @@ every key, so renaming a field of the HTTP schema cannot change the events
 before this type existed, so the old events read as they are. `None` means
 "not given": such keys are left out, and defaults apply where they are used.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,14 +46,22 @@ class RunSpec:
 
     def to_stored(self) -> dict[str, Json]:
         stored = {
-            "input": self.input, "command": self.command, "config": self.config,
-            "context": self.context, "checkpoint_id": self.checkpoint_id,
-            "checkpoint": self.checkpoint, "interrupt_before": self.interrupt_before,
-            "interrupt_after": self.interrupt_after, "stream_mode": self.stream_mode,
+            "input": self.input,
+            "command": self.command,
+            "config": self.config,
+            "context": self.context,
+            "checkpoint_id": self.checkpoint_id,
+            "checkpoint": self.checkpoint,
+            "interrupt_before": self.interrupt_before,
+            "interrupt_after": self.interrupt_after,
+            "stream_mode": self.stream_mode,
             "stream_subgraphs": self.stream_subgraphs,
-            "stream_resumable": self.stream_resumable, "webhook": self.webhook,
-            "on_disconnect": self.on_disconnect, "on_completion": self.on_completion,
-            "after_seconds": self.after_seconds, "durability": self.durability,
+            "stream_resumable": self.stream_resumable,
+            "webhook": self.webhook,
+            "on_disconnect": self.on_disconnect,
+            "on_completion": self.on_completion,
+            "after_seconds": self.after_seconds,
+            "durability": self.durability,
             "feedback_keys": self.feedback_keys,
         }
         return {k: v for k, v in stored.items() if v is not None}
@@ -60,13 +69,21 @@ class RunSpec:
     @classmethod
     def from_stored(cls, data: Mapping[str, Json]) -> RunSpec:
         return cls(
-            input=data.get("input"), command=data.get("command"), config=data.get("config"),
-            context=data.get("context"), checkpoint_id=data.get("checkpoint_id"),
-            checkpoint=data.get("checkpoint"), interrupt_before=data.get("interrupt_before"),
-            interrupt_after=data.get("interrupt_after"), stream_mode=data.get("stream_mode"),
+            input=data.get("input"),
+            command=data.get("command"),
+            config=data.get("config"),
+            context=data.get("context"),
+            checkpoint_id=data.get("checkpoint_id"),
+            checkpoint=data.get("checkpoint"),
+            interrupt_before=data.get("interrupt_before"),
+            interrupt_after=data.get("interrupt_after"),
+            stream_mode=data.get("stream_mode"),
             stream_subgraphs=data.get("stream_subgraphs"),
-            stream_resumable=data.get("stream_resumable"), webhook=data.get("webhook"),
-            on_disconnect=data.get("on_disconnect"), on_completion=data.get("on_completion"),
-            after_seconds=data.get("after_seconds"), durability=data.get("durability"),
+            stream_resumable=data.get("stream_resumable"),
+            webhook=data.get("webhook"),
+            on_disconnect=data.get("on_disconnect"),
+            on_completion=data.get("on_completion"),
+            after_seconds=data.get("after_seconds"),
+            durability=data.get("durability"),
             feedback_keys=data.get("feedback_keys"),
         )

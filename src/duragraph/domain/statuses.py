@@ -3,6 +3,7 @@
 Members are `str`s named after their values, so JSON, SQL parameters and
 comparisons with stored strings see the same words as before.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum

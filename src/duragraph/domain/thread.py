@@ -3,6 +3,7 @@
 Run lifecycle events live on the thread stream so that the rule "at most one
 active run per thread" is decided by one aggregate under one version.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,7 +12,13 @@ from typing import Any, ClassVar, Sequence
 
 from .aggregate import Aggregate, Handlers
 from .errors import (
-    AlreadyExists, Fenced, InvalidInput, NotFound, NotInterrupted, RunAlreadyFinished, ThreadBusy,
+    AlreadyExists,
+    Fenced,
+    InvalidInput,
+    NotFound,
+    NotInterrupted,
+    RunAlreadyFinished,
+    ThreadBusy,
     Unschedulable,
 )
 from . import events as ev
@@ -65,8 +72,12 @@ class Thread(Aggregate):
         return self.metadata.get("graph_id")
 
     def ttl_due(self, now: datetime) -> bool:
-        return (self.live and self.ttl is not None and not self.active_runs()
-                and datetime.fromisoformat(self.ttl.expires_at) <= now)
+        return (
+            self.live
+            and self.ttl is not None
+            and not self.active_runs()
+            and datetime.fromisoformat(self.ttl.expires_at) <= now
+        )
 
     def starts_blank(self, run_id: str) -> bool:
         """Whether this run, claimed for the first time, is the first run
@@ -97,26 +108,53 @@ class Thread(Aggregate):
             self._stop(r.run_id, "interrupt", now)
         self._record(ev.ThreadDeleted(at=now, thread_id=self.id))
 
-    def set_state(self, *, values: Any, interrupts: dict[str, Any], has_next: bool,
-                  checkpoint_id: str | None, now: datetime) -> None:
+    def set_state(
+        self,
+        *,
+        values: Any,
+        interrupts: dict[str, Any],
+        has_next: bool,
+        checkpoint_id: str | None,
+        now: datetime,
+    ) -> None:
         """The state changed outside a run; pending tasks leave it interrupted."""
         self.require_idle()
         self._state_changed(values, interrupts, has_next, checkpoint_id, now)
 
-    def settle_cancelled(self, run_id: str, *, values: Any, interrupts: dict[str, Any],
-                         has_next: bool, checkpoint_id: str | None, now: datetime) -> None:
+    def settle_cancelled(
+        self,
+        run_id: str,
+        *,
+        values: Any,
+        interrupts: dict[str, Any],
+        has_next: bool,
+        checkpoint_id: str | None,
+        now: datetime,
+    ) -> None:
         """As on the official server, a run an `interrupt` cancel stopped
         leaves the thread as its last checkpoint says: interrupted while tasks
         are pending. Unless another run or an update came since."""
         if run_id in self.unsettled and not self.active_runs():
             self._state_changed(values, interrupts, has_next, checkpoint_id, now)
 
-    def _state_changed(self, values: Any, interrupts: dict[str, Any], has_next: bool,
-                       checkpoint_id: str | None, now: datetime) -> None:
-        self._record(ev.ThreadStateUpdated(
-            at=now, thread_id=self.id, values=values, interrupts=interrupts,
-            status=ThreadStatus.interrupted if has_next else ThreadStatus.idle,
-            checkpoint_id=checkpoint_id))
+    def _state_changed(
+        self,
+        values: Any,
+        interrupts: dict[str, Any],
+        has_next: bool,
+        checkpoint_id: str | None,
+        now: datetime,
+    ) -> None:
+        self._record(
+            ev.ThreadStateUpdated(
+                at=now,
+                thread_id=self.id,
+                values=values,
+                interrupts=interrupts,
+                status=ThreadStatus.interrupted if has_next else ThreadStatus.idle,
+                checkpoint_id=checkpoint_id,
+            )
+        )
 
     def copy_to(self, target: "Thread", *, now: datetime) -> None:
         self.require_idle()
@@ -124,9 +162,15 @@ class Thread(Aggregate):
             raise AlreadyExists("thread", target.id)
         self._record(ev.ThreadCopied(at=now, thread_id=self.id, to_thread_id=target.id))
         target.create(metadata=self.metadata, now=now)
-        target._record(ev.ThreadStateUpdated(
-            at=now, thread_id=target.id, values=self.values, interrupts=self.interrupts,
-            status=thread_status(self)))
+        target._record(
+            ev.ThreadStateUpdated(
+                at=now,
+                thread_id=target.id,
+                values=self.values,
+                interrupts=self.interrupts,
+                status=thread_status(self),
+            )
+        )
 
     def prune(self, *, now: datetime, expired: bool = False) -> None:
         """Keep only the latest checkpoints (the caller drops the others)."""
@@ -140,17 +184,33 @@ class Thread(Aggregate):
         if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes <= 0:
             raise InvalidInput("ttl.ttl must be a positive number of minutes")
         expires = now + duration("ttl.ttl", minutes, "minutes")
-        self._record(ev.ThreadTtlSet(at=now, thread_id=self.id, strategy=strategy,
-                                     ttl_minutes=float(minutes), expires_at=expires.isoformat()))
+        self._record(
+            ev.ThreadTtlSet(
+                at=now,
+                thread_id=self.id,
+                strategy=strategy,
+                ttl_minutes=float(minutes),
+                expires_at=expires.isoformat(),
+            )
+        )
 
     def require_idle(self) -> None:
         self._require_live()
         if self.active_runs():
             raise ThreadBusy(self.id)
 
-    def create_run(self, *, run_id: str, assistant_id: str, graph_id: str,
-                   spec: RunSpec, metadata: dict[str, Any],
-                   strategy: str, temporary: bool, now: datetime) -> None:
+    def create_run(
+        self,
+        *,
+        run_id: str,
+        assistant_id: str,
+        graph_id: str,
+        spec: RunSpec,
+        metadata: dict[str, Any],
+        strategy: str,
+        temporary: bool,
+        now: datetime,
+    ) -> None:
         self._require_live()
         if strategy not in STRATEGIES:
             raise InvalidInput(f"multitask_strategy must be one of {', '.join(STRATEGIES)}")
@@ -163,29 +223,47 @@ class Thread(Aggregate):
         if strategy in ("interrupt", "rollback"):
             for r in active:
                 self._stop(r.run_id, strategy, now)
-        self._record(ev.RunCreated(
-            at=now, run_id=run_id, thread_id=self.id, assistant_id=assistant_id,
-            graph_id=graph_id, spec=spec, metadata=metadata,
-            multitask_strategy=strategy, temporary=temporary,
-        ))
+        self._record(
+            ev.RunCreated(
+                at=now,
+                run_id=run_id,
+                thread_id=self.id,
+                assistant_id=assistant_id,
+                graph_id=graph_id,
+                spec=spec,
+                metadata=metadata,
+                multitask_strategy=strategy,
+                temporary=temporary,
+            )
+        )
 
-    def start_run(self, run_id: str, *, worker_id: str, lease_lapsed: bool,
-                  now: datetime) -> int:
+    def start_run(self, run_id: str, *, worker_id: str, lease_lapsed: bool, now: datetime) -> int:
         """Claim a run for an executor; returns the new epoch."""
         run = self.run(run_id)
         runnable = self.next_runnable()
         reclaim = run.status == RunStatus.running and lease_lapsed
-        if not reclaim and (runnable is None or runnable.run_id != run_id
-                            or not _due(run, now)):
+        if not reclaim and (runnable is None or runnable.run_id != run_id or not _due(run, now)):
             raise Fenced(run_id, run.epoch)
         epoch = run.epoch + 1
-        self._record(ev.RunStarted(at=now, run_id=run_id, thread_id=self.id,
-                                   epoch=epoch, worker_id=worker_id))
+        self._record(
+            ev.RunStarted(
+                at=now, run_id=run_id, thread_id=self.id, epoch=epoch, worker_id=worker_id
+            )
+        )
         return epoch
 
-    def finish_run(self, run_id: str, *, epoch: int, outcome: RunStatus, now: datetime,
-                   values: Any = None, interrupts: Any = None,
-                   error: str = "", message: str = "") -> None:
+    def finish_run(
+        self,
+        run_id: str,
+        *,
+        epoch: int,
+        outcome: RunStatus,
+        now: datetime,
+        values: Any = None,
+        interrupts: Any = None,
+        error: str = "",
+        message: str = "",
+    ) -> None:
         run = self.run(run_id)
         if run.status != RunStatus.running or run.epoch != epoch:
             raise Fenced(run_id, epoch)
@@ -204,8 +282,16 @@ class Thread(Aggregate):
         run = self.run(run_id)
         if run.status != RunStatus.pending:
             raise Fenced(run_id, run.epoch)
-        self._record(ev.RunFailed(at=now, run_id=run_id, thread_id=self.id, epoch=run.epoch,
-                                  error="Unschedulable", message=reason))
+        self._record(
+            ev.RunFailed(
+                at=now,
+                run_id=run_id,
+                thread_id=self.id,
+                epoch=run.epoch,
+                error="Unschedulable",
+                message=reason,
+            )
+        )
         self._forget_if_done(run, now)
 
     def cancel_run(self, run_id: str, *, action: str, now: datetime) -> None:
@@ -217,8 +303,7 @@ class Thread(Aggregate):
         self._stop(run_id, action, now)
         self._forget_if_done(run, now)
 
-    def cancel_runs(self, run_ids: Sequence[str], *, action: str,
-                    now: datetime) -> list[str]:
+    def cancel_runs(self, run_ids: Sequence[str], *, action: str, now: datetime) -> list[str]:
         """Cancel those still active (every one must exist); returns them."""
         self._require_live()
         active = [r for r in dict.fromkeys(run_ids) if self.run(r).status in ACTIVE]
@@ -240,8 +325,13 @@ class Thread(Aggregate):
         """A stateless run's temporary thread goes with the run's end, unless
         the run asked to keep it (`on_completion`) or another run waits on it."""
         created = run.created
-        if (created is not None and created.temporary and not self.deleted
-                and not self.active_runs() and created.spec.on_completion != "keep"):
+        if (
+            created is not None
+            and created.temporary
+            and not self.deleted
+            and not self.active_runs()
+            and created.spec.on_completion != "keep"
+        ):
             self._record(ev.ThreadDeleted(at=now, thread_id=self.id))
 
     def _stop(self, run_id: str, action: str, now: datetime) -> None:
@@ -307,8 +397,9 @@ class Thread(Aggregate):
     def _on_run_deleted(self, e: ev.RunDeleted) -> None:
         self.runs[e.run_id].deleted = True
 
-    def _finish(self, run_id: str, status: RunStatus,
-                thread_outcome: ThreadStatus = ThreadStatus.idle) -> None:
+    def _finish(
+        self, run_id: str, status: RunStatus, thread_outcome: ThreadStatus = ThreadStatus.idle
+    ) -> None:
         self.runs[run_id].status = status
         self.last_outcome = thread_outcome
         self.unsettled.clear()

@@ -1,6 +1,7 @@
 """Closing connections at shutdown, each step whatever became of the one
 before: a NATS or PostgreSQL outage at that moment must neither hang the
 exit nor skip stopping the embedded servers after it."""
+
 from __future__ import annotations
 
 import asyncio

@@ -7,6 +7,7 @@ handed back and claimed again: they go on from their last committed step on
 the new code. A save that does not load is one line naming the file and
 line; the previous code keeps serving until a save that loads.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -39,20 +40,29 @@ class ProjectFilter(DefaultFilter):
     """Python files, `.env` files and langgraph.json; not the data folder."""
 
     def __init__(self, config_path: Path, data_dir: Path) -> None:
-        super().__init__(ignore_dirs=[*DefaultFilter.ignore_dirs, "site-packages",
-                                      "dist-packages"], ignore_paths=[str(data_dir)])
+        super().__init__(
+            ignore_dirs=[*DefaultFilter.ignore_dirs, "site-packages", "dist-packages"],
+            ignore_paths=[str(data_dir)],
+        )
         self.config_path = config_path
 
     def __call__(self, change: Change, path: str) -> bool:
         found = Path(path)
         return super().__call__(change, path) and (
-            found == self.config_path or found.suffix == ".py" or found.name.startswith(".env"))
+            found == self.config_path or found.suffix == ".py" or found.name.startswith(".env")
+        )
 
 
 class Reloader:
-    def __init__(self, config_path: Path, config: ProjectConfig, data_dir: Path,
-                 graphs: GraphRegistry, executor: Executor,
-                 on_reloaded: Callable[[], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        config_path: Path,
+        config: ProjectConfig,
+        data_dir: Path,
+        graphs: GraphRegistry,
+        executor: Executor,
+        on_reloaded: Callable[[], Awaitable[None]],
+    ) -> None:
         self.config_path, self.config = config_path.resolve(), config
         self.filter = ProjectFilter(self.config_path, data_dir.resolve())
         self.graphs, self.executor, self.on_reloaded = graphs, executor, on_reloaded
@@ -64,8 +74,11 @@ class Reloader:
             try:
                 await self._watch(stop)
             except Exception as exc:  # the server is fine: say so, and try again
-                log.warning("reload: watching the project failed (%s: %s); retrying",
-                            type(exc).__name__, exc)
+                log.warning(
+                    "reload: watching the project failed (%s: %s); retrying",
+                    type(exc).__name__,
+                    exc,
+                )
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), _RETRY_S)
 
@@ -73,8 +86,13 @@ class Reloader:
         """Until stopped, or until langgraph.json moves what belongs to the project."""
         watched = project_folders(self.config)
         log.info("watching %s for changes", ", ".join(map(str, watched)))
-        async for changes in awatch(*watched, watch_filter=self.filter, step=_STEP_MS,
-                                    debounce=_DEBOUNCE_MS, stop_event=stop):
+        async for changes in awatch(
+            *watched,
+            watch_filter=self.filter,
+            step=_STEP_MS,
+            debounce=_DEBOUNCE_MS,
+            stop_event=stop,
+        ):
             await self.reload(sorted({path for _, path in changes}))
             if project_folders(self.config) != watched:
                 return
@@ -91,9 +109,12 @@ class Reloader:
         except Exception:  # the new code serves; the watch goes on
             log.exception("reload: after loading the new code")
             return
-        log.info("reloaded (%s changed) in %.0f ms%s", ", ".join(map(_short, changed)),
-                 (time.monotonic() - started) * 1000,
-                 f"; {restarted} run(s) in flight go on with the new code" if restarted else "")
+        log.info(
+            "reloaded (%s changed) in %.0f ms%s",
+            ", ".join(map(_short, changed)),
+            (time.monotonic() - started) * 1000,
+            f"; {restarted} run(s) in flight go on with the new code" if restarted else "",
+        )
 
     def _load(self) -> GraphRegistry | None:
         """The project's graphs from its files as they are now, or None (said)."""
@@ -104,19 +125,22 @@ class Reloader:
             with fresh_modules(folders):
                 registry = GraphRegistry.load(config)
         except Exception as exc:
-            log.error("reload failed, the previous code still serves: %s",
-                      describe(exc, self.config_path, folders))
+            log.error(
+                "reload failed, the previous code still serves: %s",
+                describe(exc, self.config_path, folders),
+            )
             return None
         self._warn_if_restart_needed(config)
         self.config = config
         return registry
 
     def _warn_if_restart_needed(self, config: ProjectConfig) -> None:
-        stale = [key for key in _READ_AT_START
-                 if getattr(config, key) != getattr(self.config, key)]
+        stale = [key for key in _READ_AT_START if getattr(config, key) != getattr(self.config, key)]
         if stale:
-            log.warning("langgraph.json: restart `duragraph dev` to apply the change to %s",
-                        ", ".join(f'"{key}"' for key in stale))
+            log.warning(
+                "langgraph.json: restart `duragraph dev` to apply the change to %s",
+                ", ".join(f'"{key}"' for key in stale),
+            )
 
 
 def _short(path: str) -> str:

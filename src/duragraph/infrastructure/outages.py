@@ -1,6 +1,7 @@
 """Loops that retry after a failure: PostgreSQL or NATS out of reach (a
 restart, a dropped connection) is expected and said in one line, whereas
 anything else is a bug and keeps its traceback."""
+
 from __future__ import annotations
 
 import logging
@@ -20,5 +21,6 @@ def is_outage(exc: BaseException) -> bool:
 
 
 def warn_retrying(logger: logging.Logger, what: str, exc: BaseException) -> None:
-    logger.warning("%s failed (%s: %s); retrying", what, type(exc).__name__, exc,
-                   exc_info=not is_outage(exc))
+    logger.warning(
+        "%s failed (%s: %s); retrying", what, type(exc).__name__, exc, exc_info=not is_outage(exc)
+    )

@@ -1,6 +1,7 @@
 """The worker: takes runs from NATS, recovers what NATS lost from PostgreSQL,
 reacts to cancellations, and relays the outbox. Which runs reach it, and why
 each is executed by one owner at a time: application/execution/placement.py."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,14 +20,23 @@ log = logging.getLogger(__name__)
 
 
 class Worker:
-    def __init__(self, executor: Executor, leases: Leases, dispatch: Any, *,
-                 sweep_interval: float = 2.0, grace_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        executor: Executor,
+        leases: Leases,
+        dispatch: Any,
+        *,
+        sweep_interval: float = 2.0,
+        grace_seconds: float = 30.0,
+    ) -> None:
         self.executor, self.leases, self.dispatch = executor, leases, dispatch
         self.sweep_interval, self.grace_seconds = sweep_interval, grace_seconds
 
     async def run(self, stop: asyncio.Event) -> None:
-        loops = [asyncio.create_task(self._take_dispatched(stop), name="dispatch"),
-                 asyncio.create_task(self._sweep(stop), name="sweeper")]
+        loops = [
+            asyncio.create_task(self._take_dispatched(stop), name="dispatch"),
+            asyncio.create_task(self._sweep(stop), name="sweeper"),
+        ]
         try:
             await stop.wait()
         finally:

@@ -2,6 +2,7 @@
 the event alone, so that any projection rebuilt from the log equals the live one.
 (`batch_statements` writes a few events committed together in fewer
 statements, leaving the same rows.)"""
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -39,7 +40,10 @@ def batch_statements(events: Sequence[DomainEvent]) -> list[Statement]:
 
 
 def created_started(event: DomainEvent, nxt: DomainEvent | None) -> list[Statement] | None:
-    if not (isinstance(event, ev.RunCreated) and isinstance(nxt, ev.RunStarted)
-            and nxt.run_id == event.run_id):
+    if not (
+        isinstance(event, ev.RunCreated)
+        and isinstance(nxt, ev.RunStarted)
+        and nxt.run_id == event.run_id
+    ):
         return None
     return runs.created(event, nxt) + threads.run_created(event, nxt)

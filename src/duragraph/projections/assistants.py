@@ -13,37 +13,79 @@ VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"""
 
 
 def _version_row(e: ev.AssistantCreated | ev.AssistantUpdated, version: int) -> tuple:
-    return (e.assistant_id, version, e.graph_id, e.assistant_name, e.description,
-            Jsonb(e.config), Jsonb(e.context), Jsonb(e.metadata), e.at)
+    return (
+        e.assistant_id,
+        version,
+        e.graph_id,
+        e.assistant_name,
+        e.description,
+        Jsonb(e.config),
+        Jsonb(e.context),
+        Jsonb(e.metadata),
+        e.at,
+    )
 
 
 def created(e: ev.AssistantCreated) -> list:
     return [
-        ("""INSERT INTO assistants (assistant_id, graph_id, name, description, config,
+        (
+            """INSERT INTO assistants (assistant_id, graph_id, name, description, config,
                 context, metadata, version, created_at, updated_at)
             VALUES (%s, %s, %s, %s, %s, %s, %s, 1, %s, %s)""",
-         (e.assistant_id, e.graph_id, e.assistant_name, e.description, Jsonb(e.config),
-          Jsonb(e.context), Jsonb(e.metadata), e.at, e.at)),
+            (
+                e.assistant_id,
+                e.graph_id,
+                e.assistant_name,
+                e.description,
+                Jsonb(e.config),
+                Jsonb(e.context),
+                Jsonb(e.metadata),
+                e.at,
+                e.at,
+            ),
+        ),
         (_VERSION, _version_row(e, 1)),
     ]
 
 
 def updated(e: ev.AssistantUpdated) -> list:
     return [
-        ("""UPDATE assistants SET graph_id=%s, name=%s, description=%s, config=%s,
+        (
+            """UPDATE assistants SET graph_id=%s, name=%s, description=%s, config=%s,
                 context=%s, metadata=%s, version=%s, updated_at=%s WHERE assistant_id=%s""",
-         (e.graph_id, e.assistant_name, e.description, Jsonb(e.config), Jsonb(e.context),
-          Jsonb(e.metadata), e.version, e.at, e.assistant_id)),
+            (
+                e.graph_id,
+                e.assistant_name,
+                e.description,
+                Jsonb(e.config),
+                Jsonb(e.context),
+                Jsonb(e.metadata),
+                e.version,
+                e.at,
+                e.assistant_id,
+            ),
+        ),
         (_VERSION, _version_row(e, e.version)),
     ]
 
 
 def restored(e: ev.AssistantVersionRestored) -> list:
     return [
-        ("""UPDATE assistants SET graph_id=%s, name=%s, description=%s, config=%s,
+        (
+            """UPDATE assistants SET graph_id=%s, name=%s, description=%s, config=%s,
                 context=%s, metadata=%s, version=%s, updated_at=%s WHERE assistant_id=%s""",
-         (e.graph_id, e.assistant_name, e.description, Jsonb(e.config), Jsonb(e.context),
-          Jsonb(e.metadata), e.version, e.at, e.assistant_id)),
+            (
+                e.graph_id,
+                e.assistant_name,
+                e.description,
+                Jsonb(e.config),
+                Jsonb(e.context),
+                Jsonb(e.metadata),
+                e.version,
+                e.at,
+                e.assistant_id,
+            ),
+        ),
     ]
 
 
@@ -54,5 +96,9 @@ def deleted(e: ev.AssistantDeleted) -> list:
     ]
 
 
-HANDLERS = {ev.AssistantCreated: created, ev.AssistantUpdated: updated,
-            ev.AssistantVersionRestored: restored, ev.AssistantDeleted: deleted}
+HANDLERS = {
+    ev.AssistantCreated: created,
+    ev.AssistantUpdated: updated,
+    ev.AssistantVersionRestored: restored,
+    ev.AssistantDeleted: deleted,
+}

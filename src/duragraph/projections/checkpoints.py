@@ -11,15 +11,27 @@ TABLES = ("checkpoints", "checkpoint_writes")
 
 
 def saved(e: ev.CheckpointSaved) -> list:
-    return [("""INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id,
+    return [
+        (
+            """INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id,
                   parent_checkpoint_id, run_id, type, checkpoint, metadata, created_at)
                 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
                 ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
                   parent_checkpoint_id=EXCLUDED.parent_checkpoint_id, run_id=EXCLUDED.run_id,
                   type=EXCLUDED.type, checkpoint=EXCLUDED.checkpoint, metadata=EXCLUDED.metadata""",
-             (e.thread_id, e.checkpoint_ns, e.checkpoint_id, e.parent_checkpoint_id, e.run_id,
-              e.checkpoint["type"], base64.b64decode(e.checkpoint["blob"]),
-              Jsonb(e.metadata), e.at))]
+            (
+                e.thread_id,
+                e.checkpoint_ns,
+                e.checkpoint_id,
+                e.parent_checkpoint_id,
+                e.run_id,
+                e.checkpoint["type"],
+                base64.b64decode(e.checkpoint["blob"]),
+                Jsonb(e.metadata),
+                e.at,
+            ),
+        )
+    ]
 
 
 _WRITES = """INSERT INTO checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx,
@@ -33,16 +45,40 @@ def writes_saved(e: ev.WritesSaved) -> list:
     # Special channels (errors, interrupts...) have negative indexes and are
     # overwritten, one statement each; ordinary writes keep the first value
     # (LangGraph's contract), all in one statement.
-    rows = [(e.thread_id, e.checkpoint_ns, e.checkpoint_id, e.task_id, idx, channel, type_,
-             base64.b64decode(blob), e.task_path) for idx, channel, type_, blob in e.writes]
+    rows = [
+        (
+            e.thread_id,
+            e.checkpoint_ns,
+            e.checkpoint_id,
+            e.task_id,
+            idx,
+            channel,
+            type_,
+            base64.b64decode(blob),
+            e.task_path,
+        )
+        for idx, channel, type_, blob in e.writes
+    ]
     special = [r for r in rows if r[4] < 0]
     ordinary = [r for r in rows if r[4] >= 0]
     out: list[tuple[str, tuple[Any, ...]]] = [
-        (_WRITES.format(rows=_WRITE_ROW, conflict="DO UPDATE SET channel=EXCLUDED.channel, "
-                        "type=EXCLUDED.type, blob=EXCLUDED.blob"), r) for r in special]
+        (
+            _WRITES.format(
+                rows=_WRITE_ROW,
+                conflict="DO UPDATE SET channel=EXCLUDED.channel, "
+                "type=EXCLUDED.type, blob=EXCLUDED.blob",
+            ),
+            r,
+        )
+        for r in special
+    ]
     if ordinary:
-        out.append((_WRITES.format(rows=", ".join([_WRITE_ROW] * len(ordinary)),
-                                   conflict="DO NOTHING"), tuple(v for r in ordinary for v in r)))
+        out.append(
+            (
+                _WRITES.format(rows=", ".join([_WRITE_ROW] * len(ordinary)), conflict="DO NOTHING"),
+                tuple(v for r in ordinary for v in r),
+            )
+        )
     return out
 
 
@@ -50,12 +86,16 @@ def deleted(e: ev.CheckpointsDeleted) -> list:
     if e.run_ids is None:
         return [(f"DELETE FROM {t} WHERE thread_id=%s", (e.thread_id,)) for t in TABLES]
     return [
-        ("""DELETE FROM checkpoint_writes w USING checkpoints c
+        (
+            """DELETE FROM checkpoint_writes w USING checkpoints c
             WHERE w.thread_id=c.thread_id AND w.checkpoint_ns=c.checkpoint_ns
               AND w.checkpoint_id=c.checkpoint_id AND c.thread_id=%s AND c.run_id = ANY(%s)""",
-         (e.thread_id, list(e.run_ids))),
-        ("DELETE FROM checkpoints WHERE thread_id=%s AND run_id = ANY(%s)",
-         (e.thread_id, list(e.run_ids))),
+            (e.thread_id, list(e.run_ids)),
+        ),
+        (
+            "DELETE FROM checkpoints WHERE thread_id=%s AND run_id = ANY(%s)",
+            (e.thread_id, list(e.run_ids)),
+        ),
     ]
 
 

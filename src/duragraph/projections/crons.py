@@ -25,18 +25,32 @@ def _time(value: str | None) -> datetime | None:
 
 
 def written(e: ev.CronCreated | ev.CronUpdated) -> list:
-    return [(_UPSERT, {
-        "cron_id": e.cron_id, "assistant_id": e.assistant_id, "thread_id": e.thread_id,
-        "schedule": e.schedule, "timezone": e.timezone, "end_time": _time(e.end_time),
-        "enabled": e.enabled, "payload": Jsonb(e.payload), "metadata": Jsonb(e.metadata),
-        "on_run_completed": e.on_run_completed, "user_id": e.user_id,
-        "next_run_date": _time(e.next_run_date),
-        "at": e.at})]
+    return [
+        (
+            _UPSERT,
+            {
+                "cron_id": e.cron_id,
+                "assistant_id": e.assistant_id,
+                "thread_id": e.thread_id,
+                "schedule": e.schedule,
+                "timezone": e.timezone,
+                "end_time": _time(e.end_time),
+                "enabled": e.enabled,
+                "payload": Jsonb(e.payload),
+                "metadata": Jsonb(e.metadata),
+                "on_run_completed": e.on_run_completed,
+                "user_id": e.user_id,
+                "next_run_date": _time(e.next_run_date),
+                "at": e.at,
+            },
+        )
+    ]
 
 
 def fired(e: ev.CronFired) -> list:
-    return [("UPDATE crons SET next_run_date=%s WHERE cron_id=%s",
-             (_time(e.next_run_date), e.cron_id))]
+    return [
+        ("UPDATE crons SET next_run_date=%s WHERE cron_id=%s", (_time(e.next_run_date), e.cron_id))
+    ]
 
 
 HANDLERS = {

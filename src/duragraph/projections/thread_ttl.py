@@ -1,4 +1,5 @@
 """When each thread expires (a thread `ttl`), for the TTL sweeper."""
+
 from __future__ import annotations
 
 from ..domain import events as ev
@@ -7,11 +8,15 @@ TABLES = ("thread_ttl",)
 
 
 def ttl_set(e: ev.ThreadTtlSet) -> list:
-    return [("""INSERT INTO thread_ttl (thread_id, strategy, ttl_minutes, expires_at)
+    return [
+        (
+            """INSERT INTO thread_ttl (thread_id, strategy, ttl_minutes, expires_at)
                 VALUES (%s, %s, %s, %s)
                 ON CONFLICT (thread_id) DO UPDATE SET strategy=EXCLUDED.strategy,
                   ttl_minutes=EXCLUDED.ttl_minutes, expires_at=EXCLUDED.expires_at""",
-             (e.thread_id, e.strategy, e.ttl_minutes, e.expires_at))]
+            (e.thread_id, e.strategy, e.ttl_minutes, e.expires_at),
+        )
+    ]
 
 
 def _forget(e) -> list:

@@ -21,36 +21,63 @@ def _finished(e, outcome: ThreadStatus, interrupts=None) -> tuple:
     params = {"t": e.thread_id, "outcome": outcome, "at": e.at}
     if interrupts is None:
         return (f"UPDATE threads SET {_STATUS} WHERE thread_id=%(t)s", params)
-    return ((f"UPDATE threads SET values=%(v)s, interrupts=%(i)s, state_updated_at=%(at)s, "
-             f"{_STATUS} WHERE thread_id=%(t)s"),
-            {**params, "v": Jsonb(state_values(e.values)), "i": Jsonb(interrupts)})
+    return (
+        (
+            f"UPDATE threads SET values=%(v)s, interrupts=%(i)s, state_updated_at=%(at)s, "
+            f"{_STATUS} WHERE thread_id=%(t)s"
+        ),
+        {**params, "v": Jsonb(state_values(e.values)), "i": Jsonb(interrupts)},
+    )
 
 
 def run_created(e: ev.RunCreated, started: ev.RunStarted | None = None) -> list:
     """A run is active, so the thread is busy; like the official server, the
     thread remembers the graph that ran on it. `started`: see created_started."""
-    return [(("UPDATE threads SET metadata = metadata || %s, status='busy', updated_at=%s "
-              "WHERE thread_id=%s"),
-             (Jsonb({"graph_id": e.graph_id, "assistant_id": e.assistant_id}),
-              (started or e).at, e.thread_id))]
+    return [
+        (
+            (
+                "UPDATE threads SET metadata = metadata || %s, status='busy', updated_at=%s "
+                "WHERE thread_id=%s"
+            ),
+            (
+                Jsonb({"graph_id": e.graph_id, "assistant_id": e.assistant_id}),
+                (started or e).at,
+                e.thread_id,
+            ),
+        )
+    ]
 
 
 def created(e: ev.ThreadCreated) -> list:
-    return [("""INSERT INTO threads (thread_id, metadata, status, values, created_at, updated_at,
+    return [
+        (
+            """INSERT INTO threads (thread_id, metadata, status, values, created_at, updated_at,
                                      state_updated_at)
                 VALUES (%s, %s, 'idle', NULL, %s, %s, %s)""",
-             (e.thread_id, Jsonb(e.metadata), e.at, e.at, e.at))]
+            (e.thread_id, Jsonb(e.metadata), e.at, e.at, e.at),
+        )
+    ]
 
 
 def updated(e: ev.ThreadUpdated) -> list:
-    return [("UPDATE threads SET metadata = metadata || %s, updated_at=%s WHERE thread_id=%s",
-             (Jsonb(e.metadata), e.at, e.thread_id))]
+    return [
+        (
+            "UPDATE threads SET metadata = metadata || %s, updated_at=%s WHERE thread_id=%s",
+            (Jsonb(e.metadata), e.at, e.thread_id),
+        )
+    ]
 
 
 def state_updated(e: ev.ThreadStateUpdated) -> list:
-    return [(("UPDATE threads SET values=%s, interrupts=%s, status=%s, updated_at=%s, "
-              "state_updated_at=%s WHERE thread_id=%s"),
-             (Jsonb(e.values), Jsonb(e.interrupts or {}), e.status, e.at, e.at, e.thread_id))]
+    return [
+        (
+            (
+                "UPDATE threads SET values=%s, interrupts=%s, status=%s, updated_at=%s, "
+                "state_updated_at=%s WHERE thread_id=%s"
+            ),
+            (Jsonb(e.values), Jsonb(e.interrupts or {}), e.status, e.at, e.at, e.thread_id),
+        )
+    ]
 
 
 HANDLERS = {
@@ -59,8 +86,12 @@ HANDLERS = {
     ev.ThreadStateUpdated: state_updated,
     ev.ThreadDeleted: lambda e: [("DELETE FROM threads WHERE thread_id=%s", (e.thread_id,))],
     ev.RunCreated: run_created,
-    ev.RunStarted: lambda e: [(("UPDATE threads SET status='busy', updated_at=%s "
-                                "WHERE thread_id=%s"), (e.at, e.thread_id))],
+    ev.RunStarted: lambda e: [
+        (
+            ("UPDATE threads SET status='busy', updated_at=%s WHERE thread_id=%s"),
+            (e.at, e.thread_id),
+        )
+    ],
     ev.RunSucceeded: lambda e: [_finished(e, ThreadStatus.idle, {})],
     ev.RunInterrupted: lambda e: [_finished(e, ThreadStatus.interrupted, e.interrupts)],
     ev.RunFailed: lambda e: [_finished(e, ThreadStatus.error)],

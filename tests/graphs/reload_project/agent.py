@@ -1,4 +1,5 @@
 """A project the hot-reload tests copy and edit: every step records VERSION."""
+
 import asyncio
 import operator
 import os

@@ -1,6 +1,7 @@
 """Running the user's `@auth.authenticate` handler on a request's ASGI scope:
 parameters injected by name, the result normalized to a user, failures
 turned into the status the official server answers."""
+
 from __future__ import annotations
 
 import inspect
@@ -16,8 +17,19 @@ from starlette.requests import Request
 
 from ...domain.identity import AuthUser
 
-SUPPORTED = ("request", "body", "user", "path", "method", "scopes", "path_params",
-             "query_params", "headers", "authorization", "scope")
+SUPPORTED = (
+    "request",
+    "body",
+    "user",
+    "path",
+    "method",
+    "scopes",
+    "path_params",
+    "query_params",
+    "headers",
+    "authorization",
+    "scope",
+)
 
 
 class AuthFailure(Exception):
@@ -39,10 +51,13 @@ def check_signature(fn: Callable[..., Any]) -> list[str]:
         if name in SUPPORTED:
             names.append(name)
         elif param.default is inspect.Parameter.empty and param.kind not in (
-                param.VAR_KEYWORD, param.VAR_POSITIONAL):
+            param.VAR_KEYWORD,
+            param.VAR_POSITIONAL,
+        ):
             raise AuthSetupError(
                 f"authenticate handler '{fn.__name__}': parameter '{name}' cannot be "
-                f"filled; it may take any of {', '.join(SUPPORTED)}")
+                f"filled; it may take any of {', '.join(SUPPORTED)}"
+            )
     return names
 
 
@@ -97,14 +112,20 @@ def normalize(result: Any) -> Any:
         return AuthUser(result)
     if hasattr(result, "identity"):
         return AuthUser(_object_fields(result))
-    raise AuthFailure(500, "the authenticate handler returned neither an identity string, "
-                           "nor a dict with 'identity', nor a user object: "
-                           f"{type(result).__name__}")
+    raise AuthFailure(
+        500,
+        "the authenticate handler returned neither an identity string, "
+        "nor a dict with 'identity', nor a user object: "
+        f"{type(result).__name__}",
+    )
 
 
 def _object_fields(obj: Any) -> dict[str, Any]:
-    fields = {k: getattr(obj, k) for k in ("identity", "display_name", "is_authenticated",
-                                           "permissions") if hasattr(obj, k)}
+    fields = {
+        k: getattr(obj, k)
+        for k in ("identity", "display_name", "is_authenticated", "permissions")
+        if hasattr(obj, k)
+    }
     if callable(getattr(obj, "dict", None)):
         fields = {**obj.dict(), **fields}
     return fields

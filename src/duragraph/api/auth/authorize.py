@@ -1,5 +1,6 @@
 """Running the user's `@auth.on...` handlers: one handler per event, found in
 the official order, its result read as allow, deny or a metadata filter."""
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -22,8 +23,11 @@ ACTIONS: dict[str, tuple[str, ...]] = {
 class Handlers:
     """The `@auth.on` handlers of one `langgraph_sdk.Auth` object."""
 
-    def __init__(self, by_key: dict[tuple[str, str], Callable[..., Any]],
-                 global_handler: Callable[..., Any] | None) -> None:
+    def __init__(
+        self,
+        by_key: dict[tuple[str, str], Callable[..., Any]],
+        global_handler: Callable[..., Any] | None,
+    ) -> None:
         self.by_key, self.global_handler = by_key, global_handler
         self._cache: dict[tuple[str, str], Callable[..., Any] | None] = {}
 
@@ -48,15 +52,21 @@ class Handlers:
         return bool(self.by_key) or self.global_handler is not None
 
     def uncovered(self) -> list[str]:
-        return [f"{r}.{a}" for r, actions in ACTIONS.items() for a in actions
-                if self.find(r, a) is None]
+        return [
+            f"{r}.{a}" for r, actions in ACTIONS.items() for a in actions if self.find(r, a) is None
+        ]
 
 
-async def run_handler(fn: Callable[..., Any], user: Any, resource: str, action: str,
-                      value: Any) -> Filter | None:
+async def run_handler(
+    fn: Callable[..., Any], user: Any, resource: str, action: str, value: Any
+) -> Filter | None:
     # langgraph_sdk types resource and action as Literals; ours come from ACTIONS
-    ctx = AuthContext(permissions=list(getattr(user, "permissions", ()) or ()), user=user,
-                      resource=resource, action=action)  # type: ignore[arg-type]
+    ctx = AuthContext(
+        permissions=list(getattr(user, "permissions", ()) or ()),
+        user=user,
+        resource=resource,  # type: ignore[arg-type]
+        action=action,  # type: ignore[arg-type]
+    )
     try:
         result = await fn(ctx=ctx, value=value)
     except AuthHTTPException as exc:
@@ -73,5 +83,8 @@ def verdict(result: Any, resource: str, action: str) -> Filter | None:
         raise AuthFailure(403, "Forbidden")
     if isinstance(result, dict):
         return result or None
-    raise AuthFailure(500, f"auth handler for {resource}.{action} returned an invalid result "
-                           f"({type(result).__name__}): expected None, a bool or a filter dict")
+    raise AuthFailure(
+        500,
+        f"auth handler for {resource}.{action} returned an invalid result "
+        f"({type(result).__name__}): expected None, a bool or a filter dict",
+    )

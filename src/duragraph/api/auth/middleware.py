@@ -1,5 +1,6 @@
 """Authentication at the HTTP edge, once per request or WebSocket: the user
 goes into `current_user` (and the actor behind the request's commands)."""
+
 from __future__ import annotations
 
 import logging
@@ -18,8 +19,10 @@ log = logging.getLogger("duragraph.auth")
 # As the official server: the data routes, here and under /api/v1, and the
 # agent card (it names an assistant). /ok, /info, /metrics, /docs and
 # /openapi.json stay open.
-PROTECTED = re.compile(r"^(/api/v1)?/((assistants|threads|runs|store|mcp|a2a|ui)(/|$)"
-                       r"|\.well-known/agent-card\.json$)")
+PROTECTED = re.compile(
+    r"^(/api/v1)?/((assistants|threads|runs|store|mcp|a2a|ui)(/|$)"
+    r"|\.well-known/agent-card\.json$)"
+)
 
 
 def protected(scope: dict[str, Any]) -> bool:
@@ -75,9 +78,9 @@ async def _refuse(scope: dict[str, Any], send: Any, failure: AuthFailure) -> Non
         await send({"type": "websocket.close", "code": 1008, "reason": failure.detail[:120]})
         return
     body = orjson.dumps({"detail": failure.detail})
-    headers = [(b"content-type", b"application/json"),
-               (b"content-length", str(len(body)).encode())]
-    headers += [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                for k, v in failure.headers.items()]
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in failure.headers.items()
+    ]
     await send({"type": "http.response.start", "status": failure.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

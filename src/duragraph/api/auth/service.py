@@ -5,6 +5,7 @@ The middleware authenticates a request once and keeps its user in
 value)` for the handler's verdict: None (allow, no filter) or a metadata
 filter that the query compiles into its SQL. Without an `auth` section in
 langgraph.json, `NO_AUTH` allows everything and costs one call."""
+
 from __future__ import annotations
 
 from contextvars import ContextVar
@@ -16,8 +17,9 @@ from .authenticate import AuthFailure, arguments, call, check_signature, normali
 from .authorize import Filter, Handlers, run_handler
 
 current_user: ContextVar[Any] = ContextVar("duragraph_user", default=None)
-request_headers: ContextVar[Sequence[tuple[bytes, bytes]]] = ContextVar("duragraph_headers",
-                                                                       default=())
+request_headers: ContextVar[Sequence[tuple[bytes, bytes]]] = ContextVar(
+    "duragraph_headers", default=()
+)
 # Set for the server's calls to itself (api/loopback.py): no handler is asked.
 trusted: ContextVar[bool] = ContextVar("duragraph_trusted", default=False)
 
@@ -36,6 +38,7 @@ class NoAuth:
 
 class CustomAuth:
     """The user's `langgraph_sdk.Auth` object, as `auth.path` names it."""
+
     enabled = True
 
     def __init__(self, auth: Any, *, studio: bool, disable_studio_auth: bool = False) -> None:

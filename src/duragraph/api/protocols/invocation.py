@@ -1,5 +1,6 @@
 """Running an assistant for a protocol adapter (MCP, A2A): the same run
 creation and wait the runs routes use, plus what the adapters tell about it."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,8 +25,12 @@ async def find_assistant(s: Services, assistant_id: str) -> dict[str, Any]:
 
 async def assistants_visible(s: Services, limit: int, offset: int) -> dict[str, Any] | None:
     """The caller's filter on the assistants they may list (None: all)."""
-    return await authorize(s, "assistants", "search", {
-        "graph_id": None, "metadata": None, "limit": limit, "offset": offset})
+    return await authorize(
+        s,
+        "assistants",
+        "search",
+        {"graph_id": None, "metadata": None, "limit": limit, "offset": offset},
+    )
 
 
 async def require_thread(s: Services, thread_id: str) -> None:
@@ -38,13 +43,26 @@ async def input_schema(s: Services, assistant: dict[str, Any]) -> dict[str, Any]
     return graph_schemas(assistant["graph_id"], built)["input_schema"]
 
 
-async def start(s: Services, assistant_id: str, input: Any = None, *,
-                thread_id: str | None = None, metadata: dict[str, Any] | None = None,
-                command: dict[str, Any] | None = None,
-                stream_mode: str | list[str] = "values") -> CreatedRun:
-    body = RunCreate.model_validate({
-        "assistant_id": assistant_id, "input": input, "command": command,
-        "metadata": metadata or {}, "if_not_exists": "create", "stream_mode": stream_mode})
+async def start(
+    s: Services,
+    assistant_id: str,
+    input: Any = None,
+    *,
+    thread_id: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    command: dict[str, Any] | None = None,
+    stream_mode: str | list[str] = "values",
+) -> CreatedRun:
+    body = RunCreate.model_validate(
+        {
+            "assistant_id": assistant_id,
+            "input": input,
+            "command": command,
+            "metadata": metadata or {},
+            "if_not_exists": "create",
+            "stream_mode": stream_mode,
+        }
+    )
     return await create_run(s, thread_id, body)
 
 

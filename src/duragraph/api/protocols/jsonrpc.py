@@ -1,6 +1,7 @@
 """JSON-RPC 2.0 envelopes for the MCP and A2A endpoints. Protocol errors
 travel in the body with HTTP 200; only a body that is no JSON-RPC message
 at all is an HTTP 400 (with a `detail`, like every other error here)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,8 +42,9 @@ def parse(body: bytes) -> dict[str, Any] | JSON:
     except orjson.JSONDecodeError:
         return bad_request(PARSE_ERROR, "invalid JSON body")
     if not isinstance(message, dict):
-        return bad_request(INVALID_REQUEST, "a JSON-RPC message must be an object "
-                                            "(batches are not supported)")
+        return bad_request(
+            INVALID_REQUEST, "a JSON-RPC message must be an object (batches are not supported)"
+        )
     if message.get("jsonrpc") != "2.0":
         return bad_request(INVALID_REQUEST, "jsonrpc must be '2.0'")
     ident = message.get("id")
@@ -66,6 +68,7 @@ def accepts(accept: str, media_type: str) -> bool:
     for media_range in accept.lower().split(","):
         candidate = media_range.split(";", 1)[0].strip()
         if candidate in ("*/*", media_type) or (
-                candidate.endswith("/*") and media_type.startswith(candidate[:-1])):
+            candidate.endswith("/*") and media_type.startswith(candidate[:-1])
+        ):
             return True
     return False

@@ -14,8 +14,14 @@ from ..access import authorize, require, require_new
 from ..auth.authenticate import AuthFailure
 from ..pagination import paged
 from ..responses import JSON
-from ..schemas import (AssistantCount, AssistantCreate, AssistantPatch, AssistantSearch,
-                       AssistantVersionChange, AssistantVersionsSearch)
+from ..schemas import (
+    AssistantCount,
+    AssistantCreate,
+    AssistantPatch,
+    AssistantSearch,
+    AssistantVersionChange,
+    AssistantVersionsSearch,
+)
 from ..services import Services, services
 
 log = logging.getLogger(__name__)
@@ -27,8 +33,9 @@ def _key(s: Services, assistant_id: str) -> str:
     return cmd.default_assistant_id(assistant_id) if s.graphs.has(assistant_id) else assistant_id
 
 
-async def _get(s: Services, assistant_id: str, action: str = "read",
-               value: dict[str, Any] | None = None) -> dict[str, Any]:
+async def _get(
+    s: Services, assistant_id: str, action: str = "read", value: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The assistant, if the caller may `action` it (else 404, as if missing)."""
     key = _key(s, assistant_id)
     await require(s, "assistants", action, key, value)
@@ -38,23 +45,45 @@ async def _get(s: Services, assistant_id: str, action: str = "read",
 @router.post("")
 async def create(body: AssistantCreate, s: Services = Depends(services)) -> JSON:
     value: dict[str, Any] = {
-        "assistant_id": body.assistant_id, "graph_id": body.graph_id, "config": body.config,
-        "context": body.context, "metadata": body.metadata, "name": body.name}
-    await require_new(s, "assistants", body.assistant_id,
-                      await authorize(s, "assistants", "create", value))
-    assistant_id = await cmd.create_assistant(cmd.CreateAssistant(
-        graph_id=body.graph_id, assistant_id=body.assistant_id, name=body.name,
-        description=body.description, config=body.config, context=body.context,
-        metadata=value["metadata"] or {}, if_exists=body.if_exists), s.store, s.clock, s.graphs)
+        "assistant_id": body.assistant_id,
+        "graph_id": body.graph_id,
+        "config": body.config,
+        "context": body.context,
+        "metadata": body.metadata,
+        "name": body.name,
+    }
+    await require_new(
+        s, "assistants", body.assistant_id, await authorize(s, "assistants", "create", value)
+    )
+    assistant_id = await cmd.create_assistant(
+        cmd.CreateAssistant(
+            graph_id=body.graph_id,
+            assistant_id=body.assistant_id,
+            name=body.name,
+            description=body.description,
+            config=body.config,
+            context=body.context,
+            metadata=value["metadata"] or {},
+            if_exists=body.if_exists,
+        ),
+        s.store,
+        s.clock,
+        s.graphs,
+    )
     return JSON(await q.get_assistant(s.db, assistant_id))
 
 
-async def _visible(s: Services, body: AssistantSearch | AssistantCount,
-                   limit: int, offset: int) -> dict[str, Any] | None:
+async def _visible(
+    s: Services, body: AssistantSearch | AssistantCount, limit: int, offset: int
+) -> dict[str, Any] | None:
     if body.graph_id is not None:  # an unknown one is a 404, as upstream
         cmd.require_graph(s.graphs, body.graph_id)
-    return await authorize(s, "assistants", "search", {
-        "graph_id": body.graph_id, "metadata": body.metadata, "limit": limit, "offset": offset})
+    return await authorize(
+        s,
+        "assistants",
+        "search",
+        {"graph_id": body.graph_id, "metadata": body.metadata, "limit": limit, "offset": offset},
+    )
 
 
 @router.post("/search")
@@ -76,22 +105,33 @@ async def get(assistant_id: str, s: Services = Depends(services)) -> JSON:
 
 
 @router.patch("/{assistant_id}")
-async def patch(assistant_id: str, body: AssistantPatch,
-                s: Services = Depends(services)) -> JSON:
+async def patch(assistant_id: str, body: AssistantPatch, s: Services = Depends(services)) -> JSON:
     key = _key(s, assistant_id)
     value: dict[str, Any] = {
-        "assistant_id": key, "graph_id": body.graph_id, "config": body.config,
-        "context": body.context, "metadata": body.metadata, "name": body.name}
+        "assistant_id": key,
+        "graph_id": body.graph_id,
+        "config": body.config,
+        "context": body.context,
+        "metadata": body.metadata,
+        "name": body.name,
+    }
     current = await _get(s, key, "update", value)
-    await cmd.update_assistant(cmd.UpdateAssistant(
-        assistant_id=current["assistant_id"],
-        **{**body.model_dump(), "metadata": value["metadata"]}), s.store, s.clock, s.graphs)
+    await cmd.update_assistant(
+        cmd.UpdateAssistant(
+            assistant_id=current["assistant_id"],
+            **{**body.model_dump(), "metadata": value["metadata"]},
+        ),
+        s.store,
+        s.clock,
+        s.graphs,
+    )
     return JSON(await q.get_assistant(s.db, current["assistant_id"]))
 
 
 @router.delete("/{assistant_id}", status_code=204)
-async def delete(assistant_id: str, delete_threads: bool = Query(False),
-                 s: Services = Depends(services)) -> None:
+async def delete(
+    assistant_id: str, delete_threads: bool = Query(False), s: Services = Depends(services)
+) -> None:
     current_id = (await _get(s, assistant_id, "delete"))["assistant_id"]
     thread_ids = await q.thread_ids_of(s.db, current_id) if delete_threads else []
     if s.auth.enabled:
@@ -104,23 +144,26 @@ async def _may_delete_thread(s: Services, thread_id: str) -> bool:
     try:
         await require(s, "threads", "delete", thread_id)
     except (NotFound, AuthFailure):
-        log.warning("delete_threads: thread %s left in place: not the caller's to delete",
-                    thread_id)
+        log.warning(
+            "delete_threads: thread %s left in place: not the caller's to delete", thread_id
+        )
         return False
     return True
 
 
 @router.post("/{assistant_id}/versions")
-async def versions(assistant_id: str, body: AssistantVersionsSearch | None = None,
-                   s: Services = Depends(services)) -> JSON:
+async def versions(
+    assistant_id: str, body: AssistantVersionsSearch | None = None, s: Services = Depends(services)
+) -> JSON:
     """Versions whose own metadata misses the caller's filter are left out;
     none left is a 404, as upstream, or a 422 for an id that is not a UUID
     and names no assistant."""
     body = body or AssistantVersionsSearch()
     key = _key(s, assistant_id)
     visible = await authorize(s, "assistants", "read", {"assistant_id": key})
-    found = await q.list_versions(s.db, key, metadata=body.metadata, limit=body.limit,
-                                  offset=body.offset, visible=visible)
+    found = await q.list_versions(
+        s.db, key, metadata=body.metadata, limit=body.limit, offset=body.offset, visible=visible
+    )
     if not found:
         raise await _missing(s, key)
     return JSON(found)
@@ -141,22 +184,27 @@ async def _missing(s: Services, assistant_id: str) -> Exception:
 
 
 @router.post("/{assistant_id}/latest")
-async def set_latest(assistant_id: str, version: int | None = Query(None),
-                     body: AssistantVersionChange | None = None,
-                     s: Services = Depends(services)) -> JSON:
+async def set_latest(
+    assistant_id: str,
+    version: int | None = Query(None),
+    body: AssistantVersionChange | None = None,
+    s: Services = Depends(services),
+) -> JSON:
     """The spec puts `version` in the query; the SDKs send it in the body."""
     version = version if version is not None else (body.version if body else None)
     if version is None:
         raise InvalidInput("version is required (in the query or the JSON body)")
-    current = await _get(s, assistant_id, "update",
-                         {"assistant_id": _key(s, assistant_id), "version": version})
+    current = await _get(
+        s, assistant_id, "update", {"assistant_id": _key(s, assistant_id), "version": version}
+    )
     await cmd.restore_version(current["assistant_id"], version, s.store, s.clock)
     return JSON(await q.get_assistant(s.db, current["assistant_id"]))
 
 
 @router.get("/{assistant_id}/graph")
-async def graph(assistant_id: str, xray: bool | int = Query(False),
-                s: Services = Depends(services)) -> JSON:
+async def graph(
+    assistant_id: str, xray: bool | int = Query(False), s: Services = Depends(services)
+) -> JSON:
     current = await _get(s, assistant_id)
     built = await s.graphs.build(current["graph_id"], current["config"])
     return JSON(graph_json(built, xray=xray))
@@ -169,20 +217,21 @@ async def schemas(assistant_id: str, s: Services = Depends(services)) -> JSON:
     return JSON(graph_schemas(current["graph_id"], built))
 
 
-async def _subgraphs(s: Services, assistant_id: str, namespace: str | None,
-                     recurse: bool) -> JSON:
+async def _subgraphs(s: Services, assistant_id: str, namespace: str | None, recurse: bool) -> JSON:
     current = await _get(s, assistant_id)
     built = await s.graphs.build(current["graph_id"], current["config"])
     return JSON(subgraphs(built, namespace=namespace, recurse=recurse))
 
 
 @router.get("/{assistant_id}/subgraphs")
-async def all_subgraphs(assistant_id: str, recurse: bool = Query(False),
-                        s: Services = Depends(services)) -> JSON:
+async def all_subgraphs(
+    assistant_id: str, recurse: bool = Query(False), s: Services = Depends(services)
+) -> JSON:
     return await _subgraphs(s, assistant_id, None, recurse)
 
 
 @router.get("/{assistant_id}/subgraphs/{namespace}")
-async def namespace_subgraphs(assistant_id: str, namespace: str, recurse: bool = Query(False),
-                              s: Services = Depends(services)) -> JSON:
+async def namespace_subgraphs(
+    assistant_id: str, namespace: str, recurse: bool = Query(False), s: Services = Depends(services)
+) -> JSON:
     return await _subgraphs(s, assistant_id, namespace, recurse)

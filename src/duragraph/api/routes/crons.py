@@ -22,22 +22,39 @@ async def _create(s: Services, thread_id: str | None, body: CronCreate) -> JSON:
     await check_webhook(s, body)
     user = current_user.get()
     value: dict[str, Any] = {
-        "payload": body.run_payload(), "schedule": body.schedule, "cron_id": None,
-        "thread_id": thread_id, "user_id": user.identity if user is not None else None,
-        "end_time": body.end_time, "metadata": body.metadata}
+        "payload": body.run_payload(),
+        "schedule": body.schedule,
+        "cron_id": None,
+        "thread_id": thread_id,
+        "user_id": user.identity if user is not None else None,
+        "end_time": body.end_time,
+        "metadata": body.metadata,
+    }
     if s.auth.enabled:
         await _authorize_create(s, thread_id, body.assistant_id, value)
-    cron_id = await cmd.create_cron(cmd.CreateCron(
-        assistant_id=body.assistant_id, schedule=body.schedule, thread_id=thread_id,
-        timezone=body.timezone, end_time=body.end_time, enabled=body.enabled,
-        payload=payload_with_identity(value["payload"], user), metadata=value["metadata"] or {},
-        on_run_completed=body.on_run_completed, user_id=value["user_id"]),
-        s.store, s.clock, s.graphs)
+    cron_id = await cmd.create_cron(
+        cmd.CreateCron(
+            assistant_id=body.assistant_id,
+            schedule=body.schedule,
+            thread_id=thread_id,
+            timezone=body.timezone,
+            end_time=body.end_time,
+            enabled=body.enabled,
+            payload=payload_with_identity(value["payload"], user),
+            metadata=value["metadata"] or {},
+            on_run_completed=body.on_run_completed,
+            user_id=value["user_id"],
+        ),
+        s.store,
+        s.clock,
+        s.graphs,
+    )
     return JSON(await q.get_cron(s.db, cron_id))
 
 
-async def _authorize_create(s: Services, thread_id: str | None, assistant_id: str,
-                            value: dict[str, Any]) -> None:
+async def _authorize_create(
+    s: Services, thread_id: str | None, assistant_id: str, value: dict[str, Any]
+) -> None:
     """crons.create, then what its runs will use: the assistant (unless a
     system one) and the thread; one the caller cannot see is a 404."""
     await authorize(s, "crons", "create", value)
@@ -47,8 +64,9 @@ async def _authorize_create(s: Services, thread_id: str | None, assistant_id: st
 
 
 @router.post("/threads/{thread_id}/runs/crons")
-async def create_for_thread(thread_id: str, body: CronCreate,
-                            s: Services = Depends(services)) -> JSON:
+async def create_for_thread(
+    thread_id: str, body: CronCreate, s: Services = Depends(services)
+) -> JSON:
     return await _create(s, thread_id, body)
 
 
@@ -68,19 +86,31 @@ async def count(body: CronCount, s: Services = Depends(services)) -> JSON:
     return JSON(await q.count_crons(s.db, **await _filters(s, body, 0, 0)))
 
 
-async def _filters(s: Services, body: CronSearch | CronCount, limit: int,
-                   offset: int) -> dict[str, Any]:
+async def _filters(
+    s: Services, body: CronSearch | CronCount, limit: int, offset: int
+) -> dict[str, Any]:
     """The body's filters (a graph id stands for its default assistant) and
     the caller's: on the crons, and on the threads of thread crons."""
     filters = body.model_dump()
     if body.assistant_id:
         filters["assistant_id"] = assistant_key(body.assistant_id, s.graphs)
-    filters["visible"] = await authorize(s, "crons", "search", {
-        "assistant_id": body.assistant_id, "thread_id": body.thread_id, "limit": limit,
-        "offset": offset, "metadata": body.metadata})
+    filters["visible"] = await authorize(
+        s,
+        "crons",
+        "search",
+        {
+            "assistant_id": body.assistant_id,
+            "thread_id": body.thread_id,
+            "limit": limit,
+            "offset": offset,
+            "metadata": body.metadata,
+        },
+    )
     filters["thread_visible"] = await (
-        authorize(s, "threads", "read", {"thread_id": body.thread_id}) if body.thread_id
-        else authorize(s, "threads", "search", {}))
+        authorize(s, "threads", "read", {"thread_id": body.thread_id})
+        if body.thread_id
+        else authorize(s, "threads", "search", {})
+    )
     return filters
 
 
@@ -94,9 +124,13 @@ async def get(cron_id: str, s: Services = Depends(services)) -> JSON:
 async def patch(cron_id: str, body: CronPatch, s: Services = Depends(services)) -> JSON:
     changes = body.changes()
     value: dict[str, Any] = {
-        "cron_id": cron_id, "schedule": body.schedule, "end_time": body.end_time,
-        "enabled": body.enabled, "on_run_completed": body.on_run_completed,
-        "payload": changes.get("payload", {})}
+        "cron_id": cron_id,
+        "schedule": body.schedule,
+        "end_time": body.end_time,
+        "enabled": body.enabled,
+        "on_run_completed": body.on_run_completed,
+        "payload": changes.get("payload", {}),
+    }
     if body.metadata is not None:
         value["metadata"] = changes["metadata"]
     await require(s, "crons", "update", cron_id, value)

@@ -32,11 +32,18 @@ def _ttl(body: StorePut, ttl: float | None) -> Any:
 
 @router.put("/items", status_code=204)
 async def put(body: StorePut, s: Services = Depends(services)) -> None:
-    v: dict[str, Any] = {"namespace": tuple(body.namespace), "key": body.key,
-                         "value": body.value, "index": body.index, "ttl": body.ttl}
+    v: dict[str, Any] = {
+        "namespace": tuple(body.namespace),
+        "key": body.key,
+        "value": body.value,
+        "index": body.index,
+        "ttl": body.ttl,
+    }
     await authorize_store(s, "put", v)
-    await write_items([PutItem(tuple(v["namespace"]), v["key"], v["value"], v["index"],
-                               _ttl(body, v["ttl"]))], _memory(s))
+    await write_items(
+        [PutItem(tuple(v["namespace"]), v["key"], v["value"], v["index"], _ttl(body, v["ttl"]))],
+        _memory(s),
+    )
 
 
 @router.delete("/items", status_code=204)
@@ -55,8 +62,12 @@ def _namespace(request: Request) -> tuple[str, ...]:
 
 
 @router.get("/items")
-async def get(request: Request, key: str = Query(...), refresh_ttl: bool | None = None,
-              s: Services = Depends(services)) -> JSON:
+async def get(
+    request: Request,
+    key: str = Query(...),
+    refresh_ttl: bool | None = None,
+    s: Services = Depends(services),
+) -> JSON:
     v: dict[str, Any] = {"namespace": _namespace(request), "key": key, "refresh_ttl": refresh_ttl}
     await authorize_store(s, "get", v)
     row = await reads.get_item(_memory(s), tuple(v["namespace"]), v["key"], v["refresh_ttl"])
@@ -66,25 +77,44 @@ async def get(request: Request, key: str = Query(...), refresh_ttl: bool | None 
 
 @router.post("/items/search")
 async def search(body: StoreSearch, s: Services = Depends(services)) -> JSON:
-    v: dict[str, Any] = {"namespace": tuple(body.namespace_prefix or ()),
-                         "filter": body.filter, "limit": body.limit, "offset": body.offset,
-                         "query": body.query, "refresh_ttl": body.refresh_ttl}
+    v: dict[str, Any] = {
+        "namespace": tuple(body.namespace_prefix or ()),
+        "filter": body.filter,
+        "limit": body.limit,
+        "offset": body.offset,
+        "query": body.query,
+        "refresh_ttl": body.refresh_ttl,
+    }
     flt = await authorize_store(s, "search", v)
     rows = await reads.search_items(
-        _memory(s), tuple(v["namespace"]), filter=narrowed(v["filter"], flt), limit=v["limit"],
-        offset=v["offset"], query=v["query"], refresh=v["refresh_ttl"])
+        _memory(s),
+        tuple(v["namespace"]),
+        filter=narrowed(v["filter"], flt),
+        limit=v["limit"],
+        offset=v["offset"],
+        query=v["query"],
+        refresh=v["refresh_ttl"],
+    )
     return JSON({"items": [_item(r, score=True) for r in rows]})
 
 
 @router.post("/namespaces")
 async def namespaces(body: StoreNamespaces, s: Services = Depends(services)) -> JSON:
     # As upstream, the handler sees the prefix as `namespace`, and None for no condition.
-    v: dict[str, Any] = {"namespace": tuple(body.prefix) if body.prefix else None,
-                         "suffix": tuple(body.suffix) if body.suffix else None,
-                         "max_depth": body.max_depth, "limit": body.limit,
-                         "offset": body.offset}
+    v: dict[str, Any] = {
+        "namespace": tuple(body.prefix) if body.prefix else None,
+        "suffix": tuple(body.suffix) if body.suffix else None,
+        "max_depth": body.max_depth,
+        "limit": body.limit,
+        "offset": body.offset,
+    }
     await authorize_store(s, "list_namespaces", v)
     found = await reads.list_namespaces(
-        _memory(s), prefix=tuple(v["namespace"] or ()), suffix=tuple(v["suffix"] or ()),
-        max_depth=v["max_depth"], limit=v["limit"], offset=v["offset"])
+        _memory(s),
+        prefix=tuple(v["namespace"] or ()),
+        suffix=tuple(v["suffix"] or ()),
+        max_depth=v["max_depth"],
+        limit=v["limit"],
+        offset=v["offset"],
+    )
     return JSON({"namespaces": found})

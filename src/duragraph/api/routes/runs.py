@@ -17,7 +17,13 @@ from ..last_event_id import resume_after
 from ..responses import JSON
 from ..run_access import authorize_run
 from ..run_control import (
-    cancel_quietly, check_webhook, create_run, run_command, run_headers, start_local, stopped,
+    cancel_quietly,
+    check_webhook,
+    create_run,
+    run_command,
+    run_headers,
+    start_local,
+    stopped,
 )
 from ..run_results import result_response
 from ..schemas import RunCreate, RunsCancel
@@ -41,8 +47,7 @@ def _stateless_path(run_id: str) -> str:
     return f"/runs/{run_id}"
 
 
-async def _stream(s: Services, created: cmd.CreatedRun,
-                  on_disconnect: str) -> AsyncIterator[bytes]:
+async def _stream(s: Services, created: cmd.CreatedRun, on_disconnect: str) -> AsyncIterator[bytes]:
     finished = False
     try:
         start_local(s, created)
@@ -58,17 +63,22 @@ async def _stream(s: Services, created: cmd.CreatedRun,
                 await cancel_quietly(s, created.thread_id, created.run_id)
 
 
-def _cancel_value(thread_id: str | None, action: str, run_ids: list[str] | None,
-                  status: str | None) -> dict[str, Any]:
-    return {"thread_id": thread_id, "action": action,
-            "metadata": {"run_ids": run_ids, "status": status}}
+def _cancel_value(
+    thread_id: str | None, action: str, run_ids: list[str] | None, status: str | None
+) -> dict[str, Any]:
+    return {
+        "thread_id": thread_id,
+        "action": action,
+        "metadata": {"run_ids": run_ids, "status": status},
+    }
 
 
 async def _cancel_by_status(s: Services, body: RunsCancel, action: str) -> None:
     """Runs on threads the caller may not update are left alone; with an auth
     filter, nothing left to cancel is a 404, as upstream."""
-    flt = await authorize(s, "threads", "update",
-                          _cancel_value(body.thread_id, action, None, body.status))
+    flt = await authorize(
+        s, "threads", "update", _cancel_value(body.thread_id, action, None, body.status)
+    )
     rows = await q.active_runs(s.db, body.status or "all", body.thread_id, visible=flt)
     if flt is not None and not rows:
         raise NotFound("run", "", "No runs found to cancel.")
@@ -85,18 +95,22 @@ async def _cancel_by_status(s: Services, body: RunsCancel, action: str) -> None:
 
 # -- on a thread --------------------------------------------------------------
 
+
 @router.post("/threads/{thread_id}/runs")
 async def create(thread_id: str, body: RunCreate, s: Services = Depends(services)) -> JSON:
     created = await create_run(s, thread_id, body)
-    return JSON(_run_out(q.new_run_row(created.spec, created.status)),
-                headers={"Content-Location": _path(created.thread_id, created.run_id)})
+    return JSON(
+        _run_out(q.new_run_row(created.spec, created.status)),
+        headers={"Content-Location": _path(created.thread_id, created.run_id)},
+    )
 
 
 @router.post("/threads/{thread_id}/runs/stream")
 async def stream(thread_id: str, body: RunCreate, s: Services = Depends(services)):
     created = await create_run(s, thread_id, body, start=False)
-    return sse_response(_stream(s, created, body.on_disconnect),
-                        run_path=_path(created.thread_id, created.run_id))
+    return sse_response(
+        _stream(s, created, body.on_disconnect), run_path=_path(created.thread_id, created.run_id)
+    )
 
 
 @router.post("/threads/{thread_id}/runs/wait")
@@ -107,13 +121,19 @@ async def wait(thread_id: str, body: RunCreate, s: Services = Depends(services))
 def _result(s: Services, created: cmd.CreatedRun, on_disconnect: str):
     """A client gone before the run's end cancels it only if it asked for
     on_disconnect='cancel' (by default the run carries on)."""
-    return result_response(s, created.thread_id, created.run_id,
-                           cancel_on_disconnect=on_disconnect == "cancel")
+    return result_response(
+        s, created.thread_id, created.run_id, cancel_on_disconnect=on_disconnect == "cancel"
+    )
 
 
 @router.get("/threads/{thread_id}/runs")
-async def list_runs(thread_id: str, limit: int = limit_query(10), offset: int = offset_query(),
-                    status: str | None = None, s: Services = Depends(services)) -> JSON:
+async def list_runs(
+    thread_id: str,
+    limit: int = limit_query(10),
+    offset: int = offset_query(),
+    status: str | None = None,
+    s: Services = Depends(services),
+) -> JSON:
     await require(s, "threads", "read", thread_id)
     await get_thread(s.db, thread_id)
     if not await _searchable(s, thread_id):
@@ -141,10 +161,16 @@ async def delete(thread_id: str, run_id: str, s: Services = Depends(services)) -
 
 
 @router.post("/threads/{thread_id}/runs/{run_id}/cancel", status_code=202)
-async def cancel(thread_id: str, run_id: str, wait: bool = Query(False),
-                 action: str = Query("interrupt"), s: Services = Depends(services)):
-    await require(s, "threads", "update", thread_id,
-                  _cancel_value(thread_id, action, [run_id], None))
+async def cancel(
+    thread_id: str,
+    run_id: str,
+    wait: bool = Query(False),
+    action: str = Query("interrupt"),
+    s: Services = Depends(services),
+):
+    await require(
+        s, "threads", "update", thread_id, _cancel_value(thread_id, action, [run_id], None)
+    )
     await q.get_run(s.db, run_id, thread_id)
     await cmd.cancel_run(thread_id, run_id, action, s.store, s.clock)
     # For a running run this end may come before its last chunks.
@@ -176,24 +202,31 @@ async def join(thread_id: str, run_id: str, s: Services = Depends(services)):
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/stream")
-async def join_stream(thread_id: str, run_id: str,
-                      last_event_id: str | None = Header(None),
-                      stream_mode: list[str] = Query(default=[]),
-                      cancel_on_disconnect: bool = Query(False),
-                      s: Services = Depends(services)):
+async def join_stream(
+    thread_id: str,
+    run_id: str,
+    last_event_id: str | None = Header(None),
+    stream_mode: list[str] = Query(default=[]),
+    cancel_on_disconnect: bool = Query(False),
+    s: Services = Depends(services),
+):
     await _require_run(s, thread_id, run_id)
     after = await _resume_point(s, thread_id, run_id, last_event_id)
     # The SDK sends `stream_mode=` (empty) when none is given.
     modes = [m for m in stream_mode if m]
-    frames = (run_frames(s.streams, run_id, s.stopping, after_seq=after, modes=modes)
-              if after is not None else _nothing())
+    frames = (
+        run_frames(s.streams, run_id, s.stopping, after_seq=after, modes=modes)
+        if after is not None
+        else _nothing()
+    )
     if cancel_on_disconnect:
         frames = _cancelling_on_disconnect(s, thread_id, run_id, frames)
     return sse_response(frames, run_path=_path(thread_id, run_id))
 
 
-async def _resume_point(s: Services, thread_id: str, run_id: str,
-                        last_event_id: str | None) -> int | None:
+async def _resume_point(
+    s: Services, thread_id: str, run_id: str, last_event_id: str | None
+) -> int | None:
     """The sequence to stream after (no id, or `-1`: from the start); None
     when the run ended at or before it: nothing more will come."""
     after = resume_after(last_event_id) or 0
@@ -213,8 +246,9 @@ async def _nothing() -> AsyncIterator[bytes]:
         yield chunk
 
 
-async def _cancelling_on_disconnect(s: Services, thread_id: str, run_id: str,
-                                    frames: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def _cancelling_on_disconnect(
+    s: Services, thread_id: str, run_id: str, frames: AsyncIterator[bytes]
+) -> AsyncIterator[bytes]:
     finished = False
     try:
         async for chunk in frames:
@@ -228,11 +262,14 @@ async def _cancelling_on_disconnect(s: Services, thread_id: str, run_id: str,
 
 # -- stateless ----------------------------------------------------------------
 
+
 @router.post("/runs")
 async def create_stateless(body: RunCreate, s: Services = Depends(services)) -> JSON:
     created = await create_run(s, None, body)
-    return JSON(_run_out(q.new_run_row(created.spec, created.status)),
-                headers={"Content-Location": _stateless_path(created.run_id)})
+    return JSON(
+        _run_out(q.new_run_row(created.spec, created.status)),
+        headers={"Content-Location": _stateless_path(created.run_id)},
+    )
 
 
 @router.post("/runs/batch")
@@ -242,20 +279,27 @@ async def create_batch(body: list[RunCreate], s: Services = Depends(services)) -
     if s.auth.enabled:  # every run authorized before any is created: all or nothing
         body = [await authorize_run(s, None, run) for run in body]
     headers = run_headers(s)
-    created = await cmd.create_stateless_runs([run_command(None, b, headers=headers)
-                                               for b in body],
-                                              s.store, s.clock, s.graphs)
+    created = await cmd.create_stateless_runs(
+        [run_command(None, b, headers=headers) for b in body], s.store, s.clock, s.graphs
+    )
     return JSON([_run_out(q.new_run_row(c.spec, c.status)) for c in created])
 
 
 @router.post("/runs/cancel", status_code=204)
-async def cancel_many(body: RunsCancel,
-                      action: Literal["interrupt", "rollback"] = Query("interrupt"),
-                      s: Services = Depends(services)) -> Response:
+async def cancel_many(
+    body: RunsCancel,
+    action: Literal["interrupt", "rollback"] = Query("interrupt"),
+    s: Services = Depends(services),
+) -> Response:
     if body.status is None:
         assert body.thread_id and body.run_ids
-        await require(s, "threads", "update", body.thread_id,
-                      _cancel_value(body.thread_id, action, body.run_ids, None))
+        await require(
+            s,
+            "threads",
+            "update",
+            body.thread_id,
+            _cancel_value(body.thread_id, action, body.run_ids, None),
+        )
         cancelled = await cmd.cancel_runs(body.thread_id, body.run_ids, action, s.store, s.clock)
         await stopped(s, body.thread_id, cancelled)
     else:
@@ -266,9 +310,11 @@ async def cancel_many(body: RunsCancel,
 @router.post("/runs/stream")
 async def stream_stateless(body: RunCreate, s: Services = Depends(services)):
     created = await create_run(s, None, body, start=False)
-    return sse_response(_stream(s, created, body.on_disconnect),
-                        run_path=_path(created.thread_id, created.run_id),
-                        created=_stateless_path(created.run_id))
+    return sse_response(
+        _stream(s, created, body.on_disconnect),
+        run_path=_path(created.thread_id, created.run_id),
+        created=_stateless_path(created.run_id),
+    )
 
 
 @router.post("/runs/wait")

@@ -16,8 +16,14 @@ from ..auth.service import AuthFailure
 from ..bounds import limit_query
 from ..responses import JSON
 from ..schemas import (
-    HistoryQuery, ThreadCount, ThreadCreate, ThreadPatch, ThreadPrune, ThreadSearch,
-    ThreadStateAt, ThreadStateUpdate,
+    HistoryQuery,
+    ThreadCount,
+    ThreadCreate,
+    ThreadPatch,
+    ThreadPrune,
+    ThreadSearch,
+    ThreadStateAt,
+    ThreadStateUpdate,
 )
 from ..services import Services, services
 
@@ -27,22 +33,33 @@ router = APIRouter(prefix="/threads", tags=["threads"])
 @router.post("")
 async def create(body: ThreadCreate, s: Services = Depends(services)) -> JSON:
     value: dict[str, Any] = {
-        "thread_id": body.thread_id, "if_exists": body.if_exists,
-        "metadata": body.metadata if body.metadata is not None else {}}
-    await require_new(s, "threads", body.thread_id,
-                      await authorize(s, "threads", "create", value))
-    thread_id = await cmd.create_thread(cmd.CreateThread(
-        thread_id=body.thread_id, metadata=value["metadata"], if_exists=body.if_exists,
-        ttl=body.ttl.model_dump() if body.ttl else None, default_ttl=s.default_ttl,
-        supersteps=body.superstep_updates()), s.store, s.clock, s.states)
+        "thread_id": body.thread_id,
+        "if_exists": body.if_exists,
+        "metadata": body.metadata if body.metadata is not None else {},
+    }
+    await require_new(s, "threads", body.thread_id, await authorize(s, "threads", "create", value))
+    thread_id = await cmd.create_thread(
+        cmd.CreateThread(
+            thread_id=body.thread_id,
+            metadata=value["metadata"],
+            if_exists=body.if_exists,
+            ttl=body.ttl.model_dump() if body.ttl else None,
+            default_ttl=s.default_ttl,
+            supersteps=body.superstep_updates(),
+        ),
+        s.store,
+        s.clock,
+        s.states,
+    )
     return JSON(await q.get_thread(s.db, thread_id))
 
 
 @router.post("/prune")
 async def prune(body: ThreadPrune, s: Services = Depends(services)) -> JSON:
     await _require_all(s, body.thread_ids)
-    pruned = await state_cmd.prune_threads(body.thread_ids, body.strategy, s.store, s.clock,
-                                           s.checkpointer)
+    pruned = await state_cmd.prune_threads(
+        body.thread_ids, body.strategy, s.store, s.clock, s.checkpointer
+    )
     return JSON({"pruned_count": pruned})
 
 
@@ -54,11 +71,21 @@ async def _require_all(s: Services, thread_ids: list[str]) -> None:
         raise NotFound("thread", "", "At least one thread not found or not authorized")
 
 
-async def _search_filter(s: Services, body: ThreadSearch | ThreadCount, limit: int,
-                         offset: int) -> dict[str, Any] | None:
-    return await authorize(s, "threads", "search", {
-        "metadata": body.metadata or {}, "values": body.values or {}, "status": body.status,
-        "limit": limit, "offset": offset})
+async def _search_filter(
+    s: Services, body: ThreadSearch | ThreadCount, limit: int, offset: int
+) -> dict[str, Any] | None:
+    return await authorize(
+        s,
+        "threads",
+        "search",
+        {
+            "metadata": body.metadata or {},
+            "values": body.values or {},
+            "status": body.status,
+            "limit": limit,
+            "offset": offset,
+        },
+    )
 
 
 @router.post("/search")
@@ -74,8 +101,7 @@ async def count(body: ThreadCount, s: Services = Depends(services)) -> JSON:
 
 
 @router.get("/{thread_id}")
-async def get(thread_id: str, include: str | None = None,
-              s: Services = Depends(services)) -> JSON:
+async def get(thread_id: str, include: str | None = None, s: Services = Depends(services)) -> JSON:
     await require(s, "threads", "read", thread_id)
     thread = await q.get_thread(s.db, thread_id)
     if "ttl" in (include or "").split(","):
@@ -87,8 +113,13 @@ async def get(thread_id: str, include: str | None = None,
 async def patch(thread_id: str, body: ThreadPatch, s: Services = Depends(services)) -> JSON:
     value: dict[str, Any] = {"thread_id": thread_id, "metadata": body.metadata}
     await require(s, "threads", "update", thread_id, value)
-    await cmd.update_thread(thread_id, value["metadata"], s.store, s.clock,
-                            ttl=body.ttl.model_dump() if body.ttl else None)
+    await cmd.update_thread(
+        thread_id,
+        value["metadata"],
+        s.store,
+        s.clock,
+        ttl=body.ttl.model_dump() if body.ttl else None,
+    )
     return JSON(await q.get_thread(s.db, thread_id))
 
 
@@ -114,34 +145,48 @@ async def delete(thread_id: str, s: Services = Depends(services)) -> None:
     await cmd.delete_thread(thread_id, s.store, s.clock, await crons_on_thread(s.db, thread_id))
 
 
-async def _state(s: Services, thread_id: str, checkpoint: dict[str, Any] | None,
-                 subgraphs: bool) -> JSON:
+async def _state(
+    s: Services, thread_id: str, checkpoint: dict[str, Any] | None, subgraphs: bool
+) -> JSON:
     await require(s, "threads", "read", thread_id)
     thread = await q.get_thread(s.db, thread_id)
-    state = await s.states.state(thread_id, thread["metadata"].get("graph_id"),
-                                 checkpoint=checkpoint, subgraphs=subgraphs)
+    state = await s.states.state(
+        thread_id, thread["metadata"].get("graph_id"), checkpoint=checkpoint, subgraphs=subgraphs
+    )
     if state is None:
         raise NotFound("checkpoint", (checkpoint or {}).get("checkpoint_id", ""))
     return JSON(state)
 
 
 @router.get("/{thread_id}/state")
-async def state(thread_id: str, subgraphs: bool = Query(False),
-                s: Services = Depends(services)) -> JSON:
+async def state(
+    thread_id: str, subgraphs: bool = Query(False), s: Services = Depends(services)
+) -> JSON:
     return await _state(s, thread_id, None, subgraphs)
 
 
 @router.post("/{thread_id}/state")
-async def update_state(thread_id: str, body: ThreadStateUpdate,
-                       s: Services = Depends(services)) -> JSON:
+async def update_state(
+    thread_id: str, body: ThreadStateUpdate, s: Services = Depends(services)
+) -> JSON:
     await _require_update(s, thread_id)
-    checkpoint = await state_cmd.update_state(state_cmd.UpdateState(
-        thread_id=thread_id, values=body.values, as_node=body.as_node,
-        checkpoint=body.target()), s.store, s.clock, s.states)
+    checkpoint = await state_cmd.update_state(
+        state_cmd.UpdateState(
+            thread_id=thread_id, values=body.values, as_node=body.as_node, checkpoint=body.target()
+        ),
+        s.store,
+        s.clock,
+        s.states,
+    )
     # `configurable` and `checkpoint_id`: deprecated, still sent by the
     # official server, and read by clients written against older SDKs.
-    return JSON({"checkpoint": checkpoint, "configurable": checkpoint,
-                 "checkpoint_id": checkpoint["checkpoint_id"]})
+    return JSON(
+        {
+            "checkpoint": checkpoint,
+            "configurable": checkpoint,
+            "checkpoint_id": checkpoint["checkpoint_id"],
+        }
+    )
 
 
 async def _require_update(s: Services, thread_id: str) -> None:
@@ -154,32 +199,47 @@ async def _require_update(s: Services, thread_id: str) -> None:
 
 
 @router.post("/{thread_id}/state/checkpoint")
-async def state_at_checkpoint(thread_id: str, body: ThreadStateAt,
-                              s: Services = Depends(services)) -> JSON:
+async def state_at_checkpoint(
+    thread_id: str, body: ThreadStateAt, s: Services = Depends(services)
+) -> JSON:
     return await _state(s, thread_id, body.checkpoint, body.subgraphs)
 
 
 @router.get("/{thread_id}/state/{checkpoint_id}")
-async def state_at(thread_id: str, checkpoint_id: str, subgraphs: bool = Query(False),
-                   s: Services = Depends(services)) -> JSON:
+async def state_at(
+    thread_id: str,
+    checkpoint_id: str,
+    subgraphs: bool = Query(False),
+    s: Services = Depends(services),
+) -> JSON:
     return await _state(s, thread_id, {"checkpoint_id": checkpoint_id}, subgraphs)
 
 
 async def _history(s: Services, thread_id: str, body: HistoryQuery) -> JSON:
     await require(s, "threads", "read", thread_id)
     thread = await q.get_thread(s.db, thread_id)
-    return JSON(await s.states.history(
-        thread_id, thread["metadata"].get("graph_id"), limit=body.limit, before=body.before,
-        metadata=body.metadata, checkpoint=body.checkpoint))
+    return JSON(
+        await s.states.history(
+            thread_id,
+            thread["metadata"].get("graph_id"),
+            limit=body.limit,
+            before=body.before,
+            metadata=body.metadata,
+            checkpoint=body.checkpoint,
+        )
+    )
 
 
 @router.get("/{thread_id}/history")
-async def history_get(thread_id: str, limit: int = limit_query(10),
-                      before: str | None = None, s: Services = Depends(services)) -> JSON:
+async def history_get(
+    thread_id: str,
+    limit: int = limit_query(10),
+    before: str | None = None,
+    s: Services = Depends(services),
+) -> JSON:
     return await _history(s, thread_id, HistoryQuery(limit=limit, before=before))
 
 
 @router.post("/{thread_id}/history")
-async def history_post(thread_id: str, body: HistoryQuery,
-                       s: Services = Depends(services)) -> JSON:
+async def history_post(thread_id: str, body: HistoryQuery, s: Services = Depends(services)) -> JSON:
     return await _history(s, thread_id, body)

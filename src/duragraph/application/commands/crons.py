@@ -1,4 +1,5 @@
 """Cron commands: create, update, delete, and fire a tick (schedulers)."""
+
 from __future__ import annotations
 
 import uuid
@@ -34,15 +35,19 @@ class CreateCron:
 
 
 # The official server's wording (langgraph_runtime_inmem Crons.put).
-_THREAD_NOT_FOUND = ("Thread with ID '{}' not found. Please verify the ID is correct and "
-                     "the thread hasn't been deleted or expired.")
+_THREAD_NOT_FOUND = (
+    "Thread with ID '{}' not found. Please verify the ID is correct and "
+    "the thread hasn't been deleted or expired."
+)
 
 
-async def create_cron(cmd: CreateCron, store: EventStore, clock: Clock,
-                      graphs: GraphCatalog) -> str:
+async def create_cron(
+    cmd: CreateCron, store: EventStore, clock: Clock, graphs: GraphCatalog
+) -> str:
     validate(cmd.schedule, cmd.timezone, clock.now())
     wanted: list[tuple[type[Aggregate], str]] = [
-        (Assistant, assistant_key(cmd.assistant_id, graphs))]
+        (Assistant, assistant_key(cmd.assistant_id, graphs))
+    ]
     if cmd.thread_id is not None:
         wanted.append((Thread, cmd.thread_id))
     assistant, *thread = await store.load_many(*wanted)
@@ -52,22 +57,34 @@ async def create_cron(cmd: CreateCron, store: EventStore, clock: Clock,
         raise NotFound("thread", thread[0].id, _THREAD_NOT_FOUND.format(thread[0].id))
     cron = Cron(cmd.cron_id)  # a new id: no history to load
     cron.create(
-        assistant_id=assistant.id, thread_id=cmd.thread_id, schedule=cmd.schedule,
-        timezone=cmd.timezone, end_time=cmd.end_time, enabled=cmd.enabled,
-        payload={**cmd.payload, "assistant_id": cmd.assistant_id}, metadata=cmd.metadata,
-        on_run_completed=cmd.on_run_completed, now=clock.now(), next_tick=next_tick,
-        user_id=cmd.user_id)
+        assistant_id=assistant.id,
+        thread_id=cmd.thread_id,
+        schedule=cmd.schedule,
+        timezone=cmd.timezone,
+        end_time=cmd.end_time,
+        enabled=cmd.enabled,
+        payload={**cmd.payload, "assistant_id": cmd.assistant_id},
+        metadata=cmd.metadata,
+        on_run_completed=cmd.on_run_completed,
+        now=clock.now(),
+        next_tick=next_tick,
+        user_id=cmd.user_id,
+    )
     await store.save(cron)
     return cron.id
 
 
 @on_conflict()
-async def update_cron(cron_id: str, changes: dict[str, Any], store: EventStore,
-                      clock: Clock) -> None:
+async def update_cron(
+    cron_id: str, changes: dict[str, Any], store: EventStore, clock: Clock
+) -> None:
     cron = await store.load(Cron, cron_id)
     if cron.live:
-        validate(changes.get("schedule", cron.current["schedule"]),
-                 changes.get("timezone", cron.current["timezone"]), clock.now())
+        validate(
+            changes.get("schedule", cron.current["schedule"]),
+            changes.get("timezone", cron.current["timezone"]),
+            clock.now(),
+        )
     cron.update(changes, now=clock.now(), next_tick=next_tick)
     await store.save(cron)
 
@@ -80,6 +97,7 @@ async def delete_cron(cron_id: str, store: EventStore, clock: Clock) -> None:
 
 
 # -- schedulers -------------------------------------------------------------
+
 
 class FiringRefused(Exception):
     """The cron's creator may not run it (any more): the tick is skipped."""
@@ -99,8 +117,13 @@ class Tick:
 
 
 @on_conflict()
-async def fire_cron(cron_id: str, store: EventStore, clock: Clock, graphs: GraphCatalog,
-                    authorize: AuthorizeFiring | None = None) -> Tick | None:
+async def fire_cron(
+    cron_id: str,
+    store: EventStore,
+    clock: Clock,
+    graphs: GraphCatalog,
+    authorize: AuthorizeFiring | None = None,
+) -> Tick | None:
     """Create the due tick's run and record `cron.fired` in one transaction,
     at the cron version loaded here: a scheduler that lost the race to the
     same tick conflicts, reloads, finds the cron no longer due: None."""
@@ -131,6 +154,10 @@ def _run_request(cron: Cron) -> CreateRun:
     spec = RunSpec.from_stored(c["payload"])
     if c["thread_id"] is None:
         spec = replace(spec, on_completion=c["on_run_completed"] or "delete")
-    return CreateRun(assistant_id=c["assistant_id"], thread_id=c["thread_id"], spec=spec,
-                     metadata={**c["metadata"], "cron_id": cron.id},
-                     multitask_strategy=c["payload"].get("multitask_strategy", "enqueue"))
+    return CreateRun(
+        assistant_id=c["assistant_id"],
+        thread_id=c["thread_id"],
+        spec=spec,
+        metadata={**c["metadata"], "cron_id": cron.id},
+        multitask_strategy=c["payload"].get("multitask_strategy", "enqueue"),
+    )

@@ -1,4 +1,5 @@
 """Writes to the long-term memory store: each is an event on the item's stream."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ class StoreDeps:
 @dataclass(frozen=True, slots=True)
 class PutItem:
     """A put, or a delete when `value` is None."""
+
     namespace: Namespace
     key: str
     value: Mapping[str, Any] | None  # check_put lets only a dict (or None) through
@@ -58,18 +60,27 @@ async def write_items(items: Sequence[PutItem], deps: StoreDeps) -> None:
     now = deps.clock.now()
     vectors = await _vectors(puts, deps.index)
     events: list[ev.StoreItemPut | ev.StoreItemDeleted] = [
-        _put_event(i, v, deps.ttl, now) for i, v in zip(puts, vectors, strict=True)]
-    events += [ev.StoreItemDeleted(namespace=list(ns), key=key, at=now)
-               for ns, key in await existing(deps.db, [(i.namespace, i.key) for i in gone])]
+        _put_event(i, v, deps.ttl, now) for i, v in zip(puts, vectors, strict=True)
+    ]
+    events += [
+        ev.StoreItemDeleted(namespace=list(ns), key=key, at=now)
+        for ns, key in await existing(deps.db, [(i.namespace, i.key) for i in gone])
+    ]
     await deps.events.append([_append(e) for e in events])
 
 
 def _put_event(item: PutItem, vectors: list, policy: TtlPolicy, now: datetime) -> ev.StoreItemPut:
     ttl = policy.default_ttl if item.ttl is DEFAULT_TTL else item.ttl
     expiry = expires_at(now, ttl)
-    return ev.StoreItemPut(namespace=list(item.namespace), key=item.key, value=item.value,
-                           ttl_minutes=ttl, expires_at=expiry.isoformat() if expiry else None,
-                           vectors=vectors, at=now)
+    return ev.StoreItemPut(
+        namespace=list(item.namespace),
+        key=item.key,
+        value=item.value,
+        ttl_minutes=ttl,
+        expires_at=expiry.isoformat() if expiry else None,
+        vectors=vectors,
+        at=now,
+    )
 
 
 async def _vectors(puts: list[PutItem], index: StoreIndex | None) -> list[list]:
@@ -86,14 +97,16 @@ def _append(event: ev.StoreItemEvent) -> StreamAppend:
     return StreamAppend(stream_id(tuple(event.namespace), event.key), None, [event])
 
 
-async def existing(db: Database,
-                   addresses: list[tuple[Namespace, str]]) -> list[tuple[Namespace, str]]:
+async def existing(
+    db: Database, addresses: list[tuple[Namespace, str]]
+) -> list[tuple[Namespace, str]]:
     if not addresses:
         return []
     rows = await db.fetch(
         "SELECT namespace, key FROM store_items s JOIN unnest(%s::text[], %s::text[]) "
         "AS a(ns, k) ON s.key = a.k AND s.namespace = string_to_array(a.ns, '.')",
-        (['.'.join(ns) for ns, _ in addresses], [k for _, k in addresses]))
+        ([".".join(ns) for ns, _ in addresses], [k for _, k in addresses]),
+    )
     return [(tuple(r["namespace"]), r["key"]) for r in rows]
 
 
@@ -101,10 +114,16 @@ async def existing(db: Database,
 async def refresh_ttl(items: Sequence[dict[str, Any]], deps: StoreDeps) -> None:
     """Push back the expiry of items (rows as read) that have a TTL."""
     now = deps.clock.now()
-    events = [ev.StoreItemTtlRefreshed(
-        namespace=list(r["namespace"]), key=r["key"], at=now,
-        expires_at=expires_at(now, r["ttl_minutes"]).isoformat())
-        for r in items if r.get("ttl_minutes") is not None]
+    events = [
+        ev.StoreItemTtlRefreshed(
+            namespace=list(r["namespace"]),
+            key=r["key"],
+            at=now,
+            expires_at=expires_at(now, r["ttl_minutes"]).isoformat(),
+        )
+        for r in items
+        if r.get("ttl_minutes") is not None
+    ]
     if events:
         await deps.events.append([_append(e) for e in events])
 
@@ -116,10 +135,19 @@ async def sweep_expired(deps: StoreDeps, *, limit: int = SWEEP_PAGE) -> int:
     """Remove items whose expiry has passed; returns how many."""
     rows = await deps.db.fetch(
         "SELECT namespace, key, expires_at FROM store_items WHERE expires_at <= %s "
-        "ORDER BY expires_at LIMIT %s", (deps.clock.now(), limit))
+        "ORDER BY expires_at LIMIT %s",
+        (deps.clock.now(), limit),
+    )
     now = deps.clock.now()
-    events = [ev.StoreItemExpired(namespace=list(r["namespace"]), key=r["key"], at=now,
-                                  expires_at=r["expires_at"].isoformat()) for r in rows]
+    events = [
+        ev.StoreItemExpired(
+            namespace=list(r["namespace"]),
+            key=r["key"],
+            at=now,
+            expires_at=r["expires_at"].isoformat(),
+        )
+        for r in rows
+    ]
     if events:
         await deps.events.append([_append(e) for e in events])
     return len(events)

@@ -21,7 +21,8 @@ async def retry_on_conflict(attempt: Callable[[], Awaitable[R]], attempts: int =
 
 
 def on_conflict(
-        attempts: int = 8) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+    attempts: int = 8,
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
     """Re-run a load-decide-save handler when another writer moved the stream."""
 
     def wrap(handler: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:

@@ -1,5 +1,6 @@
 """Run commands: creating, cancelling, deleting. Claiming and finishing (the
 executors' side) are application/execution's."""
+
 from __future__ import annotations
 
 import uuid
@@ -53,10 +54,12 @@ def assistant_key(assistant_id: str, graphs: GraphCatalog) -> str:
     return default_assistant_id(assistant_id) if graphs.has(assistant_id) else assistant_id
 
 
-async def load_for_run(cmd: "CreateRun", store: EventStore, graphs: GraphCatalog, *,
-                       cached: bool = False) -> tuple[Assistant, Thread]:
-    wanted: list[tuple[type[Aggregate], str]] = [(Assistant, assistant_key(cmd.assistant_id,
-                                                                          graphs))]
+async def load_for_run(
+    cmd: "CreateRun", store: EventStore, graphs: GraphCatalog, *, cached: bool = False
+) -> tuple[Assistant, Thread]:
+    wanted: list[tuple[type[Aggregate], str]] = [
+        (Assistant, assistant_key(cmd.assistant_id, graphs))
+    ]
     if cmd.thread_id is not None:  # else a temporary thread: a fresh id has no events to load
         wanted.append((Thread, cmd.thread_id))
     found = await store.load_many(*wanted, cached=cached)
@@ -75,15 +78,18 @@ def unknown_assistant(requested: str, graphs: GraphCatalog) -> DomainError:
         uuid.UUID(requested)
     except ValueError:
         if not graphs.has(requested):
-            return InvalidInput(f"Invalid assistant: '{requested}'. Must be either:\n"
-                                "- A valid assistant UUID, or\n"
-                                f"- One of the registered graphs: {', '.join(graphs.ids())}")
+            return InvalidInput(
+                f"Invalid assistant: '{requested}'. Must be either:\n"
+                "- A valid assistant UUID, or\n"
+                f"- One of the registered graphs: {', '.join(graphs.ids())}"
+            )
     return NotFound("assistant", requested, "Thread or assistant not found.")
 
 
 @on_conflict()
-async def create_run(cmd: CreateRun, store: EventStore, clock: Clock,
-                     graphs: GraphCatalog) -> CreatedRun:
+async def create_run(
+    cmd: CreateRun, store: EventStore, clock: Clock, graphs: GraphCatalog
+) -> CreatedRun:
     """Decided first on the cached thread and assistant (no read): committed
     only if neither moved since. A refusal may come from a stale cache, so
     it is decided again on the log before it stands."""
@@ -93,24 +99,28 @@ async def create_run(cmd: CreateRun, store: EventStore, clock: Clock,
         return await _create_run(cmd, store, clock, graphs, cached=False)
 
 
-async def _create_run(cmd: CreateRun, store: EventStore, clock: Clock, graphs: GraphCatalog, *,
-                      cached: bool) -> CreatedRun:
+async def _create_run(
+    cmd: CreateRun, store: EventStore, clock: Clock, graphs: GraphCatalog, *, cached: bool
+) -> CreatedRun:
     assistant, thread = await load_for_run(cmd, store, graphs, cached=cached)
     created, leases = open_run(cmd, assistant, thread, clock.now())
     # A run no executor here claimed moves on in another process: caching
     # its thread would only make the next run's decision conflict.
-    await store.save(thread, leases=leases, unchanged=[assistant],
-                     cache=created.claim is not None)
+    await store.save(thread, leases=leases, unchanged=[assistant], cache=created.claim is not None)
     return created
 
 
-async def create_stateless_runs(cmds: Sequence[CreateRun], store: EventStore, clock: Clock,
-                                graphs: GraphCatalog) -> list[CreatedRun]:
+async def create_stateless_runs(
+    cmds: Sequence[CreateRun], store: EventStore, clock: Clock, graphs: GraphCatalog
+) -> list[CreatedRun]:
     """A batch of stateless runs, all or none: each is decided before one
     transaction saves them all, so one invalid run creates nothing."""
     keys = {assistant_key(c.assistant_id, graphs) for c in cmds}
-    assistants = {a.id: a for a in await store.load_many(*[(Assistant, k) for k in keys])
-                  if isinstance(a, Assistant)}
+    assistants = {
+        a.id: a
+        for a in await store.load_many(*[(Assistant, k) for k in keys])
+        if isinstance(a, Assistant)
+    }
     now = clock.now()
     threads = [Thread(new_id()) for _ in cmds]
     for c, thread in zip(cmds, threads, strict=True):
@@ -122,20 +132,28 @@ async def create_stateless_runs(cmds: Sequence[CreateRun], store: EventStore, cl
     return [_created(c, t, None) for c, t in zip(cmds, threads, strict=True)]
 
 
-def open_run(cmd: CreateRun, assistant: Assistant, thread: Thread,
-             now: Any) -> tuple[CreatedRun, list[GrantLease]]:
+def open_run(
+    cmd: CreateRun, assistant: Assistant, thread: Thread, now: Any
+) -> tuple[CreatedRun, list[GrantLease]]:
     """Decide the run on the loaded thread (its events left pending); returns
     it and the lease to commit with it if it is claimed at once (see
     execution/placement). Saving is the caller's, so another aggregate (a
     cron's tick) may commit in the same transaction."""
-    stops_others = bool(thread.active_runs()) and cmd.multitask_strategy in ("interrupt",
-                                                                             "rollback")
+    stops_others = bool(thread.active_runs()) and cmd.multitask_strategy in (
+        "interrupt",
+        "rollback",
+    )
     _decide(cmd, assistant, thread, now)
     # A run that stops others waits, pending, for them to wind down (as upstream).
-    claimed = claim_at_creation(thread, cmd.run_id, worker_id=cmd.claim_for,
-                                lease_seconds=cmd.lease_seconds,
-                                delayed=bool(cmd.spec.after_seconds),
-                                stops_others=stops_others, now=now)
+    claimed = claim_at_creation(
+        thread,
+        cmd.run_id,
+        worker_id=cmd.claim_for,
+        lease_seconds=cmd.lease_seconds,
+        delayed=bool(cmd.spec.after_seconds),
+        stops_others=stops_others,
+        now=now,
+    )
     if claimed is None:
         return _created(cmd, thread, None), []
     claim, lease = claimed
@@ -149,12 +167,18 @@ def _decide(cmd: CreateRun, assistant: Assistant, thread: Thread, now: Any) -> N
     if not thread.live and (temporary or cmd.if_not_exists == "create"):
         thread.create(metadata=_thread_metadata(assistant, cmd), now=now)
         if cmd.default_ttl and not temporary:
-            thread.set_ttl(strategy=cmd.default_ttl["strategy"],
-                           minutes=cmd.default_ttl["ttl"], now=now)
+            thread.set_ttl(
+                strategy=cmd.default_ttl["strategy"], minutes=cmd.default_ttl["ttl"], now=now
+            )
     thread.create_run(
-        run_id=cmd.run_id, assistant_id=assistant.id, graph_id=assistant.current["graph_id"],
-        spec=_with_assistant_settings(assistant, thread, cmd), metadata=cmd.metadata,
-        strategy=cmd.multitask_strategy, temporary=temporary, now=now,
+        run_id=cmd.run_id,
+        assistant_id=assistant.id,
+        graph_id=assistant.current["graph_id"],
+        spec=_with_assistant_settings(assistant, thread, cmd),
+        metadata=cmd.metadata,
+        strategy=cmd.multitask_strategy,
+        temporary=temporary,
+        now=now,
     )
 
 
@@ -164,47 +188,55 @@ def _created(cmd: CreateRun, thread: Thread, claim: Claim | None) -> CreatedRun:
     return CreatedRun(cmd.run_id, thread.id, created, claim)
 
 
-def _with_assistant_settings(assistant: Assistant, thread: Thread,
-                             cmd: CreateRun) -> RunSpec:
+def _with_assistant_settings(assistant: Assistant, thread: Thread, cmd: CreateRun) -> RunSpec:
     """The run's config and context over its assistant's, as of now: a later
     assistant update does not change a run already created."""
     spec = cmd.spec
     run_config = spec.config or {}
-    config = {**config_over(assistant.current.get("config") or {}, run_config),
-              "metadata": _config_metadata(assistant, thread, run_config, cmd.metadata)}
+    config = {
+        **config_over(assistant.current.get("config") or {}, run_config),
+        "metadata": _config_metadata(assistant, thread, run_config, cmd.metadata),
+    }
     context = spec.context
     if assistant.current.get("context") or context:
         context = {**(assistant.current.get("context") or {}), **(context or {})}
     return replace(spec, config=config, context=context)
 
 
-def _config_metadata(assistant: Assistant, thread: Thread, run_config: dict[str, Any],
-                     metadata: dict[str, Any]) -> dict[str, Any]:
+def _config_metadata(
+    assistant: Assistant, thread: Thread, run_config: dict[str, Any], metadata: dict[str, Any]
+) -> dict[str, Any]:
     """What the graph sees in config["metadata"], merged as upstream merges it
     (the assistant's `created_by` included); the assistant id is not the
     caller's to choose."""
-    return {**(assistant.current.get("metadata") or {}), **thread.metadata,
-            **(run_config.get("metadata") or {}), **metadata, "assistant_id": assistant.id}
+    return {
+        **(assistant.current.get("metadata") or {}),
+        **thread.metadata,
+        **(run_config.get("metadata") or {}),
+        **metadata,
+        "assistant_id": assistant.id,
+    }
 
 
 def _thread_metadata(assistant: Assistant, cmd: CreateRun) -> dict[str, Any]:
     """A thread a run creates takes the run's metadata (an owner stamped by an
     auth handler included), as on the official server."""
-    return {**cmd.metadata, "graph_id": assistant.current["graph_id"],
-            "assistant_id": assistant.id}
+    return {**cmd.metadata, "graph_id": assistant.current["graph_id"], "assistant_id": assistant.id}
 
 
 @on_conflict()
-async def cancel_run(thread_id: str, run_id: str, action: str, store: EventStore,
-                     clock: Clock) -> None:
+async def cancel_run(
+    thread_id: str, run_id: str, action: str, store: EventStore, clock: Clock
+) -> None:
     thread = await store.load(Thread, thread_id)
     thread.cancel_run(run_id, action=action, now=clock.now())
     await store.save(thread)
 
 
 @on_conflict()
-async def cancel_runs(thread_id: str, run_ids: Sequence[str], action: str, store: EventStore,
-                      clock: Clock) -> list[str]:
+async def cancel_runs(
+    thread_id: str, run_ids: Sequence[str], action: str, store: EventStore, clock: Clock
+) -> list[str]:
     """Cancel those of the thread's runs still active; returns their ids."""
     thread = await store.load(Thread, thread_id)
     cancelled = thread.cancel_runs(run_ids, action=action, now=clock.now())

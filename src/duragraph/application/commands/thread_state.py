@@ -2,6 +2,7 @@
 TTL sweep. Checkpoint events commit in the same transaction as the thread's
 own event, under the thread's stream version (so no run can start between
 the decision and the commit)."""
+
 from __future__ import annotations
 
 import uuid
@@ -23,26 +24,35 @@ class UpdateState:
 
 
 @on_conflict()
-async def update_state(cmd: UpdateState, store: EventStore, clock: Clock,
-                       editor: StateEditor) -> dict[str, Any]:
+async def update_state(
+    cmd: UpdateState, store: EventStore, clock: Clock, editor: StateEditor
+) -> dict[str, Any]:
     """Returns the new checkpoint's reference."""
     thread = await store.load(Thread, cmd.thread_id)
     thread.require_idle()
     if thread.graph_id is None:
-        raise InvalidInput(f"thread '{thread.id}' has no graph yet: run it once, or create "
-                           "it with metadata {\"graph_id\": ...}")
-    staged = await editor.stage_update(thread.id, thread.graph_id, cmd.values,
-                                       as_node=cmd.as_node, checkpoint=cmd.checkpoint)
-    thread.set_state(values=staged.values, interrupts=staged.interrupts,
-                     has_next=staged.has_next,
-                     checkpoint_id=staged.checkpoint["checkpoint_id"], now=clock.now())
+        raise InvalidInput(
+            f"thread '{thread.id}' has no graph yet: run it once, or create "
+            'it with metadata {"graph_id": ...}'
+        )
+    staged = await editor.stage_update(
+        thread.id, thread.graph_id, cmd.values, as_node=cmd.as_node, checkpoint=cmd.checkpoint
+    )
+    thread.set_state(
+        values=staged.values,
+        interrupts=staged.interrupts,
+        has_next=staged.has_next,
+        checkpoint_id=staged.checkpoint["checkpoint_id"],
+        now=clock.now(),
+    )
     await store.save(thread, extra=[staged.batch])
     return staged.checkpoint
 
 
 @on_conflict()
-async def settle_cancelled(thread_id: str, run_id: str, store: EventStore, clock: Clock,
-                           states: StateReader) -> None:
+async def settle_cancelled(
+    thread_id: str, run_id: str, store: EventStore, clock: Clock, states: StateReader
+) -> None:
     """The thread of a run an `interrupt` cancel stopped, as its last
     checkpoint says. Called once the cancel is committed: the run is fenced
     then, so no later checkpoint of it can commit. A run that left no
@@ -54,19 +64,29 @@ async def settle_cancelled(thread_id: str, run_id: str, store: EventStore, clock
     if state is None or (state.get("metadata") or {}).get("run_id") != run_id:
         return
     thread.settle_cancelled(
-        run_id, values=state["values"], has_next=bool(state["next"]),
+        run_id,
+        values=state["values"],
+        has_next=bool(state["next"]),
         interrupts={t["id"]: t["interrupts"] for t in state["tasks"] if t["interrupts"]},
-        checkpoint_id=state["checkpoint"]["checkpoint_id"], now=clock.now())
+        checkpoint_id=state["checkpoint"]["checkpoint_id"],
+        now=clock.now(),
+    )
     await store.save(thread)
 
 
 @on_conflict()
-async def copy_thread(thread_id: str, store: EventStore, clock: Clock,
-                      checkpoints: CheckpointBatches, target_id: str | None = None) -> str:
+async def copy_thread(
+    thread_id: str,
+    store: EventStore,
+    clock: Clock,
+    checkpoints: CheckpointBatches,
+    target_id: str | None = None,
+) -> str:
     """A new thread (`target_id`, or a fresh id) with the source's metadata,
     values and checkpoints."""
-    source, target = await store.load_many((Thread, thread_id),
-                                           (Thread, target_id or str(uuid.uuid4())))
+    source, target = await store.load_many(
+        (Thread, thread_id), (Thread, target_id or str(uuid.uuid4()))
+    )
     assert isinstance(source, Thread) and isinstance(target, Thread)
     source.copy_to(target, now=clock.now())
     batch = await checkpoints.copy_batch(source.id, target.id)
@@ -74,8 +94,13 @@ async def copy_thread(thread_id: str, store: EventStore, clock: Clock,
     return target.id
 
 
-async def prune_threads(thread_ids: list[str], strategy: str, store: EventStore, clock: Clock,
-                        checkpoints: CheckpointBatches) -> int:
+async def prune_threads(
+    thread_ids: list[str],
+    strategy: str,
+    store: EventStore,
+    clock: Clock,
+    checkpoints: CheckpointBatches,
+) -> int:
     """How many threads were pruned; unknown ids are skipped, and so are busy
     threads under `keep_latest` (their run is still writing checkpoints)."""
     if strategy not in PRUNE_STRATEGIES:
@@ -87,8 +112,15 @@ async def prune_threads(thread_ids: list[str], strategy: str, store: EventStore,
 
 
 @on_conflict()
-async def _prune(thread_id: str, strategy: str, store: EventStore, clock: Clock,
-                 checkpoints: CheckpointBatches, *, expired: bool = False) -> bool:
+async def _prune(
+    thread_id: str,
+    strategy: str,
+    store: EventStore,
+    clock: Clock,
+    checkpoints: CheckpointBatches,
+    *,
+    expired: bool = False,
+) -> bool:
     thread = await store.load(Thread, thread_id)
     if not thread.live or (strategy == "keep_latest" and thread.active_runs()):
         return False
@@ -102,13 +134,13 @@ async def _prune(thread_id: str, strategy: str, store: EventStore, clock: Clock,
 
 
 @on_conflict()
-async def expire_thread(thread_id: str, store: EventStore, clock: Clock,
-                        checkpoints: CheckpointBatches) -> bool:
+async def expire_thread(
+    thread_id: str, store: EventStore, clock: Clock, checkpoints: CheckpointBatches
+) -> bool:
     """The TTL sweep: a thread whose TTL ran out (and that runs nothing) is
     deleted or pruned, as its TTL strategy says."""
     thread = await store.load(Thread, thread_id)
     if not thread.ttl_due(clock.now()):
         return False
     assert thread.ttl is not None
-    return await _prune(thread_id, thread.ttl.strategy, store, clock, checkpoints,
-                        expired=True)
+    return await _prune(thread_id, thread.ttl.strategy, store, clock, checkpoints, expired=True)

@@ -23,13 +23,13 @@ class CreateThread:
 
 
 @on_conflict()
-async def create_thread(cmd: CreateThread, store: EventStore, clock: Clock,
-                        editor: StateEditor | None = None) -> str:
+async def create_thread(
+    cmd: CreateThread, store: EventStore, clock: Clock, editor: StateEditor | None = None
+) -> str:
     if cmd.if_exists not in ("raise", "do_nothing"):
         raise InvalidInput("if_exists must be 'raise' or 'do_nothing'")
     # A fresh id has no events to load (a clash would still conflict on save).
-    thread = (Thread(new_id()) if not cmd.thread_id
-              else await store.load(Thread, cmd.thread_id))
+    thread = Thread(new_id()) if not cmd.thread_id else await store.load(Thread, cmd.thread_id)
     if thread.live:
         if cmd.if_exists == "do_nothing":
             return thread.id
@@ -42,27 +42,36 @@ async def create_thread(cmd: CreateThread, store: EventStore, clock: Clock,
     return thread.id
 
 
-async def _apply_supersteps(thread: Thread, supersteps: list[list[dict[str, Any]]],
-                            editor: StateEditor | None, now: Any) -> StreamAppend:
+async def _apply_supersteps(
+    thread: Thread, supersteps: list[list[dict[str, Any]]], editor: StateEditor | None, now: Any
+) -> StreamAppend:
     if thread.graph_id is None:
         raise InvalidInput("supersteps need a graph: create the thread with a graph_id")
     assert editor is not None, "supersteps are staged by the caller's editor"
     staged = await editor.stage_supersteps(thread.id, thread.graph_id, supersteps)
-    thread.set_state(values=staged.values, interrupts=staged.interrupts,
-                     has_next=staged.has_next,
-                     checkpoint_id=staged.checkpoint["checkpoint_id"], now=now)
+    thread.set_state(
+        values=staged.values,
+        interrupts=staged.interrupts,
+        has_next=staged.has_next,
+        checkpoint_id=staged.checkpoint["checkpoint_id"],
+        now=now,
+    )
     return staged.batch
 
 
 def _set_ttl(thread: Thread, ttl: dict[str, Any] | None, now: Any) -> None:
     if ttl is not None:
-        thread.set_ttl(strategy=ttl.get("strategy") or "delete", minutes=ttl.get("ttl"),
-                       now=now)
+        thread.set_ttl(strategy=ttl.get("strategy") or "delete", minutes=ttl.get("ttl"), now=now)
 
 
 @on_conflict()
-async def update_thread(thread_id: str, metadata: dict[str, Any], store: EventStore,
-                        clock: Clock, ttl: dict[str, Any] | None = None) -> None:
+async def update_thread(
+    thread_id: str,
+    metadata: dict[str, Any],
+    store: EventStore,
+    clock: Clock,
+    ttl: dict[str, Any] | None = None,
+) -> None:
     thread = await store.load(Thread, thread_id)
     now = clock.now()
     thread.update(metadata=metadata, now=now)
@@ -71,8 +80,9 @@ async def update_thread(thread_id: str, metadata: dict[str, Any], store: EventSt
 
 
 @on_conflict()
-async def delete_thread(thread_id: str, store: EventStore, clock: Clock,
-                        cron_ids: Sequence[str] = ()) -> None:
+async def delete_thread(
+    thread_id: str, store: EventStore, clock: Clock, cron_ids: Sequence[str] = ()
+) -> None:
     """The thread and the crons that run on it go in one transaction."""
     thread, *crons = await store.load_many((Thread, thread_id), *[(Cron, c) for c in cron_ids])
     now = clock.now()

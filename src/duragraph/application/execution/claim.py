@@ -1,5 +1,6 @@
 """Claiming a run for an executor: a new epoch and its lease, in one
 transaction (see placement for when, by whom, and what that guarantees)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,15 +30,21 @@ class Claim:
     def run(self, run_id: str) -> dict[str, Any]:
         created = self.thread.run(run_id).created
         assert created is not None
-        return {"run_id": created.run_id, "thread_id": created.thread_id,
-                "assistant_id": created.assistant_id, "graph_id": created.graph_id,
-                "spec": created.spec, "metadata": created.metadata,
-                "temporary": created.temporary}
+        return {
+            "run_id": created.run_id,
+            "thread_id": created.thread_id,
+            "assistant_id": created.assistant_id,
+            "graph_id": created.graph_id,
+            "spec": created.spec,
+            "metadata": created.metadata,
+            "temporary": created.temporary,
+        }
 
 
 @on_conflict()
-async def claim_run(cmd: ClaimRun, store: EventStore, clock: Clock,
-                    lease_lapsed: bool) -> Claim | None:
+async def claim_run(
+    cmd: ClaimRun, store: EventStore, clock: Clock, lease_lapsed: bool
+) -> Claim | None:
     """Start the run under a new epoch; None when it is not ours to start.
     The executor claims it for the run's caller; a lapsed lease's run is
     claimed back by recovery."""
@@ -45,8 +52,9 @@ async def claim_run(cmd: ClaimRun, store: EventStore, clock: Clock,
     if not thread.live:
         return None
     try:
-        epoch = thread.start_run(cmd.run_id, worker_id=cmd.worker_id,
-                                 lease_lapsed=lease_lapsed, now=clock.now())
+        epoch = thread.start_run(
+            cmd.run_id, worker_id=cmd.worker_id, lease_lapsed=lease_lapsed, now=clock.now()
+        )
     except (Fenced, NotFound):
         return None
     lease = GrantLease(cmd.run_id, cmd.thread_id, epoch, cmd.worker_id, cmd.lease_seconds)
@@ -57,8 +65,9 @@ async def claim_run(cmd: ClaimRun, store: EventStore, clock: Clock,
 
 
 @on_conflict()
-async def fail_unschedulable(run_id: str, thread_id: str, reason: str, store: EventStore,
-                             clock: Clock) -> str | None:
+async def fail_unschedulable(
+    run_id: str, thread_id: str, reason: str, store: EventStore, clock: Clock
+) -> str | None:
     """A run its claim found can never start (see Unschedulable) fails now,
     once; returns the next run waiting on the thread, if any."""
     thread = await store.load(Thread, thread_id)

@@ -68,6 +68,7 @@ When the executing process dies (the creator or any other)
   runs after a reload) while it still owns it hands the lease back
   (`Leases.hand_back`): the next claim need not wait it out.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -102,15 +103,27 @@ def executor_here(executor: E | None) -> E | None:
     return executor if executor is not None and executor.has_capacity() else None
 
 
-def claim_at_creation(thread: Thread, run_id: str, *, worker_id: str | None,
-                      lease_seconds: float, delayed: bool, stops_others: bool,
-                      now: datetime) -> tuple[Claim, GrantLease] | None:
+def claim_at_creation(
+    thread: Thread,
+    run_id: str,
+    *,
+    worker_id: str | None,
+    lease_seconds: float,
+    delayed: bool,
+    stops_others: bool,
+    now: datetime,
+) -> tuple[Claim, GrantLease] | None:
     """Start the run just decided on `thread` (its events still pending) for
     the creator's executor `worker_id`, when placement lets it; the claim and
     the lease to commit with the run. None: the run is dispatched."""
     runnable = thread.next_runnable()
-    if (worker_id is None or delayed or stops_others
-            or runnable is None or runnable.run_id != run_id):
+    if (
+        worker_id is None
+        or delayed
+        or stops_others
+        or runnable is None
+        or runnable.run_id != run_id
+    ):
         return None
     epoch = thread.start_run(run_id, worker_id=worker_id, lease_lapsed=False, now=now)
     return Claim(epoch, thread), GrantLease(run_id, thread.id, epoch, worker_id, lease_seconds)
@@ -122,5 +135,6 @@ def claimed_at_creation(events: Iterable[tuple[K, Any, str, Any]]) -> set[K]:
     the same transaction. Those runs have their executor."""
     events = list(events)
     started = {(tx, run) for _, tx, type_, run in events if type_ == RunStarted.name}
-    return {key for key, tx, type_, run in events
-            if type_ == RunCreated.name and (tx, run) in started}
+    return {
+        key for key, tx, type_, run in events if type_ == RunCreated.name and (tx, run) in started
+    }

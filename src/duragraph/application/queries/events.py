@@ -1,5 +1,6 @@
 """The audit log: what happened to a run or a thread, in order, and who did it
 (each event's metadata names its actor)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +16,8 @@ FROM events WHERE data ? %(key)s AND data->>%(key)s = %(value)s AND position > %
 ORDER BY position LIMIT %(limit)s"""
 
 
-async def related_events(db: Database, key: str, value: str, *, after: int = 0,
-                         limit: int | None = 100) -> list[dict[str, Any]]:
+async def related_events(
+    db: Database, key: str, value: str, *, after: int = 0, limit: int | None = 100
+) -> list[dict[str, Any]]:
     limit, _ = page(limit, 0)
     return await db.fetch(_SQL, {"key": key, "value": value, "after": after, "limit": limit})

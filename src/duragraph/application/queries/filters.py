@@ -1,4 +1,5 @@
 """Building blocks for search queries: safe ORDER BY and JSONB containment."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,8 +10,9 @@ from ...domain.errors import InvalidInput
 from .visibility import compile_filter
 
 
-def order_by(sort_by: str | None, sort_order: str | None, allowed: tuple[str, ...],
-             default: str) -> str:
+def order_by(
+    sort_by: str | None, sort_order: str | None, allowed: tuple[str, ...], default: str
+) -> str:
     column = sort_by or default
     if column not in allowed:
         raise InvalidInput(f"sort_by must be one of {', '.join(allowed)}")

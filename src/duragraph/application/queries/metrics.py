@@ -1,4 +1,5 @@
 """Figures for `GET /metrics`: runs by status and the queue of pending runs."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,9 +25,12 @@ async def runs_by_status(db: Database) -> dict[str, int]:
 
 async def queue_stats(db: Database) -> dict[str, Any]:
     row = await aggregate_row(db, _QUEUE, ())
-    return {"n_pending": row["n_pending"], "n_running": row["n_running"],
-            "pending_runs_wait_time_max_secs": _seconds(row["wait_max"]),
-            "pending_runs_wait_time_med_secs": _seconds(row["wait_med"])}
+    return {
+        "n_pending": row["n_pending"],
+        "n_running": row["n_running"],
+        "pending_runs_wait_time_max_secs": _seconds(row["wait_max"]),
+        "pending_runs_wait_time_med_secs": _seconds(row["wait_med"]),
+    }
 
 
 def _seconds(value: Any) -> float | None:

@@ -1,5 +1,6 @@
 """A finished run's result, read from its terminal event: events are never
 deleted, so this works after a temporary thread is gone too."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ TERMINAL_EVENTS = ("run.succeeded", "run.interrupted", "run.failed", "run.cancel
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """A finished run: its terminal event type and data."""
+
     kind: str  # run.succeeded | run.interrupted | run.failed | run.cancelled
     data: dict[str, Any]
 
@@ -34,7 +36,9 @@ def error_result(error: str, message: str) -> dict[str, Any]:
 async def run_outcome(db: Database, run_id: str) -> Outcome | None:
     row = await db.fetchone(
         "SELECT type, data FROM events WHERE data ? 'run_id' AND data->>'run_id' = %s "
-        "AND type = ANY(%s) ORDER BY position DESC LIMIT 1", (run_id, list(TERMINAL_EVENTS)))
+        "AND type = ANY(%s) ORDER BY position DESC LIMIT 1",
+        (run_id, list(TERMINAL_EVENTS)),
+    )
     return Outcome(row["type"], row["data"]) if row else None
 
 

@@ -9,21 +9,35 @@ from ...domain.statuses import ThreadStatus
 from ..ports import Database
 from .filters import Where, order_by, page, select_columns
 
-COLUMNS = ("thread_id", "created_at", "updated_at", "state_updated_at", "metadata", "status",
-           "values", "interrupts")
+COLUMNS = (
+    "thread_id",
+    "created_at",
+    "updated_at",
+    "state_updated_at",
+    "metadata",
+    "status",
+    "values",
+    "interrupts",
+)
 SORTABLE = ("thread_id", "status", "created_at", "updated_at", "state_updated_at")
 
 
 async def get_thread(db: Database, thread_id: str) -> dict[str, Any]:
-    row = await db.fetchone(f"SELECT {', '.join(COLUMNS)} FROM threads WHERE thread_id=%s",
-                            (thread_id,))
+    row = await db.fetchone(
+        f"SELECT {', '.join(COLUMNS)} FROM threads WHERE thread_id=%s", (thread_id,)
+    )
     if row is None:
         raise NotFound("thread", thread_id)
     return row
 
 
-def _where(metadata: dict | None, values: dict | None, status: str | None,
-           ids: list[str] | None, visible: dict | None) -> Where:
+def _where(
+    metadata: dict | None,
+    values: dict | None,
+    status: str | None,
+    ids: list[str] | None,
+    visible: dict | None,
+) -> Where:
     where = Where().contains("metadata", metadata).visible("metadata", visible)
     if values:
         where.add("values @> %s", Jsonb(values))
@@ -36,44 +50,65 @@ def _where(metadata: dict | None, values: dict | None, status: str | None,
     return where
 
 
-async def search_threads(db: Database, *, metadata: dict | None = None,
-                         values: dict | None = None, status: str | None = None,
-                         ids: list[str] | None = None, limit: int | None = 10,
-                         offset: int | None = 0, sort_by: str | None = None,
-                         sort_order: str | None = None,
-                         select: list[str] | None = None,
-                         visible: dict | None = None) -> list[dict[str, Any]]:
+async def search_threads(
+    db: Database,
+    *,
+    metadata: dict | None = None,
+    values: dict | None = None,
+    status: str | None = None,
+    ids: list[str] | None = None,
+    limit: int | None = 10,
+    offset: int | None = 0,
+    sort_by: str | None = None,
+    sort_order: str | None = None,
+    select: list[str] | None = None,
+    visible: dict | None = None,
+) -> list[dict[str, Any]]:
     """`visible`: the auth handler's filter, ANDed with the client's criteria."""
     where = _where(metadata, values, status, ids, visible)
     limit, offset = page(limit, offset)
-    sql = (f"SELECT {select_columns(select, COLUMNS)} FROM threads {where.sql()} "
-           f"{order_by(sort_by, sort_order, SORTABLE, 'created_at')} LIMIT %s OFFSET %s")
+    sql = (
+        f"SELECT {select_columns(select, COLUMNS)} FROM threads {where.sql()} "
+        f"{order_by(sort_by, sort_order, SORTABLE, 'created_at')} LIMIT %s OFFSET %s"
+    )
     return await db.fetch(sql, (*where.params, limit, offset))
 
 
-async def count_threads(db: Database, *, metadata: dict | None = None,
-                        values: dict | None = None, status: str | None = None,
-                        ids: list[str] | None = None, visible: dict | None = None) -> int:
+async def count_threads(
+    db: Database,
+    *,
+    metadata: dict | None = None,
+    values: dict | None = None,
+    status: str | None = None,
+    ids: list[str] | None = None,
+    visible: dict | None = None,
+) -> int:
     where = _where(metadata, values, status, ids, visible)
     row = await db.fetchone(f"SELECT count(*) AS n FROM threads {where.sql()}", where.params)
     return row["n"] if row else 0
 
 
 async def expired_threads(db: Database, limit: int = 100) -> list[str]:
-    rows = await db.fetch("SELECT thread_id FROM thread_ttl WHERE expires_at <= now() "
-                          "ORDER BY expires_at LIMIT %s", (limit,))
+    rows = await db.fetch(
+        "SELECT thread_id FROM thread_ttl WHERE expires_at <= now() ORDER BY expires_at LIMIT %s",
+        (limit,),
+    )
     return [r["thread_id"] for r in rows]
 
 
 async def thread_ttl(db: Database, thread_id: str) -> dict[str, Any] | None:
-    return await db.fetchone("SELECT strategy, ttl_minutes, expires_at FROM thread_ttl "
-                             "WHERE thread_id=%s", (thread_id,))
+    return await db.fetchone(
+        "SELECT strategy, ttl_minutes, expires_at FROM thread_ttl WHERE thread_id=%s", (thread_id,)
+    )
 
 
-async def require_checkpoint(db: Database, thread_id: str, checkpoint_id: str,
-                             checkpoint_ns: str = "") -> None:
-    row = await db.fetchone("SELECT 1 AS found FROM checkpoints WHERE thread_id=%s "
-                            "AND checkpoint_ns=%s AND checkpoint_id=%s",
-                            (thread_id, checkpoint_ns, checkpoint_id))
+async def require_checkpoint(
+    db: Database, thread_id: str, checkpoint_id: str, checkpoint_ns: str = ""
+) -> None:
+    row = await db.fetchone(
+        "SELECT 1 AS found FROM checkpoints WHERE thread_id=%s "
+        "AND checkpoint_ns=%s AND checkpoint_id=%s",
+        (thread_id, checkpoint_ns, checkpoint_id),
+    )
     if row is None:
         raise NotFound("checkpoint", checkpoint_id)

@@ -2,6 +2,7 @@
 `$and`) compiled into SQL over a JSONB metadata column, so that PostgreSQL
 decides visibility inside the read query (GIN-indexed by containment) and
 paging and counts stay exact."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -43,14 +44,13 @@ def _branches(column: str, op: str, branches: Any, depth: int) -> tuple[str, lis
         raise InvalidFilter(f"{op} needs a list of at least 2 filters")
     compiled = [compile_filter(column, b, depth) for b in branches]
     joiner = " OR " if op == "$or" else " AND "
-    return (f"({joiner.join(c[0] for c in compiled)})",
-            [param for c in compiled for param in c[1]])
+    return (f"({joiner.join(c[0] for c in compiled)})", [param for c in compiled for param in c[1]])
 
 
 def _operator(column: str, key: str, cond: dict[str, Any]) -> tuple[str, list[Any]]:
     if len(cond) != 1:
         raise InvalidFilter(f"filter on {key!r}: an operator object has exactly one key")
-    (op, value), = cond.items()
+    ((op, value),) = cond.items()
     if op == "$eq":
         return _equals(column, key, value)
     if op == "$contains":
@@ -75,14 +75,18 @@ def _plain(value: Any) -> Any:
 
 
 # resource -> (projection table, id column); runs are seen through their thread.
-TARGETS = {"threads": ("threads", "thread_id"), "assistants": ("assistants", "assistant_id"),
-           "crons": ("crons", "cron_id")}
+TARGETS = {
+    "threads": ("threads", "thread_id"),
+    "assistants": ("assistants", "assistant_id"),
+    "crons": ("crons", "cron_id"),
+}
 
 
 async def visibility(db: Database, resource: str, ident: str, flt: dict[str, Any]) -> bool | None:
     """None: no such row; else whether its metadata passes the filter."""
     table, id_column = TARGETS[resource]
     sql, params = compile_filter("metadata", flt)
-    row = await db.fetchone(f"SELECT {sql} AS visible FROM {table} WHERE {id_column} = %s",
-                            (*params, ident))
+    row = await db.fetchone(
+        f"SELECT {sql} AS visible FROM {table} WHERE {id_column} = %s", (*params, ident)
+    )
     return None if row is None else bool(row["visible"])

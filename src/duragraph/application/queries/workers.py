@@ -1,5 +1,6 @@
 """Which executing processes are alive (their heartbeats) and which runs
 wait for one, for `/metrics` and `serve`'s warnings."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -27,12 +28,17 @@ async def live_workers(db: Database, within_s: float = ALIVE_S) -> dict[str, int
     processes hold them."""
     row = await aggregate_row(db, _LIVE, (within_s,))
     slots, in_use = int(row["slots"]), int(row["in_use"])
-    return {"alive": int(row["alive"]), "max": slots, "active": in_use,
-            "available": max(slots - in_use, 0)}
+    return {
+        "alive": int(row["alive"]),
+        "max": slots,
+        "active": in_use,
+        "available": max(slots - in_use, 0),
+    }
 
 
-async def waiting_runs(db: Database, longer_than_s: float, *, created_after: datetime,
-                       limit: int = 100) -> list[dict[str, Any]]:
+async def waiting_runs(
+    db: Database, longer_than_s: float, *, created_after: datetime, limit: int = 100
+) -> list[dict[str, Any]]:
     """Pending runs created more than `longer_than_s` ago (and after
     `created_after`), the oldest first."""
     return await db.fetch(_WAITING, (longer_than_s, created_after, limit))

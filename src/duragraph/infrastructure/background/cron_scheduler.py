@@ -1,5 +1,6 @@
 """The cron scheduler: fires due crons. Any number may run (one per worker);
 the cron's stream version lets only one of them commit each tick."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,10 +19,17 @@ log = logging.getLogger(__name__)
 
 
 class CronScheduler:
-    def __init__(self, store: EventStore, db: Database, clock: Clock, graphs: GraphCatalog, *,
-                 interval: float = 1.0,
-                 on_fired: Callable[[Tick], None] | None = None,
-                 authorize: AuthorizeFiring | None = None) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        db: Database,
+        clock: Clock,
+        graphs: GraphCatalog,
+        *,
+        interval: float = 1.0,
+        on_fired: Callable[[Tick], None] | None = None,
+        authorize: AuthorizeFiring | None = None,
+    ) -> None:
         """`authorize`: each tick checked again as the cron's creator (auth)."""
         self.store, self.db, self.clock, self.graphs = store, db, clock, graphs
         self.interval, self.on_fired, self.authorize = interval, on_fired, authorize
@@ -42,8 +50,7 @@ class CronScheduler:
     async def _fire(self, cron_id: str) -> Tick | None:
         try:
             with acting_as(Actor(by="cron")):
-                return await fire_cron(cron_id, self.store, self.clock, self.graphs,
-                                       self.authorize)
+                return await fire_cron(cron_id, self.store, self.clock, self.graphs, self.authorize)
         except ConcurrencyConflict:  # still contended after retries: next sweep
             return None
 

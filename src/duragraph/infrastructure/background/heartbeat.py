@@ -1,6 +1,7 @@
 """A worker's heartbeat: its row in `workers`, refreshed every few seconds
 with its run slots, and removed when it stops (a killed worker's row just
 ages out: readers count only fresh rows)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -28,8 +29,9 @@ _FORGET_LONG_GONE = "DELETE FROM workers WHERE last_seen < now() - interval '1 d
 class Heartbeat:
     """`executor`: anything with `workers()` -> {"max", "active", ...}."""
 
-    def __init__(self, db: Database, executor: Any, worker_id: str,
-                 interval: float = HEARTBEAT_S) -> None:
+    def __init__(
+        self, db: Database, executor: Any, worker_id: str, interval: float = HEARTBEAT_S
+    ) -> None:
         self.db, self.executor, self.interval = db, executor, interval
         self.row = {"id": worker_id, "host": socket.gethostname(), "pid": os.getpid()}
         self._failing = False
@@ -37,8 +39,9 @@ class Heartbeat:
     async def run(self, stop: asyncio.Event) -> None:
         await self._quietly(self.db.execute(_FORGET_LONG_GONE))
         await every(self.interval, stop, lambda: self._quietly(self.beat()), "worker heartbeat")
-        await self._quietly(self.db.execute("DELETE FROM workers WHERE worker_id = %s",
-                                            (self.row["id"],)))
+        await self._quietly(
+            self.db.execute("DELETE FROM workers WHERE worker_id = %s", (self.row["id"],))
+        )
 
     async def beat(self) -> None:
         slots = self.executor.workers()

@@ -1,5 +1,6 @@
 """The one loop every background task runs on (cron firing, thread TTLs, memory
 store expiry, webhook delivery, the heartbeat, the worker watch, run recovery)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,9 +13,15 @@ from ..outages import warn_retrying
 log = logging.getLogger(__name__)
 
 
-async def every(interval: float, stop: asyncio.Event, work: Callable[[], Awaitable[Any]],
-                what: str, *, logger: logging.Logger = log,
-                report: Callable[[BaseException], None] | None = None) -> None:
+async def every(
+    interval: float,
+    stop: asyncio.Event,
+    work: Callable[[], Awaitable[Any]],
+    what: str,
+    *,
+    logger: logging.Logger = log,
+    report: Callable[[BaseException], None] | None = None,
+) -> None:
     """Run `work` until `stop` is set, pausing `interval` seconds between rounds.
     A round that returns True had more to do: the next one starts at once. A
     failed round (a lost connection, a conflict) is reported, by default as a

@@ -1,5 +1,6 @@
 """Removes expired store items in the background (`store.ttl.sweep_interval_minutes`).
 Readers never see an expired item anyway; the sweep reclaims the rows."""
+
 from __future__ import annotations
 
 import asyncio

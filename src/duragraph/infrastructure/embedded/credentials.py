@@ -1,6 +1,7 @@
 """The secrets the embedded servers demand of every client: generated at
 their first start (or the first start of a folder from before they had any)
 and kept beside their data, readable by this user only."""
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ The claim is an flock on `<folder>/dev.pid`, which holds the owner's pid for
 that line. The kernel drops it when the owner dies, however it dies, so a
 killed `dev` never locks its successor out; the servers' own folder locks
 stay the guard against anything else starting them."""
+
 from __future__ import annotations
 
 import fcntl
@@ -24,8 +25,9 @@ def claim_data_folder(folder: Path) -> int:
     except BlockingIOError:
         owner = _owner(fd)
         os.close(fd)
-        raise FolderInUse(f"another duragraph dev{owner} is using {folder}; "
-                          "stop it or choose another --data-dir") from None
+        raise FolderInUse(
+            f"another duragraph dev{owner} is using {folder}; stop it or choose another --data-dir"
+        ) from None
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
     return fd

@@ -1,5 +1,6 @@
 """Starting and stopping `dev`'s embedded servers so that a Ctrl-C at any
 moment, during startup too, leaves none of them running."""
+
 from __future__ import annotations
 
 import asyncio

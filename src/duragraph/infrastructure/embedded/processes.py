@@ -1,5 +1,6 @@
 """Process plumbing shared by the embedded servers: folder locks, pidfiles,
 stale-process cleanup, children that die with us, errors with log tails."""
+
 from __future__ import annotations
 
 import ctypes
@@ -66,7 +67,8 @@ class FolderLock:
             os.close(fd)
             raise FolderInUse(
                 f"{self.folder} is in use by another running process "
-                "(another `duragraph dev` on the same data folder?)") from None
+                "(another `duragraph dev` on the same data folder?)"
+            ) from None
         self._fd = fd
 
     def release(self) -> None:
@@ -127,8 +129,15 @@ def processes_running_with(name: str, flag: str, value: str) -> list[psutil.Proc
     return [p for p in psutil.process_iter() if runs_with(p, name, flag, value)]
 
 
-def stop_stale(name: str, flag: str, value: str, *, pidfile: Path | None = None,
-               sig: int = signal.SIGTERM, timeout: float = 10.0) -> list[int]:
+def stop_stale(
+    name: str,
+    flag: str,
+    value: str,
+    *,
+    pidfile: Path | None = None,
+    sig: int = signal.SIGTERM,
+    timeout: float = 10.0,
+) -> list[int]:
     """Stop every `name` process started with `flag value`; returns their pids.
 
     Callers hold the folder lock first, so such a process has lost its owner.
@@ -190,8 +199,12 @@ def _spawner() -> SimpleQueue[tuple[list[str], dict[str, Any], Future[Any]]]:
     with _spawner_lock:
         if _spawner_requests is None:
             _spawner_requests = SimpleQueue()
-            threading.Thread(target=_spawn_forever, args=(_spawner_requests,),
-                             name="duragraph-spawner", daemon=True).start()
+            threading.Thread(
+                target=_spawn_forever,
+                args=(_spawner_requests,),
+                name="duragraph-spawner",
+                daemon=True,
+            ).start()
         return _spawner_requests
 
 

@@ -4,6 +4,7 @@ A server that dies is named in one line and started again at the same address
 (the connection pool and the NATS connection reconnect by themselves, and runs
 caught by the outage resume from their last checkpoint). One that cannot be
 started again stops `dev` with one line: never serve on a dead database."""
+
 from __future__ import annotations
 
 import asyncio
@@ -35,8 +36,13 @@ class Supervised(Protocol):
 
 
 class Supervisor:
-    def __init__(self, servers: list[Supervised], *, interval: float = CHECK_INTERVAL_S,
-                 restart_within: float = RESTART_WITHIN_S) -> None:
+    def __init__(
+        self,
+        servers: list[Supervised],
+        *,
+        interval: float = CHECK_INTERVAL_S,
+        restart_within: float = RESTART_WITHIN_S,
+    ) -> None:
         self.servers, self.interval, self.restart_within = servers, interval, restart_within
         self.failure: str | None = None  # the one line dev exits with
 

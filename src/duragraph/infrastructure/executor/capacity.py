@@ -1,4 +1,5 @@
 """Run slots: the tasks of the runs executing here, at most `max_active`."""
+
 from __future__ import annotations
 
 import asyncio
@@ -24,8 +25,11 @@ class RunSlots:
     def workers(self) -> dict[str, int]:
         """Run slots, as the official server reports its workers in /metrics."""
         active = len(self.active)
-        return {"max": self.max_active, "active": active,
-                "available": max(self.max_active - active, 0)}
+        return {
+            "max": self.max_active,
+            "active": active,
+            "available": max(self.max_active - active, 0),
+        }
 
     def started_lately(self, run_id: str) -> bool:
         return run_id in self._started

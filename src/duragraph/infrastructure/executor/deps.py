@@ -1,4 +1,5 @@
 """What an executor is built with (bootstrap fills it in)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -7,6 +7,7 @@ checkpointer (graph_run.py), stream chunks go to the run's NATS subject
 read without a query (results.py). Runs take slots (capacity.py).
 Which runs it takes, and why one owner at a time: application/execution/placement.py.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -106,8 +107,7 @@ class Executor:
         # A node that swallows its cancellation carries on with the old code
         # rather than holding every later reload up.
         if runs:
-            await asyncio.wait([self.active[run_id] for run_id in runs],
-                               timeout=_RESTART_TIMEOUT_S)
+            await asyncio.wait([self.active[run_id] for run_id in runs], timeout=_RESTART_TIMEOUT_S)
         self.leases.restarted(runs)
         restarted = [run_id for run_id in runs if run_id not in self.active]
         for run_id in restarted:
@@ -133,8 +133,9 @@ class Executor:
 
     async def _claim(self, run_id: str, thread_id: str) -> Claim | None:
         d = self.deps
-        cmd = ClaimRun(run_id=run_id, thread_id=thread_id, worker_id=d.worker_id,
-                       lease_seconds=d.lease_seconds)
+        cmd = ClaimRun(
+            run_id=run_id, thread_id=thread_id, worker_id=d.worker_id, lease_seconds=d.lease_seconds
+        )
         claim = await claim_run(cmd, d.store, d.clock, lease_lapsed=False)
         if claim is None and await d.leases.lapsed(run_id):
             await d.leases.end_stuck_sessions(run_id, d.lease_seconds)
@@ -164,8 +165,12 @@ class Executor:
             except asyncio.CancelledError:
                 raise
             except DATABASE_OUTAGES as exc:
-                log.warning("run %s: database unavailable (%s: %s); it resumes once its "
-                            "lease lapses", run_id, type(exc).__name__, exc)
+                log.warning(
+                    "run %s: database unavailable (%s: %s); it resumes once its lease lapses",
+                    run_id,
+                    type(exc).__name__,
+                    exc,
+                )
             except Exception:  # never let one run take the worker down
                 log.exception("run %s: executor failure", run_id)
 
@@ -174,8 +179,9 @@ class Executor:
         stream = RunStream(self.deps.streams, run_id, run["thread_id"])
         renewer = self.leases.keep(run_id, epoch, asyncio.current_task())
         try:
-            outcome = await self.graph_runs.run(run, epoch, claim.thread.starts_blank(run_id),
-                                                stream)
+            outcome = await self.graph_runs.run(
+                run, epoch, claim.thread.starts_blank(run_id), stream
+            )
         except (asyncio.CancelledError, Fenced):
             await self._stopped(run, epoch, stream)
             return
@@ -194,15 +200,27 @@ class Executor:
             await self.leases.hand_back(run_id, epoch)
         # else a newer epoch owns it: that executor carries on and ends the stream
 
-    async def _finish(self, run: dict[str, Any], claim: Claim, outcome: GraphOutcome,
-                      stream: RunStream) -> None:
+    async def _finish(
+        self, run: dict[str, Any], claim: Claim, outcome: GraphOutcome, stream: RunStream
+    ) -> None:
         d = self.deps
         try:
-            nxt = await finish_run(FinishRun(
-                run_id=run["run_id"], thread_id=run["thread_id"], epoch=claim.epoch,
-                outcome=outcome.status, values=outcome.values, interrupts=outcome.interrupts,
-                error=outcome.error, message=outcome.message), d.store, d.clock, claim.thread,
-                outcome.along)
+            nxt = await finish_run(
+                FinishRun(
+                    run_id=run["run_id"],
+                    thread_id=run["thread_id"],
+                    epoch=claim.epoch,
+                    outcome=outcome.status,
+                    values=outcome.values,
+                    interrupts=outcome.interrupts,
+                    error=outcome.error,
+                    message=outcome.message,
+                ),
+                d.store,
+                d.clock,
+                claim.thread,
+                outcome.along,
+            )
         except (Fenced, NotFound):
             nxt = None
         else:

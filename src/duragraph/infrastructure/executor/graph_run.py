@@ -1,6 +1,7 @@
 """A run's graph, run: built with its persistence (the run-bound, fenced
 checkpointer and the memory store), streamed to the run's stream, and how it
 ended (a `GraphOutcome`: success, interrupted, or failed)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -36,6 +37,7 @@ _NOT_A_FAILURE: tuple[type[BaseException], ...] = (Fenced, *DATABASE_OUTAGES)
 @dataclass(slots=True)
 class GraphOutcome:
     """How the graph ended, before finish_run records it (as an Outcome)."""
+
     status: RunStatus  # success | interrupted | error
     values: Any = None
     interrupts: Any = None
@@ -56,15 +58,20 @@ class GraphRuns:
         self.restarting = restarting  # whether a run is stopped to be claimed again at once
         self.in_graph: dict[str, str] = {}  # run id -> thread id, while its graph runs
 
-    async def run(self, run: dict[str, Any], epoch: int, blank: bool,
-                  stream: RunStream) -> GraphOutcome:
+    async def run(
+        self, run: dict[str, Any], epoch: int, blank: bool, stream: RunStream
+    ) -> GraphOutcome:
         d = self.deps
         spec: RunSpec = run["spec"]
         api_modes = requested_modes(spec.stream_mode)
         config = build_config(run, attempt=epoch, server=d.server_metadata)
-        saver = d.checkpointer.for_run(run["run_id"], epoch, run["thread_id"],
-                                       durability=spec.durability or "async",
-                                       blank=blank)
+        saver = d.checkpointer.for_run(
+            run["run_id"],
+            epoch,
+            run["thread_id"],
+            durability=spec.durability or "async",
+            blank=blank,
+        )
         resuming = epoch > 1 and await self._has_checkpoint(run["run_id"])
         await stream.metadata(epoch)
         outcome = await self._outcome(run, saver, config, api_modes, resuming, stream)
@@ -74,8 +81,15 @@ class GraphRuns:
         outcome.along = RideAlong(await saver.take_pending(), saver.fence)
         return outcome
 
-    async def _outcome(self, run: dict[str, Any], saver: Any, config: dict[str, Any],
-                       api_modes: list[str], resuming: bool, stream: RunStream) -> GraphOutcome:
+    async def _outcome(
+        self,
+        run: dict[str, Any],
+        saver: Any,
+        config: dict[str, Any],
+        api_modes: list[str],
+        resuming: bool,
+        stream: RunStream,
+    ) -> GraphOutcome:
         """The graph's outcome. While the graph runs (and only then), a reload
         may stop it to restart it: it keeps the steps it finished."""
         d, run_id = self.deps, run["run_id"]
@@ -97,17 +111,32 @@ class GraphRuns:
         return await self._failed(run, failure, stream)
 
     async def _has_checkpoint(self, run_id: str) -> bool:
-        return bool(await self.deps.db.fetchone(
-            "SELECT 1 FROM checkpoints WHERE run_id=%s LIMIT 1", (run_id,)))
+        return bool(
+            await self.deps.db.fetchone(
+                "SELECT 1 FROM checkpoints WHERE run_id=%s LIMIT 1", (run_id,)
+            )
+        )
 
-    async def _stream(self, graph: Any, spec: RunSpec, config: dict[str, Any],
-                      api_modes: list[str], resuming: bool, stream: RunStream) -> GraphOutcome:
+    async def _stream(
+        self,
+        graph: Any,
+        spec: RunSpec,
+        config: dict[str, Any],
+        api_modes: list[str],
+        resuming: bool,
+        stream: RunStream,
+    ) -> GraphOutcome:
         publish = stream.chunks(api_modes, bool(spec.stream_subgraphs))
         values: Any = None
         interrupted = False
         async for namespace, mode, chunk in graph_chunks(
-                graph, build_input(spec, resuming=resuming), config, graph_modes(api_modes),
-                "events" in api_modes, **stream_options(spec)):
+            graph,
+            build_input(spec, resuming=resuming),
+            config,
+            graph_modes(api_modes),
+            "events" in api_modes,
+            **stream_options(spec),
+        ):
             if not namespace and mode == "values":
                 values = chunk
             if mode == "updates":
@@ -120,16 +149,32 @@ class GraphRuns:
         return GraphOutcome(RunStatus.success, values=to_jsonable(values))
 
     async def _interrupted(self, graph: Any, config: dict[str, Any], values: Any) -> GraphOutcome:
-        state = await graph.aget_state({"configurable": {
-            k: v for k, v in config["configurable"].items() if k != "checkpoint_id"}})
-        return GraphOutcome(RunStatus.interrupted, values=to_jsonable(values),
-                            interrupts=task_interrupts(state.tasks))
+        state = await graph.aget_state(
+            {
+                "configurable": {
+                    k: v for k, v in config["configurable"].items() if k != "checkpoint_id"
+                }
+            }
+        )
+        return GraphOutcome(
+            RunStatus.interrupted,
+            values=to_jsonable(values),
+            interrupts=task_interrupts(state.tasks),
+        )
 
-    async def _failed(self, run: dict[str, Any], exc: BaseException,
-                      stream: RunStream) -> GraphOutcome:
+    async def _failed(
+        self, run: dict[str, Any], exc: BaseException, stream: RunStream
+    ) -> GraphOutcome:
         error, message = public_error(exc)
         # The traceback names the node (LangGraph's note), the file and the line.
-        log.error("run %s of graph %s failed: %s: %s", run["run_id"], run["graph_id"], error,
-                  exc, exc_info=exc, extra={k: run[k] for k in _RUN_KEYS})
+        log.error(
+            "run %s of graph %s failed: %s: %s",
+            run["run_id"],
+            run["graph_id"],
+            error,
+            exc,
+            exc_info=exc,
+            extra={k: run[k] for k in _RUN_KEYS},
+        )
         await stream.error(error, message)
         return GraphOutcome(RunStatus.error, error=error, message=message)

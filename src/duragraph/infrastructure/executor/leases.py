@@ -1,6 +1,7 @@
 """A run's lease while it executes here: renewed while its graph runs (the
 work stops once its epoch is lost), handed back at once when the run is
 stopped to be claimed again (a drain, a reload's restart)."""
+
 from __future__ import annotations
 
 import asyncio

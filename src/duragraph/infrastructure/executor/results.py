@@ -1,5 +1,6 @@
 """Results of the runs executing or lately finished here: what a join or a
 `runs.wait` reads without asking PostgreSQL."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,7 +44,8 @@ class RunResults:
         its outcome lately: the run exists, no need to ask PostgreSQL."""
         recent = self._recent.get(run_id)
         return self._executing.get(run_id) == thread_id or (
-            recent is not None and recent[0] == thread_id)
+            recent is not None and recent[0] == thread_id
+        )
 
     async def wait_local(self, run_id: str) -> tuple[bool, Any]:
         """For a run executing or lately finished here: (True, its result) once

@@ -1,6 +1,7 @@
 """What one run publishes to its NATS subject: a `metadata` frame first, its
 graph's chunks as SSE frames, an `error` frame if it fails, and the end marker
 (`application/run_stream_end.py`)."""
+
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
@@ -15,8 +16,13 @@ from ..graphs.stream_modes import event_name, shaped
 ChunkPublisher = Callable[[tuple[str, ...], str, Any], Awaitable[None]]
 
 
-def _frames(mode: str, chunk: Any, api_modes: list[str], namespace: tuple[str, ...],
-            accumulator: MessageAccumulator | None) -> list[tuple[str, Any]]:
+def _frames(
+    mode: str,
+    chunk: Any,
+    api_modes: list[str],
+    namespace: tuple[str, ...],
+    accumulator: MessageAccumulator | None,
+) -> list[tuple[str, Any]]:
     """The (SSE event, payload) pairs one LangGraph chunk becomes."""
     out = [(name, shaped(mode, chunk)) for name in event_name(mode, api_modes, namespace)]
     if mode == "messages" and accumulator is not None:

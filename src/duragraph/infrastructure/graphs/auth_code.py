@@ -1,5 +1,6 @@
 """The user's `langgraph_sdk.Auth` object named by langgraph.json
 `auth: {"path": "./auth.py:auth"}`."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,8 +33,9 @@ def _checked(auth: Any, spec: str) -> Any:
     from langgraph_sdk import Auth
 
     if not isinstance(auth, Auth):
-        raise ConfigError(f'"auth.path": {spec} is a {type(auth).__name__}, not a '
-                          "langgraph_sdk.Auth object")
+        raise ConfigError(
+            f'"auth.path": {spec} is a {type(auth).__name__}, not a langgraph_sdk.Auth object'
+        )
     if auth._authenticate_handler is None:
         raise ConfigError(f'"auth.path": {spec} has no @auth.authenticate handler')
     return auth

@@ -1,4 +1,5 @@
 """`langgraph.json`, read the way LangGraph users write it."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,11 @@ class ProjectConfig:
 
     def local_dependencies(self) -> list[Path]:
         """Dependencies that are folders of this project (pip names are not)."""
-        return [(self.base_dir / dep).resolve() for dep in self.dependencies
-                if dep.startswith((".", "/"))]
+        return [
+            (self.base_dir / dep).resolve()
+            for dep in self.dependencies
+            if dep.startswith((".", "/"))
+        ]
 
 
 def load_config(path: Path) -> ProjectConfig:
@@ -86,8 +90,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def _graphs(raw: Any, problem: _Problem) -> tuple[dict[str, str], dict[str, str]]:
     if not isinstance(raw, dict) or not raw:
-        raise problem('no graphs: add a "graphs" object such as '
-                      '{"agent": "./agent.py:graph"}')
+        raise problem('no graphs: add a "graphs" object such as {"agent": "./agent.py:graph"}')
     graphs: dict[str, str] = {}
     descriptions: dict[str, str] = {}
     for graph_id, entry in raw.items():
@@ -100,15 +103,20 @@ def _graphs(raw: Any, problem: _Problem) -> tuple[dict[str, str], dict[str, str]
 def _graph_spec(graph_id: str, entry: Any, problem: _Problem) -> str:
     spec = entry.get("path") if isinstance(entry, dict) else entry
     if not isinstance(spec, str):
-        raise problem(f"graph '{graph_id}': expected \"./file.py:attr\", \"module:attr\" "
-                      f"or an object with a \"path\" key, got {json.dumps(entry)}")
+        raise problem(
+            f'graph \'{graph_id}\': expected "./file.py:attr", "module:attr" '
+            f'or an object with a "path" key, got {json.dumps(entry)}'
+        )
     location, _, attr = spec.rpartition(":")
     if not location or not attr.isidentifier():
-        raise problem(f"graph '{graph_id}': '{spec}' does not name a variable; expected "
-                      "\"./path/to/file.py:variable\" or \"package.module:variable\"")
+        raise problem(
+            f"graph '{graph_id}': '{spec}' does not name a variable; expected "
+            '"./path/to/file.py:variable" or "package.module:variable"'
+        )
     if location.endswith(JS_SUFFIXES):
-        raise problem(f"graph '{graph_id}': '{spec}' is a JavaScript graph; "
-                      "only Python graphs are supported")
+        raise problem(
+            f"graph '{graph_id}': '{spec}' is a JavaScript graph; only Python graphs are supported"
+        )
     return spec
 
 

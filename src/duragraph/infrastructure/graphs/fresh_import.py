@@ -4,6 +4,7 @@ Python imports a module once: without forgetting the project's modules, a
 reload would hand back the code already loaded, and an edited helper module
 would keep its old version behind a re-imported graph module.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -1,5 +1,6 @@
 """The user's own Starlette/FastAPI app named by langgraph.json
 `http: {"app": "./app.py:app"}`."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,6 +23,7 @@ def load_http_app(config: ProjectConfig) -> Starlette | None:
     except Exception as exc:
         raise ConfigError(f'"http.app": cannot load {spec}: {type(exc).__name__}: {exc}') from exc
     if not isinstance(app, Starlette):
-        raise ConfigError(f'"http.app": {spec} is a {type(app).__name__}, not a Starlette '
-                          "or FastAPI application")
+        raise ConfigError(
+            f'"http.app": {spec} is a {type(app).__name__}, not a Starlette or FastAPI application'
+        )
     return app

@@ -1,6 +1,7 @@
 """An interrupt as thread state shows it: its id and value, and its
 `response_schema` only when it has one (the official server's shape; the
 run's stream chunks keep LangGraph's own)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,6 +1,7 @@
 """What the assistants API tells about a graph: its drawing, its schemas, its
 subgraphs. A schema LangGraph cannot produce is `None`, never an error: one odd
 type annotation must not make the whole assistant unreadable."""
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,13 @@ from ...domain.errors import InvalidInput
 log = logging.getLogger(__name__)
 
 # Keys LangGraph itself puts into `configurable`; they are not the user's to set.
-_INTERNAL_CONFIG_KEYS = ("__pregel_checkpointer", "__pregel_store", "checkpoint_id",
-                         "checkpoint_ns", "thread_id")
+_INTERNAL_CONFIG_KEYS = (
+    "__pregel_checkpointer",
+    "__pregel_store",
+    "checkpoint_id",
+    "checkpoint_ns",
+    "thread_id",
+)
 
 
 def graph_json(graph: Pregel, *, xray: bool | int = False) -> dict[str, Any]:
@@ -34,8 +40,9 @@ def graph_schemas(graph_id: str, graph: Pregel) -> dict[str, Any]:
     return {"graph_id": graph_id, **_schemas(graph)}
 
 
-def subgraphs(graph: Pregel, namespace: str | None = None,
-              recurse: bool = False) -> dict[str, dict[str, Any]]:
+def subgraphs(
+    graph: Pregel, namespace: str | None = None, recurse: bool = False
+) -> dict[str, dict[str, Any]]:
     try:
         found = list(graph.get_subgraphs(namespace=namespace, recurse=recurse))
     except NotImplementedError:
@@ -57,8 +64,13 @@ def _attempt(graph: Any, which: str, produce: Callable[[], Any]) -> Any:
     try:
         return produce()
     except Exception as exc:  # a schema we cannot draw is reported as absent
-        log.warning("graph %s: no %s schema: %s: %s", getattr(graph, "name", graph),
-                    which, type(exc).__name__, exc)
+        log.warning(
+            "graph %s: no %s schema: %s: %s",
+            getattr(graph, "name", graph),
+            which,
+            type(exc).__name__,
+            exc,
+        )
         return None
 
 

@@ -1,5 +1,6 @@
 """A failed load of the user's code, said in one line that names the file
 and the line to fix (as an editor or a terminal makes it clickable)."""
+
 from __future__ import annotations
 
 import traceback
@@ -23,8 +24,11 @@ def describe(exc: BaseException, config_path: Path, folders: list[Path]) -> str:
 def _in_user_code(cause: BaseException, folders: list[Path]) -> str | None:
     if isinstance(cause, SyntaxError) and cause.filename:
         return f"{cause.filename}:{cause.lineno}"
-    frames = [f for f in traceback.extract_tb(cause.__traceback__)
-              if is_project_file(Path(f.filename).resolve(), folders)]
+    frames = [
+        f
+        for f in traceback.extract_tb(cause.__traceback__)
+        if is_project_file(Path(f.filename).resolve(), folders)
+    ]
     return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
 
 

@@ -6,6 +6,7 @@ message was yielded. Giving the message its id now, on the same object the
 reducer will receive, makes the id streamed the id stored, so that replaying
 streamed updates (`threads.create(supersteps=...)`) rebuilds the same state.
 LangGraph's own messages stream assigns ids the same way."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
 """The legacy `messages` stream mode: token chunks are accumulated per message
 id and sent as `messages/metadata`, `messages/partial` and `messages/complete`."""
+
 from __future__ import annotations
 
 from typing import Any

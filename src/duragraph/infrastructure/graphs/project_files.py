@@ -1,4 +1,5 @@
 """Which files are the user's project: what a reload re-imports and watches."""
+
 from __future__ import annotations
 
 import sysconfig
@@ -34,6 +35,8 @@ _INSTALLED = _installed()
 
 
 def is_project_file(path: Path, folders: list[Path]) -> bool:
-    return (any(path.is_relative_to(f) for f in folders)
-            and not any(path.is_relative_to(i) for i in _INSTALLED)
-            and not {"site-packages", "dist-packages"} & set(path.parts))
+    return (
+        any(path.is_relative_to(f) for f in folders)
+        and not any(path.is_relative_to(i) for i in _INSTALLED)
+        and not {"site-packages", "dist-packages"} & set(path.parts)
+    )

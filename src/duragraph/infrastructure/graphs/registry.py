@@ -4,6 +4,7 @@ A `langgraph.json` entry may name a compiled graph, a `StateGraph` (compiled
 once here), or a factory called for every run with that run's config. The
 registry never attaches persistence: the executor does, with `with_persistence`.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -65,8 +66,12 @@ class _Factory:
 
 
 class GraphRegistry:
-    def __init__(self, compiled: dict[str, Pregel], factories: dict[str, _Factory],
-                 order: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        compiled: dict[str, Pregel],
+        factories: dict[str, _Factory],
+        order: list[str] | None = None,
+    ) -> None:
         self._compiled = compiled
         self._factories = factories
         self._ids = order or [*compiled, *factories]
@@ -126,8 +131,10 @@ def _import(graph_id: str, spec: str, config: ProjectConfig) -> Any:
     try:
         return load_attribute(location, attr, config.base_dir)
     except Exception as exc:
-        raise GraphLoadError(f"graph '{graph_id}': cannot load '{attr}' from {where}: "
-                             f"{type(exc).__name__}: {exc}", spec) from exc
+        raise GraphLoadError(
+            f"graph '{graph_id}': cannot load '{attr}' from {where}: {type(exc).__name__}: {exc}",
+            spec,
+        ) from exc
 
 
 def _compiled(graph_id: str, value: Any) -> Pregel:
@@ -135,8 +142,9 @@ def _compiled(graph_id: str, value: Any) -> Pregel:
         try:
             value = value.compile()
         except Exception as exc:
-            raise ConfigError(f"graph '{graph_id}': the StateGraph does not compile: "
-                              f"{type(exc).__name__}: {exc}") from exc
+            raise ConfigError(
+                f"graph '{graph_id}': the StateGraph does not compile: {type(exc).__name__}: {exc}"
+            ) from exc
     if not isinstance(value, Pregel):
         raise _not_a_graph(graph_id, value)
     # Unnamed graphs take their id, as on LangGraph Platform (schema titles, traces).
@@ -147,14 +155,18 @@ def _not_a_graph(graph_id: str, value: Any) -> ConfigError:
     hint = ""
     if hasattr(value, "__aenter__") or hasattr(value, "__enter__"):
         hint = " (context-manager factories are not supported)"
-    return ConfigError(f"graph '{graph_id}': expected a compiled graph or a StateGraph, "
-                       f"got {type(value).__name__}{hint}")
+    return ConfigError(
+        f"graph '{graph_id}': expected a compiled graph or a StateGraph, "
+        f"got {type(value).__name__}{hint}"
+    )
 
 
 def _factory(graph_id: str, spec: str, fn: Any) -> _Factory:
     if not callable(fn):
-        raise ConfigError(f"graph '{graph_id}': '{spec}' is a {type(fn).__name__}, not a "
-                          "compiled graph, a StateGraph or a function that makes one")
+        raise ConfigError(
+            f"graph '{graph_id}': '{spec}' is a {type(fn).__name__}, not a "
+            "compiled graph, a StateGraph or a function that makes one"
+        )
     return _Factory(graph_id, fn, _takes_config(graph_id, fn))
 
 
@@ -163,14 +175,22 @@ def _takes_config(graph_id: str, fn: Callable[..., Any]) -> bool:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):  # some builtins have no signature: call without
         return False
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD,
-                                                  p.VAR_POSITIONAL)]
-    required = [p for p in params if p.default is p.empty
-                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    positional = [
+        p
+        for p in params
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+    ]
+    required = [
+        p
+        for p in params
+        if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
     if len(required) > 1 or (required and required[0] not in positional):
-        raise ConfigError(f"graph '{graph_id}': a graph factory takes no arguments or one "
-                          f"(the run's config); {getattr(fn, '__name__', fn)}"
-                          f"{inspect.signature(fn)} needs {len(required)}")
+        raise ConfigError(
+            f"graph '{graph_id}': a graph factory takes no arguments or one "
+            f"(the run's config); {getattr(fn, '__name__', fn)}"
+            f"{inspect.signature(fn)} needs {len(required)}"
+        )
     return bool(positional)
 
 

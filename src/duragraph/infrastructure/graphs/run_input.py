@@ -1,4 +1,5 @@
 """What a run passes to LangGraph: input or command, config, options."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,8 +10,9 @@ from ...domain.identity import AuthUser
 from ...domain.run_spec import RunSpec
 
 
-def build_config(run: dict[str, Any], *, attempt: int = 1,
-                 server: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_config(
+    run: dict[str, Any], *, attempt: int = 1, server: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """`attempt`: the run's epoch (a re-claimed run tries again); `server`:
     the facts about this server its metadata carries (see run_metadata.py)."""
     spec: RunSpec = run["spec"]
@@ -28,9 +30,14 @@ def build_config(run: dict[str, Any], *, attempt: int = 1,
         # Attribute access, as LangGraph's runtime.server_info.user expects.
         configurable["langgraph_auth_user"] = AuthUser(configurable["langgraph_auth_user"])
     config["configurable"] = configurable
-    config["metadata"] = {**(config.get("metadata") or {}), **(run.get("metadata") or {}),
-                          "run_attempt": attempt, **(server or {}),
-                          "run_id": run["run_id"], "thread_id": run["thread_id"]}
+    config["metadata"] = {
+        **(config.get("metadata") or {}),
+        **(run.get("metadata") or {}),
+        "run_attempt": attempt,
+        **(server or {}),
+        "run_id": run["run_id"],
+        "thread_id": run["thread_id"],
+    }
     return config
 
 

@@ -1,6 +1,7 @@
 """What a run's graph finds in `config["metadata"]` about the server that runs
 it, under the official server's keys: nodes, callbacks and the `messages`
 stream's metadata carry them."""
+
 from __future__ import annotations
 
 from importlib.metadata import version

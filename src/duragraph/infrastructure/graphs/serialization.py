@@ -1,5 +1,6 @@
 """JSON for stream chunks and state values: LangChain messages, interrupts,
 dataclasses and pydantic models become plain JSON."""
+
 from __future__ import annotations
 
 import dataclasses

@@ -1,5 +1,6 @@
 """LangGraph's state snapshots and configs as the Agent Server shows them:
 thread states and history entries, their tasks, checkpoints and interrupts."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,9 +11,16 @@ from .interrupts import interrupts_out
 from .serialization import to_jsonable
 
 EMPTY_STATE: dict[str, Any] = {
-    "values": {}, "next": [], "tasks": [], "checkpoint": None, "metadata": None,
-    "created_at": None, "parent_checkpoint": None, "interrupts": [],
-    "checkpoint_id": None, "parent_checkpoint_id": None,
+    "values": {},
+    "next": [],
+    "tasks": [],
+    "checkpoint": None,
+    "metadata": None,
+    "created_at": None,
+    "parent_checkpoint": None,
+    "interrupts": [],
+    "checkpoint_id": None,
+    "parent_checkpoint_id": None,
 }
 
 
@@ -23,9 +31,11 @@ def checkpoint_ref(config: Any) -> dict[str, Any] | None:
     configurable = _configurable(config)
     if not configurable.get("thread_id") or not configurable.get("checkpoint_id"):
         return None
-    ref = {"thread_id": configurable["thread_id"],
-           "checkpoint_ns": configurable.get("checkpoint_ns") or "",
-           "checkpoint_id": configurable["checkpoint_id"]}
+    ref = {
+        "thread_id": configurable["thread_id"],
+        "checkpoint_ns": configurable.get("checkpoint_ns") or "",
+        "checkpoint_id": configurable["checkpoint_id"],
+    }
     if "checkpoint_map" in configurable:
         ref["checkpoint_map"] = configurable["checkpoint_map"]
     return ref
@@ -51,7 +61,9 @@ def _metadata(snap: StateSnapshot) -> dict[str, Any] | None:
 def _task(task: Any) -> dict[str, Any]:
     state = task.state
     return {
-        "id": task.id, "name": task.name, "path": to_jsonable(task.path),
+        "id": task.id,
+        "name": task.name,
+        "path": to_jsonable(task.path),
         "error": repr(task.error) if task.error else None,
         "interrupts": interrupts_out(task.interrupts),
         # a subgraph's checkpoint is named by thread and namespace only

@@ -1,5 +1,6 @@
 """Thread state and history as the API returns them, read through LangGraph
 from the event-store checkpointer."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,17 +20,25 @@ class ThreadStates:
     async def _graphs(self, thread_id: str, graph_id: str) -> Configured:
         """A factory makes the thread's graph from its assistant's config, as
         for a run (the nodes it adds may depend on it)."""
-        base = (await thread_assistant_config(self.db, thread_id)
-                if self.graphs.is_factory(graph_id) else {})
+        base = (
+            await thread_assistant_config(self.db, thread_id)
+            if self.graphs.is_factory(graph_id)
+            else {}
+        )
         return Configured(self.graphs, base)
 
     async def _graph(self, thread_id: str, graph_id: str, config: dict[str, Any]) -> Any:
         graphs = await self._graphs(thread_id, graph_id)
         return with_persistence(await graphs.build(graph_id, config), self.checkpointer)
 
-    async def state(self, thread_id: str, graph_id: str | None, *,
-                    checkpoint: dict[str, Any] | None = None,
-                    subgraphs: bool = False) -> dict[str, Any] | None:
+    async def state(
+        self,
+        thread_id: str,
+        graph_id: str | None,
+        *,
+        checkpoint: dict[str, Any] | None = None,
+        subgraphs: bool = False,
+    ) -> dict[str, Any] | None:
         """None when the checkpoint asked for does not exist."""
         if graph_id is None or not self.graphs.has(graph_id):
             # no graph ever ran here, so no checkpoint can be asked for
@@ -41,9 +50,16 @@ class ThreadStates:
             return None  # LangGraph answers an empty snapshot for an unknown checkpoint
         return snapshot_to_dict(snap)
 
-    async def history(self, thread_id: str, graph_id: str | None, *, limit: int = 10,
-                      before: Any = None, metadata: dict | None = None,
-                      checkpoint: dict | None = None) -> list[dict[str, Any]]:
+    async def history(
+        self,
+        thread_id: str,
+        graph_id: str | None,
+        *,
+        limit: int = 10,
+        before: Any = None,
+        metadata: dict | None = None,
+        checkpoint: dict | None = None,
+    ) -> list[dict[str, Any]]:
         if graph_id is None or not self.graphs.has(graph_id):
             return []
         config = {"configurable": {**(checkpoint or {}), "thread_id": thread_id}}
@@ -52,21 +68,38 @@ class ThreadStates:
         elif isinstance(before, dict) and "configurable" not in before:
             before = {"configurable": before}
         graph = await self._graph(thread_id, graph_id, config)
-        return [snapshot_to_dict(s) async for s in graph.aget_state_history(
-            config, limit=limit, before=before, filter=metadata)]
+        return [
+            snapshot_to_dict(s)
+            async for s in graph.aget_state_history(
+                config, limit=limit, before=before, filter=metadata
+            )
+        ]
 
-    async def stage_update(self, thread_id: str, graph_id: str, values: Any, *,
-                           as_node: str | None = None,
-                           checkpoint: dict[str, Any] | None = None) -> StagedState:
+    async def stage_update(
+        self,
+        thread_id: str,
+        graph_id: str,
+        values: Any,
+        *,
+        as_node: str | None = None,
+        checkpoint: dict[str, Any] | None = None,
+    ) -> StagedState:
         graphs = await self._graphs(thread_id, graph_id)
-        return await stage_update(graphs, self.checkpointer, thread_id, graph_id, values,
-                                  as_node=as_node, checkpoint=checkpoint)
+        return await stage_update(
+            graphs,
+            self.checkpointer,
+            thread_id,
+            graph_id,
+            values,
+            as_node=as_node,
+            checkpoint=checkpoint,
+        )
 
-    async def stage_supersteps(self, thread_id: str, graph_id: str,
-                               supersteps: list[list[dict[str, Any]]]) -> StagedState:
+    async def stage_supersteps(
+        self, thread_id: str, graph_id: str, supersteps: list[list[dict[str, Any]]]
+    ) -> StagedState:
         graphs = await self._graphs(thread_id, graph_id)
-        return await stage_supersteps(graphs, self.checkpointer, thread_id, graph_id,
-                                      supersteps)
+        return await stage_supersteps(graphs, self.checkpointer, thread_id, graph_id, supersteps)
 
     async def storage(self, thread_id: str) -> dict[str, Any]:
         """What the thread's checkpoints occupy (GET /threads/{id}/storage)."""

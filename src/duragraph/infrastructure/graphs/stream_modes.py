@@ -1,4 +1,5 @@
 """Mapping between the API's stream modes and LangGraph's."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,9 +9,15 @@ from .snapshots import checkpoint_ref
 
 # API mode -> LangGraph mode
 _TO_GRAPH = {
-    "values": "values", "updates": "updates", "messages-tuple": "messages",
-    "messages": "messages", "custom": "custom", "debug": "debug", "tasks": "tasks",
-    "checkpoints": "checkpoints", "events": "events",
+    "values": "values",
+    "updates": "updates",
+    "messages-tuple": "messages",
+    "messages": "messages",
+    "custom": "custom",
+    "debug": "debug",
+    "tasks": "tasks",
+    "checkpoints": "checkpoints",
+    "events": "events",
     "tools": "tools",  # protocol v2 runs only (api/protocols/v2/commands.py)
 }
 API_MODES = tuple(_TO_GRAPH)
@@ -22,8 +29,9 @@ def requested_modes(stream_mode: Any) -> list[str]:
     modes = [stream_mode] if isinstance(stream_mode, str) else list(stream_mode)
     bad = [m for m in modes if m not in _TO_GRAPH]
     if bad:
-        raise InvalidInput(f"unknown stream_mode {bad[0]!r}; "
-                           f"expected one of {', '.join(API_MODES)}")
+        raise InvalidInput(
+            f"unknown stream_mode {bad[0]!r}; expected one of {', '.join(API_MODES)}"
+        )
     return modes or ["values"]
 
 
@@ -59,9 +67,12 @@ def shaped(graph_mode: str, chunk: Any) -> Any:
 def _with_checkpoint(payload: Any) -> Any:
     if not isinstance(payload, dict):
         return payload
-    return {**payload, "checkpoint": checkpoint_ref(payload.get("config")),
-            "parent_checkpoint": checkpoint_ref(payload.get("parent_config")),
-            "tasks": [_task(t) for t in payload.get("tasks") or ()]}
+    return {
+        **payload,
+        "checkpoint": checkpoint_ref(payload.get("config")),
+        "parent_checkpoint": checkpoint_ref(payload.get("parent_config")),
+        "tasks": [_task(t) for t in payload.get("tasks") or ()],
+    }
 
 
 def _task(task: Any) -> Any:
@@ -69,5 +80,4 @@ def _task(task: Any) -> Any:
     state = task.get("state") if isinstance(task, dict) else None
     if not isinstance(state, dict) or not state.get("configurable"):
         return task
-    return {**{k: v for k, v in task.items() if k != "state"},
-            "checkpoint": state["configurable"]}
+    return {**{k: v for k, v in task.items() if k != "state"}, "checkpoint": state["configurable"]}

@@ -1,4 +1,5 @@
 """Making the user's project importable and importing what langgraph.json names."""
+
 from __future__ import annotations
 
 import hashlib
@@ -94,8 +95,10 @@ def _import_package_module(dotted: str, path: Path) -> ModuleType:
     module = importlib.import_module(dotted)
     found = getattr(module, "__file__", None)
     if found is None or Path(found).resolve() != path:
-        raise ImportError(f"'{dotted}' resolves to {found}, not {path}: another package "
-                          "of the same name shadows the project's")
+        raise ImportError(
+            f"'{dotted}' resolves to {found}, not {path}: another package "
+            "of the same name shadows the project's"
+        )
     return module
 
 

@@ -8,6 +8,7 @@ release) go to its own lease table, `leases`: run id -> the lease held. It has
 no SQL, so no projections, and it refuses what only SQL can do: a `fence`
 (checked against the runs projection) raises NotImplementedError rather than
 being skipped."""
+
 from __future__ import annotations
 
 import json
@@ -33,17 +34,24 @@ class MemoryEventStore:
         assert isinstance(aggregate, cls)
         return aggregate
 
-    async def load_many(self, *wanted: tuple[type[Aggregate], str],
-                        cached: bool = False) -> list[Aggregate]:
+    async def load_many(
+        self, *wanted: tuple[type[Aggregate], str], cached: bool = False
+    ) -> list[Aggregate]:
         aggregates = [cls(ident) for cls, ident in wanted]
         for a in aggregates:
             for stored in self._stream(a.stream_id(a.id)):
                 a.apply(stored.event)
         return aggregates
 
-    async def save(self, *aggregates: Aggregate, fence: Fence | None = None,
-                   extra: Sequence[StreamAppend] = (), leases: Sequence[LeaseChange] = (),
-                   unchanged: Sequence[Aggregate] = (), cache: bool = True) -> None:
+    async def save(
+        self,
+        *aggregates: Aggregate,
+        fence: Fence | None = None,
+        extra: Sequence[StreamAppend] = (),
+        leases: Sequence[LeaseChange] = (),
+        unchanged: Sequence[Aggregate] = (),
+        cache: bool = True,
+    ) -> None:
         for a in unchanged:
             if self._version(a.stream_id(a.id)) != a.version:
                 raise ConcurrencyConflict(a.stream_id(a.id), a.version)
@@ -52,8 +60,14 @@ class MemoryEventStore:
         for a in aggregates:
             a.pending.clear()
 
-    async def append(self, batches: Sequence[StreamAppend], *, fence: Fence | None = None,
-                     leases: Sequence[LeaseChange] = (), cache: bool = True) -> None:
+    async def append(
+        self,
+        batches: Sequence[StreamAppend],
+        *,
+        fence: Fence | None = None,
+        leases: Sequence[LeaseChange] = (),
+        cache: bool = True,
+    ) -> None:
         if fence is not None:
             raise NotImplementedError("fences need the PostgreSQL store")
         if not any(b.events for b in batches):
@@ -65,11 +79,18 @@ class MemoryEventStore:
             if b.expected_version is not None and b.expected_version != version:
                 raise ConcurrencyConflict(b.stream_id, b.expected_version)
             for n, event in enumerate(b.events, version + 1):
-                rows.append(StoredEvent(
-                    position=len(self.log) + len(rows) + 1, tx_id=self._tx_id,
-                    event_id=uuid.uuid4(), stream_id=b.stream_id, version=n, type=event.name,
-                    data=json.loads(json.dumps(event.to_data())),  # as stored: JSON
-                    recorded_at=datetime.now(timezone.utc)))
+                rows.append(
+                    StoredEvent(
+                        position=len(self.log) + len(rows) + 1,
+                        tx_id=self._tx_id,
+                        event_id=uuid.uuid4(),
+                        stream_id=b.stream_id,
+                        version=n,
+                        type=event.name,
+                        data=json.loads(json.dumps(event.to_data())),  # as stored: JSON
+                        recorded_at=datetime.now(timezone.utc),
+                    )
+                )
         self.log.extend(rows)
         for change in leases:
             self._apply(change)
@@ -82,17 +103,18 @@ class MemoryEventStore:
         elif (held := self.leases.get(change.run_id)) and held.epoch == change.epoch:
             del self.leases[change.run_id]
 
-    async def read_stream(self, stream_id: str, *, after_version: int = 0,
-                          limit: int = 1000) -> list[StoredEvent]:
+    async def read_stream(
+        self, stream_id: str, *, after_version: int = 0, limit: int = 1000
+    ) -> list[StoredEvent]:
         return [e for e in self._stream(stream_id) if e.version > after_version][:limit]
 
-    async def read_all(self, *, after: tuple[int, int] = (0, 0),
-                       limit: int = 1000) -> list[StoredEvent]:
+    async def read_all(
+        self, *, after: tuple[int, int] = (0, 0), limit: int = 1000
+    ) -> list[StoredEvent]:
         return [e for e in self.log if (e.tx_id, e.position) > after][:limit]
 
     def _stream(self, stream_id: str) -> list[StoredEvent]:
         return [e for e in self.log if e.stream_id == stream_id]
 
     def _version(self, stream_id: str, staged: Sequence[StoredEvent] = ()) -> int:
-        return max((e.version for e in (*self.log, *staged) if e.stream_id == stream_id),
-                   default=0)
+        return max((e.version for e in (*self.log, *staged) if e.stream_id == stream_id), default=0)

@@ -1,5 +1,6 @@
 """LangGraph's BaseStore over the event-sourced store: what a node reaches with
 `get_store()` or a `store` parameter is what the HTTP API serves."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,8 +8,16 @@ from dataclasses import replace
 from typing import Any, Iterable, Sequence
 
 from langgraph.store.base import (
-    BaseStore, GetOp, InvalidNamespaceError, Item, ListNamespacesOp, Op, PutOp, Result,
-    SearchItem, SearchOp,
+    BaseStore,
+    GetOp,
+    InvalidNamespaceError,
+    Item,
+    ListNamespacesOp,
+    Op,
+    PutOp,
+    Result,
+    SearchItem,
+    SearchOp,
 )
 
 from ...application import memory_store_reads as reads
@@ -19,14 +28,24 @@ from .index import EmbeddingMismatch
 
 
 def _item(row: dict[str, Any]) -> Item:
-    return Item(namespace=tuple(row["namespace"]), key=row["key"], value=row["value"],
-                created_at=row["created_at"], updated_at=row["updated_at"])
+    return Item(
+        namespace=tuple(row["namespace"]),
+        key=row["key"],
+        value=row["value"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
 
 
 def _search_item(row: dict[str, Any]) -> SearchItem:
-    return SearchItem(namespace=tuple(row["namespace"]), key=row["key"], value=row["value"],
-                      created_at=row["created_at"], updated_at=row["updated_at"],
-                      score=row["score"])
+    return SearchItem(
+        namespace=tuple(row["namespace"]),
+        key=row["key"],
+        value=row["value"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        score=row["score"],
+    )
 
 
 def _conditions(op: ListNamespacesOp) -> dict[str, tuple[str, ...]]:
@@ -42,16 +61,19 @@ class EventSourcedStore(BaseStore):
     def __init__(self, deps: StoreDeps, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.deps = deps
         self.loop = loop or asyncio.get_running_loop()
-        self.ttl_config = {"default_ttl": deps.ttl.default_ttl,
-                           "refresh_on_read": deps.ttl.refresh_on_read}
+        self.ttl_config = {
+            "default_ttl": deps.ttl.default_ttl,
+            "refresh_on_read": deps.ttl.refresh_on_read,
+        }
         self.index_config = deps.index.as_config() if deps.index is not None else None
 
     def for_run(self, fence: Fence) -> EventSourcedStore:
         """The store as one run's nodes see it: its writes carry the run's
         lease fence, like its checkpoints, so an executor whose lease was
         taken over gets `Fenced` and writes nothing."""
-        return EventSourcedStore(replace(self.deps, events=_Fenced(self.deps.events, fence)),
-                                 self.loop)
+        return EventSourcedStore(
+            replace(self.deps, events=_Fenced(self.deps.events, fence)), self.loop
+        )
 
     def batch(self, ops: Iterable[Op]) -> list[Result]:
         """For sync nodes, which LangGraph runs in worker threads."""
@@ -65,8 +87,9 @@ class EventSourcedStore(BaseStore):
         puts = [op for op in ops if isinstance(op, PutOp)]
         try:
             if puts:  # writes first, so reads in the same batch see them
-                await write_items([PutItem(p.namespace, p.key, p.value, p.index, p.ttl)
-                                   for p in puts], self.deps)
+                await write_items(
+                    [PutItem(p.namespace, p.key, p.value, p.index, p.ttl) for p in puts], self.deps
+                )
             for i, op in enumerate(ops):
                 if not isinstance(op, PutOp):
                     results[i] = await self._read(op)
@@ -83,14 +106,25 @@ class EventSourcedStore(BaseStore):
             return None if row is None else _item(row)
         if isinstance(op, SearchOp):
             rows = await reads.search_items(
-                d, op.namespace_prefix, filter=op.filter, limit=op.limit, offset=op.offset,
-                query=op.query, refresh=op.refresh_ttl)
+                d,
+                op.namespace_prefix,
+                filter=op.filter,
+                limit=op.limit,
+                offset=op.offset,
+                query=op.query,
+                refresh=op.refresh_ttl,
+            )
             return [_search_item(r) for r in rows]
         if isinstance(op, ListNamespacesOp):
             match = _conditions(op)
             found = await reads.list_namespaces(
-                d, prefix=match.get("prefix", ()), suffix=match.get("suffix", ()),
-                max_depth=op.max_depth, limit=op.limit, offset=op.offset)
+                d,
+                prefix=match.get("prefix", ()),
+                suffix=match.get("suffix", ()),
+                max_depth=op.max_depth,
+                limit=op.limit,
+                offset=op.offset,
+            )
             return [tuple(ns) for ns in found]
         raise ValueError(f"unknown store operation: {type(op).__name__}")
 
@@ -101,8 +135,7 @@ class _Fenced:
     def __init__(self, events: EventAppender, fence: Fence) -> None:
         self.events, self.fence = events, fence
 
-    async def append(self, batches: Sequence[StreamAppend], *,
-                     fence: Fence | None = None) -> None:
+    async def append(self, batches: Sequence[StreamAppend], *, fence: Fence | None = None) -> None:
         await self.events.append(batches, fence=self.fence)
 
 

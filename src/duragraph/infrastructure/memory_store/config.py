@@ -1,4 +1,5 @@
 """The `store` section of langgraph.json: `index` (semantic search) and `ttl`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -43,8 +44,11 @@ def _ttl(raw: Any) -> TtlPolicy:
     if not isinstance(refresh, bool):
         raise ConfigError('"store.ttl.refresh_on_read" must be true or false')
     sweep = _number(raw, "sweep_interval_minutes") or DEFAULT_SWEEP_MINUTES
-    return TtlPolicy(default_ttl=_number(raw, "default_ttl"), refresh_on_read=refresh,
-                     sweep_interval_minutes=sweep)
+    return TtlPolicy(
+        default_ttl=_number(raw, "default_ttl"),
+        refresh_on_read=refresh,
+        sweep_interval_minutes=sweep,
+    )
 
 
 def _index(raw: Any, config: ProjectConfig) -> EmbeddingIndex | None:
@@ -65,13 +69,17 @@ def _index(raw: Any, config: ProjectConfig) -> EmbeddingIndex | None:
 
 def _embed(spec: Any, config: ProjectConfig) -> Any:
     if not isinstance(spec, str) or ":" not in spec:
-        raise ConfigError('"store.index.embed" must name a function as "./file.py:function" '
-                          'or a provider model as "openai:text-embedding-3-small"')
+        raise ConfigError(
+            '"store.index.embed" must name a function as "./file.py:function" '
+            'or a provider model as "openai:text-embedding-3-small"'
+        )
     location, _, attr = spec.rpartition(":")
     if not is_file_location(location):
         return spec  # a provider string: LangChain's init_embeddings resolves it
     try:
         return load_attribute(location, attr, config.base_dir)
     except Exception as exc:
-        raise ConfigError(f'"store.index.embed": cannot load \'{attr}\' from {location}: '
-                          f"{type(exc).__name__}: {exc}") from exc
+        raise ConfigError(
+            f"\"store.index.embed\": cannot load '{attr}' from {location}: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc

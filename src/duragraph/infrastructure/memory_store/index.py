@@ -1,4 +1,5 @@
 """The semantic index: the configured embedding function and the fields it reads."""
+
 from __future__ import annotations
 
 from typing import Any, Mapping
@@ -19,10 +20,12 @@ class EmbeddingIndex:
         self.embeddings = ensure_embeddings(embed)
         self.dims, self.fields = dims, fields
 
-    def texts(self, value: Mapping[str, Any],
-              fields: list[str] | None) -> list[tuple[str, str]]:
-        return [(path, text) for path in (self.fields if fields is None else fields)
-                for text in get_text_at_path(value, path)]
+    def texts(self, value: Mapping[str, Any], fields: list[str] | None) -> list[tuple[str, str]]:
+        return [
+            (path, text)
+            for path in (self.fields if fields is None else fields)
+            for text in get_text_at_path(value, path)
+        ]
 
     async def embed(self, texts: list[str]) -> list[list[float]]:
         vectors = await self.embeddings.aembed_documents(texts)
@@ -35,8 +38,10 @@ class EmbeddingIndex:
 
     def _check(self, vector: list[float]) -> list[float]:
         if len(vector) != self.dims:
-            raise EmbeddingMismatch(f"the embedding function returned {len(vector)} "
-                                    f"dimensions; store.index.dims is {self.dims}")
+            raise EmbeddingMismatch(
+                f"the embedding function returned {len(vector)} "
+                f"dimensions; store.index.dims is {self.dims}"
+            )
         return vector
 
     def as_config(self) -> dict[str, Any]:

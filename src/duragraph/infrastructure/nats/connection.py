@@ -3,6 +3,7 @@
 The connection reconnects forever: a NATS outage must degrade the server
 (the relay keeps rows unsent, streams pause), never end the process.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,8 +51,11 @@ class _ConnectionLog:
         fell_behind(exc.sub)
         if exc.sid != self.slow_sid:
             self.slow_sid = exc.sid
-            log.info("nats %s: a reader of %s fell behind; it will read again from "
-                     "JetStream", self.name, exc.subject)
+            log.info(
+                "nats %s: a reader of %s fell behind; it will read again from JetStream",
+                self.name,
+                exc.subject,
+            )
 
     async def disconnected(self) -> None:
         if self.nc is not None and (self.nc.is_closed or self.nc.is_draining):
@@ -72,31 +76,51 @@ async def connect(url: str, *, name: str) -> Client:
     logging) for a first server, then survives any outage."""
     events = _ConnectionLog(name)
     nc = await nats.connect(
-        servers=[u.strip() for u in url.split(",") if u.strip()], name=name,
-        max_reconnect_attempts=-1, reconnect_time_wait=RECONNECT_WAIT_S,
-        connect_timeout=2, error_cb=events.error, disconnected_cb=events.disconnected,
-        reconnected_cb=events.reconnected, closed_cb=events.closed)
+        servers=[u.strip() for u in url.split(",") if u.strip()],
+        name=name,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=RECONNECT_WAIT_S,
+        connect_timeout=2,
+        error_cb=events.error,
+        disconnected_cb=events.disconnected,
+        reconnected_cb=events.reconnected,
+        closed_cb=events.closed,
+    )
     events.nc, events.outage_reported = nc, False
     return nc
 
 
 def events_config(prefix: str, retention_s: float = EVENTS_RETENTION_S) -> StreamConfig:
     return StreamConfig(
-        name=events_stream(prefix), subjects=[all_events(prefix)], storage=StorageType.FILE,
-        duplicate_window=min(DUPLICATE_WINDOW_S, retention_s), max_age=retention_s,
-        discard=DiscardPolicy.OLD, allow_direct=True)
+        name=events_stream(prefix),
+        subjects=[all_events(prefix)],
+        storage=StorageType.FILE,
+        duplicate_window=min(DUPLICATE_WINDOW_S, retention_s),
+        max_age=retention_s,
+        discard=DiscardPolicy.OLD,
+        allow_direct=True,
+    )
 
 
 def runs_config(prefix: str, retention_s: float) -> StreamConfig:
     return StreamConfig(
-        name=runs_stream(prefix), subjects=[all_runs(prefix)], storage=StorageType.FILE,
-        duplicate_window=min(DUPLICATE_WINDOW_S, retention_s), max_age=retention_s,
-        discard=DiscardPolicy.OLD, allow_direct=True)
+        name=runs_stream(prefix),
+        subjects=[all_runs(prefix)],
+        storage=StorageType.FILE,
+        duplicate_window=min(DUPLICATE_WINDOW_S, retention_s),
+        max_age=retention_s,
+        discard=DiscardPolicy.OLD,
+        allow_direct=True,
+    )
 
 
-async def ensure_streams(js: JetStreamContext, prefix: str, *,
-                         run_stream_retention_s: float = 3600,
-                         events_retention_s: float = EVENTS_RETENTION_S) -> None:
+async def ensure_streams(
+    js: JetStreamContext,
+    prefix: str,
+    *,
+    run_stream_retention_s: float = 3600,
+    events_retention_s: float = EVENTS_RETENTION_S,
+) -> None:
     await _create_or_update(js, events_config(prefix, events_retention_s))
     await _create_or_update(js, runs_config(prefix, run_stream_retention_s))
 

@@ -7,6 +7,7 @@ which this consumer does not pull (see application/execution/placement.py).
 Signals such as `run.cancelled` use core subscriptions: every worker hears
 them at once, and PostgreSQL stays the truth if one is missed.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -57,8 +58,15 @@ def durable_name(prefix: str) -> str:
 
 
 class RunDispatch:
-    def __init__(self, js: JetStreamContext, prefix: str, *, ack_wait: float = 30.0,
-                 batch: int = 1, fetch_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        js: JetStreamContext,
+        prefix: str,
+        *,
+        ack_wait: float = 30.0,
+        batch: int = 1,
+        fetch_timeout: float = 5.0,
+    ) -> None:
         self.js, self.prefix = js, prefix
         self.stream, self.durable = events_stream(prefix), durable_name(prefix)
         self.ack_wait, self.batch, self.fetch_timeout = ack_wait, batch, fetch_timeout
@@ -82,19 +90,28 @@ class RunDispatch:
 
     async def _bind(self) -> JetStreamContext.PullSubscription:
         # Create-or-update: every worker declares the same shared consumer.
-        await self.js.add_consumer(self.stream, config=ConsumerConfig(
-            name=self.durable, durable_name=self.durable,
-            filter_subject=event_subject(self.prefix, RUN_CREATED),
-            deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.EXPLICIT,
-            ack_wait=self.ack_wait))
+        await self.js.add_consumer(
+            self.stream,
+            config=ConsumerConfig(
+                name=self.durable,
+                durable_name=self.durable,
+                filter_subject=event_subject(self.prefix, RUN_CREATED),
+                deliver_policy=DeliverPolicy.ALL,
+                ack_policy=AckPolicy.EXPLICIT,
+                ack_wait=self.ack_wait,
+            ),
+        )
         return await self.js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
 
-    async def _pull(self, psub: JetStreamContext.PullSubscription, stop: asyncio.Event,
-                    backoff: Backoff) -> AsyncGenerator[DispatchMessage, None]:
+    async def _pull(
+        self, psub: JetStreamContext.PullSubscription, stop: asyncio.Event, backoff: Backoff
+    ) -> AsyncGenerator[DispatchMessage, None]:
         while not stop.is_set():
             try:
-                fetched = await unless_stopped(
-                    psub.fetch(self.batch, timeout=self.fetch_timeout), stop) or []
+                fetched = (
+                    await unless_stopped(psub.fetch(self.batch, timeout=self.fetch_timeout), stop)
+                    or []
+                )
             except nats.errors.TimeoutError:
                 continue  # a long poll that found nothing
             except NATS_ERRORS as exc:
@@ -127,8 +144,9 @@ async def _terminate(msg: Msg) -> None:
 
 async def _pause(stop: asyncio.Event, backoff: Backoff, what: str, exc: BaseException) -> None:
     delay = backoff.next()
-    log.warning("run dispatch: %s (%s: %s); retrying in %.1fs", what, type(exc).__name__,
-                exc, delay)
+    log.warning(
+        "run dispatch: %s (%s: %s); retrying in %.1fs", what, type(exc).__name__, exc, delay
+    )
     await wait_any(stop, timeout=delay)
 
 
@@ -139,10 +157,12 @@ async def _unsubscribe(psub: JetStreamContext.PullSubscription) -> None:
         log.info("run dispatch: unsubscribe failed: %s: %s", type(exc).__name__, exc)
 
 
-async def subscribe_events(nc: Client, prefix: str, event_type: str,
-                           handler: Callable[[bytes], Any]) -> Subscription:
+async def subscribe_events(
+    nc: Client, prefix: str, event_type: str, handler: Callable[[bytes], Any]
+) -> Subscription:
     """Call `handler(payload)` (sync or async) for every relayed event of this
     type; the subscription survives reconnects. Unsubscribe it to stop."""
+
     async def deliver(msg: Msg) -> None:
         try:
             result = handler(msg.data)

@@ -1,4 +1,5 @@
 """The exceptions a NATS call raises when the broker is down, slow or refuses."""
+
 from __future__ import annotations
 
 import nats.errors

@@ -11,6 +11,7 @@ error callback (connection.py), which calls `fell_behind`; `stream_messages`
 then reads again from the last message it gave: a reader that falls behind (a
 client that does not read its stream) costs bounded memory and loses nothing,
 JetStream holds it."""
+
 from __future__ import annotations
 
 import asyncio
@@ -52,20 +53,30 @@ def _config(after_seq: int, new_only: bool) -> ConsumerConfig:
         policy, start = DeliverPolicy.BY_START_SEQUENCE, after_seq + 1
     else:
         policy, start = DeliverPolicy.ALL, None
-    return ConsumerConfig(deliver_policy=policy, opt_start_seq=start,
-                          inactive_threshold=INACTIVE_THRESHOLD_S,
-                          idle_heartbeat=IDLE_HEARTBEAT_S)
+    return ConsumerConfig(
+        deliver_policy=policy,
+        opt_start_seq=start,
+        inactive_threshold=INACTIVE_THRESHOLD_S,
+        idle_heartbeat=IDLE_HEARTBEAT_S,
+    )
 
 
-async def stream_messages(js: JetStreamContext, stream: str, subject: str, *,
-                          after_seq: int = 0, new_only: bool = False,
-                          buffer_bytes: int = READER_BUFFER_BYTES) -> AsyncGenerator[Msg, None]:
+async def stream_messages(
+    js: JetStreamContext,
+    stream: str,
+    subject: str,
+    *,
+    after_seq: int = 0,
+    new_only: bool = False,
+    buffer_bytes: int = READER_BUFFER_BYTES,
+) -> AsyncGenerator[Msg, None]:
     """The subject's messages in stream order, endless; read again from the
     last one given whenever some were dropped. `buffer_bytes` must exceed the
     largest message, which would otherwise be dropped every time."""
     while True:
-        async with ordered_subscription(js, stream, subject, after_seq=after_seq,
-                                        new_only=new_only, buffer_bytes=buffer_bytes) as sub:
+        async with ordered_subscription(
+            js, stream, subject, after_seq=after_seq, new_only=new_only, buffer_bytes=buffer_bytes
+        ) as sub:
             async for msg in _until_drop(sub):
                 after_seq, new_only = msg.metadata.sequence.stream, False
                 yield msg
@@ -90,10 +101,15 @@ async def _until_drop(sub: Subscription) -> AsyncIterator[Msg]:
 
 
 @contextlib.asynccontextmanager
-async def ordered_subscription(js: JetStreamContext, stream: str, subject: str, *,
-                               after_seq: int = 0, new_only: bool = False,
-                               buffer_bytes: int = READER_BUFFER_BYTES
-                               ) -> AsyncIterator[Subscription]:
+async def ordered_subscription(
+    js: JetStreamContext,
+    stream: str,
+    subject: str,
+    *,
+    after_seq: int = 0,
+    new_only: bool = False,
+    buffer_bytes: int = READER_BUFFER_BYTES,
+) -> AsyncIterator[Subscription]:
     sub = await _subscribe(js, stream, subject, _config(after_seq, new_only), buffer_bytes)
     try:
         yield sub
@@ -101,21 +117,32 @@ async def ordered_subscription(js: JetStreamContext, stream: str, subject: str, 
         await _release(js, stream, sub)
 
 
-async def _subscribe(js: JetStreamContext, stream: str, subject: str,
-                     config: ConsumerConfig, buffer_bytes: int) -> Subscription:
+async def _subscribe(
+    js: JetStreamContext, stream: str, subject: str, config: ConsumerConfig, buffer_bytes: int
+) -> Subscription:
     """Retried until it works (or the caller is cancelled): a reader waits out
     a NATS outage rather than failing."""
     backoff = Backoff()
     while True:
         try:
-            return await js.subscribe(subject, stream=stream, ordered_consumer=True,
-                                      config=copy.copy(config),
-                                      pending_msgs_limit=READER_PENDING_MSGS,
-                                      pending_bytes_limit=buffer_bytes)
+            return await js.subscribe(
+                subject,
+                stream=stream,
+                ordered_consumer=True,
+                config=copy.copy(config),
+                pending_msgs_limit=READER_PENDING_MSGS,
+                pending_bytes_limit=buffer_bytes,
+            )
         except NATS_ERRORS as exc:
             delay = backoff.next()
-            log.warning("cannot read %s from %s (%s: %s); retrying in %.1fs", subject, stream,
-                        type(exc).__name__, exc, delay)
+            log.warning(
+                "cannot read %s from %s (%s: %s); retrying in %.1fs",
+                subject,
+                stream,
+                type(exc).__name__,
+                exc,
+                delay,
+            )
             await asyncio.sleep(delay)
 
 
@@ -124,8 +151,12 @@ async def _release(js: JetStreamContext, stream: str, sub: Subscription) -> None
         await sub.unsubscribe()
         await asyncio.wait_for(_delete_consumer(js, stream, sub), _RELEASE_TIMEOUT_S)
     except _RELEASE_ERRORS as exc:
-        log.info("could not delete a stream reader's consumer (the server drops it "
-                 "after %.0fs): %s: %s", INACTIVE_THRESHOLD_S, type(exc).__name__, exc)
+        log.info(
+            "could not delete a stream reader's consumer (the server drops it after %.0fs): %s: %s",
+            INACTIVE_THRESHOLD_S,
+            type(exc).__name__,
+            exc,
+        )
 
 
 async def _delete_consumer(js: JetStreamContext, stream: str, sub: Subscription) -> None:

@@ -3,6 +3,7 @@ the same prefix but different databases would take each other's dispatched
 runs (and find no such run) and mix their event streams; the first to start
 writes its database's identity into a key-value bucket of the prefix, and a
 later one with another database refuses to start."""
+
 from __future__ import annotations
 
 import asyncio
@@ -42,7 +43,8 @@ async def claim_prefix(js: JetStreamContext, prefix: str, identity: str) -> None
         raise PrefixTaken(
             f"the NATS subject prefix {prefix!r} is used by {owner}, but this deployment uses "
             f"{identity}: two deployments sharing a prefix would take each other's runs. "
-            "Give this one its own DURAGRAPH_NATS_PREFIX (or point it at that database).")
+            "Give this one its own DURAGRAPH_NATS_PREFIX (or point it at that database)."
+        )
 
 
 async def _owner(js: JetStreamContext, prefix: str, identity: str) -> str:

@@ -1,5 +1,6 @@
 """Waiting without busy loops: capped exponential backoff, and sleeps that a
 stop (or wake-up) event cuts short."""
+
 from __future__ import annotations
 
 import asyncio

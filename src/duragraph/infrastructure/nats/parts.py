@@ -3,6 +3,7 @@ INFO: 1 MB unless configured) travels as several messages, `Part: i/n` in
 their headers, published back to back on the run's subject; the reader joins
 them into one chunk whose sequence is its last part's, so that resuming after
 a chunk's id skips all of its parts."""
+
 from __future__ import annotations
 
 from nats.aio.msg import Msg
@@ -13,14 +14,16 @@ HEADERS_ROOM = 4096
 _MIN_PART = 1024
 
 
-def split(data: bytes, headers: dict[str, str],
-          max_payload: int) -> list[tuple[bytes, dict[str, str]]]:
+def split(
+    data: bytes, headers: dict[str, str], max_payload: int
+) -> list[tuple[bytes, dict[str, str]]]:
     size = max(max_payload - HEADERS_ROOM, _MIN_PART)
     if len(data) <= size:
         return [(data, headers)]
-    pieces = [data[at:at + size] for at in range(0, len(data), size)]
-    return [(piece, {**headers, PART_HEADER: f"{i}/{len(pieces)}"})
-            for i, piece in enumerate(pieces)]
+    pieces = [data[at : at + size] for at in range(0, len(data), size)]
+    return [
+        (piece, {**headers, PART_HEADER: f"{i}/{len(pieces)}"}) for i, piece in enumerate(pieces)
+    ]
 
 
 class Joiner:

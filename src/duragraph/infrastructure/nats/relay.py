@@ -9,6 +9,7 @@ awaited together; a failure stops the round at the first unacknowledged row:
 the rows before it are marked sent, the rest wait for the next round. A round
 costs two database round trips (claim, then mark and commit).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -73,19 +74,39 @@ class OutboxRow:
     tx_id: Any
 
     def payload(self, data: Any = None) -> bytes:
-        return orjson.dumps({
-            "id": self.event_id, "type": self.type, "stream_id": self.stream_id,
-            "version": self.version, "position": self.position,
-            "data": self.data if data is None else data, "at": self.at}, default=str)
+        return orjson.dumps(
+            {
+                "id": self.event_id,
+                "type": self.type,
+                "stream_id": self.stream_id,
+                "version": self.version,
+                "position": self.position,
+                "data": self.data if data is None else data,
+                "at": self.at,
+            },
+            default=str,
+        )
 
 
 class OutboxRelay:
-    def __init__(self, pool: AsyncConnectionPool, nc: Client, js: JetStreamContext,
-                 database_url: str, prefix: str, *, poll_interval: float = 1.0,
-                 batch_size: int = 256, publish_timeout: float = 5.0,
-                 keep_sent_s: float = 6 * 3600, prune_every_s: float = 600,
-                 coalesce_s: float = 0.002, idle: asyncio.Event | None = None,
-                 busy_wait_s: float = 0.02, stalled_holder_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        pool: AsyncConnectionPool,
+        nc: Client,
+        js: JetStreamContext,
+        database_url: str,
+        prefix: str,
+        *,
+        poll_interval: float = 1.0,
+        batch_size: int = 256,
+        publish_timeout: float = 5.0,
+        keep_sent_s: float = 6 * 3600,
+        prune_every_s: float = 600,
+        coalesce_s: float = 0.002,
+        idle: asyncio.Event | None = None,
+        busy_wait_s: float = 0.02,
+        stalled_holder_s: float = 30.0,
+    ) -> None:
         self.pool, self.nc, self.js = pool, nc, js
         self.database_url, self.prefix = database_url, prefix
         self.stream = events_stream(prefix)
@@ -150,10 +171,12 @@ class OutboxRelay:
     async def _publish(self, rows: Sequence[OutboxRow]) -> tuple[list[int], Exception | None]:
         # Tasks start in order, so the messages leave in order on the one
         # connection; only the acknowledgements are awaited together.
-        claimed = claimed_at_creation((r.outbox_id, r.tx_id, r.type, r.data.get("run_id"))
-                                      for r in rows)
-        results = await asyncio.gather(*(self._publish_row(r, r.outbox_id in claimed)
-                                         for r in rows), return_exceptions=True)
+        claimed = claimed_at_creation(
+            (r.outbox_id, r.tx_id, r.type, r.data.get("run_id")) for r in rows
+        )
+        results = await asyncio.gather(
+            *(self._publish_row(r, r.outbox_id in claimed) for r in rows), return_exceptions=True
+        )
         sent: list[int] = []
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, BaseException):  # stop: skipping would break the order
@@ -170,15 +193,25 @@ class OutboxRelay:
         headers = {"Nats-Msg-Id": str(row.event_id)}
         payload = row.payload()
         try:
-            await self.js.publish(subject, payload, headers=headers, stream=self.stream,
-                                  timeout=self.publish_timeout)
+            await self.js.publish(
+                subject, payload, headers=headers, stream=self.stream, timeout=self.publish_timeout
+            )
         except nats.errors.MaxPayloadError:
             # Never block the outbox on one huge event: relay its identity;
             # readers needing the rest load it from PostgreSQL by id.
-            log.warning("event %s (%s) exceeds the NATS payload limit (%d bytes); relaying "
-                        "its ids only", row.event_id, row.type, len(payload))
-            await self.js.publish(subject, row.payload(_ids_only(row.data)), headers=headers,
-                                  stream=self.stream, timeout=self.publish_timeout)
+            log.warning(
+                "event %s (%s) exceeds the NATS payload limit (%d bytes); relaying its ids only",
+                row.event_id,
+                row.type,
+                len(payload),
+            )
+            await self.js.publish(
+                subject,
+                row.payload(_ids_only(row.data)),
+                headers=headers,
+                stream=self.stream,
+                timeout=self.publish_timeout,
+            )
 
     async def _prune_if_due(self) -> None:
         now = time.monotonic()
@@ -194,8 +227,9 @@ class OutboxRelay:
         now = time.monotonic()
         if now >= self._next_unblock:
             self._next_unblock = now + self.stalled_holder_s / 3
-            await end_stuck_lock_holder(PostgresDatabase(self.pool), RELAY_LOCK,
-                                        self.stalled_holder_s)
+            await end_stuck_lock_holder(
+                PostgresDatabase(self.pool), RELAY_LOCK, self.stalled_holder_s
+            )
 
     async def _listen(self, stop: asyncio.Event) -> None:
         backoff = Backoff(cap=5.0)
@@ -204,13 +238,13 @@ class OutboxRelay:
                 await self._listen_until_lost(backoff)
             except (psycopg.Error, OSError) as exc:
                 delay = backoff.next()
-                _log_failure("outbox relay: LISTEN connection lost, polling meanwhile",
-                             exc, delay)
+                _log_failure("outbox relay: LISTEN connection lost, polling meanwhile", exc, delay)
                 await wait_any(stop, timeout=delay)
 
     async def _listen_until_lost(self, backoff: Backoff) -> None:
-        async with await psycopg.AsyncConnection.connect(self.database_url,
-                                                         autocommit=True) as conn:
+        async with await psycopg.AsyncConnection.connect(
+            self.database_url, autocommit=True
+        ) as conn:
             await conn.execute(f"LISTEN {CHANNEL}")
             backoff.reset()
             self._wake.set()  # catch up on what committed while we were not listening
@@ -243,5 +277,11 @@ def _ids_only(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _log_failure(what: str, exc: BaseException, delay: float) -> None:
-    log.warning("%s (%s: %s); retrying in %.1fs", what, type(exc).__name__, exc, delay,
-                exc_info=not is_outage(exc))
+    log.warning(
+        "%s (%s: %s); retrying in %.1fs",
+        what,
+        type(exc).__name__,
+        exc,
+        delay,
+        exc_info=not is_outage(exc),
+    )

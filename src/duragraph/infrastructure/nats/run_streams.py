@@ -6,6 +6,7 @@ increasing across all runs (so across a thread's runs too), and kept on disk
 for the stream's retention (so a reader resumes after a restart). A chunk
 over the server's payload limit is stored in parts (see parts.py).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,9 +46,15 @@ class Chunk:
 
 
 class RunStreams:
-    def __init__(self, nc: Client, js: JetStreamContext, prefix: str, *,
-                 end_retry_s: float = 30.0, reader_buffer_bytes: int = READER_BUFFER_BYTES
-                 ) -> None:
+    def __init__(
+        self,
+        nc: Client,
+        js: JetStreamContext,
+        prefix: str,
+        *,
+        end_retry_s: float = 30.0,
+        reader_buffer_bytes: int = READER_BUFFER_BYTES,
+    ) -> None:
         self.nc, self.js, self.prefix = nc, js, prefix
         self.stream = runs_stream(prefix)
         self.end_retry_s = end_retry_s
@@ -70,8 +77,9 @@ class RunStreams:
         count = self._drops.get(run_id, 0)
         self._drops[run_id] = count + 1
         if count == 0:
-            log.warning("run %s: stream chunks are being dropped (%s: %s)", run_id,
-                        type(exc).__name__, exc)
+            log.warning(
+                "run %s: stream chunks are being dropped (%s: %s)", run_id, type(exc).__name__, exc
+            )
 
     async def publish_end(self, run_id: str, status: str, *, thread_id: str) -> None:
         """Stored and acknowledged, retried for `end_retry_s`; the same
@@ -84,41 +92,54 @@ class RunStreams:
         deadline, backoff = time.monotonic() + self.end_retry_s, Backoff()
         while True:
             try:
-                await self.js.publish(run_subject(self.prefix, run_id, thread_id), data,
-                                      headers=headers, stream=self.stream)
+                await self.js.publish(
+                    run_subject(self.prefix, run_id, thread_id),
+                    data,
+                    headers=headers,
+                    stream=self.stream,
+                )
                 return
             except NATS_ERRORS as exc:
                 if time.monotonic() >= deadline:
                     raise
                 delay = backoff.next()
-                log.warning("run %s: end marker not stored (%s: %s); retrying in %.1fs",
-                            run_id, type(exc).__name__, exc, delay)
+                log.warning(
+                    "run %s: end marker not stored (%s: %s); retrying in %.1fs",
+                    run_id,
+                    type(exc).__name__,
+                    exc,
+                    delay,
+                )
                 await asyncio.sleep(delay)
 
     async def subscribe(self, run_id: str, *, after_seq: int = 0) -> AsyncGenerator[Chunk, None]:
         """The run's chunks after `after_seq`, replayed then live, up to and
         including the `end` chunk."""
-        async with contextlib.aclosing(self._read(one_run(self.prefix, run_id),
-                                                  after_seq)) as chunks:
+        async with contextlib.aclosing(
+            self._read(one_run(self.prefix, run_id), after_seq)
+        ) as chunks:
             async for chunk in chunks:
                 yield chunk
                 if chunk.event == END:
                     return
 
-    async def subscribe_thread(self, thread_id: str, *,
-                               after_seq: int) -> AsyncGenerator[Chunk, None]:
+    async def subscribe_thread(
+        self, thread_id: str, *, after_seq: int
+    ) -> AsyncGenerator[Chunk, None]:
         """The chunks of all the thread's runs after `after_seq`, replayed
         then live, without end."""
-        async with contextlib.aclosing(self._read(thread_runs(self.prefix, thread_id),
-                                                  after_seq)) as chunks:
+        async with contextlib.aclosing(
+            self._read(thread_runs(self.prefix, thread_id), after_seq)
+        ) as chunks:
             async for chunk in chunks:
                 yield chunk
 
     async def first_seq(self, run_id: str) -> int | None:
         """The sequence of the run's first chunk, if it has one."""
         try:
-            msg = await self.js.get_msg(self.stream, seq=1, subject=one_run(self.prefix, run_id),
-                                        next=True)
+            msg = await self.js.get_msg(
+                self.stream, seq=1, subject=one_run(self.prefix, run_id), next=True
+            )
         except nats.js.errors.NotFoundError:
             return None
         return msg.seq
@@ -137,8 +158,9 @@ class RunStreams:
 
     async def _last(self, run_id: str, thread_id: str) -> Any:
         try:
-            return await self.js.get_last_msg(self.stream,
-                                              run_subject(self.prefix, run_id, thread_id))
+            return await self.js.get_last_msg(
+                self.stream, run_subject(self.prefix, run_id, thread_id)
+            )
         except nats.js.errors.NotFoundError:
             return None
 
@@ -173,9 +195,11 @@ class RunStreams:
         last, joiner = after_seq, Joiner()
         # Room for two of the largest messages NATS accepts (see ordered.py).
         buffer_bytes = max(self.reader_buffer_bytes, 2 * self.nc.max_payload)
-        async with contextlib.aclosing(stream_messages(
-                self.js, self.stream, subject, after_seq=after_seq,
-                buffer_bytes=buffer_bytes)) as msgs:
+        async with contextlib.aclosing(
+            stream_messages(
+                self.js, self.stream, subject, after_seq=after_seq, buffer_bytes=buffer_bytes
+            )
+        ) as msgs:
             async for msg in msgs:
                 seq = msg.metadata.sequence.stream
                 if seq <= last:  # a recreated ordered consumer may repeat
@@ -195,8 +219,9 @@ class RunStreams:
                 except NATS_ERRORS as exc:
                     if timeout is None:
                         raise
-                    log.warning("run %s: cannot watch for its end: %s: %s",
-                                run_id, type(exc).__name__, exc)
+                    log.warning(
+                        "run %s: cannot watch for its end: %s: %s", run_id, type(exc).__name__, exc
+                    )
                     await asyncio.sleep(timeout)
         except TimeoutError:
             if timeout is None:
@@ -231,8 +256,12 @@ def _chunk(msg: Msg, data: bytes) -> Chunk:
     """`msg`: the chunk's last (or only) part; `data`: all of its parts'."""
     event = (msg.headers or {}).get(EVENT_HEADER, "message")
     stored = msg.metadata.timestamp
-    return Chunk(seq=msg.metadata.sequence.stream, event=event, data=data,
-                 time_ms=int(stored.timestamp() * 1000) if stored else 0)
+    return Chunk(
+        seq=msg.metadata.sequence.stream,
+        event=event,
+        data=data,
+        time_ms=int(stored.timestamp() * 1000) if stored else 0,
+    )
 
 
 def _status(data: bytes | None) -> str:

@@ -1,5 +1,6 @@
 """Every subject and stream name derives from a deployment prefix, so several
 deployments (and every test) can share one NATS server without colliding."""
+
 from __future__ import annotations
 
 import hashlib

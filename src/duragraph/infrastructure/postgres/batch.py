@@ -11,6 +11,7 @@ A whole transaction in one message also means PostgreSQL never waits on the
 client half-way through it, holding locks, unless the message outgrows the
 socket buffer.
 """
+
 from __future__ import annotations
 
 import weakref
@@ -27,7 +28,8 @@ from ...application.ports import Statement
 
 _MAX_PREPARED = 256  # shapes per connection; beyond it statements go unnamed
 _prepared: weakref.WeakKeyDictionary[Any, dict[tuple[bytes, tuple[int, ...]], bytes]] = (
-    weakref.WeakKeyDictionary())
+    weakref.WeakKeyDictionary()
+)
 
 
 async def execute_batch(conn: psycopg.AsyncConnection, statements: Sequence[Statement]) -> None:
@@ -66,14 +68,16 @@ def _send(pgconn: Any, pgq: PostgresQuery, names: dict) -> None:
         name = names[key] = b"_dg%d" % len(names)
         pgconn.send_prepare(name, pgq.query, param_types=pgq.types)
     if name is None:
-        pgconn.send_query_params(pgq.query, pgq.params, param_types=pgq.types,
-                                 param_formats=pgq.formats)
+        pgconn.send_query_params(
+            pgq.query, pgq.params, param_types=pgq.types, param_formats=pgq.formats
+        )
     else:
         pgconn.send_query_prepared(name, pgq.params, param_formats=pgq.formats)
 
 
-def _exchange(pgconn: Any, queries: list[PostgresQuery],
-              names: dict) -> Generator[Wait, Ready | int, list[Any]]:
+def _exchange(
+    pgconn: Any, queries: list[PostgresQuery], names: dict
+) -> Generator[Wait, Ready | int, list[Any]]:
     pgconn.enter_pipeline_mode()
     try:
         for pgq in queries:

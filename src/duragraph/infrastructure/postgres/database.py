@@ -1,4 +1,5 @@
 """Connection pool, JSON codecs and schema migrations."""
+
 from __future__ import annotations
 
 import logging
@@ -61,8 +62,9 @@ class _OnPurpose(logging.Filter):
         self.closed: weakref.WeakSet[Any] = weakref.WeakSet()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (isinstance(record.args, tuple) and record.args
-                    and record.args[0] in self.closed)
+        return not (
+            isinstance(record.args, tuple) and record.args and record.args[0] in self.closed
+        )
 
 
 _on_purpose = _OnPurpose()
@@ -85,13 +87,20 @@ class _Pool(AsyncConnectionPool):
         await super().putconn(conn)
 
 
-async def open_pool(url: str, *, min_size: int = 2, max_size: int = 20,
-                    application_name: str = "duragraph") -> AsyncConnectionPool:
+async def open_pool(
+    url: str, *, min_size: int = 2, max_size: int = 20, application_name: str = "duragraph"
+) -> AsyncConnectionPool:
     if _on_purpose not in logging.getLogger("psycopg.pool").filters:
         logging.getLogger("psycopg.pool").addFilter(_on_purpose)
-    pool = _Pool(url, min_size=min_size, max_size=max_size, open=False,
-                 kwargs={"autocommit": True, "application_name": application_name},
-                 reconnect_timeout=3600, health=_Health())
+    pool = _Pool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        open=False,
+        kwargs={"autocommit": True, "application_name": application_name},
+        reconnect_timeout=3600,
+        health=_Health(),
+    )
     await pool.open(wait=True, timeout=30)
     return pool
 
@@ -113,8 +122,12 @@ async def migrate(url: str) -> list[str]:
         await conn.execute("""CREATE TABLE IF NOT EXISTS duragraph_migrations (
             version integer PRIMARY KEY, name text NOT NULL,
             applied_at timestamptz NOT NULL DEFAULT now())""")
-        done = {r[0] for r in await (await conn.execute(
-            "SELECT version FROM duragraph_migrations")).fetchall()}
+        done = {
+            r[0]
+            for r in await (
+                await conn.execute("SELECT version FROM duragraph_migrations")
+            ).fetchall()
+        }
         for version, name, sql in _migration_files():
             if version in done:
                 continue
@@ -122,7 +135,8 @@ async def migrate(url: str) -> list[str]:
                 await conn.execute(sql)
                 await conn.execute(
                     "INSERT INTO duragraph_migrations (version, name) VALUES (%s, %s)",
-                    (version, name))
+                    (version, name),
+                )
             applied.append(name)
             log.info("applied migration %s", name)
         await conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATIONS_LOCK,))

@@ -9,6 +9,7 @@ round trip. Every event records who acted (application.acting's current
 actor) in its metadata. Streams read or written here are cached (see
 stream_cache) for `load_many(..., cached=True)`.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -46,8 +47,9 @@ _ROW = "(%s::uuid, %s::int, %s, %s::jsonb)"
 _NEXT = "(SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE stream_id = %s)"
 
 
-_COLUMNS = ("position, tx_id::text::bigint, event_id, stream_id, stream_version, type, data, "
-            "recorded_at")
+_COLUMNS = (
+    "position, tx_id::text::bigint, event_id, stream_id, stream_version, type, data, recorded_at"
+)
 
 
 def _stored(row: tuple) -> StoredEvent:
@@ -64,8 +66,9 @@ class PostgresEventStore:
         assert isinstance(aggregate, cls)
         return aggregate
 
-    async def load_many(self, *wanted: tuple[type[Aggregate], str],
-                        cached: bool = False) -> list[Aggregate]:
+    async def load_many(
+        self, *wanted: tuple[type[Aggregate], str], cached: bool = False
+    ) -> list[Aggregate]:
         """Several aggregates in one round trip; none at all if `cached` and
         the cache holds them all (possibly stale: see stream_cache)."""
         aggregates = [cls(ident) for cls, ident in wanted]
@@ -75,7 +78,9 @@ class PostgresEventStore:
         async with self.pool.connection() as conn:
             cur = await conn.execute(
                 "SELECT stream_id, type, data FROM events WHERE stream_id = ANY(%s) "
-                "ORDER BY stream_id, stream_version", (list(by_stream),))
+                "ORDER BY stream_id, stream_version",
+                (list(by_stream),),
+            )
             rows = await cur.fetchall()
         for stream_id, type_, data in rows:
             by_stream[stream_id].apply(from_data(type_, data))
@@ -92,9 +97,15 @@ class PostgresEventStore:
                 by_stream[stream_id].apply(event)
         return True
 
-    async def save(self, *aggregates: Aggregate, fence: Fence | None = None,
-                   extra: Sequence[StreamAppend] = (), leases: Sequence[LeaseChange] = (),
-                   unchanged: Sequence[Aggregate] = (), cache: bool = True) -> None:
+    async def save(
+        self,
+        *aggregates: Aggregate,
+        fence: Fence | None = None,
+        extra: Sequence[StreamAppend] = (),
+        leases: Sequence[LeaseChange] = (),
+        unchanged: Sequence[Aggregate] = (),
+        cache: bool = True,
+    ) -> None:
         """Append the aggregates' pending events after the `extra` batches (facts
         that happened before them); `leases` are changes to executors' leases
         that must commit or fail with them; `unchanged` are aggregates the
@@ -102,26 +113,43 @@ class PostgresEventStore:
         False: another process carries the streams on, keep none of them."""
         batches = StreamAppend.pending(aggregates)
         try:
-            await self.append([*extra, *batches], fence=fence, leases=leases, cache=cache,
-                              expect=[(a.stream_id(a.id), a.version) for a in unchanged])
+            await self.append(
+                [*extra, *batches],
+                fence=fence,
+                leases=leases,
+                cache=cache,
+                expect=[(a.stream_id(a.id), a.version) for a in unchanged],
+            )
         except BaseException:
             self.cache.forget(a.stream_id(a.id) for a in unchanged)
             raise
         for a in aggregates:
             a.pending.clear()
 
-    async def append(self, batches: Sequence[StreamAppend], *, fence: Fence | None = None,
-                     leases: Sequence[LeaseChange] = (),
-                     expect: Sequence[tuple[str, int]] = (), cache: bool = True) -> None:
+    async def append(
+        self,
+        batches: Sequence[StreamAppend],
+        *,
+        fence: Fence | None = None,
+        leases: Sequence[LeaseChange] = (),
+        expect: Sequence[tuple[str, int]] = (),
+        cache: bool = True,
+    ) -> None:
         """The batches in one transaction, with the `leases` changes, if every
         (stream, version) of `expect` still holds."""
         if not any(b.events for b in batches):
             return
         try:
             async with self.pool.connection() as conn:
-                await self._append(conn, batches, fence, [
-                    *(_expect(stream_id, version) for stream_id, version in expect),
-                    *map(lease_statement, leases)])
+                await self._append(
+                    conn,
+                    batches,
+                    fence,
+                    [
+                        *(_expect(stream_id, version) for stream_id, version in expect),
+                        *map(lease_statement, leases),
+                    ],
+                )
         except BaseException:
             self.cache.forget([b.stream_id for b in batches])
             raise
@@ -131,8 +159,13 @@ class PostgresEventStore:
             else:
                 self.cache.appended(b.stream_id, b.expected_version, b.events)
 
-    async def _append(self, conn: psycopg.AsyncConnection, batches: Sequence[StreamAppend],
-                      fence: Fence | None, also: Sequence[Statement]) -> None:
+    async def _append(
+        self,
+        conn: psycopg.AsyncConnection,
+        batches: Sequence[StreamAppend],
+        fence: Fence | None,
+        also: Sequence[Statement],
+    ) -> None:
         try:
             await _append_in_tx(conn, batches, fence, also)
         except pgerr.UniqueViolation as exc:
@@ -146,16 +179,20 @@ class PostgresEventStore:
                 raise Fenced(fence.run_id, fence.epoch) from None
             raise
 
-    async def read_stream(self, stream_id: str, *, after_version: int = 0,
-                          limit: int = 1000) -> list[StoredEvent]:
+    async def read_stream(
+        self, stream_id: str, *, after_version: int = 0, limit: int = 1000
+    ) -> list[StoredEvent]:
         async with self.pool.connection() as conn:
             cur = await conn.execute(
                 f"SELECT {_COLUMNS} FROM events WHERE stream_id=%s AND stream_version > %s "
-                "ORDER BY stream_version LIMIT %s", (stream_id, after_version, limit))
+                "ORDER BY stream_version LIMIT %s",
+                (stream_id, after_version, limit),
+            )
             return [_stored(r) for r in await cur.fetchall()]
 
-    async def read_all(self, *, after: tuple[int, int] = (0, 0),
-                       limit: int = 1000) -> list[StoredEvent]:
+    async def read_all(
+        self, *, after: tuple[int, int] = (0, 0), limit: int = 1000
+    ) -> list[StoredEvent]:
         """Events committed after the cursor (tx_id, position), in commit-safe order.
 
         Only transactions below the snapshot's xmin are read: they are all
@@ -166,12 +203,18 @@ class PostgresEventStore:
                 f"SELECT {_COLUMNS} FROM events "
                 "WHERE (tx_id, position) > (%s::text::xid8, %s) "
                 "AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) "
-                "ORDER BY tx_id, position LIMIT %s", (str(after[0]), after[1], limit))
+                "ORDER BY tx_id, position LIMIT %s",
+                (str(after[0]), after[1], limit),
+            )
             return [_stored(r) for r in await cur.fetchall()]
 
 
-async def _append_in_tx(conn: psycopg.AsyncConnection, batches: Sequence[StreamAppend],
-                        fence: Fence | None, also: Sequence[Statement]) -> None:
+async def _append_in_tx(
+    conn: psycopg.AsyncConnection,
+    batches: Sequence[StreamAppend],
+    fence: Fence | None,
+    also: Sequence[Statement],
+) -> None:
     # BEGIN, the statements and COMMIT go in one message: one round trip.
     # A failing statement aborts the rest. The events go first: writers of
     # one stream meet at its (stream, version) key before they take any row
@@ -207,17 +250,21 @@ def _expect(stream_id: str, version: int) -> Statement:
 
 def _insert(batch: StreamAppend, metadata: Jsonb) -> Statement:
     latest = batch.expected_version is None
-    sql = _INSERT.format(base=_NEXT if latest else "%s::int",
-                         rows=", ".join([_ROW] * len(batch.events)))
-    params: list[Any] = [batch.stream_id, batch.stream_id if latest else batch.expected_version,
-                         metadata]
+    sql = _INSERT.format(
+        base=_NEXT if latest else "%s::int", rows=", ".join([_ROW] * len(batch.events))
+    )
+    params: list[Any] = [
+        batch.stream_id,
+        batch.stream_id if latest else batch.expected_version,
+        metadata,
+    ]
     for n, event in enumerate(batch.events, 1):
         params += [uuid.uuid4(), n, event.name, Jsonb(event.to_data())]
     return sql, tuple(params)
 
 
 def _stream_of(exc: pgerr.UniqueViolation, batches: Sequence[StreamAppend]) -> str:
-    detail = (exc.diag.message_detail or "")
+    detail = exc.diag.message_detail or ""
     for b in batches:
         if b.stream_id in detail:
             return b.stream_id

@@ -1,6 +1,7 @@
 """Which database this is, as a string stable across restarts, reconnects and
 replicas (a promoted standby is the same cluster), different for another
 cluster or another database of the same cluster."""
+
 from __future__ import annotations
 
 from typing import Any

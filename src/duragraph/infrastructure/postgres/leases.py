@@ -5,12 +5,19 @@ or gives one up when, is application/execution/placement.py's to say.
 A lease granted or released with a claim or an outcome commits in the event
 store's transaction (`lease_statement`); the rest go through `PostgresLeases`,
 the application's Leases port."""
+
 from __future__ import annotations
 
 import logging
 
 from ...application.ports import (
-    Database, GrantLease, LeaseChange, ReleaseLease, RunRef, RunStanding, Statement,
+    Database,
+    GrantLease,
+    LeaseChange,
+    ReleaseLease,
+    RunRef,
+    RunStanding,
+    Statement,
 )
 from .stuck_sessions import NAME_LIMIT, NAME_PREFIX
 
@@ -62,8 +69,13 @@ WHERE l.run_id = %s AND l.expires_at < now() AND a.pid <> pg_backend_pid()
 def lease_statement(change: LeaseChange) -> Statement:
     """A lease change, as a statement of the event store's transaction."""
     if isinstance(change, GrantLease):
-        return GRANT, (change.run_id, change.thread_id, change.epoch, change.worker_id,
-                       change.seconds)
+        return GRANT, (
+            change.run_id,
+            change.thread_id,
+            change.epoch,
+            change.worker_id,
+            change.seconds,
+        )
     if isinstance(change, ReleaseLease):
         return RELEASE, (change.run_id, change.epoch)
     raise TypeError(f"not a lease change: {change!r}")
@@ -88,8 +100,9 @@ class PostgresLeases:
         row = await self.db.fetchone(LAPSED, (run_id,))
         return row is None or bool(row["lapsed"])
 
-    async def runs_to_recover(self, *, pending_older_than_s: float,
-                              limit: int = 100) -> list[RunRef]:
+    async def runs_to_recover(
+        self, *, pending_older_than_s: float, limit: int = 100
+    ) -> list[RunRef]:
         rows = await self.db.fetch(TO_RECOVER, (pending_older_than_s, limit))
         return [RunRef(r["run_id"], r["thread_id"]) for r in rows]
 
@@ -98,8 +111,11 @@ class PostgresLeases:
         for half a lease; returns how many were ended."""
         rows = await self.db.fetch(TERMINATE_STUCK, (run_id, lease_seconds / 2))
         for row in rows:
-            log.warning("run %s: ended session %s of its lapsed owner (a transaction "
-                        "stalled half-sent)", run_id, row["pid"])
+            log.warning(
+                "run %s: ended session %s of its lapsed owner (a transaction stalled half-sent)",
+                run_id,
+                row["pid"],
+            )
         return sum(1 for r in rows if r["ended"])
 
     async def standing(self, run_id: str) -> RunStanding | None:

@@ -1,5 +1,6 @@
 """Drop every projection and replay the event log into it, in one transaction
 (TRUNCATE locks out writers until the new rows are committed)."""
+
 from __future__ import annotations
 
 from psycopg_pool import AsyncConnectionPool

@@ -10,6 +10,7 @@ on a cached stream is not committed, so the caller decides it again uncached.
 Events are kept as their stored JSON, so every load builds fresh objects,
 exactly as a load from PostgreSQL does.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -47,11 +48,15 @@ class StreamCache:
 
     def loaded(self, stream_id: str, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
         """What the log holds now, as read from it."""
-        self._put(stream_id, len(rows), _compact(orjson.dumps([[name, data] for name, data in rows],
-                                                     option=_OPTIONS)))
+        self._put(
+            stream_id,
+            len(rows),
+            _compact(orjson.dumps([[name, data] for name, data in rows], option=_OPTIONS)),
+        )
 
-    def appended(self, stream_id: str, expected_version: int,
-                 events: Sequence[DomainEvent]) -> None:
+    def appended(
+        self, stream_id: str, expected_version: int, events: Sequence[DomainEvent]
+    ) -> None:
         """Events committed after `expected_version`; a stream cached at
         another version is no longer known."""
         entry = self._streams.get(stream_id, (0, b"[]") if expected_version == 0 else None)
@@ -60,8 +65,9 @@ class StreamCache:
             return
         if not events:
             return
-        added = _compact(orjson.dumps([[e.name, e.to_data()] for e in events],
-                                      default=str, option=_OPTIONS))
+        added = _compact(
+            orjson.dumps([[e.name, e.to_data()] for e in events], default=str, option=_OPTIONS)
+        )
         kept = entry[1]  # spliced, not decoded: "[a]" + "[b]" -> "[a,b]"
         blob = added if kept == b"[]" else kept[:-1] + b"," + added[1:]
         self._put(stream_id, expected_version + len(events), blob)

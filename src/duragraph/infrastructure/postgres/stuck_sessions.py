@@ -15,6 +15,7 @@ stalled VM), holding locks that others wait on for as long as it is frozen.
   and JetStream drops the duplicates).
 
 Each process names its connections after its worker id (see `application_name`)."""
+
 from __future__ import annotations
 
 import logging
@@ -46,6 +47,10 @@ async def end_stuck_lock_holder(db: Database, lock_key: int, stalled_s: float) -
     32-bit key) while waiting on its client for over `stalled_s` seconds."""
     rows = await db.fetch(_LOCK_HOLDER, (lock_key, stalled_s))
     for row in rows:
-        log.warning("ended session %s: it held advisory lock %s, stalled for over %.0fs",
-                    row["pid"], lock_key, stalled_s)
+        log.warning(
+            "ended session %s: it held advisory lock %s, stalled for over %.0fs",
+            row["pid"],
+            lock_key,
+            stalled_s,
+        )
     return sum(1 for r in rows if r["ended"])

@@ -4,6 +4,7 @@ Our checkpoint rows hold the channel values inline; the figures split them
 the way LangGraph's built-in checkpointer stores them: the checkpoint without
 its values (plus its metadata), one blob per (channel, version) however many
 checkpoints share it, and the pending writes. The three add up to the total."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,8 +15,7 @@ from .checkpoints import sql
 from .checkpoints.saver import EventSourcedSaver
 
 
-def _values_bytes(serde: Any, checkpoint: dict[str, Any],
-                  seen: dict[tuple[str, Any], int]) -> None:
+def _values_bytes(serde: Any, checkpoint: dict[str, Any], seen: dict[tuple[str, Any], int]) -> None:
     versions = checkpoint.get("channel_versions", {})
     for channel, value in checkpoint.get("channel_values", {}).items():
         key = (channel, versions.get(channel))
@@ -49,7 +49,10 @@ async def thread_storage(saver: EventSourcedSaver, thread_id: str) -> dict[str, 
         "thread_id": thread_id,
         "total_bytes": checkpoint_bytes + values_bytes + writes_bytes,
         "checkpoints": {"count": len(rows), "bytes": checkpoint_bytes},
-        "channel_values": {"count": len(seen), "bytes": values_bytes,
-                           "by_channel": _by_channel(seen)},
+        "channel_values": {
+            "count": len(seen),
+            "bytes": values_bytes,
+            "by_channel": _by_channel(seen),
+        },
         "pending_writes": {"count": writes, "bytes": writes_bytes},
     }

@@ -3,6 +3,7 @@ workers share the work), POSTs each run's payload, and on failure tries
 again later with exponential backoff. A claim pushes the row's next attempt
 past the request's timeout: if this process dies mid-POST, another (or this
 one, restarted) sends it again — at least once."""
+
 from __future__ import annotations
 
 import asyncio
@@ -59,9 +60,16 @@ InProcess = Callable[[float], httpx.AsyncClient]
 class WebhookDeliverer:
     """`in_process`: for relative webhook URLs (this server's own routes)."""
 
-    def __init__(self, db: Database, policy: WebhookPolicy, in_process: InProcess,
-                 retry: RetryPolicy = RetryPolicy(), *, poll_interval: float = 0.5,
-                 batch: int = 16) -> None:
+    def __init__(
+        self,
+        db: Database,
+        policy: WebhookPolicy,
+        in_process: InProcess,
+        retry: RetryPolicy = RetryPolicy(),
+        *,
+        poll_interval: float = 0.5,
+        batch: int = 16,
+    ) -> None:
         self.db, self.policy, self.retry = db, policy, retry
         self.poll_interval, self.batch = poll_interval, batch
         self.in_process = in_process
@@ -69,6 +77,7 @@ class WebhookDeliverer:
     async def run(self, stop: asyncio.Event) -> None:
         timeout = self.retry.timeout_seconds
         async with httpx.AsyncClient(timeout=timeout) as http, self.in_process(timeout) as local:
+
             async def round_() -> bool:
                 return await self.deliver_due(http, local) > 0
 
@@ -79,16 +88,24 @@ class WebhookDeliverer:
         await asyncio.gather(*(self._deliver(http, local, row) for row in rows))
         return len(rows)
 
-    async def _deliver(self, http: httpx.AsyncClient, local: httpx.AsyncClient,
-                       row: dict[str, Any]) -> None:
+    async def _deliver(
+        self, http: httpx.AsyncClient, local: httpx.AsyncClient, row: dict[str, Any]
+    ) -> None:
         try:
             status = await self._post(local if is_relative(row["url"]) else http, row)
         except Failure as exc:
             final = exc.final or row["attempts"] >= self.retry.max_attempts
-            log.warning("webhook for run %s, attempt %s: %s%s", row["run_id"], row["attempts"],
-                        exc, " (giving up)" if final else "")
-            await self.db.execute(_RETRY, (exc.status, str(exc)[:1000],
-                                           self.retry.delay(row["attempts"]), final, row["id"]))
+            log.warning(
+                "webhook for run %s, attempt %s: %s%s",
+                row["run_id"],
+                row["attempts"],
+                exc,
+                " (giving up)" if final else "",
+            )
+            await self.db.execute(
+                _RETRY,
+                (exc.status, str(exc)[:1000], self.retry.delay(row["attempts"]), final, row["id"]),
+            )
         else:
             await self.db.execute(_DELIVERED, (status, row["id"]))
 

@@ -1,6 +1,7 @@
 """What a webhook receives: the run, its final status and values (and its
 error), as the official server sends them. Composed from the event log, so
 it is the same after the run's temporary thread is gone."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -9,8 +10,12 @@ from typing import Any
 from ...application.ports import Database
 from ...domain.statuses import RunStatus
 
-STATUS = {"run.succeeded": RunStatus.success, "run.failed": RunStatus.error,
-          "run.interrupted": RunStatus.success, "run.cancelled": RunStatus.interrupted}
+STATUS = {
+    "run.succeeded": RunStatus.success,
+    "run.failed": RunStatus.error,
+    "run.interrupted": RunStatus.success,
+    "run.cancelled": RunStatus.interrupted,
+}
 
 _EVENTS = """
 SELECT event_id, type, data FROM events
@@ -30,15 +35,21 @@ async def webhook_payload(db: Database, run_id: str, event_id: Any) -> dict[str,
     return compose(created, started[-1] if started else None, end["type"], end["data"])
 
 
-def compose(created: dict[str, Any], started_at: str | None, end_type: str,
-            end: dict[str, Any]) -> dict[str, Any]:
+def compose(
+    created: dict[str, Any], started_at: str | None, end_type: str, end: dict[str, Any]
+) -> dict[str, Any]:
     payload = {
-        "run_id": created["run_id"], "thread_id": created["thread_id"],
-        "assistant_id": created["assistant_id"], "created_at": created["at"],
-        "updated_at": end["at"], "metadata": created.get("metadata") or {},
+        "run_id": created["run_id"],
+        "thread_id": created["thread_id"],
+        "assistant_id": created["assistant_id"],
+        "created_at": created["at"],
+        "updated_at": end["at"],
+        "metadata": created.get("metadata") or {},
         "kwargs": created.get("kwargs") or {},
         "multitask_strategy": created.get("multitask_strategy"),
-        "status": STATUS[end_type], "run_started_at": started_at, "run_ended_at": end["at"],
+        "status": STATUS[end_type],
+        "run_started_at": started_at,
+        "run_ended_at": end["at"],
         "values": end.get("values"),
     }
     if end_type == "run.failed":

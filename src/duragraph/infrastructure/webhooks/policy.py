@@ -1,6 +1,7 @@
 """Which webhook URLs a run may name: `webhooks.url` in langgraph.json, with
 the official server's keys. Loopback and private targets are refused unless
 the project allows them (`disable_loopback` / `disable_private_ips`: false)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -42,7 +43,8 @@ class WebhookPolicy:
             disable_loopback=bool(url.get("disable_loopback", True)),
             disable_private_ips=bool(url.get("disable_private_ips", True)),
             headers={str(k): str(v) for k, v in (section.get("headers") or {}).items()},
-            allowed_fields=tuple(section.get("allowed_fields") or ()))
+            allowed_fields=tuple(section.get("allowed_fields") or ()),
+        )
 
     async def check(self, url: str) -> None:
         """Raise WebhookRefused (a 422 at the edge) naming why `url` may not be called."""
@@ -61,7 +63,8 @@ class WebhookPolicy:
         if self.disable_loopback:
             raise WebhookRefused(
                 "a relative webhook URL calls this server itself, unauthenticated; set "
-                "webhooks.url.disable_loopback to false in langgraph.json to allow it")
+                "webhooks.url.disable_loopback to false in langgraph.json to allow it"
+            )
 
     def _check_shape(self, url: str) -> tuple[str, int]:
         try:
@@ -87,11 +90,13 @@ class WebhookPolicy:
             if self.disable_loopback:
                 raise WebhookRefused(
                     f"webhook host '{host}' is a loopback address; set "
-                    "webhooks.url.disable_loopback to false in langgraph.json to allow it")
+                    "webhooks.url.disable_loopback to false in langgraph.json to allow it"
+                )
         elif self.disable_private_ips and not ip.is_global:
             raise WebhookRefused(
                 f"webhook host '{host}' is a private address; set "
-                "webhooks.url.disable_private_ips to false in langgraph.json to allow it")
+                "webhooks.url.disable_private_ips to false in langgraph.json to allow it"
+            )
 
 
 def is_relative(url: str) -> bool:
@@ -114,8 +119,9 @@ async def _addresses(host: str, port: int) -> list[IP]:
     except ValueError:
         pass
     try:
-        infos = await asyncio.wait_for(asyncio.get_running_loop().getaddrinfo(
-            host, port, type=socket.SOCK_STREAM), timeout=5)
+        infos = await asyncio.wait_for(
+            asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout=5
+        )
     except (OSError, asyncio.TimeoutError):
         return []
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]

@@ -1,6 +1,7 @@
 """Each assistant's A2A agent card: who it is, what it takes, and where to
 send it JSON-RPC (`url`: the public URL, under /api/v1 when the card was
 read there)."""
+
 from __future__ import annotations
 
 import re
@@ -18,16 +19,18 @@ MODES = ["application/json", "text/plain"]
 
 
 @router.get("/.well-known/agent-card.json")
-async def agent_card(request: Request, assistant_id: str = Query(...),
-                     s: Services = Depends(services)) -> JSON:
+async def agent_card(
+    request: Request, assistant_id: str = Query(...), s: Services = Depends(services)
+) -> JSON:
     return JSON(await _card(s, request, assistant_id))
 
 
 @router.get("/a2a/{assistant_id}")
 @router.get("/a2a/{assistant_id}/.well-known/agent-card.json", include_in_schema=False)
 @router.get("/a2a/{assistant_id}/.well-known/agent.json", include_in_schema=False)
-async def assistant_card(assistant_id: str, request: Request,
-                         s: Services = Depends(services)) -> JSON:
+async def assistant_card(
+    assistant_id: str, request: Request, s: Services = Depends(services)
+) -> JSON:
     return JSON(await _card(s, request, assistant_id))
 
 
@@ -38,11 +41,19 @@ async def _card(s: Services, request: Request, assistant_id: str) -> dict[str, A
     description = assistant.get("description") or f"{name} assistant"
     url = f"{_base_url(s, request)}/a2a/{assistant['assistant_id']}"
     return {
-        "protocolVersion": "0.3.0", "name": name, "description": description, "url": url,
-        "preferredTransport": "JSONRPC", "version": s.info.get("version", "0"),
-        "capabilities": {"streaming": True, "pushNotifications": False,
-                         "stateTransitionHistory": False},
-        "defaultInputModes": MODES, "defaultOutputModes": MODES,
+        "protocolVersion": "0.3.0",
+        "name": name,
+        "description": description,
+        "url": url,
+        "preferredTransport": "JSONRPC",
+        "version": s.info.get("version", "0"),
+        "capabilities": {
+            "streaming": True,
+            "pushNotifications": False,
+            "stateTransitionHistory": False,
+        },
+        "defaultInputModes": MODES,
+        "defaultOutputModes": MODES,
         "skills": [_skill(assistant, description, schema)],
     }
 
@@ -50,12 +61,20 @@ async def _card(s: Services, request: Request, assistant_id: str) -> dict[str, A
 def _skill(assistant: dict[str, Any], description: str, schema: dict[str, Any]) -> dict:
     properties = schema.get("properties") or {}
     return {
-        "id": f"{assistant['assistant_id']}-main", "name": f"{assistant['name']} Capabilities",
-        "description": description, "tags": ["assistant", "langgraph"], "examples": [],
-        "inputModes": MODES, "outputModes": MODES,
-        "metadata": {"inputSchema": {"required": schema.get("required", []),
-                                     "properties": sorted(properties),
-                                     "supportsA2A": "messages" in properties}},
+        "id": f"{assistant['assistant_id']}-main",
+        "name": f"{assistant['name']} Capabilities",
+        "description": description,
+        "tags": ["assistant", "langgraph"],
+        "examples": [],
+        "inputModes": MODES,
+        "outputModes": MODES,
+        "metadata": {
+            "inputSchema": {
+                "required": schema.get("required", []),
+                "properties": sorted(properties),
+                "supportsA2A": "messages" in properties,
+            }
+        },
     }
 
 

@@ -1,6 +1,7 @@
 """A2A (v0.3 JSON-RPC binding) shapes: a message's parts become the graph's
 input; a run becomes a Task whose state follows the run's status and whose
 artifact carries the graph's answer."""
+
 from __future__ import annotations
 
 import uuid
@@ -15,13 +16,21 @@ TASK_NOT_FOUND = -32001
 TASK_NOT_CANCELABLE = -32002
 UNSUPPORTED_OPERATION = -32004
 
-_BY_STATUS: dict[str, str] = {RunStatus.pending: "submitted", RunStatus.running: "working",
-                              RunStatus.success: "completed", RunStatus.error: "failed",
-                              RunStatus.timeout: "failed"}
+_BY_STATUS: dict[str, str] = {
+    RunStatus.pending: "submitted",
+    RunStatus.running: "working",
+    RunStatus.success: "completed",
+    RunStatus.error: "failed",
+    RunStatus.timeout: "failed",
+}
 # The run's terminal event tells an interrupt() (the graph asks for input)
 # from a success (the runs table calls both "success").
-_BY_OUTCOME = {"run.succeeded": "completed", "run.interrupted": "input-required",
-               "run.failed": "failed", "run.cancelled": "canceled"}
+_BY_OUTCOME = {
+    "run.succeeded": "completed",
+    "run.interrupted": "input-required",
+    "run.failed": "failed",
+    "run.cancelled": "canceled",
+}
 FINAL = ("completed", "input-required", "failed", "canceled")
 
 
@@ -36,6 +45,7 @@ def now() -> str:
 
 
 # -- the request -----------------------------------------------------------
+
 
 def checked_message(params: dict[str, Any]) -> dict[str, Any]:
     message = params.get("message")
@@ -89,48 +99,74 @@ def _kind(part: Any) -> str:
         raise RpcError(INVALID_PARAMS, "each message part must be an object")
     kind = part.get("kind") or next((k for k in ("text", "data", "file") if k in part), None)
     if kind == "file":
-        raise RpcError(CONTENT_TYPE_NOT_SUPPORTED, "file parts are not supported; "
-                                                   "send text or data parts")
+        raise RpcError(
+            CONTENT_TYPE_NOT_SUPPORTED, "file parts are not supported; send text or data parts"
+        )
     if kind == "text" and isinstance(part.get("text"), str):
         return kind
     if kind == "data" and isinstance(part.get("data"), dict):
         return kind
-    raise RpcError(INVALID_PARAMS, "a part must be {'kind': 'text', 'text': str} "
-                                   "or {'kind': 'data', 'data': object}")
+    raise RpcError(
+        INVALID_PARAMS,
+        "a part must be {'kind': 'text', 'text': str} or {'kind': 'data', 'data': object}",
+    )
 
 
 # -- the answer --------------------------------------------------------------
 
-def task(task_id: str, context_id: str, state: str, *, outcome: dict[str, Any] | None = None,
-         assistant_id: str = "") -> dict[str, Any]:
+
+def task(
+    task_id: str,
+    context_id: str,
+    state: str,
+    *,
+    outcome: dict[str, Any] | None = None,
+    assistant_id: str = "",
+) -> dict[str, Any]:
     """`outcome`: the data of the run's terminal event, once it has one."""
     error = error_text(outcome) if outcome and state == "failed" else None
-    out: dict[str, Any] = {"kind": "task", "id": task_id, "contextId": context_id,
-                           "status": status(task_id, context_id, state, error=error)}
+    out: dict[str, Any] = {
+        "kind": "task",
+        "id": task_id,
+        "contextId": context_id,
+        "status": status(task_id, context_id, state, error=error),
+    }
     if outcome is not None and state in ("completed", "input-required"):
         out["artifacts"] = [artifact(outcome, state, assistant_id)]
     return out
 
 
-def status(task_id: str, context_id: str, state: str, *, error: str | None = None
-           ) -> dict[str, Any]:
+def status(
+    task_id: str, context_id: str, state: str, *, error: str | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {"state": state, "timestamp": now()}
     if error:
-        out["message"] = {"kind": "message", "role": "agent", "messageId": str(uuid.uuid4()),
-                          "parts": [{"kind": "text", "text": error}],
-                          "taskId": task_id, "contextId": context_id}
+        out["message"] = {
+            "kind": "message",
+            "role": "agent",
+            "messageId": str(uuid.uuid4()),
+            "parts": [{"kind": "text", "text": error}],
+            "taskId": task_id,
+            "contextId": context_id,
+        }
     return out
 
 
 def artifact(outcome: dict[str, Any], state: str, assistant_id: str) -> dict[str, Any]:
     values = outcome.get("values")
     if state == "input-required":
-        return {"artifactId": str(uuid.uuid4()), "name": "Interrupt",
-                "description": "The agent needs input to continue",
-                "parts": [{"kind": "data", "data": i} for i in interrupts_of(outcome)]}
-    return {"artifactId": str(uuid.uuid4()), "name": "Assistant Response",
-            "description": f"Response from assistant {assistant_id}",
-            "parts": answer_parts(values)}
+        return {
+            "artifactId": str(uuid.uuid4()),
+            "name": "Interrupt",
+            "description": "The agent needs input to continue",
+            "parts": [{"kind": "data", "data": i} for i in interrupts_of(outcome)],
+        }
+    return {
+        "artifactId": str(uuid.uuid4()),
+        "name": "Assistant Response",
+        "description": f"Response from assistant {assistant_id}",
+        "parts": answer_parts(values),
+    }
 
 
 def interrupts_of(outcome: dict[str, Any]) -> list[Any]:
@@ -139,8 +175,9 @@ def interrupts_of(outcome: dict[str, Any]) -> list[Any]:
         return list(values["__interrupt__"])
     found = outcome.get("interrupts") or []
     if isinstance(found, dict):  # by task: flatten
-        return [i for group in found.values()
-                for i in (group if isinstance(group, list) else [group])]
+        return [
+            i for group in found.values() for i in (group if isinstance(group, list) else [group])
+        ]
     return list(found)
 
 
@@ -172,12 +209,24 @@ def error_text(data: dict[str, Any]) -> str:
     return f"{data.get('error') or 'Error'}: {data.get('message') or ''}".rstrip(": ")
 
 
-def status_update(task_id: str, context_id: str, state: str, *, final: bool,
-                  error: str | None = None) -> dict[str, Any]:
-    return {"kind": "status-update", "taskId": task_id, "contextId": context_id,
-            "status": status(task_id, context_id, state, error=error), "final": final}
+def status_update(
+    task_id: str, context_id: str, state: str, *, final: bool, error: str | None = None
+) -> dict[str, Any]:
+    return {
+        "kind": "status-update",
+        "taskId": task_id,
+        "contextId": context_id,
+        "status": status(task_id, context_id, state, error=error),
+        "final": final,
+    }
 
 
 def artifact_update(task_id: str, context_id: str, art: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": "artifact-update", "taskId": task_id, "contextId": context_id,
-            "artifact": art, "append": False, "lastChunk": True}
+    return {
+        "kind": "artifact-update",
+        "taskId": task_id,
+        "contextId": context_id,
+        "artifact": art,
+        "append": False,
+        "lastChunk": True,
+    }

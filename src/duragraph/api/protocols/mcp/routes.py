@@ -1,6 +1,7 @@
 """MCP over the Streamable HTTP transport, stateless as the official server
 is: every POST carries one JSON-RPC message and gets one JSON answer; no
 session id is issued, so there is no GET stream and no session to delete."""
+
 from __future__ import annotations
 
 import logging
@@ -30,10 +31,13 @@ MAX_ASSISTANTS = 1000
 @router.post("/mcp")
 @router.post("/mcp/", include_in_schema=False)
 async def post(request: Request, s: Services = Depends(services)) -> Response:
-    if not (jsonrpc.accepts(request.headers.get("accept", ""), "application/json")
-            or jsonrpc.accepts(request.headers.get("accept", ""), "text/event-stream")):
-        return JSON({"detail": "Accept must include application/json or text/event-stream"},
-                    status_code=400)
+    if not (
+        jsonrpc.accepts(request.headers.get("accept", ""), "application/json")
+        or jsonrpc.accepts(request.headers.get("accept", ""), "text/event-stream")
+    ):
+        return JSON(
+            {"detail": "Accept must include application/json or text/event-stream"}, status_code=400
+        )
     message = jsonrpc.parse(await request.body())
     if isinstance(message, Response):
         return message
@@ -45,15 +49,17 @@ async def post(request: Request, s: Services = Depends(services)) -> Response:
 @router.get("/mcp")
 @router.get("/mcp/", include_in_schema=False)
 async def get() -> JSON:
-    return JSON({"detail": "this server is stateless: no stream to open"}, status_code=405,
-                headers={"Allow": "POST, DELETE"})
+    return JSON(
+        {"detail": "this server is stateless: no stream to open"},
+        status_code=405,
+        headers={"Allow": "POST, DELETE"},
+    )
 
 
 @router.delete("/mcp")
 @router.delete("/mcp/", include_in_schema=False)
 async def delete() -> JSON:
-    return JSON({"detail": "session not found: this server keeps no sessions"},
-                status_code=404)
+    return JSON({"detail": "session not found: this server keeps no sessions"}, status_code=404)
 
 
 async def _answer(s: Services, message: dict[str, Any]) -> dict[str, Any]:
@@ -83,8 +89,13 @@ async def _ping(s: Services, params: dict[str, Any]) -> dict[str, Any]:
 async def _tools_list(s: Services, params: dict[str, Any]) -> dict[str, Any]:
     offset = _cursor(params.get("cursor"))
     assistants, next_offset = await search_assistants(
-        s.db, limit=PAGE, offset=offset, sort_by="created_at", sort_order="asc",
-        visible=await invocation.assistants_visible(s, PAGE, offset))
+        s.db,
+        limit=PAGE,
+        offset=offset,
+        sort_by="created_at",
+        sort_order="asc",
+        visible=await invocation.assistants_visible(s, PAGE, offset),
+    )
     tools, seen = [], set()
     for assistant in assistants:
         name = mcp_tools.tool_name(assistant["name"])
@@ -115,8 +126,12 @@ async def _tool(s: Services, assistant: dict[str, Any]) -> dict[str, Any] | None
     try:
         schema = await invocation.input_schema(s, assistant)
     except Exception as exc:
-        log.warning("mcp: assistant %s left out of the tools: %s: %s",
-                    assistant["assistant_id"], type(exc).__name__, exc)
+        log.warning(
+            "mcp: assistant %s left out of the tools: %s: %s",
+            assistant["assistant_id"],
+            type(exc).__name__,
+            exc,
+        )
         return None
     return mcp_tools.tool(assistant, schema) if schema is not None else None
 
@@ -137,8 +152,12 @@ async def _assistant_for(s: Services, name: Any) -> dict[str, Any]:
     if not isinstance(name, str) or not name:
         raise RpcError(INVALID_PARAMS, "params.name (the tool) is required")
     assistants, _ = await search_assistants(
-        s.db, limit=MAX_ASSISTANTS, sort_by="created_at", sort_order="asc",
-        visible=await invocation.assistants_visible(s, MAX_ASSISTANTS, 0))
+        s.db,
+        limit=MAX_ASSISTANTS,
+        sort_by="created_at",
+        sort_order="asc",
+        visible=await invocation.assistants_visible(s, MAX_ASSISTANTS, 0),
+    )
     matching = [a for a in assistants if mcp_tools.tool_name(a["name"]) == name]
     if not matching:
         raise RpcError(INVALID_PARAMS, f"Unknown tool: {name}")
@@ -162,5 +181,9 @@ def _text(value: Any) -> str:
     return dumps(value).decode()
 
 
-METHODS = {"initialize": _initialize, "ping": _ping, "tools/list": _tools_list,
-           "tools/call": _tools_call}
+METHODS = {
+    "initialize": _initialize,
+    "ping": _ping,
+    "tools/list": _tools_list,
+    "tools/call": _tools_call,
+}

@@ -1,16 +1,26 @@
 """Assistants as MCP tools: a tool's name, its description, and an input
 schema a model can fill in (a list of LangChain messages becomes one string,
 which the graph's `messages` reducer takes as a human message)."""
+
 from __future__ import annotations
 
 import copy
 import re
 from typing import Any
 
-_MESSAGE_TYPES = {f"{kind}Message{chunk}" for kind in
-                  ("AI", "Human", "Chat", "System", "Function", "Tool") for chunk in ("", "Chunk")}
-_MESSAGE_PARTS = {"ToolCall", "ToolCallChunk", "InvalidToolCall", "UsageMetadata",
-                  "InputTokenDetails", "OutputTokenDetails"}
+_MESSAGE_TYPES = {
+    f"{kind}Message{chunk}"
+    for kind in ("AI", "Human", "Chat", "System", "Function", "Tool")
+    for chunk in ("", "Chunk")
+}
+_MESSAGE_PARTS = {
+    "ToolCall",
+    "ToolCallChunk",
+    "InvalidToolCall",
+    "UsageMetadata",
+    "InputTokenDetails",
+    "OutputTokenDetails",
+}
 _NOT_IN_NAME = re.compile(r"[^a-zA-Z0-9_.\-]")
 MAX_NAME = 128  # MCP tool names: ^[a-zA-Z0-9_.-]{1,128}$
 
@@ -26,8 +36,12 @@ def tool(assistant: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
         "title": name,
         "description": assistant.get("description") or f"Tool based on the {name} assistant",
         "inputSchema": simplified(schema),
-        "annotations": {"readOnlyHint": False, "destructiveHint": False,
-                        "idempotentHint": False, "openWorldHint": True},
+        "annotations": {
+            "readOnlyHint": False,
+            "destructiveHint": False,
+            "idempotentHint": False,
+            "openWorldHint": True,
+        },
     }
 
 
@@ -38,8 +52,11 @@ def simplified(schema: dict[str, Any]) -> dict[str, Any]:
         return schema
     for key, prop in (schema.get("properties") or {}).items():
         if _lists_messages(prop):
-            schema["properties"][key] = {"type": "string", "title": prop.get("title", key),
-                                         "description": "The user message to send to the agent."}
+            schema["properties"][key] = {
+                "type": "string",
+                "title": prop.get("title", key),
+                "description": "The user message to send to the agent.",
+            }
     for name in _MESSAGE_TYPES | _MESSAGE_PARTS:
         defs.pop(name, None)
     if not defs:

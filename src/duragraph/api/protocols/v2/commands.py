@@ -1,6 +1,7 @@
 """Protocol v2 commands (`POST /threads/{id}/commands`, and in-band on the
 WebSocket): `run.start`, `input.respond`, `agent.getTree`. Each answers a
 `success` or an `error` envelope; runs go through api/run_control.py."""
+
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Literal
@@ -42,13 +43,20 @@ class CommandError(Exception):
 
 def _run_body(params: dict[str, Any], **extra: Any) -> RunCreate:
     try:
-        return _ProtocolRun(stream_mode=RUN_MODES, stream_subgraphs=True,
-                            if_not_exists="create", **{
-                                k: params[k] for k in ("assistant_id", "input", "config",
-                                                       "metadata") if k in params}, **extra)
+        return _ProtocolRun(
+            stream_mode=RUN_MODES,
+            stream_subgraphs=True,
+            if_not_exists="create",
+            **{
+                k: params[k] for k in ("assistant_id", "input", "config", "metadata") if k in params
+            },
+            **extra,
+        )
     except ValidationError as exc:
-        raise CommandError("invalid_argument", "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from exc
+        raise CommandError(
+            "invalid_argument",
+            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
+        ) from exc
 
 
 async def _run_start(s: Services, thread_id: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -69,16 +77,22 @@ async def _input_respond(s: Services, thread_id: str, params: dict[str, Any]) ->
     # The `input.requested` event comes before the run's interrupted outcome
     # commits: while the thread is busy the resume is queued behind that run.
     if thread["status"] != ThreadStatus.busy:
-        pending = {i.get("id") for found in (thread.get("interrupts") or {}).values()
-                   for i in found if isinstance(i, dict)}
+        pending = {
+            i.get("id")
+            for found in (thread.get("interrupts") or {}).values()
+            for i in found
+            if isinstance(i, dict)
+        }
         unknown = [i for i in resume if i not in pending]
         if thread["status"] != ThreadStatus.interrupted or unknown:
-            raise CommandError("no_such_interrupt",
-                               f"no outstanding interrupt {(unknown or list(resume))[0]!r}")
+            raise CommandError(
+                "no_such_interrupt", f"no outstanding interrupt {(unknown or list(resume))[0]!r}"
+            )
     latest = await q.list_runs(s.db, thread_id, limit=1)
-    body = _run_body({"assistant_id": latest[0]["assistant_id"], **params},
-                     command={"resume": resume, "update": params.get("update"),
-                              "goto": params.get("goto")})
+    body = _run_body(
+        {"assistant_id": latest[0]["assistant_id"], **params},
+        command={"resume": resume, "update": params.get("update"), "goto": params.get("goto")},
+    )
     created = await create_run(s, thread_id, body)
     return {"run_id": created.run_id}
 
@@ -107,8 +121,11 @@ async def _graph_name(s: Services, assistant_id: str) -> str:
 
 
 Handler = Callable[[Services, str, dict[str, Any]], Awaitable[dict[str, Any]]]
-COMMANDS: dict[str, Handler] = {"run.start": _run_start, "input.respond": _input_respond,
-                                "agent.getTree": _get_tree}
+COMMANDS: dict[str, Handler] = {
+    "run.start": _run_start,
+    "input.respond": _input_respond,
+    "agent.getTree": _get_tree,
+}
 
 
 def parse(body: Any) -> tuple[int, str, dict[str, Any]]:
@@ -129,14 +146,23 @@ def error(cid: int | None, code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "id": cid, "error": code, "message": message}
 
 
-async def run_command(s: Services, thread_id: str, cid: int, method: str,
-                      params: dict[str, Any], extra: tuple[str, ...] = ()) -> dict[str, Any]:
+async def run_command(
+    s: Services,
+    thread_id: str,
+    cid: int,
+    method: str,
+    params: dict[str, Any],
+    extra: tuple[str, ...] = (),
+) -> dict[str, Any]:
     """The response to one command; `extra` names commands the caller
     handles itself (to list them when the method is unknown)."""
     handler = COMMANDS.get(method)
     if handler is None:
-        return error(cid, "unknown_command", f"unknown command {method!r}; supported: "
-                     f"{', '.join([*COMMANDS, *extra])}")
+        return error(
+            cid,
+            "unknown_command",
+            f"unknown command {method!r}; supported: {', '.join([*COMMANDS, *extra])}",
+        )
     try:
         result = await handler(s, thread_id, params)
     except CommandError as exc:

@@ -6,6 +6,7 @@ One stored chunk (stream sequence N) may become several events; event k of it
 gets seq `N * FANOUT + k`, so seqs stay unique and increasing and a client's
 `since` says both where to resume reading and which events of that chunk it had.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,12 +17,30 @@ import orjson
 from ....domain.statuses import RunStatus
 
 FANOUT = 1000
-CHANNELS = ("values", "updates", "messages", "tools", "lifecycle", "input", "tasks",
-            "custom", "checkpoints")
-_END_STATUS: dict[str, str] = {RunStatus.success: "completed", RunStatus.error: "failed",
-                               RunStatus.interrupted: "interrupted"}
-_ROLES = {"ai": "ai", "AIMessageChunk": "ai", "human": "human", "HumanMessageChunk": "human",
-          "system": "system", "SystemMessageChunk": "system"}
+CHANNELS = (
+    "values",
+    "updates",
+    "messages",
+    "tools",
+    "lifecycle",
+    "input",
+    "tasks",
+    "custom",
+    "checkpoints",
+)
+_END_STATUS: dict[str, str] = {
+    RunStatus.success: "completed",
+    RunStatus.error: "failed",
+    RunStatus.interrupted: "interrupted",
+}
+_ROLES = {
+    "ai": "ai",
+    "AIMessageChunk": "ai",
+    "human": "human",
+    "HumanMessageChunk": "human",
+    "system": "system",
+    "SystemMessageChunk": "system",
+}
 
 Event = dict[str, Any]
 
@@ -49,6 +68,7 @@ class Translator:
     In a run that streams checkpoints, a `values` event waits for the next
     chunk: the checkpoint that stores that state, whose reference it then
     carries (`events`)."""
+
     _texts: dict[str, str] = field(default_factory=dict)  # open message id -> text so far
     _error: str | None = None
     _checkpointed: bool = False  # this run streams checkpoints
@@ -70,8 +90,9 @@ class Translator:
                 out.append(((method, namespace, body, node), None))
         return out
 
-    def _release(self, mode: str, namespace: list[str], data: Any
-                 ) -> list[tuple[Found, Ref | None]]:
+    def _release(
+        self, mode: str, namespace: list[str], data: Any
+    ) -> list[tuple[Found, Ref | None]]:
         if mode == "metadata":
             self._checkpointed = False
         elif mode == "checkpoints":
@@ -116,8 +137,9 @@ class Translator:
             out["error"] = self._error or "run failed"
         return out
 
-    def _message(self, message: dict[str, Any], meta: dict[str, Any]
-                 ) -> list[tuple[str, Any, str | None]]:
+    def _message(
+        self, message: dict[str, Any], meta: dict[str, Any]
+    ) -> list[tuple[str, Any, str | None]]:
         node = meta.get("langgraph_node")
         role = _ROLES.get(message.get("type", ""))
         if role is None:  # a tool's result: the tools channel has it
@@ -126,29 +148,66 @@ class Translator:
         out = []
         if message_id not in self._texts:
             self._texts[message_id] = ""
-            out += [("messages", {"event": "message-start", "role": role, "id": message_id,
-                                  "message_id": message_id, "metadata": meta}, node),
-                    ("messages", {"event": "content-block-start", "index": 0,
-                                  "message_id": message_id,
-                                  "content": {"type": "text", "text": ""}}, node)]
+            out += [
+                (
+                    "messages",
+                    {
+                        "event": "message-start",
+                        "role": role,
+                        "id": message_id,
+                        "message_id": message_id,
+                        "metadata": meta,
+                    },
+                    node,
+                ),
+                (
+                    "messages",
+                    {
+                        "event": "content-block-start",
+                        "index": 0,
+                        "message_id": message_id,
+                        "content": {"type": "text", "text": ""},
+                    },
+                    node,
+                ),
+            ]
         text = _text(message.get("content"))
         if text:
             self._texts[message_id] += text
-            out.append(("messages", {"event": "content-block-delta", "index": 0,
-                                     "message_id": message_id,
-                                     "delta": {"type": "text-delta", "text": text}}, node))
+            out.append(
+                (
+                    "messages",
+                    {
+                        "event": "content-block-delta",
+                        "index": 0,
+                        "message_id": message_id,
+                        "delta": {"type": "text-delta", "text": text},
+                    },
+                    node,
+                )
+            )
         whole = not message.get("type", "").endswith("Chunk")
         if whole or message.get("chunk_position") == "last":
             out += self._finish_message(message_id, node)
         return out
 
-    def _finish_message(self, message_id: str, node: str | None
-                        ) -> list[tuple[str, Any, str | None]]:
+    def _finish_message(
+        self, message_id: str, node: str | None
+    ) -> list[tuple[str, Any, str | None]]:
         text = self._texts.pop(message_id, "")
-        return [("messages", {"event": "content-block-finish", "index": 0,
-                              "message_id": message_id,
-                              "content": {"type": "text", "text": text}}, node),
-                ("messages", {"event": "message-finish", "message_id": message_id}, node)]
+        return [
+            (
+                "messages",
+                {
+                    "event": "content-block-finish",
+                    "index": 0,
+                    "message_id": message_id,
+                    "content": {"type": "text", "text": text},
+                },
+                node,
+            ),
+            ("messages", {"event": "message-finish", "message_id": message_id}, node),
+        ]
 
     def _finish_open(self) -> list[tuple[str, Any, str | None]]:
         out = []
@@ -161,8 +220,18 @@ def _updates(data: Any) -> list[tuple[str, Any, str | None]]:
     out: list[tuple[str, Any, str | None]] = []
     for node, delta in (data or {}).items():
         if node == "__interrupt__":
-            out += [("input.requested", {"interrupt_id": i.get("id"), "value": i.get("value"),
-                                         "payload": i.get("value")}, None) for i in delta]
+            out += [
+                (
+                    "input.requested",
+                    {
+                        "interrupt_id": i.get("id"),
+                        "value": i.get("value"),
+                        "payload": i.get("value"),
+                    },
+                    None,
+                )
+                for i in delta
+            ]
         else:
             out.append(("updates", {"node": node, "values": delta}, node))
     return out
@@ -171,8 +240,11 @@ def _updates(data: Any) -> list[tuple[str, Any, str | None]]:
 def _checkpoint(data: dict[str, Any]) -> dict[str, Any]:
     own, parent = data.get("checkpoint") or {}, data.get("parent_checkpoint") or {}
     metadata = data.get("metadata") or {}
-    out = {"id": own.get("checkpoint_id"), "step": metadata.get("step"),
-           "source": metadata.get("source")}
+    out = {
+        "id": own.get("checkpoint_id"),
+        "step": metadata.get("step"),
+        "source": metadata.get("source"),
+    }
     if parent.get("checkpoint_id"):
         out["parent_id"] = parent["checkpoint_id"]
     return out
@@ -182,20 +254,27 @@ def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(b.get("text", "") for b in content
-                       if isinstance(b, dict) and b.get("type") == "text")
+        return "".join(
+            b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text"
+        )
     return ""
 
 
-def envelope(seq: int, method: str, namespace: list[str], data: Any, node: str | None,
-             timestamp_ms: int, checkpoint: Ref | None = None) -> Event:
+def envelope(
+    seq: int,
+    method: str,
+    namespace: list[str],
+    data: Any,
+    node: str | None,
+    timestamp_ms: int,
+    checkpoint: Ref | None = None,
+) -> Event:
     params: dict[str, Any] = {"namespace": namespace, "timestamp": timestamp_ms, "data": data}
     if node:
         params["node"] = node
     if checkpoint is not None:
         params["checkpoint"] = checkpoint
-    return {"type": "event", "event_id": str(seq), "seq": seq, "method": method,
-            "params": params}
+    return {"type": "event", "event_id": str(seq), "seq": seq, "method": method, "params": params}
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +291,7 @@ class Filter:
         return any(self._under(prefix, namespace) for prefix in self.namespaces)
 
     def _under(self, prefix: tuple[str, ...], namespace: list[str]) -> bool:
-        if tuple(namespace[:len(prefix)]) != prefix:
+        if tuple(namespace[: len(prefix)]) != prefix:
             return False
         return self.depth is None or len(namespace) - len(prefix) <= self.depth
 
@@ -225,6 +304,7 @@ class Tree:
     """The run's agent tree (`agent.getTree`) from its translated events: the
     root and every namespace seen, each `started` until its parent's update
     for it or the run's end closes it."""
+
     graph_name: str
     status: dict[tuple[str, ...], str] = field(default_factory=lambda: {(): "started"})
 
@@ -235,14 +315,19 @@ class Tree:
         if method == "lifecycle" and not ns and isinstance(data, dict):
             self._root(data.get("event"))
         elif method == "updates" and isinstance(data, dict):
-            for child in [c for c in self.status if len(c) == len(ns) + 1
-                          and c[:len(ns)] == ns and c[-1].split(":")[0] == data.get("node")]:
+            for child in [
+                c
+                for c in self.status
+                if len(c) == len(ns) + 1
+                and c[: len(ns)] == ns
+                and c[-1].split(":")[0] == data.get("node")
+            ]:
                 self._close(child, "completed")
 
     def _close(self, ns: tuple[str, ...], status: str) -> None:
         """`ns` and whatever is still open under it end with `status`."""
         for key, current in self.status.items():
-            if key[:len(ns)] == ns and current not in _TERMINAL:
+            if key[: len(ns)] == ns and current not in _TERMINAL:
                 self.status[key] = status
 
     def _root(self, event: Any) -> None:
@@ -252,9 +337,12 @@ class Tree:
             self._close((), event)
 
     def node(self, ns: tuple[str, ...] = ()) -> dict[str, Any]:
-        out: dict[str, Any] = {"namespace": list(ns), "status": self.status[ns],
-                               "graph_name": ns[-1].split(":")[0] if ns else self.graph_name}
-        children = sorted(c for c in self.status if len(c) == len(ns) + 1 and c[:len(ns)] == ns)
+        out: dict[str, Any] = {
+            "namespace": list(ns),
+            "status": self.status[ns],
+            "graph_name": ns[-1].split(":")[0] if ns else self.graph_name,
+        }
+        children = sorted(c for c in self.status if len(c) == len(ns) + 1 and c[: len(ns)] == ns)
         if children:
             out["children"] = [self.node(c) for c in children]
         return out

@@ -3,6 +3,7 @@
 `POST /threads/{id}/stream/events` (the thread's events over SSE, filtered by
 channel and namespace, resumed with `since`). Runs are created by the same
 path as `POST /threads/{id}/runs`; events are read from the same subjects."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -42,18 +43,19 @@ async def event_stream(thread_id: str, request: Request, s: Services = Depends(s
 
 # -- commands -------------------------------------------------------------------
 
+
 @router.post("/threads/{thread_id}/commands")
 async def command(thread_id: str, request: Request, s: Services = Depends(services)) -> JSON:
     await require(s, "threads", "read", thread_id)
     try:
         cid, method, params = parse(await _body(request))
     except BadRequest as exc:
-        return JSON({**error(None, "invalid_argument", str(exc)), "detail": str(exc)},
-                    status_code=400)
+        return JSON(
+            {**error(None, "invalid_argument", str(exc)), "detail": str(exc)}, status_code=400
+        )
     if method in SUBSCRIPTION_COMMANDS:
         return JSON(_subscription(cid, method, params))
-    return JSON(await run_command(s, thread_id, cid, method, params,
-                                  extra=SUBSCRIPTION_COMMANDS))
+    return JSON(await run_command(s, thread_id, cid, method, params, extra=SUBSCRIPTION_COMMANDS))
 
 
 def _subscription(cid: int, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -64,17 +66,27 @@ def _subscription(cid: int, method: str, params: dict[str, Any]) -> dict[str, An
     try:
         if method == "subscription.subscribe":
             parse_filter(params)
-            return {"type": "success", "id": cid, "result": {
-                "subscription_id": subscription_id(params), "replayed_events": 0}}
+            return {
+                "type": "success",
+                "id": cid,
+                "result": {"subscription_id": subscription_id(params), "replayed_events": 0},
+            }
         if method == "subscription.reconnect":
-            return error(cid, "no_such_run", "no active run is bound to this request: over "
-                         "HTTP, resume with POST /threads/{thread_id}/stream/events and `since`")
+            return error(
+                cid,
+                "no_such_run",
+                "no active run is bound to this request: over "
+                "HTTP, resume with POST /threads/{thread_id}/stream/events and `since`",
+            )
         if not isinstance(params.get("subscription_id"), str):
             raise BadRequest("subscription_id: a string is required")
     except BadRequest as exc:
         return error(cid, "invalid_argument", str(exc))
-    return error(cid, "no_such_subscription",
-                 f"no subscription {params['subscription_id']!r}: over HTTP none is kept")
+    return error(
+        cid,
+        "no_such_subscription",
+        f"no subscription {params['subscription_id']!r}: over HTTP none is kept",
+    )
 
 
 @router.websocket("/threads/{thread_id}/stream/events")

@@ -2,6 +2,7 @@
 (api/sse.py chunk_frames) from where the client asks, translated
 (protocols/v2/events.py) and filtered by channel and namespace. Shared by the
 SSE route and the WebSocket."""
+
 from __future__ import annotations
 
 from typing import Any, AsyncIterator, Callable
@@ -14,27 +15,33 @@ from ...sse import chunk_frames, frame
 from .commands import BadRequest
 from .events import CHANNELS, FANOUT, Filter, Translator, envelope
 
+
 def parse_filter(body: dict[str, Any]) -> Filter:
     channels = body.get("channels")
     if not isinstance(channels, list) or not channels:
         raise BadRequest("channels: a non-empty list of channels is required")
     bad = [c for c in channels if c not in CHANNELS]
     if bad:
-        raise BadRequest(f"channels: unknown channel {bad[0]!r}; expected one of "
-                         f"{', '.join(CHANNELS)}")
+        raise BadRequest(
+            f"channels: unknown channel {bad[0]!r}; expected one of {', '.join(CHANNELS)}"
+        )
     namespaces = body.get("namespaces")
-    if namespaces is not None and not (isinstance(namespaces, list) and all(
-            isinstance(n, list) and all(isinstance(p, str) for p in n) for n in namespaces)):
+    if namespaces is not None and not (
+        isinstance(namespaces, list)
+        and all(isinstance(n, list) and all(isinstance(p, str) for p in n) for n in namespaces)
+    ):
         raise BadRequest("namespaces: a list of namespaces (lists of strings) is expected")
     depth = natural(body, "depth")
-    return Filter(frozenset(channels), None if namespaces is None else
-                  tuple(tuple(n) for n in namespaces), depth)
+    return Filter(
+        frozenset(channels),
+        None if namespaces is None else tuple(tuple(n) for n in namespaces),
+        depth,
+    )
 
 
 def natural(body: dict[str, Any], key: str) -> int | None:
     value = body.get(key)
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool)
-                              or value < 0):
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
         raise BadRequest(f"{key}: a non-negative integer is expected")
     return value
 
@@ -58,20 +65,24 @@ async def _start_of(s: Services, thread_id: str, since: int | None) -> int:
     return (seq if first is None else first) - 1
 
 
-def _renderer(wanted: Filter, since: int | None,
-              write: Callable[[str, int, dict[str, Any]], bytes]) -> Callable[[Any], list[bytes]]:
+def _renderer(
+    wanted: Filter, since: int | None, write: Callable[[str, int, dict[str, Any]], bytes]
+) -> Callable[[Any], list[bytes]]:
     translator = Translator()
 
     def render(chunk: Any) -> list[bytes]:
         frames = []
         for k, ((method, namespace, data, node), ref) in enumerate(
-                translator.events(chunk.event, chunk.data)[:FANOUT]):
+            translator.events(chunk.event, chunk.data)[:FANOUT]
+        ):
             seq = chunk.seq * FANOUT + k
             if (since is not None and seq <= since) or not wanted.wants(method, namespace):
                 continue
-            frames.append(write(method, seq, envelope(seq, method, namespace, data, node,
-                                                      chunk.time_ms, ref)))
+            frames.append(
+                write(method, seq, envelope(seq, method, namespace, data, node, chunk.time_ms, ref))
+            )
         return frames
+
     return render
 
 
@@ -79,12 +90,17 @@ def _sse(method: str, seq: int, event: dict[str, Any]) -> bytes:
     return frame(method, orjson.dumps(event), seq)
 
 
-async def event_frames(s: Services, thread_id: str, wanted: Filter, since: int | None,
-                       write: Callable[[str, int, dict[str, Any]], bytes] = _sse
-                       ) -> AsyncIterator[bytes]:
+async def event_frames(
+    s: Services,
+    thread_id: str,
+    wanted: Filter,
+    since: int | None,
+    write: Callable[[str, int, dict[str, Any]], bytes] = _sse,
+) -> AsyncIterator[bytes]:
     """The thread's protocol events as `write` renders them (SSE frames by
     default), with heartbeat comments between them."""
     after = max(await _start_of(s, thread_id, since), 0)
     source = s.streams.subscribe_thread(thread_id, after_seq=after)
-    return chunk_frames(source, until=lambda _: False, stop=s.stopping,
-                        render=_renderer(wanted, since, write))
+    return chunk_frames(
+        source, until=lambda _: False, stop=s.stopping, render=_renderer(wanted, since, write)
+    )

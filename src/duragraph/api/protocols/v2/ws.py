@@ -3,6 +3,7 @@ the client sends is a command envelope; `subscription.subscribe` (or
 `subscription.reconnect` with `since`) starts sending the thread's events as
 JSON frames, `subscription.unsubscribe` stops them, other commands are those
 of `POST /threads/{id}/commands`. Each command is answered in-band."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,8 +24,11 @@ from ...services import Services
 from .commands import BadRequest, error, parse, run_command
 from .stream import event_frames, natural, parse_filter
 
-SUBSCRIPTION_COMMANDS = ("subscription.subscribe", "subscription.reconnect",
-                         "subscription.unsubscribe")
+SUBSCRIPTION_COMMANDS = (
+    "subscription.subscribe",
+    "subscription.reconnect",
+    "subscription.unsubscribe",
+)
 log = logging.getLogger(__name__)
 NOT_FOUND = 4404  # the WebSocket close code for an unknown thread
 POLICY_VIOLATION = 1008  # as a refused handshake (api/auth/middleware.py)
@@ -57,8 +61,11 @@ class _Connection:
         elif method in SUBSCRIPTION_COMMANDS:
             await self._subscribe(cid, method, params)
         else:
-            await self.send(await run_command(self.s, self.thread_id, cid, method, params,
-                                              extra=SUBSCRIPTION_COMMANDS))
+            await self.send(
+                await run_command(
+                    self.s, self.thread_id, cid, method, params, extra=SUBSCRIPTION_COMMANDS
+                )
+            )
 
     async def _subscribe(self, cid: int, method: str, params: dict[str, Any]) -> None:
         try:
@@ -72,10 +79,16 @@ class _Connection:
         if sub_id not in self.subscriptions and self._full():
             await self.send(error(cid, "resource_exhausted", self._full_message()))
             return
-        frames = await event_frames(self.s, self.thread_id, wanted, since,
-                                    write=lambda _m, _seq, event: orjson.dumps(event))
-        await self.send({"type": "success", "id": cid,
-                         "result": {"subscription_id": sub_id, "replayed_events": 0}})
+        frames = await event_frames(
+            self.s, self.thread_id, wanted, since, write=lambda _m, _seq, event: orjson.dumps(event)
+        )
+        await self.send(
+            {
+                "type": "success",
+                "id": cid,
+                "result": {"subscription_id": sub_id, "replayed_events": 0},
+            }
+        )
         self._stop(sub_id)
         self._start(sub_id, frames)
 
@@ -83,8 +96,10 @@ class _Connection:
         return len(self.subscriptions) >= self.max_subscriptions
 
     def _full_message(self) -> str:
-        return (f"too many subscriptions: a connection may hold {self.max_subscriptions} "
-                "(DURAGRAPH_WS_MAX_SUBSCRIPTIONS); unsubscribe one first")
+        return (
+            f"too many subscriptions: a connection may hold {self.max_subscriptions} "
+            "(DURAGRAPH_WS_MAX_SUBSCRIPTIONS); unsubscribe one first"
+        )
 
     def _start(self, sub_id: str, frames: Any) -> None:
         task = asyncio.create_task(self._forward(frames))
@@ -93,6 +108,7 @@ class _Connection:
         def ended(_: asyncio.Task) -> None:  # a failed stream frees its place
             if self.subscriptions.get(sub_id) is task:
                 del self.subscriptions[sub_id]
+
         task.add_done_callback(ended)
 
     async def _forward(self, frames: Any) -> None:
@@ -138,8 +154,7 @@ async def _answer(connection: _Connection, raw: str) -> None:
         raise
     except Exception as exc:
         log.exception("thread %s: a WebSocket command failed", connection.thread_id)
-        await connection.send(error(None, "unknown_error", f"internal error: "
-                                                           f"{type(exc).__name__}"))
+        await connection.send(error(None, "unknown_error", f"internal error: {type(exc).__name__}"))
 
 
 def _loads(raw: str) -> Any:
@@ -158,8 +173,9 @@ async def _frames(websocket: WebSocket) -> AsyncIterator[str]:
         if message["type"] == "websocket.disconnect":
             return
         if message.get("text") is None:
-            await websocket.close(code=UNSUPPORTED_DATA,
-                                  reason="binary frames are not supported: send JSON text")
+            await websocket.close(
+                code=UNSUPPORTED_DATA, reason="binary frames are not supported: send JSON text"
+            )
             return
         yield message["text"]
 

@@ -7,6 +7,7 @@ can therefore be replayed into identical tables.
 
 `for_run` gives the executor a fenced, run-bound view (see run_checkpointer).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -26,22 +27,45 @@ PRUNE_STRATEGIES = ("keep_latest", "delete")
 
 
 class EventStoreCheckpointer(EventSourcedSaver):
-    def for_run(self, run_id: str, epoch: int, thread_id: str, *,
-                durability: str = "sync", blank: bool = False) -> RunCheckpointer:
+    def for_run(
+        self,
+        run_id: str,
+        epoch: int,
+        thread_id: str,
+        *,
+        durability: str = "sync",
+        blank: bool = False,
+    ) -> RunCheckpointer:
         """`blank`: the thread has no checkpoint yet (Thread.starts_blank), so
         the run's first read needs no query."""
-        return RunCheckpointer(self.store, run_id=run_id, epoch=epoch, thread_id=thread_id,
-                               serde=self.serde, deferred=durability in ("async", "exit"),
-                               blank=blank)
+        return RunCheckpointer(
+            self.store,
+            run_id=run_id,
+            epoch=epoch,
+            thread_id=thread_id,
+            serde=self.serde,
+            deferred=durability in ("async", "exit"),
+            blank=blank,
+        )
 
-    async def aput(self, config: RunnableConfig, checkpoint: Checkpoint,
-                   metadata: CheckpointMetadata, new_versions: ChannelVersions) -> RunnableConfig:
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
         saved = codec.saved_event(self.serde, config, checkpoint, metadata, run_id=None)
         await self._append(saved.thread_id, [saved])
         return codec.config_for(saved.thread_id, saved.checkpoint_ns, saved.checkpoint_id)
 
-    async def aput_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]],
-                          task_id: str, task_path: str = "") -> None:
+    async def aput_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
         event = codec.writes_event(self.serde, config, writes, task_id, task_path)
         await self._append(event.thread_id, [event])
 
@@ -53,9 +77,12 @@ class EventStoreCheckpointer(EventSourcedSaver):
         if not run_ids:
             return
         threads = await sql.threads_of_runs(self.store.pool, run_ids)
-        await self._commit([
-            StreamAppend(codec.stream_of(t), None, [_deleted(t, run_ids=list(run_ids))])
-            for t in threads])
+        await self._commit(
+            [
+                StreamAppend(codec.stream_of(t), None, [_deleted(t, run_ids=list(run_ids))])
+                for t in threads
+            ]
+        )
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         await self._commit([await self.copy_batch(source_thread_id, target_thread_id)])
@@ -70,8 +97,9 @@ class EventStoreCheckpointer(EventSourcedSaver):
         """The events that prune a thread's checkpoints, for the caller to commit."""
         if strategy not in PRUNE_STRATEGIES:
             raise ValueError(f"prune strategy must be one of {', '.join(PRUNE_STRATEGIES)}")
-        return StreamAppend(codec.stream_of(thread_id), None,
-                            await self._pruned(thread_id, strategy))
+        return StreamAppend(
+            codec.stream_of(thread_id), None, await self._pruned(thread_id, strategy)
+        )
 
     async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         """`delete` drops the threads' checkpoints; `keep_latest` drops them and
@@ -80,8 +108,11 @@ class EventStoreCheckpointer(EventSourcedSaver):
         await self._commit([await self.prune_batch(t, strategy) for t in thread_ids])
 
     async def _pruned(self, thread_id: str, strategy: str) -> list[DomainEvent]:
-        kept = (await sql.fetch_latest_per_namespace(self.store.pool, thread_id)
-                if strategy == "keep_latest" else [])
+        kept = (
+            await sql.fetch_latest_per_namespace(self.store.pool, thread_id)
+            if strategy == "keep_latest"
+            else []
+        )
         resaved = [e for row in kept for e in codec.copy_events(row, thread_id)]
         return [_deleted(thread_id), *resaved]
 

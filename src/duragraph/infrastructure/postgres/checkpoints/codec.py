@@ -1,5 +1,6 @@
 """Translation between LangGraph's checkpoint types, our checkpoint events and
 the projection rows. Pure functions: no I/O."""
+
 from __future__ import annotations
 
 import base64
@@ -8,8 +9,13 @@ from typing import Any, Iterable, Sequence
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
-    WRITES_IDX_MAP, Checkpoint, CheckpointMetadata, CheckpointTuple,
-    SerializerProtocol, get_serializable_checkpoint_metadata, writes_sort_key,
+    WRITES_IDX_MAP,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    SerializerProtocol,
+    get_serializable_checkpoint_metadata,
+    writes_sort_key,
 )
 
 from ....domain import events as ev
@@ -26,8 +32,13 @@ def stream_of(thread_id: str) -> str:
 
 
 def config_for(thread_id: str, checkpoint_ns: str, checkpoint_id: str) -> RunnableConfig:
-    return {"configurable": {"thread_id": thread_id, "checkpoint_ns": checkpoint_ns,
-                             "checkpoint_id": checkpoint_id}}
+    return {
+        "configurable": {
+            "thread_id": thread_id,
+            "checkpoint_ns": checkpoint_ns,
+            "checkpoint_id": checkpoint_id,
+        }
+    }
 
 
 def address(config: RunnableConfig) -> tuple[str, str, str | None]:
@@ -40,8 +51,14 @@ def _b64(blob: bytes) -> str:
     return base64.b64encode(blob).decode("ascii")
 
 
-def saved_event(serde: SerializerProtocol, config: RunnableConfig, checkpoint: Checkpoint,
-                metadata: CheckpointMetadata, *, run_id: str | None) -> ev.CheckpointSaved:
+def saved_event(
+    serde: SerializerProtocol,
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    *,
+    run_id: str | None,
+) -> ev.CheckpointSaved:
     thread_id, ns, parent_id = address(config)
     type_, blob = serde.dumps_typed(checkpoint)
     meta = dict(get_serializable_checkpoint_metadata(config, metadata))
@@ -49,14 +66,24 @@ def saved_event(serde: SerializerProtocol, config: RunnableConfig, checkpoint: C
         meta.setdefault("run_id", run_id)
     owner = meta.get("run_id") if run_id is None else run_id
     return ev.CheckpointSaved(
-        at=now(), thread_id=thread_id, checkpoint_ns=ns, checkpoint_id=checkpoint["id"],
-        parent_checkpoint_id=parent_id, checkpoint={"type": type_, "blob": _b64(blob)},
-        metadata=meta, run_id=None if owner is None else str(owner))
+        at=now(),
+        thread_id=thread_id,
+        checkpoint_ns=ns,
+        checkpoint_id=checkpoint["id"],
+        parent_checkpoint_id=parent_id,
+        checkpoint={"type": type_, "blob": _b64(blob)},
+        metadata=meta,
+        run_id=None if owner is None else str(owner),
+    )
 
 
-def writes_event(serde: SerializerProtocol, config: RunnableConfig,
-                 writes: Sequence[tuple[str, Any]], task_id: str,
-                 task_path: str) -> ev.WritesSaved:
+def writes_event(
+    serde: SerializerProtocol,
+    config: RunnableConfig,
+    writes: Sequence[tuple[str, Any]],
+    task_id: str,
+    task_path: str,
+) -> ev.WritesSaved:
     """Special channels (errors, interrupts...) get LangGraph's fixed negative
     indexes, so a re-sent special write replaces the old one."""
     thread_id, ns, checkpoint_id = address(config)
@@ -64,15 +91,22 @@ def writes_event(serde: SerializerProtocol, config: RunnableConfig,
     for idx, (channel, value) in enumerate(writes):
         type_, blob = serde.dumps_typed(value)
         encoded.append([WRITES_IDX_MAP.get(channel, idx), channel, type_, _b64(blob)])
-    return ev.WritesSaved(at=now(), thread_id=thread_id, checkpoint_ns=ns,
-                          checkpoint_id=str(checkpoint_id), task_id=task_id,
-                          task_path=task_path, writes=encoded)
+    return ev.WritesSaved(
+        at=now(),
+        thread_id=thread_id,
+        checkpoint_ns=ns,
+        checkpoint_id=str(checkpoint_id),
+        task_id=task_id,
+        task_path=task_path,
+        writes=encoded,
+    )
 
 
 def stored_writes(event: ev.WritesSaved) -> list[StoredWrite]:
-    return [StoredWrite(event.task_id, idx, channel, type_, base64.b64decode(blob),
-                        event.task_path)
-            for idx, channel, type_, blob in event.writes]
+    return [
+        StoredWrite(event.task_id, idx, channel, type_, base64.b64decode(blob), event.task_path)
+        for idx, channel, type_, blob in event.writes
+    ]
 
 
 def merge_writes(stored: Iterable[StoredWrite], later: Iterable[StoredWrite]) -> list[StoredWrite]:
@@ -86,18 +120,23 @@ def merge_writes(stored: Iterable[StoredWrite], later: Iterable[StoredWrite]) ->
     return sorted(merged.values(), key=lambda w: writes_sort_key(w.task_path, w.task_id, w.idx))
 
 
-def to_tuple(serde: SerializerProtocol, row: CheckpointRow,
-             writes: Sequence[StoredWrite] | None = None) -> CheckpointTuple:
+def to_tuple(
+    serde: SerializerProtocol, row: CheckpointRow, writes: Sequence[StoredWrite] | None = None
+) -> CheckpointTuple:
     chosen = merge_writes(row.writes, ()) if writes is None else writes
-    parent = (config_for(row.thread_id, row.checkpoint_ns, row.parent_checkpoint_id)
-              if row.parent_checkpoint_id else None)
+    parent = (
+        config_for(row.thread_id, row.checkpoint_ns, row.parent_checkpoint_id)
+        if row.parent_checkpoint_id
+        else None
+    )
     return CheckpointTuple(
         config=config_for(row.thread_id, row.checkpoint_ns, row.checkpoint_id),
         checkpoint=serde.loads_typed((row.type, row.checkpoint)),
         metadata=row.metadata,
         parent_config=parent,
-        pending_writes=[(w.task_id, w.channel, serde.loads_typed((w.type, w.blob)))
-                        for w in chosen],
+        pending_writes=[
+            (w.task_id, w.channel, serde.loads_typed((w.type, w.blob))) for w in chosen
+        ],
     )
 
 
@@ -105,17 +144,33 @@ def copy_events(row: CheckpointRow, thread_id: str) -> list[DomainEvent]:
     """Events that re-create a stored checkpoint and its writes on `thread_id`,
     reusing the stored bytes (nothing is deserialized)."""
     at = now()
-    out: list[DomainEvent] = [ev.CheckpointSaved(
-        at=at, thread_id=thread_id, checkpoint_ns=row.checkpoint_ns,
-        checkpoint_id=row.checkpoint_id, parent_checkpoint_id=row.parent_checkpoint_id,
-        checkpoint={"type": row.type, "blob": _b64(row.checkpoint)},
-        metadata=row.metadata, run_id=row.run_id)]
+    out: list[DomainEvent] = [
+        ev.CheckpointSaved(
+            at=at,
+            thread_id=thread_id,
+            checkpoint_ns=row.checkpoint_ns,
+            checkpoint_id=row.checkpoint_id,
+            parent_checkpoint_id=row.parent_checkpoint_id,
+            checkpoint={"type": row.type, "blob": _b64(row.checkpoint)},
+            metadata=row.metadata,
+            run_id=row.run_id,
+        )
+    ]
     by_task: dict[tuple[str, str], list[list[Any]]] = {}
     for w in row.writes:
         by_task.setdefault((w.task_id, w.task_path), []).append(
-            [w.idx, w.channel, w.type, _b64(w.blob)])
+            [w.idx, w.channel, w.type, _b64(w.blob)]
+        )
     for (task_id, task_path), writes in by_task.items():
-        out.append(ev.WritesSaved(at=at, thread_id=thread_id, checkpoint_ns=row.checkpoint_ns,
-                                  checkpoint_id=row.checkpoint_id, task_id=task_id,
-                                  task_path=task_path, writes=writes))
+        out.append(
+            ev.WritesSaved(
+                at=at,
+                thread_id=thread_id,
+                checkpoint_ns=row.checkpoint_ns,
+                checkpoint_id=row.checkpoint_id,
+                task_id=task_id,
+                task_path=task_path,
+                writes=writes,
+            )
+        )
     return out

@@ -25,6 +25,7 @@ versions: it is listed the first time it runs (its entry appears) but not
 on later runs. Only root-namespace checkpoints are super-steps of the run;
 a subgraph's checkpoints commit (fenced) without a `run.step_completed`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,7 +35,11 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
-    ChannelVersions, Checkpoint, CheckpointMetadata, CheckpointTuple, SerializerProtocol,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    SerializerProtocol,
 )
 from langgraph.checkpoint.serde.types import INTERRUPT
 
@@ -47,8 +52,9 @@ from .sql import CheckpointRow, StoredWrite
 
 
 def nodes_that_ran(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
-    return sorted(node for node, seen in current.items()
-                  if node != INTERRUPT and previous.get(node) != seen)
+    return sorted(
+        node for node, seen in current.items() if node != INTERRUPT and previous.get(node) != seen
+    )
 
 
 def _seen(checkpoint: Checkpoint) -> dict[str, Any]:
@@ -61,6 +67,7 @@ class RunBuffer:
     """Mutable state of a run view. LangGraph may clone a checkpointer
     (`with_allowlist` makes a shallow copy), so every clone must share this
     one object and mutate it in place."""
+
     writes: list[ev.WritesSaved] = field(default_factory=list)
     seen: dict[str, dict[str, Any]] = field(default_factory=dict)  # ns -> versions_seen
     known: set[tuple[str, str]] = field(default_factory=set)  # (ns, id) loaded or saved
@@ -87,9 +94,18 @@ class RunBuffer:
 
 
 class RunCheckpointer(EventSourcedSaver):
-    def __init__(self, store: PostgresEventStore, *, run_id: str, epoch: int, thread_id: str,
-                 serde: SerializerProtocol | None = None, deferred: bool = False,
-                 coalesce_s: float = 0.05, blank: bool = False) -> None:
+    def __init__(
+        self,
+        store: PostgresEventStore,
+        *,
+        run_id: str,
+        epoch: int,
+        thread_id: str,
+        serde: SerializerProtocol | None = None,
+        deferred: bool = False,
+        coalesce_s: float = 0.05,
+        blank: bool = False,
+    ) -> None:
         super().__init__(store, serde=serde)
         self.run_id, self.epoch, self.thread_id = run_id, epoch, thread_id
         self.deferred, self.coalesce_s = deferred, coalesce_s
@@ -99,14 +115,25 @@ class RunCheckpointer(EventSourcedSaver):
     def fence(self) -> Fence:
         return Fence(self.run_id, self.epoch)
 
-    async def aput_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]],
-                          task_id: str, task_path: str = "") -> None:
+    async def aput_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
         self._require_own_thread(config)
-        self.buffer.writes.append(codec.writes_event(self.serde, config, writes, task_id,
-                                                     task_path))
+        self.buffer.writes.append(
+            codec.writes_event(self.serde, config, writes, task_id, task_path)
+        )
 
-    async def aput(self, config: RunnableConfig, checkpoint: Checkpoint,
-                   metadata: CheckpointMetadata, new_versions: ChannelVersions) -> RunnableConfig:
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
         self._require_own_thread(config)
         saved = codec.saved_event(self.serde, config, checkpoint, metadata, run_id=self.run_id)
         ns = saved.checkpoint_ns
@@ -197,8 +224,11 @@ class RunCheckpointer(EventSourcedSaver):
         self.buffer.queued.clear()
         return queued, self.buffer.take(only_known=only_known)
 
-    def _assemble(self, queued: list[tuple[ev.CheckpointSaved, list[ev.StepCompleted]]],
-                  writes: list[ev.WritesSaved]) -> list[StreamAppend]:
+    def _assemble(
+        self,
+        queued: list[tuple[ev.CheckpointSaved, list[ev.StepCompleted]]],
+        writes: list[ev.WritesSaved],
+    ) -> list[StreamAppend]:
         checkpoint_events = [*writes, *(saved for saved, _ in queued)]
         steps = [step for _, found in queued for step in found]
         batches = [StreamAppend(codec.stream_of(self.thread_id), None, checkpoint_events)]
@@ -209,16 +239,24 @@ class RunCheckpointer(EventSourcedSaver):
     def _step(self, checkpoint: Checkpoint, metadata: CheckpointMetadata) -> ev.StepCompleted:
         previous = self.buffer.seen.get("", {})
         return ev.StepCompleted(
-            at=codec.now(), run_id=self.run_id, thread_id=self.thread_id, epoch=self.epoch,
-            step=int(metadata.get("step", -1)), checkpoint_id=checkpoint["id"],
-            nodes=nodes_that_ran(previous, checkpoint["versions_seen"]))
+            at=codec.now(),
+            run_id=self.run_id,
+            thread_id=self.thread_id,
+            epoch=self.epoch,
+            step=int(metadata.get("step", -1)),
+            checkpoint_id=checkpoint["id"],
+            nodes=nodes_that_ran(previous, checkpoint["versions_seen"]),
+        )
 
     def _unsaved(self, row: CheckpointRow) -> Sequence[StoredWrite]:
         if row.thread_id != self.thread_id:
             return ()
-        return [w for e in self.buffer.writes
-                if (e.checkpoint_ns, e.checkpoint_id) == (row.checkpoint_ns, row.checkpoint_id)
-                for w in codec.stored_writes(e)]
+        return [
+            w
+            for e in self.buffer.writes
+            if (e.checkpoint_ns, e.checkpoint_id) == (row.checkpoint_ns, row.checkpoint_id)
+            for w in codec.stored_writes(e)
+        ]
 
     def _loaded(self, checkpoint_ns: str, found: CheckpointTuple | None) -> None:
         if found is not None:
@@ -230,5 +268,6 @@ class RunCheckpointer(EventSourcedSaver):
     def _require_own_thread(self, config: RunnableConfig) -> None:
         thread_id = str(config["configurable"]["thread_id"])
         if thread_id != self.thread_id:
-            raise ValueError(f"run '{self.run_id}' is bound to thread '{self.thread_id}', "
-                             f"not '{thread_id}'")
+            raise ValueError(
+                f"run '{self.run_id}' is bound to thread '{self.thread_id}', not '{thread_id}'"
+            )

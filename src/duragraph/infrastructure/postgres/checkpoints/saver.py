@@ -3,6 +3,7 @@ projections, LangGraph's channel versioning, and appending with retries.
 
 The server is async throughout, so the sync half of LangGraph's interface is
 refused loudly instead of being emulated with a second code path."""
+
 from __future__ import annotations
 
 import random
@@ -11,8 +12,13 @@ from typing import Any, NoReturn
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
-    BaseCheckpointSaver, Checkpoint, CheckpointMetadata, CheckpointTuple,
-    ChannelVersions, SerializerProtocol, get_checkpoint_id,
+    BaseCheckpointSaver,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    ChannelVersions,
+    SerializerProtocol,
+    get_checkpoint_id,
 )
 
 from ....application.commands.retry import retry_on_conflict
@@ -27,8 +33,9 @@ APPEND_ATTEMPTS = 5
 
 
 class EventSourcedSaver(BaseCheckpointSaver[str]):
-    def __init__(self, store: PostgresEventStore, *,
-                 serde: SerializerProtocol | None = None) -> None:
+    def __init__(
+        self, store: PostgresEventStore, *, serde: SerializerProtocol | None = None
+    ) -> None:
         super().__init__(serde=serde)
         self.store = store
 
@@ -40,16 +47,24 @@ class EventSourcedSaver(BaseCheckpointSaver[str]):
         self._loaded(ns, found)
         return found
 
-    async def alist(self, config: RunnableConfig | None, *,
-                    filter: dict[str, Any] | None = None,
-                    before: RunnableConfig | None = None,
-                    limit: int | None = None) -> AsyncIterator[CheckpointTuple]:
+    async def alist(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[CheckpointTuple]:
         conf = config["configurable"] if config else {}
         rows = await sql.fetch_many(
-            self.store.pool, thread_id=conf.get("thread_id"),
-            checkpoint_ns=conf.get("checkpoint_ns"), checkpoint_id=conf.get("checkpoint_id"),
-            filter=filter, before_id=get_checkpoint_id(before) if before else None,
-            limit=limit)
+            self.store.pool,
+            thread_id=conf.get("thread_id"),
+            checkpoint_ns=conf.get("checkpoint_ns"),
+            checkpoint_id=conf.get("checkpoint_id"),
+            filter=filter,
+            before_id=get_checkpoint_id(before) if before else None,
+            limit=limit,
+        )
         for row in rows:
             yield self._tuple(row)
 
@@ -82,22 +97,38 @@ class EventSourcedSaver(BaseCheckpointSaver[str]):
     # -- the sync interface ----------------------------------------------------
     def _async_only(self, name: str) -> NoReturn:
         raise NotImplementedError(
-            f"{type(self).__name__} is async-only: call a{name}() instead of {name}()")
+            f"{type(self).__name__} is async-only: call a{name}() instead of {name}()"
+        )
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         self._async_only("get_tuple")
 
-    def list(self, config: RunnableConfig | None, *, filter: dict[str, Any] | None = None,
-             before: RunnableConfig | None = None,
-             limit: int | None = None) -> Iterator[CheckpointTuple]:
+    def list(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
+    ) -> Iterator[CheckpointTuple]:
         self._async_only("list")
 
-    def put(self, config: RunnableConfig, checkpoint: Checkpoint,
-            metadata: CheckpointMetadata, new_versions: ChannelVersions) -> RunnableConfig:
+    def put(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
         self._async_only("put")
 
-    def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]],
-                   task_id: str, task_path: str = "") -> None:
+    def put_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
         self._async_only("put_writes")
 
     def delete_thread(self, thread_id: str) -> None:

@@ -1,5 +1,6 @@
 """Named queries over the checkpoint projections (`checkpoints`,
 `checkpoint_writes`). Reads only: every write goes through events."""
+
 from __future__ import annotations
 
 import base64
@@ -44,27 +45,42 @@ c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_checkpoint_id, c.run_id,
 
 _SELECT = "SELECT" + _COLUMNS + " FROM checkpoints c"
 
-ONE_BY_ID = _SELECT + """
+ONE_BY_ID = (
+    _SELECT
+    + """
 WHERE c.thread_id = %s AND c.checkpoint_ns = %s AND c.checkpoint_id = %s"""
+)
 
-LATEST = _SELECT + """
+LATEST = (
+    _SELECT
+    + """
 WHERE c.thread_id = %s AND c.checkpoint_ns = %s
 ORDER BY c.checkpoint_id DESC LIMIT 1"""
+)
 
-WHOLE_THREAD = _SELECT + """
+WHOLE_THREAD = (
+    _SELECT
+    + """
 WHERE c.thread_id = %s ORDER BY c.checkpoint_ns, c.checkpoint_id"""
+)
 
-LATEST_PER_NAMESPACE = "SELECT DISTINCT ON (c.checkpoint_ns)" + _COLUMNS + """
+LATEST_PER_NAMESPACE = (
+    "SELECT DISTINCT ON (c.checkpoint_ns)"
+    + _COLUMNS
+    + """
 FROM checkpoints c WHERE c.thread_id = %s
 ORDER BY c.checkpoint_ns, c.checkpoint_id DESC"""
+)
 
 THREADS_OF_RUNS = """
 SELECT DISTINCT thread_id FROM checkpoints WHERE run_id = ANY(%s) ORDER BY thread_id"""
 
 
 def _row(raw: tuple) -> CheckpointRow:
-    writes = [StoredWrite(t, idx, ch, ty, base64.b64decode(b64), path)
-              for t, idx, ch, ty, b64, path in raw[8]]
+    writes = [
+        StoredWrite(t, idx, ch, ty, base64.b64decode(b64), path)
+        for t, idx, ch, ty, b64, path in raw[8]
+    ]
     return CheckpointRow._make((*raw[:6], bytes(raw[6]), raw[7], writes))
 
 
@@ -74,8 +90,9 @@ async def _fetch(pool: AsyncConnectionPool, sql: str, params: Sequence[Any]) -> 
         return await cur.fetchall()
 
 
-async def fetch_one(pool: AsyncConnectionPool, thread_id: str, checkpoint_ns: str,
-                    checkpoint_id: str | None) -> CheckpointRow | None:
+async def fetch_one(
+    pool: AsyncConnectionPool, thread_id: str, checkpoint_ns: str, checkpoint_id: str | None
+) -> CheckpointRow | None:
     """The named checkpoint, or the newest of the namespace when no id is given."""
     if checkpoint_id:
         rows = await _fetch(pool, ONE_BY_ID, (thread_id, checkpoint_ns, checkpoint_id))
@@ -84,18 +101,26 @@ async def fetch_one(pool: AsyncConnectionPool, thread_id: str, checkpoint_ns: st
     return _row(rows[0]) if rows else None
 
 
-async def fetch_many(pool: AsyncConnectionPool, *, thread_id: str | None,
-                     checkpoint_ns: str | None, checkpoint_id: str | None,
-                     filter: dict[str, Any] | None, before_id: str | None,
-                     limit: int | None) -> list[CheckpointRow]:
+async def fetch_many(
+    pool: AsyncConnectionPool,
+    *,
+    thread_id: str | None,
+    checkpoint_ns: str | None,
+    checkpoint_id: str | None,
+    filter: dict[str, Any] | None,
+    before_id: str | None,
+    limit: int | None,
+) -> list[CheckpointRow]:
     """Newest first; the same criteria as langgraph's PostgresSaver.list."""
     wheres: list[str] = []
     params: list[Any] = []
-    for clause, value in (("c.thread_id = %s", thread_id),
-                          ("c.checkpoint_ns = %s", checkpoint_ns),
-                          ("c.checkpoint_id = %s", checkpoint_id or None),
-                          ("c.metadata @> %s", Jsonb(filter) if filter else None),
-                          ("c.checkpoint_id < %s", before_id)):
+    for clause, value in (
+        ("c.thread_id = %s", thread_id),
+        ("c.checkpoint_ns = %s", checkpoint_ns),
+        ("c.checkpoint_id = %s", checkpoint_id or None),
+        ("c.metadata @> %s", Jsonb(filter) if filter else None),
+        ("c.checkpoint_id < %s", before_id),
+    ):
         if value is not None:
             wheres.append(clause)
             params.append(value)
@@ -112,8 +137,9 @@ async def fetch_thread(pool: AsyncConnectionPool, thread_id: str) -> list[Checkp
     return [_row(r) for r in await _fetch(pool, WHOLE_THREAD, (thread_id,))]
 
 
-async def fetch_latest_per_namespace(pool: AsyncConnectionPool,
-                                     thread_id: str) -> list[CheckpointRow]:
+async def fetch_latest_per_namespace(
+    pool: AsyncConnectionPool, thread_id: str
+) -> list[CheckpointRow]:
     return [_row(r) for r in await _fetch(pool, LATEST_PER_NAMESPACE, (thread_id,))]
 
 

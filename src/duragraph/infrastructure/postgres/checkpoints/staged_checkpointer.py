@@ -3,6 +3,7 @@ against it, then commits the staged `checkpoint.*` events in ONE transaction
 with the thread's own event (so no checkpoint exists without it).
 
 Reads see the staged checkpoints first, then the projections."""
+
 from __future__ import annotations
 
 import base64
@@ -11,7 +12,11 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
-    ChannelVersions, Checkpoint, CheckpointMetadata, CheckpointTuple, SerializerProtocol,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    SerializerProtocol,
 )
 
 from ....application.ports import StreamAppend
@@ -23,8 +28,9 @@ from .sql import CheckpointRow
 
 
 class StagedCheckpointer(EventSourcedSaver):
-    def __init__(self, store: PostgresEventStore, thread_id: str, *,
-                 serde: SerializerProtocol | None = None) -> None:
+    def __init__(
+        self, store: PostgresEventStore, thread_id: str, *, serde: SerializerProtocol | None = None
+    ) -> None:
         super().__init__(store, serde=serde)
         self.thread_id = thread_id
         self.staged: list[ev.DomainEvent] = []  # shared by LangGraph's shallow copies
@@ -32,15 +38,25 @@ class StagedCheckpointer(EventSourcedSaver):
     def batch(self) -> StreamAppend:
         return StreamAppend(codec.stream_of(self.thread_id), None, list(self.staged))
 
-    async def aput(self, config: RunnableConfig, checkpoint: Checkpoint,
-                   metadata: CheckpointMetadata, new_versions: ChannelVersions) -> RunnableConfig:
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
         self._require_own_thread(config)
         saved = codec.saved_event(self.serde, config, checkpoint, metadata, run_id=None)
         self.staged.append(saved)
         return codec.config_for(self.thread_id, saved.checkpoint_ns, saved.checkpoint_id)
 
-    async def aput_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]],
-                          task_id: str, task_path: str = "") -> None:
+    async def aput_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
         self._require_own_thread(config)
         self.staged.append(codec.writes_event(self.serde, config, writes, task_id, task_path))
 
@@ -51,15 +67,29 @@ class StagedCheckpointer(EventSourcedSaver):
 
     def _staged_row(self, ns: str, checkpoint_id: str | None) -> CheckpointRow | None:
         for e in reversed(self.staged):
-            if (isinstance(e, ev.CheckpointSaved) and e.checkpoint_ns == ns
-                    and checkpoint_id in (None, e.checkpoint_id)):
-                writes = [w for s in self.staged if isinstance(s, ev.WritesSaved)
-                          and (s.checkpoint_ns, s.checkpoint_id) == (ns, e.checkpoint_id)
-                          for w in codec.stored_writes(s)]
+            if (
+                isinstance(e, ev.CheckpointSaved)
+                and e.checkpoint_ns == ns
+                and checkpoint_id in (None, e.checkpoint_id)
+            ):
+                writes = [
+                    w
+                    for s in self.staged
+                    if isinstance(s, ev.WritesSaved)
+                    and (s.checkpoint_ns, s.checkpoint_id) == (ns, e.checkpoint_id)
+                    for w in codec.stored_writes(s)
+                ]
                 return CheckpointRow(
-                    e.thread_id, ns, e.checkpoint_id, e.parent_checkpoint_id, e.run_id,
-                    e.checkpoint["type"], base64.b64decode(e.checkpoint["blob"]),
-                    e.metadata, writes)
+                    e.thread_id,
+                    ns,
+                    e.checkpoint_id,
+                    e.parent_checkpoint_id,
+                    e.run_id,
+                    e.checkpoint["type"],
+                    base64.b64decode(e.checkpoint["blob"]),
+                    e.metadata,
+                    writes,
+                )
         return None
 
     def _require_own_thread(self, config: RunnableConfig) -> None:
