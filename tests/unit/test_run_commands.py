@@ -26,7 +26,7 @@ from duragraph.domain.errors import (
     RunAlreadyFinished,
     ThreadBusy,
 )
-from duragraph.domain.run_spec import RunSpec
+from duragraph.domain.run_spec import RunCommand, RunSpec
 from duragraph.domain.thread import Thread
 from duragraph.infrastructure.inprocess.event_store import MemoryEventStore
 from fakes import FixedClock, Graphs, event_names
@@ -137,7 +137,7 @@ async def test_a_run_of_a_deleted_assistant_is_not_found(store):
 
 async def test_resuming_a_thread_that_is_not_interrupted_is_refused(store):
     with pytest.raises(NotInterrupted):
-        await run(store, "r1", spec=RunSpec(command={"resume": "yes"}))
+        await run(store, "r1", spec=RunSpec(command=RunCommand(resume="yes")))
 
 
 async def test_stateless_runs_are_created_all_or_none(store):

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from duragraph.api.run_specs import run_spec
 from duragraph.api.schemas import RunCreate
 from duragraph.domain import events as ev
-from duragraph.domain.run_spec import RunSpec
+from duragraph.domain.run_spec import RunCommand, RunSpec
 
 # A run.created event as main stored it before RunSpec (the kwargs were the
 # request's model_dump): created through main's command handler.
@@ -77,7 +77,7 @@ def test_a_spec_loaded_from_an_event_it_stored_is_the_same() -> None:
         thread_id="t",
         assistant_id="a",
         graph_id="g",
-        spec=RunSpec(command={"resume": 1}, after_seconds=3),
+        spec=RunSpec(command=RunCommand(resume=1), after_seconds=3),
     )
     assert created.to_data()["kwargs"] == {"command": {"resume": 1}, "after_seconds": 3}
     assert ev.from_data("run.created", created.to_data()) == created
@@ -120,6 +120,9 @@ def test_a_request_maps_to_the_stored_shape_main_stored() -> None:
 
 
 def _sample(name: str) -> object:
-    return {"stream_subgraphs": True, "stream_resumable": False, "after_seconds": 1.5}.get(
-        name, f"<{name}>"
-    )
+    return {
+        "stream_subgraphs": True,
+        "stream_resumable": False,
+        "after_seconds": 1.5,
+        "command": RunCommand(update={"u": 1}, resume="<resume>", goto="<goto>"),
+    }.get(name, f"<{name}>")

@@ -7,7 +7,7 @@ import pytest
 
 from duragraph.domain import events as ev
 from duragraph.domain.errors import InvalidInput, NotFound, NotInterrupted, ThreadBusy
-from duragraph.domain.run_spec import RunSpec
+from duragraph.domain.run_spec import RunCommand, RunSpec
 from duragraph.domain.thread import Thread, thread_status
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -119,18 +119,18 @@ def test_an_expired_keep_latest_prune_uses_the_ttl_up():
 def test_a_resume_needs_an_interrupted_thread():
     t = idle_thread()
     with pytest.raises(NotInterrupted):
-        run(t, command={"resume": "yes"})
+        run(t, command=RunCommand(resume="yes"))
     assert t.pending == []
     run(t)
     finish(t, "interrupted", values={}, interrupts={"task": []})
-    run(t, "r2", command={"resume": "yes"})
+    run(t, "r2", command=RunCommand(resume="yes"))
     assert t.runs["r2"].status == "pending"
 
 
 def test_a_resume_may_queue_behind_an_active_run():
     t = idle_thread()
     run(t)
-    run(t, "r2", command={"resume": "yes"})
+    run(t, "r2", command=RunCommand(resume="yes"))
     assert [r.run_id for r in t.active_runs()] == ["r1", "r2"]
 
 

@@ -3,15 +3,15 @@ request schema meets `RunSpec`."""
 
 from __future__ import annotations
 
-from ..domain.run_spec import RunSpec
-from .schemas import RunCreate
+from ..domain.run_spec import RunCommand, RunSpec
+from .schemas import Command, RunCreate
 
 
 def run_spec(body: RunCreate) -> RunSpec:
     checkpoint = body.checkpoint or {}
     return RunSpec(
         input=body.input,
-        command=body.command.model_dump(exclude_none=True) if body.command else None,
+        command=run_command(body.command) if body.command else None,
         config=body.config,
         context=body.context,
         # A checkpoint object names the checkpoint over a bare checkpoint_id.
@@ -29,3 +29,7 @@ def run_spec(body: RunCreate) -> RunSpec:
         durability=body.durability,
         feedback_keys=body.feedback_keys,
     )
+
+
+def run_command(command: Command) -> RunCommand:
+    return RunCommand(update=command.update, resume=command.resume, goto=command.goto)

@@ -16,9 +16,28 @@ Json = Any
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RunCommand:
+    """LangGraph's `Command`, as a run is given it: a state update, the answer
+    to an interrupt, and where to go next (a node, a `{"node", "input"}` send,
+    or a list of them)."""
+
+    update: Json = None
+    resume: Json = None
+    goto: Json = None
+
+    def to_stored(self) -> dict[str, Json]:
+        stored = {"update": self.update, "resume": self.resume, "goto": self.goto}
+        return {k: v for k, v in stored.items() if v is not None}
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Json]) -> RunCommand:
+        return cls(update=data.get("update"), resume=data.get("resume"), goto=data.get("goto"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunSpec:
     input: Json = None
-    command: dict[str, Json] | None = None  # update / resume / goto
+    command: RunCommand | None = None
     config: dict[str, Json] | None = None
     context: dict[str, Json] | None = None
     checkpoint_id: str | None = None
@@ -38,7 +57,7 @@ class RunSpec:
     @property
     def resumes(self) -> bool:
         """Whether it answers an interrupt (`Command(resume=...)`)."""
-        return isinstance(self.command, dict) and self.command.get("resume") is not None
+        return self.command is not None and self.command.resume is not None
 
     @property
     def configurable(self) -> dict[str, Json]:
@@ -47,7 +66,7 @@ class RunSpec:
     def to_stored(self) -> dict[str, Json]:
         stored = {
             "input": self.input,
-            "command": self.command,
+            "command": None if self.command is None else self.command.to_stored(),
             "config": self.config,
             "context": self.context,
             "checkpoint_id": self.checkpoint_id,
@@ -70,7 +89,7 @@ class RunSpec:
     def from_stored(cls, data: Mapping[str, Json]) -> RunSpec:
         return cls(
             input=data.get("input"),
-            command=data.get("command"),
+            command=_command(data.get("command")),
             config=data.get("config"),
             context=data.get("context"),
             checkpoint_id=data.get("checkpoint_id"),
@@ -87,3 +106,7 @@ class RunSpec:
             durability=data.get("durability"),
             feedback_keys=data.get("feedback_keys"),
         )
+
+
+def _command(stored: Mapping[str, Json] | None) -> RunCommand | None:
+    return None if stored is None else RunCommand.from_stored(stored)

@@ -7,7 +7,7 @@ from typing import Any
 from langgraph.types import Command, Send
 
 from ...domain.identity import AuthUser
-from ...domain.run_spec import RunSpec
+from ...domain.run_spec import RunCommand, RunSpec
 
 
 def build_config(
@@ -46,18 +46,18 @@ def build_input(spec: RunSpec, *, resuming: bool) -> Any:
     checkpoint (input None) instead of starting over."""
     if resuming:
         return None
-    if spec.command:
-        return _command(spec.command)
+    if spec.command is not None and spec.command.to_stored():  # an empty one is none
+        return langgraph_command(spec.command)
     return spec.input
 
 
-def _command(data: dict[str, Any]) -> Command:
-    goto = data.get("goto")
+def langgraph_command(command: RunCommand) -> Command:
+    goto = command.goto
     if isinstance(goto, dict):
         goto = Send(goto["node"], goto.get("input"))
     elif isinstance(goto, list):
         goto = [Send(g["node"], g.get("input")) if isinstance(g, dict) else g for g in goto]
-    return Command(resume=data.get("resume"), update=data.get("update"), goto=goto or ())
+    return Command(resume=command.resume, update=command.update, goto=goto or ())
 
 
 def stream_options(spec: RunSpec) -> dict[str, Any]:

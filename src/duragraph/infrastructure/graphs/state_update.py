@@ -13,10 +13,11 @@ from langgraph.types import StateUpdate
 
 from ...application.ports import StagedState
 from ...domain.errors import InvalidInput, NotFound
+from ...domain.run_spec import RunCommand
 from ..postgres.checkpoints.staged_checkpointer import StagedCheckpointer
 from .interrupts import task_interrupts
 from .registry import Configured, with_persistence
-from .run_input import _command
+from .run_input import langgraph_command
 from .serialization import to_jsonable
 from .snapshots import checkpoint_ref
 
@@ -60,7 +61,7 @@ async def stage_supersteps(
     steps = [
         [
             StateUpdate(
-                _command(u["command"])
+                langgraph_command(RunCommand.from_stored(u["command"]))
                 if u.get("command")  # type: ignore[arg-type]
                 else u.get("values"),
                 u.get("as_node"),
