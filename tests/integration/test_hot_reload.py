@@ -125,13 +125,13 @@ async def test_a_run_in_flight_finishes_once_on_the_new_code(dev: Dev):
 
 
 BREAKAGES = {  # what a save breaks -> the line the log must name
-    "syntax error": ("VERSION = 2", "VERSION = 2\ndef oops(:", "agent.py:12: SyntaxError"),
+    "syntax error": ("VERSION = 2", "VERSION = 2\ndef oops(:", "agent.py:13: SyntaxError"),
     "import error": (
         "import asyncio",
         "import asyncio\nimport no_such_module",
-        "agent.py:3: ModuleNotFoundError",
+        "agent.py:4: ModuleNotFoundError",
     ),
-    "name error": ("VERSION = 2", "VERSION = 2 + undefined_name", "agent.py:11: NameError"),
+    "name error": ("VERSION = 2", "VERSION = 2 + undefined_name", "agent.py:12: NameError"),
     "missing variable": (
         "graph = builder",
         "graf = builder",
