@@ -2,8 +2,14 @@
 is duragraph.infrastructure.inprocess.event_store)."""
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, TypeVar
 
+from duragraph.application.commands.assistants import (
+    CreateAssistant,
+    create_assistant,
+    default_assistant_id,
+)
+from duragraph.application.commands.threads import CreateThread, create_thread
 from duragraph.infrastructure.inprocess.event_store import MemoryEventStore
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -48,3 +54,15 @@ class RacingStore(MemoryEventStore):
         if rival is not None:
             await rival(self)
         await super().save(*aggregates, **kwargs)
+
+
+S = TypeVar("S", bound=MemoryEventStore)
+
+
+async def seeded(store: S, graphs: Graphs, **assistant: Any) -> S:
+    """`store` holding graph "agent"'s default assistant (with `assistant`'s
+    fields) and an empty thread "t1": where most command tests begin."""
+    cmd = CreateAssistant(graph_id="agent", assistant_id=default_assistant_id("agent"), **assistant)
+    await create_assistant(cmd, store, FixedClock(), graphs)
+    await create_thread(CreateThread(thread_id="t1"), store, FixedClock())
+    return store

@@ -2,33 +2,20 @@
 
 import pytest
 
-from duragraph.application.commands.assistants import (
-    CreateAssistant,
-    create_assistant,
-    default_assistant_id,
-)
 from duragraph.application.commands.crons import CreateCron, create_cron, fire_cron, update_cron
 from duragraph.application.commands.runs import CreateRun, create_run
-from duragraph.application.commands.threads import CreateThread, create_thread, delete_thread
+from duragraph.application.commands.threads import delete_thread
 from duragraph.domain.cron import Cron
 from duragraph.domain.errors import InvalidInput, NotFound
 from duragraph.domain.thread import Thread
-from fakes import FixedClock, Graphs, RacingStore, event_names
+from fakes import seeded, FixedClock, Graphs, RacingStore, event_names
 
 GRAPHS = Graphs("agent")
 
 
 @pytest.fixture
 async def store() -> RacingStore:
-    store = RacingStore()
-    await create_assistant(
-        CreateAssistant(graph_id="agent", assistant_id=default_assistant_id("agent")),
-        store,
-        FixedClock(),
-        GRAPHS,
-    )
-    await create_thread(CreateThread(thread_id="t1"), store, FixedClock())
-    return store
+    return await seeded(RacingStore(), GRAPHS)
 
 
 async def hourly(store, **fields) -> str:

@@ -4,11 +4,6 @@ application/execution/placement.py for what these guarantee)."""
 
 import pytest
 
-from duragraph.application.commands.assistants import (
-    CreateAssistant,
-    create_assistant,
-    default_assistant_id,
-)
 from duragraph.application.commands.runs import CreateRun, create_run
 from duragraph.application.commands.threads import CreateThread, create_thread
 from duragraph.application.execution.claim import ClaimRun, claim_run
@@ -20,22 +15,14 @@ from duragraph.domain.run_spec import RunSpec
 from duragraph.domain.statuses import RunStatus
 from duragraph.domain.thread import Thread
 from duragraph.infrastructure.inprocess.event_store import MemoryEventStore
-from fakes import FixedClock, Graphs, event_names
+from fakes import seeded, FixedClock, Graphs, event_names
 
 GRAPHS = Graphs("agent")
 
 
 @pytest.fixture
 async def store() -> MemoryEventStore:
-    store = MemoryEventStore()
-    await create_assistant(
-        CreateAssistant(graph_id="agent", assistant_id=default_assistant_id("agent")),
-        store,
-        FixedClock(),
-        GRAPHS,
-    )
-    await create_thread(CreateThread(thread_id="t1"), store, FixedClock())
-    return store
+    return await seeded(MemoryEventStore(), GRAPHS)
 
 
 async def run(store, run_id: str, strategy: str = "enqueue", **kwargs):

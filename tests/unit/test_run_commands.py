@@ -5,8 +5,6 @@ are tested in test_execution_commands.py.)"""
 import pytest
 
 from duragraph.application.commands.assistants import (
-    CreateAssistant,
-    create_assistant,
     default_assistant_id,
     delete_assistant,
 )
@@ -17,7 +15,6 @@ from duragraph.application.commands.runs import (
     create_stateless_runs,
     delete_run,
 )
-from duragraph.application.commands.threads import CreateThread, create_thread
 from duragraph.application.execution.claim import ClaimRun, claim_run, fail_unschedulable
 from duragraph.domain.errors import (
     InvalidInput,
@@ -29,7 +26,7 @@ from duragraph.domain.errors import (
 from duragraph.domain.run_spec import RunCommand, RunSpec
 from duragraph.domain.thread import Thread
 from duragraph.infrastructure.inprocess.event_store import MemoryEventStore
-from fakes import FixedClock, Graphs, event_names
+from fakes import seeded, FixedClock, Graphs, event_names
 
 GRAPHS = Graphs("agent")
 AGENT = default_assistant_id("agent")
@@ -37,17 +34,7 @@ AGENT = default_assistant_id("agent")
 
 @pytest.fixture
 async def store() -> MemoryEventStore:
-    store = MemoryEventStore()
-    await create_assistant(
-        CreateAssistant(
-            graph_id="agent", assistant_id=AGENT, config={"configurable": {"model": "a"}}
-        ),
-        store,
-        FixedClock(),
-        GRAPHS,
-    )
-    await create_thread(CreateThread(thread_id="t1"), store, FixedClock())
-    return store
+    return await seeded(MemoryEventStore(), GRAPHS, config={"configurable": {"model": "a"}})
 
 
 async def run(store, run_id: str, strategy: str = "reject", **kwargs):
