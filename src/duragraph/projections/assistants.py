@@ -49,44 +49,30 @@ def created(e: ev.AssistantCreated) -> list:
 
 
 def updated(e: ev.AssistantUpdated) -> list:
-    return [
-        (
-            """UPDATE assistants SET graph_id=%s, name=%s, description=%s, config=%s,
-                context=%s, metadata=%s, version=%s, updated_at=%s WHERE assistant_id=%s""",
-            (
-                e.graph_id,
-                e.assistant_name,
-                e.description,
-                Jsonb(e.config),
-                Jsonb(e.context),
-                Jsonb(e.metadata),
-                e.version,
-                e.at,
-                e.assistant_id,
-            ),
-        ),
-        (_VERSION, _version_row(e, e.version)),
-    ]
+    return [_current(e), (_VERSION, _version_row(e, e.version))]
 
 
 def restored(e: ev.AssistantVersionRestored) -> list:
-    return [
+    return [_current(e)]
+
+
+def _current(e: ev.AssistantUpdated | ev.AssistantVersionRestored) -> tuple:
+    """The assistant row takes the event's version as its current one."""
+    return (
+        """UPDATE assistants SET graph_id=%s, name=%s, description=%s, config=%s,
+            context=%s, metadata=%s, version=%s, updated_at=%s WHERE assistant_id=%s""",
         (
-            """UPDATE assistants SET graph_id=%s, name=%s, description=%s, config=%s,
-                context=%s, metadata=%s, version=%s, updated_at=%s WHERE assistant_id=%s""",
-            (
-                e.graph_id,
-                e.assistant_name,
-                e.description,
-                Jsonb(e.config),
-                Jsonb(e.context),
-                Jsonb(e.metadata),
-                e.version,
-                e.at,
-                e.assistant_id,
-            ),
+            e.graph_id,
+            e.assistant_name,
+            e.description,
+            Jsonb(e.config),
+            Jsonb(e.context),
+            Jsonb(e.metadata),
+            e.version,
+            e.at,
+            e.assistant_id,
         ),
-    ]
+    )
 
 
 def deleted(e: ev.AssistantDeleted) -> list:
