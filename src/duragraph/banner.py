@@ -13,13 +13,17 @@ from . import __version__
 _NAMES = {"EmbeddedPostgres": "PostgreSQL", "EmbeddedNats": "NATS"}
 
 
-def banner(graph_ids: list[str], base_url: str, embedded: Sequence[Any] = ()) -> str:
+def banner(
+    graph_ids: list[str], base_url: str, embedded: Sequence[Any] = (), *, console: bool = False
+) -> str:
     """`embedded`: started servers, each with `url` and `password_path`."""
     lines = [
         f"DuraGraph {__version__} serving {', '.join(graph_ids)} at {base_url}",
         _line("API", base_url),
         _line("Docs", f"{base_url}/docs"),
     ]
+    if console:
+        lines.append(_line("Console", f"{base_url}/console/"))
     lines += [
         _line(
             _NAMES.get(type(s).__name__, type(s).__name__),

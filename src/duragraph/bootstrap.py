@@ -21,6 +21,7 @@ from .api.auth.service import NO_AUTH, Authorizer, CustomAuth
 from .api.cron_firing import AsCreator
 from .api.exposure import exposure_warning
 from .api.http_options import allowed_hosts
+from .api.http_options import console as http_console
 from .api.public_url import public_url
 from .api.request_log import RequestLog
 from .api.run_headers import HeaderPolicy
@@ -449,7 +450,7 @@ async def _serve(
     services = build_services(core, executor, auth)
     services.public_url = api_url
     services.ws_max_subscriptions = settings.ws_max_subscriptions
-    app = _app(settings, core, services)
+    app = _app(settings, core, services, console=console_on(settings, core.config, embedded))
     tasks = (
         []
         if executor
@@ -489,7 +490,12 @@ async def _serve(
 
     _on_signals(shutdown, hangup=embedded)
     print(
-        banner(core.graphs.ids(), f"http://{settings.host}:{settings.port}", infra.embedded),
+        banner(
+            core.graphs.ids(),
+            f"http://{settings.host}:{settings.port}",
+            infra.embedded,
+            console=services.flags["console"],
+        ),
         flush=True,
     )
     try:
@@ -499,7 +505,14 @@ async def _serve(
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _app(settings: Settings, core: Core, services: Services) -> Any:
+def console_on(settings: Settings, config: ProjectConfig, embedded: bool) -> bool:
+    """The flag, else langgraph.json's `http.console`, else on in `dev` only."""
+    if settings.console is not None:
+        return settings.console
+    return http_console(config.http, embedded)
+
+
+def _app(settings: Settings, core: Core, services: Services, *, console: bool = False) -> Any:
     """The HTTP app (ours and the user's `http.app`), which get_client() with
     no URL and relative webhook URLs reach in process."""
     with loopback.deferred():
@@ -510,6 +523,7 @@ def _app(settings: Settings, core: Core, services: Services) -> Any:
         http=core.config.http,
         allowed_hosts=settings.allowed_hosts,
         max_body_bytes=settings.max_body_bytes,
+        with_console=console,
     )
     loopback.publish(app)
     return app

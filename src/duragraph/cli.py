@@ -45,6 +45,12 @@ def _http(p: argparse.ArgumentParser) -> None:
         "localhost, * for any (env DURAGRAPH_ALLOWED_HOSTS)",
     )
     logs.add_server_flag(p)
+    p.add_argument(
+        "--console",
+        action=argparse.BooleanOptionalAction,
+        help="the web console at /console (default: on in dev, off in serve; "
+        "langgraph.json http.console)",
+    )
 
 
 def _can_bind(host: str, port: int) -> bool:
@@ -126,6 +132,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         data_dir=getattr(args, "data_dir", None),
         allowed_hosts=host_list(getattr(args, "allowed_hosts", None)),
         n_jobs_per_worker=getattr(args, "n_jobs_per_worker", None),
+        console=getattr(args, "console", None),
     )
 
 

@@ -49,6 +49,7 @@ class Settings:
     max_body_bytes: int = 10 * 1024 * 1024  # 10 MiB; a larger request body is a 413
     ws_max_subscriptions: int = 64  # open subscriptions per protocol v2 WebSocket
     n_jobs_per_worker: int = 64  # runs one process executes at once (its run slots)
+    console: bool | None = None  # the web console at /console; None: on in dev, off in serve
     worker_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     )

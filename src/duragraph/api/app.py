@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 
 from . import (
     browser_guard,
+    console,
     custom_app,
     errors,
     http_options,
@@ -67,12 +68,14 @@ def create_app(
     auth_enabled: bool = False,
     allowed_hosts: tuple[str, ...] = (),
     max_body_bytes: int = request_guard.DEFAULT_MAX_BODY_BYTES,
+    with_console: bool = False,
 ) -> Starlette:
     """`http`: langgraph.json's `http` section (disable_* switches, cors);
     `auth_enabled`: langgraph.json configures auth (a browser's requests are
     then limited by what its user may do, not by where the page comes from);
     `allowed_hosts`: host names served besides localhost (with `http`'s);
-    `max_body_bytes`: the largest request body accepted (413 beyond)."""
+    `max_body_bytes`: the largest request body accepted (413 beyond);
+    `with_console`: serve the web console at /console (api/console.py)."""
     meta = not (http or {}).get("disable_meta")
     app = FastAPI(
         title="DuraGraph",
@@ -86,8 +89,14 @@ def create_app(
     )
     app.state.services = services
     enabled = http_options.route_filter(http)
-    services.flags = {"assistants": enabled("/assistants"), "crons": enabled("/runs/crons")}
+    services.flags = {
+        "assistants": enabled("/assistants"),
+        "crons": enabled("/runs/crons"),
+        "console": with_console,
+    }
     _include(app, META_ROUTERS, enabled)
+    if with_console:
+        app.include_router(console.router)
     head = len(app.router.routes)
     _include(app, ROUTERS, enabled)
     errors.install(app)

@@ -1,6 +1,7 @@
 """langgraph.json `http` switches, as the official server reads them:
 `disable_*` leaves a group of routes out; `cors` replaces the default CORS
-policy; `allowed_hosts` (ours) adds names the server answers to."""
+policy; `allowed_hosts` (ours) adds names the server answers to; `console` (ours)
+turns the web console on or off."""
 
 from __future__ import annotations
 
@@ -106,3 +107,10 @@ def allowed_hosts(http: dict[str, Any] | None) -> tuple[str, ...]:
             '"http.allowed_hosts": expected a list of host names such as ["agents.example.com"]'
         )
     return tuple(hosts)
+
+
+def console(http: dict[str, Any] | None, default: bool) -> bool:
+    value = (http or {}).get("console", default)
+    if not isinstance(value, bool):
+        raise HttpConfigError('"http.console": expected true or false')
+    return value

@@ -1,6 +1,6 @@
 """`/`: what a user who opens the server's URL sees, instead of a 404: the
-server, its version and where to go next. An HTML page for a browser, JSON
-for anything else. After the user's routes (langgraph.json `http.app`): a
+server, its version and where to go next (the console too, when on). An HTML
+page for a browser, JSON for anything else. After the user's routes (langgraph.json `http.app`): a
 user's own `/` wins."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ async def home(request: Request, s: Services = Depends(services)):
         "name": "DuraGraph",
         "version": s.info.get("version"),
         "graphs": s.info.get("graphs", []),
-        "links": LINKS,
+        "links": {**LINKS, "console": "/console/"} if s.flags.get("console") else LINKS,
     }
     if "text/html" in request.headers.get("accept", ""):
         return HTMLResponse(_page(about))
@@ -38,7 +38,7 @@ async def home(request: Request, s: Services = Depends(services)):
 
 
 def _page(about: dict) -> str:
-    links = "".join(f'<li><a href="{href}">{href}</a></li>' for href in LINKS.values())
+    links = "".join(f'<li><a href="{href}">{href}</a></li>' for href in about["links"].values())
     graphs = escape(", ".join(about["graphs"]) or "none")
     return (
         f"<!doctype html><meta charset=utf-8><title>DuraGraph</title>"
