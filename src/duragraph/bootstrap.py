@@ -450,7 +450,7 @@ async def _serve(
     services = build_services(core, executor, auth)
     services.public_url = api_url
     services.ws_max_subscriptions = settings.ws_max_subscriptions
-    app = _app(settings, core, services, console=console_on(settings, core.config, embedded))
+    app = _app(settings, core, services, console=console_on(settings, core.config.http, embedded))
     tasks = (
         []
         if executor
@@ -505,11 +505,11 @@ async def _serve(
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def console_on(settings: Settings, config: ProjectConfig, embedded: bool) -> bool:
+def console_on(settings: Settings, http: dict[str, Any] | None, embedded: bool) -> bool:
     """The flag, else langgraph.json's `http.console`, else on in `dev` only."""
     if settings.console is not None:
         return settings.console
-    return http_console(config.http, embedded)
+    return http_console(http, embedded)
 
 
 def _app(settings: Settings, core: Core, services: Services, *, console: bool = False) -> Any:

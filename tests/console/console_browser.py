@@ -29,7 +29,10 @@ REFUSED = "the server responded with a status of 401"
 def chromium() -> str:
     """Debian's chromium, installed here when missing and we may (as .ci/run does)."""
     if not Path(CHROMIUM).exists() and shutil.which("apt-get") and os.geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=False)
+        install = ["apt-get", "install", "-y", "-q", "chromium"]
+        if subprocess.run(install, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update", "-q"], check=False)
+            subprocess.run(install, check=False)
     if not Path(CHROMIUM).exists():
         pytest.fail(
             f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)"

@@ -10,6 +10,8 @@ import pytest
 from duragraph.api.app import create_app
 from duragraph.api.http_options import HttpConfigError
 from duragraph.api.services import Services
+from duragraph.bootstrap import console_on
+from duragraph.settings import Settings
 
 
 def app_with(http: dict | None, **options):
@@ -137,3 +139,32 @@ def test_an_unknown_cors_option_is_named() -> None:
 def test_allowed_hosts_must_be_a_list_of_names() -> None:
     with pytest.raises(HttpConfigError, match="allowed_hosts"):
         app_with({"allowed_hosts": "agents.example.com"})
+
+
+async def test_the_console_is_served_only_when_on() -> None:
+    on, off = app_with(None, with_console=True), app_with(None)
+    page = await call(on, "GET", "/console/threads")
+    assert page.status_code == 200 and "js/main.js" in page.text
+    assert (await call(off, "GET", "/console/threads")).status_code == 404
+    # not under /api/v1: the page is not part of the API
+    assert (await call(on, "GET", "/api/v1/console/")).status_code == 404
+
+
+async def test_a_console_asset_is_found_only_by_its_exact_name() -> None:
+    app = app_with(None, with_console=True)
+    escape = await call(app, "GET", "/console/..%2f..%2fapi%2fconsole.py")
+    assert escape.status_code == 404
+    assert (
+        (await call(app, "GET", "/console/console.css"))
+        .headers["content-type"]
+        .startswith("text/css")
+    )
+
+
+def test_the_console_switch_is_the_flag_then_langgraph_json_then_the_mode() -> None:
+    assert console_on(Settings(console=False), {"console": True}, True) is False
+    assert console_on(Settings(), {"console": True}, False) is True
+    assert console_on(Settings(), None, True) is True  # dev
+    assert console_on(Settings(), None, False) is False  # serve
+    with pytest.raises(HttpConfigError, match=r"http\.console"):
+        console_on(Settings(), {"console": "yes"}, True)
