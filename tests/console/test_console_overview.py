@@ -52,3 +52,14 @@ async def test_the_overview_shows_runs_and_the_threads_waiting_on_a_human(
     other = await client.threads.create()
     await client.runs.wait(other["thread_id"], "interrupting", input={"question": "Deploy?"})
     await expect(page.locator("table.waiting")).to_contain_text(other["thread_id"][:8])
+
+
+async def test_the_overview_links_the_runs_going_on_now(console: Console, console_url: str) -> None:
+    client = get_client(url=console_url)
+    thread = await client.threads.create()
+    run = await client.runs.create(thread["thread_id"], "slow", input={"sleep": 30})
+    page = await console.open("/")
+    going = page.locator("table.going")
+    await expect(going).to_contain_text(run["run_id"][:8])
+    await client.runs.cancel(thread["thread_id"], run["run_id"], wait=True)
+    await expect(page.get_by_text("No run is going on.")).to_be_visible()
