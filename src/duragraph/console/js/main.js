@@ -3,7 +3,7 @@
 
 import { ApiError, credentials, post, setCredentials } from "./api.js";
 import { h, replace } from "./dom.js";
-import { listen, route, show } from "./router.js";
+import { leave, listen, route, show } from "./router.js";
 
 route("/", () => import("./views/overview.js"));
 route("/threads", () => import("./views/threads.js"));
@@ -37,6 +37,7 @@ async function start() {
 }
 
 function signIn(refusal) {
+  leave();
   nav().hidden = true;
   signOut().hidden = true;
   const tried = credentials();

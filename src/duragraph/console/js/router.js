@@ -32,9 +32,16 @@ export function setQuery(values) {
   history.replaceState(null, "", location.pathname + (search ? `?${search}` : ""));
 }
 
+// The view on screen stops (its polling, its streams): the page shows
+// something else, such as the sign-in form.
+export function leave() {
+  current?.abort();
+  current = null;
+}
+
 export async function show() {
   const root = document.getElementById("view");
-  current?.abort();
+  leave();
   const controller = new AbortController();
   current = controller;
   const path = location.pathname.replace(/^\/console/, "") || "/";
