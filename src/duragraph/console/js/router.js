@@ -3,6 +3,18 @@
 
 const routes = [];
 let current = null;
+let admitted = () => true;
+
+// While `allowed()` is false (signed out), links and back/forward change only
+// the URL: no view runs, and the one showing stops.
+export function gate(allowed) {
+  admitted = allowed;
+}
+
+export function stop() {
+  current?.abort();
+  current = null;
+}
 
 // `pattern` like "/threads/:thread_id"; `load` imports the view module,
 // whose `render(root, ctx)` fills `root`. ctx: {params, query, signal}.
@@ -35,6 +47,7 @@ export function setQuery(values) {
 export async function show() {
   const root = document.getElementById("view");
   current?.abort();
+  if (!admitted()) return;
   const controller = new AbortController();
   current = controller;
   const path = location.pathname.replace(/^\/console/, "") || "/";
