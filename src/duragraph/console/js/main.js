@@ -73,7 +73,7 @@ function signIn(refusal) {
     h("label", {}, "Sent as ", scheme),
     h("label", {}, "Token or API key ", value),
     tried ? h("p", { class: "error", role: "alert" }, `Refused: ${refusal.detail}`) : null,
-    h("button", { type: "submit" }, "Sign in"),
+    h("button", { type: "submit", class: "primary" }, "Sign in"),
   );
   replace(document.getElementById("view"), form);
   value.focus();

@@ -114,7 +114,7 @@ function searchBox(search, submit) {
     name: "q",
     type: "search",
     value: search.q,
-    placeholder: "Semantic search (when the server has a store index)",
+    placeholder: "Semantic search (needs a store index)",
     size: 40,
   });
   const filter = h("input", { name: "filter", value: search.filter, placeholder: 'Filter, JSON: {"kind": "fruit"}', size: 30 });
