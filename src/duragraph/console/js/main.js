@@ -3,7 +3,7 @@
 
 import { ApiError, credentials, post, setCredentials } from "./api.js";
 import { h, replace } from "./dom.js";
-import { leave, listen, route, show } from "./router.js";
+import { gate, listen, route, show, stop } from "./router.js";
 
 route("/", () => import("./views/overview.js"));
 route("/threads", () => import("./views/threads.js"));
@@ -16,6 +16,8 @@ route("/store", () => import("./views/store.js"));
 route("/crons", () => import("./views/crons.js"));
 
 const nav = () => document.getElementById("nav");
+let signedIn = false;
+gate(() => signedIn);
 const signOut = () => document.getElementById("sign-out");
 
 async function admitted() {
@@ -31,13 +33,20 @@ async function admitted() {
 async function start() {
   const refusal = await admitted();
   if (refusal) return signIn(refusal);
+  signedIn = true;
   nav().hidden = false;
   signOut().hidden = !credentials();
   await show();
 }
 
+// start(), its failure (the server out of reach) shown in the page.
+function begin() {
+  start().catch((error) => replace(document.getElementById("view"), h("div", { class: "error", role: "alert" }, error.message)));
+}
+
 function signIn(refusal) {
-  leave();
+  signedIn = false;
+  stop();
   nav().hidden = true;
   signOut().hidden = true;
   const tried = credentials();
@@ -56,7 +65,7 @@ function signIn(refusal) {
       onsubmit: (event) => {
         event.preventDefault();
         setCredentials({ scheme: scheme.value, value: value.value });
-        start();
+        begin();
       },
     },
     h("h2", {}, "Sign in"),
@@ -64,21 +73,22 @@ function signIn(refusal) {
     h("label", {}, "Sent as ", scheme),
     h("label", {}, "Token or API key ", value),
     tried ? h("p", { class: "error", role: "alert" }, `Refused: ${refusal.detail}`) : null,
-    h("button", { type: "submit" }, "Sign in"),
+    h("button", { type: "submit", class: "primary" }, "Sign in"),
   );
   replace(document.getElementById("view"), form);
   value.focus();
 }
 
 window.addEventListener("auth-required", (event) => {
-  if (!nav().hidden) signIn(event.detail);
+  if (signedIn) signIn(event.detail);
 });
 
 document.addEventListener("DOMContentLoaded", () => {
   signOut().addEventListener("click", () => {
     setCredentials(null);
-    start();
+    signIn(null);
+    begin();
   });
   listen();
-  start().catch((error) => replace(document.getElementById("view"), h("div", { class: "error" }, error.message)));
+  begin();
 });

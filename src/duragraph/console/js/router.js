@@ -3,6 +3,18 @@
 
 const routes = [];
 let current = null;
+let admitted = () => true;
+
+// While `allowed()` is false (signed out), links and back/forward change only
+// the URL: no view runs, and the one showing stops.
+export function gate(allowed) {
+  admitted = allowed;
+}
+
+export function stop() {
+  current?.abort();
+  current = null;
+}
 
 // `pattern` like "/threads/:thread_id"; `load` imports the view module,
 // whose `render(root, ctx)` fills `root`. ctx: {params, query, signal}.
@@ -32,16 +44,10 @@ export function setQuery(values) {
   history.replaceState(null, "", location.pathname + (search ? `?${search}` : ""));
 }
 
-// The view on screen stops (its polling, its streams): the page shows
-// something else, such as the sign-in form.
-export function leave() {
-  current?.abort();
-  current = null;
-}
-
 export async function show() {
   const root = document.getElementById("view");
-  leave();
+  current?.abort();
+  if (!admitted()) return;
   const controller = new AbortController();
   current = controller;
   const path = location.pathname.replace(/^\/console/, "") || "/";

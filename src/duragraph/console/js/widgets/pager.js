@@ -4,10 +4,11 @@
 import { h, replace } from "../dom.js";
 import { setQuery } from "../router.js";
 
-// fetchPage(offset, limit) -> rows; renderRows(rows) -> Node.
-export function pager({ fetchPage, renderRows, query, limit = 20, signal, empty = "Nothing here yet." }) {
+// fetchPage(offset, limit) -> rows; renderRows(rows) -> Node. `param`: the
+// URL's name for this list's offset (two lists on one page need two).
+export function pager({ fetchPage, renderRows, query, limit = 20, signal, empty = "Nothing here yet.", param = "offset" }) {
   const root = h("div", { class: "pager" });
-  let offset = Number(query?.get("offset") ?? 0) || 0;
+  let offset = Number(query?.get(param) ?? 0) || 0;
   const load = async () => {
     let rows;
     try {
@@ -22,7 +23,7 @@ export function pager({ fetchPage, renderRows, query, limit = 20, signal, empty 
     const shown = rows.slice(0, limit);
     const go = (to) => () => {
       offset = Math.max(0, to);
-      setQuery({ offset: offset || null });
+      setQuery({ [param]: offset || null });
       load();
     };
     replace(
