@@ -144,6 +144,39 @@ async def test_a_fork_from_the_history_runs_with_the_edited_values(
     state = await client.threads.get_state(tid)
     assert state["values"]["value"] == "b"
     assert [m["content"] for m in state["values"]["messages"]] == ["edited", "edited"]
-    # the history tab shows the new branch's checkpoints (refreshed after the run)
-    await page.locator('.tabs a[data-tab="history"]').click()
+    # once the run is over the history shows the new branch's checkpoints
+    await expect(page.locator(".created-run .run-state")).to_have_text(" success")
     await expect(page.locator(".checkpoint").first).to_contain_text("step 2")
+    await expect(page.locator(".checkpoint")).to_have_count(len(history) + 2)
+
+    # "Run from here" on the original checkpoint runs the old branch again
+    original = page.locator(
+        f'.checkpoint[data-checkpoint="{before_echo["checkpoint"]["checkpoint_id"]}"]'
+    )
+    await original.get_by_role("button", name="Run from here").click()
+    await expect(created).not_to_have_attribute("href", f"/console/threads/{tid}/runs/{run_id}")
+    await expect(page.locator(".created-run .run-state")).to_have_text(" success")
+    again = (await created.get_attribute("href")).rsplit("/", 1)[-1]
+    assert (await client.runs.get(tid, again))["status"] == "success"
+    state = await client.threads.get_state(tid)
+    assert state["values"]["value"] == "a"
+    assert [m["content"] for m in state["values"]["messages"]] == ["first", "first"]
+
+
+async def test_the_thread_view_follows_the_thread_by_itself(
+    console: Console, console_url: str
+) -> None:
+    client = get_client(url=console_url)
+    thread = await client.threads.create()
+    tid = thread["thread_id"]
+    await client.runs.wait(tid, "interrupting", input={"question": "Your name?"})
+
+    page = await console.open(f"/threads/{tid}?tab=state")
+    await expect(page.locator(".thread-status")).to_have_text("interrupted")
+    await expect(page.locator(".next")).to_contain_text("ask")
+    await expect(page.locator(".tab-body")).to_contain_text("Your name?")
+
+    await client.runs.wait(tid, "interrupting", command={"resume": "Bob"})
+    await expect(page.locator(".thread-status")).to_have_text("idle")
+    await expect(page.locator(".tab-body")).to_contain_text('"Hello, Bob!"')
+    await expect(page.locator(".next")).to_contain_text("the graph is done")

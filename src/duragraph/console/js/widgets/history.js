@@ -3,7 +3,7 @@
 // new branch, then run from it).
 
 import { enc, get, post } from "../api.js";
-import { action, errorBox, h, link, replace, short, time } from "../dom.js";
+import { action, badge, errorBox, h, link, replace, short, time } from "../dom.js";
 import { tree } from "./tree.js";
 
 const PAGE = 10;
@@ -45,10 +45,17 @@ export function history(thread, { signal }) {
   };
   const runFrom = async (checkpointId) => {
     const run = await post(`${base}/runs`, { assistant_id: await assistant(), input: null, checkpoint_id: checkpointId }, { signal });
+    const state = h("span", { class: "muted run-state" }, " running…");
     replace(
       created,
       h("span", {}, "Created run ", link(`/threads/${id}/runs/${run.run_id}`, h("code", {}, run.run_id)), ` from checkpoint ${short(checkpointId)}`),
+      state,
     );
+    await refresh();
+    // The new checkpoints exist once the run is over: show them then.
+    await get(`${base}/runs/${enc(run.run_id)}/join`, { signal });
+    const done = await get(`${base}/runs/${enc(run.run_id)}`, { signal });
+    replace(state, " ", badge(done.status));
     await refresh();
   };
 
