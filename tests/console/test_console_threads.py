@@ -8,6 +8,7 @@ import json
 import uuid
 from urllib.parse import quote
 
+import httpx
 from langgraph_sdk import get_client
 
 from console_browser import Console, expect
@@ -180,3 +181,51 @@ async def test_the_thread_view_follows_the_thread_by_itself(
     await expect(page.locator(".thread-status")).to_have_text("idle")
     await expect(page.locator(".tab-body")).to_contain_text('"Hello, Bob!"')
     await expect(page.locator(".next")).to_contain_text("the graph is done")
+
+
+async def test_the_event_log_loads_more_after_the_last_event_shown(
+    console: Console, console_url: str
+) -> None:
+    client = get_client(url=console_url)
+    thread = await client.threads.create()
+    tid = thread["thread_id"]
+    for _ in range(8):  # some 8 events each: more than the 50 of one page
+        await client.runs.wait(tid, "steps", input={})
+    async with httpx.AsyncClient(base_url=console_url) as http:
+        logged = (await http.get(f"/threads/{tid}/events", params={"limit": 500})).json()
+    assert len(logged) > 50
+
+    page = await console.open(f"/threads/{tid}?tab=events")
+    entries = page.locator(".timeline.events li")
+    await expect(entries).to_have_count(50)
+    more = page.get_by_role("button", name="Load more")
+    while (shown := await entries.count()) < len(logged):
+        await more.click()
+        await expect(entries).not_to_have_count(shown)
+    await expect(entries).to_have_count(len(logged))
+    if len(logged) % 50 == 0:  # a full last page: one more asks and finds nothing
+        await more.click()
+    await expect(more).to_be_hidden()
+    positions = await entries.evaluate_all("els => els.map(e => Number(e.dataset.position))")
+    assert positions == [event["position"] for event in logged]
+
+
+async def test_the_list_is_paged_by_the_server_and_the_page_is_in_the_url(
+    console: Console, console_url: str
+) -> None:
+    client = get_client(url=console_url)
+    tag = uuid.uuid4().hex
+    made = [(await client.threads.create(metadata={"batch": tag}))["thread_id"] for _ in range(23)]
+
+    page = await console.open(f"/threads?metadata={quote(json.dumps({'batch': tag}))}")
+    rows = page.locator("table.threads tbody tr")
+    await expect(rows).to_have_count(20)
+    await page.get_by_role("button", name="Next →").click()
+    await expect(rows).to_have_count(3)
+    assert "offset=20" in page.url
+    await page.reload()
+    await expect(rows).to_have_count(3)
+    # newest first: the last page holds the first three made
+    for thread_id in made[:3]:
+        await expect(page.get_by_role("link", name=thread_id)).to_be_visible()
+    await expect(page.get_by_role("button", name="Next →")).to_be_disabled()
