@@ -35,8 +35,8 @@ async def test_a_thread_and_its_run_show_in_the_list_chat_state_runs_and_events(
     await row.get_by_role("link", name=tid).click()
     await expect(page).to_have_url(f"{console_url}/console/threads/{tid}")
     await expect(page.locator(".thread-status")).to_have_text("idle")
-    await expect(page.locator(".msg.human")).to_have_text("humanHi there")
-    await expect(page.locator(".msg.ai")).to_contain_text("Hello from the fake model")
+    await expect(page.locator(".msg.human .content")).to_have_text("Hi there")
+    await expect(page.locator(".msg.ai .content")).to_have_text("Hello from the fake model")
     await console.shot("thread-chat")
 
     await page.locator('.tabs a[data-tab="state"]').click()
