@@ -21,7 +21,7 @@ async def test_a_cron_appears_is_disabled_and_deleted_from_the_console(
     row = page.locator(f'tr[data-cron="{first["cron_id"]}"]')
     await expect(row).to_contain_text("0 0 1 1 *")
     await expect(row.locator("td.enabled")).to_have_text("enabled")
-    thread_link = row.get_by_role("link", name=thread["thread_id"][:8])
+    thread_link = row.get_by_role("link", name=thread["thread_id"][-8:])
     await expect(thread_link).to_have_attribute("href", f"/console/threads/{thread['thread_id']}")
 
     # It updates by itself: a cron made now appears without a reload.
@@ -43,10 +43,10 @@ async def test_a_cron_appears_is_disabled_and_deleted_from_the_console(
 
     # Delete asks in the page first; the question survives the refreshes.
     await row.get_by_role("button", name="Delete").click()
-    await expect(row).to_contain_text(f"Delete cron {first['cron_id'][:8]}?")
+    await expect(row).to_contain_text(f"Delete cron {first['cron_id'][-8:]}?")
     third = await client.crons.create("echo", schedule="0 5 1 1 *", input={})
     await expect(page.locator(f'tr[data-cron="{third["cron_id"]}"]')).to_be_visible()
-    await expect(row).to_contain_text(f"Delete cron {first['cron_id'][:8]}?")
+    await expect(row).to_contain_text(f"Delete cron {first['cron_id'][-8:]}?")
     await row.get_by_role("button", name="Yes, delete").click()
     await expect(row).to_have_count(0)
     ids = {c["cron_id"] for c in await client.crons.search(limit=100)}

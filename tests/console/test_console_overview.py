@@ -42,7 +42,7 @@ async def test_the_overview_shows_runs_and_the_threads_waiting_on_a_human(
     await client.runs.wait(thread["thread_id"], "interrupting", input={"question": "Ship it?"})
     page = await console.open("/")
     waiting = page.locator("table.waiting")
-    await expect(waiting).to_contain_text(thread["thread_id"][:8])
+    await expect(waiting).to_contain_text(thread["thread_id"][-8:])
     await expect(waiting).to_contain_text("Ship it?")
     # the run itself succeeded: it ended by asking, and its thread waits
     await expect(page.locator('[data-status="success"] strong')).not_to_have_text("0")
@@ -51,7 +51,7 @@ async def test_the_overview_shows_runs_and_the_threads_waiting_on_a_human(
     # It updates by itself: a second interrupted thread appears without a reload.
     other = await client.threads.create()
     await client.runs.wait(other["thread_id"], "interrupting", input={"question": "Deploy?"})
-    await expect(page.locator("table.waiting")).to_contain_text(other["thread_id"][:8])
+    await expect(page.locator("table.waiting")).to_contain_text(other["thread_id"][-8:])
 
 
 async def test_the_overview_links_the_runs_going_on_now(console: Console, console_url: str) -> None:
@@ -60,6 +60,6 @@ async def test_the_overview_links_the_runs_going_on_now(console: Console, consol
     run = await client.runs.create(thread["thread_id"], "slow", input={"sleep": 30})
     page = await console.open("/")
     going = page.locator("table.going")
-    await expect(going).to_contain_text(run["run_id"][:8])
+    await expect(going).to_contain_text(run["run_id"][-8:])
     await client.runs.cancel(thread["thread_id"], run["run_id"], wait=True)
     await expect(page.get_by_text("No run is going on.")).to_be_visible()

@@ -42,8 +42,10 @@ export function pretty(value) {
   return JSON.stringify(value, null, 2);
 }
 
+// An id's last 8 characters: ours are UUIDv7, whose first ones are the time
+// (ids made in the same minute share them); the last ones are random.
 export function short(id) {
-  return id ? id.slice(0, 8) : "";
+  return id ? id.slice(-8) : "";
 }
 
 // A link inside the console: the router takes the click (no page load).
