@@ -36,6 +36,20 @@ async def test_the_list_shows_assistants_and_links_to_each(
     await expect(page.get_by_role("heading", level=1)).to_have_text(name)
 
 
+async def test_the_list_pages_through_the_server(console: Console, console_url: str) -> None:
+    client = get_client(url=console_url)
+    existing = await client.assistants.search(limit=100)
+    for i in range(max(0, 21 - len(existing))):
+        await client.assistants.create("echo", name=f"filler-{i}-{uuid.uuid4().hex[:6]}")
+    total = len(await client.assistants.search(limit=100))
+    page = await console.open("/assistants")
+    rows = page.locator("table.assistants tbody tr")
+    await expect(rows).to_have_count(20)
+    await page.get_by_role("button", name="Next →").click()
+    await expect(page).to_have_url(f"{console_url}/console/assistants?offset=20")
+    await expect(rows).to_have_count(min(20, total - 20))
+
+
 async def test_the_graph_tab_draws_the_nodes_and_the_schemas_tab_the_input(
     console: Console, console_url: str
 ) -> None:

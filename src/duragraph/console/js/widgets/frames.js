@@ -8,7 +8,7 @@ export function frameLog() {
   const element = h("div", { class: "stream", "aria-label": "stream" }, list);
   const add = ({ event, data }) => {
     const text = typeof data === "string" ? data : JSON.stringify(data);
-    const shown = text.length > 400 ? `${text.slice(0, 397)}…` : text;
+    const shown = text.length > 300 ? `${text.slice(0, 297)}…` : text;
     const stick = element.scrollTop + element.clientHeight >= element.scrollHeight - 8;
     list.append(h("li", { class: "frame" }, h("span", { class: "event" }, event), " ", h("code", {}, shown)));
     if (stick) element.scrollTop = element.scrollHeight;

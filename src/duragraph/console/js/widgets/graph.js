@@ -74,7 +74,7 @@ export function graphView(graph) {
   for (const node of nodes) (rows[layer.get(node.id)] ??= []).push(node);
   const width = (node) => Math.max(70, label(node).length * 7.4 + 26);
   const rowWidth = (row) => row.reduce((sum, n) => sum + width(n), 0) + GAP_X * (row.length - 1);
-  const total = Math.max(120, ...rows.filter(Boolean).map(rowWidth)) + 2 * PAD + 40;
+  const total = Math.max(120, ...rows.filter(Boolean).map(rowWidth)) + 2 * PAD + 60;
   const place = new Map();
   rows.forEach((row, depth) => {
     if (!row) return;
@@ -106,12 +106,13 @@ export function graphView(graph) {
     const cls = `edge${e.conditional ? " conditional" : ""}`;
     let d;
     if (back.has(i) || layer.get(e.target) <= layer.get(e.source)) {
-      // around the right side, upwards
-      const x1 = a.x + a.w;
+      // upwards, around the side of the drawing nearer the source
+      const left = a.x + a.w / 2 < total / 2;
+      const x1 = left ? a.x : a.x + a.w;
+      const x2 = left ? b.x : b.x + b.w;
       const y1 = a.y + BOX_H / 2;
-      const x2 = b.x + b.w;
       const y2 = b.y + BOX_H / 2;
-      const out = Math.max(x1, x2) + 30;
+      const out = left ? Math.min(x1, x2) - 36 : Math.max(x1, x2) + 36;
       d = `M${x1},${y1} C${out},${y1} ${out},${y2} ${x2},${y2}`;
     } else {
       const x1 = a.x + a.w / 2;

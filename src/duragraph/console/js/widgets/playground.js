@@ -105,7 +105,7 @@ export function playground({ assistant, schemas, drawing, signal }) {
         ? h("div", { class: "error run-error", role: "alert" }, [failure.error, failure.message].filter(Boolean).join(": ") || JSON.stringify(failure))
         : null,
       h("h3", {}, "Final values"),
-      values ? tree(values, { open: 3 }) : h("p", { class: "muted" }, "The stream sent no values."),
+      values ? tree(values, { open: chat ? 2 : 3 }) : h("p", { class: "muted" }, "The stream sent no values."),
       links(),
     );
   };
