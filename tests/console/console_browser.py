@@ -14,6 +14,7 @@ from typing import Iterator
 
 import pytest
 from playwright.async_api import Page, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from servers import GRAPHS, command, free_port, stop, wait_ready
 
@@ -87,8 +88,10 @@ class Console:
         return self.page
 
     async def shot(self, name: str) -> None:
-        """A picture of the view as it is now, for the docs."""
-        await self.page.wait_for_load_state("networkidle")
+        """A picture of the view as it is now, for the docs: once its requests
+        settle, or after 2 s for a live view (which polls and streams on)."""
+        with contextlib.suppress(PlaywrightTimeout):
+            await self.page.wait_for_load_state("networkidle", timeout=2000)
         await self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
 
 

@@ -28,7 +28,7 @@ async def test_an_interrupt_is_shown_and_resumed_with_a_json_value(
     field = card.locator('textarea[name="resume"]')
     await field.fill("Alice")  # not JSON: a bare word
     await card.get_by_role("button", name="Resume").click()
-    await expect(card.locator(".field-error")).to_contain_text("Not JSON")
+    await expect(card.locator(".field-error")).to_contain_text("is not JSON")
     assert len(await client.runs.list(tid)) == 1  # nothing was sent
 
     await field.fill('"Alice"')

@@ -22,8 +22,7 @@ async def test_a_running_run_is_followed_live_and_cancelled_from_the_console(
     frames = page.locator(".stream .frame")
     await expect(frames.first).to_contain_text("metadata")
     await expect(frames.filter(has_text="values")).to_contain_text('"sleep":120')
-    # (console.shot waits for the network to go idle: a live view never does)
-    await page.screenshot(path=str(console.shots / "run-live.png"), full_page=True)
+    await console.shot("run-live")
 
     await page.get_by_role("button", name="Cancel").click()
     await client.runs.join(thread["thread_id"], run["run_id"])
@@ -55,7 +54,7 @@ async def test_a_finished_run_shows_its_input_output_and_events(
     # the nodes that ran are marked done in the graph
     await expect(page.locator('.graph .node.done[data-node="three"]')).to_be_visible()
     await expect(
-        page.get_by_role("link", name=f"Thread {thread['thread_id'][:8]}").first
+        page.get_by_role("link", name=f"Thread {thread['thread_id'][-8:]}").first
     ).to_be_visible()
     await console.shot("run-finished")
 

@@ -129,7 +129,7 @@ async def test_a_fork_from_the_history_runs_with_the_edited_values(
     edited["messages"][0]["content"] = "edited"
     await values.fill("{broken")
     await card.locator("button.fork-submit").click()
-    await expect(card.locator(".field-error")).to_contain_text("Not JSON")
+    await expect(card.locator(".field-error")).to_contain_text("is not JSON")
     assert len(await client.runs.list(tid)) == 1  # nothing was sent
 
     await values.fill(json.dumps(edited))

@@ -96,6 +96,21 @@ export function every(ms, fn, signal) {
   return tick();
 }
 
+// The JSON typed in a field, or an Error naming `what` for the page to show
+// (nothing is sent). `object`: only a JSON object will do.
+export function typedJson(text, what, { object = false } = {}) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${what} is not JSON: ${error.message}`);
+  }
+  if (object && (value === null || typeof value !== "object" || Array.isArray(value))) {
+    throw new Error(`${what} must be a JSON object`);
+  }
+  return value;
+}
+
 export function section(title, ...children) {
   return h("section", { class: "card" }, h("h2", {}, title), ...children);
 }

@@ -3,7 +3,7 @@
 // resumed thread leaves the list once it no longer waits.
 
 import { enc, get, post } from "../api.js";
-import { action, badge, errorBox, every, h, link, replace, time } from "../dom.js";
+import { action, badge, errorBox, every, h, link, replace, time, typedJson } from "../dom.js";
 import { setQuery } from "../router.js";
 import { tree } from "../widgets/tree.js";
 
@@ -100,9 +100,9 @@ function card(thread, created, signal) {
       action("Resume", async () => {
         let parsed;
         try {
-          parsed = JSON.parse(value.value);
+          parsed = typedJson(value.value, "The value");
         } catch (error) {
-          fieldError.textContent = `Not JSON: ${error.message}`;
+          fieldError.textContent = error.message;
           return;
         }
         fieldError.textContent = "";

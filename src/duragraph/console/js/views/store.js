@@ -3,7 +3,7 @@
 // items. The prefix and the search live in the URL: ?ns=a/b&q=...&filter=...
 
 import { post, put, request } from "../api.js";
-import { errorBox, h, link, replace, section, time } from "../dom.js";
+import { errorBox, h, link, replace, section, time, typedJson } from "../dom.js";
 import { setQuery } from "../router.js";
 import { confirmAction } from "../widgets/confirm.js";
 import { pager } from "../widgets/pager.js";
@@ -48,9 +48,9 @@ export async function render(root, { query, signal }) {
   const loadItems = (fresh) => {
     let filter;
     try {
-      filter = search.filter.trim() ? JSON.parse(search.filter) : undefined;
+      filter = search.filter.trim() ? typedJson(search.filter, "The filter") : undefined;
     } catch (error) {
-      replace(itemsBox, errorBox(`The filter is not JSON: ${error.message}`));
+      replace(itemsBox, errorBox(error));
       return;
     }
     const reload = () => {
@@ -183,12 +183,9 @@ function putForm(prefix, saved, signal) {
         note.textContent = "";
         let parsed;
         try {
-          parsed = JSON.parse(value.value);
+          parsed = typedJson(value.value, "The value", { object: true });
         } catch (error) {
-          return fail(`The value is not JSON: ${error.message}`);
-        }
-        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-          return fail("The value must be a JSON object.");
+          return fail(error.message);
         }
         const ns = parts(namespace.value);
         if (!ns.length) return fail("Give a namespace, its labels separated by /.");

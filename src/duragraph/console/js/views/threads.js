@@ -2,7 +2,7 @@
 // live in the URL so a link shows the same list.
 
 import { post } from "../api.js";
-import { badge, h, link, replace, short, time } from "../dom.js";
+import { badge, h, link, replace, short, time, typedJson } from "../dom.js";
 import { setQuery } from "../router.js";
 import { pager, table } from "../widgets/pager.js";
 
@@ -68,17 +68,7 @@ export async function render(root, { query, signal }) {
 }
 
 function parseMetadata(text) {
-  if (!text.trim()) return null;
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`Metadata is not JSON: ${error.message}`);
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new Error("Metadata must be a JSON object, e.g. {\"graph_id\": \"chat\"}");
-  }
-  return value;
+  return text.trim() ? typedJson(text, "Metadata", { object: true }) : null;
 }
 
 function threadTable(threads) {

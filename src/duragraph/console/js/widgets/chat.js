@@ -1,6 +1,7 @@
-// A thread's messages as a chat: the human on the right, the AI on the left,
-// tools and system notes in the middle. Content is a string or a list of
-// content blocks; tool calls are named with their arguments, briefly.
+// Messages as a chat: the human on the right, the AI on the left, tools and
+// system notes in the middle. Content is a string or a list of content
+// blocks; tool calls are named with their arguments, briefly. A bubble can
+// also grow token by token as a stream brings them (`bubble`).
 
 import { h } from "../dom.js";
 
@@ -11,7 +12,7 @@ export function chat(messages) {
   return h("div", { class: "chat" }, messages.map(message));
 }
 
-function message(m) {
+export function message(m) {
   const role = roleOf(m);
   const calls = m?.tool_calls ?? [];
   const label = m?.name ? `${role} · ${m.name}` : role;
@@ -24,7 +25,7 @@ function message(m) {
   );
 }
 
-function roleOf(m) {
+export function roleOf(m) {
   const role = m?.type ?? m?.role ?? "message";
   if (role === "user") return "human";
   if (role === "assistant" || role === "AIMessageChunk") return "ai";
@@ -50,4 +51,26 @@ function toolCall(call) {
 function brief(args) {
   const text = JSON.stringify(args ?? {});
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+}
+
+// A message being streamed: -> {element, text(s), append(s)}.
+export function bubble(role, text = "") {
+  const body = h("div", { class: "content" }, text);
+  const element = h("div", { class: `msg ${role}`, dataset: { role } }, h("span", { class: "role" }, role), body);
+  return {
+    element,
+    text: (value) => {
+      body.textContent = value;
+    },
+    append: (value) => {
+      body.textContent += value;
+    },
+  };
+}
+
+// The text of a streamed chunk's content (its text blocks joined).
+export function textOf(content) {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) return content.map((part) => (typeof part === "string" ? part : (part?.text ?? ""))).join("");
+  return content === undefined || content === null ? "" : JSON.stringify(content);
 }

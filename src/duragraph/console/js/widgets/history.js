@@ -3,7 +3,7 @@
 // new branch, then run from it).
 
 import { enc, get, post } from "../api.js";
-import { action, badge, errorBox, h, link, replace, short, time } from "../dom.js";
+import { action, badge, errorBox, h, link, replace, short, time, typedJson } from "../dom.js";
 import { tree } from "./tree.js";
 
 const PAGE = 10;
@@ -102,9 +102,9 @@ function forkForm(state, submit) {
   const button = action("Fork", async () => {
     let parsed;
     try {
-      parsed = JSON.parse(values.value);
+      parsed = typedJson(values.value, "The values");
     } catch (error) {
-      problem.textContent = `Not JSON: ${error.message}`;
+      problem.textContent = error.message;
       return;
     }
     problem.textContent = "";

@@ -6,7 +6,7 @@ import { enc, events, post } from "../api.js";
 import { errorBox, h, link, replace, section, short } from "../dom.js";
 import { frameLog } from "./frames.js";
 import { graphView } from "./graph.js";
-import { bubble, conversation, roleOf, textOf } from "./messages.js";
+import { bubble, message as chatMessage, roleOf, textOf } from "./chat.js";
 import { schemaForm } from "./schema_form.js";
 import { tree } from "./tree.js";
 
@@ -98,7 +98,7 @@ export function playground({ assistant, schemas, drawing, signal }) {
       }
     }
     graph.highlight([], "active");
-    if (chat && Array.isArray(values?.messages)) replace(convo, conversation(values.messages));
+    if (chat && Array.isArray(values?.messages)) replace(convo, values.messages.map(chatMessage));
     replace(
       result,
       failure

@@ -2,7 +2,7 @@
 // integer -> number input, boolean -> checkbox, enum -> select, anything
 // else -> a JSON textarea. Required fields are marked.
 
-import { h } from "../dom.js";
+import { h, typedJson } from "../dom.js";
 
 // A property's own type, looking through `anyOf: [X, null]` and ["X", "null"].
 function kind(prop) {
@@ -42,11 +42,7 @@ function field(name, prop, required) {
     input = h("textarea", { name, class: "json", placeholder: "JSON" });
     read = () => {
       if (input.value.trim() === "") return undefined;
-      try {
-        return JSON.parse(input.value);
-      } catch {
-        throw new Error(`${name}: not valid JSON`);
-      }
+      return typedJson(input.value, name);
     };
   }
   const title = h("span", { class: "field-name" }, prop?.title && prop.title !== name ? `${name} (${prop.title})` : name);
