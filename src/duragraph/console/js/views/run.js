@@ -6,6 +6,7 @@ import { enc, events, get, post } from "../api.js";
 import { action, badge, errorBox, every, h, link, replace, section, short, time } from "../dom.js";
 import { frameLog } from "../widgets/frames.js";
 import { graphView } from "../widgets/graph.js";
+import { eventItem } from "../widgets/timeline.js";
 import { tree } from "../widgets/tree.js";
 
 const LIVE = new Set(["pending", "running"]);
@@ -199,24 +200,7 @@ function errorOf(runEvents) {
   return h("div", { class: "error run-error", role: "alert" }, [error, message].filter(Boolean).join(": "));
 }
 
-function actor(event) {
-  const who = event.metadata?.actor;
-  if (!who) return "";
-  return [who.kind, who.identity || who.by].filter(Boolean).join(" ");
-}
-
 function timeline(runEvents) {
   if (!runEvents.length) return h("p", { class: "muted" }, "No events.");
-  return h(
-    "ol",
-    { class: "timeline events" },
-    runEvents.map((e) =>
-      h(
-        "li",
-        { class: "event", dataset: { type: e.type } },
-        h("div", { class: "row" }, h("strong", {}, e.type), time(e.recorded_at), h("span", { class: "muted" }, actor(e))),
-        tree(e.data, { open: 0, label: "data" }),
-      ),
-    ),
-  );
+  return h("ol", { class: "timeline events" }, runEvents.map(eventItem));
 }

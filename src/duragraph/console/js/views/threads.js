@@ -2,7 +2,7 @@
 // live in the URL so a link shows the same list.
 
 import { post } from "../api.js";
-import { badge, h, link, replace, short, time, typedJson } from "../dom.js";
+import { badge, h, link, replace, time, typedJson } from "../dom.js";
 import { setQuery } from "../router.js";
 import { pager, table } from "../widgets/pager.js";
 

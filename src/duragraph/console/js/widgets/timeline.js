@@ -12,7 +12,7 @@ export function timeline(path, { signal, limit = 50 } = {}) {
   let after = 0;
   const load = async () => {
     const rows = await get(`${path}?after=${after}&limit=${limit}`, { signal });
-    list.append(...rows.map(entry));
+    list.append(...rows.map(eventItem));
     if (rows.length) after = rows[rows.length - 1].position;
     status.textContent = list.children.length ? "" : "No events yet.";
     more.hidden = rows.length < limit;
@@ -25,10 +25,11 @@ export function timeline(path, { signal, limit = 50 } = {}) {
   return root;
 }
 
-function entry(event) {
+// One event of the log: its type, time, actor, position and data.
+export function eventItem(event) {
   return h(
     "li",
-    { dataset: { type: event.type, position: String(event.position) } },
+    { class: "event", dataset: { type: event.type, position: String(event.position) } },
     h(
       "div",
       { class: "row" },
