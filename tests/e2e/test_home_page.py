@@ -35,3 +35,16 @@ async def test_the_root_needs_no_credentials_when_auth_is_on(auth_server_url: st
         threads = await http.post("/threads/search", json={})
     assert home.status_code == 200 and home.json()["name"] == "DuraGraph"
     assert threads.status_code in (401, 403)  # the data routes still are protected
+
+
+async def test_the_console_is_on_in_dev_and_off_in_serve(
+    server_url: str, request: pytest.FixtureRequest
+) -> None:
+    dev = request.node.callspec.params["server_url"] == "dev"
+    async with httpx.AsyncClient(base_url=server_url) as http:
+        home = await http.get("/")
+        page = await http.get("/console/")
+        info = await http.get("/info")
+    assert ("console" in home.json()["links"]) is dev
+    assert page.status_code == (200 if dev else 404)
+    assert info.json()["flags"]["console"] is dev

@@ -80,15 +80,17 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
         assert alive == [], f"left running: {alive}"
 
 
-def test_the_banner_lists_the_api_docs_and_embedded_servers(dev: Dev) -> None:
+def test_the_banner_lists_the_api_docs_console_and_embedded_servers(dev: Dev) -> None:
     text = "\n".join(dev.banner)
     assert "serving " in dev.banner[0] and dev.banner[0].endswith(dev.url)
     assert f"API         {dev.url}" in text and f"Docs        {dev.url}/docs" in text
+    assert f"Console     {dev.url}/console/" in text
     assert "PostgreSQL  postgresql://postgres@/postgres?host=" in text
     assert "NATS        nats://duragraph@127.0.0.1:" in text
     assert "(password in .duragraph/postgres/duragraph.password)" in text
     assert "(password in .duragraph/nats/client.password)" in text
     assert httpx.get(f"{dev.url}/docs").status_code == 200
+    assert httpx.get(f"{dev.url}/console/").status_code == 200
 
 
 def test_the_banner_prints_no_password(dev: Dev) -> None:
