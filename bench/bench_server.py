@@ -13,8 +13,15 @@ Measures, on the 1-node `echo` graph of tests/graphs/langgraph.json:
        before the clock starts; only the wait call is timed).
   (18) throughput: `runs.create` + `runs.join`, N at a time, one fresh thread
        per run (threads created before the clock starts).
+  (18b) the same with each run's thread created inside the clock too
+       (`threads.create` + `runs.create` + `runs.join`).
   (19) `runs.stream` first-event latency: from issuing the request to the
        first SSE event (the `metadata` event), sequential, fresh threads.
+The official server is taken at its best setting: first each
+--official-jobs value of its --n-jobs-per-worker is tried on (18) with
+--sweep-runs runs, and the fastest is benchmarked (all are printed). It runs
+from the installed `langgraph-api`, as `langgraph dev` runs it
+(bench/official_server.py).
 The official in-memory server picks runs up by polling (about 1 s per run
 whatever the load), so by default it gets fewer samples (--official-samples 50)
 and runs (--official-runs 200); the counts used are printed. Also printed:
@@ -81,6 +88,7 @@ TARGETS = {
 class Figures:
     wait_ms: list[float] = field(default_factory=list)
     throughput: float | None = None
+    throughput_inside: float | None = None  # (18b): threads created inside the clock
     throughput_runs: int = 0
     throughput_failed: int = 0
     quarter_rates: list[float] = field(default_factory=list)
@@ -112,6 +120,15 @@ def parse_args() -> argparse.Namespace:
         help="samples for (17) and (19) on the official server (~1 s each; default 50)",
     )
     p.add_argument("--warmup", type=int, default=20, help="warm-up runs per server")
+    p.add_argument(
+        "--official-jobs",
+        default="default,2,5,20,50",
+        help="the official server's --n-jobs-per-worker values to try (comma-separated; "
+        "`default` is its own default); the best (18) throughput is benchmarked",
+    )
+    p.add_argument(
+        "--sweep-runs", type=int, default=150, help="(18) runs per value tried (default 150)"
+    )
     p.add_argument("--config", type=Path, default=ROOT / "tests" / "graphs" / "langgraph.json")
     p.add_argument("--no-official", action="store_true", help="skip the official server")
     p.add_argument("--only", choices=["duragraph", "official"], help="benchmark one server only")
@@ -165,15 +182,22 @@ async def wait_latencies(client: Any, samples: int) -> list[float]:
     return timings
 
 
-async def throughput(client: Any, runs: int, concurrency: int) -> tuple[float, int, list[float]]:
+async def throughput(
+    client: Any, runs: int, concurrency: int, *, threads_inside: bool = False
+) -> tuple[float, int, list[float]]:
     """Runs per second for create + join, how many runs did not echo, and the
-    rate over each quarter of the runs (in completion order: shows a drift)."""
-    threads = await fresh_threads(client, runs, concurrency)
+    rate over each quarter of the runs (in completion order: shows a drift).
+    `threads_inside`: each run's thread is created inside the clock too."""
+    threads: list[str | None] = (
+        [None] * runs if threads_inside else list(await fresh_threads(client, runs, concurrency))
+    )
     gate = asyncio.Semaphore(concurrency)
     finished: list[float] = []
 
-    async def one(thread_id: str) -> bool:
+    async def one(thread_id: str | None) -> bool:
         async with gate:
+            if thread_id is None:
+                thread_id = (await client.threads.create())["thread_id"]
             run = await client.runs.create(thread_id, GRAPH, input=INPUT)
             ok = echoed(await client.runs.join(thread_id, run["run_id"]))
             finished.append(time.perf_counter())
@@ -232,6 +256,31 @@ class PeakSampler:
 # -- orchestration ---------------------------------------------------------------------
 
 
+def best_official_jobs(args: argparse.Namespace) -> int | None:
+    """Each --official-jobs value tried in turn, on (18) with --sweep-runs runs;
+    the fastest wins. Prints every figure, and which was used."""
+    rates: dict[int | None, float] = {}
+    for value in args.official_jobs.split(","):
+        jobs = None if value.strip() == "default" else int(value)
+        server = start_official(args.config, jobs)
+        try:
+            wait_ready(server)
+            client = get_client(url=server.url, timeout=120)
+            rates[jobs] = asyncio.run(_sweep(client, args))
+        finally:
+            stop(server)
+        print(f"official --n-jobs-per-worker {value.strip()}: {rates[jobs]:.1f} runs/s", flush=True)
+    best = max(rates, key=lambda jobs: rates[jobs])
+    print(f"official: benchmarked with --n-jobs-per-worker {best or 'default'}", flush=True)
+    return best
+
+
+async def _sweep(client: Any, args: argparse.Namespace) -> float:
+    await warm_up(client, 5)
+    rate, _bad, _quarters = await throughput(client, args.sweep_runs, args.concurrency)
+    return rate
+
+
 def start_servers(args: argparse.Namespace) -> dict[str, Server]:
     wanted = (
         [args.only] if args.only else ["duragraph"] + ([] if args.no_official else ["official"])
@@ -245,7 +294,7 @@ def start_servers(args: argparse.Namespace) -> dict[str, Server]:
         for name in wanted:
             print(f"starting {name} ...", flush=True)
             if name == "official":
-                servers[name] = start_official(args.config, max(10, args.concurrency))
+                servers[name] = start_official(args.config, args.jobs)
             elif name == "auth":
                 servers[name] = start_duragraph(
                     config_with_auth(args.config, AUTH_PATH),
@@ -288,6 +337,11 @@ async def run_all(args: argparse.Namespace, servers: dict[str, Server]) -> dict[
         lambda n: _load(clients[n], figures[n], servers[n], _runs_for(n, args), args),
     )
     await _phase(
+        "(18b) create thread+run+join",
+        servers,
+        lambda n: _load_inside(clients[n], figures[n], _runs_for(n, args), args),
+    )
+    await _phase(
         "(19) stream first event",
         servers,
         lambda n: _stream(clients[n], figures[n], _samples_for(n, args)),
@@ -326,6 +380,12 @@ async def _load(
     fig.throughput_runs, fig.peak_memory = runs, sampler.peak
     # thread creation before the clock is included: it is a small share.
     fig.cpu_ms_per_run = {k: (after[k] - before.get(k, 0.0)) * 1000 / runs for k in after}
+
+
+async def _load_inside(client: Any, fig: Figures, runs: int, args: argparse.Namespace) -> None:
+    fig.throughput_inside, _bad, _quarters = await throughput(
+        client, runs, args.concurrency, threads_inside=True
+    )
 
 
 async def _stream(client: Any, fig: Figures, samples: int) -> None:
@@ -415,16 +475,22 @@ def _throughput_rows(figures: dict[str, Figures]) -> None:
     print(f"{'(18) runs measured (runs not echoing)':44} {counts}")
     quarters = " ".join(f"{'/'.join(f'{r:.0f}' for r in f.quarter_rates):>11}" for f in cols)
     print(f"{'(18) runs/s per quarter of the runs':44} {quarters}")
+    print(
+        f"{'(18b) thread+run+join, threads in the clock':44} "
+        f"{' '.join(_cell(f.throughput_inside) for f in cols)}"
+    )
     for other in ("baseline", "official"):
-        fig = figures.get(other)
-        if first and fig and fig.throughput:
-            ratio = first / fig.throughput
+        for label, pick in (("(18)", "throughput"), ("(18b)", "throughput_inside")):
+            ours, theirs = getattr(cols[0], pick), getattr(figures.get(other), pick, None)
+            if not (ours and theirs):
+                continue
+            ratio = ours / theirs
             note = (
                 f">= {TARGETS['ratio']:g}x  {verdict(ratio >= TARGETS['ratio'])}"
                 if other == "official"
                 else ""
             )
-            print(f"{f'(18) ratio DuraGraph/{other}':44} {ratio:11.2f}  {note}")
+            print(f"{f'{label} ratio DuraGraph/{other}':44} {ratio:11.2f}  {note}")
 
 
 def _auth_rows(figures: dict[str, Figures]) -> None:
@@ -463,6 +529,8 @@ def _memory_rows(name: str, fig: Figures) -> None:
 
 def main() -> None:
     args = parse_args()
+    official = not args.no_official and args.only != "duragraph"
+    args.jobs = best_official_jobs(args) if official else None
     servers = start_servers(args)
     try:
         figures = asyncio.run(run_all(args, servers))

@@ -1,6 +1,7 @@
 """The servers under benchmark, as subprocesses on 127.0.0.1: `duragraph dev`
 (embedded PostgreSQL + NATS under a fresh temp folder) and the official
-`langgraph dev` (in-memory runtime), plus their resident memory.
+server as `langgraph dev` runs it (in-memory runtime), plus their resident
+memory and CPU.
 
 Each server is stopped by its own PID with SIGTERM (SIGKILL after a grace
 period); an embedded postmaster left behind by a killed `duragraph dev` is
@@ -141,9 +142,11 @@ def config_with_auth(config: Path, auth_path: str) -> Path:
     return folder / config.name
 
 
-def start_official(config: Path, jobs_per_worker: int) -> Server:
-    """It resolves graph paths against its working directory and keeps its
-    state in `.langgraph_api` there, so it runs in a temp copy of the config's folder."""
+def start_official(config: Path, jobs_per_worker: int | None) -> Server:
+    """The official server as `langgraph dev` runs it (bench/official_server.py),
+    with `jobs_per_worker` run slots (None: its default). It resolves graph
+    paths against its working directory and keeps its state in
+    `.langgraph_api` there, so it runs in a temp copy of the config's folder."""
     folder = Path(tempfile.mkdtemp(prefix="lg-bench-"))
     graphs = folder / "graphs"
     shutil.copytree(
@@ -153,25 +156,11 @@ def start_official(config: Path, jobs_per_worker: int) -> Server:
     )
     _drop_test_sweeps(graphs / config.name)
     port = free_port()
-    cli = shutil.which("langgraph", path=str(Path(sys.executable).parent)) or "langgraph"
-    args = [
-        cli,
-        "dev",
-        "--config",
-        config.name,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-browser",
-        "--no-reload",
-        "--server-log-level",
-        "WARNING",
-        "--n-jobs-per-worker",
-        str(jobs_per_worker),
-    ]
+    runner = Path(__file__).resolve().parent / "official_server.py"
+    jobs = "default" if jobs_per_worker is None else str(jobs_per_worker)
+    args = [sys.executable, str(runner), config.name, str(port), jobs]
     server = _spawn("official", args, _child_env(), graphs, folder, port)
-    server.notes.append(f"--n-jobs-per-worker {jobs_per_worker}")
+    server.notes.append(f"--n-jobs-per-worker {jobs}")
     return server
 
 

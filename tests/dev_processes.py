@@ -9,6 +9,7 @@ import contextlib
 import fcntl
 import os
 import select
+import signal
 import subprocess
 import termios
 import threading
@@ -22,7 +23,10 @@ from servers import command, wait_ready
 
 def _take_terminal() -> None:
     """In the child, after setsid(): the pty on stdin becomes its controlling
-    terminal, and the child's group the terminal's foreground group."""
+    terminal, and the child's group the terminal's foreground group. A hang-up
+    does what it does in a new terminal's shell, even when these tests run
+    under nohup (which dev obeys: SIGHUP ignored is inherited)."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
