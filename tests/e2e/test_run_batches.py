@@ -128,6 +128,16 @@ async def test_cancel_many_naming_an_unknown_run_cancels_nothing(client) -> None
     )
 
 
+async def test_cancel_many_of_finished_runs_only_is_not_found_as_upstream(client) -> None:
+    thread_id = (await client.threads.create())["thread_id"]
+    run = await client.runs.create(thread_id, "echo", input={})
+    await client.runs.join(thread_id, run["run_id"])
+    with pytest.raises(NotFoundError) as refused:
+        await client.runs.cancel_many(thread_id=thread_id, run_ids=[run["run_id"]])
+    assert "No matching runs to cancel" in refused.value.response.json()["detail"]
+    assert (await client.runs.get(thread_id, run["run_id"]))["status"] == "success"
+
+
 async def test_cancel_many_without_a_selection_is_refused(client) -> None:
     with pytest.raises(UnprocessableEntityError) as raised:
         await client.runs.cancel_many(thread_id=str(uuid.uuid4()))

@@ -183,12 +183,13 @@ async def test_a_pending_run_can_be_cancelled_before_it_starts(client) -> None:
     assert (await client.threads.get_state(thread_id))["values"].get("value") != "never"
 
 
-async def test_cancelling_a_finished_run_is_a_conflict(client) -> None:
+async def test_cancelling_a_finished_run_is_not_found_as_upstream(client) -> None:
     thread_id = await new_thread(client)
     run = await client.runs.create(thread_id, "echo", input={})
     await client.runs.join(thread_id, run["run_id"])
-    with pytest.raises(ConflictError):
+    with pytest.raises(NotFoundError) as refused:
         await client.runs.cancel(thread_id, run["run_id"])
+    assert "already finished with status 'success'" in refused.value.response.json()["detail"]
     assert (await client.runs.get(thread_id, run["run_id"]))["status"] == "success"
 
 

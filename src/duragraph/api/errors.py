@@ -26,7 +26,7 @@ STATUS: dict[type[de.DomainError], int] = {
     de.AlreadyExists: 409,
     de.ThreadBusy: 409,
     de.NotInterrupted: 409,
-    de.RunAlreadyFinished: 409,
+    de.RunAlreadyFinished: 404,  # as upstream: no run left to cancel
     de.ConcurrencyConflict: 409,
     de.Fenced: 409,
     de.InvalidInput: 422,

@@ -73,6 +73,9 @@ def _cancel_value(
     }
 
 
+NOTHING_TO_CANCEL = "No matching runs to cancel: every run named has finished or been deleted."
+
+
 async def _cancel_by_status(s: Services, body: RunsCancel, action: str) -> None:
     """Runs on threads the caller may not update are left alone; with an auth
     filter, nothing left to cancel is a 404, as upstream."""
@@ -301,6 +304,8 @@ async def cancel_many(
             _cancel_value(body.thread_id, action, body.run_ids, None),
         )
         cancelled = await cmd.cancel_runs(body.thread_id, body.run_ids, action, s.store, s.clock)
+        if not cancelled:  # as upstream: every one named has finished
+            raise NotFound("run", "", NOTHING_TO_CANCEL)
         await stopped(s, body.thread_id, cancelled)
     else:
         await _cancel_by_status(s, body, action)
