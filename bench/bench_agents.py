@@ -38,6 +38,14 @@ Printed per server, side by side, with the ratio DuraGraph/official:
   - CPU seconds per process during the measurement, the client (this
     process: 1000 SSE clients, the samplers) included. The client shares the
     2 cores with the server: its CPU is part of every figure.
+
+With --scale (item 2's second half), instead: --scale-runs runs at once
+(300) on one `duragraph dev` with --slots run slots (100), then on the same
+`dev` joined by --workers - 1 `duragraph worker` processes of --slots slots
+each (against dev's embedded PostgreSQL and NATS, their URLs read from its data
+folder), and the throughput ratio (runs / wall time) of the second to the first:
+
+    python bench/bench_agents.py --scale --scale-runs 300 --slots 100 --workers 3
 """
 
 from __future__ import annotations
@@ -58,7 +66,17 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_server import PeakSampler
-from servers import Server, cpu_of, memory_of, start_duragraph, start_official, stop, wait_ready
+from servers import (
+    Server,
+    _child_env,
+    _spawn,
+    cpu_of,
+    memory_of,
+    start_duragraph,
+    start_official,
+    stop,
+    wait_ready,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "bench" / "graphs" / "langgraph.json"
@@ -111,6 +129,10 @@ def parse_args() -> argparse.Namespace:
         "--metrics-interval", type=float, default=0.5, help="seconds between /metrics polls"
     )
     p.add_argument("--timeout", type=float, default=600.0, help="bound on the whole measurement")
+    p.add_argument("--scale", action="store_true", help="the workers comparison instead")
+    p.add_argument("--scale-runs", type=int, default=300, help="runs at once for --scale")
+    p.add_argument("--slots", type=int, default=100, help="run slots per process for --scale")
+    p.add_argument("--workers", type=int, default=3, help="executing processes for --scale")
     return p.parse_args()
 
 
@@ -460,8 +482,88 @@ def _server_cpu(fig: Figures) -> float:
     return sum(v for k, v in fig.cpu_s.items() if not k.startswith("client"))
 
 
+# -- --scale: one executing process against several -------------------------------------
+
+
+def start_workers(server: Server, count: int, slots: int) -> list[Server]:
+    """`duragraph worker` processes on the embedded PostgreSQL and NATS of `server`."""
+    from duragraph.infrastructure.embedded import nats, postgres
+
+    data = server.folder / "data"
+    urls = ["--database-url", postgres.running_url(data / "postgres") or ""]
+    urls += ["--nats-url", nats.running_url(data / "nats") or ""]
+    env = _child_env(DURAGRAPH_N_JOBS_PER_WORKER=str(slots))
+    found = []
+    for i in range(count):
+        args = [sys.executable, "-m", "duragraph.cli", "worker", "--config", str(CONFIG), *urls]
+        args += ["--log-level", "WARNING"]
+        folder = server.folder / f"worker{i + 1}"  # its log; not the dev's data folder
+        folder.mkdir()
+        found.append(_spawn(folder.name, args, env, server.folder, folder, 0))
+    return found
+
+
+def wait_workers(server: Server, alive: int, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        workers = httpx.get(f"{server.url}/metrics", params={"format": "json"}).json()["workers"]
+        if workers["alive"] >= alive:
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"{alive} executing processes not alive after {timeout:.0f}s")
+
+
+def process_cpu(servers: list[Server]) -> float:
+    return sum(cpu_of(s).get("server", 0.0) for s in servers)
+
+
+def scale_case(args: argparse.Namespace, workers: int) -> Figures:
+    env = {"DURAGRAPH_N_JOBS_PER_WORKER": str(args.slots)}
+    server = start_duragraph(CONFIG, env=env)
+    extra: list[Server] = []
+    try:
+        wait_ready(server)
+        extra = start_workers(server, workers - 1, args.slots)
+        wait_workers(server, workers)
+        print(f"{workers} x {args.slots} slots: {args.runs} runs at once ...", flush=True)
+        before = process_cpu(extra)
+        fig = run_loop(measure(server, args))
+        fig.cpu_s["worker processes"] = process_cpu(extra) - before
+    finally:
+        for worker in extra:
+            stop(worker, keep_folder=True)
+        stop(server)
+    print(f"{workers} x {args.slots}: {fig.ok}/{fig.runs} right in {fig.wall_s:.1f}s", flush=True)
+    return fig
+
+
+def scale(args: argparse.Namespace) -> None:
+    args.runs = args.scale_runs
+    one, many = scale_case(args, 1), scale_case(args, args.workers)
+    print(
+        f"\n== {args.runs} runs at once, {args.tokens} tokens over {args.seconds:g} s each: "
+        f"1 vs {args.workers} executing processes of {args.slots} slots =="
+    )
+    print(f"{'metric':48} {'1 process':>12} {f'{args.workers} procs':>12}{'1/N':>12}")
+    _row("runs right", [one.ok, many.ok], fmt="{:12.0f}")
+    _row("total wall time (s)", [one.wall_s, many.wall_s], fmt="{:12.2f}")
+    rates = [f.runs / f.wall_s for f in (many, one)]
+    print(
+        f"{'throughput (runs/s), ratio many/one':48} {rates[1]:12.1f} {rates[0]:12.1f}"
+        f"{rates[0] / rates[1]:12.2f}  >= 2.7  {_verdict(rates[0] / rates[1] >= 2.7)}"
+    )
+    _latency_rows([one, many])
+    for key in ("n_pending", "n_running"):
+        _row(f"peak {key}", [f.peak_queue.get(key) for f in (one, many)], fmt="{:12.0f}")
+    for key in dict.fromkeys(k for f in (one, many) for k in f.cpu_s):
+        _row(f"CPU s: {key}", [f.cpu_s.get(key) for f in (one, many)], fmt="{:12.2f}")
+
+
 def main() -> None:
     args = parse_args()
+    if args.scale:
+        scale(args)
+        return
     figures = {"duragraph": run_server("duragraph", args)}
     if not args.no_official:
         figures["official"] = run_server("official", args)
