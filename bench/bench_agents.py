@@ -26,7 +26,8 @@ Printed per server, side by side, with the ratio DuraGraph/official:
     final AI message equal to the tokens streamed) out of N;
   - token latency, from emission (in the server) to arrival (at the client;
     same machine, same clock) p50/p90/p99/max over all tokens of all runs;
-  - time to first token (from issuing the request) p50/p99, and the run
+  - time to the first SSE event (the run's `metadata`: it was created) and
+    to the first token (from issuing the request) p50/p99, and the run
     start delay (request issued -> first token emitted) p50/p99/max;
   - total wall time (first request issued -> last stream ended);
   - peak memory (sampled every 0.5 s, as bench_server.py does): the server's
@@ -91,6 +92,7 @@ class Stream:
     """What one SSE client saw of its run (times: time.time())."""
 
     sent: float = 0.0
+    first_event: float = 0.0  # the `metadata` event: the run exists
     texts: list[str] = field(default_factory=list)
     emitted: list[float] = field(default_factory=list)
     arrived: list[float] = field(default_factory=list)
@@ -107,6 +109,7 @@ class Figures:
     errors: list[str] = field(default_factory=list)
     token_ms: list[float] = field(default_factory=list)
     first_token_ms: list[float] = field(default_factory=list)
+    first_event_ms: list[float] = field(default_factory=list)
     start_delay_ms: list[float] = field(default_factory=list)
     wall_s: float = 0.0
     peak_open: int = 0
@@ -183,6 +186,8 @@ async def follow(
 async def _read(response: httpx.Response, seen: Stream) -> None:
     event, last_values = "", None
     async for line in response.aiter_lines():
+        if not seen.first_event:
+            seen.first_event = time.time()
         if line.startswith("event:"):
             event = line[6:].strip()
         elif not line.startswith("data:"):
@@ -332,6 +337,8 @@ def summarize(fig: Figures, streams: list[Stream], args: argparse.Namespace) -> 
                 seen.error or f"tokens {seen.indexes[:5]}... final {seen.final!r:.80}"
             )
         fig.token_ms += [(a - e) * 1000 for a, e in zip(seen.arrived, seen.emitted, strict=True)]
+        if seen.first_event:
+            fig.first_event_ms.append((seen.first_event - seen.sent) * 1000)
         if seen.arrived:
             fig.first_token_ms.append((seen.arrived[0] - seen.sent) * 1000)
             fig.start_delay_ms.append((seen.emitted[0] - seen.sent) * 1000)
@@ -431,6 +438,7 @@ def _content_rows(cols: list[Figures], args: argparse.Namespace) -> None:
 def _latency_rows(cols: list[Figures]) -> None:
     rows: list[tuple[str, Callable[[Figures], list[float]], tuple[int, ...]]] = [
         ("token latency emission->client", lambda f: f.token_ms, (50, 90, 99, 100)),
+        ("time to first SSE event (run created)", lambda f: f.first_event_ms, (50, 99)),
         ("time to first token", lambda f: f.first_token_ms, (50, 99)),
         ("run start delay (request->1st token)", lambda f: f.start_delay_ms, (50, 99, 100)),
     ]
