@@ -291,7 +291,7 @@ def _start_here(executor: Executor) -> Callable[[Tick], None]:
     (see application/execution/placement.py); NATS dispatches it anyway."""
 
     def start(tick: Tick) -> None:
-        if tick.run_id and tick.thread_id and executor_here(executor):
+        if tick.run_id and tick.thread_id and executor_here(executor, tick.run_id):
             executor.submit(tick.run_id, tick.thread_id)
 
     return start

@@ -2,6 +2,8 @@
 takes the lease changes they commit with their events (see
 application/execution/placement.py for what these guarantee)."""
 
+import asyncio
+
 import pytest
 
 from duragraph.application.commands.runs import CreateRun, create_run
@@ -9,6 +11,7 @@ from duragraph.application.commands.threads import CreateThread, create_thread
 from duragraph.application.execution.claim import ClaimRun, claim_run
 from duragraph.application.execution.finish import FinishRun, finish_run
 from duragraph.application.execution.placement import claimed_at_creation, executor_here
+from duragraph.infrastructure.executor.capacity import RunSlots
 from duragraph.application.ports import GrantLease
 from duragraph.domain.errors import Fenced
 from duragraph.domain.run_spec import RunSpec
@@ -136,12 +139,29 @@ class _Executor:
     def __init__(self, free: bool) -> None:
         self.free = free
 
-    def has_capacity(self) -> bool:
+    def hold_slot(self, run_id: str) -> bool:
         return self.free
 
 
 def test_a_run_is_placed_here_only_with_an_executor_that_has_a_free_slot() -> None:
     here = _Executor(free=True)
-    assert executor_here(here) is here
-    assert executor_here(_Executor(free=False)) is None
-    assert executor_here(None) is None
+    assert executor_here(here, "r1") is here
+    assert executor_here(_Executor(free=False), "r1") is None
+    assert executor_here(None, "r1") is None
+
+
+async def test_slots_held_for_runs_being_created_count_until_they_start() -> None:
+    slots = RunSlots(2)
+    assert slots.hold("a", 10) and slots.hold("b", 10)
+    assert not slots.hold("c", 10) and not slots.room.is_set()  # two creations at once took both
+    started = asyncio.get_running_loop().create_future()
+    slots.take("a", started)  # "a" starts: its hold becomes its slot
+    assert not slots.has_capacity()
+    slots.unhold("b")  # "b" was dispatched elsewhere
+    assert slots.has_capacity() and slots.room.is_set()
+
+
+def test_a_slot_held_for_a_run_that_never_starts_here_comes_back() -> None:
+    slots = RunSlots(1)
+    assert slots.hold("a", 0.0)
+    assert slots.has_capacity()  # its deadline has passed

@@ -12,6 +12,7 @@ from ..application.run_stream_end import end_run_stream
 from ..application.queries.outcomes import run_outcome
 from ..application.queries.threads import require_checkpoint
 from ..domain.errors import NotFound, RunAlreadyFinished
+from ..domain.ids import new_id
 from ..domain.statuses import RunStatus
 from .auth.service import current_user, request_headers
 from .run_access import authorize_run, with_headers, with_identity
@@ -28,15 +29,25 @@ async def create_run(
         body = await authorize_run(s, thread_id, body)
     if thread_id is not None:
         await require_start_checkpoint(s, thread_id, body)
-    created = await cmd.create_run(
-        run_command(thread_id, body, executor_here(s.executor), s.default_ttl, run_headers(s)),
-        s.store,
-        s.clock,
-        s.graphs,
-    )
+    run_id = new_id()
+    local = executor_here(s.executor, run_id)
+    command = run_command(thread_id, body, local, s.default_ttl, run_headers(s), run_id=run_id)
+    try:
+        created = await cmd.create_run(command, s.store, s.clock, s.graphs)
+    except BaseException:
+        release_slot(s, run_id)
+        raise
+    if created.claim is None:  # dispatched: whoever claims it takes a slot then
+        release_slot(s, run_id)
     if start:
         start_local(s, created)
     return created
+
+
+def release_slot(s: Services, run_id: str) -> None:
+    """The slot held for a run that will not start here now."""
+    if s.executor is not None:
+        s.executor.release_slot(run_id)
 
 
 def run_headers(s: Services) -> dict[str, str]:
@@ -56,8 +67,11 @@ def run_command(
     local: LocalExecutor | None = None,
     default_ttl: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    *,
+    run_id: str | None = None,
 ) -> cmd.CreateRun:
     return cmd.CreateRun(
+        run_id=run_id or new_id(),
         assistant_id=body.assistant_id,
         thread_id=thread_id,
         spec=with_identity(with_headers(run_spec(body), headers), current_user.get()),

@@ -17,6 +17,7 @@ from .nats.pacing import wait_any
 from .outages import warn_retrying
 
 log = logging.getLogger(__name__)
+REOFFER_S = 1.0  # a dispatched run this worker has no slot for comes back after this
 
 
 class Worker:
@@ -55,8 +56,11 @@ class Worker:
         while not stop.is_set():
             try:
                 async for message in self.dispatch.messages(stop):
-                    self.executor.submit(message.run_id, message.thread_id, hint=True)
-                    await message.ack()
+                    if self.executor.has_capacity():
+                        self.executor.submit(message.run_id, message.thread_id, hint=True)
+                        await message.ack()
+                    else:  # the slots filled while it came (runs created here hold theirs)
+                        await message.nak(delay=REOFFER_S)
                     await self._until_capacity(stop)  # before pulling the next one
             except asyncio.CancelledError:
                 raise
@@ -68,7 +72,8 @@ class Worker:
         """A full worker takes no more runs: other workers, or its own freed
         slots, pick them up, rather than every run it is offered slowing down."""
         while not self.executor.has_capacity() and not stop.is_set():
-            await wait_any(self.executor.room, stop, timeout=None)
+            # a slot held for a run that never started here frees by its deadline
+            await wait_any(self.executor.room, stop, timeout=1.0)
 
     async def _sweep(self, stop: asyncio.Event) -> None:
         """PostgreSQL is the truth: runs whose dispatch NATS lost, and runs

@@ -91,16 +91,17 @@ class LocalExecutor(Protocol):
     @property
     def lease_seconds(self) -> float: ...
 
-    def has_capacity(self) -> bool: ...
+    def hold_slot(self, run_id: str) -> bool: ...
 
 
 E = TypeVar("E", bound=LocalExecutor)
 
 
-def executor_here(executor: E | None) -> E | None:
-    """This process's executor, if it has a free slot: a run created (or a
-    cron's run fired) here then starts here."""
-    return executor if executor is not None and executor.has_capacity() else None
+def executor_here(executor: E | None, run_id: str) -> E | None:
+    """This process's executor, if it has a free slot, held for `run_id`: a
+    run created (or a cron's run fired) here then starts here. The slot is
+    held from now, so that runs created at once never outnumber the slots."""
+    return executor if executor is not None and executor.hold_slot(run_id) else None
 
 
 def claim_at_creation(

@@ -65,6 +65,14 @@ class Executor:
     def has_capacity(self) -> bool:
         return self.slots.has_capacity()
 
+    def hold_slot(self, run_id: str) -> bool:
+        """Keep a slot for a run about to be created here (for a lease's
+        length at most: one that never starts here gives it back)."""
+        return self.slots.hold(run_id, self.lease_seconds)
+
+    def release_slot(self, run_id: str) -> None:
+        self.slots.unhold(run_id)
+
     def workers(self) -> dict[str, int]:
         return self.slots.workers()
 
