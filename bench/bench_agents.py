@@ -63,7 +63,6 @@ import json
 import re
 import statistics
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +73,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_server import PeakSampler
 from servers import (
+    Sampler,
     Server,
     _child_env,
     _spawn,
@@ -236,32 +236,18 @@ def right_content(seen: Stream, tokens: int) -> bool:
 # -- samplers ---------------------------------------------------------------------------
 
 
-class QueueSampler:
+class QueueSampler(Sampler):
     """Polls GET /metrics?format=json on a thread; keeps the peak of
     queue.n_pending and queue.n_running."""
 
     def __init__(self, server: Server, interval: float) -> None:
-        self.server, self.interval = server, interval
+        super().__init__(interval)
+        self.url = f"{server.url}/metrics"
         self.peak: dict[str, int] = {"n_pending": 0, "n_running": 0, "polls": 0, "failed": 0}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
 
-    def __enter__(self) -> QueueSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _loop(self) -> None:
-        with httpx.Client(base_url=self.server.url, timeout=10) as http:
-            while not self._stop.wait(self.interval):
-                self._poll(http)
-
-    def _poll(self, http: httpx.Client) -> None:
+    def sample(self) -> None:
         try:
-            queue = http.get("/metrics", params={"format": "json"}).json()["queue"]
+            queue = httpx.get(self.url, params={"format": "json"}, timeout=10).json()["queue"]
         except (httpx.HTTPError, ValueError, KeyError):
             self.peak["failed"] += 1
             return

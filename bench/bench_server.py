@@ -48,7 +48,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +57,7 @@ from langgraph_sdk import get_client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from servers import (
+    Sampler,
     Server,
     config_with_auth,
     cpu_of,
@@ -231,26 +231,16 @@ async def first_event_latencies(client: Any, samples: int) -> list[float]:
     return timings
 
 
-class PeakSampler:
+class PeakSampler(Sampler):
     """Samples memory_of(server) every 500 ms on a thread; keeps the max of each."""
 
     def __init__(self, server: Server) -> None:
+        super().__init__(0.5)
         self.server, self.peak = server, {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
 
-    def __enter__(self) -> PeakSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(0.5):
-            for key, value in memory_of(self.server).items():
-                self.peak[key] = max(value, self.peak.get(key, 0.0))
+    def sample(self) -> None:
+        for key, value in memory_of(self.server).items():
+            self.peak[key] = max(value, self.peak.get(key, 0.0))
 
 
 # -- orchestration ---------------------------------------------------------------------

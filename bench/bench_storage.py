@@ -364,14 +364,24 @@ async def run_duragraph(args: argparse.Namespace) -> Figures:
             async def read() -> Any:
                 return await client.threads.get_state(thread)
 
-            meter = Meter(url)
-            await meter.open()
-            try:
-                figures = await measure(meter, turn, read, args)
-            finally:
-                await meter.close()
+            figures = await metered(url, turn, read, args)
             figures.messages = len((await read())["values"]["messages"])
     return figures
+
+
+async def metered(
+    url: str,
+    turn: Callable[[int], Awaitable[Any]],
+    read: Callable[[], Awaitable[Any]],
+    args: argparse.Namespace,
+) -> Figures:
+    """`measure` with a meter on the store's database."""
+    meter = Meter(url)
+    await meter.open()
+    try:
+        return await measure(meter, turn, read, args)
+    finally:
+        await meter.close()
 
 
 # -- AsyncPostgresSaver in this process -------------------------------------------------
@@ -394,12 +404,7 @@ async def run_postgressaver(args: argparse.Namespace) -> Figures:
             async def read() -> Any:
                 return await graph.aget_state(config)
 
-            meter = Meter(url)
-            await meter.open()
-            try:
-                figures = await measure(meter, turn, read, args)
-            finally:
-                await meter.close()
+            figures = await metered(url, turn, read, args)
             figures.messages = len((await read()).values["messages"])
     return figures
 

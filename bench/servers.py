@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -338,3 +339,27 @@ def paused(servers: list[Server]) -> Iterator[None]:
         for proc in stopped:
             with contextlib.suppress(psutil.NoSuchProcess):
                 proc.resume()
+
+
+class Sampler:
+    """Calls `sample()` every `interval` seconds on a thread, from enter to exit."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> "Sampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def sample(self) -> None:
+        raise NotImplementedError
