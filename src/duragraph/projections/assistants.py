@@ -27,24 +27,15 @@ def _version_row(e: ev.AssistantCreated | ev.AssistantUpdated, version: int) -> 
 
 
 def created(e: ev.AssistantCreated) -> list:
+    version = _version_row(e, 1)
     return [
         (
-            """INSERT INTO assistants (assistant_id, graph_id, name, description, config,
-                context, metadata, version, created_at, updated_at)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, 1, %s, %s)""",
-            (
-                e.assistant_id,
-                e.graph_id,
-                e.assistant_name,
-                e.description,
-                Jsonb(e.config),
-                Jsonb(e.context),
-                Jsonb(e.metadata),
-                e.at,
-                e.at,
-            ),
+            """INSERT INTO assistants (assistant_id, version, graph_id, name, description,
+                config, context, metadata, created_at, updated_at)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            (*version, e.at),
         ),
-        (_VERSION, _version_row(e, 1)),
+        (_VERSION, version),
     ]
 
 
