@@ -1,0 +1,66 @@
+"""On a NATS cluster every stream and bucket DuraGraph makes is kept by
+DURAGRAPH_NATS_REPLICAS servers; one made earlier with another count is
+scaled to it; a count the cluster cannot hold is one line saying so."""
+
+from __future__ import annotations
+
+import pytest
+
+from duragraph.infrastructure.nats.connection import connect, ensure_streams
+from duragraph.infrastructure.nats.ownership import claim_prefix, owner_bucket
+from duragraph.infrastructure.nats.replicas import StreamRefused
+from duragraph.infrastructure.nats.subjects import events_stream, runs_stream
+from nats_cluster import NatsCluster
+
+
+async def _start(js, prefix: str, replicas: int) -> None:
+    """What `serve` and `worker` do with the prefix's streams at startup."""
+    await claim_prefix(js, prefix, "db-1", replicas=replicas)
+    await ensure_streams(js, prefix, replicas=replicas)
+
+
+async def _replicas(js, prefix: str) -> dict[str, int]:
+    names = [events_stream(prefix), runs_stream(prefix), f"KV_{owner_bucket(prefix)}"]
+    return {name: (await js.stream_info(name)).config.num_replicas for name in names}
+
+
+async def test_every_stream_is_kept_by_the_configured_number_of_servers(
+    nats_cluster: NatsCluster, nats_prefix: str
+) -> None:
+    nc = await connect(nats_cluster.url, name="test")
+    try:
+        js = nc.jetstream()
+        await _start(js, nats_prefix, replicas=3)
+        assert set((await _replicas(js, nats_prefix)).values()) == {3}
+        info = await js.stream_info(events_stream(nats_prefix))
+        assert info.cluster is not None and len(info.cluster.replicas or []) == 2  # + leader
+    finally:
+        await nc.close()
+
+
+async def test_streams_made_with_one_replica_are_scaled_at_the_next_start(
+    nats_cluster: NatsCluster, nats_prefix: str
+) -> None:
+    nc = await connect(nats_cluster.url, name="test")
+    try:
+        js = nc.jetstream()
+        await _start(js, nats_prefix, replicas=1)
+        assert set((await _replicas(js, nats_prefix)).values()) == {1}
+        await _start(js, nats_prefix, replicas=3)
+        assert set((await _replicas(js, nats_prefix)).values()) == {3}
+    finally:
+        await nc.close()
+
+
+async def test_more_replicas_than_servers_is_refused_naming_the_setting(
+    nats_cluster: NatsCluster, nats_prefix: str
+) -> None:
+    nc = await connect(nats_cluster.url, name="test")
+    try:
+        with pytest.raises(StreamRefused, match="DURAGRAPH_NATS_REPLICAS may not exceed"):
+            await _start(nc.jetstream(), nats_prefix, replicas=5)
+        await _start(nc.jetstream(), nats_prefix, replicas=3)
+        with pytest.raises(StreamRefused, match="no suitable peers for placement"):
+            await ensure_streams(nc.jetstream(), nats_prefix, replicas=4)  # scaling up too
+    finally:
+        await nc.close()
