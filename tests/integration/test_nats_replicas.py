@@ -24,43 +24,36 @@ async def _replicas(js, prefix: str) -> dict[str, int]:
     return {name: (await js.stream_info(name)).config.num_replicas for name in names}
 
 
-async def test_every_stream_is_kept_by_the_configured_number_of_servers(
-    nats_cluster: NatsCluster, nats_prefix: str
-) -> None:
+@pytest.fixture
+async def js(nats_cluster: NatsCluster):
     nc = await connect(nats_cluster.url, name="test")
-    try:
-        js = nc.jetstream()
-        await _start(js, nats_prefix, replicas=3)
-        assert set((await _replicas(js, nats_prefix)).values()) == {3}
-        info = await js.stream_info(events_stream(nats_prefix))
-        assert info.cluster is not None and len(info.cluster.replicas or []) == 2  # + leader
-    finally:
-        await nc.close()
+    yield nc.jetstream()
+    await nc.close()
+
+
+async def test_every_stream_is_kept_by_the_configured_number_of_servers(
+    js, nats_prefix: str
+) -> None:
+    await _start(js, nats_prefix, replicas=3)
+    assert set((await _replicas(js, nats_prefix)).values()) == {3}
+    info = await js.stream_info(events_stream(nats_prefix))
+    assert info.cluster is not None and len(info.cluster.replicas or []) == 2  # + leader
 
 
 async def test_streams_made_with_one_replica_are_scaled_at_the_next_start(
-    nats_cluster: NatsCluster, nats_prefix: str
+    js, nats_prefix: str
 ) -> None:
-    nc = await connect(nats_cluster.url, name="test")
-    try:
-        js = nc.jetstream()
-        await _start(js, nats_prefix, replicas=1)
-        assert set((await _replicas(js, nats_prefix)).values()) == {1}
-        await _start(js, nats_prefix, replicas=3)
-        assert set((await _replicas(js, nats_prefix)).values()) == {3}
-    finally:
-        await nc.close()
+    await _start(js, nats_prefix, replicas=1)
+    assert set((await _replicas(js, nats_prefix)).values()) == {1}
+    await _start(js, nats_prefix, replicas=3)
+    assert set((await _replicas(js, nats_prefix)).values()) == {3}
 
 
 async def test_more_replicas_than_servers_is_refused_naming_the_setting(
-    nats_cluster: NatsCluster, nats_prefix: str
+    js, nats_prefix: str
 ) -> None:
-    nc = await connect(nats_cluster.url, name="test")
-    try:
-        with pytest.raises(StreamRefused, match="DURAGRAPH_NATS_REPLICAS may not exceed"):
-            await _start(nc.jetstream(), nats_prefix, replicas=5)
-        await _start(nc.jetstream(), nats_prefix, replicas=3)
-        with pytest.raises(StreamRefused, match="no suitable peers for placement"):
-            await ensure_streams(nc.jetstream(), nats_prefix, replicas=4)  # scaling up too
-    finally:
-        await nc.close()
+    with pytest.raises(StreamRefused, match="DURAGRAPH_NATS_REPLICAS may not exceed"):
+        await _start(js, nats_prefix, replicas=5)
+    await _start(js, nats_prefix, replicas=3)
+    with pytest.raises(StreamRefused, match="no suitable peers for placement"):
+        await ensure_streams(js, nats_prefix, replicas=4)  # scaling up too
