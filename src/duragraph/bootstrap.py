@@ -57,6 +57,8 @@ from .infrastructure.memory_store.config import StoreConfig, load_store_config
 from .infrastructure.nats.connection import connect, ensure_streams
 from .infrastructure.nats.dispatch import RunDispatch, subscribe_events
 from .infrastructure.nats.ownership import PrefixTaken, claim_prefix
+from .infrastructure.nats.errors import NATS_BUSY
+from .infrastructure.nats.pacing import retried
 from .infrastructure.nats.replicas import StreamRefused
 from .infrastructure.nats.relay import OutboxRelay
 from .infrastructure.nats.run_streams import RunStreams
@@ -77,6 +79,7 @@ log = logging.getLogger("duragraph")
 # handed back (its lease released) and the next start resumes it from its
 # last checkpoint; an HTTP request still open (a join, a stream) is closed.
 DEV_GRACE_S = 1.0
+NATS_SETUP_S = 60.0  # how long a start waits for JetStream to take its streams
 
 
 @dataclass
@@ -129,7 +132,13 @@ async def _connected(settings: Settings, embedded: bool, started: list[Any]) -> 
     js = nc.jetstream()
     infra = Infrastructure(db_url, nats_url, pool, nc, js, started)
     try:
-        await _claim_streams(infra, settings)
+        # Idempotent: asked again while a NATS cluster forms or elects.
+        await retried(
+            partial(_claim_streams, infra, settings),
+            NATS_BUSY,
+            what="setting up the JetStream streams",
+            timeout=NATS_SETUP_S,
+        )
     except (PrefixTaken, StreamRefused) as exc:
         await infra.close()
         raise SystemExit(f"duragraph: {exc}") from None

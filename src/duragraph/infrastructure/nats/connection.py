@@ -14,7 +14,7 @@ from nats.aio.client import Client
 from nats.errors import SlowConsumerError
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, StorageType, StreamConfig
-from nats.js.errors import APIError, NotFoundError
+from nats.js.errors import APIError, NotFoundError, ServiceUnavailableError
 
 from .ordered import fell_behind
 from .replicas import refused, settled
@@ -160,6 +160,8 @@ async def _create_or_update(js: JetStreamContext, config: StreamConfig) -> None:
         except NotFoundError:
             await js.add_stream(config)
             log.info("created JetStream stream %s", config.name)
+    except ServiceUnavailableError:
+        raise  # JetStream forming or electing: asked again (see NATS_BUSY)
     except APIError as exc:
         raise refused(exc, config.name, config.num_replicas) from None
     await settled(js, config.name, config.num_replicas)

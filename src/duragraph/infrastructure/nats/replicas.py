@@ -14,7 +14,7 @@ import time
 
 from nats.js import JetStreamContext
 from nats.js.api import StreamInfo
-from nats.js.errors import APIError
+from nats.js.errors import APIError, ServiceUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ async def rescale(js: JetStreamContext, stream: str, replicas: int) -> None:
     config.num_replicas = replicas
     try:
         await js.update_stream(config)
+    except ServiceUnavailableError:
+        raise  # JetStream forming or electing: asked again (see NATS_BUSY)
     except APIError as exc:
         raise refused(exc, stream, replicas) from None
 
