@@ -21,6 +21,7 @@ import pytest
 from duragraph.infrastructure.embedded.nats import EmbeddedNats
 from duragraph.infrastructure.embedded.postgres import EmbeddedPostgres
 from duragraph.infrastructure.postgres.database import migrate, open_pool
+from nats_cluster import NatsCluster
 
 
 @pytest.fixture(scope="session")
@@ -85,3 +86,15 @@ async def pool(database_url: str) -> AsyncIterator:
 @pytest.fixture
 def nats_prefix() -> str:
     return f"dgtest{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def nats_cluster() -> Iterator[NatsCluster]:
+    """A 3-node NATS JetStream cluster of the test's own (tests/nats_cluster.py)."""
+    with tempfile.TemporaryDirectory(prefix="dg-nats-cluster-") as folder:
+        cluster = NatsCluster(Path(folder))
+        try:
+            cluster.start()
+            yield cluster
+        finally:
+            cluster.stop()

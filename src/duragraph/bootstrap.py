@@ -57,6 +57,9 @@ from .infrastructure.memory_store.config import StoreConfig, load_store_config
 from .infrastructure.nats.connection import connect, ensure_streams
 from .infrastructure.nats.dispatch import RunDispatch, subscribe_events
 from .infrastructure.nats.ownership import PrefixTaken, claim_prefix
+from .infrastructure.nats.errors import NATS_BUSY
+from .infrastructure.nats.pacing import retried
+from .infrastructure.nats.replicas import StreamRefused
 from .infrastructure.nats.relay import OutboxRelay
 from .infrastructure.nats.run_streams import RunStreams
 from .infrastructure.postgres.checkpoints.checkpointer import EventStoreCheckpointer
@@ -76,6 +79,7 @@ log = logging.getLogger("duragraph")
 # handed back (its lease released) and the next start resumes it from its
 # last checkpoint; an HTTP request still open (a join, a stream) is closed.
 DEV_GRACE_S = 1.0
+NATS_SETUP_S = 60.0  # how long a start waits for JetStream to take its streams
 
 
 @dataclass
@@ -127,19 +131,30 @@ async def _connected(settings: Settings, embedded: bool, started: list[Any]) -> 
     nc = await connect(nats_url, name=settings.worker_id)
     js = nc.jetstream()
     infra = Infrastructure(db_url, nats_url, pool, nc, js, started)
-    await _claim_prefix(infra, settings.nats_prefix)  # before touching the prefix's streams
-    await ensure_streams(
-        js, settings.nats_prefix, run_stream_retention_s=settings.run_stream_retention_s
-    )
+    try:
+        # Idempotent: asked again while a NATS cluster forms or elects.
+        await retried(
+            partial(_claim_streams, infra, settings),
+            NATS_BUSY,
+            what="setting up the JetStream streams",
+            timeout=NATS_SETUP_S,
+        )
+    except (PrefixTaken, StreamRefused) as exc:
+        await infra.close()
+        raise SystemExit(f"duragraph: {exc}") from None
     return infra
 
 
-async def _claim_prefix(infra: Infrastructure, prefix: str) -> None:
-    try:
-        await claim_prefix(infra.js, prefix, await database_identity(infra.pool))
-    except PrefixTaken as exc:
-        await infra.close()
-        raise SystemExit(f"duragraph: {exc}") from None
+async def _claim_streams(infra: Infrastructure, settings: Settings) -> None:
+    prefix, replicas = settings.nats_prefix, settings.nats_replicas
+    identity = await database_identity(infra.pool)
+    await claim_prefix(infra.js, prefix, identity, replicas=replicas)  # before its streams
+    await ensure_streams(
+        infra.js,
+        prefix,
+        run_stream_retention_s=settings.run_stream_retention_s,
+        replicas=replicas,
+    )
 
 
 @dataclass

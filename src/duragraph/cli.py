@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import dev_flags, logs
-from .settings import Settings, host_list
+from .settings import SettingError, Settings, host_list, nats_replicas
 from .version import VersionAction
 
 
@@ -22,6 +22,22 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--database-url", help="PostgreSQL URL (env DURAGRAPH_DATABASE_URL)")
     p.add_argument("--nats-url", help="NATS URL (env DURAGRAPH_NATS_URL)")
     logs.add_flags(p)
+
+
+def _replicas(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--nats-replicas",
+        type=_replicas_flag,
+        help="copies of each JetStream stream: 3 on a 3-node NATS cluster "
+        "(env DURAGRAPH_NATS_REPLICAS, default 1)",
+    )
+
+
+def _replicas_flag(text: str) -> int:
+    try:
+        return nats_replicas(text, "--nats-replicas")
+    except SettingError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _dev_data(p: argparse.ArgumentParser) -> None:
@@ -95,15 +111,18 @@ def parser() -> argparse.ArgumentParser:
     sub = root.add_subparsers(dest="command", required=True)
     dev = sub.add_parser("dev", help="one process, embedded PostgreSQL and NATS")
     _common(dev)
+    _replicas(dev)
     _http(dev)
     dev.add_argument("--data-dir", type=Path, help="where embedded data lives (./.duragraph)")
     dev_flags.add_jobs_flag(dev)
     dev_flags.add_dev_flags(dev)
     serve = sub.add_parser("serve", help="the API against external PostgreSQL and NATS")
     _common(serve)
+    _replicas(serve)
     _http(serve)
     worker = sub.add_parser("worker", help="executor + outbox relay")
     _common(worker)
+    _replicas(worker)
     dev_flags.add_jobs_flag(worker)
     migrate = sub.add_parser("migrate", help="apply the database schema")
     _common(migrate)
@@ -127,6 +146,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         config_path=args.config,
         database_url=args.database_url,
         nats_url=args.nats_url,
+        nats_replicas=getattr(args, "nats_replicas", None),
         host=getattr(args, "host", None),
         port=port,
         data_dir=getattr(args, "data_dir", None),
@@ -244,7 +264,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _main(args: argparse.Namespace) -> None:
-    settings = _settings(args)
+    try:
+        settings = _settings(args)
+    except SettingError as exc:
+        sys.exit(f"duragraph: {exc}")
     if args.command == "dev":
         dev_flags.apply(args, f"http://{settings.host}:{settings.port}")
     from . import bootstrap

@@ -27,6 +27,27 @@ def host_list(text: str | None) -> tuple[str, ...] | None:
     return None if text is None else tuple(h.strip() for h in text.split(",") if h.strip())
 
 
+MAX_NATS_REPLICAS = 5  # JetStream's own limit
+
+
+class SettingError(ValueError):
+    """A setting's value is not one it can take; the message names it."""
+
+
+def nats_replicas(text: str, name: str = "DURAGRAPH_NATS_REPLICAS") -> int:
+    """How many NATS servers keep each stream: 1 (one server) up to 5."""
+    try:
+        replicas = int(text)
+    except ValueError:
+        replicas = 0
+    if not 1 <= replicas <= MAX_NATS_REPLICAS:
+        raise SettingError(
+            f"{name} must be a whole number from 1 to {MAX_NATS_REPLICAS} "
+            f"(at most the NATS cluster's servers), not {text!r}"
+        )
+    return replicas
+
+
 @dataclass(slots=True)
 class Settings:
     config_path: Path = Path("langgraph.json")
@@ -34,6 +55,7 @@ class Settings:
     database_url: str | None = None
     nats_url: str | None = None
     nats_prefix: str = "duragraph"
+    nats_replicas: int = 1  # copies of each JetStream stream: 3 on a 3-node cluster
     host: str = "127.0.0.1"
     port: int = 2024
     allowed_hosts: tuple[str, ...] = ()  # names served besides localhost; "*": any
@@ -62,6 +84,7 @@ class Settings:
             database_url=_env("DATABASE_URL"),
             nats_url=_env("NATS_URL"),
             nats_prefix=_env("NATS_PREFIX", "duragraph") or "duragraph",
+            nats_replicas=nats_replicas(_env("NATS_REPLICAS", "1")),
             lease_seconds=float(_env("LEASE_SECONDS", "10") or 10),
             sweep_interval=float(_env("SWEEP_INTERVAL", "2") or 2),
             cron_interval=float(_env("CRON_INTERVAL", "1") or 1),

@@ -21,6 +21,7 @@ import psycopg
 from nats.js.errors import NotFoundError
 
 from duragraph.infrastructure.nats.connection import connect
+from duragraph.infrastructure.nats.errors import NATS_ERRORS
 from duragraph.infrastructure.nats.subjects import events_stream
 from servers import Cluster, command, wait_ready
 
@@ -264,7 +265,10 @@ async def relayed(database_url: str, nats_url: str, prefix: str, timeout: float 
                 database_url, "SELECT event_id FROM events WHERE type NOT LIKE 'checkpoint.%%'"
             )
         }
-        seen = await _stored_msg_ids(nats_url, prefix)
+        try:
+            seen = await _stored_msg_ids(nats_url, prefix)
+        except NATS_ERRORS:  # a stream electing its leader (a NATS node died): not yet
+            return False
         result.lost = sorted(ids - set(seen))
         result.duplicates = sum(n - 1 for n in Counter(seen).values())
         return not result.lost
@@ -305,28 +309,48 @@ class Followed:
     reconnects: int = 0
 
 
-async def follow(url: str, thread_id: str, run_id: str, timeout: float = 120.0) -> Followed:
+async def follow(
+    url: str | list[str],
+    thread_id: str,
+    run_id: str,
+    timeout: float = 120.0,
+    *,
+    hang_up_after: int | None = None,
+) -> Followed:
     """Follow the run's stream to its end, reconnecting with Last-Event-ID
-    whenever the connection breaks (the API may be killed meanwhile)."""
-    seen = Followed()
-    path = f"{url}/threads/{thread_id}/runs/{run_id}/stream"
+    whenever the connection breaks (the API may be killed meanwhile). Given
+    several servers' URLs, each connection goes to the next; `hang_up_after`:
+    the client hangs up itself after that many frames of a connection."""
+    urls, seen = [url] if isinstance(url, str) else url, Followed()
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=30.0)) as http:
         while time.monotonic() < deadline:
+            base = urls[seen.reconnects % len(urls)]
+            path = f"{base}/threads/{thread_id}/runs/{run_id}/stream"
             headers = {"Last-Event-ID": str(seen.ids[-1])} if seen.ids else {}
             try:
                 async with http.stream("GET", path, headers=headers) as response:
                     if response.status_code == 200:
-                        async for line in response.aiter_lines():
-                            if line.startswith("id: "):
-                                seen.ids.append(int(line[4:]))
-                        if await _run_over(http, url, thread_id, run_id):
+                        whole = await _frame_ids(response, seen.ids, hang_up_after)
+                        if whole and await _run_over(http, base, thread_id, run_id):
                             return seen
             except (httpx.TransportError, httpx.RemoteProtocolError):
                 pass
             seen.reconnects += 1
             await asyncio.sleep(0.2)
     raise AssertionError(f"stream of run {run_id} not followed to its end in {timeout:.0f}s")
+
+
+async def _frame_ids(response: httpx.Response, ids: list[int], limit: int | None) -> bool:
+    """Appends each frame's id; False if it hung up after `limit` frames."""
+    read = 0
+    async for line in response.aiter_lines():
+        if line.startswith("id: "):
+            ids.append(int(line[4:]))
+            read += 1
+            if read == limit:
+                return False
+    return True
 
 
 async def _run_over(http: httpx.AsyncClient, url: str, thread_id: str, run_id: str) -> bool:

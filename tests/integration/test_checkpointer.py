@@ -87,13 +87,14 @@ class Harness:
             temporary=False,
             now=NOW,
         )
-        epoch = thread.start_run(run_id, worker_id="w1", lease_lapsed=False, now=NOW)
+        epoch = thread.start_run(run_id, worker_id="w1", lapsed_epoch=None, now=NOW)
         await self.store.save(thread)
         return run_id, epoch
 
     async def reclaim(self, run_id: str) -> int:
         thread = await self.store.load(Thread, self.thread_id)
-        epoch = thread.start_run(run_id, worker_id="w2", lease_lapsed=True, now=NOW)
+        lapsed = thread.run(run_id).epoch
+        epoch = thread.start_run(run_id, worker_id="w2", lapsed_epoch=lapsed, now=NOW)
         await self.store.save(thread)
         return epoch
 

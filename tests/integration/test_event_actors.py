@@ -128,8 +128,8 @@ async def test_the_executor_claims_a_run_for_its_caller_and_recovery_claims_it_b
             graphs,
         )
     claim = ClaimRun(run_id=created.run_id, thread_id=thread_id, worker_id="w1", lease_seconds=10)
-    assert await claim_run(claim, store, clock, lease_lapsed=False) is not None
-    assert await claim_run(claim, store, clock, lease_lapsed=True) is not None
+    assert await claim_run(claim, store, clock, lapsed_epoch=None) is not None
+    assert await claim_run(claim, store, clock, lapsed_epoch=1) is not None
     rows = [r for r in await actors(pool, f"thread-{thread_id}") if r[0] == "run.started"]
     assert [m for _, m in rows] == [
         {"actor": {"kind": "system", "by": "executor", "on_behalf_of": "alice"}},

@@ -314,7 +314,7 @@ async def test_a_run_claimed_at_its_creation_is_not_offered_to_dispatch(
             temporary=False,
             now=NOW,
         )
-    threads[0].start_run("run-claimed", worker_id="w", lease_lapsed=False, now=NOW)
+    threads[0].start_run("run-claimed", worker_id="w", lapsed_epoch=None, now=NOW)
     await store.save(*threads)
     relay = OutboxRelay(pool, nc, nc.jetstream(), database_url, nats_prefix)
 

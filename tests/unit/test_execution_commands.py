@@ -35,9 +35,10 @@ async def run(store, run_id: str, strategy: str = "enqueue", **kwargs):
     return await create_run(cmd, store, FixedClock(), GRAPHS)
 
 
-async def claim(store, run_id: str, worker_id: str = "w1", lapsed: bool = False):
+async def claim(store, run_id: str, worker_id: str = "w1", lapsed: int | None = None):
+    """`lapsed`: the epoch whose lease the claimer saw lapse (recovery)."""
     cmd = ClaimRun(run_id=run_id, thread_id="t1", worker_id=worker_id, lease_seconds=10)
-    return await claim_run(cmd, store, FixedClock(), lease_lapsed=lapsed)
+    return await claim_run(cmd, store, FixedClock(), lapsed_epoch=lapsed)
 
 
 async def finish(store, run_id: str, epoch: int) -> str | None:
@@ -83,8 +84,19 @@ async def test_a_claim_starts_the_run_under_a_new_epoch_with_its_lease(store):
     assert first is not None and first.epoch == 1
     assert store.leases["r1"] == GrantLease("r1", "t1", 1, "w1", 10)
     assert await claim(store, "r1", "w2") is None  # its lease is live: not ours
-    again = await claim(store, "r1", "w2", lapsed=True)  # recovery
+    again = await claim(store, "r1", "w2", lapsed=1)  # recovery
     assert again is not None and again.epoch == 2
+    assert (store.leases["r1"].epoch, store.leases["r1"].worker_id) == (2, "w2")
+
+
+async def test_two_recoveries_of_one_lapsed_lease_claim_the_run_once(store):
+    # Two workers' sweeps saw the lease of epoch 1 lapse; the later claim
+    # must not take the run from the earlier one (its step would run twice).
+    await run(store, "r1")
+    await claim(store, "r1")
+    first = await claim(store, "r1", "w2", lapsed=1)
+    assert first is not None and first.epoch == 2
+    assert await claim(store, "r1", "w3", lapsed=1) is None
     assert (store.leases["r1"].epoch, store.leases["r1"].worker_id) == (2, "w2")
 
 
@@ -100,7 +112,7 @@ async def test_finishing_records_the_outcome_and_releases_the_lease(store):
 async def test_a_stale_epochs_finish_is_fenced_and_leaves_the_new_owners_lease(store):
     await run(store, "r1")
     stale = await claim(store, "r1")
-    await claim(store, "r1", "w2", lapsed=True)
+    await claim(store, "r1", "w2", lapsed=1)
     before = len(store.log)
     with pytest.raises(Fenced):
         await finish(store, "r1", stale.epoch)

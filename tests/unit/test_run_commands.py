@@ -56,7 +56,7 @@ async def statuses(store, thread_id: str = "t1") -> dict[str, str]:
 async def finish(store, run_id: str, outcome: str = "success") -> None:
     """What an executor records (without its lease)."""
     thread = await store.load(Thread, "t1")
-    epoch = thread.start_run(run_id, worker_id="w", lease_lapsed=False, now=FixedClock().now())
+    epoch = thread.start_run(run_id, worker_id="w", lapsed_epoch=None, now=FixedClock().now())
     thread.finish_run(run_id, epoch=epoch, outcome=outcome, now=FixedClock().now())
     await store.save(thread)
 
@@ -163,7 +163,7 @@ async def test_a_run_queued_behind_another_is_not_claimed_and_nothing_is_written
     await run(store, "r2", "enqueue")
     before = len(store.log)
     claim = ClaimRun(run_id="r2", thread_id="t1", worker_id="w", lease_seconds=10)
-    assert await claim_run(claim, store, FixedClock(), lease_lapsed=False) is None
+    assert await claim_run(claim, store, FixedClock(), lapsed_epoch=None) is None
     assert len(store.log) == before
 
 

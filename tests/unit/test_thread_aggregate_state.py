@@ -34,7 +34,7 @@ def run(t: Thread, run_id: str = "r1", **kwargs) -> None:
 
 
 def finish(t: Thread, outcome: str, values=None, interrupts=None, run_id: str = "r1") -> None:
-    epoch = t.start_run(run_id, worker_id="w", lease_lapsed=False, now=NOW)
+    epoch = t.start_run(run_id, worker_id="w", lapsed_epoch=None, now=NOW)
     t.finish_run(
         run_id, epoch=epoch, outcome=outcome, values=values, interrupts=interrupts, now=NOW
     )

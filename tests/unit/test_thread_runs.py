@@ -70,10 +70,10 @@ def test_an_enqueued_run_waits_until_the_active_one_finishes():
         now=NOW,
     )
     assert t.next_runnable().run_id == "r1"
-    epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    epoch = t.start_run("r1", worker_id="w", lapsed_epoch=None, now=NOW)
     assert t.next_runnable() is None
     with pytest.raises(Fenced):
-        t.start_run("r2", worker_id="w", lease_lapsed=False, now=NOW)
+        t.start_run("r2", worker_id="w", lapsed_epoch=None, now=NOW)
     t.finish_run("r1", epoch=epoch, outcome="success", now=NOW, values={"x": 1})
     assert t.next_runnable().run_id == "r2"
 
@@ -131,11 +131,13 @@ def test_unknown_strategy_is_invalid_input():
 
 def test_a_running_run_is_reclaimed_only_after_its_lease_lapsed_with_a_higher_epoch():
     t = thread_with_run()
-    first = t.start_run("r1", worker_id="w1", lease_lapsed=False, now=NOW)
+    first = t.start_run("r1", worker_id="w1", lapsed_epoch=None, now=NOW)
     with pytest.raises(Fenced):
-        t.start_run("r1", worker_id="w2", lease_lapsed=False, now=NOW)
-    second = t.start_run("r1", worker_id="w2", lease_lapsed=True, now=NOW)
+        t.start_run("r1", worker_id="w2", lapsed_epoch=None, now=NOW)
+    second = t.start_run("r1", worker_id="w2", lapsed_epoch=first, now=NOW)
     assert (first, second) == (1, 2)
+    with pytest.raises(Fenced):  # a second claimer that saw epoch 1 lapse too
+        t.start_run("r1", worker_id="w3", lapsed_epoch=first, now=NOW)
     with pytest.raises(Fenced):  # the old owner's late write is refused
         t.finish_run("r1", epoch=first, outcome="success", now=NOW)
     t.finish_run("r1", epoch=second, outcome="success", now=NOW)
@@ -144,7 +146,7 @@ def test_a_running_run_is_reclaimed_only_after_its_lease_lapsed_with_a_higher_ep
 
 def test_a_run_stopped_at_an_interrupt_succeeds_and_leaves_its_thread_interrupted():
     t = thread_with_run()
-    epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    epoch = t.start_run("r1", worker_id="w", lapsed_epoch=None, now=NOW)
     t.finish_run("r1", epoch=epoch, outcome="interrupted", now=NOW, interrupts={"x": []})
     assert (t.runs["r1"].status, thread_status(t)) == ("success", "interrupted")
 
@@ -152,7 +154,7 @@ def test_a_run_stopped_at_an_interrupt_succeeds_and_leaves_its_thread_interrupte
 def test_thread_status_follows_the_last_outcome():
     t = thread_with_run()
     assert thread_status(t) == "busy"
-    epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    epoch = t.start_run("r1", worker_id="w", lapsed_epoch=None, now=NOW)
     t.finish_run("r1", epoch=epoch, outcome="interrupted", now=NOW, interrupts={"x": []})
     assert thread_status(t) == "interrupted"
     t.create_run(
@@ -165,14 +167,14 @@ def test_thread_status_follows_the_last_outcome():
         temporary=False,
         now=NOW,
     )
-    epoch = t.start_run("r2", worker_id="w", lease_lapsed=False, now=NOW)
+    epoch = t.start_run("r2", worker_id="w", lapsed_epoch=None, now=NOW)
     t.finish_run("r2", epoch=epoch, outcome="error", now=NOW, error="ValueError", message="boom")
     assert thread_status(t) == "error"
 
 
 def test_cancelling_a_finished_run_is_rejected():
     t = thread_with_run()
-    epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    epoch = t.start_run("r1", worker_id="w", lapsed_epoch=None, now=NOW)
     t.finish_run("r1", epoch=epoch, outcome="success", now=NOW)
     with pytest.raises(RunAlreadyFinished):
         t.cancel_run("r1", action="interrupt", now=NOW)
@@ -186,7 +188,7 @@ def settle(t: Thread, run_id: str = "r1") -> None:
 
 def test_a_run_cancelled_with_interrupt_leaves_its_thread_as_its_checkpoint_says():
     t = thread_with_run()
-    t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    t.start_run("r1", worker_id="w", lapsed_epoch=None, now=NOW)
     t.cancel_run("r1", action="interrupt", now=NOW)
     t.pending.clear()
     settle(t)
@@ -257,8 +259,8 @@ def test_a_delayed_run_cannot_start_before_its_time():
         now=NOW,
     )
     with pytest.raises(Fenced):
-        t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW + timedelta(seconds=4))
-    assert t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW + timedelta(seconds=5)) == 1
+        t.start_run("r1", worker_id="w", lapsed_epoch=None, now=NOW + timedelta(seconds=4))
+    assert t.start_run("r1", worker_id="w", lapsed_epoch=None, now=NOW + timedelta(seconds=5)) == 1
 
 
 def test_cancelling_many_runs_cancels_those_still_active():
@@ -273,7 +275,7 @@ def test_cancelling_many_runs_cancels_those_still_active():
         temporary=False,
         now=NOW,
     )
-    epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    epoch = t.start_run("r1", worker_id="w", lapsed_epoch=None, now=NOW)
     t.finish_run("r1", epoch=epoch, outcome="success", now=NOW)
     t.pending.clear()
     assert t.cancel_runs(["r1", "r2"], action="interrupt", now=NOW) == ["r2"]
@@ -309,7 +311,7 @@ def _stateless(on_completion: str | None) -> Thread:
 )
 def test_a_stateless_runs_thread_goes_with_its_end_unless_kept(on_completion, deleted):
     t = _stateless(on_completion)
-    epoch = t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    epoch = t.start_run("r1", worker_id="w", lapsed_epoch=None, now=NOW)
     t.finish_run("r1", epoch=epoch, outcome="error", now=NOW, error="E", message="m")
     assert ("thread.deleted" in names(t)) is deleted
 
@@ -321,7 +323,7 @@ def test_a_cancelled_stateless_run_takes_its_thread_along():
 
 
 def _start_and_finish(t: Thread, run_id: str) -> None:
-    epoch = t.start_run(run_id, worker_id="w", lease_lapsed=False, now=NOW)
+    epoch = t.start_run(run_id, worker_id="w", lapsed_epoch=None, now=NOW)
     t.finish_run(run_id, epoch=epoch, outcome="success", now=NOW, values={})
 
 
@@ -329,9 +331,9 @@ def test_only_the_first_claim_of_the_first_run_on_an_untouched_thread_starts_bla
     # A blank start skips loading the thread's latest checkpoint: wrongly
     # blank, a run would lose the state earlier runs or updates left.
     t = thread_with_run()
-    t.start_run("r1", worker_id="w1", lease_lapsed=False, now=NOW)
+    t.start_run("r1", worker_id="w1", lapsed_epoch=None, now=NOW)
     assert t.starts_blank("r1")
-    t.start_run("r1", worker_id="w2", lease_lapsed=True, now=NOW)  # a re-claim resumes
+    t.start_run("r1", worker_id="w2", lapsed_epoch=1, now=NOW)  # a re-claim resumes
     assert not t.starts_blank("r1")
 
     t = thread_with_run()
@@ -346,7 +348,7 @@ def test_only_the_first_claim_of_the_first_run_on_an_untouched_thread_starts_bla
         temporary=False,
         now=NOW,
     )
-    t.start_run("r2", worker_id="w", lease_lapsed=False, now=NOW)
+    t.start_run("r2", worker_id="w", lapsed_epoch=None, now=NOW)
     assert not t.starts_blank("r2")
 
 
@@ -364,7 +366,7 @@ def test_a_thread_whose_state_was_set_never_starts_blank():
         temporary=False,
         now=NOW,
     )
-    t.start_run("r1", worker_id="w", lease_lapsed=False, now=NOW)
+    t.start_run("r1", worker_id="w", lapsed_epoch=None, now=NOW)
     assert not t.starts_blank("r1")
 
     copy = Thread("copy")
@@ -380,7 +382,7 @@ def test_a_thread_whose_state_was_set_never_starts_blank():
         temporary=False,
         now=NOW,
     )
-    copy.start_run("r2", worker_id="w", lease_lapsed=False, now=NOW)
+    copy.start_run("r2", worker_id="w", lapsed_epoch=None, now=NOW)
     assert not copy.starts_blank("r2")
 
 
@@ -429,12 +431,12 @@ def stored_before_checks(delay) -> Thread:
 def test_a_stored_run_that_can_never_start_fails_once_and_the_next_run_goes_on(delay):
     t = stored_before_checks(delay)
     with pytest.raises(Unschedulable, match="after_seconds") as refused:
-        t.start_run("poison", worker_id="w", lease_lapsed=False, now=NOW)
+        t.start_run("poison", worker_id="w", lapsed_epoch=None, now=NOW)
     t.fail_unschedulable("poison", reason=refused.value.reason, now=NOW)
     assert names(t) == ["run.failed"]
     assert "after_seconds" in t.pending[0].message
     assert t.runs["poison"].status == "error"
-    assert t.start_run("next", worker_id="w", lease_lapsed=False, now=NOW) == 1
+    assert t.start_run("next", worker_id="w", lapsed_epoch=None, now=NOW) == 1
     with pytest.raises(Fenced):  # once only
         t.fail_unschedulable("poison", reason="again", now=NOW)
 

@@ -191,8 +191,9 @@ class Leases(Protocol):
     async def lapse_all(self) -> int:
         """Lapse every live lease (their owners are known dead); how many."""
 
-    async def lapsed(self, run_id: str) -> bool:
-        """Whether the run's lease lapsed (or it has none)."""
+    async def lapsed_epoch(self, run_id: str) -> int | None:
+        """The epoch of the run's lease if it lapsed (or the run's, if it has
+        none); None while it is live."""
 
     async def runs_to_recover(
         self, *, pending_older_than_s: float, limit: int = 100

@@ -237,11 +237,16 @@ class Thread(Aggregate):
             )
         )
 
-    def start_run(self, run_id: str, *, worker_id: str, lease_lapsed: bool, now: datetime) -> int:
-        """Claim a run for an executor; returns the new epoch."""
+    def start_run(
+        self, run_id: str, *, worker_id: str, lapsed_epoch: int | None, now: datetime
+    ) -> int:
+        """Claim a run for an executor; returns the new epoch. `lapsed_epoch`:
+        for recovery, the epoch whose lease the claimer saw lapse; only that
+        epoch is taken over, so of two claimers that saw one lapse the second
+        cannot take the run from the first."""
         run = self.run(run_id)
         runnable = self.next_runnable()
-        reclaim = run.status == RunStatus.running and lease_lapsed
+        reclaim = run.status == RunStatus.running and lapsed_epoch == run.epoch
         if not reclaim and (runnable is None or runnable.run_id != run_id or not _due(run, now)):
             raise Fenced(run_id, run.epoch)
         epoch = run.epoch + 1

@@ -43,7 +43,7 @@ class Claim:
 
 @on_conflict()
 async def claim_run(
-    cmd: ClaimRun, store: EventStore, clock: Clock, lease_lapsed: bool
+    cmd: ClaimRun, store: EventStore, clock: Clock, lapsed_epoch: int | None
 ) -> Claim | None:
     """Start the run under a new epoch; None when it is not ours to start.
     The executor claims it for the run's caller; a lapsed lease's run is
@@ -53,12 +53,12 @@ async def claim_run(
         return None
     try:
         epoch = thread.start_run(
-            cmd.run_id, worker_id=cmd.worker_id, lease_lapsed=lease_lapsed, now=clock.now()
+            cmd.run_id, worker_id=cmd.worker_id, lapsed_epoch=lapsed_epoch, now=clock.now()
         )
     except (Fenced, NotFound):
         return None
     lease = GrantLease(cmd.run_id, cmd.thread_id, epoch, cmd.worker_id, cmd.lease_seconds)
-    claim, claimer = Claim(epoch, thread), "recovery" if lease_lapsed else "executor"
+    claim, claimer = Claim(epoch, thread), "recovery" if lapsed_epoch is not None else "executor"
     with acting_as(on_behalf_of_run(claimer, claim.run(cmd.run_id)["spec"])):
         await store.save(thread, leases=[lease])
     return claim

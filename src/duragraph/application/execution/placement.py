@@ -57,9 +57,12 @@ When the executing process dies (the creator or any other)
 - Its leases are no longer renewed and lapse after the lease's seconds (a
   death between the creating commit and `adopt` is the same case). The next
   sweep of a live worker offers the run; its executor finds the lease lapsed
-  (`Leases.lapsed`), ends the transactions of the old owner stalled half-sent
+  (`Leases.lapsed_epoch`), ends the transactions of the old owner stalled half-sent
   (`Leases.end_stuck_sessions`) and claims the run again under the next
-  epoch; it resumes from its last checkpoint. Should the old owner come back
+  epoch; it resumes from its last checkpoint. The claim names the epoch whose
+  lease it saw lapse (`Leases.lapsed_epoch`): two workers' sweeps that offer
+  the same run claim it once, the later one is refused rather than taking the
+  run over from the first. Should the old owner come back
   (frozen, not dead), its writes are fenced and its renewal fails: it stops.
 - `dev` holds its data folder's lock, so at its start every lease left is a
   dead predecessor's: it lapses them all (`Leases.lapse_all`), and its first
@@ -126,7 +129,7 @@ def claim_at_creation(
         or runnable.run_id != run_id
     ):
         return None
-    epoch = thread.start_run(run_id, worker_id=worker_id, lease_lapsed=False, now=now)
+    epoch = thread.start_run(run_id, worker_id=worker_id, lapsed_epoch=None, now=now)
     return Claim(epoch, thread), GrantLease(run_id, thread.id, epoch, worker_id, lease_seconds)
 
 

@@ -144,11 +144,14 @@ class Executor:
         cmd = ClaimRun(
             run_id=run_id, thread_id=thread_id, worker_id=d.worker_id, lease_seconds=d.lease_seconds
         )
-        claim = await claim_run(cmd, d.store, d.clock, lease_lapsed=False)
-        if claim is None and await d.leases.lapsed(run_id):
-            await d.leases.end_stuck_sessions(run_id, d.lease_seconds)
-            claim = await claim_run(cmd, d.store, d.clock, lease_lapsed=True)
-        return claim
+        claim = await claim_run(cmd, d.store, d.clock, lapsed_epoch=None)
+        if claim is not None:
+            return claim
+        lapsed = await d.leases.lapsed_epoch(run_id)
+        if lapsed is None:
+            return None
+        await d.leases.end_stuck_sessions(run_id, d.lease_seconds)
+        return await claim_run(cmd, d.store, d.clock, lapsed_epoch=lapsed)
 
     async def _unschedulable(self, thread_id: str, exc: Unschedulable) -> None:
         """Fail it once, end its stream, and start what waited behind it."""

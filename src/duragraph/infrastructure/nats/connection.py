@@ -7,15 +7,17 @@ The connection reconnects forever: a NATS outage must degrade the server
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import nats
 from nats.aio.client import Client
 from nats.errors import SlowConsumerError
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, StorageType, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError, ServiceUnavailableError
 
 from .ordered import fell_behind
+from .replicas import refused, settled
 from .subjects import all_events, all_runs, events_stream, runs_stream
 
 log = logging.getLogger(__name__)
@@ -72,11 +74,14 @@ class _ConnectionLog:
 
 
 async def connect(url: str, *, name: str) -> Client:
-    """`url` may list several servers separated by commas. Waits (forever,
-    logging) for a first server, then survives any outage."""
+    """`url` may list several servers separated by commas (the nodes of a
+    cluster): a lost connection moves to another. Waits (forever, logging)
+    for a first server, then survives any outage."""
     events = _ConnectionLog(name)
+    servers = server_list(url)
     nc = await nats.connect(
-        servers=[u.strip() for u in url.split(",") if u.strip()],
+        servers=servers,
+        **shared_credentials(servers),
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=RECONNECT_WAIT_S,
@@ -90,27 +95,44 @@ async def connect(url: str, *, name: str) -> Client:
     return nc
 
 
-def events_config(prefix: str, retention_s: float = EVENTS_RETENTION_S) -> StreamConfig:
+def server_list(url: str) -> list[str]:
+    return [u.strip() for u in url.split(",") if u.strip()]
+
+
+def shared_credentials(servers: list[str]) -> dict[str, str]:
+    """The credentials the URLs carry, when they all carry the same: given
+    for every server, since nats-py sends a URL's own only to that URL, and
+    none to the cluster's other addresses that it learns from the servers and
+    tries when reconnecting."""
+    found = {(u.username, u.password) for u in map(urlsplit, servers)}
+    if len(found) != 1:
+        return {}
+    user, password = found.pop()
+    if user is None:
+        return {}
+    return {"token": user} if password is None else {"user": user, "password": password}
+
+
+def events_config(
+    prefix: str, retention_s: float = EVENTS_RETENTION_S, replicas: int = 1
+) -> StreamConfig:
+    return _config(events_stream(prefix), all_events(prefix), retention_s, replicas)
+
+
+def runs_config(prefix: str, retention_s: float, replicas: int = 1) -> StreamConfig:
+    return _config(runs_stream(prefix), all_runs(prefix), retention_s, replicas)
+
+
+def _config(name: str, subjects: str, retention_s: float, replicas: int) -> StreamConfig:
     return StreamConfig(
-        name=events_stream(prefix),
-        subjects=[all_events(prefix)],
+        name=name,
+        subjects=[subjects],
         storage=StorageType.FILE,
         duplicate_window=min(DUPLICATE_WINDOW_S, retention_s),
         max_age=retention_s,
         discard=DiscardPolicy.OLD,
         allow_direct=True,
-    )
-
-
-def runs_config(prefix: str, retention_s: float) -> StreamConfig:
-    return StreamConfig(
-        name=runs_stream(prefix),
-        subjects=[all_runs(prefix)],
-        storage=StorageType.FILE,
-        duplicate_window=min(DUPLICATE_WINDOW_S, retention_s),
-        max_age=retention_s,
-        discard=DiscardPolicy.OLD,
-        allow_direct=True,
+        num_replicas=replicas,
     )
 
 
@@ -120,16 +142,26 @@ async def ensure_streams(
     *,
     run_stream_retention_s: float = 3600,
     events_retention_s: float = EVENTS_RETENTION_S,
+    replicas: int = 1,
 ) -> None:
-    await _create_or_update(js, events_config(prefix, events_retention_s))
-    await _create_or_update(js, runs_config(prefix, run_stream_retention_s))
+    """Raises StreamRefused (replicas.py) if NATS will not keep them so."""
+    await _create_or_update(js, events_config(prefix, events_retention_s, replicas))
+    await _create_or_update(js, runs_config(prefix, run_stream_retention_s, replicas))
 
 
 async def _create_or_update(js: JetStreamContext, config: StreamConfig) -> None:
-    # Update first: it is the common case on restart, and two processes racing
-    # to create the same config both succeed (creation is idempotent).
+    # Update first: it is the common case on restart (it also scales a stream
+    # made with another replica count), and two processes racing to create the
+    # same config both succeed (creation is idempotent).
+    assert config.name is not None and config.num_replicas is not None
     try:
-        await js.update_stream(config)
-    except NotFoundError:
-        await js.add_stream(config)
-        log.info("created JetStream stream %s", config.name)
+        try:
+            await js.update_stream(config)
+        except NotFoundError:
+            await js.add_stream(config)
+            log.info("created JetStream stream %s", config.name)
+    except ServiceUnavailableError:
+        raise  # JetStream forming or electing: asked again (see NATS_BUSY)
+    except APIError as exc:
+        raise refused(exc, config.name, config.num_replicas) from None
+    await settled(js, config.name, config.num_replicas)

@@ -4,9 +4,12 @@ stop (or wake-up) event cuts short."""
 from __future__ import annotations
 
 import asyncio
-from typing import Awaitable, TypeVar
+import logging
+import time
+from typing import Awaitable, Callable, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Backoff:
@@ -44,3 +47,24 @@ async def unless_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
     return task.result() if not task.cancelled() else None
+
+
+async def retried(
+    call: Callable[[], Awaitable[T]],
+    errors: tuple[type[Exception], ...],
+    *,
+    what: str,
+    timeout: float,
+) -> T:
+    """`call()`, again after each of `errors` (backing off, saying so) for up
+    to `timeout` seconds; then the error is raised."""
+    deadline, backoff = time.monotonic() + timeout, Backoff(cap=5.0)
+    while True:
+        try:
+            return await call()
+        except errors as exc:
+            if time.monotonic() >= deadline:
+                raise
+            delay = backoff.next()
+            log.warning("%s: %s: %s; retrying in %.1fs", what, type(exc).__name__, exc, delay)
+            await asyncio.sleep(delay)

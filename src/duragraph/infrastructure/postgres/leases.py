@@ -39,7 +39,10 @@ HAND_BACK = "UPDATE leases SET expires_at = now() WHERE run_id=%s AND epoch=%s"
 
 LAPSE_ALL = "UPDATE leases SET expires_at = now() WHERE expires_at > now()"
 
-LAPSED = "SELECT expires_at < now() AS lapsed FROM leases WHERE run_id=%s"
+LAPSED_EPOCH = """
+SELECT coalesce(l.epoch, r.epoch) AS epoch FROM runs r
+LEFT JOIN leases l ON l.run_id = r.run_id
+WHERE r.run_id = %s AND (l.run_id IS NULL OR l.expires_at < now())"""
 
 # Pending too long (a lost dispatch message) while nothing runs on its thread,
 # or running with a lapsed lease (a dead executor).
@@ -96,9 +99,9 @@ class PostgresLeases:
     async def lapse_all(self) -> int:
         return await self.db.execute(LAPSE_ALL)
 
-    async def lapsed(self, run_id: str) -> bool:
-        row = await self.db.fetchone(LAPSED, (run_id,))
-        return row is None or bool(row["lapsed"])
+    async def lapsed_epoch(self, run_id: str) -> int | None:
+        row = await self.db.fetchone(LAPSED_EPOCH, (run_id,))
+        return None if row is None else row["epoch"]
 
     async def runs_to_recover(
         self, *, pending_older_than_s: float, limit: int = 100
