@@ -118,5 +118,6 @@ async def test_resuming_after_a_big_chunks_id_gives_exactly_the_later_chunks(str
 async def test_a_threads_stream_joins_big_chunks_too(streams) -> None:
     run_id = str(uuid.uuid4())
     await _publish(streams, run_id)
-    chunks = await _collect(streams.subscribe_thread(THREAD, after_seq=0), len(CHUNKS) + 1)
+    batches = streams.thread_batches(THREAD, after_seq=0)
+    chunks = await _collect((c async for b in batches for c in b), len(CHUNKS) + 1)
     assert [c.data for c in chunks[:-1]] == CHUNKS

@@ -155,12 +155,12 @@ async def _thread_chunks(
     async def first() -> list[Chunk]:
         found = []
         async with contextlib.aclosing(
-            streams.subscribe_thread(thread_id, after_seq=after_seq)
-        ) as chunks:
-            async for chunk in chunks:
-                found.append(chunk)
-                if len(found) == count:
-                    return found
+            streams.thread_batches(thread_id, after_seq=after_seq)
+        ) as batches:
+            async for batch in batches:
+                found.extend(batch)
+                if len(found) >= count:
+                    return found[:count]
         return found
 
     return await asyncio.wait_for(first(), 10)

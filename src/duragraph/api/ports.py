@@ -62,13 +62,13 @@ class RunChunks(RunStreamEnds, Protocol):
     """The runs' streamed chunks as stored (in NATS), read back from a
     sequence, and the end marker of a run the API settles itself."""
 
-    def subscribe(
+    def run_batches(
         self, run_id: str, *, after_seq: int = 0
-    ) -> AsyncGenerator[StreamChunk, None]: ...
+    ) -> AsyncGenerator[Sequence[StreamChunk], None]: ...
 
-    def subscribe_thread(
+    def thread_batches(
         self, thread_id: str, *, after_seq: int
-    ) -> AsyncGenerator[StreamChunk, None]: ...
+    ) -> AsyncGenerator[Sequence[StreamChunk], None]: ...
 
     async def stored(self, run_id: str, thread_id: str) -> Sequence[StreamChunk]: ...
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from starlette.responses import StreamingResponse
 
@@ -23,7 +23,7 @@ def frame(event: str, data: bytes, ident: int | str | None) -> bytes:
 
 
 async def chunk_frames(
-    source: AsyncIterator[Any],
+    source: AsyncIterator[Sequence[Any]],
     *,
     until: Callable[[Any], bool],
     render: Callable[[Any], Iterable[bytes]],
@@ -33,26 +33,44 @@ async def chunk_frames(
     """The frames `render` makes of each chunk, with a comment when nothing
     came for `heartbeat` seconds, until a chunk for which `until` holds or `stop`.
 
-    A chunk is pulled from `source` only once the client took the frames of
-    the one before: a client that does not read holds up its own reader
-    (whose NATS subscription bounds what it buffers), never a queue here."""
+    `source` gives chunks in batches (those that arrived together); a batch's
+    frames are one write, so a reader behind a fast run catches up in a few
+    writes rather than one per token. A batch is pulled from `source` only
+    once the client took the frames of the one before: a client that does not
+    read holds up its own reader (whose NATS subscription bounds what it
+    buffers), never a queue here."""
     stopped = asyncio.create_task(stop.wait())
     pull: asyncio.Future | None = None
     try:
         while True:
             pull = pull or asyncio.ensure_future(_pull(source))
-            chunk = await _next(pull, stopped, heartbeat)
+            batch = await _next(pull, stopped, heartbeat)
             if pull.done():
                 pull = None
-            if chunk is None:
+            if batch is None:
                 yield b": heartbeat\n\n"
-            elif chunk is _DONE or until(chunk):
+                continue
+            if batch is _DONE:
                 return
-            else:
-                for rendered in render(chunk):
-                    yield rendered
+            frames, ended = _rendered(batch, until, render)
+            if frames:
+                yield frames
+            if ended:
+                return
     finally:
         await _release(source, pull, stopped)
+
+
+def _rendered(
+    batch: Sequence[Any], until: Callable[[Any], bool], render: Callable[[Any], Iterable[bytes]]
+) -> tuple[bytes, bool]:
+    """The batch's frames up to a chunk for which `until` holds, and whether one did."""
+    frames: list[bytes] = []
+    for chunk in batch:
+        if until(chunk):
+            return b"".join(frames), True
+        frames.extend(render(chunk))
+    return b"".join(frames), False
 
 
 async def _pull(source: AsyncIterator[Any]) -> Any:
@@ -99,7 +117,7 @@ def run_frames(
         return wanted is None or chunk.event.split("|")[0] in wanted
 
     return chunk_frames(
-        streams.subscribe(run_id, after_seq=after_seq),
+        streams.run_batches(run_id, after_seq=after_seq),
         until=lambda c: c.event == "end",
         render=lambda c: kept(c, keep),
         stop=stop,

@@ -53,7 +53,7 @@ async def join_thread_stream(
     await require(s, "threads", "read", thread_id)
     await get_thread(s.db, thread_id)
     after = await _start_after(s, last_event_id)
-    source = s.streams.subscribe_thread(thread_id, after_seq=after)
+    source = s.streams.thread_batches(thread_id, after_seq=after)
     frames = chunk_frames(
         source, until=lambda _: False, render=lambda c: kept(c, keep), stop=s.stopping
     )

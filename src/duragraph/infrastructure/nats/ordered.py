@@ -41,6 +41,7 @@ _RELEASE_TIMEOUT_S = 2.0
 _RELEASE_ERRORS: tuple[type[BaseException], ...] = (*NATS_ERRORS, asyncio.TimeoutError)
 READER_BUFFER_BYTES = 8 << 20
 READER_PENDING_MSGS = 4096
+BATCH_MSGS = 256
 _behind: weakref.WeakSet = weakref.WeakSet()  # subscriptions NATS dropped messages of
 
 Subscription = JetStreamContext.PushSubscription
@@ -61,7 +62,7 @@ def _config(after_seq: int, new_only: bool) -> ConsumerConfig:
     )
 
 
-async def stream_messages(
+async def stream_batches(
     js: JetStreamContext,
     stream: str,
     subject: str,
@@ -69,16 +70,34 @@ async def stream_messages(
     after_seq: int = 0,
     new_only: bool = False,
     buffer_bytes: int = READER_BUFFER_BYTES,
-) -> AsyncGenerator[Msg, None]:
-    """The subject's messages in stream order, endless; read again from the
-    last one given whenever some were dropped. `buffer_bytes` must exceed the
-    largest message, which would otherwise be dropped every time."""
+) -> AsyncGenerator[list[Msg], None]:
+    """The subject's messages in stream order, endless, in batches: each batch
+    is a message waited for and those queued behind it (see `_queued`); read
+    again from the last one given whenever some were dropped. `buffer_bytes`
+    must exceed the largest message, which would otherwise be dropped every time."""
     while True:
         async with ordered_subscription(
             js, stream, subject, after_seq=after_seq, new_only=new_only, buffer_bytes=buffer_bytes
         ) as sub:
-            async for msg in _until_drop(sub):
-                after_seq, new_only = msg.metadata.sequence.stream, False
+            async for batch in _until_drop(sub):
+                after_seq, new_only = batch[-1].metadata.sequence.stream, False
+                yield batch
+
+
+async def stream_messages(
+    js: JetStreamContext,
+    stream: str,
+    subject: str,
+    *,
+    after_seq: int = 0,
+    new_only: bool = False,
+) -> AsyncGenerator[Msg, None]:
+    """`stream_batches`, one message at a time."""
+    async with contextlib.aclosing(
+        stream_batches(js, stream, subject, after_seq=after_seq, new_only=new_only)
+    ) as batches:
+        async for batch in batches:
+            for msg in batch:
                 yield msg
 
 
@@ -87,17 +106,49 @@ def fell_behind(sub: Any) -> None:
     _behind.add(sub)
 
 
-async def _until_drop(sub: Subscription) -> AsyncIterator[Msg]:
-    """Messages until one was dropped. nats-py reports a drop before it
-    queues any later message, so a message taken while none is reported was
-    sent before any dropped one; once one is, the rest are read again.
-    (The delivery sequence shows no gap: nats-py counts dropped messages as
-    delivered, and recreates its consumer after them.)"""
+async def _until_drop(sub: Subscription) -> AsyncIterator[list[Msg]]:
+    """Batches of messages until one was dropped. nats-py reports a drop
+    before it queues any later message, so messages taken while none is
+    reported were sent before any dropped one; once one is, the rest are read
+    again. (The delivery sequence shows no gap: nats-py counts dropped
+    messages as delivered, and recreates its consumer after them.)"""
     while True:
-        msg = await sub.next_msg(timeout=None)
-        if sub._sub in _behind:  # the inner subscription, the one nats-py reports
+        batch = [await sub.next_msg(timeout=None)]
+        # The inner subscription: the one nats-py queues for and reports.
+        batch += _queued(sub._sub)  # no await since next_msg: no drop reported in between
+        if sub._sub in _behind:
             return
-        yield msg
+        if len(batch) > 1:
+            await _answer_flow_control(sub)
+        yield batch
+
+
+def _queued(inner: Any) -> list[Msg]:
+    """The messages nats-py has queued already, taken as its `next_msg`
+    takes them but without the task (and uuid) it makes per call, so that a
+    reader behind a fast stream catches up a batch per step. At most
+    BATCH_MSGS, so that a batch's frames stay a bounded write."""
+    queue: asyncio.Queue = inner._pending_queue
+    taken: list[Msg] = []
+    while len(taken) < BATCH_MSGS and not queue.empty():
+        msg = queue.get_nowait()
+        inner._pending_size -= len(msg.data)
+        queue.task_done()
+        taken.append(msg)
+    return taken
+
+
+async def _answer_flow_control(sub: Subscription) -> None:
+    """What nats-py's JetStream `next_msg` does after each message it takes:
+    answer the server's flow control once the consumer has it all (JetStream
+    sends no more until then)."""
+    jsi = sub._sub._jsi
+    if jsi is None:
+        return
+    jsi._active = True
+    if jsi.get_js_delivered() >= jsi._fciseq and jsi._fcr:
+        await sub._conn.publish(jsi._fcr)
+        jsi._fcr = None
 
 
 @contextlib.asynccontextmanager

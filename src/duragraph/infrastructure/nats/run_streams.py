@@ -26,7 +26,7 @@ from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 
 from .errors import NATS_ERRORS
-from .ordered import READER_BUFFER_BYTES, stream_messages
+from .ordered import READER_BUFFER_BYTES, stream_batches
 from .pacing import Backoff
 from .parts import Joiner, split
 from .subjects import one_run, run_subject, runs_stream, thread_runs
@@ -115,24 +115,30 @@ class RunStreams:
     async def subscribe(self, run_id: str, *, after_seq: int = 0) -> AsyncGenerator[Chunk, None]:
         """The run's chunks after `after_seq`, replayed then live, up to and
         including the `end` chunk."""
+        async with contextlib.aclosing(self.run_batches(run_id, after_seq=after_seq)) as batches:
+            async for batch in batches:
+                for chunk in batch:
+                    yield chunk
+
+    async def run_batches(
+        self, run_id: str, *, after_seq: int = 0
+    ) -> AsyncGenerator[list[Chunk], None]:
+        """`subscribe` in batches: the chunks that had arrived together."""
         async with contextlib.aclosing(
             self._read(one_run(self.prefix, run_id), after_seq)
-        ) as chunks:
-            async for chunk in chunks:
-                yield chunk
-                if chunk.event == END:
+        ) as batches:
+            async for batch in batches:
+                ends = [i for i, chunk in enumerate(batch) if chunk.event == END]
+                yield batch[: ends[0] + 1] if ends else batch
+                if ends:
                     return
 
-    async def subscribe_thread(
+    def thread_batches(
         self, thread_id: str, *, after_seq: int
-    ) -> AsyncGenerator[Chunk, None]:
-        """The chunks of all the thread's runs after `after_seq`, replayed
-        then live, without end."""
-        async with contextlib.aclosing(
-            self._read(thread_runs(self.prefix, thread_id), after_seq)
-        ) as chunks:
-            async for chunk in chunks:
-                yield chunk
+    ) -> AsyncGenerator[list[Chunk], None]:
+        """The chunks of all the thread's runs after `after_seq`, replayed then
+        live, without end, in batches."""
+        return self._read(thread_runs(self.prefix, thread_id), after_seq)
 
     async def first_seq(self, run_id: str) -> int | None:
         """The sequence of the run's first chunk, if it has one."""
@@ -191,22 +197,26 @@ class RunStreams:
         """The newest sequence stored: reading after it gives only what comes next."""
         return (await self.js.stream_info(self.stream)).state.last_seq
 
-    async def _read(self, subject: str, after_seq: int) -> AsyncGenerator[Chunk, None]:
+    async def _read(self, subject: str, after_seq: int) -> AsyncGenerator[list[Chunk], None]:
         last, joiner = after_seq, Joiner()
         # Room for two of the largest messages NATS accepts (see ordered.py).
         buffer_bytes = max(self.reader_buffer_bytes, 2 * self.nc.max_payload)
         async with contextlib.aclosing(
-            stream_messages(
+            stream_batches(
                 self.js, self.stream, subject, after_seq=after_seq, buffer_bytes=buffer_bytes
             )
-        ) as msgs:
-            async for msg in msgs:
-                seq = msg.metadata.sequence.stream
-                if seq <= last:  # a recreated ordered consumer may repeat
-                    continue
-                last, data = seq, joiner.add(msg)
-                if data is not None:
-                    yield _chunk(msg, data)
+        ) as batches:
+            async for msgs in batches:
+                chunks = []
+                for msg in msgs:
+                    seq = msg.metadata.sequence.stream
+                    if seq <= last:  # a recreated ordered consumer may repeat
+                        continue
+                    last, data = seq, joiner.add(msg)
+                    if data is not None:
+                        chunks.append(_chunk(msg, data))
+                if chunks:
+                    yield chunks
 
     async def wait_end(self, run_id: str, timeout: float | None) -> str | None:
         """The run's end status, or None if it has not ended within `timeout`.

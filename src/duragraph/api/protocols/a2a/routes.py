@@ -281,7 +281,7 @@ async def _task_events(
         return [_event(jsonrpc.result(ident, update))] if update else []
 
     frames = chunk_frames(
-        s.streams.subscribe(started.run_id),
+        s.streams.run_batches(started.run_id),
         until=lambda c: c.event == "end",
         render=tokens,
         stop=s.stopping,

@@ -100,7 +100,7 @@ async def event_frames(
     """The thread's protocol events as `write` renders them (SSE frames by
     default), with heartbeat comments between them."""
     after = max(await _start_of(s, thread_id, since), 0)
-    source = s.streams.subscribe_thread(thread_id, after_seq=after)
+    source = s.streams.thread_batches(thread_id, after_seq=after)
     return chunk_frames(
         source, until=lambda _: False, stop=s.stopping, render=_renderer(wanted, since, write)
     )

@@ -79,8 +79,10 @@ class _Connection:
         if sub_id not in self.subscriptions and self._full():
             await self.send(error(cid, "resource_exhausted", self._full_message()))
             return
+        # One JSON document per line: the events that arrived together come
+        # as one piece (api/sse.py chunk_frames), sent one message each.
         frames = await event_frames(
-            self.s, self.thread_id, wanted, since, write=lambda _m, _seq, event: orjson.dumps(event)
+            self.s, self.thread_id, wanted, since, write=lambda _m, _seq, e: orjson.dumps(e) + b"\n"
         )
         await self.send(
             {
@@ -116,7 +118,8 @@ class _Connection:
             async with contextlib.aclosing(frames):
                 async for data in frames:
                     if not data.startswith(b":"):  # heartbeats are for SSE
-                        await self.send(data)
+                        for event in data.splitlines():
+                            await self.send(event)
         except (asyncio.CancelledError, WebSocketDisconnect):
             raise
         except Exception as exc:  # the read failed: say so, as the SSE stream would end
