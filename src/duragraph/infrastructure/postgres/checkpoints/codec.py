@@ -10,6 +10,7 @@ from typing import Any, Iterable, Sequence
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
     WRITES_IDX_MAP,
+    ChannelVersions,
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
@@ -51,16 +52,44 @@ def _b64(blob: bytes) -> str:
     return base64.b64encode(blob).decode("ascii")
 
 
+def _inline(value: Any) -> bool:
+    """Values kept inside the checkpoint, as LangGraph's PostgresSaver keeps them."""
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def split_values(
+    serde: SerializerProtocol, checkpoint: Checkpoint, new_versions: ChannelVersions
+) -> tuple[Checkpoint, dict[str, str], tuple[ev.ChannelBlob, ...]]:
+    """The checkpoint without its non-inline channel values, {channel: version}
+    of those values, and the blobs of the ones whose version is new."""
+    values = checkpoint["channel_values"]
+    versions = checkpoint["channel_versions"]
+    apart = [k for k, v in values.items() if not _inline(v) and k in versions]
+    bare: Checkpoint = {
+        **checkpoint,
+        "channel_values": {k: v for k, v in values.items() if k not in apart},
+    }
+    blob_versions = {k: str(versions[k]) for k in apart}
+    blobs = tuple(
+        ev.ChannelBlob(k, blob_versions[k], *serde.dumps_typed(values[k]))
+        for k in apart
+        if k in new_versions
+    )
+    return bare, blob_versions, blobs
+
+
 def saved_event(
     serde: SerializerProtocol,
     config: RunnableConfig,
     checkpoint: Checkpoint,
     metadata: CheckpointMetadata,
+    new_versions: ChannelVersions,
     *,
     run_id: str | None,
 ) -> ev.CheckpointSaved:
     thread_id, ns, parent_id = address(config)
-    type_, blob = serde.dumps_typed(checkpoint)
+    bare, blob_versions, blobs = split_values(serde, checkpoint, new_versions)
+    type_, blob = serde.dumps_typed(bare)
     meta = dict(get_serializable_checkpoint_metadata(config, metadata))
     if run_id is not None:
         meta.setdefault("run_id", run_id)
@@ -74,6 +103,8 @@ def saved_event(
         checkpoint={"type": type_, "blob": _b64(blob)},
         metadata=meta,
         run_id=None if owner is None else str(owner),
+        blob_versions=blob_versions,
+        blobs=blobs,
     )
 
 
@@ -120,6 +151,17 @@ def merge_writes(stored: Iterable[StoredWrite], later: Iterable[StoredWrite]) ->
     return sorted(merged.values(), key=lambda w: writes_sort_key(w.task_path, w.task_id, w.idx))
 
 
+def checkpoint_of(serde: SerializerProtocol, row: CheckpointRow) -> Checkpoint:
+    """The stored checkpoint with its channel values put back."""
+    checkpoint = serde.loads_typed((row.type, row.checkpoint))
+    if row.blobs:
+        checkpoint["channel_values"] = {
+            **checkpoint["channel_values"],
+            **{b.channel: serde.loads_typed((b.type, b.blob)) for b in row.blobs},
+        }
+    return checkpoint
+
+
 def to_tuple(
     serde: SerializerProtocol, row: CheckpointRow, writes: Sequence[StoredWrite] | None = None
 ) -> CheckpointTuple:
@@ -131,7 +173,7 @@ def to_tuple(
     )
     return CheckpointTuple(
         config=config_for(row.thread_id, row.checkpoint_ns, row.checkpoint_id),
-        checkpoint=serde.loads_typed((row.type, row.checkpoint)),
+        checkpoint=checkpoint_of(serde, row),
         metadata=row.metadata,
         parent_config=parent,
         pending_writes=[
@@ -140,10 +182,17 @@ def to_tuple(
     )
 
 
-def copy_events(row: CheckpointRow, thread_id: str) -> list[DomainEvent]:
+def copy_events(
+    row: CheckpointRow, thread_id: str, brought: set[tuple[str, str, str]] | None = None
+) -> list[DomainEvent]:
     """Events that re-create a stored checkpoint and its writes on `thread_id`,
-    reusing the stored bytes (nothing is deserialized)."""
+    reusing the stored bytes (nothing is deserialized). The checkpoint brings
+    its blobs, except those already in `brought` ((ns, channel, version)
+    keys, updated here) when copying several checkpoints at once."""
     at = now()
+    seen = set() if brought is None else brought
+    blobs = tuple(b for b in row.blobs if (row.checkpoint_ns, b.channel, b.version) not in seen)
+    seen.update((row.checkpoint_ns, b.channel, b.version) for b in row.blobs)
     out: list[DomainEvent] = [
         ev.CheckpointSaved(
             at=at,
@@ -154,6 +203,8 @@ def copy_events(row: CheckpointRow, thread_id: str) -> list[DomainEvent]:
             checkpoint={"type": row.type, "blob": _b64(row.checkpoint)},
             metadata=row.metadata,
             run_id=row.run_id,
+            blob_versions=row.blob_versions,
+            blobs=blobs,
         )
     ]
     by_task: dict[tuple[str, str], list[list[Any]]] = {}
