@@ -75,6 +75,10 @@ async def test_a_channel_no_step_changes_is_stored_once_for_all_its_checkpoints(
     checkpoints = [c async for c in saver.alist(config(thread_id))]
     assert len(checkpoints) == 10
     assert await blob_count(pool, thread_id, "book") == 1
+    stored = await scalar(
+        pool, "SELECT octet_length(blob) FROM checkpoint_blobs WHERE channel = 'book'"
+    )
+    assert stored < len("".join(BOOK)) / 10  # compressed
     assert all(c.checkpoint["channel_values"]["book"] == BOOK for c in checkpoints[:-1])
     events_bytes = await scalar(
         pool,

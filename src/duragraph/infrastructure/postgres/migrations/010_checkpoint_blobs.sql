@@ -12,6 +12,8 @@ CREATE TABLE checkpoint_blobs (
     blob          bytea NOT NULL,
     PRIMARY KEY (thread_id, checkpoint_ns, channel, version)
 );
+-- Large blobs come compressed (their type ends in "+zlib"): TOAST need not try.
+ALTER TABLE checkpoint_blobs ALTER COLUMN blob SET STORAGE EXTERNAL;
 
 -- {channel: version} of the values a checkpoint holds as blobs; NULL for
 -- checkpoints saved with every value inline.
