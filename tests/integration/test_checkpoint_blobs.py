@@ -9,16 +9,21 @@ import uuid
 from datetime import datetime, timezone
 from typing import Annotated, TypedDict
 
+from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.base import empty_checkpoint
 from langgraph.graph import START, StateGraph
+from langgraph.graph.message import add_messages
+from pydantic import BaseModel
 
 from duragraph.application.ports import StreamAppend
 from duragraph.domain import events as ev
+from duragraph.infrastructure.graphs.snapshots import snapshot_to_dict
 from duragraph.infrastructure.postgres.checkpoints import codec
 from duragraph.infrastructure.postgres.checkpoints.checkpointer import EventStoreCheckpointer
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 from duragraph.infrastructure.postgres.rebuild import rebuild_projections
 
+CALLS = [{"name": "search", "args": {"q": "x"}, "id": "c1"}]
 BOOK = ["a long page of the book " * 40] * 50  # about 50 kB, set once
 
 
@@ -165,3 +170,39 @@ async def test_checkpoints_saved_with_their_values_inline_still_read_after_a_reb
     found = await saver.aget_tuple(config(thread_id))
     assert found is not None and found.checkpoint["channel_values"] == {"book": BOOK}
     assert await blob_count(pool, thread_id) == 0
+
+
+class Note(BaseModel):
+    text: str
+    at: datetime
+
+
+class Chat(TypedDict):
+    messages: Annotated[list, add_messages]
+    note: Note
+    tags: set[str]
+    when: datetime
+    ident: uuid.UUID
+
+
+async def test_state_read_for_json_equals_the_state_read_as_objects(pool):
+    """The thread-state reader skips rebuilding objects; its JSON is the same."""
+    thread_id = str(uuid.uuid4())
+    saver = EventStoreCheckpointer(PostgresEventStore(pool))
+    g = StateGraph(Chat)
+    g.add_node("answer", lambda s: {"messages": [AIMessage("hi", tool_calls=CALLS)]})
+    g.add_edge(START, "answer")
+    values = {
+        "messages": [HumanMessage("hello", id="m1")],
+        "note": Note(text="n", at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)),
+        "tags": {"a"},
+        "when": datetime(2026, 5, 6, tzinfo=timezone.utc),
+        "ident": uuid.UUID(int=7),
+    }
+    await g.compile(checkpointer=saver).ainvoke(values, config(thread_id), **SYNC)
+
+    as_objects = await g.compile(checkpointer=saver).aget_state(config(thread_id))
+    for_json = await g.compile(checkpointer=saver.for_json_reads()).aget_state(config(thread_id))
+
+    assert snapshot_to_dict(for_json) == snapshot_to_dict(as_objects)
+    assert for_json.values["messages"][1]["tool_calls"][0]["name"] == "search"

@@ -48,6 +48,12 @@ class EventStoreCheckpointer(EventSourcedSaver):
             blank=blank,
         )
 
+    def for_json_reads(self) -> EventStoreCheckpointer:
+        """A reader for answers that end as JSON (thread state, history), whose
+        messages are not rebuilt as objects only to be dumped again: a cost
+        that grows with the thread (see json_values)."""
+        return EventStoreCheckpointer(self.store, serde=self.serde, for_json=True)
+
     async def aput(
         self,
         config: RunnableConfig,

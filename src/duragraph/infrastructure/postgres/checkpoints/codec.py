@@ -22,6 +22,7 @@ from langgraph.checkpoint.base import (
 
 from ....domain import events as ev
 from ....domain.events import DomainEvent
+from .json_values import loads_for_json
 from .sql import CheckpointRow, StoredWrite
 
 
@@ -171,19 +172,31 @@ def merge_writes(stored: Iterable[StoredWrite], later: Iterable[StoredWrite]) ->
     return sorted(merged.values(), key=lambda w: writes_sort_key(w.task_path, w.task_id, w.idx))
 
 
-def checkpoint_of(serde: SerializerProtocol, row: CheckpointRow) -> Checkpoint:
-    """The stored checkpoint with its channel values put back."""
+def checkpoint_of(
+    serde: SerializerProtocol, row: CheckpointRow, *, for_json: bool = False
+) -> Checkpoint:
+    """The stored checkpoint with its channel values put back (`for_json`:
+    see json_values)."""
     checkpoint = serde.loads_typed((row.type, row.checkpoint))
     if row.blobs:
         checkpoint["channel_values"] = {
             **checkpoint["channel_values"],
-            **{b.channel: serde.loads_typed(unpacked(b.type, b.blob)) for b in row.blobs},
+            **{b.channel: _loads(serde, b, for_json) for b in row.blobs},
         }
     return checkpoint
 
 
+def _loads(serde: SerializerProtocol, blob: ev.ChannelBlob, for_json: bool) -> Any:
+    type_, data = unpacked(blob.type, blob.blob)
+    return loads_for_json(serde, type_, data) if for_json else serde.loads_typed((type_, data))
+
+
 def to_tuple(
-    serde: SerializerProtocol, row: CheckpointRow, writes: Sequence[StoredWrite] | None = None
+    serde: SerializerProtocol,
+    row: CheckpointRow,
+    writes: Sequence[StoredWrite] | None = None,
+    *,
+    for_json: bool = False,
 ) -> CheckpointTuple:
     chosen = merge_writes(row.writes, ()) if writes is None else writes
     parent = (
@@ -193,7 +206,7 @@ def to_tuple(
     )
     return CheckpointTuple(
         config=config_for(row.thread_id, row.checkpoint_ns, row.checkpoint_id),
-        checkpoint=checkpoint_of(serde, row),
+        checkpoint=checkpoint_of(serde, row, for_json=for_json),
         metadata=row.metadata,
         parent_config=parent,
         pending_writes=[

@@ -34,10 +34,16 @@ APPEND_ATTEMPTS = 5
 
 class EventSourcedSaver(BaseCheckpointSaver[str]):
     def __init__(
-        self, store: PostgresEventStore, *, serde: SerializerProtocol | None = None
+        self,
+        store: PostgresEventStore,
+        *,
+        serde: SerializerProtocol | None = None,
+        for_json: bool = False,
     ) -> None:
+        """`for_json`: reads for answers that end as JSON (see json_values)."""
         super().__init__(serde=serde)
         self.store = store
+        self.for_json = for_json
 
     # -- reads (projections) -------------------------------------------------
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
@@ -69,7 +75,8 @@ class EventSourcedSaver(BaseCheckpointSaver[str]):
             yield self._tuple(row)
 
     def _tuple(self, row: CheckpointRow) -> CheckpointTuple:
-        return codec.to_tuple(self.serde, row, codec.merge_writes(row.writes, self._unsaved(row)))
+        writes = codec.merge_writes(row.writes, self._unsaved(row))
+        return codec.to_tuple(self.serde, row, writes, for_json=self.for_json)
 
     def _unsaved(self, row: CheckpointRow) -> Sequence[StoredWrite]:
         """Writes accepted but not yet committed for this checkpoint."""
