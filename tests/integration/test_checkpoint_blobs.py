@@ -150,8 +150,8 @@ async def test_checkpoints_saved_with_their_values_inline_still_read_after_a_reb
     store = PostgresEventStore(pool)
     saver = EventStoreCheckpointer(store)
     checkpoint = empty_checkpoint()
-    checkpoint["channel_values"] = {"book": BOOK}
-    checkpoint["channel_versions"] = {"book": "1"}
+    checkpoint["channel_values"] = {"book": BOOK, "log": []}
+    checkpoint["channel_versions"] = {"book": "1", "log": "1"}
     type_, blob = saver.serde.dumps_typed(checkpoint)
     old = ev.CheckpointSaved(
         at=datetime.now(timezone.utc),
@@ -168,8 +168,14 @@ async def test_checkpoints_saved_with_their_values_inline_still_read_after_a_reb
     await rebuild_projections(pool)
 
     found = await saver.aget_tuple(config(thread_id))
-    assert found is not None and found.checkpoint["channel_values"] == {"book": BOOK}
+    assert found is not None
+    assert found.checkpoint["channel_values"] == {"book": BOOK, "log": []}
     assert await blob_count(pool, thread_id) == 0
+
+    # A run after the upgrade leaves the book unchanged: it still reads back.
+    graph = three_steps().compile(checkpointer=EventStoreCheckpointer(store))
+    await graph.ainvoke({"log": ["later"]}, config(thread_id), **SYNC)
+    assert (await graph.aget_state(config(thread_id))).values["book"] == BOOK
 
 
 class Note(BaseModel):

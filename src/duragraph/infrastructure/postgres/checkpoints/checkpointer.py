@@ -61,9 +61,7 @@ class EventStoreCheckpointer(EventSourcedSaver):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        saved = codec.saved_event(
-            self.serde, config, checkpoint, metadata, new_versions, run_id=None
-        )
+        saved = self._saved(config, checkpoint, metadata, new_versions)
         await self._append(saved.thread_id, [saved])
         return codec.config_for(saved.thread_id, saved.checkpoint_ns, saved.checkpoint_id)
 

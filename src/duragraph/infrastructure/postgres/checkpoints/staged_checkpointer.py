@@ -48,9 +48,7 @@ class StagedCheckpointer(EventSourcedSaver):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         self._require_own_thread(config)
-        saved = codec.saved_event(
-            self.serde, config, checkpoint, metadata, new_versions, run_id=None
-        )
+        saved = self._saved(config, checkpoint, metadata, new_versions)
         self.staged.append(saved)
         self.whole[(saved.checkpoint_ns, saved.checkpoint_id)] = self.serde.dumps_typed(checkpoint)
         return codec.config_for(self.thread_id, saved.checkpoint_ns, saved.checkpoint_id)
