@@ -179,6 +179,13 @@ class Meter:
         await self.conn.execute("CREATE EXTENSION IF NOT EXISTS pg_walinspect")
         row = await self._one("SELECT oid FROM pg_database WHERE datname = current_database()")
         self.db_oid = row[0]
+        # A temporary slot (gone with this session) keeps the server from
+        # recycling the WAL still to be read: a server checkpoint between two
+        # turns otherwise removes the segment a window starts in.
+        await self.conn.execute(
+            "SELECT pg_create_physical_replication_slot(%s, true, true)",
+            (f"dg_bench_meter_{uuid.uuid4().hex[:10]}",),
+        )
         self.lsn = (await self._one("SELECT pg_current_wal_flush_lsn()::text"))[0]
 
     async def close(self) -> None:

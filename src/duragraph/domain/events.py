@@ -235,8 +235,28 @@ class StepCompleted(DomainEvent):
 # -- checkpoints (stream per thread; the checkpoints tables are projections)
 
 
+@dataclass(frozen=True, slots=True)
+class ChannelBlob:
+    """One channel's value at one version, serialized: stored once per
+    (thread, namespace, channel, version) beside the events, however many
+    checkpoints refer to it."""
+
+    channel: str
+    version: str
+    type: str
+    blob: bytes
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CheckpointSaved(DomainEvent):
+    """`checkpoint` is the serialized checkpoint; when `blob_versions` is set
+    ({channel: version}) those channels' values are left out of it and held
+    as channel blobs of the thread and namespace. `blobs` are the ones this
+    save brings (the channels whose version changed): the event store writes
+    them beside the event, in its transaction, and they are not part of the
+    stored event data. Events saved before blobs existed hold every value
+    inline and have no `blob_versions`."""
+
     name: ClassVar[str] = "checkpoint.saved"
     thread_id: str
     checkpoint_ns: str
@@ -245,6 +265,15 @@ class CheckpointSaved(DomainEvent):
     checkpoint: Json  # {"type": ..., "blob": base64}
     metadata: Json
     run_id: str | None = None
+    blob_versions: Json = None
+    blobs: tuple[ChannelBlob, ...] = ()
+
+    def to_data(self) -> dict[str, Json]:
+        data = DomainEvent.to_data(self)
+        del data["blobs"]
+        if self.blob_versions is None:
+            del data["blob_versions"]
+        return data
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

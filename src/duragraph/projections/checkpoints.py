@@ -14,11 +14,13 @@ def saved(e: ev.CheckpointSaved) -> list:
     return [
         (
             """INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id,
-                  parent_checkpoint_id, run_id, type, checkpoint, metadata, created_at)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+                  parent_checkpoint_id, run_id, type, checkpoint, metadata, created_at,
+                  blob_versions)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
                   parent_checkpoint_id=EXCLUDED.parent_checkpoint_id, run_id=EXCLUDED.run_id,
-                  type=EXCLUDED.type, checkpoint=EXCLUDED.checkpoint, metadata=EXCLUDED.metadata""",
+                  type=EXCLUDED.type, checkpoint=EXCLUDED.checkpoint, metadata=EXCLUDED.metadata,
+                  blob_versions=EXCLUDED.blob_versions""",
             (
                 e.thread_id,
                 e.checkpoint_ns,
@@ -29,6 +31,7 @@ def saved(e: ev.CheckpointSaved) -> list:
                 base64.b64decode(e.checkpoint["blob"]),
                 Jsonb(e.metadata),
                 e.at,
+                None if e.blob_versions is None else Jsonb(e.blob_versions),
             ),
         )
     ]

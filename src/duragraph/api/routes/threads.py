@@ -149,10 +149,8 @@ async def _state(
     s: Services, thread_id: str, checkpoint: dict[str, Any] | None, subgraphs: bool
 ) -> JSON:
     await require(s, "threads", "read", thread_id)
-    thread = await q.get_thread(s.db, thread_id)
-    state = await s.states.state(
-        thread_id, thread["metadata"].get("graph_id"), checkpoint=checkpoint, subgraphs=subgraphs
-    )
+    graph_id = await q.thread_graph_id(s.db, thread_id)
+    state = await s.states.state(thread_id, graph_id, checkpoint=checkpoint, subgraphs=subgraphs)
     if state is None:
         raise NotFound("checkpoint", (checkpoint or {}).get("checkpoint_id", ""))
     return JSON(state)
@@ -217,11 +215,10 @@ async def state_at(
 
 async def _history(s: Services, thread_id: str, body: HistoryQuery) -> JSON:
     await require(s, "threads", "read", thread_id)
-    thread = await q.get_thread(s.db, thread_id)
     return JSON(
         await s.states.history(
             thread_id,
-            thread["metadata"].get("graph_id"),
+            await q.thread_graph_id(s.db, thread_id),
             limit=body.limit,
             before=body.before,
             metadata=body.metadata,

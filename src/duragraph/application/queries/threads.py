@@ -31,6 +31,17 @@ async def get_thread(db: Database, thread_id: str) -> dict[str, Any]:
     return row
 
 
+async def thread_graph_id(db: Database, thread_id: str) -> str | None:
+    """The graph that last ran on the thread, without reading its values
+    (which grow with the thread)."""
+    row = await db.fetchone(
+        "SELECT metadata->>'graph_id' AS graph_id FROM threads WHERE thread_id=%s", (thread_id,)
+    )
+    if row is None:
+        raise NotFound("thread", thread_id)
+    return row["graph_id"]
+
+
 def _where(
     metadata: dict | None,
     values: dict | None,

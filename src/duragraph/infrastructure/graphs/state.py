@@ -16,6 +16,7 @@ from .state_update import stage_supersteps, stage_update
 class ThreadStates:
     def __init__(self, graphs: GraphRegistry, checkpointer: Any, db: Database) -> None:
         self.graphs, self.checkpointer, self.db = graphs, checkpointer, db
+        self.reader = checkpointer.for_json_reads()
 
     async def _graphs(self, thread_id: str, graph_id: str) -> Configured:
         """A factory makes the thread's graph from its assistant's config, as
@@ -28,8 +29,9 @@ class ThreadStates:
         return Configured(self.graphs, base)
 
     async def _graph(self, thread_id: str, graph_id: str, config: dict[str, Any]) -> Any:
+        """The thread's graph reading its checkpoints for a JSON answer."""
         graphs = await self._graphs(thread_id, graph_id)
-        return with_persistence(await graphs.build(graph_id, config), self.checkpointer)
+        return with_persistence(await graphs.build(graph_id, config), self.reader)
 
     async def state(
         self,

@@ -28,6 +28,7 @@ from ...domain.errors import ConcurrencyConflict, Fenced
 from ...domain.events import from_data
 from . import database
 from .batch import execute_batch
+from .checkpoints import blobs as checkpoint_blobs
 from .leases import lease_statement
 from .stream_cache import StreamCache
 
@@ -227,6 +228,7 @@ async def _append_in_tx(
         statements.append(("SELECT duragraph_fence(%s, %s)", (fence.run_id, fence.epoch)))
     for batch in batches:
         statements.extend(projections.batch_statements(batch.events))
+    statements.extend(checkpoint_blobs.statements([e for b in batches for e in b.events]))
     statements.extend(also)
     statements.append(("COMMIT", None))
     try:

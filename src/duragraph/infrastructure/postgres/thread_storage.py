@@ -1,9 +1,10 @@
 """`GET /threads/{id}/storage`: the bytes a thread's checkpoints occupy.
 
-Our checkpoint rows hold the channel values inline; the figures split them
-the way LangGraph's built-in checkpointer stores them: the checkpoint without
-its values (plus its metadata), one blob per (channel, version) however many
-checkpoints share it, and the pending writes. The three add up to the total."""
+The figures split them the way they are stored (and the way LangGraph's
+built-in checkpointer stores them): the checkpoint without its values (plus
+its metadata), one blob per (channel, version) however many checkpoints share
+it, and the pending writes. The three add up to the total. (Checkpoints saved
+before blobs existed hold their values inline; they are counted the same way.)"""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from typing import Any
 
 import orjson
 
-from .checkpoints import sql
+from .checkpoints import codec, sql
 from .checkpoints.saver import EventSourcedSaver
 
 
-def _values_bytes(serde: Any, checkpoint: dict[str, Any], seen: dict[tuple[str, Any], int]) -> None:
+def _values_bytes(serde: Any, checkpoint: Any, seen: dict[tuple[str, Any], int]) -> None:
     versions = checkpoint.get("channel_versions", {})
     for channel, value in checkpoint.get("channel_values", {}).items():
         key = (channel, versions.get(channel))
@@ -38,7 +39,7 @@ async def thread_storage(saver: EventSourcedSaver, thread_id: str) -> dict[str, 
     checkpoint_bytes, writes, writes_bytes = 0, 0, 0
     seen: dict[tuple[str, Any], int] = {}
     for row in rows:
-        checkpoint = serde.loads_typed((row.type, row.checkpoint))
+        checkpoint = codec.checkpoint_of(serde, row)
         _values_bytes(serde, checkpoint, seen)
         bare = serde.dumps_typed({**checkpoint, "channel_values": {}})[1]
         checkpoint_bytes += len(bare) + len(orjson.dumps(row.metadata))

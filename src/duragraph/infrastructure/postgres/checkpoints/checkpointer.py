@@ -48,6 +48,12 @@ class EventStoreCheckpointer(EventSourcedSaver):
             blank=blank,
         )
 
+    def for_json_reads(self) -> EventStoreCheckpointer:
+        """A reader for answers that end as JSON (thread state, history), whose
+        messages are not rebuilt as objects only to be dumped again: a cost
+        that grows with the thread (see json_values)."""
+        return EventStoreCheckpointer(self.store, serde=self.serde, for_json=True)
+
     async def aput(
         self,
         config: RunnableConfig,
@@ -55,7 +61,7 @@ class EventStoreCheckpointer(EventSourcedSaver):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        saved = codec.saved_event(self.serde, config, checkpoint, metadata, run_id=None)
+        saved = self._saved(config, checkpoint, metadata, new_versions)
         await self._append(saved.thread_id, [saved])
         return codec.config_for(saved.thread_id, saved.checkpoint_ns, saved.checkpoint_id)
 
@@ -90,7 +96,8 @@ class EventStoreCheckpointer(EventSourcedSaver):
     async def copy_batch(self, source_thread_id: str, target_thread_id: str) -> StreamAppend:
         """The events that copy a thread's checkpoints, for the caller to commit."""
         rows = await sql.fetch_thread(self.store.pool, source_thread_id)
-        events = [e for row in rows for e in codec.copy_events(row, target_thread_id)]
+        brought: set[tuple[str, str, str]] = set()
+        events = [e for row in rows for e in codec.copy_events(row, target_thread_id, brought)]
         return StreamAppend(codec.stream_of(target_thread_id), None, events)
 
     async def prune_batch(self, thread_id: str, strategy: str) -> StreamAppend:

@@ -4,12 +4,14 @@ the projection rows. Pure functions: no I/O."""
 from __future__ import annotations
 
 import base64
+import zlib
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
     WRITES_IDX_MAP,
+    ChannelVersions,
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
@@ -20,6 +22,7 @@ from langgraph.checkpoint.base import (
 
 from ....domain import events as ev
 from ....domain.events import DomainEvent
+from .json_values import loads_for_json
 from .sql import CheckpointRow, StoredWrite
 
 
@@ -51,16 +54,63 @@ def _b64(blob: bytes) -> str:
     return base64.b64encode(blob).decode("ascii")
 
 
+# Blobs larger than this are compressed here (zlib, level 1): on a long chat's
+# messages that leaves a third fewer bytes than PostgreSQL's TOAST compression
+# (measured: 12.4 kB against 18.8 kB for 400 messages), for about 0.6 ms.
+COMPRESS_ABOVE = 2048
+_ZLIB = "+zlib"
+
+
+def packed(type_: str, blob: bytes) -> tuple[str, bytes]:
+    if len(blob) <= COMPRESS_ABOVE:
+        return type_, blob
+    return type_ + _ZLIB, zlib.compress(blob, 1)
+
+
+def unpacked(type_: str, blob: bytes) -> tuple[str, bytes]:
+    if type_.endswith(_ZLIB):
+        return type_.removesuffix(_ZLIB), zlib.decompress(blob)
+    return type_, blob
+
+
+def _inline(value: Any) -> bool:
+    """Values kept inside the checkpoint, as LangGraph's PostgresSaver keeps them."""
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def split_values(
+    serde: SerializerProtocol, checkpoint: Checkpoint, new_versions: ChannelVersions
+) -> tuple[Checkpoint, dict[str, str], tuple[ev.ChannelBlob, ...]]:
+    """The checkpoint without its non-inline channel values, {channel: version}
+    of those values, and the blobs of the ones whose version is new."""
+    values = checkpoint["channel_values"]
+    versions = checkpoint["channel_versions"]
+    apart = [k for k, v in values.items() if not _inline(v) and k in versions]
+    bare: Checkpoint = {
+        **checkpoint,
+        "channel_values": {k: v for k, v in values.items() if k not in apart},
+    }
+    blob_versions = {k: str(versions[k]) for k in apart}
+    blobs = tuple(
+        ev.ChannelBlob(k, blob_versions[k], *packed(*serde.dumps_typed(values[k])))
+        for k in apart
+        if k in new_versions
+    )
+    return bare, blob_versions, blobs
+
+
 def saved_event(
     serde: SerializerProtocol,
     config: RunnableConfig,
     checkpoint: Checkpoint,
     metadata: CheckpointMetadata,
+    new_versions: ChannelVersions,
     *,
     run_id: str | None,
 ) -> ev.CheckpointSaved:
     thread_id, ns, parent_id = address(config)
-    type_, blob = serde.dumps_typed(checkpoint)
+    bare, blob_versions, blobs = split_values(serde, checkpoint, new_versions)
+    type_, blob = serde.dumps_typed(bare)
     meta = dict(get_serializable_checkpoint_metadata(config, metadata))
     if run_id is not None:
         meta.setdefault("run_id", run_id)
@@ -74,6 +124,8 @@ def saved_event(
         checkpoint={"type": type_, "blob": _b64(blob)},
         metadata=meta,
         run_id=None if owner is None else str(owner),
+        blob_versions=blob_versions,
+        blobs=blobs,
     )
 
 
@@ -120,8 +172,31 @@ def merge_writes(stored: Iterable[StoredWrite], later: Iterable[StoredWrite]) ->
     return sorted(merged.values(), key=lambda w: writes_sort_key(w.task_path, w.task_id, w.idx))
 
 
+def checkpoint_of(
+    serde: SerializerProtocol, row: CheckpointRow, *, for_json: bool = False
+) -> Checkpoint:
+    """The stored checkpoint with its channel values put back (`for_json`:
+    see json_values)."""
+    checkpoint = serde.loads_typed((row.type, row.checkpoint))
+    if row.blobs:
+        checkpoint["channel_values"] = {
+            **checkpoint["channel_values"],
+            **{b.channel: _loads(serde, b, for_json) for b in row.blobs},
+        }
+    return checkpoint
+
+
+def _loads(serde: SerializerProtocol, blob: ev.ChannelBlob, for_json: bool) -> Any:
+    type_, data = unpacked(blob.type, blob.blob)
+    return loads_for_json(serde, type_, data) if for_json else serde.loads_typed((type_, data))
+
+
 def to_tuple(
-    serde: SerializerProtocol, row: CheckpointRow, writes: Sequence[StoredWrite] | None = None
+    serde: SerializerProtocol,
+    row: CheckpointRow,
+    writes: Sequence[StoredWrite] | None = None,
+    *,
+    for_json: bool = False,
 ) -> CheckpointTuple:
     chosen = merge_writes(row.writes, ()) if writes is None else writes
     parent = (
@@ -131,7 +206,7 @@ def to_tuple(
     )
     return CheckpointTuple(
         config=config_for(row.thread_id, row.checkpoint_ns, row.checkpoint_id),
-        checkpoint=serde.loads_typed((row.type, row.checkpoint)),
+        checkpoint=checkpoint_of(serde, row, for_json=for_json),
         metadata=row.metadata,
         parent_config=parent,
         pending_writes=[
@@ -140,10 +215,17 @@ def to_tuple(
     )
 
 
-def copy_events(row: CheckpointRow, thread_id: str) -> list[DomainEvent]:
+def copy_events(
+    row: CheckpointRow, thread_id: str, brought: set[tuple[str, str, str]] | None = None
+) -> list[DomainEvent]:
     """Events that re-create a stored checkpoint and its writes on `thread_id`,
-    reusing the stored bytes (nothing is deserialized)."""
+    reusing the stored bytes (nothing is deserialized). The checkpoint brings
+    its blobs, except those already in `brought` ((ns, channel, version)
+    keys, updated here) when copying several checkpoints at once."""
     at = now()
+    seen = set() if brought is None else brought
+    blobs = tuple(b for b in row.blobs if (row.checkpoint_ns, b.channel, b.version) not in seen)
+    seen.update((row.checkpoint_ns, b.channel, b.version) for b in row.blobs)
     out: list[DomainEvent] = [
         ev.CheckpointSaved(
             at=at,
@@ -154,6 +236,8 @@ def copy_events(row: CheckpointRow, thread_id: str) -> list[DomainEvent]:
             checkpoint={"type": row.type, "blob": _b64(row.checkpoint)},
             metadata=row.metadata,
             run_id=row.run_id,
+            blob_versions=row.blob_versions,
+            blobs=blobs,
         )
     ]
     by_task: dict[tuple[str, str], list[list[Any]]] = {}

@@ -135,7 +135,7 @@ class RunCheckpointer(EventSourcedSaver):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         self._require_own_thread(config)
-        saved = codec.saved_event(self.serde, config, checkpoint, metadata, run_id=self.run_id)
+        saved = self._saved(config, checkpoint, metadata, new_versions, self.run_id)
         ns = saved.checkpoint_ns
         step = [self._step(checkpoint, metadata)] if ns == "" else []
         self.buffer.known.add((ns, saved.checkpoint_id))

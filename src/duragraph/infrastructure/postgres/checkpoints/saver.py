@@ -23,6 +23,7 @@ from langgraph.checkpoint.base import (
 
 from ....application.commands.retry import retry_on_conflict
 from ....application.ports import Fence, StreamAppend
+from ....domain import events as ev
 from ..event_store import PostgresEventStore
 from . import codec, sql
 from .sql import CheckpointRow, StoredWrite
@@ -34,10 +35,19 @@ APPEND_ATTEMPTS = 5
 
 class EventSourcedSaver(BaseCheckpointSaver[str]):
     def __init__(
-        self, store: PostgresEventStore, *, serde: SerializerProtocol | None = None
+        self,
+        store: PostgresEventStore,
+        *,
+        serde: SerializerProtocol | None = None,
+        for_json: bool = False,
     ) -> None:
+        """`for_json`: reads for answers that end as JSON (see json_values)."""
         super().__init__(serde=serde)
         self.store = store
+        self.for_json = for_json
+        # (thread, ns, id) of checkpoints read that hold their values inline
+        # (saved before blobs existed); shared by LangGraph's shallow copies.
+        self.inline_read: set[tuple[str, str, str]] = set()
 
     # -- reads (projections) -------------------------------------------------
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
@@ -69,7 +79,10 @@ class EventSourcedSaver(BaseCheckpointSaver[str]):
             yield self._tuple(row)
 
     def _tuple(self, row: CheckpointRow) -> CheckpointTuple:
-        return codec.to_tuple(self.serde, row, codec.merge_writes(row.writes, self._unsaved(row)))
+        if row.blob_versions is None:
+            self.inline_read.add((row.thread_id, row.checkpoint_ns, row.checkpoint_id))
+        writes = codec.merge_writes(row.writes, self._unsaved(row))
+        return codec.to_tuple(self.serde, row, writes, for_json=self.for_json)
 
     def _unsaved(self, row: CheckpointRow) -> Sequence[StoredWrite]:
         """Writes accepted but not yet committed for this checkpoint."""
@@ -77,6 +90,24 @@ class EventSourcedSaver(BaseCheckpointSaver[str]):
 
     def _loaded(self, checkpoint_ns: str, found: CheckpointTuple | None) -> None:
         """Called with every checkpoint read through aget_tuple."""
+
+    # -- writes ----------------------------------------------------------------
+    def _saved(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+        run_id: str | None = None,
+    ) -> ev.CheckpointSaved:
+        """The event saving `checkpoint`. Its blobs are those of the channels
+        whose version is new, unless its parent holds its values inline: then
+        no blob exists yet for the unchanged ones, and all are stored."""
+        if codec.address(config) in self.inline_read:
+            new_versions = checkpoint["channel_versions"]
+        return codec.saved_event(
+            self.serde, config, checkpoint, metadata, new_versions, run_id=run_id
+        )
 
     # -- versions --------------------------------------------------------------
     def get_next_version(self, current: str | None, channel: None = None) -> str:

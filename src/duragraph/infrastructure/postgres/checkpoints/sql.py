@@ -1,5 +1,6 @@
 """Named queries over the checkpoint projections (`checkpoints`,
-`checkpoint_writes`). Reads only: every write goes through events."""
+`checkpoint_writes`) and the checkpoint blobs they refer to. Reads only:
+every write goes through events."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any, NamedTuple, Sequence
 from langgraph.checkpoint.base import CheckpointMetadata
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
+
+from ....domain.events import ChannelBlob
 
 
 class StoredWrite(NamedTuple):
@@ -30,6 +33,8 @@ class CheckpointRow(NamedTuple):
     checkpoint: bytes
     metadata: CheckpointMetadata  # as stored (JSON)
     writes: list[StoredWrite]
+    blob_versions: dict[str, str] | None  # None: every value inline
+    blobs: list[ChannelBlob]  # the values the checkpoint refers to
 
 
 # The writes ride along as JSON so that a checkpoint and its pending writes
@@ -41,7 +46,14 @@ c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_checkpoint_id, c.run_id,
                                                     encode(w.blob, 'base64'), w.task_path))
                  FROM checkpoint_writes w
                  WHERE w.thread_id = c.thread_id AND w.checkpoint_ns = c.checkpoint_ns
-                   AND w.checkpoint_id = c.checkpoint_id), '[]'::jsonb)"""
+                   AND w.checkpoint_id = c.checkpoint_id), '[]'::jsonb),
+       c.blob_versions,
+       ARRAY(SELECT ARRAY[convert_to(b.channel, 'UTF8'), convert_to(b.version, 'UTF8'),
+                          convert_to(b.type, 'UTF8'), b.blob]
+             FROM jsonb_each_text(c.blob_versions) v
+             JOIN checkpoint_blobs b
+               ON b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns
+              AND b.channel = v.key AND b.version = v.value)"""
 
 _SELECT = "SELECT" + _COLUMNS + " FROM checkpoints c"
 
@@ -81,7 +93,11 @@ def _row(raw: tuple) -> CheckpointRow:
         StoredWrite(t, idx, ch, ty, base64.b64decode(b64), path)
         for t, idx, ch, ty, b64, path in raw[8]
     ]
-    return CheckpointRow._make((*raw[:6], bytes(raw[6]), raw[7], writes))
+    blobs = [
+        ChannelBlob(ch.decode(), version.decode(), ty.decode(), bytes(blob))
+        for ch, version, ty, blob in raw[10]
+    ]
+    return CheckpointRow._make((*raw[:6], bytes(raw[6]), raw[7], writes, raw[9], blobs))
 
 
 async def _fetch(pool: AsyncConnectionPool, sql: str, params: Sequence[Any]) -> list[tuple]:

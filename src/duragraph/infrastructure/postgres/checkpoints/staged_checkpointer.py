@@ -6,7 +6,6 @@ Reads see the staged checkpoints first, then the projections."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,7 +32,10 @@ class StagedCheckpointer(EventSourcedSaver):
     ) -> None:
         super().__init__(store, serde=serde)
         self.thread_id = thread_id
-        self.staged: list[ev.DomainEvent] = []  # shared by LangGraph's shallow copies
+        # Both shared by LangGraph's shallow copies. `whole`: each staged
+        # checkpoint serialized with its values, for reads before the commit.
+        self.staged: list[ev.DomainEvent] = []
+        self.whole: dict[tuple[str, str], tuple[str, bytes]] = {}
 
     def batch(self) -> StreamAppend:
         return StreamAppend(codec.stream_of(self.thread_id), None, list(self.staged))
@@ -46,8 +48,9 @@ class StagedCheckpointer(EventSourcedSaver):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         self._require_own_thread(config)
-        saved = codec.saved_event(self.serde, config, checkpoint, metadata, run_id=None)
+        saved = self._saved(config, checkpoint, metadata, new_versions)
         self.staged.append(saved)
+        self.whole[(saved.checkpoint_ns, saved.checkpoint_id)] = self.serde.dumps_typed(checkpoint)
         return codec.config_for(self.thread_id, saved.checkpoint_ns, saved.checkpoint_id)
 
     async def aput_writes(
@@ -79,16 +82,19 @@ class StagedCheckpointer(EventSourcedSaver):
                     and (s.checkpoint_ns, s.checkpoint_id) == (ns, e.checkpoint_id)
                     for w in codec.stored_writes(s)
                 ]
+                type_, whole = self.whole[(ns, e.checkpoint_id)]
                 return CheckpointRow(
                     e.thread_id,
                     ns,
                     e.checkpoint_id,
                     e.parent_checkpoint_id,
                     e.run_id,
-                    e.checkpoint["type"],
-                    base64.b64decode(e.checkpoint["blob"]),
+                    type_,
+                    whole,
                     e.metadata,
                     writes,
+                    None,
+                    [],
                 )
         return None
 
