@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import IO, Any
+from typing import Any, Protocol
 
 import orjson
 from psycopg_pool import AsyncConnectionPool
@@ -73,6 +73,15 @@ WHERE e.position = ANY(%(positions)s)
 RETURNING e.position, e.tx_id::text, e.event_id::text, e.stream_id, e.stream_version, e.type,
           e.data, e.metadata, e.recorded_at"""
 
+
+class Sink(Protocol):
+    """Where archived lines go (a gzip file)."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+
 _FIELDS = (
     "position",
     "tx_id",
@@ -98,7 +107,7 @@ async def archivable(pool: AsyncConnectionPool, cutoff: datetime) -> list[int]:
 
 
 async def archive_events(
-    pool: AsyncConnectionPool, older_than_days: float, out: IO[bytes], batch: int = BATCH
+    pool: AsyncConnectionPool, older_than_days: float, out: Sink, batch: int = BATCH
 ) -> int:
     """Moves the archivable events to `out`, one JSON object a line, a batch
     per transaction; returns how many. A batch is written before its delete
@@ -111,7 +120,7 @@ async def archive_events(
     return moved
 
 
-async def _move(pool: AsyncConnectionPool, positions: Sequence[int], out: IO[bytes]) -> int:
+async def _move(pool: AsyncConnectionPool, positions: Sequence[int], out: Sink) -> int:
     async with pool.connection() as conn, conn.transaction():
         cur = await conn.execute(_DELETE, {"positions": list(positions)})
         rows = await cur.fetchall()
