@@ -43,8 +43,18 @@ thread's state (DuraGraph: `threads.get_state`, GET /threads/{id}/state over
 HTTP; AsyncPostgresSaver: `graph.aget_state` in process), median ms, and the
 ratio last/first for each (the target: at most 2x).
 
-Prints: bytes per turn (median, total/turns) of each store and their ratio
-DuraGraph/AsyncPostgresSaver; the per-table split; the state read times.
+Retention (`--keep-last N`, default 10; 0 leaves it out): a third run, DuraGraph
+with `checkpointer.retention: {"keep_last": N}` swept every 3 s, measured the
+same way (pruning runs between turns, the space it frees is reused); after the
+last turn it waits for the sweep, then runs `duragraph events archive
+--older-than 0` against the running servers, and prints the live row bytes
+(sum of `pg_column_size` of every row: what is kept, whatever the files hold)
+before and after, the rows of `events` and `checkpoints`, the archive's size
+and the state read after archival.
+
+Prints: bytes per turn (median, total/turns) of each store and the ratio
+DuraGraph/AsyncPostgresSaver; the per-table split; the state read times; the
+retention figures.
 """
 
 from __future__ import annotations
@@ -52,6 +62,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import shutil
 import statistics
 import sys
@@ -72,10 +83,15 @@ sys.path.insert(0, str(HERE / "graphs"))
 from servers import Server, _child_env, _spawn, free_port, stop, wait_ready  # noqa: E402
 
 CONFIG = HERE / "graphs" / "langgraph.json"
+CLI = [sys.executable, "-m", "duragraph.cli"]
 GRAPH = "chat_turns"
 KB = 1024
-STORES = ("duragraph", "postgressaver")
-LABELS = {"duragraph": "DuraGraph", "postgressaver": "AsyncPostgresSaver"}
+STORES = ("duragraph", "postgressaver", "retention")
+LABELS = {
+    "duragraph": "DuraGraph",
+    "postgressaver": "AsyncPostgresSaver",
+    "retention": "DG keep_last",
+}
 # The tables of each store grouped for the split (others: "other").
 GROUPS = {
     "events": "events",
@@ -107,6 +123,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     p.add_argument("--nats-url", default="nats://127.0.0.1:4222")
     p.add_argument("--only", choices=STORES, help="measure one store only")
+    p.add_argument(
+        "--keep-last",
+        type=int,
+        default=10,
+        help="checkpoints kept per thread in the retention run (default 10; 0: no such run)",
+    )
     return p.parse_args()
 
 
@@ -198,6 +220,18 @@ class Meter:
         rows = await self._all(SIZES)
         return {name: (total - toast - index, toast, index) for name, total, toast, index in rows}
 
+    async def live(self) -> dict[str, tuple[int, int]]:
+        """Per table of the store: (rows, bytes of those rows) as they stand."""
+        found = {}
+        for (table,) in await self._all(
+            "SELECT relname FROM pg_stat_user_tables WHERE schemaname = 'public'"
+        ):
+            row = await self._one(
+                f'SELECT count(*), coalesce(sum(pg_column_size(t.*)), 0) FROM "{table}" t'
+            )
+            found[table] = (row[0], int(row[1]))
+        return found
+
     async def window(self) -> Window:
         """The WAL since the last call."""
         end = (await self._one("SELECT pg_current_wal_flush_lsn()::text"))[0]
@@ -258,6 +292,21 @@ class Figures:
     read_first_ms: float = 0.0
     read_last_ms: float = 0.0
     messages: int = 0
+    live: dict[str, tuple[int, int]] = field(default_factory=dict)  # table -> (rows, bytes)
+    retention: Retention | None = None
+    read: Callable[[], Awaitable[Any]] | None = None  # the state read, for later reads
+
+
+@dataclass
+class Retention:
+    """The retention run after its last turn: before and after archival."""
+
+    pruned_live: dict[str, tuple[int, int]]
+    archived_live: dict[str, tuple[int, int]]
+    archived: int
+    archive_bytes: int
+    archive_s: float
+    read_after_ms: float
 
 
 def human(turn: int) -> dict[str, Any]:
@@ -302,6 +351,7 @@ async def measure(
         if i == 1:
             figures.read_first_ms = await read_ms(read, args.reads)
     figures.read_last_ms = await read_ms(read, args.reads)
+    figures.live = await meter.live()
     names = await meter.names()
     for node, size in nodes.items():
         figures.wal_split[names.get(node, ("(dropped)", "data"))] += size
@@ -327,7 +377,10 @@ def _growth(start: dict, end: dict) -> Counter:
 
 
 @contextlib.asynccontextmanager
-async def duragraph(database_url: str, nats_url: str) -> AsyncIterator[str]:
+async def duragraph(
+    database_url: str, nats_url: str, config: Path = CONFIG
+) -> AsyncIterator[tuple[str, dict[str, str]]]:
+    """The API's URL and the processes' environment."""
     folder = Path(tempfile.mkdtemp(prefix="dg-bench-storage-"))
     port = free_port()
     env = _child_env(
@@ -336,37 +389,114 @@ async def duragraph(database_url: str, nats_url: str) -> AsyncIterator[str]:
         DURAGRAPH_NATS_PREFIX=f"dgbenchstorage{uuid.uuid4().hex[:8]}",
         DURAGRAPH_PUBLIC_URL=f"http://127.0.0.1:{port}",
     )
-    common = ["--config", str(CONFIG), "--log-level", "WARNING"]
-    cli = [sys.executable, "-m", "duragraph.cli"]
-    serve = cli + ["serve", "--host", "127.0.0.1", "--port", str(port), *common]
+    common = ["--config", str(config), "--log-level", "WARNING"]
+    serve = CLI + ["serve", "--host", "127.0.0.1", "--port", str(port), *common]
     servers: list[Server] = []
     try:
         servers.append(_spawn("serve", serve, env, folder, folder, port))
         wait_ready(servers[0])  # the schema is migrated before the worker starts
-        servers.append(_spawn("worker", cli + ["worker", *common], env, folder, folder, port))
-        yield servers[0].url
+        servers.append(_spawn("worker", CLI + ["worker", *common], env, folder, folder, port))
+        yield servers[0].url, env
     finally:
         for server in reversed(servers):
             stop(server, keep_folder=True)
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def retention_config(folder: Path, keep_last: int) -> Path:
+    """CONFIG with a retention policy swept every 3 s."""
+    graphs = HERE / "graphs"
+    project = {
+        "dependencies": [str(graphs)],
+        "graphs": {GRAPH: f"{graphs / 'chat_turns.py'}:graph"},
+        "checkpointer": {
+            "ttl": {"sweep_interval_minutes": 0.05},
+            "retention": {"keep_last": keep_last},
+        },
+    }
+    path = folder / "langgraph.json"
+    path.write_text(json.dumps(project))
+    return path
+
+
 async def run_duragraph(args: argparse.Namespace) -> Figures:
     with fresh_database(args.pg_url, "dg_bench_storage") as url:
-        async with duragraph(url, args.nats_url) as api:
-            client = get_client(url=api)
-            thread = (await client.threads.create())["thread_id"]
-            await client.runs.wait(None, GRAPH, input=human(0))  # warm the worker (no thread)
+        async with duragraph(url, args.nats_url) as (api, _):
+            return await chat(url, api, args)
 
-            async def turn(i: int) -> None:
-                await client.runs.wait(thread, GRAPH, input=human(i))
 
-            async def read() -> Any:
-                return await client.threads.get_state(thread)
-
-            figures = await metered(url, turn, read, args)
-            figures.messages = len((await read())["values"]["messages"])
+async def run_retention(args: argparse.Namespace) -> Figures:
+    with (
+        fresh_database(args.pg_url, "dg_bench_storage_kept") as url,
+        tempfile.TemporaryDirectory(prefix="dg-bench-retention-") as folder,
+    ):
+        config = retention_config(Path(folder), args.keep_last)
+        async with duragraph(url, args.nats_url, config) as (api, env):
+            figures = await chat(url, api, args, pruned_to=args.keep_last)
+            figures.retention = await archive(url, env, Path(folder), figures, args)
     return figures
+
+
+async def chat(url: str, api: str, args: argparse.Namespace, pruned_to: int = 0) -> Figures:
+    client = get_client(url=api)
+    thread = (await client.threads.create())["thread_id"]
+    await client.runs.wait(None, GRAPH, input=human(0))  # warm the worker (no thread)
+
+    async def turn(i: int) -> None:
+        await client.runs.wait(thread, GRAPH, input=human(i))
+        if pruned_to and i == args.turns:
+            await until_pruned(url, pruned_to)
+
+    async def read() -> Any:
+        return await client.threads.get_state(thread)
+
+    figures = await metered(url, turn, read, args)
+    figures.messages = len((await read())["values"]["messages"])
+    figures.read = read
+    return figures
+
+
+async def until_pruned(url: str, keep_last: int, timeout: float = 60) -> None:
+    """Until the sweep has left `keep_last` checkpoints."""
+    deadline = time.monotonic() + timeout
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = await (await conn.execute("SELECT count(*) FROM checkpoints")).fetchone()
+            if row and row[0] <= keep_last:
+                return
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"the sweep did not prune to {keep_last} checkpoints in {timeout} s")
+
+
+async def archive(
+    url: str, env: dict[str, str], folder: Path, figures: Figures, args: argparse.Namespace
+) -> Retention:
+    """`duragraph events archive --older-than 0` beside the running servers."""
+    path = folder / "archive.jsonl.gz"
+    started = time.perf_counter()
+    done = await asyncio.create_subprocess_exec(
+        *CLI, "events", "archive", "--older-than", "0", "--to", str(path),
+        env={**env, "DURAGRAPH_DATABASE_URL": url},
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, _ = await done.communicate()
+    archive_s = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"events archive failed ({done.returncode})")
+    meter = Meter(url)
+    await meter.open()
+    try:
+        archived_live = await meter.live()
+    finally:
+        await meter.close()
+    return Retention(
+        pruned_live=figures.live,
+        archived_live=archived_live,
+        archived=int(out.split()[1]),
+        archive_bytes=path.stat().st_size,
+        archive_s=archive_s,
+        read_after_ms=await read_ms(figures.read, args.reads) if figures.read else 0.0,
+    )
 
 
 async def metered(
@@ -420,9 +550,14 @@ def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}x" if a is not None and b else "-"
 
 
+def live_bytes(live: dict[str, tuple[int, int]]) -> int:
+    return sum(size for _, size in live.values())
+
+
 def print_summary(found: dict[str, Figures], turns: int) -> None:
     names = [s for s in STORES if s in found]
-    cols = [LABELS[s] for s in names] + (["DG/PG"] if len(names) == 2 else [])
+    pair = "duragraph" in found and "postgressaver" in found
+    cols = [LABELS[s] for s in names] + (["DG/PG"] if pair else [])
     print(f"\n{turns} turns on one thread          " + "".join(f"{c:>20}" for c in cols))
     rows: list[tuple[str, Callable[[Figures], float], Callable[[float], str]]] = [
         ("WAL kB/turn, median", lambda f: statistics.median(f.wal), kb),
@@ -437,10 +572,14 @@ def print_summary(found: dict[str, Figures], turns: int) -> None:
         (f"state read ms, turn {turns}", lambda f: f.read_last_ms, lambda v: f"{v:.2f}"),
         ("state read, last/first", lambda f: f.read_last_ms / f.read_first_ms, "{:.2f}x".format),
         ("messages in the state", lambda f: f.messages, "{:.0f}".format),
+        ("live row kB, all tables", lambda f: live_bytes(f.live), kb),
+        ("live row kB/turn", lambda f: live_bytes(f.live) / turns, kb),
     ]
     for label, get, fmt in rows:
         values = [get(found[s]) for s in names]
-        cells = [fmt(v) for v in values] + ([ratio(*values)] if len(values) == 2 else [])
+        cells = [fmt(v) for v in values]
+        if pair:
+            cells.append(ratio(get(found["duragraph"]), get(found["postgressaver"])))
         print(f"{label:<32}" + "".join(f"{c:>20}" for c in cells))
 
 
@@ -463,17 +602,50 @@ def print_split(name: str, figures: Figures, turns: int) -> None:
     print(f"{'total':<35}" + "".join(f"{kb(c / turns):>12}" for c in totals))
 
 
+def print_retention(figures: Figures, keep_last: int, turns: int) -> None:
+    """Rows and live bytes after pruning, then after `events archive`."""
+    kept = figures.retention
+    if kept is None:
+        return
+    print(f"\nRetention: keep_last={keep_last}, then `duragraph events archive --older-than 0`")
+    print(f"{'':<32}{'pruned':>20}{'pruned + archived':>20}")
+    for table in ("events", "checkpoints", "checkpoint_writes"):
+        before, after = kept.pruned_live.get(table, (0, 0)), kept.archived_live.get(table, (0, 0))
+        print(f"{table + ' rows':<32}{before[0]:>20,}{after[0]:>20,}")
+        print(f"{table + ' live kB':<32}{kb(before[1]):>20}{kb(after[1]):>20}")
+    total = live_bytes(kept.pruned_live), live_bytes(kept.archived_live)
+    print(
+        f"{'live row kB/turn, all tables':<32}{kb(total[0] / turns):>20}{kb(total[1] / turns):>20}"
+    )
+    print(
+        f"{'state read ms, last turn':<32}{figures.read_last_ms:>20.2f}{kept.read_after_ms:>20.2f}"
+    )
+    print(
+        f"archived {kept.archived:,} events in {kept.archive_s:.2f} s, "
+        f"file {kb(kept.archive_bytes)} kB (gzip)"
+    )
+
+
 async def main() -> None:
     args = parse_args()
-    runners = {"duragraph": run_duragraph, "postgressaver": run_postgressaver}
+    LABELS["retention"] = f"DG keep_last={args.keep_last}"
+    runners = {
+        "duragraph": run_duragraph,
+        "postgressaver": run_postgressaver,
+        "retention": run_retention,
+    }
     found: dict[str, Figures] = {}
     for name in STORES:
+        if name == "retention" and args.keep_last < 1:
+            continue
         if args.only in (None, name):
             print(f"{LABELS[name]}: {args.turns} turns ...", flush=True)
             found[name] = await runners[name](args)
     print_summary(found, args.turns)
     for name, figures in found.items():
         print_split(name, figures, args.turns)
+    if "retention" in found:
+        print_retention(found["retention"], args.keep_last, args.turns)
 
 
 if __name__ == "__main__":
