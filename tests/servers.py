@@ -68,7 +68,7 @@ def project_with_checkpointer(folder: Path, checkpointer: dict) -> Path:
     return path
 
 
-def dev_command(config: Path, data_dir: Path, port: int) -> list[str]:
+def dev_command(config: Path, data_dir: Path | str, port: int, *extra: str) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -80,7 +80,19 @@ def dev_command(config: Path, data_dir: Path, port: int) -> list[str]:
         str(config),
         "--data-dir",
         str(data_dir),
+        *extra,
     ]
+
+
+def dev_refusing(folder: Path, checkpointer: dict) -> subprocess.CompletedProcess:
+    """`duragraph dev` with this `checkpointer` section, expected to stop at once."""
+    config = project_with_checkpointer(folder, checkpointer)
+    return subprocess.run(
+        dev_command(config, folder / "data", free_port()),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @contextlib.contextmanager

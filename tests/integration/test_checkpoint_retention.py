@@ -5,7 +5,6 @@ is kept."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import time
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.errors import NotFoundError
 
-from servers import dev_command, dev_on, free_port, project_with_checkpointer
+from servers import dev_on, dev_refusing, project_with_checkpointer
 
 SWEEP = {"sweep_interval_minutes": 0.01}  # 0.6 s
 
@@ -70,6 +69,28 @@ async def test_an_interrupted_thread_stays_resumable_after_pruning(keep_3) -> No
     assert done["greeting"] == "Hello, Ada!"
 
 
+async def test_nothing_is_pruned_while_a_run_is_pending_or_running(keep_3) -> None:
+    client = keep_3
+    thread_id = (await client.threads.create())["thread_id"]
+    first = await client.runs.create(thread_id, "steps", input={"delay": 0.7})
+    seen: set[str] = set()
+    while len(seen) < 2:  # its input checkpoint and its first step
+        seen.update(await history_ids(client, thread_id))
+    start = min(seen)  # the input checkpoint: a later run forks from it
+    second = await client.runs.create(
+        thread_id, "steps", checkpoint_id=start, multitask_strategy="enqueue"
+    )
+    while (await client.runs.get(thread_id, second["run_id"]))["status"] in ("pending", "running"):
+        now = set(await history_ids(client, thread_id))
+        assert seen <= now, "a checkpoint went while a run was pending or running"
+        seen = now
+        await asyncio.sleep(0.1)
+    assert (await client.runs.get(thread_id, first["run_id"]))["status"] == "success"
+    assert (await client.runs.get(thread_id, second["run_id"]))["status"] == "success"
+    assert len(seen) > 3  # more than keep_last piled up meanwhile
+    assert len(await pruned_to(client, thread_id, 3)) == 3
+
+
 @pytest.mark.parametrize(
     "retention, problem",
     [
@@ -82,13 +103,7 @@ async def test_an_interrupted_thread_stays_resumable_after_pruning(keep_3) -> No
 def test_a_bad_retention_config_stops_the_server_with_one_line(
     tmp_path: Path, retention: object, problem: str
 ) -> None:
-    path = project_with_checkpointer(tmp_path, {"retention": retention})
-    done = subprocess.run(
-        dev_command(path, tmp_path / "data", free_port()),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = dev_refusing(tmp_path, {"retention": retention})
     assert done.returncode != 0
     assert problem in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1

@@ -5,7 +5,6 @@ strategy says."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.errors import NotFoundError
 
-from servers import dev_command, dev_on, free_port, project_with_checkpointer
+from servers import dev_on, dev_refusing, project_with_checkpointer
 
 
 @pytest.fixture
@@ -61,13 +60,7 @@ async def test_threads_get_the_default_ttl_and_are_swept(dev_server: str) -> Non
 def test_a_bad_ttl_config_stops_the_server_with_a_message(
     tmp_path: Path, ttl: dict, problem: str
 ) -> None:
-    path = project_with_checkpointer(tmp_path, {"ttl": ttl})
-    done = subprocess.run(
-        dev_command(path, tmp_path / "data", free_port()),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = dev_refusing(tmp_path, {"ttl": ttl})
     assert done.returncode != 0
     assert f"checkpointer.ttl.{problem}" in done.stderr
     assert "Traceback" not in done.stderr  # one line naming the field, not a stack
