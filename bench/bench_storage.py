@@ -63,6 +63,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -129,7 +130,15 @@ def parse_args() -> argparse.Namespace:
         default=10,
         help="checkpoints kept per thread in the retention run (default 10; 0: no such run)",
     )
-    return p.parse_args()
+    p.add_argument(
+        "--archive-at",
+        type=int,
+        help="retention run: the turn after which events are archived (default 3/4 of --turns)",
+    )
+    args = p.parse_args()
+    if args.archive_at is None:
+        args.archive_at = max(1, args.turns * 3 // 4)
+    return args
 
 
 # -- a fresh database --------------------------------------------------------------
@@ -294,7 +303,6 @@ class Figures:
     messages: int = 0
     live: dict[str, tuple[int, int]] = field(default_factory=dict)  # table -> (rows, bytes)
     retention: Retention | None = None
-    read: Callable[[], Awaitable[Any]] | None = None  # the state read, for later reads
 
 
 @dataclass
@@ -306,7 +314,8 @@ class Retention:
     archived: int
     archive_bytes: int
     archive_s: float
-    read_after_ms: float
+    disk_before: int  # the database on disk before archival, and after it and VACUUM
+    disk_after: int
 
 
 def human(turn: int) -> dict[str, Any]:
@@ -432,27 +441,40 @@ async def run_retention(args: argparse.Namespace) -> Figures:
     ):
         config = retention_config(Path(folder), args.keep_last)
         async with duragraph(url, args.nats_url, config) as (api, env):
-            figures = await chat(url, api, args, pruned_to=args.keep_last)
-            figures.retention = await archive(url, env, Path(folder), figures, args)
+            archived: list[Retention] = []
+
+            async def after(i: int) -> None:
+                if i in (args.archive_at, args.turns):
+                    await until_pruned(url, args.keep_last)
+                if i == args.archive_at:
+                    archived.append(await archive(url, env, Path(folder) / "archive.jsonl.gz"))
+
+            figures = await chat(url, api, args, after)
+            figures.retention = archived[0] if archived else None
     return figures
 
 
-async def chat(url: str, api: str, args: argparse.Namespace, pruned_to: int = 0) -> Figures:
+async def chat(
+    url: str,
+    api: str,
+    args: argparse.Namespace,
+    after: Callable[[int], Awaitable[None]] | None = None,
+) -> Figures:
+    """The turns through the SDK; `after` runs after each turn, in its window."""
     client = get_client(url=api)
     thread = (await client.threads.create())["thread_id"]
     await client.runs.wait(None, GRAPH, input=human(0))  # warm the worker (no thread)
 
     async def turn(i: int) -> None:
         await client.runs.wait(thread, GRAPH, input=human(i))
-        if pruned_to and i == args.turns:
-            await until_pruned(url, pruned_to)
+        if after is not None:
+            await after(i)
 
     async def read() -> Any:
         return await client.threads.get_state(thread)
 
     figures = await metered(url, turn, read, args)
     figures.messages = len((await read())["values"]["messages"])
-    figures.read = read
     return figures
 
 
@@ -468,35 +490,36 @@ async def until_pruned(url: str, keep_last: int, timeout: float = 60) -> None:
     raise RuntimeError(f"the sweep did not prune to {keep_last} checkpoints in {timeout} s")
 
 
-async def archive(
-    url: str, env: dict[str, str], folder: Path, figures: Figures, args: argparse.Namespace
-) -> Retention:
-    """`duragraph events archive --older-than 0` beside the running servers."""
-    path = folder / "archive.jsonl.gz"
-    started = time.perf_counter()
-    done = await asyncio.create_subprocess_exec(
-        *CLI, "events", "archive", "--older-than", "0", "--to", str(path),
-        env={**env, "DURAGRAPH_DATABASE_URL": url},
-        stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, _ = await done.communicate()
-    archive_s = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"events archive failed ({done.returncode})")
+async def archive(url: str, env: dict[str, str], path: Path) -> Retention:
+    """`duragraph events archive --older-than 0` beside the running servers,
+    then a plain (online) VACUUM, so that later turns reuse the space."""
     meter = Meter(url)
     await meter.open()
     try:
-        archived_live = await meter.live()
+        before, disk_before = await meter.live(), _total(await meter.sizes())
+        started = time.perf_counter()
+        done = await asyncio.create_subprocess_exec(
+            *CLI, "events", "archive", "--older-than", "0", "--to", str(path),
+            env={**env, "DURAGRAPH_DATABASE_URL": url},
+            stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, _ = await done.communicate()
+        archive_s = time.perf_counter() - started
+        if done.returncode != 0:
+            raise RuntimeError(f"events archive failed ({done.returncode})")
+        assert meter.conn is not None
+        await meter.conn.execute("VACUUM")
+        return Retention(
+            pruned_live=before,
+            archived_live=await meter.live(),
+            archived=int(out.split()[1]),
+            archive_bytes=await asyncio.to_thread(os.path.getsize, path),
+            archive_s=archive_s,
+            disk_before=disk_before,
+            disk_after=_total(await meter.sizes()),
+        )
     finally:
         await meter.close()
-    return Retention(
-        pruned_live=figures.live,
-        archived_live=archived_live,
-        archived=int(out.split()[1]),
-        archive_bytes=path.stat().st_size,
-        archive_s=archive_s,
-        read_after_ms=await read_ms(figures.read, args.reads) if figures.read else 0.0,
-    )
 
 
 async def metered(
@@ -554,7 +577,7 @@ def live_bytes(live: dict[str, tuple[int, int]]) -> int:
     return sum(size for _, size in live.values())
 
 
-def print_summary(found: dict[str, Figures], turns: int) -> None:
+def print_summary(found: dict[str, Figures], turns: int, since: int) -> None:
     names = [s for s in STORES if s in found]
     pair = "duragraph" in found and "postgressaver" in found
     cols = [LABELS[s] for s in names] + (["DG/PG"] if pair else [])
@@ -566,6 +589,11 @@ def print_summary(found: dict[str, Figures], turns: int) -> None:
         (f"WAL kB, turn {max(turns - 1, 1)}", lambda f: f.wal[max(turns - 2, 0)], kb),
         ("disk kB/turn, median", lambda f: statistics.median(f.disk), kb),
         ("disk kB/turn, total/turns", lambda f: sum(f.disk) / turns, kb),
+        (
+            f"disk kB/turn, turns {since + 1}-{turns}",
+            lambda f: sum(f.disk[since:]) / max(turns - since, 1),
+            kb,
+        ),
         ("idle WAL kB/s (background)", lambda f: f.idle_wal_per_s, kb),
         ("cluster WAL kB/turn, median", lambda f: statistics.median(f.cluster), kb),
         ("state read ms, turn 1", lambda f: f.read_first_ms, lambda v: f"{v:.2f}"),
@@ -602,27 +630,27 @@ def print_split(name: str, figures: Figures, turns: int) -> None:
     print(f"{'total':<35}" + "".join(f"{kb(c / turns):>12}" for c in totals))
 
 
-def print_retention(figures: Figures, keep_last: int, turns: int) -> None:
+def print_retention(figures: Figures, args: argparse.Namespace) -> None:
     """Rows and live bytes after pruning, then after `events archive`."""
     kept = figures.retention
     if kept is None:
         return
-    print(f"\nRetention: keep_last={keep_last}, then `duragraph events archive --older-than 0`")
+    print(
+        f"\nRetention: keep_last={args.keep_last}; after turn {args.archive_at}, "
+        "`duragraph events archive --older-than 0` and VACUUM"
+    )
     print(f"{'':<32}{'pruned':>20}{'pruned + archived':>20}")
     for table in ("events", "checkpoints", "checkpoint_writes"):
         before, after = kept.pruned_live.get(table, (0, 0)), kept.archived_live.get(table, (0, 0))
         print(f"{table + ' rows':<32}{before[0]:>20,}{after[0]:>20,}")
         print(f"{table + ' live kB':<32}{kb(before[1]):>20}{kb(after[1]):>20}")
-    total = live_bytes(kept.pruned_live), live_bytes(kept.archived_live)
+    per_turn = [live_bytes(kept.pruned_live) / args.archive_at]
+    per_turn.append(live_bytes(kept.archived_live) / args.archive_at)
+    print(f"{'live row kB/turn, all tables':<32}" + "".join(f"{kb(v):>20}" for v in per_turn))
+    print(f"{'disk kB, database':<32}{kb(kept.disk_before):>20}{kb(kept.disk_after):>20}")
     print(
-        f"{'live row kB/turn, all tables':<32}{kb(total[0] / turns):>20}{kb(total[1] / turns):>20}"
-    )
-    print(
-        f"{'state read ms, last turn':<32}{figures.read_last_ms:>20.2f}{kept.read_after_ms:>20.2f}"
-    )
-    print(
-        f"archived {kept.archived:,} events in {kept.archive_s:.2f} s, "
-        f"file {kb(kept.archive_bytes)} kB (gzip)"
+        f"archived {kept.archived:,} events in {kept.archive_s:.2f} s "
+        f"(the CLI process included), file {kb(kept.archive_bytes)} kB (gzip)"
     )
 
 
@@ -641,11 +669,11 @@ async def main() -> None:
         if args.only in (None, name):
             print(f"{LABELS[name]}: {args.turns} turns ...", flush=True)
             found[name] = await runners[name](args)
-    print_summary(found, args.turns)
+    print_summary(found, args.turns, args.archive_at)
     for name, figures in found.items():
         print_split(name, figures, args.turns)
     if "retention" in found:
-        print_retention(found["retention"], args.keep_last, args.turns)
+        print_retention(found["retention"], args)
 
 
 if __name__ == "__main__":
