@@ -241,6 +241,10 @@ class Meter:
             found[table] = (row[0], int(row[1]))
         return found
 
+    async def skip(self) -> None:
+        """The next window starts now."""
+        self.lsn = (await self._one("SELECT pg_current_wal_flush_lsn()::text"))[0]
+
     async def window(self) -> Window:
         """The WAL since the last call."""
         end = (await self._one("SELECT pg_current_wal_flush_lsn()::text"))[0]
@@ -340,12 +344,15 @@ async def measure(
     turn: Callable[[int], Awaitable[Any]],
     read: Callable[[], Awaitable[Any]],
     args: argparse.Namespace,
+    between: Callable[[int], Awaitable[None]] | None = None,
 ) -> Figures:
+    """`between(i)` runs after turn i's window closes and is left out of every
+    window (archival: not a cost of any turn)."""
     figures = Figures()
     await meter.window()
     await asyncio.sleep(args.idle)
     figures.idle_wal_per_s = (await meter.window()).ours / args.idle
-    before = start = await meter.sizes()
+    before = await meter.sizes()
     nodes: Counter = Counter()
     for i in range(1, args.turns + 1):
         await turn(i)
@@ -356,7 +363,12 @@ async def measure(
         figures.cluster.append(window.cluster)
         figures.disk.append(_total(after) - _total(before))
         nodes.update(window.by_node)
+        figures.disk_split.update(_growth(before, after))
         before = after
+        if between is not None:
+            await between(i)
+            await meter.skip()
+            before = await meter.sizes()
         if i == 1:
             figures.read_first_ms = await read_ms(read, args.reads)
     figures.read_last_ms = await read_ms(read, args.reads)
@@ -364,7 +376,6 @@ async def measure(
     names = await meter.names()
     for node, size in nodes.items():
         figures.wal_split[names.get(node, ("(dropped)", "data"))] += size
-    figures.disk_split = _growth(start, before)
     return figures
 
 
@@ -446,10 +457,12 @@ async def run_retention(args: argparse.Namespace) -> Figures:
             async def after(i: int) -> None:
                 if i in (args.archive_at, args.turns):
                     await until_pruned(url, args.keep_last)
+
+            async def between(i: int) -> None:
                 if i == args.archive_at:
                     archived.append(await archive(url, env, Path(folder) / "archive.jsonl.gz"))
 
-            figures = await chat(url, api, args, after)
+            figures = await chat(url, api, args, after, between)
             figures.retention = archived[0] if archived else None
     return figures
 
@@ -459,8 +472,10 @@ async def chat(
     api: str,
     args: argparse.Namespace,
     after: Callable[[int], Awaitable[None]] | None = None,
+    between: Callable[[int], Awaitable[None]] | None = None,
 ) -> Figures:
-    """The turns through the SDK; `after` runs after each turn, in its window."""
+    """The turns through the SDK; `after` runs after each turn, in its
+    window, `between` outside (see measure)."""
     client = get_client(url=api)
     thread = (await client.threads.create())["thread_id"]
     await client.runs.wait(None, GRAPH, input=human(0))  # warm the worker (no thread)
@@ -473,7 +488,7 @@ async def chat(
     async def read() -> Any:
         return await client.threads.get_state(thread)
 
-    figures = await metered(url, turn, read, args)
+    figures = await metered(url, turn, read, args, between)
     figures.messages = len((await read())["values"]["messages"])
     return figures
 
@@ -527,12 +542,13 @@ async def metered(
     turn: Callable[[int], Awaitable[Any]],
     read: Callable[[], Awaitable[Any]],
     args: argparse.Namespace,
+    between: Callable[[int], Awaitable[None]] | None = None,
 ) -> Figures:
     """`measure` with a meter on the store's database."""
     meter = Meter(url)
     await meter.open()
     try:
-        return await measure(meter, turn, read, args)
+        return await measure(meter, turn, read, args, between)
     finally:
         await meter.close()
 
