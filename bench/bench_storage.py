@@ -204,12 +204,16 @@ class Meter:
         self.db_oid = 0
         self.lsn = ""
         self.xids: set[int] = set()
+        self.slot = f"bench_storage_{uuid.uuid4().hex[:12]}"
 
     async def open(self) -> None:
         self.conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
         await self.conn.execute("CREATE EXTENSION IF NOT EXISTS pg_walinspect")
         row = await self._one("SELECT oid FROM pg_database WHERE datname = current_database()")
         self.db_oid = row[0]
+        # A temporary slot holds the WAL from here until read: other databases'
+        # load could otherwise recycle a segment before a window reads it.
+        await self._one("SELECT pg_create_physical_replication_slot(%s, true, true)", (self.slot,))
         self.lsn = (await self._one("SELECT pg_current_wal_flush_lsn()::text"))[0]
 
     async def close(self) -> None:
@@ -244,6 +248,11 @@ class Meter:
     async def skip(self) -> None:
         """The next window starts now."""
         self.lsn = (await self._one("SELECT pg_current_wal_flush_lsn()::text"))[0]
+        await self._release()
+
+    async def _release(self) -> None:
+        """The WAL before the next window may go."""
+        await self._one("SELECT pg_replication_slot_advance(%s, %s::pg_lsn)", (self.slot, self.lsn))
 
     async def window(self) -> Window:
         """The WAL since the last call."""
@@ -262,6 +271,7 @@ class Meter:
                     self.xids.add(xid)
             elif xid in self.xids:
                 found.by_node[None] += length
+        await self._release()
         return found
 
     async def names(self) -> dict[int | None, tuple[str, str]]:
