@@ -43,8 +43,18 @@ thread's state (DuraGraph: `threads.get_state`, GET /threads/{id}/state over
 HTTP; AsyncPostgresSaver: `graph.aget_state` in process), median ms, and the
 ratio last/first for each (the target: at most 2x).
 
-Prints: bytes per turn (median, total/turns) of each store and their ratio
-DuraGraph/AsyncPostgresSaver; the per-table split; the state read times.
+Retention (`--keep-last N`, default 10; 0 leaves it out): a third run, DuraGraph
+with `checkpointer.retention: {"keep_last": N}` swept every 3 s, measured the
+same way (pruning runs between turns, the space it frees is reused); after the
+last turn it waits for the sweep, then runs `duragraph events archive
+--older-than 0` against the running servers, and prints the live row bytes
+(sum of `pg_column_size` of every row: what is kept, whatever the files hold)
+before and after, the rows of `events` and `checkpoints`, the archive's size
+and the state read after archival.
+
+Prints: bytes per turn (median, total/turns) of each store and the ratio
+DuraGraph/AsyncPostgresSaver; the per-table split; the state read times; the
+retention figures.
 """
 
 from __future__ import annotations
@@ -52,6 +62,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
+import os
 import shutil
 import statistics
 import sys
@@ -72,10 +84,15 @@ sys.path.insert(0, str(HERE / "graphs"))
 from servers import Server, _child_env, _spawn, free_port, stop, wait_ready  # noqa: E402
 
 CONFIG = HERE / "graphs" / "langgraph.json"
+CLI = [sys.executable, "-m", "duragraph.cli"]
 GRAPH = "chat_turns"
 KB = 1024
-STORES = ("duragraph", "postgressaver")
-LABELS = {"duragraph": "DuraGraph", "postgressaver": "AsyncPostgresSaver"}
+STORES = ("duragraph", "postgressaver", "retention")
+LABELS = {
+    "duragraph": "DuraGraph",
+    "postgressaver": "AsyncPostgresSaver",
+    "retention": "DG keep_last",
+}
 # The tables of each store grouped for the split (others: "other").
 GROUPS = {
     "events": "events",
@@ -107,7 +124,21 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     p.add_argument("--nats-url", default="nats://127.0.0.1:4222")
     p.add_argument("--only", choices=STORES, help="measure one store only")
-    return p.parse_args()
+    p.add_argument(
+        "--keep-last",
+        type=int,
+        default=10,
+        help="checkpoints kept per thread in the retention run (default 10; 0: no such run)",
+    )
+    p.add_argument(
+        "--archive-at",
+        type=int,
+        help="retention run: the turn after which events are archived (default 3/4 of --turns)",
+    )
+    args = p.parse_args()
+    if args.archive_at is None:
+        args.archive_at = max(1, args.turns * 3 // 4)
+    return args
 
 
 # -- a fresh database --------------------------------------------------------------
@@ -173,19 +204,16 @@ class Meter:
         self.db_oid = 0
         self.lsn = ""
         self.xids: set[int] = set()
+        self.slot = f"bench_storage_{uuid.uuid4().hex[:12]}"
 
     async def open(self) -> None:
         self.conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
         await self.conn.execute("CREATE EXTENSION IF NOT EXISTS pg_walinspect")
         row = await self._one("SELECT oid FROM pg_database WHERE datname = current_database()")
         self.db_oid = row[0]
-        # A temporary slot (gone with this session) keeps the server from
-        # recycling the WAL still to be read: a server checkpoint between two
-        # turns otherwise removes the segment a window starts in.
-        await self.conn.execute(
-            "SELECT pg_create_physical_replication_slot(%s, true, true)",
-            (f"dg_bench_meter_{uuid.uuid4().hex[:10]}",),
-        )
+        # A temporary slot holds the WAL from here until read: other databases'
+        # load could otherwise recycle a segment before a window reads it.
+        await self._one("SELECT pg_create_physical_replication_slot(%s, true, true)", (self.slot,))
         self.lsn = (await self._one("SELECT pg_current_wal_flush_lsn()::text"))[0]
 
     async def close(self) -> None:
@@ -205,6 +233,27 @@ class Meter:
         rows = await self._all(SIZES)
         return {name: (total - toast - index, toast, index) for name, total, toast, index in rows}
 
+    async def live(self) -> dict[str, tuple[int, int]]:
+        """Per table of the store: (rows, bytes of those rows) as they stand."""
+        found = {}
+        for (table,) in await self._all(
+            "SELECT relname FROM pg_stat_user_tables WHERE schemaname = 'public'"
+        ):
+            row = await self._one(
+                f'SELECT count(*), coalesce(sum(pg_column_size(t.*)), 0) FROM "{table}" t'
+            )
+            found[table] = (row[0], int(row[1]))
+        return found
+
+    async def skip(self) -> None:
+        """The next window starts now."""
+        self.lsn = (await self._one("SELECT pg_current_wal_flush_lsn()::text"))[0]
+        await self._release()
+
+    async def _release(self) -> None:
+        """The WAL before the next window may go."""
+        await self._one("SELECT pg_replication_slot_advance(%s, %s::pg_lsn)", (self.slot, self.lsn))
+
     async def window(self) -> Window:
         """The WAL since the last call."""
         end = (await self._one("SELECT pg_current_wal_flush_lsn()::text"))[0]
@@ -222,6 +271,7 @@ class Meter:
                     self.xids.add(xid)
             elif xid in self.xids:
                 found.by_node[None] += length
+        await self._release()
         return found
 
     async def names(self) -> dict[int | None, tuple[str, str]]:
@@ -265,6 +315,21 @@ class Figures:
     read_first_ms: float = 0.0
     read_last_ms: float = 0.0
     messages: int = 0
+    live: dict[str, tuple[int, int]] = field(default_factory=dict)  # table -> (rows, bytes)
+    retention: Retention | None = None
+
+
+@dataclass
+class Retention:
+    """The retention run after its last turn: before and after archival."""
+
+    pruned_live: dict[str, tuple[int, int]]
+    archived_live: dict[str, tuple[int, int]]
+    archived: int
+    archive_bytes: int
+    archive_s: float
+    disk_before: int  # the database on disk before archival, and after it and VACUUM
+    disk_after: int
 
 
 def human(turn: int) -> dict[str, Any]:
@@ -289,12 +354,15 @@ async def measure(
     turn: Callable[[int], Awaitable[Any]],
     read: Callable[[], Awaitable[Any]],
     args: argparse.Namespace,
+    between: Callable[[int], Awaitable[None]] | None = None,
 ) -> Figures:
+    """`between(i)` runs after turn i's window closes and is left out of every
+    window (archival: not a cost of any turn)."""
     figures = Figures()
     await meter.window()
     await asyncio.sleep(args.idle)
     figures.idle_wal_per_s = (await meter.window()).ours / args.idle
-    before = start = await meter.sizes()
+    before = await meter.sizes()
     nodes: Counter = Counter()
     for i in range(1, args.turns + 1):
         await turn(i)
@@ -305,14 +373,19 @@ async def measure(
         figures.cluster.append(window.cluster)
         figures.disk.append(_total(after) - _total(before))
         nodes.update(window.by_node)
+        figures.disk_split.update(_growth(before, after))
         before = after
+        if between is not None:
+            await between(i)
+            await meter.skip()
+            before = await meter.sizes()
         if i == 1:
             figures.read_first_ms = await read_ms(read, args.reads)
     figures.read_last_ms = await read_ms(read, args.reads)
+    figures.live = await meter.live()
     names = await meter.names()
     for node, size in nodes.items():
         figures.wal_split[names.get(node, ("(dropped)", "data"))] += size
-    figures.disk_split = _growth(start, before)
     return figures
 
 
@@ -334,7 +407,10 @@ def _growth(start: dict, end: dict) -> Counter:
 
 
 @contextlib.asynccontextmanager
-async def duragraph(database_url: str, nats_url: str) -> AsyncIterator[str]:
+async def duragraph(
+    database_url: str, nats_url: str, config: Path = CONFIG
+) -> AsyncIterator[tuple[str, dict[str, str]]]:
+    """The API's URL and the processes' environment."""
     folder = Path(tempfile.mkdtemp(prefix="dg-bench-storage-"))
     port = free_port()
     env = _child_env(
@@ -343,37 +419,132 @@ async def duragraph(database_url: str, nats_url: str) -> AsyncIterator[str]:
         DURAGRAPH_NATS_PREFIX=f"dgbenchstorage{uuid.uuid4().hex[:8]}",
         DURAGRAPH_PUBLIC_URL=f"http://127.0.0.1:{port}",
     )
-    common = ["--config", str(CONFIG), "--log-level", "WARNING"]
-    cli = [sys.executable, "-m", "duragraph.cli"]
-    serve = cli + ["serve", "--host", "127.0.0.1", "--port", str(port), *common]
+    common = ["--config", str(config), "--log-level", "WARNING"]
+    serve = CLI + ["serve", "--host", "127.0.0.1", "--port", str(port), *common]
     servers: list[Server] = []
     try:
         servers.append(_spawn("serve", serve, env, folder, folder, port))
         wait_ready(servers[0])  # the schema is migrated before the worker starts
-        servers.append(_spawn("worker", cli + ["worker", *common], env, folder, folder, port))
-        yield servers[0].url
+        servers.append(_spawn("worker", CLI + ["worker", *common], env, folder, folder, port))
+        yield servers[0].url, env
     finally:
         for server in reversed(servers):
             stop(server, keep_folder=True)
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def retention_config(folder: Path, keep_last: int) -> Path:
+    """CONFIG with a retention policy swept every 3 s."""
+    graphs = HERE / "graphs"
+    project = {
+        "dependencies": [str(graphs)],
+        "graphs": {GRAPH: f"{graphs / 'chat_turns.py'}:graph"},
+        "checkpointer": {
+            "ttl": {"sweep_interval_minutes": 0.05},
+            "retention": {"keep_last": keep_last},
+        },
+    }
+    path = folder / "langgraph.json"
+    path.write_text(json.dumps(project))
+    return path
+
+
 async def run_duragraph(args: argparse.Namespace) -> Figures:
     with fresh_database(args.pg_url, "dg_bench_storage") as url:
-        async with duragraph(url, args.nats_url) as api:
-            client = get_client(url=api)
-            thread = (await client.threads.create())["thread_id"]
-            await client.runs.wait(None, GRAPH, input=human(0))  # warm the worker (no thread)
+        async with duragraph(url, args.nats_url) as (api, _):
+            return await chat(url, api, args)
 
-            async def turn(i: int) -> None:
-                await client.runs.wait(thread, GRAPH, input=human(i))
 
-            async def read() -> Any:
-                return await client.threads.get_state(thread)
+async def run_retention(args: argparse.Namespace) -> Figures:
+    with (
+        fresh_database(args.pg_url, "dg_bench_storage_kept") as url,
+        tempfile.TemporaryDirectory(prefix="dg-bench-retention-") as folder,
+    ):
+        config = retention_config(Path(folder), args.keep_last)
+        async with duragraph(url, args.nats_url, config) as (api, env):
+            archived: list[Retention] = []
 
-            figures = await metered(url, turn, read, args)
-            figures.messages = len((await read())["values"]["messages"])
+            async def after(i: int) -> None:
+                if i in (args.archive_at, args.turns):
+                    await until_pruned(url, args.keep_last)
+
+            async def between(i: int) -> None:
+                if i == args.archive_at:
+                    archived.append(await archive(url, env, Path(folder) / "archive.jsonl.gz"))
+
+            figures = await chat(url, api, args, after, between)
+            figures.retention = archived[0] if archived else None
     return figures
+
+
+async def chat(
+    url: str,
+    api: str,
+    args: argparse.Namespace,
+    after: Callable[[int], Awaitable[None]] | None = None,
+    between: Callable[[int], Awaitable[None]] | None = None,
+) -> Figures:
+    """The turns through the SDK; `after` runs after each turn, in its
+    window, `between` outside (see measure)."""
+    client = get_client(url=api)
+    thread = (await client.threads.create())["thread_id"]
+    await client.runs.wait(None, GRAPH, input=human(0))  # warm the worker (no thread)
+
+    async def turn(i: int) -> None:
+        await client.runs.wait(thread, GRAPH, input=human(i))
+        if after is not None:
+            await after(i)
+
+    async def read() -> Any:
+        return await client.threads.get_state(thread)
+
+    figures = await metered(url, turn, read, args, between)
+    figures.messages = len((await read())["values"]["messages"])
+    return figures
+
+
+async def until_pruned(url: str, keep_last: int, timeout: float = 60) -> None:
+    """Until the sweep has left `keep_last` checkpoints."""
+    deadline = time.monotonic() + timeout
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = await (await conn.execute("SELECT count(*) FROM checkpoints")).fetchone()
+            if row and row[0] <= keep_last:
+                return
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"the sweep did not prune to {keep_last} checkpoints in {timeout} s")
+
+
+async def archive(url: str, env: dict[str, str], path: Path) -> Retention:
+    """`duragraph events archive --older-than 0` beside the running servers,
+    then a plain (online) VACUUM, so that later turns reuse the space."""
+    meter = Meter(url)
+    await meter.open()
+    try:
+        before, disk_before = await meter.live(), _total(await meter.sizes())
+        started = time.perf_counter()
+        done = await asyncio.create_subprocess_exec(
+            *CLI, "events", "archive", "--older-than", "0", "--to", str(path),
+            env={**env, "DURAGRAPH_DATABASE_URL": url},
+            stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, _ = await done.communicate()
+        archive_s = time.perf_counter() - started
+        if done.returncode != 0:
+            raise RuntimeError(f"events archive failed ({done.returncode})")
+        assert meter.conn is not None
+        await meter.conn.execute("VACUUM")
+        return Retention(
+            pruned_live=before,
+            archived_live=await meter.live(),
+            archived=int(out.split()[1]),
+            archive_bytes=await asyncio.to_thread(os.path.getsize, path),
+            archive_s=archive_s,
+            disk_before=disk_before,
+            disk_after=_total(await meter.sizes()),
+        )
+    finally:
+        await meter.close()
 
 
 async def metered(
@@ -381,12 +552,13 @@ async def metered(
     turn: Callable[[int], Awaitable[Any]],
     read: Callable[[], Awaitable[Any]],
     args: argparse.Namespace,
+    between: Callable[[int], Awaitable[None]] | None = None,
 ) -> Figures:
     """`measure` with a meter on the store's database."""
     meter = Meter(url)
     await meter.open()
     try:
-        return await measure(meter, turn, read, args)
+        return await measure(meter, turn, read, args, between)
     finally:
         await meter.close()
 
@@ -427,9 +599,14 @@ def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}x" if a is not None and b else "-"
 
 
-def print_summary(found: dict[str, Figures], turns: int) -> None:
+def live_bytes(live: dict[str, tuple[int, int]]) -> int:
+    return sum(size for _, size in live.values())
+
+
+def print_summary(found: dict[str, Figures], turns: int, since: int) -> None:
     names = [s for s in STORES if s in found]
-    cols = [LABELS[s] for s in names] + (["DG/PG"] if len(names) == 2 else [])
+    pair = "duragraph" in found and "postgressaver" in found
+    cols = [LABELS[s] for s in names] + (["DG/PG"] if pair else [])
     print(f"\n{turns} turns on one thread          " + "".join(f"{c:>20}" for c in cols))
     rows: list[tuple[str, Callable[[Figures], float], Callable[[float], str]]] = [
         ("WAL kB/turn, median", lambda f: statistics.median(f.wal), kb),
@@ -438,16 +615,25 @@ def print_summary(found: dict[str, Figures], turns: int) -> None:
         (f"WAL kB, turn {max(turns - 1, 1)}", lambda f: f.wal[max(turns - 2, 0)], kb),
         ("disk kB/turn, median", lambda f: statistics.median(f.disk), kb),
         ("disk kB/turn, total/turns", lambda f: sum(f.disk) / turns, kb),
+        (
+            f"disk kB/turn, turns {since + 1}-{turns}",
+            lambda f: sum(f.disk[since:]) / max(turns - since, 1),
+            kb,
+        ),
         ("idle WAL kB/s (background)", lambda f: f.idle_wal_per_s, kb),
         ("cluster WAL kB/turn, median", lambda f: statistics.median(f.cluster), kb),
         ("state read ms, turn 1", lambda f: f.read_first_ms, lambda v: f"{v:.2f}"),
         (f"state read ms, turn {turns}", lambda f: f.read_last_ms, lambda v: f"{v:.2f}"),
         ("state read, last/first", lambda f: f.read_last_ms / f.read_first_ms, "{:.2f}x".format),
         ("messages in the state", lambda f: f.messages, "{:.0f}".format),
+        ("live row kB, all tables", lambda f: live_bytes(f.live), kb),
+        ("live row kB/turn", lambda f: live_bytes(f.live) / turns, kb),
     ]
     for label, get, fmt in rows:
         values = [get(found[s]) for s in names]
-        cells = [fmt(v) for v in values] + ([ratio(*values)] if len(values) == 2 else [])
+        cells = [fmt(v) for v in values]
+        if pair:
+            cells.append(ratio(get(found["duragraph"]), get(found["postgressaver"])))
         print(f"{label:<32}" + "".join(f"{c:>20}" for c in cells))
 
 
@@ -470,17 +656,50 @@ def print_split(name: str, figures: Figures, turns: int) -> None:
     print(f"{'total':<35}" + "".join(f"{kb(c / turns):>12}" for c in totals))
 
 
+def print_retention(figures: Figures, args: argparse.Namespace) -> None:
+    """Rows and live bytes after pruning, then after `events archive`."""
+    kept = figures.retention
+    if kept is None:
+        return
+    print(
+        f"\nRetention: keep_last={args.keep_last}; after turn {args.archive_at}, "
+        "`duragraph events archive --older-than 0` and VACUUM"
+    )
+    print(f"{'':<32}{'pruned':>20}{'pruned + archived':>20}")
+    for table in ("events", "checkpoints", "checkpoint_writes"):
+        before, after = kept.pruned_live.get(table, (0, 0)), kept.archived_live.get(table, (0, 0))
+        print(f"{table + ' rows':<32}{before[0]:>20,}{after[0]:>20,}")
+        print(f"{table + ' live kB':<32}{kb(before[1]):>20}{kb(after[1]):>20}")
+    per_turn = [live_bytes(kept.pruned_live) / args.archive_at]
+    per_turn.append(live_bytes(kept.archived_live) / args.archive_at)
+    print(f"{'live row kB/turn, all tables':<32}" + "".join(f"{kb(v):>20}" for v in per_turn))
+    print(f"{'disk kB, database':<32}{kb(kept.disk_before):>20}{kb(kept.disk_after):>20}")
+    print(
+        f"archived {kept.archived:,} events in {kept.archive_s:.2f} s "
+        f"(the CLI process included), file {kb(kept.archive_bytes)} kB (gzip)"
+    )
+
+
 async def main() -> None:
     args = parse_args()
-    runners = {"duragraph": run_duragraph, "postgressaver": run_postgressaver}
+    LABELS["retention"] = f"DG keep_last={args.keep_last}"
+    runners = {
+        "duragraph": run_duragraph,
+        "postgressaver": run_postgressaver,
+        "retention": run_retention,
+    }
     found: dict[str, Figures] = {}
     for name in STORES:
+        if name == "retention" and args.keep_last < 1:
+            continue
         if args.only in (None, name):
             print(f"{LABELS[name]}: {args.turns} turns ...", flush=True)
             found[name] = await runners[name](args)
-    print_summary(found, args.turns)
+    print_summary(found, args.turns, args.archive_at)
     for name, figures in found.items():
         print_split(name, figures, args.turns)
+    if "retention" in found:
+        print_retention(found["retention"], args)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -50,6 +51,69 @@ def command(*args: str, config: Path = GRAPHS) -> list[str]:
         "--log-level",
         os.environ.get("DURAGRAPH_TEST_LOG_LEVEL", "WARNING"),
     ]
+
+
+def project_with_checkpointer(folder: Path, checkpointer: dict) -> Path:
+    """A langgraph.json in `folder` serving the `steps` and `interrupting`
+    graphs, with this `checkpointer` section."""
+    project = json.loads(GRAPHS.read_text())
+    project["dependencies"] = [str(GRAPHS.parent)]
+    project["graphs"] = {
+        name: str(GRAPHS.parent / f"{name}.py") + ":graph" for name in ("steps", "interrupting")
+    }
+    project.pop("store", None)  # its embedding function is a path relative to GRAPHS
+    project["checkpointer"] = checkpointer
+    path = folder / "langgraph.json"
+    path.write_text(json.dumps(project))
+    return path
+
+
+def dev_command(config: Path, data_dir: Path | str, port: int, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "duragraph.cli",
+        "dev",
+        "--port",
+        str(port),
+        "--config",
+        str(config),
+        "--data-dir",
+        str(data_dir),
+        *extra,
+    ]
+
+
+def dev_refusing(folder: Path, checkpointer: dict) -> subprocess.CompletedProcess:
+    """`duragraph dev` with this `checkpointer` section, expected to stop at once."""
+    config = project_with_checkpointer(folder, checkpointer)
+    return subprocess.run(
+        dev_command(config, folder / "data", free_port()),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@contextlib.contextmanager
+def dev_on(
+    config: Path, data_dir: Path, database_url: str, nats_url: str, nats_prefix: str
+) -> Iterator[str]:
+    """`duragraph dev` on external PostgreSQL and NATS; yields its URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DURAGRAPH_DATABASE_URL": database_url,
+        "DURAGRAPH_NATS_URL": nats_url,
+        "DURAGRAPH_NATS_PREFIX": nats_prefix,
+    }
+    proc = subprocess.Popen(dev_command(config, data_dir, port), env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, [proc])
+        yield url
+    finally:
+        stop([proc])
 
 
 def wait_ready(url: str, procs: list[subprocess.Popen], timeout: float = 60) -> None:

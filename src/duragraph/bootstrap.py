@@ -34,10 +34,11 @@ from .application.execution.placement import executor_here
 from .application.ports import SystemClock, TtlPolicy
 from .banner import banner
 from .domain.identity import Actor
+from .domain.retention import Retention
 from .infrastructure.background.cron_scheduler import CronScheduler
 from .infrastructure.background.heartbeat import Heartbeat
 from .infrastructure.background.memory_store_expiry import sweep_store
-from .infrastructure.background.thread_ttl import TtlSweeper, ttl_policy
+from .infrastructure.background.thread_ttl import TtlSweeper, retention_policy, ttl_policy
 from .infrastructure.background.worker_watch import WorkerWatch
 from .infrastructure.closing import close_nats, quietly
 from .infrastructure.embedded.lifecycle import start_whole, stop_all
@@ -171,6 +172,7 @@ class Core:
     memory_config: StoreConfig
     webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
     ttl: TtlPolicy = field(default_factory=TtlPolicy)
+    retention: Retention = field(default_factory=Retention)
     auth_object: Any = None  # the user's langgraph_sdk.Auth (langgraph.json `auth.path`)
 
 
@@ -280,6 +282,7 @@ async def running(
     for warning in config.warnings:
         log.warning("%s", warning)
     ttl = ttl_policy(config.checkpointer, str(settings.config_path))
+    retention = retention_policy(config.checkpointer, str(settings.config_path))
     with loopback.deferred():
         graphs = GraphRegistry.load(config)
         store_config = load_store_config(config)
@@ -296,6 +299,7 @@ async def running(
             ttl,
         )
         core.auth_object = auth_object
+        core.retention = retention
         yield infra, core
     finally:
         await infra.close()
@@ -362,6 +366,7 @@ async def _worker_tasks(
         core.clock,
         core.checkpointer,
         interval_s=core.ttl.sweep_interval_minutes * 60,
+        retention=core.retention,
     )
     return [
         asyncio.create_task(worker.run(stop), name="worker"),

@@ -132,8 +132,14 @@ def parser() -> argparse.ArgumentParser:
     _common(proj)
     _dev_data(proj)
     events = sub.add_parser("events", help="the event log")
-    events.add_argument("action", choices=["tail"])
+    events.add_argument("action", choices=["tail", "archive"])
     events.add_argument("--from-start", action="store_true")
+    events.add_argument(
+        "--older-than", type=float, metavar="DAYS", help="archive: events older than this"
+    )
+    events.add_argument(
+        "--to", type=Path, metavar="FILE", help="archive: a new .jsonl.gz file to write"
+    )
     events.add_argument("--prefix", default=os.environ.get("DURAGRAPH_NATS_PREFIX", "duragraph"))
     _common(events)
     _dev_data(events)
@@ -188,6 +194,34 @@ async def _rebuild(url: str) -> None:
         print(f"replayed {await rebuild_projections(pool)} events")
     finally:
         await pool.close()
+
+
+async def _archive(url: str, older_than_days: float, to: Path) -> None:
+    import gzip
+
+    from .infrastructure.postgres.archive import archive_events
+    from .infrastructure.postgres.database import open_pool
+
+    try:
+        out = gzip.open(to, "xb")
+    except OSError as exc:
+        sys.exit(f"duragraph: cannot create {to}: {exc.strerror}")
+    pool = await open_pool(url, min_size=1, max_size=2)
+    try:
+        with out:
+            moved = await archive_events(pool, older_than_days, out)
+        print(f"archived {moved} events to {to}")
+    finally:
+        await pool.close()
+
+
+def _check_archive(cli: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.command != "events" or args.action != "archive":
+        return
+    if args.older_than is None or args.to is None:
+        cli.error("events archive needs --older-than DAYS and --to FILE")
+    if not args.older_than >= 0:
+        cli.error(f"--older-than must be a number of days, 0 or more, got {args.older_than}")
 
 
 async def _tail(url: str, prefix: str, from_start: bool) -> None:
@@ -253,6 +287,7 @@ def main(argv: list[str] | None = None) -> None:
     args = cli.parse_args(argv)
     if args.command == "dev":
         dev_flags.check(cli, args)
+    _check_archive(cli, args)
     logs.configure(args)
     if args.command == "dev":
         _claim_data_folder(args)
@@ -292,6 +327,8 @@ def _main(args: argparse.Namespace) -> None:
             print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none'}")
         elif args.command == "projections":
             asyncio.run(_rebuild(_require_db(settings)))
+        elif args.command == "events" and args.action == "archive":
+            asyncio.run(_archive(_require_db(settings), args.older_than, args.to))
         elif args.command == "events":
             asyncio.run(_tail(_require_nats(settings), args.prefix, args.from_start))
     except KeyboardInterrupt:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -15,7 +14,7 @@ import httpx
 import pytest
 from langgraph_sdk import get_client
 
-from servers import free_port, stop, wait_ready
+from servers import dev_command, free_port, stop, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -34,20 +33,7 @@ def app_server(marker: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="dg-http-app-data-") as data_dir:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "duragraph.cli",
-                "dev",
-                "--port",
-                str(port),
-                "--data-dir",
-                data_dir,
-                "--config",
-                str(CONFIG),
-                "--log-level",
-                "WARNING",
-            ],
+            dev_command(CONFIG, data_dir, port, "--log-level", "WARNING"),
             env={**os.environ, "HTTP_APP_MARKER": str(marker)},
         )
         try:

@@ -66,6 +66,31 @@ def test_flags_that_cannot_be_honoured_are_refused_in_one_line(flags, words):
     _one_line_refusal(cli("dev", *flags), *words)
 
 
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--to", "old.jsonl.gz"], ["--older-than DAYS"]),
+        (["--older-than", "30"], ["--to FILE"]),
+        (["--older-than", "-1", "--to", "old.jsonl.gz"], ["--older-than", "-1.0"]),
+        (["--older-than", "a month", "--to", "old.jsonl.gz"], ["--older-than", "'a month'"]),
+    ],
+)
+def test_events_archive_without_its_cutoff_or_file_is_refused_in_one_line(args, words):
+    _one_line_refusal(cli("events", "archive", *args), *words)
+
+
+def test_events_archive_will_not_overwrite_an_archive(tmp_path: Path, database_url: str):
+    existing = tmp_path / "old.jsonl.gz"
+    existing.write_bytes(b"kept")
+    done = cli(
+        "events", "archive", "--older-than", "0", "--to", str(existing),
+        "--database-url", database_url,
+    )  # fmt: skip
+    assert done.returncode == 1 and "File exists" in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert existing.read_bytes() == b"kept"
+
+
 def test_an_unknown_flag_is_one_line_not_a_usage_block():
     _one_line_refusal(cli("dev", "--no-such-flag"), "--no-such-flag")
 

@@ -5,10 +5,6 @@ strategy says."""
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -17,53 +13,15 @@ import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.errors import NotFoundError
 
-from servers import GRAPHS, free_port, stop, wait_ready
-
-
-def config(folder: Path, ttl: dict) -> Path:
-    project = json.loads(GRAPHS.read_text())
-    project["dependencies"] = [str(GRAPHS.parent)]
-    project["graphs"] = {"steps": str(GRAPHS.parent / "steps.py") + ":graph"}
-    project.pop("store", None)  # its embedding function is a path relative to GRAPHS
-    project["checkpointer"] = {"ttl": ttl}
-    path = folder / "langgraph.json"
-    path.write_text(json.dumps(project))
-    return path
+from servers import dev_on, dev_refusing, project_with_checkpointer
 
 
 @pytest.fixture
 def dev_server(tmp_path: Path, database_url: str, nats_url: str, nats_prefix: str):
-    port = free_port()
-    path = config(
-        tmp_path, {"strategy": "delete", "sweep_interval_minutes": 0.01, "default_ttl": 0.03}
-    )
-    env = {
-        **os.environ,
-        "DURAGRAPH_DATABASE_URL": database_url,
-        "DURAGRAPH_NATS_URL": nats_url,
-        "DURAGRAPH_NATS_PREFIX": nats_prefix,
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "duragraph.cli",
-            "dev",
-            "--port",
-            str(port),
-            "--config",
-            str(path),
-            "--data-dir",
-            str(tmp_path / "data"),
-        ],
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url, [proc])
+    ttl = {"strategy": "delete", "sweep_interval_minutes": 0.01, "default_ttl": 0.03}
+    path = project_with_checkpointer(tmp_path, {"ttl": ttl})
+    with dev_on(path, tmp_path / "data", database_url, nats_url, nats_prefix) as url:
         yield url
-    finally:
-        stop([proc])
 
 
 async def gone(client, thread_id: str, timeout: float = 30.0) -> bool:
@@ -102,24 +60,7 @@ async def test_threads_get_the_default_ttl_and_are_swept(dev_server: str) -> Non
 def test_a_bad_ttl_config_stops_the_server_with_a_message(
     tmp_path: Path, ttl: dict, problem: str
 ) -> None:
-    path = config(tmp_path, ttl)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "duragraph.cli",
-            "dev",
-            "--port",
-            str(free_port()),
-            "--config",
-            str(path),
-            "--data-dir",
-            str(tmp_path / "data"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = dev_refusing(tmp_path, {"ttl": ttl})
     assert done.returncode != 0
     assert f"checkpointer.ttl.{problem}" in done.stderr
     assert "Traceback" not in done.stderr  # one line naming the field, not a stack

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import subprocess
+from pathlib import Path
 
+import httpx
 import psycopg
 from langgraph_sdk import get_client
 from langgraph_sdk.errors import ConflictError
@@ -180,6 +184,11 @@ async def _workload_then_rebuild(cluster: Cluster, database_url: str) -> None:
         )
     )
 
+    await rebuilt_equals(cluster, database_url, live)
+
+
+async def rebuilt_equals(cluster: Cluster, database_url: str, live: dict) -> None:
+    """`duragraph projections rebuild` leaves the rows of `live`."""
     subprocess.run(
         command("projections", "rebuild", "--database-url", database_url),
         check=True,
@@ -188,3 +197,59 @@ async def _workload_then_rebuild(cluster: Cluster, database_url: str) -> None:
     rebuilt = await snapshot(database_url)
     for table in projections.TABLES:
         assert rebuilt[table] == live[table], table
+
+
+async def audit(url: str, database_url: str) -> dict[str, list]:
+    """Every live thread's audit log, as `GET /threads/{id}/events` shows it."""
+    async with await psycopg.AsyncConnection.connect(database_url) as conn:
+        rows = await (await conn.execute("SELECT thread_id FROM threads")).fetchall()
+    async with httpx.AsyncClient(base_url=url) as http:
+        return {
+            thread_id: (await http.get(f"/threads/{thread_id}/events?limit=1000")).json()
+            for (thread_id,) in rows
+        }
+
+
+async def count_events(database_url: str) -> int:
+    async with await psycopg.AsyncConnection.connect(database_url) as conn:
+        return (await (await conn.execute("SELECT count(*) FROM events")).fetchone())[0]
+
+
+async def test_archiving_the_log_while_serving_keeps_every_read_and_the_rebuild(
+    cluster: Cluster, database_url: str, tmp_path: Path
+):
+    cluster.start_worker()
+    await workload(cluster.url)
+    live, audited, before = (
+        await snapshot(database_url),
+        await audit(cluster.url, database_url),
+        await count_events(database_url),
+    )
+    archive = tmp_path / "old.jsonl.gz"
+    archiving = subprocess.Popen(
+        command("events", "archive", "--older-than", "0", "--to", str(archive)),
+        env=cluster.env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    while archiving.poll() is None:  # the server answers reads meanwhile
+        assert await audit(cluster.url, database_url) == audited
+    assert archiving.returncode == 0
+    with gzip.open(archive) as lines:
+        archived = [json.loads(line) for line in lines]
+    assert f"archived {len(archived)} events" in archiving.stdout.read()
+    assert {e["type"] for e in archived} >= {
+        "checkpoint.saved",  # pruned and deleted checkpoints
+        "thread.created",  # deleted threads, the temporary one too
+        "assistant.created",
+        "store.item_put",
+        "cron.created",
+    }
+    assert await count_events(database_url) == before - len(archived)
+    assert await snapshot(database_url) == live
+    assert await audit(cluster.url, database_url) == audited
+    await rebuilt_equals(cluster, database_url, live)
+    client = get_client(url=cluster.url)
+    kept = await client.threads.search(metadata={"a": 1, "b": 2})
+    result = await client.runs.wait(kept[0]["thread_id"], "steps", input={})
+    assert result["steps"] == ["one", "two", "three"] * 3

@@ -249,6 +249,10 @@ class CheckpointBatches(Protocol):
 
     async def prune_batch(self, thread_id: str, strategy: str) -> StreamAppend: ...
 
+    def retention_batch(
+        self, thread_id: str, checkpoints: Sequence[tuple[str, str]]
+    ) -> StreamAppend: ...
+
 
 class StoreIndex(Protocol):
     """The store's semantic index (`store.index` in langgraph.json)."""

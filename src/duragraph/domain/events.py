@@ -294,6 +294,15 @@ class CheckpointsDeleted(DomainEvent):
     run_ids: Json = None  # None: the whole thread; else only these runs
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckpointsPruned(DomainEvent):
+    """Old checkpoints of a live thread dropped by the retention policy."""
+
+    name: ClassVar[str] = "checkpoint.pruned"
+    thread_id: str
+    checkpoints: Json  # [[checkpoint_ns, checkpoint_id], ...]
+
+
 # -- store (long-term memory; a stream per item) ---------------------------
 
 
@@ -418,6 +427,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         CheckpointSaved,
         WritesSaved,
         CheckpointsDeleted,
+        CheckpointsPruned,
         StoreItemPut,
         StoreItemDeleted,
         StoreItemTtlRefreshed,

@@ -102,9 +102,25 @@ def deleted(e: ev.CheckpointsDeleted) -> list:
     ]
 
 
+def pruned(e: ev.CheckpointsPruned) -> list:
+    """The one place checkpoint rows of a live thread are dropped: whatever
+    else a checkpoint owns (its writes) goes with it here."""
+    namespaces = [ns for ns, _ in e.checkpoints]
+    ids = [checkpoint_id for _, checkpoint_id in e.checkpoints]
+    return [
+        (
+            f"""DELETE FROM {table} WHERE thread_id=%s AND (checkpoint_ns, checkpoint_id) IN
+                (SELECT * FROM unnest(%s::text[], %s::text[]))""",
+            (e.thread_id, namespaces, ids),
+        )
+        for table in ("checkpoint_writes", "checkpoints")
+    ]
+
+
 HANDLERS = {
     ev.CheckpointSaved: saved,
     ev.WritesSaved: writes_saved,
     ev.CheckpointsDeleted: deleted,
+    ev.CheckpointsPruned: pruned,
     ev.ThreadDeleted: lambda e: deleted(ev.CheckpointsDeleted(at=e.at, thread_id=e.thread_id)),
 }

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...domain.errors import InvalidInput
+from ...domain.retention import Retention, to_prune
 from ...domain.thread import PRUNE_STRATEGIES, Thread
-from ..ports import CheckpointBatches, Clock, EventStore, StateEditor, StateReader
+from ..ports import CheckpointBatches, Clock, Database, EventStore, StateEditor, StateReader
+from ..queries.threads import checkpoint_chain
 from .retry import on_conflict
 
 
@@ -144,3 +146,25 @@ async def expire_thread(
         return False
     assert thread.ttl is not None
     return await _prune(thread_id, thread.ttl.strategy, store, clock, checkpoints, expired=True)
+
+
+@on_conflict()
+async def apply_retention(
+    thread_id: str,
+    policy: Retention,
+    db: Database,
+    store: EventStore,
+    clock: Clock,
+    checkpoints: CheckpointBatches,
+) -> int:
+    """How many checkpoints the retention policy dropped. A thread that runs
+    something is left for the next sweep: its run may need any checkpoint
+    (the one it started from, the ones it writes). The thread's version is
+    checked at commit, so no run starts between the decision and the drop."""
+    thread = await store.load(Thread, thread_id)
+    if not thread.live or thread.active_runs():
+        return 0
+    doomed = to_prune(await checkpoint_chain(db, thread_id), policy, clock.now())
+    if doomed:
+        await store.save(extra=[checkpoints.retention_batch(thread_id, doomed)], unchanged=[thread])
+    return len(doomed)

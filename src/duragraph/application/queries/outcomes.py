@@ -1,5 +1,6 @@
-"""A finished run's result, read from its terminal event: events are never
-deleted, so this works after a temporary thread is gone too."""
+"""A finished run's result, read from its terminal event, so this works after
+a temporary thread is gone too (until `duragraph events archive` moves the
+events of that deleted thread out of the log)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
 from ...domain.errors import InvalidInput, NotFound
+from ...domain.retention import Retention, StoredCheckpoint
 from ...domain.statuses import ThreadStatus
 from ..ports import Database
 from .filters import Where, order_by, page, select_columns
@@ -105,6 +107,29 @@ async def expired_threads(db: Database, limit: int = 100) -> list[str]:
         (limit,),
     )
     return [r["thread_id"] for r in rows]
+
+
+async def over_retention(
+    db: Database, policy: Retention, now: datetime, limit: int = 100
+) -> list[str]:
+    """Threads with a namespace holding checkpoints the policy may drop (more
+    than the latest and its parent, and too many or too old)."""
+    rows = await db.fetch(
+        """SELECT thread_id FROM checkpoints GROUP BY thread_id, checkpoint_ns
+           HAVING count(*) > 2 AND (count(*) > %s::int OR min(created_at) < %s::timestamptz)
+           ORDER BY min(created_at) LIMIT %s""",
+        (policy.keep_last, policy.cutoff(now), limit),
+    )
+    return list(dict.fromkeys(r["thread_id"] for r in rows))
+
+
+async def checkpoint_chain(db: Database, thread_id: str) -> list[StoredCheckpoint]:
+    rows = await db.fetch(
+        """SELECT checkpoint_ns, checkpoint_id, parent_checkpoint_id, created_at
+           FROM checkpoints WHERE thread_id=%s""",
+        (thread_id,),
+    )
+    return [StoredCheckpoint(**r) for r in rows]
 
 
 async def thread_ttl(db: Database, thread_id: str) -> dict[str, Any] | None:

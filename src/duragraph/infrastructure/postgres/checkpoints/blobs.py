@@ -13,7 +13,7 @@ from ....domain import events as ev
 
 # Events after which a thread's unreferenced blobs go (their projections
 # delete checkpoint rows first, in the same transaction).
-DELETING = (ev.CheckpointsDeleted, ev.ThreadDeleted)
+DELETING = (ev.CheckpointsDeleted, ev.CheckpointsPruned, ev.ThreadDeleted)
 
 _INSERT = """
 INSERT INTO checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)

@@ -108,6 +108,15 @@ class EventStoreCheckpointer(EventSourcedSaver):
             codec.stream_of(thread_id), None, await self._pruned(thread_id, strategy)
         )
 
+    def retention_batch(
+        self, thread_id: str, checkpoints: Sequence[tuple[str, str]]
+    ) -> StreamAppend:
+        """The event that drops these (namespace, id) checkpoints of a live thread."""
+        pruned = ev.CheckpointsPruned(
+            at=codec.now(), thread_id=thread_id, checkpoints=[list(c) for c in checkpoints]
+        )
+        return StreamAppend(codec.stream_of(thread_id), None, [pruned])
+
     async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         """`delete` drops the threads' checkpoints; `keep_latest` drops them and
         re-saves the newest checkpoint of each namespace (with its writes), all
