@@ -8,6 +8,7 @@ import asyncio
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.errors import NotFoundError
@@ -24,6 +25,23 @@ def keep_3(tmp_path: Path, database_url: str, nats_url: str, nats_prefix: str):
         yield get_client(url=url)
 
 
+UNREFERENCED_BLOBS = """
+SELECT count(*) FILTER (WHERE NOT EXISTS (
+         SELECT 1 FROM checkpoints c CROSS JOIN LATERAL jsonb_each_text(c.blob_versions) v
+         WHERE c.thread_id = b.thread_id AND c.checkpoint_ns = b.checkpoint_ns
+           AND v.key = b.channel AND v.value = b.version)),
+       count(*)
+FROM checkpoint_blobs b WHERE b.thread_id = %s"""
+
+
+async def blobs_of(database_url: str, thread_id: str) -> tuple[int, int]:
+    """(values no kept checkpoint refers to, all values) stored for the thread."""
+    async with await psycopg.AsyncConnection.connect(database_url) as conn:
+        row = await (await conn.execute(UNREFERENCED_BLOBS, (thread_id,))).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
 async def history_ids(client, thread_id: str) -> list[str]:
     history = await client.threads.get_history(thread_id, limit=100)
     return [h["checkpoint"]["checkpoint_id"] for h in history]
@@ -36,15 +54,20 @@ async def pruned_to(client, thread_id: str, n: int, timeout: float = 30) -> list
     return ids
 
 
-async def test_keep_last_prunes_old_checkpoints_and_the_thread_goes_on(keep_3) -> None:
+async def test_keep_last_prunes_old_checkpoints_and_the_thread_goes_on(
+    keep_3, database_url: str
+) -> None:
     client = keep_3
     thread_id = (await client.threads.create())["thread_id"]
     for _ in range(2):
         await client.runs.wait(thread_id, "steps", input={})
     before = await history_ids(client, thread_id)
     assert len(before) == 10  # 5 per run: input, start, and one per node
+    _, stored_before = await blobs_of(database_url, thread_id)
     kept = await pruned_to(client, thread_id, 3)
     assert kept == before[:3]
+    unreferenced, stored_after = await blobs_of(database_url, thread_id)
+    assert unreferenced == 0 and stored_after < stored_before  # the pruned values went too
     state = await client.threads.get_state(thread_id)
     assert state["values"]["steps"] == ["one", "two", "three"] * 2
     assert state["checkpoint"]["checkpoint_id"] == before[0]
