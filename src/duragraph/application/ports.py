@@ -182,8 +182,9 @@ class RunStanding:
 class Leases(Protocol):
     """Executors' leases on the runs they execute, outside any event."""
 
-    async def renew(self, run_id: str, epoch: int, seconds: float) -> bool:
-        """Extend the lease of that epoch; False: it is no longer ours."""
+    async def renew(self, held: Mapping[str, int], seconds: float) -> set[str]:
+        """Extend the leases of these runs at these epochs, in one statement;
+        the runs whose lease of that epoch is no longer ours."""
 
     async def hand_back(self, run_id: str, epoch: int) -> None:
         """Lapse the lease of that epoch now: the next claim need not wait."""

@@ -9,6 +9,7 @@ the application's Leases port."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from ...application.ports import (
     Database,
@@ -32,8 +33,10 @@ ON CONFLICT (run_id) DO UPDATE SET epoch=EXCLUDED.epoch, worker_id=EXCLUDED.work
 RELEASE = "DELETE FROM leases WHERE run_id=%s AND epoch=%s"
 
 RENEW = """
-UPDATE leases SET expires_at = now() + make_interval(secs => %s)
-WHERE run_id=%s AND epoch=%s"""
+UPDATE leases l SET expires_at = now() + make_interval(secs => %s)
+FROM unnest(%s::text[], %s::int[]) AS h(run_id, epoch)
+WHERE l.run_id = h.run_id AND l.epoch = h.epoch
+RETURNING l.run_id"""
 
 HAND_BACK = "UPDATE leases SET expires_at = now() WHERE run_id=%s AND epoch=%s"
 
@@ -90,8 +93,11 @@ class PostgresLeases:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def renew(self, run_id: str, epoch: int, seconds: float) -> bool:
-        return bool(await self.db.execute(RENEW, (seconds, run_id, epoch)))
+    async def renew(self, held: Mapping[str, int], seconds: float) -> set[str]:
+        if not held:
+            return set()
+        rows = await self.db.fetch(RENEW, (seconds, list(held), list(held.values())))
+        return set(held) - {row["run_id"] for row in rows}
 
     async def hand_back(self, run_id: str, epoch: int) -> None:
         await self.db.execute(HAND_BACK, (run_id, epoch))
