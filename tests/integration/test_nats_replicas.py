@@ -6,19 +6,30 @@ from __future__ import annotations
 
 import asyncio
 import time
+from functools import partial
 
 import pytest
 
+from duragraph.bootstrap import NATS_SETUP_S
 from duragraph.infrastructure.nats.connection import connect, ensure_streams
 from duragraph.infrastructure.nats.ownership import claim_prefix, owner_bucket
-from duragraph.infrastructure.nats.errors import NATS_ERRORS
+from duragraph.infrastructure.nats.errors import NATS_BUSY, NATS_ERRORS
+from duragraph.infrastructure.nats.pacing import retried
 from duragraph.infrastructure.nats.replicas import SETTLE_TIMEOUT_S, StreamRefused
 from duragraph.infrastructure.nats.subjects import events_stream, runs_stream
 from nats_cluster import NatsCluster
 
 
 async def _start(js, prefix: str, replicas: int) -> None:
-    """What `serve` and `worker` do with the prefix's streams at startup."""
+    """What `serve` and `worker` do with the prefix's streams at startup:
+    asked again while the cluster elects a leader (the meta leader's election
+    after a node dies can outlast the streams' elections)."""
+    await retried(
+        partial(_setup, js, prefix, replicas), NATS_BUSY, what="setup", timeout=NATS_SETUP_S
+    )
+
+
+async def _setup(js, prefix: str, replicas: int) -> None:
     await claim_prefix(js, prefix, "db-1", replicas=replicas)
     await ensure_streams(js, prefix, replicas=replicas)
 
