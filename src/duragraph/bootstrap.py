@@ -81,6 +81,11 @@ log = logging.getLogger("duragraph")
 # last checkpoint; an HTTP request still open (a join, a stream) is closed.
 DEV_GRACE_S = 1.0
 NATS_SETUP_S = 60.0  # how long a start waits for JetStream to take its streams
+# An idle keep-alive connection is closed by the client first: httpx (the
+# Python SDK) drops its idle ones after 5 s, Node's fetch after 4 s. With
+# uvicorn's own 5 s, a request sent on a connection idle for 5 s could meet
+# the server's close and fail (ReadError) with nothing to retry it.
+KEEP_ALIVE_S = 75
 
 
 @dataclass
@@ -495,6 +500,7 @@ async def _serve(
             log_config=None,
             access_log=False,
             lifespan="on",
+            timeout_keep_alive=KEEP_ALIVE_S,
             # uvicorn types it int; it is a wait_for timeout
             timeout_graceful_shutdown=DEV_GRACE_S  # type: ignore[arg-type]
             if embedded

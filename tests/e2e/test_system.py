@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import langgraph.version
 import langgraph_api
@@ -112,3 +114,29 @@ async def test_metrics_in_an_unknown_format_is_rejected(server_url: str) -> None
         response = await http.get("/metrics", params={"format": "xml"})
     assert response.status_code == 422
     assert "format" in str(response.json()["detail"])
+
+
+async def test_an_idle_keep_alive_connection_outlives_the_clients_own_expiry(
+    server_url: str,
+) -> None:
+    """The client, not the server, ends an idle connection: the SDK's httpx
+    pool reuses one idle for up to 5 s, and a server closing it at the same
+    moment made that request fail (ReadError)."""
+    url = httpx.URL(server_url)
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    request = f"GET /ok HTTP/1.1\r\nHost: {url.host}:{url.port}\r\n\r\n".encode()
+    try:
+        for _ in range(2):
+            writer.write(request)
+            await writer.drain()
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            assert head.startswith(b"HTTP/1.1 200")
+            length = int(
+                next(
+                    h for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")
+                ).split(b":")[1]
+            )
+            assert await reader.readexactly(length) == b'{"ok":true}'
+            await asyncio.sleep(6)  # longer than httpx's keepalive_expiry
+    finally:
+        writer.close()
