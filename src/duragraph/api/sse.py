@@ -36,17 +36,13 @@ async def chunk_frames(
     `source` gives chunks in batches (those that arrived together); a batch's
     frames are one write, so a reader behind a fast run catches up in a few
     writes rather than one per token. A batch is pulled from `source` only
-    once the client took the frames of the one before: a client that does not
-    read holds up its own reader (whose NATS subscription bounds what it
-    buffers), never a queue here."""
-    stopped = asyncio.create_task(stop.wait())
-    pull: asyncio.Future | None = None
+    once the one before was taken: a client that does not read holds up its
+    own reader (whose NATS subscription bounds what it buffers), never a
+    queue here."""
+    feed = _Feed(source, stop)
     try:
         while True:
-            pull = pull or asyncio.ensure_future(_pull(source))
-            batch = await _next(pull, stopped, heartbeat)
-            if pull.done():
-                pull = None
+            batch = await feed.next(heartbeat)
             if batch is None:
                 yield b": heartbeat\n\n"
                 continue
@@ -58,7 +54,7 @@ async def chunk_frames(
             if ended:
                 return
     finally:
-        await _release(source, pull, stopped)
+        await feed.close()
 
 
 def _rendered(
@@ -73,32 +69,50 @@ def _rendered(
     return b"".join(frames), False
 
 
-async def _pull(source: AsyncIterator[Any]) -> Any:
-    return await anext(source, _DONE)
+class _Feed:
+    """`source`'s batches, pulled by one task for the stream's life (not a
+    task per batch: a stream of tokens is mostly batches of one), handed over
+    one at a time; _DONE once the source ends or `stop` is set."""
 
+    def __init__(self, source: AsyncIterator[Sequence[Any]], stop: asyncio.Event) -> None:
+        self.source = source
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.taken = asyncio.Event()
+        self.pump = asyncio.create_task(self._pump())
+        self.stopped = asyncio.create_task(stop.wait())
+        self.stopped.add_done_callback(lambda _: self.queue.put_nowait(_DONE))
 
-async def _next(pull: asyncio.Future, stopped: asyncio.Task, heartbeat: float) -> Any:
-    """The next chunk; None after `heartbeat` seconds without one (`pull`
-    goes on); _DONE once stopped."""
-    done, _ = await asyncio.wait(
-        {pull, stopped}, timeout=heartbeat, return_when=asyncio.FIRST_COMPLETED
-    )
-    if pull in done:
-        return pull.result()
-    return _DONE if stopped in done else None
+    async def next(self, heartbeat: float) -> Any:
+        """The next batch; None after `heartbeat` seconds without one."""
+        try:
+            async with asyncio.timeout(heartbeat):
+                item = await self.queue.get()
+        except TimeoutError:
+            return None
+        self.taken.set()
+        if isinstance(item, BaseException):
+            raise item
+        return item
 
+    async def _pump(self) -> None:
+        try:
+            async for batch in self.source:
+                self.taken.clear()
+                self.queue.put_nowait(batch)
+                await self.taken.wait()
+        except Exception as exc:  # raised to the reader, in its turn
+            self.queue.put_nowait(exc)
+        else:
+            self.queue.put_nowait(_DONE)
 
-async def _release(
-    source: AsyncIterator[Any], pull: asyncio.Future | None, stopped: asyncio.Task
-) -> None:
-    """Stops the pull in flight, then closes the source (its subscription)."""
-    for task in (pull, stopped):
-        if task is not None:
+    async def close(self) -> None:
+        """Stops the pull in flight, then closes the source (its subscription)."""
+        for task in (self.pump, self.stopped):
             task.cancel()
-    await asyncio.gather(*(t for t in (pull, stopped) if t is not None), return_exceptions=True)
-    aclose = getattr(source, "aclose", None)
-    if aclose is not None:
-        await aclose()
+        await asyncio.gather(self.pump, self.stopped, return_exceptions=True)
+        aclose = getattr(self.source, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 def run_frames(

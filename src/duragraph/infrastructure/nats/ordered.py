@@ -22,6 +22,7 @@ import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
+import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
@@ -112,22 +113,40 @@ async def _until_drop(sub: Subscription) -> AsyncIterator[list[Msg]]:
     reported were sent before any dropped one; once one is, the rest are read
     again. (The delivery sequence shows no gap: nats-py counts dropped
     messages as delivered, and recreates its consumer after them.)"""
+    inner = sub._sub  # the subscription nats-py queues for and reports
     while True:
-        batch = [await sub.next_msg(timeout=None)]
-        # The inner subscription: the one nats-py queues for and reports.
-        batch += _queued(sub._sub)  # no await since next_msg: no drop reported in between
-        if sub._sub in _behind:
+        batch = [await _next_msg(inner)]
+        batch += _queued(inner)  # no await since the first: no drop reported in between
+        if inner in _behind:
             return
-        if len(batch) > 1:
-            await _answer_flow_control(sub)
+        await _answer_flow_control(sub)
         yield batch
 
 
+async def _next_msg(inner: Any) -> Msg:
+    """nats-py's `next_msg(timeout=None)` without the task and uuid4 it makes
+    per message: the queue is awaited in the caller's task, which is
+    registered, as nats-py registers its task, to be cancelled if the
+    connection closes."""
+    calls, task = inner._pending_next_msgs_calls, asyncio.current_task()
+    calls[id(task)] = task
+    try:
+        msg = await inner._pending_queue.get()
+    except asyncio.CancelledError:
+        if inner._conn.is_closed:
+            raise nats.errors.ConnectionClosedError from None
+        raise
+    finally:
+        calls.pop(id(task), None)
+    inner._pending_size -= len(msg.data)
+    inner._pending_queue.task_done()
+    return msg
+
+
 def _queued(inner: Any) -> list[Msg]:
-    """The messages nats-py has queued already, taken as its `next_msg`
-    takes them but without the task (and uuid) it makes per call, so that a
-    reader behind a fast stream catches up a batch per step. At most
-    BATCH_MSGS, so that a batch's frames stay a bounded write."""
+    """The messages nats-py has queued already, taken as `_next_msg` takes
+    them, so that a reader behind a fast stream catches up a batch per step.
+    At most BATCH_MSGS, so that a batch's frames stay a bounded write."""
     queue: asyncio.Queue = inner._pending_queue
     taken: list[Msg] = []
     while len(taken) < BATCH_MSGS and not queue.empty():
@@ -141,7 +160,8 @@ def _queued(inner: Any) -> list[Msg]:
 async def _answer_flow_control(sub: Subscription) -> None:
     """What nats-py's JetStream `next_msg` does after each message it takes:
     answer the server's flow control once the consumer has it all (JetStream
-    sends no more until then)."""
+    sends no more until then). Only the last of a batch is checked: the
+    delivered count only grows."""
     jsi = sub._sub._jsi
     if jsi is None:
         return
