@@ -356,6 +356,7 @@ async def _worker_tasks(
         interval=settings.cron_interval,
         on_fired=_start_here(executor),
         authorize=AsCreator(auth, core.db, core.graphs),
+        streams=core.streams,
     )
     deliverer = WebhookDeliverer(
         core.db,

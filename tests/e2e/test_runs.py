@@ -329,6 +329,27 @@ async def test_rollback_strategy_discards_the_active_run_and_its_state(client) -
     assert "value" not in result
 
 
+@pytest.mark.parametrize("strategy", ["interrupt", "rollback"])
+async def test_a_stream_following_a_queued_run_ends_when_a_new_run_cancels_it(
+    client, strategy: str
+) -> None:
+    thread_id = await new_thread(client)
+    busy = await client.runs.create(thread_id, "slow", input={"sleep": 30})
+    await wait_for_run_status(client, thread_id, busy["run_id"], ("running",))
+    queued = await client.runs.create(
+        thread_id, "slow", input={"sleep": 0}, multitask_strategy="enqueue"
+    )
+    following = asyncio.ensure_future(_events(client.runs.join_stream(thread_id, queued["run_id"])))
+    await asyncio.sleep(0.5)  # the stream is open before the cancel
+    await client.runs.create(thread_id, "slow", input={"sleep": 0}, multitask_strategy=strategy)
+    # the queued run never ran: its stream ends, empty, rather than waiting forever
+    assert await asyncio.wait_for(following, 10) == []
+
+
+async def _events(stream) -> list[str]:
+    return [part.event async for part in stream]
+
+
 async def test_a_stream_ends_when_its_run_is_cancelled(client) -> None:
     thread_id = await new_thread(client)
     stream = client.runs.stream(thread_id, "slow", input={"sleep": 30}, stream_mode="updates")

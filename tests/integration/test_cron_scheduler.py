@@ -13,10 +13,11 @@ from langgraph_sdk import get_client
 
 from duragraph.application.commands.assistants import CreateAssistant, create_assistant
 from duragraph.application.commands.crons import CreateCron, FiringRefused, create_cron
-from duragraph.application.commands.runs import CreateRun
+from duragraph.application.commands.runs import CreateRun, create_run
 from duragraph.application.commands.threads import CreateThread, create_thread
 from duragraph.domain.errors import ConcurrencyConflict
 from duragraph.infrastructure.background.cron_scheduler import CronScheduler
+from duragraph.infrastructure.nats.run_streams import RunStreams
 from duragraph.infrastructure.postgres.database import PostgresDatabase, open_pool
 from duragraph.infrastructure.postgres.event_store import PostgresEventStore
 
@@ -221,3 +222,45 @@ async def test_two_worker_processes_fire_each_tick_of_a_cron_once(cluster, datab
     assert len(ticks) >= 4
     assert len({tick for tick, _ in ticks}) == len(ticks)  # no tick twice
     assert {run_id for _, run_id in ticks} == {run_id for (run_id,) in runs}
+
+
+async def test_a_tick_that_interrupts_ends_the_streams_of_the_queued_runs_it_cancels(
+    database_url: str, nc, nats_prefix: str
+) -> None:
+    clock = SteppingClock(START)
+    pool = await open_pool(database_url, min_size=1, max_size=4)
+    streams = RunStreams(nc, nc.jetstream(), nats_prefix)
+    try:
+        store = PostgresEventStore(pool)
+        graphs = Graphs()
+        assistant_id = await create_assistant(
+            CreateAssistant(graph_id="echo"), store, clock, graphs
+        )
+        thread_id = await create_thread(CreateThread(), store, clock)
+        queued = [
+            (await create_run(_run(assistant_id, thread_id), store, clock, graphs)).run_id
+            for _ in range(2)
+        ]  # no executor here: both stay pending
+        await create_cron(
+            CreateCron(
+                assistant_id=assistant_id,
+                schedule="* * * * * *",
+                thread_id=thread_id,
+                payload={"multitask_strategy": "interrupt"},
+            ),
+            store,
+            clock,
+            graphs,
+        )
+        scheduler = CronScheduler(store, PostgresDatabase(pool), clock, graphs, streams=streams)
+        clock.at += timedelta(seconds=1)
+        [tick] = await scheduler.sweep()
+        assert set(tick.cancelled_pending) == set(queued)
+        for run_id in queued:  # a client following either stops instead of waiting forever
+            assert await streams.wait_end(run_id, timeout=5) == "interrupted"
+    finally:
+        await pool.close()
+
+
+def _run(assistant_id: str, thread_id: str) -> CreateRun:
+    return CreateRun(assistant_id=assistant_id, thread_id=thread_id, multitask_strategy="enqueue")

@@ -3,6 +3,7 @@ the runs routes and the protocols built on them (MCP, A2A, protocol v2)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..application.commands import runs as cmd
@@ -39,6 +40,7 @@ async def create_run(
         raise
     if created.claim is None:  # dispatched: whoever claims it takes a slot then
         release_slot(s, run_id)
+    await end_streams(s, created.thread_id, created.cancelled_pending)
     if start:
         start_local(s, created)
     return created
@@ -121,16 +123,20 @@ async def cancel_quietly(s: Services, thread_id: str, run_id: str) -> None:
         await cmd.cancel_run(thread_id, run_id, "interrupt", s.store, s.clock)
     except (RunAlreadyFinished, NotFound):  # finished or gone: nothing to cancel
         return
-    cancel_local(s, run_id)
-    await settle_cancelled(thread_id, run_id, s.store, s.clock, s.states)
+    await stopped(s, thread_id, [run_id])
 
 
 async def stopped(s: Services, thread_id: str, run_ids: list[str]) -> None:
     for run_id in run_ids:
         cancel_local(s, run_id)
         await settle_cancelled(thread_id, run_id, s.store, s.clock, s.states)
-        # A run cancelled before any executor took it has nobody else to end
-        # its stream (who ends a run's stream: application/run_stream_end.py).
+    await end_streams(s, thread_id, run_ids)
+
+
+async def end_streams(s: Services, thread_id: str, run_ids: Sequence[str]) -> None:
+    """A run cancelled before any executor took it has nobody else to end
+    its stream (who ends a run's stream: application/run_stream_end.py)."""
+    for run_id in run_ids:
         await end_run_stream(s.streams, run_id, RunStatus.interrupted, thread_id=thread_id)
 
 

@@ -114,6 +114,7 @@ class Tick:
     run_id: str | None
     thread_id: str | None
     error: str | None = None
+    cancelled_pending: tuple[str, ...] = ()  # see CreatedRun
 
 
 @on_conflict()
@@ -145,7 +146,7 @@ async def fire_cron(
         return Tick(cron.id, None, None, str(exc))
     cron.fire(now=now, next_tick=next_tick, run_id=created.run_id, thread_id=created.thread_id)
     await store.save(thread, cron, leases=leases)
-    return Tick(cron.id, created.run_id, created.thread_id)
+    return Tick(cron.id, created.run_id, created.thread_id, None, created.cancelled_pending)
 
 
 def _run_request(cron: Cron) -> CreateRun:

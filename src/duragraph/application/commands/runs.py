@@ -43,6 +43,9 @@ class CreatedRun:
     thread_id: str
     spec: RunCreated
     claim: Claim | None = None
+    # The pending runs its `interrupt`/`rollback` cancelled: no executor ever
+    # ends their streams (who does: application/run_stream_end.py).
+    cancelled_pending: tuple[str, ...] = ()
 
     @property
     def status(self) -> RunStatus:
@@ -143,6 +146,9 @@ def open_run(
         "interrupt",
         "rollback",
     )
+    cancelled = tuple(
+        r.run_id for r in thread.active_runs() if stops_others and r.status == RunStatus.pending
+    )
     _decide(cmd, assistant, thread, now)
     # A run that stops others waits, pending, for them to wind down (as upstream).
     claimed = claim_at_creation(
@@ -155,9 +161,9 @@ def open_run(
         now=now,
     )
     if claimed is None:
-        return _created(cmd, thread, None), []
+        return _created(cmd, thread, None, cancelled), []
     claim, lease = claimed
-    return _created(cmd, thread, claim), [lease]
+    return _created(cmd, thread, claim, cancelled), [lease]
 
 
 def _decide(cmd: CreateRun, assistant: Assistant, thread: Thread, now: Any) -> None:
@@ -182,10 +188,12 @@ def _decide(cmd: CreateRun, assistant: Assistant, thread: Thread, now: Any) -> N
     )
 
 
-def _created(cmd: CreateRun, thread: Thread, claim: Claim | None) -> CreatedRun:
+def _created(
+    cmd: CreateRun, thread: Thread, claim: Claim | None, cancelled: tuple[str, ...] = ()
+) -> CreatedRun:
     created = thread.run(cmd.run_id).created
     assert created is not None
-    return CreatedRun(cmd.run_id, thread.id, created, claim)
+    return CreatedRun(cmd.run_id, thread.id, created, claim, cancelled)
 
 
 def _with_assistant_settings(assistant: Assistant, thread: Thread, cmd: CreateRun) -> RunSpec:
