@@ -3,6 +3,8 @@ the runs routes and the protocols built on them (MCP, A2A, protocol v2)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +22,8 @@ from .run_access import authorize_run, with_headers, with_identity
 from .run_specs import run_spec
 from .schemas import CronRun, RunCreate
 from .services import Services
+
+log = logging.getLogger(__name__)
 
 
 async def create_run(
@@ -40,7 +44,8 @@ async def create_run(
         raise
     if created.claim is None:  # dispatched: whoever claims it takes a slot then
         release_slot(s, run_id)
-    await end_streams(s, created.thread_id, created.cancelled_pending)
+    if created.cancelled_pending:
+        _end_later(s, created.thread_id, created.cancelled_pending)
     if start:
         start_local(s, created)
     return created
@@ -131,6 +136,23 @@ async def stopped(s: Services, thread_id: str, run_ids: list[str]) -> None:
         cancel_local(s, run_id)
         await settle_cancelled(thread_id, run_id, s.store, s.clock, s.states)
     await end_streams(s, thread_id, run_ids)
+
+
+_ending: set[asyncio.Task] = set()
+
+
+def _end_later(s: Services, thread_id: str, run_ids: Sequence[str]) -> None:
+    """Ends their streams without holding up the answer: the creation that
+    cancelled them is committed whatever NATS does meanwhile."""
+    task = asyncio.create_task(end_streams(s, thread_id, run_ids))
+    _ending.add(task)
+    task.add_done_callback(_ended)
+
+
+def _ended(task: asyncio.Task) -> None:
+    _ending.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("cancelled runs' streams not ended: %s", task.exception())
 
 
 async def end_streams(s: Services, thread_id: str, run_ids: Sequence[str]) -> None:
