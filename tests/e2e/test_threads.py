@@ -22,8 +22,7 @@ async def test_a_new_thread_is_idle_with_its_metadata(client) -> None:
     assert thread["status"] == "idle"
     assert thread["metadata"] == {"user": "ann"}
     fetched = await client.threads.get(thread["thread_id"])
-    assert fetched["thread_id"] == thread["thread_id"]
-    assert fetched["status"] == "idle"
+    assert fetched == thread  # the creation's answer is the thread as stored
 
 
 async def test_a_thread_can_be_created_with_a_chosen_id(client) -> None:

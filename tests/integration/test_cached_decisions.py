@@ -60,7 +60,7 @@ async def _run(
 async def two_processes(pool):
     a, b = PostgresEventStore(pool), PostgresEventStore(pool)
     assistant_id = await _assistant(a)
-    thread_id = await thread_cmd.create_thread(thread_cmd.CreateThread(), a, CLOCK)
+    thread_id = (await thread_cmd.create_thread(thread_cmd.CreateThread(), a, CLOCK)).thread_id
     return a, b, assistant_id, thread_id
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from duragraph.application.commands.threads import (
+    CreatedThread,
     CreateThread,
     create_thread,
     delete_thread,
@@ -22,9 +23,11 @@ def store() -> MemoryEventStore:
 
 
 async def test_a_thread_is_created_with_its_metadata_under_a_new_id(store):
-    thread_id = await create_thread(CreateThread(metadata={"m": 1}), store, FixedClock())
-    thread = await store.load(Thread, thread_id)
+    created = await create_thread(CreateThread(metadata={"m": 1}), store, FixedClock())
+    thread = await store.load(Thread, created.thread_id)
     assert thread.live and thread.metadata == {"m": 1}
+    # the event the API builds its answer from: the thread's whole row
+    assert created.only is not None and created.only.metadata == {"m": 1}
 
 
 async def test_creating_a_thread_that_exists_is_refused_unless_asked_to_do_nothing(store):
@@ -32,7 +35,7 @@ async def test_creating_a_thread_that_exists_is_refused_unless_asked_to_do_nothi
     with pytest.raises(AlreadyExists):
         await create_thread(CreateThread(thread_id="t1"), store, FixedClock())
     again = CreateThread(thread_id="t1", metadata={"x": 1}, if_exists="do_nothing")
-    assert await create_thread(again, store, FixedClock()) == "t1"
+    assert await create_thread(again, store, FixedClock()) == CreatedThread("t1", only=None)
     assert event_names(store, "thread-t1") == ["thread.created"]
 
 

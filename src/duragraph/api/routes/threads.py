@@ -38,7 +38,7 @@ async def create(body: ThreadCreate, s: Services = Depends(services)) -> JSON:
         "metadata": body.metadata if body.metadata is not None else {},
     }
     await require_new(s, "threads", body.thread_id, await authorize(s, "threads", "create", value))
-    thread_id = await cmd.create_thread(
+    created = await cmd.create_thread(
         cmd.CreateThread(
             thread_id=body.thread_id,
             metadata=value["metadata"],
@@ -51,7 +51,9 @@ async def create(body: ThreadCreate, s: Services = Depends(services)) -> JSON:
         s.clock,
         s.states,
     )
-    return JSON(await q.get_thread(s.db, thread_id))
+    if created.only is not None:
+        return JSON(q.created_row(created.only))
+    return JSON(await q.get_thread(s.db, created.thread_id))
 
 
 @router.post("/prune")

@@ -5,6 +5,7 @@ from typing import Any, Sequence
 
 from ...domain.cron import Cron
 from ...domain.errors import AlreadyExists, InvalidInput
+from ...domain.events import ThreadCreated
 from ...domain.ids import new_id
 from ...domain.thread import Thread
 from ..ports import Clock, EventStore, StateEditor, StreamAppend
@@ -22,24 +23,34 @@ class CreateThread:
     supersteps: list[list[dict[str, Any]]] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class CreatedThread:
+    thread_id: str
+    # The thread.created event committed, when the thread's row is all its
+    # doing (no superstep set a state); None too when an existing thread was kept.
+    only: ThreadCreated | None = None
+
+
 @on_conflict()
 async def create_thread(
     cmd: CreateThread, store: EventStore, clock: Clock, editor: StateEditor | None = None
-) -> str:
+) -> CreatedThread:
     if cmd.if_exists not in ("raise", "do_nothing"):
         raise InvalidInput("if_exists must be 'raise' or 'do_nothing'")
     # A fresh id has no events to load (a clash would still conflict on save).
     thread = Thread(new_id()) if not cmd.thread_id else await store.load(Thread, cmd.thread_id)
     if thread.live:
         if cmd.if_exists == "do_nothing":
-            return thread.id
+            return CreatedThread(thread.id)
         raise AlreadyExists("thread", thread.id)
     now = clock.now()
     thread.create(metadata=cmd.metadata, now=now)
+    created = thread.pending[-1]
+    assert isinstance(created, ThreadCreated)
     _set_ttl(thread, cmd.ttl or cmd.default_ttl, now)
     extra = [await _apply_supersteps(thread, cmd.supersteps, editor, now)] if cmd.supersteps else []
     await store.save(thread, extra=extra)
-    return thread.id
+    return CreatedThread(thread.id, None if cmd.supersteps else created)
 
 
 async def _apply_supersteps(

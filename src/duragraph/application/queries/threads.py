@@ -6,6 +6,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from ...domain.errors import InvalidInput, NotFound
+from ...domain.events import ThreadCreated
 from ...domain.retention import Retention, StoredCheckpoint
 from ...domain.statuses import ThreadStatus
 from ..ports import Database
@@ -31,6 +32,21 @@ async def get_thread(db: Database, thread_id: str) -> dict[str, Any]:
     if row is None:
         raise NotFound("thread", thread_id)
     return row
+
+
+def created_row(e: ThreadCreated) -> dict[str, Any]:
+    """The row `get_thread` reads right after `e` committed, from the event
+    (projections/threads.created writes it): no round trip."""
+    return {
+        "thread_id": e.thread_id,
+        "created_at": e.at,
+        "updated_at": e.at,
+        "state_updated_at": e.at,
+        "metadata": e.metadata,
+        "status": ThreadStatus.idle.value,
+        "values": None,
+        "interrupts": {},
+    }
 
 
 async def thread_graph_id(db: Database, thread_id: str) -> str | None:

@@ -29,6 +29,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from ...application.execution.placement import claimed_at_creation
 from ..outages import is_outage
+from ..postgres.batch import execute_batch
 from ..postgres.database import PostgresDatabase
 from ..postgres.event_store import discard
 from ..postgres.stuck_sessions import end_stuck_lock_holder
@@ -257,18 +258,19 @@ class OutboxRelay:
 async def _claim(conn: psycopg.AsyncConnection, limit: int) -> list[OutboxRow]:
     """Open the transaction and claim a batch: one round trip. The "sent"
     marks need no fsync: losing one only means a re-publish, which JetStream drops."""
-    async with conn.pipeline():
-        await conn.execute("BEGIN")
-        await conn.execute("SET LOCAL synchronous_commit = off")
-        cur = await conn.execute(_CLAIM, (RELAY_LOCK, limit))
-    return [OutboxRow(*row) for row in await cur.fetchall()]
+    rows = await execute_batch(
+        conn,
+        [
+            ("BEGIN", None),
+            ("SET LOCAL synchronous_commit = off", None),
+            (_CLAIM, (RELAY_LOCK, limit)),
+        ],
+    )
+    return [OutboxRow(*row) for row in rows]
 
 
 async def _mark_sent(conn: psycopg.AsyncConnection, sent: list[int]) -> None:
-    async with conn.pipeline():
-        if sent:
-            await conn.execute(_MARK_SENT, (sent,))
-        await conn.execute("COMMIT")
+    await execute_batch(conn, [*([(_MARK_SENT, (sent,))] if sent else []), ("COMMIT", None)])
 
 
 def _ids_only(data: dict[str, Any]) -> dict[str, Any]:

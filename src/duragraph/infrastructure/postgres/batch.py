@@ -32,16 +32,28 @@ _prepared: weakref.WeakKeyDictionary[Any, dict[tuple[bytes, tuple[int, ...]], by
 )
 
 
-async def execute_batch(conn: psycopg.AsyncConnection, statements: Sequence[Statement]) -> None:
+async def execute_batch(
+    conn: psycopg.AsyncConnection, statements: Sequence[Statement]
+) -> list[tuple[Any, ...]]:
     """Run the statements (a BEGIN ... COMMIT, say) in one round trip; raise
-    the first error as psycopg would. After an error the connection is in an
-    unknown state: the caller closes it."""
+    the first error as psycopg would; return the last statement's rows (none
+    if it returns none). After an error the connection is in an unknown
+    state: the caller closes it."""
     queries = _convert(conn, statements)
     async with conn.lock:
         results = await conn.wait(_exchange(conn.pgconn, queries, _names(conn.pgconn)))
     for result in results:
         if result.status == pq.ExecStatus.FATAL_ERROR:
             raise errors.error_from_result(result, encoding=conn.info.encoding)
+    return _rows(conn, results[-1]) if results else []
+
+
+def _rows(conn: psycopg.AsyncConnection, result: Any) -> list[tuple[Any, ...]]:
+    if result.status != pq.ExecStatus.TUPLES_OK:
+        return []
+    tx = Transformer(conn)
+    tx.set_pgresult(result)
+    return tx.load_rows(0, result.ntuples, tuple)
 
 
 def _convert(conn: psycopg.AsyncConnection, statements: Sequence[Statement]) -> list[PostgresQuery]:
