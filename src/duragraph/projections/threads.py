@@ -16,9 +16,11 @@ status = CASE WHEN EXISTS (SELECT 1 FROM runs WHERE thread_id=%(t)s
 
 # The run's outcome event, which carries its final values: a run has one
 # `run.succeeded` or `run.interrupted` event, committed before this statement
-# runs (in its transaction, or earlier in a rebuild's replay).
+# runs (in its transaction, or earlier in a rebuild's replay); through the
+# run index (its predicate: migration 012).
 _OUTCOME_EVENT = """(SELECT position FROM events
-    WHERE data ? 'run_id' AND data->>'run_id' = %(r)s AND type = %(type)s)"""
+    WHERE data ? 'run_id' AND data->>'run_id' = %(r)s AND type = %(type)s
+      AND type NOT IN ('checkpoint.saved', 'checkpoint.writes_saved'))"""
 
 
 def _finished(e, outcome: ThreadStatus, interrupts=None) -> tuple:
