@@ -144,6 +144,21 @@ async def test_keeping_only_the_latest_checkpoint_keeps_its_values_and_drops_the
     assert state.values["log"][-3:] == ["one", "two", "three"]
 
 
+def plain_saved(saver, thread_id: str, checkpoint, **extra) -> ev.CheckpointSaved:
+    """A checkpoint's event as stored before checkpoints were compressed."""
+    type_, blob = saver.serde.dumps_typed(checkpoint)
+    return ev.CheckpointSaved(
+        at=datetime.now(timezone.utc),
+        thread_id=thread_id,
+        checkpoint_ns="",
+        checkpoint_id=checkpoint["id"],
+        parent_checkpoint_id=None,
+        checkpoint={"type": type_, "blob": codec._b64(blob)},
+        metadata={"source": "input", "step": -1},
+        **extra,
+    )
+
+
 async def test_checkpoints_saved_with_their_values_inline_still_read_after_a_rebuild(pool):
     """Events written before blobs existed carry the whole checkpoint."""
     thread_id = str(uuid.uuid4())
@@ -152,16 +167,7 @@ async def test_checkpoints_saved_with_their_values_inline_still_read_after_a_reb
     checkpoint = empty_checkpoint()
     checkpoint["channel_values"] = {"book": BOOK, "log": []}
     checkpoint["channel_versions"] = {"book": "1", "log": "1"}
-    type_, blob = saver.serde.dumps_typed(checkpoint)
-    old = ev.CheckpointSaved(
-        at=datetime.now(timezone.utc),
-        thread_id=thread_id,
-        checkpoint_ns="",
-        checkpoint_id=checkpoint["id"],
-        parent_checkpoint_id=None,
-        checkpoint={"type": type_, "blob": codec._b64(blob)},
-        metadata={"source": "input", "step": -1},
-    )
+    old = plain_saved(saver, thread_id, checkpoint)
     await store.append([StreamAppend(codec.stream_of(thread_id), None, [old])])
     assert "blob_versions" not in old.to_data()
 
@@ -222,24 +228,14 @@ async def test_checkpoints_and_writes_stored_uncompressed_before_still_read(pool
     saver = EventStoreCheckpointer(store)
     checkpoint = empty_checkpoint()
     checkpoint["channel_versions"] = {f"branch:to:node{i}": f"{i:032}.0.5" for i in range(8)}
-    type_, blob = saver.serde.dumps_typed(checkpoint)
+    blob = saver.serde.dumps_typed(checkpoint)[1]
     reply = AIMessage("a long answer " * 40, id="m1")
     write_type, write = saver.serde.dumps_typed([reply])
     assert len(blob) > codec.COMPRESS_ABOVE and len(write) > codec.COMPRESS_ABOVE
-    at = datetime.now(timezone.utc)
     old = [
-        ev.CheckpointSaved(
-            at=at,
-            thread_id=thread_id,
-            checkpoint_ns="",
-            checkpoint_id=checkpoint["id"],
-            parent_checkpoint_id=None,
-            checkpoint={"type": type_, "blob": codec._b64(blob)},
-            metadata={"source": "input", "step": -1},
-            blob_versions={},
-        ),
+        plain_saved(saver, thread_id, checkpoint, blob_versions={}),
         ev.WritesSaved(
-            at=at,
+            at=datetime.now(timezone.utc),
             thread_id=thread_id,
             checkpoint_ns="",
             checkpoint_id=checkpoint["id"],
