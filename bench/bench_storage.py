@@ -53,8 +53,9 @@ before and after, the rows of `events` and `checkpoints`, the archive's size
 and the state read after archival.
 
 Prints: bytes per turn (median, total/turns) of each store and the ratio
-DuraGraph/AsyncPostgresSaver; the per-table split; the state read times; the
-retention figures.
+DuraGraph/AsyncPostgresSaver; the per-table split; DuraGraph's events by
+type (rows and stored bytes per turn); the state read times; the retention
+figures.
 """
 
 from __future__ import annotations
@@ -236,14 +237,30 @@ class Meter:
     async def live(self) -> dict[str, tuple[int, int]]:
         """Per table of the store: (rows, bytes of those rows) as they stand."""
         found = {}
-        for (table,) in await self._all(
-            "SELECT relname FROM pg_stat_user_tables WHERE schemaname = 'public'"
-        ):
+        for table in await self.live_tables():
             row = await self._one(
                 f'SELECT count(*), coalesce(sum(pg_column_size(t.*)), 0) FROM "{table}" t'
             )
             found[table] = (row[0], int(row[1]))
         return found
+
+    async def event_types(self) -> dict[str, tuple[int, int, int]]:
+        """DuraGraph's events by type: (rows, stored bytes of `data`, of the
+        row): what each kind of event costs (pg_column_size: compressed or not,
+        as stored)."""
+        if "events" not in await self.live_tables():
+            return {}
+        rows = await self._all(
+            "SELECT type, count(*), sum(pg_column_size(data)), sum(pg_column_size(e.*)) "
+            "FROM events e GROUP BY type"
+        )
+        return {t: (n, int(data), int(row)) for t, n, data, row in rows}
+
+    async def live_tables(self) -> set[str]:
+        rows = await self._all(
+            "SELECT relname FROM pg_stat_user_tables WHERE schemaname = 'public'"
+        )
+        return {r[0] for r in rows}
 
     async def skip(self) -> None:
         """The next window starts now."""
@@ -316,6 +333,7 @@ class Figures:
     read_last_ms: float = 0.0
     messages: int = 0
     live: dict[str, tuple[int, int]] = field(default_factory=dict)  # table -> (rows, bytes)
+    event_types: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     retention: Retention | None = None
 
 
@@ -383,6 +401,7 @@ async def measure(
             figures.read_first_ms = await read_ms(read, args.reads)
     figures.read_last_ms = await read_ms(read, args.reads)
     figures.live = await meter.live()
+    figures.event_types = await meter.event_types()
     names = await meter.names()
     for node, size in nodes.items():
         figures.wal_split[names.get(node, ("(dropped)", "data"))] += size
@@ -656,6 +675,19 @@ def print_split(name: str, figures: Figures, turns: int) -> None:
     print(f"{'total':<35}" + "".join(f"{kb(c / turns):>12}" for c in totals))
 
 
+def print_event_types(name: str, figures: Figures, turns: int) -> None:
+    """Per event type: rows and stored bytes per turn (live rows at the end)."""
+    if not figures.event_types:
+        return
+    print(f"\n{LABELS[name]}: events by type, per turn (live rows at the end)")
+    print(f"{'type':<35}{'rows':>12}{'data B':>12}{'row B':>12}")
+    found = sorted(figures.event_types.items(), key=lambda kv: -kv[1][2])
+    for type_, (rows, data, row) in found:
+        print(f"{type_:<35}" + "".join(f"{v / turns:>12,.1f}" for v in (rows, data, row)))
+    totals = [sum(v[i] for _, v in found) / turns for i in range(3)]
+    print(f"{'total':<35}" + "".join(f"{v:>12,.1f}" for v in totals))
+
+
 def print_retention(figures: Figures, args: argparse.Namespace) -> None:
     """Rows and live bytes after pruning, then after `events archive`."""
     kept = figures.retention
@@ -698,6 +730,7 @@ async def main() -> None:
     print_summary(found, args.turns, args.archive_at)
     for name, figures in found.items():
         print_split(name, figures, args.turns)
+        print_event_types(name, figures, args.turns)
     if "retention" in found:
         print_retention(found["retention"], args)
 

@@ -9,6 +9,8 @@ from langgraph_sdk.errors import UnprocessableEntityError
 
 pytestmark = pytest.mark.e2e
 
+REPLY = "Hello from the fake model"  # what tests/graphs/chat.py answers
+
 
 async def test_search_sorts_by_when_the_state_last_changed(client) -> None:
     mark = {"test": uuid.uuid4().hex}
@@ -49,3 +51,31 @@ async def test_search_with_an_unknown_sort_or_status_is_rejected(client) -> None
         await client.threads.search(status="sleeping")
     with pytest.raises(UnprocessableEntityError):
         await client.threads.count(status="sleeping")
+
+
+async def test_a_long_chat_reads_and_searches_by_the_values_of_its_last_turn(client) -> None:
+    """Each run's values are those of its outcome; a state update's replace
+    them, and the next run's replace those."""
+    mark = {"test": uuid.uuid4().hex}
+    thread = (await client.threads.create(metadata=mark))["thread_id"]
+    for turn in range(30):
+        await client.runs.wait(thread, "chat", input={"messages": [("user", f"turn {turn}")]})
+    state = (await client.threads.get_state(thread))["values"]
+    assert len(state["messages"]) == 60
+    assert (await client.threads.get(thread))["values"] == state
+    selected = await client.threads.search(metadata=mark, select=["thread_id", "values"])
+    assert selected == [{"thread_id": thread, "values": state}]
+    for turn in ("turn 0", "turn 29"):
+        hits = await client.threads.search(values={"messages": [{"content": turn}]}, metadata=mark)
+        assert [t["thread_id"] for t in hits] == [thread]
+    assert await client.threads.count(values={"messages": [{"content": "turn 30"}]}) == 0
+
+    await client.threads.update_state(thread, {"messages": [("user", "edited")]})
+    edited = (await client.threads.get_state(thread))["values"]
+    assert (await client.threads.get(thread))["values"] == edited
+    assert await client.threads.count(metadata=mark, values={"messages": [{"content": "edited"}]})
+    await client.runs.wait(thread, "chat", input={"messages": [("user", "turn 30")]})
+    last = (await client.threads.get(thread))["values"]
+    assert last == (await client.threads.get_state(thread))["values"]
+    assert [m["content"] for m in last["messages"][-3:]] == ["edited", "turn 30", REPLY]
+    assert await client.threads.count(metadata=mark, values={"messages": [{"content": "turn 30"}]})

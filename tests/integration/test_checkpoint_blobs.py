@@ -144,6 +144,21 @@ async def test_keeping_only_the_latest_checkpoint_keeps_its_values_and_drops_the
     assert state.values["log"][-3:] == ["one", "two", "three"]
 
 
+def plain_saved(saver, thread_id: str, checkpoint, **extra) -> ev.CheckpointSaved:
+    """A checkpoint's event as stored before checkpoints were compressed."""
+    type_, blob = saver.serde.dumps_typed(checkpoint)
+    return ev.CheckpointSaved(
+        at=datetime.now(timezone.utc),
+        thread_id=thread_id,
+        checkpoint_ns="",
+        checkpoint_id=checkpoint["id"],
+        parent_checkpoint_id=None,
+        checkpoint={"type": type_, "blob": codec._b64(blob)},
+        metadata={"source": "input", "step": -1},
+        **extra,
+    )
+
+
 async def test_checkpoints_saved_with_their_values_inline_still_read_after_a_rebuild(pool):
     """Events written before blobs existed carry the whole checkpoint."""
     thread_id = str(uuid.uuid4())
@@ -152,16 +167,7 @@ async def test_checkpoints_saved_with_their_values_inline_still_read_after_a_reb
     checkpoint = empty_checkpoint()
     checkpoint["channel_values"] = {"book": BOOK, "log": []}
     checkpoint["channel_versions"] = {"book": "1", "log": "1"}
-    type_, blob = saver.serde.dumps_typed(checkpoint)
-    old = ev.CheckpointSaved(
-        at=datetime.now(timezone.utc),
-        thread_id=thread_id,
-        checkpoint_ns="",
-        checkpoint_id=checkpoint["id"],
-        parent_checkpoint_id=None,
-        checkpoint={"type": type_, "blob": codec._b64(blob)},
-        metadata={"source": "input", "step": -1},
-    )
+    old = plain_saved(saver, thread_id, checkpoint)
     await store.append([StreamAppend(codec.stream_of(thread_id), None, [old])])
     assert "blob_versions" not in old.to_data()
 
@@ -212,3 +218,53 @@ async def test_state_read_for_json_equals_the_state_read_as_objects(pool):
 
     assert snapshot_to_dict(for_json) == snapshot_to_dict(as_objects)
     assert for_json.values["messages"][1]["tool_calls"][0]["name"] == "search"
+
+
+async def test_checkpoints_and_writes_stored_uncompressed_before_still_read(pool):
+    """Before checkpoints and writes were compressed, their events held plain
+    msgpack; those load as they are, beside new ones stored compressed."""
+    thread_id = str(uuid.uuid4())
+    store = PostgresEventStore(pool)
+    saver = EventStoreCheckpointer(store)
+    checkpoint = empty_checkpoint()
+    checkpoint["channel_versions"] = {f"branch:to:node{i}": f"{i:032}.0.5" for i in range(8)}
+    blob = saver.serde.dumps_typed(checkpoint)[1]
+    reply = AIMessage("a long answer " * 40, id="m1")
+    write_type, write = saver.serde.dumps_typed([reply])
+    assert len(blob) > codec.COMPRESS_ABOVE and len(write) > codec.COMPRESS_ABOVE
+    old = [
+        plain_saved(saver, thread_id, checkpoint, blob_versions={}),
+        ev.WritesSaved(
+            at=datetime.now(timezone.utc),
+            thread_id=thread_id,
+            checkpoint_ns="",
+            checkpoint_id=checkpoint["id"],
+            task_id="t1",
+            task_path="",
+            writes=[[0, "messages", write_type, codec._b64(write)]],
+        ),
+    ]
+    await store.append([StreamAppend(codec.stream_of(thread_id), None, old)])
+
+    found = await saver.aget_tuple(config(thread_id))
+    assert found is not None
+    assert found.checkpoint["channel_versions"] == checkpoint["channel_versions"]
+    assert found.pending_writes == [("t1", "messages", [reply])]
+
+    # The same checkpoint and write saved now are stored compressed, and read the same.
+    again = str(uuid.uuid4())
+    written = await saver.aput(config(again), checkpoint, {"source": "input", "step": -1}, {})
+    await saver.aput_writes(written, [("messages", [reply])], "t1")
+    types = await scalar(
+        pool,
+        "SELECT array_agg(type ORDER BY checkpoint_id) FROM ("
+        "  SELECT type, checkpoint_id FROM checkpoints WHERE thread_id = %s"
+        "  UNION ALL SELECT type, checkpoint_id FROM checkpoint_writes WHERE thread_id = %s) t",
+        again,
+        again,
+    )
+    assert types == ["msgpack+zlib", "msgpack+zlib"]
+    read = await saver.aget_tuple(config(again))
+    assert read is not None
+    assert read.checkpoint["channel_versions"] == checkpoint["channel_versions"]
+    assert read.pending_writes == [("t1", "messages", [reply])]

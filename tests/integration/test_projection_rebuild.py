@@ -253,3 +253,40 @@ async def test_archiving_the_log_while_serving_keeps_every_read_and_the_rebuild(
     kept = await client.threads.search(metadata={"a": 1, "b": 2})
     result = await client.runs.wait(kept[0]["thread_id"], "steps", input={})
     assert result["steps"] == ["one", "two", "three"] * 3
+
+
+async def thread_reads(client, ids: list[str]) -> list:
+    """What clients read of these threads: each one, and a search by values."""
+    found = [await client.threads.get(t) for t in ids]
+    hits = await client.threads.search(values={"messages": [{"content": "turn 2"}]}, limit=100)
+    return [found, sorted(t["thread_id"] for t in hits)]
+
+
+async def test_thread_values_read_the_same_after_a_rebuild_and_from_rows_projected_before(
+    cluster: Cluster, database_url: str
+):
+    """A thread's values come from its last run's outcome event, or from its
+    row (a state update, or a row projected before the row pointed at events)."""
+    cluster.start_worker()
+    client = get_client(url=cluster.url)
+    chats = [(await client.threads.create())["thread_id"] for _ in range(2)]
+    for turn in range(4):
+        for thread in chats:
+            await client.runs.wait(thread, "chat", input={"messages": [("user", f"turn {turn}")]})
+    edited = (await client.threads.create(graph_id="chat"))["thread_id"]
+    await client.threads.update_state(edited, {"messages": [("user", "turn 2")]})
+    ids = [*chats, edited]
+    before = await thread_reads(client, ids)
+    assert before[1] == sorted(ids)
+    assert len(before[0][0]["values"]["messages"]) == 8
+
+    await rebuilt_equals(cluster, database_url, await snapshot(database_url))
+    assert await thread_reads(client, ids) == before
+
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        await conn.execute(  # as rows were projected before migration 011
+            "UPDATE threads SET values = (SELECT data->'values' FROM events "
+            "WHERE position = values_event), values_event = NULL WHERE thread_id = %s",
+            (chats[0],),
+        )
+    assert await thread_reads(client, ids) == before

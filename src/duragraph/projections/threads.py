@@ -4,7 +4,6 @@ from psycopg.types.json import Jsonb
 
 from ..domain import events as ev
 from ..domain.statuses import ThreadStatus
-from ..domain.thread import state_values
 
 TABLES = ("threads",)
 
@@ -15,18 +14,28 @@ status = CASE WHEN EXISTS (SELECT 1 FROM runs WHERE thread_id=%(t)s
          THEN 'busy' ELSE %(outcome)s END, updated_at=%(at)s"""
 
 
+# The run's outcome event, which carries its final values: a run has one
+# `run.succeeded` or `run.interrupted` event, committed before this statement
+# runs (in its transaction, or earlier in a rebuild's replay); through the
+# run index (its predicate: migration 012).
+_OUTCOME_EVENT = """(SELECT position FROM events
+    WHERE data ? 'run_id' AND data->>'run_id' = %(r)s AND type = %(type)s
+      AND type NOT IN ('checkpoint.saved', 'checkpoint.writes_saved'))"""
+
+
 def _finished(e, outcome: ThreadStatus, interrupts=None) -> tuple:
-    """A run ended: its final values (if it has any) and the thread's status,
-    in one statement."""
+    """A run ended: the thread's status, and when the run brought values,
+    a pointer to the event that holds them (read: queries/threads), in one
+    statement."""
     params = {"t": e.thread_id, "outcome": outcome, "at": e.at}
     if interrupts is None:
         return (f"UPDATE threads SET {_STATUS} WHERE thread_id=%(t)s", params)
     return (
         (
-            f"UPDATE threads SET values=%(v)s, interrupts=%(i)s, state_updated_at=%(at)s, "
-            f"{_STATUS} WHERE thread_id=%(t)s"
+            f"UPDATE threads SET values=NULL, values_event={_OUTCOME_EVENT}, interrupts=%(i)s, "
+            f"state_updated_at=%(at)s, {_STATUS} WHERE thread_id=%(t)s"
         ),
-        {**params, "v": Jsonb(state_values(e.values)), "i": Jsonb(interrupts)},
+        {**params, "r": e.run_id, "type": e.name, "i": Jsonb(interrupts)},
     )
 
 
@@ -72,8 +81,8 @@ def state_updated(e: ev.ThreadStateUpdated) -> list:
     return [
         (
             (
-                "UPDATE threads SET values=%s, interrupts=%s, status=%s, updated_at=%s, "
-                "state_updated_at=%s WHERE thread_id=%s"
+                "UPDATE threads SET values=%s, values_event=NULL, interrupts=%s, status=%s, "
+                "updated_at=%s, state_updated_at=%s WHERE thread_id=%s"
             ),
             (Jsonb(e.values), Jsonb(e.interrupts or {}), e.status, e.at, e.at, e.thread_id),
         )

@@ -56,10 +56,13 @@ class Where:
         return ("WHERE " + " AND ".join(self.clauses)) if self.clauses else ""
 
 
-def select_columns(select: list[str] | None, allowed: tuple[str, ...]) -> str:
-    if not select:
-        return ", ".join(allowed)
-    bad = [c for c in select if c not in allowed]
+def select_columns(
+    select: list[str] | None, allowed: tuple[str, ...], computed: dict[str, str] | None = None
+) -> str:
+    """`computed`: fields read as an SQL expression rather than a column."""
+    chosen = select or allowed
+    bad = [c for c in chosen if c not in allowed]
     if bad:
         raise InvalidInput(f"unknown select field(s): {', '.join(bad)}")
-    return ", ".join(select)
+    exprs = computed or {}
+    return ", ".join(f"{exprs[c]} AS {c}" if c in exprs else c for c in chosen)

@@ -37,7 +37,8 @@ def error_result(error: str, message: str) -> dict[str, Any]:
 async def run_outcome(db: Database, run_id: str) -> Outcome | None:
     row = await db.fetchone(
         "SELECT type, data FROM events WHERE data ? 'run_id' AND data->>'run_id' = %s "
-        "AND type = ANY(%s) ORDER BY position DESC LIMIT 1",
+        "AND type = ANY(%s) AND type NOT IN ('checkpoint.saved', 'checkpoint.writes_saved') "
+        "ORDER BY position DESC LIMIT 1",  # the run index's predicate (migration 012)
         (run_id, list(TERMINAL_EVENTS)),
     )
     return Outcome(row["type"], row["data"]) if row else None

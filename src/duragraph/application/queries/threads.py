@@ -24,10 +24,28 @@ COLUMNS = (
 )
 SORTABLE = ("thread_id", "status", "created_at", "updated_at", "state_updated_at")
 
+# A thread's values: those of the run outcome event its row points at (less
+# the `__interrupt__` a last streamed chunk may carry: domain.thread.state_values),
+# else those set outside a run (projections/threads).
+VALUES = """COALESCE((SELECT CASE WHEN jsonb_typeof(e.data->'values') = 'object'
+                                THEN (e.data->'values') - '__interrupt__'
+                                ELSE e.data->'values' END
+                     FROM events e WHERE e.position = threads.values_event), threads.values)"""
+_COMPUTED = {"values": VALUES}
+
+# The `values` filter: containment in the event's data as a whole (no copy of
+# its values: a search over 2,000 threads of 20 messages takes as long as on
+# a column of values, against 4x with VALUES); the event's `__interrupt__`
+# is not part of the thread's values, so a filter naming it matches no event.
+_VALUES_CONTAIN = """CASE WHEN threads.values_event IS NULL THEN threads.values @> %s
+    ELSE %s AND EXISTS (SELECT 1 FROM events e
+                        WHERE e.position = threads.values_event AND e.data @> %s) END"""
+
 
 async def get_thread(db: Database, thread_id: str) -> dict[str, Any]:
     row = await db.fetchone(
-        f"SELECT {', '.join(COLUMNS)} FROM threads WHERE thread_id=%s", (thread_id,)
+        f"SELECT {select_columns(None, COLUMNS, _COMPUTED)} FROM threads WHERE thread_id=%s",
+        (thread_id,),
     )
     if row is None:
         raise NotFound("thread", thread_id)
@@ -69,7 +87,12 @@ def _where(
 ) -> Where:
     where = Where().contains("metadata", metadata).visible("metadata", visible)
     if values:
-        where.add("values @> %s", Jsonb(values))
+        where.add(
+            _VALUES_CONTAIN,
+            Jsonb(values),
+            "__interrupt__" not in values,
+            Jsonb({"values": values}),
+        )
     if status:
         if status not in tuple(ThreadStatus):
             raise InvalidInput(f"status must be one of {', '.join(ThreadStatus)}")
@@ -97,7 +120,7 @@ async def search_threads(
     where = _where(metadata, values, status, ids, visible)
     limit, offset = page(limit, offset)
     sql = (
-        f"SELECT {select_columns(select, COLUMNS)} FROM threads {where.sql()} "
+        f"SELECT {select_columns(select, COLUMNS, _COMPUTED)} FROM threads {where.sql()} "
         f"{order_by(sort_by, sort_order, SORTABLE, 'created_at')} LIMIT %s OFFSET %s"
     )
     return await db.fetch(sql, (*where.params, limit, offset))

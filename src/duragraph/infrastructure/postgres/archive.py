@@ -48,6 +48,9 @@ WHERE e.type IN ('checkpoint.saved', 'checkpoint.writes_saved') AND e.recorded_a
                   AND w.checkpoint_ns = e.data->>'checkpoint_ns'
                   AND w.checkpoint_id = e.data->>'checkpoint_id')"""
 
+# A deleted thread's checkpoint events are read by their stream
+# (checkpoints.codec.stream_of: `checkpoint.saved` and `checkpoint.writes_saved`
+# are in no thread index, migration 012), its run steps by the thread index.
 _BEFORE_DELETION = """
 WITH ended AS (
   SELECT t.stream_id, t.stream_version, t.position, t.type, t.data->>'thread_id' AS thread_id
@@ -59,7 +62,12 @@ SELECT e.position FROM events e JOIN ended d
   ON e.stream_id = d.stream_id AND e.stream_version < d.stream_version
 UNION
 SELECT e.position FROM events e JOIN ended d
-  ON d.type = 'thread.deleted' AND e.data->>'thread_id' = d.thread_id
+  ON d.type = 'thread.deleted' AND e.stream_id = 'checkpoints-' || d.thread_id
+ AND e.position < d.position
+UNION
+SELECT e.position FROM events e JOIN ended d
+  ON d.type = 'thread.deleted' AND e.data ? 'thread_id' AND e.data->>'thread_id' = d.thread_id
+ AND e.type NOT IN ('checkpoint.saved', 'checkpoint.writes_saved')
  AND e.position < d.position AND e.stream_id <> d.stream_id
  AND (e.type LIKE 'checkpoint.%%' OR e.type = 'run.step_completed')"""
 

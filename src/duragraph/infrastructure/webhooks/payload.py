@@ -20,6 +20,7 @@ STATUS = {
 _EVENTS = """
 SELECT event_id, type, data FROM events
 WHERE data ? 'run_id' AND data->>'run_id' = %s
+  AND type NOT IN ('checkpoint.saved', 'checkpoint.writes_saved')  -- the run index's (012)
   AND type IN ('run.created', 'run.started', 'run.succeeded', 'run.failed',
                'run.interrupted', 'run.cancelled')
 ORDER BY position"""
