@@ -20,6 +20,7 @@ import httpx
 import psycopg
 from nats.js.errors import NotFoundError
 
+from duragraph.application.queries.threads import VALUES
 from duragraph.infrastructure.nats.connection import connect
 from duragraph.infrastructure.nats.errors import NATS_ERRORS
 from duragraph.infrastructure.nats.subjects import events_stream
@@ -157,8 +158,8 @@ async def wrong_final_states(database_url: str, run_ids: list[str]) -> dict[str,
     """Runs of the `steps` graph that did not succeed with every step once, in order."""
     rows = await query(
         database_url,
-        "SELECT r.run_id, r.status, t.values->'steps' FROM runs r "
-        "JOIN threads t ON t.thread_id = r.thread_id WHERE r.run_id = ANY(%s)",
+        f"SELECT r.run_id, r.status, ({VALUES})->'steps' FROM runs r "
+        "JOIN threads ON threads.thread_id = r.thread_id WHERE r.run_id = ANY(%s)",
         (run_ids,),
     )
     found = {run_id: (status, steps) for run_id, status, steps in rows}
