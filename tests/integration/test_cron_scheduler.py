@@ -62,7 +62,7 @@ async def _setup(store: PostgresEventStore, clock: SteppingClock) -> list[str]:
     for i in range(6):
         thread_id = None
         if i % 2:
-            thread_id = await create_thread(CreateThread(), store, clock)
+            thread_id = (await create_thread(CreateThread(), store, clock)).thread_id
         crons.append(
             await create_cron(
                 CreateCron(
@@ -236,7 +236,7 @@ async def test_a_tick_that_interrupts_ends_the_streams_of_the_queued_runs_it_can
         assistant_id = await create_assistant(
             CreateAssistant(graph_id="echo"), store, clock, graphs
         )
-        thread_id = await create_thread(CreateThread(), store, clock)
+        thread_id = (await create_thread(CreateThread(), store, clock)).thread_id
         queued = [
             (await create_run(_run(assistant_id, thread_id), store, clock, graphs)).run_id
             for _ in range(2)

@@ -103,12 +103,12 @@ async def test_a_thread_the_ttl_sweeper_expires_is_recorded_as_the_sweeper(pool)
     store = PostgresEventStore(pool)
     past = Clock(datetime.now(timezone.utc) - timedelta(hours=1))
     with acting_as(Actor(identity="alice")):
-        thread_id = await create_thread(
+        created = await create_thread(
             CreateThread(ttl={"strategy": "delete", "ttl": 1}), store, past
         )
     sweeper = TtlSweeper(PostgresDatabase(pool), store, Clock(datetime.now(timezone.utc)), None, 60)
     assert await sweeper.sweep() == 1
-    rows = await actors(pool, f"thread-{thread_id}")
+    rows = await actors(pool, f"thread-{created.thread_id}")
     assert rows[0][1] == ALICE
     assert rows[-1] == ("thread.deleted", {"actor": {"kind": "system", "by": "sweeper"}})
 
@@ -120,7 +120,7 @@ async def test_the_executor_claims_a_run_for_its_caller_and_recovery_claims_it_b
         assistant_id = await create_assistant(
             CreateAssistant(graph_id="echo"), store, clock, graphs
         )
-        thread_id = await create_thread(CreateThread(), store, clock)
+        thread_id = (await create_thread(CreateThread(), store, clock)).thread_id
         created = await create_run(
             CreateRun(assistant_id=assistant_id, thread_id=thread_id, spec=spec),
             store,
