@@ -48,11 +48,12 @@ folder), and the throughput ratio (runs / wall time) of the second to the first:
 
     python bench/bench_agents.py --scale --scale-runs 300 --slots 100 --workers 3
 
-Its peak n_running shows whether the slots capped the runs at all: measured
-at this commit, `dev` with 100 slots runs all 300 at once (a run created over
-HTTP is claimed by the creating process when it has a free slot, checked
-before the creating transaction and taken only after it, so concurrent
-creates all pass the check), and the extra workers get nothing to do.
+Its peak n_running and n_pending show that the slots cap the runs: `dev`
+with 100 slots runs 100 and holds 200 pending (a run created over HTTP is
+claimed by the creating process only while it holds a free slot,
+placement.executor_here); with the extra workers the runs spread over all.
+On 2 cores the ratio is bounded by CPU, not slots: the 3-process case keeps
+both cores busy.
 """
 
 from __future__ import annotations
