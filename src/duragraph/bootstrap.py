@@ -63,6 +63,7 @@ from .infrastructure.nats.pacing import retried
 from .infrastructure.nats.replicas import StreamRefused
 from .infrastructure.nats.relay import OutboxRelay
 from .infrastructure.nats.run_streams import RunStreams
+from .infrastructure.postgres.bulkhead import Bulkhead
 from .infrastructure.postgres.checkpoints.checkpointer import EventStoreCheckpointer
 from .infrastructure.postgres.database import PostgresDatabase, migrate, open_pool
 from .infrastructure.postgres.leases import PostgresLeases
@@ -175,6 +176,10 @@ class Core:
     streams: RunStreams
     memory: StoreDeps  # the long-term memory store (`store` in langgraph.json)
     memory_config: StoreConfig
+    # The executor's store and database: the whole pool, where `store` and `db`
+    # have the API's share of it in a process that executes runs (bulkhead.py).
+    run_store: PostgresEventStore
+    run_db: PostgresDatabase
     webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
     ttl: TtlPolicy = field(default_factory=TtlPolicy)
     retention: Retention = field(default_factory=Retention)
@@ -189,9 +194,13 @@ def build_core(
     store_config: StoreConfig,
     webhooks: WebhookPolicy | None = None,
     ttl: TtlPolicy | None = None,
+    *,
+    executes: bool = False,
 ) -> Core:
-    store = PostgresEventStore(infra.pool)
-    db, clock = PostgresDatabase(infra.pool), SystemClock()
+    """`executes`: this process executes runs too; the API gets a share of the pool."""
+    api = Bulkhead.share_of(infra.pool) if executes else infra.pool
+    store = PostgresEventStore(api)
+    db, clock = PostgresDatabase(api), SystemClock()
     return Core(
         config=config,
         store=store,
@@ -203,6 +212,8 @@ def build_core(
         streams=RunStreams(infra.nc, infra.js, settings.nats_prefix),
         memory=StoreDeps(store, db, clock, store_config.index, store_config.ttl),
         memory_config=store_config,
+        run_store=PostgresEventStore(infra.pool, cache=store.cache),
+        run_db=PostgresDatabase(infra.pool),
         webhooks=webhooks or WebhookPolicy(),
         ttl=ttl or TtlPolicy(),
     )
@@ -210,19 +221,20 @@ def build_core(
 
 def build_executor(settings: Settings, core: Core, api_url: str | None) -> Executor:
     """`api_url`: where clients reach the API, as the runs' metadata says."""
+    store, db = core.run_store, core.run_db
     return Executor(
         ExecutorDeps(
-            store=core.store,
-            db=core.db,
-            leases=core.leases,
+            store=store,
+            db=db,
+            leases=PostgresLeases(db),
             clock=core.clock,
-            checkpointer=core.checkpointer,
+            checkpointer=EventStoreCheckpointer(store),
             graphs=core.graphs,
             streams=core.streams,
             worker_id=settings.worker_id,
             lease_seconds=settings.lease_seconds,
             max_active=settings.n_jobs_per_worker,
-            memory_store=EventSourcedStore(core.memory),
+            memory_store=EventSourcedStore(replace(core.memory, events=store, db=db)),
             server_metadata=server_metadata(api_url),
         )
     )
@@ -281,7 +293,7 @@ def _loaded_auth(config: ProjectConfig) -> Any:
 
 @contextlib.asynccontextmanager
 async def running(
-    settings: Settings, *, embedded: bool
+    settings: Settings, *, embedded: bool, executes: bool
 ) -> AsyncIterator[tuple[Infrastructure, Core]]:
     config = load_config(settings.config_path)
     for warning in config.warnings:
@@ -302,6 +314,7 @@ async def running(
             store_config,
             WebhookPolicy.from_config(config.webhooks),
             ttl,
+            executes=executes,
         )
         core.auth_object = auth_object
         core.retention = retention
@@ -337,7 +350,7 @@ async def _worker_tasks(
 ) -> list[asyncio.Task]:
     worker = Worker(
         executor,
-        core.leases,
+        executor.deps.leases,
         RunDispatch(infra.js, settings.nats_prefix),
         sweep_interval=settings.sweep_interval,
         grace_seconds=settings.grace_seconds,
@@ -384,7 +397,7 @@ async def _worker_tasks(
         asyncio.create_task(deliverer.run(stop), name="webhooks"),
         asyncio.create_task(sweeper.run(stop), name="ttl-sweeper"),
         asyncio.create_task(
-            Heartbeat(core.db, executor, settings.worker_id).run(stop), name="heartbeat"
+            Heartbeat(executor.deps.db, executor, settings.worker_id).run(stop), name="heartbeat"
         ),
     ]
 
@@ -427,7 +440,7 @@ async def serve_http(
 ) -> None:
     with _listen(settings.host, settings.port) as listening:
         async with (
-            running(settings, embedded=embedded) as (infra, core),
+            running(settings, embedded=embedded, executes=with_worker) as (infra, core),
             supervised(infra.embedded),
         ):
             if embedded:  # a run still going after the grace is handed back at once
@@ -567,7 +580,7 @@ def _warn_if_exposed(settings: Settings, config: ProjectConfig) -> None:
 
 
 async def run_worker(settings: Settings) -> None:
-    async with running(settings, embedded=False) as (infra, core):
+    async with running(settings, embedded=False, executes=True) as (infra, core):
         await _default_assistants(core)
         stop = asyncio.Event()
         _on_signals(stop.set)

@@ -14,6 +14,8 @@ from psycopg.rows import dict_row
 from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
+from .bulkhead import Connections
+
 log = logging.getLogger(__name__)
 
 set_json_dumps(lambda obj: orjson.dumps(obj, default=str, option=orjson.OPT_NON_STR_KEYS))
@@ -152,7 +154,7 @@ async def migrate(url: str) -> list[str]:
 class PostgresDatabase:
     """The application's Database port over the pool: rows as dicts."""
 
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: Connections) -> None:
         self.pool = pool
 
     async def fetch(self, sql: str, params: Any = None) -> list[dict[str, Any]]:

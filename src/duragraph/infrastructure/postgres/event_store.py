@@ -18,7 +18,6 @@ from typing import Any, Sequence, TypeVar
 import psycopg
 from psycopg import errors as pgerr
 from psycopg.types.json import Jsonb
-from psycopg_pool import AsyncConnectionPool
 
 from ... import projections
 from ...application.acting import current_actor
@@ -28,6 +27,7 @@ from ...domain.errors import ConcurrencyConflict, Fenced
 from ...domain.events import from_data
 from . import database
 from .batch import execute_batch
+from .bulkhead import Connections
 from .checkpoints import blobs as checkpoint_blobs
 from .leases import lease_statement
 from .stream_cache import StreamCache
@@ -58,9 +58,11 @@ def _stored(row: tuple) -> StoredEvent:
 
 
 class PostgresEventStore:
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: Connections, cache: StreamCache | None = None) -> None:
+        """`cache`: another store's, for a second store over another share of
+        the same pool (see bulkhead)."""
         self.pool = pool
-        self.cache = StreamCache()
+        self.cache = cache or StreamCache()
 
     async def load(self, cls: type[A], ident: str) -> A:
         (aggregate,) = await self.load_many((cls, ident))

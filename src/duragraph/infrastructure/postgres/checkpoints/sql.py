@@ -9,7 +9,7 @@ from typing import Any, NamedTuple, Sequence
 
 from langgraph.checkpoint.base import CheckpointMetadata
 from psycopg.types.json import Jsonb
-from psycopg_pool import AsyncConnectionPool
+from ..bulkhead import Connections
 
 from ....domain.events import ChannelBlob
 
@@ -100,14 +100,14 @@ def _row(raw: tuple) -> CheckpointRow:
     return CheckpointRow._make((*raw[:6], bytes(raw[6]), raw[7], writes, raw[9], blobs))
 
 
-async def _fetch(pool: AsyncConnectionPool, sql: str, params: Sequence[Any]) -> list[tuple]:
+async def _fetch(pool: Connections, sql: str, params: Sequence[Any]) -> list[tuple]:
     async with pool.connection() as conn:
         cur = await conn.execute(sql, params)
         return await cur.fetchall()
 
 
 async def fetch_one(
-    pool: AsyncConnectionPool, thread_id: str, checkpoint_ns: str, checkpoint_id: str | None
+    pool: Connections, thread_id: str, checkpoint_ns: str, checkpoint_id: str | None
 ) -> CheckpointRow | None:
     """The named checkpoint, or the newest of the namespace when no id is given."""
     if checkpoint_id:
@@ -118,7 +118,7 @@ async def fetch_one(
 
 
 async def fetch_many(
-    pool: AsyncConnectionPool,
+    pool: Connections,
     *,
     thread_id: str | None,
     checkpoint_ns: str | None,
@@ -148,17 +148,15 @@ async def fetch_many(
     return [_row(r) for r in await _fetch(pool, sql, params)]
 
 
-async def fetch_thread(pool: AsyncConnectionPool, thread_id: str) -> list[CheckpointRow]:
+async def fetch_thread(pool: Connections, thread_id: str) -> list[CheckpointRow]:
     """Every checkpoint of a thread, oldest first within each namespace."""
     return [_row(r) for r in await _fetch(pool, WHOLE_THREAD, (thread_id,))]
 
 
-async def fetch_latest_per_namespace(
-    pool: AsyncConnectionPool, thread_id: str
-) -> list[CheckpointRow]:
+async def fetch_latest_per_namespace(pool: Connections, thread_id: str) -> list[CheckpointRow]:
     return [_row(r) for r in await _fetch(pool, LATEST_PER_NAMESPACE, (thread_id,))]
 
 
-async def threads_of_runs(pool: AsyncConnectionPool, run_ids: Sequence[str]) -> list[str]:
+async def threads_of_runs(pool: Connections, run_ids: Sequence[str]) -> list[str]:
     rows = await _fetch(pool, THREADS_OF_RUNS, (list(run_ids),))
     return [r[0] for r in rows]
