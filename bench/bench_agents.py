@@ -17,9 +17,12 @@ Each server runs with as many run slots as runs (`--n-jobs-per-worker` =
 --runs: DURAGRAPH_N_JOBS_PER_WORKER for DuraGraph, the flag for the official
 server). One thread per run is created before the clock starts; then all N
 `POST /threads/{id}/runs/stream` requests (`stream_mode`: messages-tuple and
-values) are issued at once from one raw httpx client whose pool holds N
-connections (the peak number of streams open at once is printed, to show
-they really were concurrent). The client runs on uvloop when installed.
+values) are issued at once, each on its own connection (the peak number of
+streams open at once is printed, to show they really were concurrent), read
+by a lean asyncio-streams client (sse_client.py): through httpx the client's
+own event loop fell seconds behind, and the token latencies were its lag.
+The client runs on uvloop when installed, and its event-loop lag (how late a
+20 ms sleep wakes, p99 and max) is printed: a client that lags measures itself.
 
 Printed per server, side by side, with the ratio DuraGraph/official:
   - runs that finished with the right content (every token, in order, and a
@@ -36,6 +39,7 @@ Printed per server, side by side, with the ratio DuraGraph/official:
     `queue`, polled every --metrics-interval s; the official in-memory
     server computes its queue stats in O(pending x runs), so polling costs it
     CPU while runs are pending);
+  - the client's event-loop lag p99/max;
   - CPU seconds per process during the measurement, the client (this
     process: 1000 SSE clients, the samplers) included. The client shares the
     2 cores with the server: its CPU is part of every figure.
@@ -60,6 +64,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import re
 import statistics
@@ -67,12 +72,13 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, AsyncIterator, Callable
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_server import PeakSampler
+from sse_client import StatusError, post_lines
 from servers import (
     Sampler,
     Server,
@@ -109,6 +115,31 @@ class Stream:
     error: str | None = None
 
 
+class LoopLag:
+    """How late a 20 ms sleep wakes in this process's event loop, while running."""
+
+    PERIOD = 0.02
+
+    def __init__(self) -> None:
+        self.lags_ms: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> LoopLag:
+        self._task = asyncio.create_task(self._watch())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _watch(self) -> None:
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(self.PERIOD)
+            self.lags_ms.append(max(0.0, time.monotonic() - before - self.PERIOD) * 1000)
+
+
 @dataclass
 class Figures:
     runs: int = 0
@@ -120,6 +151,7 @@ class Figures:
     start_delay_ms: list[float] = field(default_factory=list)
     wall_s: float = 0.0
     peak_open: int = 0
+    client_lag_ms: list[float] = field(default_factory=list)
     peak_memory: dict[str, float] = field(default_factory=dict)
     idle_memory: dict[str, float] = field(default_factory=dict)
     peak_queue: dict[str, int] = field(default_factory=dict)
@@ -172,40 +204,44 @@ def run_body(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-async def follow(
-    client: httpx.AsyncClient, thread_id: str, body: dict[str, Any], count: OpenCount
-) -> Stream:
+async def follow(url: str, thread_id: str, body: dict[str, Any], count: OpenCount) -> Stream:
     seen = Stream(sent=time.time())
+    lines = post_lines(url, f"/threads/{thread_id}/runs/stream", body)
     try:
-        async with client.stream("POST", f"/threads/{thread_id}/runs/stream", json=body) as r:
-            r.raise_for_status()
-            count.opened()
-            try:
-                await _read(r, seen)
-            finally:
-                count.closed()
-    except (httpx.HTTPError, OSError) as e:
+        async with contextlib.aclosing(lines):
+            await _read(lines, seen, count)
+    except (StatusError, OSError, ValueError, asyncio.IncompleteReadError) as e:
         seen.error = f"{type(e).__name__}: {e}"
     seen.ended = time.time()
     return seen
 
 
-async def _read(response: httpx.Response, seen: Stream) -> None:
+async def _read(lines: AsyncIterator[str], seen: Stream, count: OpenCount) -> None:
     event, last_values = "", None
-    async for line in response.aiter_lines():
-        if not seen.first_event:
-            seen.first_event = time.time()
-        if line.startswith("event:"):
-            event = line[6:].strip()
-        elif not line.startswith("data:"):
-            continue
-        elif event == "messages":
+    try:
+        async for line in lines:
+            if not seen.first_event:
+                seen.first_event = time.time()
+                count.opened()
+            event, last_values = _line(line, seen, event, last_values)
+    finally:
+        if seen.first_event:
+            count.closed()
+    seen.final = _final_text(last_values)
+
+
+def _line(line: str, seen: Stream, event: str, last_values: str | None) -> tuple[str, str | None]:
+    """One SSE line: the event it names, or its data where it matters."""
+    if line.startswith("event:"):
+        return line[6:].strip(), last_values
+    if line.startswith("data:"):
+        if event == "messages":
             _token(line, seen)
         elif event == "values":
             last_values = line[5:]
         elif event == "error":
             seen.error = line[5:].strip()[:200]
-    seen.final = _final_text(last_values)
+    return event, last_values
 
 
 def _token(line: str, seen: Stream) -> None:
@@ -260,11 +296,9 @@ class QueueSampler(Sampler):
 # -- one server -------------------------------------------------------------------------
 
 
-def http_client(server: Server, runs: int) -> httpx.AsyncClient:
-    """A pool large enough for every stream at once (httpx's default caps at 100)."""
-    limits = httpx.Limits(max_connections=runs + 16, max_keepalive_connections=runs + 16)
-    timeout = httpx.Timeout(None, connect=120)
-    return httpx.AsyncClient(base_url=server.url, limits=limits, timeout=timeout)
+def http_client(server: Server) -> httpx.AsyncClient:
+    """For creating threads (the streams have their own connections)."""
+    return httpx.AsyncClient(base_url=server.url, timeout=httpx.Timeout(None, connect=120))
 
 
 async def create_threads(client: httpx.AsyncClient, count: int) -> list[str]:
@@ -282,39 +316,38 @@ async def create_threads(client: httpx.AsyncClient, count: int) -> list[str]:
 async def warm_up(client: httpx.AsyncClient, args: argparse.Namespace) -> None:
     body = run_body(args) | {"config": {"configurable": {"tokens": 3, "seconds": 0.1}}}
     for thread_id in await create_threads(client, 3):
-        seen = await follow(client, thread_id, body, OpenCount())
+        seen = await follow(str(client.base_url), thread_id, body, OpenCount())
         if not right_content(seen, 3):
             raise RuntimeError(f"warm-up run went wrong: {seen}")
 
 
 async def measure(server: Server, args: argparse.Namespace) -> Figures:
     fig = Figures(runs=args.runs)
-    async with http_client(server, args.runs) as client:
+    async with http_client(server) as client:
         await warm_up(client, args)
         threads = await create_threads(client, args.runs)
-        await asyncio.sleep(1)
-        fig.idle_memory = memory_of(server)
-        streams, count = await _all_at_once(server, client, threads, args, fig)
+    await asyncio.sleep(1)
+    fig.idle_memory = memory_of(server)
+    streams, count = await _all_at_once(server, threads, args, fig)
     fig.peak_open = count.peak
     summarize(fig, streams, args)
     return fig
 
 
 async def _all_at_once(
-    server: Server,
-    client: httpx.AsyncClient,
-    threads: list[str],
-    args: argparse.Namespace,
-    fig: Figures,
+    server: Server, threads: list[str], args: argparse.Namespace, fig: Figures
 ) -> tuple[list[Stream], OpenCount]:
     body, count = run_body(args), OpenCount()
     before = cpu_of(server)
     with PeakSampler(server) as memory, QueueSampler(server, args.metrics_interval) as queue:
-        started = time.time()
-        streams = await asyncio.wait_for(
-            asyncio.gather(*(follow(client, t, body, count) for t in threads)), args.timeout
-        )
-        fig.wall_s = max(s.ended for s in streams) - started
+        async with LoopLag() as lag:
+            started = time.time()
+            streams = await asyncio.wait_for(
+                asyncio.gather(*(follow(server.url, t, body, count) for t in threads)),
+                args.timeout,
+            )
+            fig.wall_s = max(s.ended for s in streams) - started
+        fig.client_lag_ms = lag.lags_ms
     after = cpu_of(server)
     fig.cpu_s = {k: after[k] - before.get(k, 0.0) for k in after}
     fig.peak_memory, fig.peak_queue = memory.peak, queue.peak
@@ -434,6 +467,7 @@ def _latency_rows(cols: list[Figures]) -> None:
         ("time to first SSE event (run created)", lambda f: f.first_event_ms, (50, 99)),
         ("time to first token", lambda f: f.first_token_ms, (50, 99)),
         ("run start delay (request->1st token)", lambda f: f.start_delay_ms, (50, 99, 100)),
+        ("client event-loop lag", lambda f: f.client_lag_ms, (99, 100)),
     ]
     for title, pick, ps in rows:
         for p in ps:
