@@ -9,9 +9,9 @@ from typing import Any, NamedTuple, Sequence
 
 from langgraph.checkpoint.base import CheckpointMetadata
 from psycopg.types.json import Jsonb
-from ..bulkhead import Connections
 
 from ....domain.events import ChannelBlob
+from ..bulkhead import Connections
 
 
 class StoredWrite(NamedTuple):
