@@ -48,6 +48,7 @@ async def _half_sent(database_url: str, worker_id: str, run_id: str):
 
     task = asyncio.create_task(send())
     await frozen.wait()
+    await _lock_taken(database_url, conn.info.backend_pid)
     try:
         yield conn
     finally:
@@ -55,6 +56,23 @@ async def _half_sent(database_url: str, worker_id: str, run_id: str):
         with contextlib.suppress(BaseException):
             await task
         await conn.close()
+
+
+async def _lock_taken(database_url: str, pid: int) -> None:
+    """The pipeline is sent, not waited on: wait until PostgreSQL has run the
+    SELECT ... FOR SHARE (it holds its lock on `leases`), else a takeover
+    started now may simply come first."""
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as probe:
+        for _ in range(200):
+            cur = await probe.execute(
+                "SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "WHERE l.pid = %s AND c.relname = 'leases' AND l.granted",
+                (pid,),
+            )
+            if await cur.fetchone():
+                return
+            await asyncio.sleep(0.025)
+    raise AssertionError(f"session {pid} never took its lock on leases")
 
 
 async def _takeover(database_url: str, run_id: str) -> None:
