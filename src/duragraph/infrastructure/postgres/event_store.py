@@ -62,7 +62,7 @@ class PostgresEventStore:
         """`cache`: another store's, for a second store over another share of
         the same pool (see bulkhead)."""
         self.pool = pool
-        self.cache = cache or StreamCache()
+        self.cache = cache if cache is not None else StreamCache()
 
     async def load(self, cls: type[A], ident: str) -> A:
         (aggregate,) = await self.load_many((cls, ident))
