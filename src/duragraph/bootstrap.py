@@ -13,7 +13,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
 
 import uvicorn
 
-from . import __version__
+from . import __version__, heap
 from .api import loopback
 from .api.app import create_app
 from .api.auth.authenticate import AuthSetupError, check_signature
@@ -462,6 +462,7 @@ def _reloader(
     async def reloaded() -> None:  # graphs may have come or gone
         services.info["graphs"] = core.graphs.ids()
         await _default_assistants(core)
+        heap.freeze_startup()
 
     reloader = Reloader(
         settings.config_path, core.config, settings.data_dir, core.graphs, executor, reloaded
@@ -501,6 +502,7 @@ async def _serve(
             tasks.extend(await _worker_tasks(settings, infra, core, executor, stop, auth, app))
             if reload:
                 tasks.append(_reloader(settings, core, executor, services, stop))
+        heap.freeze_startup()
 
     _warn_if_exposed(settings, core.config)
     # lifespan "on": a user's app (langgraph.json http.app) may have one
@@ -592,6 +594,7 @@ async def run_worker(settings: Settings) -> None:
         app = _app(settings, core, build_services(core, executor, auth))
         async with app.router.lifespan_context(app):
             tasks = await _worker_tasks(settings, infra, core, executor, stop, auth, app)
+            heap.freeze_startup()
             print(f"DuraGraph worker {settings.worker_id} ready", flush=True)
             await stop.wait()
             await asyncio.gather(*tasks, return_exceptions=True)

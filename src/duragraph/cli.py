@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import os
 import signal
 import socket
@@ -12,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import dev_flags, logs
+from . import dev_flags, heap, logs
 from .settings import SettingError, Settings, host_list, nats_replicas
 from .version import VersionAction
 
@@ -262,18 +261,11 @@ def _claim_data_folder(args: argparse.Namespace) -> None:
         sys.exit(f"duragraph: {exc}")
 
 
-# A request allocates thousands of short-lived objects (LangGraph, pydantic,
-# psycopg), so Python's default (a young-generation collection every 700
-# allocations) spent about a tenth of the server's CPU collecting; garbage in
-# cycles now waits a little longer. Measured in bench/bench_server.py.
-_GC_THRESHOLDS = (20_000, 20, 10)
-
-
 def run(main: Any) -> None:
     """The long-running commands run on uvloop where it is installed (it comes
     with uvicorn[standard] on Linux and macOS): psycopg, NATS and uvicorn all
     spend less CPU per I/O wait on it than on the stdlib loop."""
-    gc.set_threshold(*_GC_THRESHOLDS)
+    heap.tune()
     try:
         import uvloop
     except ImportError:
