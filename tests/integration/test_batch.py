@@ -1,8 +1,11 @@
 """A transaction sent in one message: its statements commit together, an error
-surfaces as psycopg's own exception and leaves nothing behind, and the
-statements it prepares are reused on the connection."""
+surfaces as psycopg's own exception and leaves nothing behind, a lost
+connection is reported as lost, and the statements it prepares are reused on
+the connection."""
 
 from __future__ import annotations
+
+import asyncio
 
 import psycopg
 import pytest
@@ -75,3 +78,24 @@ async def test_a_shape_is_prepared_once_and_reused_on_the_connection(pool):
         ).fetchone()
         assert len(await _rows(conn)) == 5
     assert prepared == (1,)
+
+
+@pytest.mark.parametrize("while_waiting", [False, True], ids=["idle", "busy"])
+async def test_a_connection_lost_is_reported_as_lost(database_url, while_waiting):
+    """Not as the failure to leave pipeline mode on the dead connection that
+    followed it, which said nothing of the cause."""
+    conn = await psycopg.AsyncConnection.connect(database_url, autocommit=True)
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as admin:
+        waiting = (
+            asyncio.ensure_future(execute_batch(conn, [("SELECT pg_sleep(5)", None)]))
+            if while_waiting
+            else None
+        )
+        await asyncio.sleep(0.3)
+        await admin.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
+        await asyncio.sleep(0.2)
+        with pytest.raises(psycopg.OperationalError) as raised:
+            await (waiting or execute_batch(conn, [("SELECT 1", None)]))
+    await conn.close()
+    assert "server closed the connection" in str(raised.value)
+    assert "pipeline" not in str(raised.value)

@@ -14,6 +14,7 @@ socket buffer.
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections.abc import Generator, Sequence
 from typing import Any
@@ -97,10 +98,20 @@ def _exchange(
         pgconn.pipeline_sync()
         while pgconn.flush():
             yield Wait.W
-        return (yield from _results(pgconn))
-    finally:
-        if pgconn.pipeline_status != pq.PipelineStatus.OFF and not pgconn.is_busy():
-            pgconn.exit_pipeline_mode()
+        results = yield from _results(pgconn)
+    except BaseException:
+        # The connection is lost or unusable (the caller closes it): leaving
+        # pipeline mode on it fails too, and would hide the first error.
+        with contextlib.suppress(psycopg.Error):
+            _leave_pipeline(pgconn)
+        raise
+    _leave_pipeline(pgconn)
+    return results
+
+
+def _leave_pipeline(pgconn: Any) -> None:
+    if pgconn.pipeline_status != pq.PipelineStatus.OFF and not pgconn.is_busy():
+        pgconn.exit_pipeline_mode()
 
 
 def _results(pgconn: Any) -> Generator[Wait, Ready | int, list[Any]]:
