@@ -29,7 +29,9 @@ class ThreadStateView(StateReader, StateEditor, Protocol):
         *,
         checkpoint: dict[str, Any] | None = None,
         subgraphs: bool = False,
-    ) -> dict[str, Any] | None: ...
+        answer: bool = False,
+    ) -> dict[str, Any] | None:
+        """`answer`: values made JSON for an HTTP answer, not plain types."""
 
     async def history(
         self,

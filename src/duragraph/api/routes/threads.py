@@ -152,7 +152,9 @@ async def _state(
 ) -> JSON:
     await require(s, "threads", "read", thread_id)
     graph_id = await q.thread_graph_id(s.db, thread_id)
-    state = await s.states.state(thread_id, graph_id, checkpoint=checkpoint, subgraphs=subgraphs)
+    state = await s.states.state(
+        thread_id, graph_id, checkpoint=checkpoint, subgraphs=subgraphs, answer=True
+    )
     if state is None:
         raise NotFound("checkpoint", (checkpoint or {}).get("checkpoint_id", ""))
     return JSON(state)

@@ -37,3 +37,10 @@ def dumps(obj: Any) -> bytes:
 def to_jsonable(obj: Any) -> Any:
     """A deep copy in plain JSON types, for event data and projections."""
     return orjson.loads(dumps(obj))
+
+
+def fragment(obj: Any) -> orjson.Fragment:
+    """`obj` as JSON now, to be placed as it is in an answer dumped later
+    (`dumps`): no plain copy is made of it in between, as `to_jsonable`
+    would (on a long chat's state, most of a read's JSON work)."""
+    return orjson.Fragment(dumps(obj))

@@ -3,7 +3,7 @@ thread states and history entries, their tasks, checkpoints and interrupts."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from langgraph.types import StateSnapshot
 
@@ -58,7 +58,7 @@ def _metadata(snap: StateSnapshot) -> dict[str, Any] | None:
     return {**to_jsonable(snap.metadata), "thread_id": thread_id}
 
 
-def _task(task: Any) -> dict[str, Any]:
+def _task(task: Any, values: Callable[[Any], Any]) -> dict[str, Any]:
     state = task.state
     return {
         "id": task.id,
@@ -68,16 +68,20 @@ def _task(task: Any) -> dict[str, Any]:
         "interrupts": interrupts_out(task.interrupts),
         # a subgraph's checkpoint is named by thread and namespace only
         "checkpoint": state.get("configurable") if isinstance(state, dict) else None,
-        "state": snapshot_to_dict(state) if isinstance(state, StateSnapshot) else None,
+        "state": snapshot_to_dict(state, values) if isinstance(state, StateSnapshot) else None,
         "result": to_jsonable(task.result) if task.result is not None else None,
     }
 
 
-def snapshot_to_dict(snap: StateSnapshot) -> dict[str, Any]:
+def snapshot_to_dict(
+    snap: StateSnapshot, values: Callable[[Any], Any] = to_jsonable
+) -> dict[str, Any]:
+    """`values` renders the state's values (and its subgraphs'): plain JSON
+    types by default, `serialization.fragment` for an HTTP answer."""
     return {
-        "values": to_jsonable(snap.values),
+        "values": values(snap.values),
         "next": list(snap.next),
-        "tasks": [_task(t) for t in snap.tasks],
+        "tasks": [_task(t, values) for t in snap.tasks],
         "checkpoint": checkpoint_ref(snap.config),
         "metadata": _metadata(snap),
         "created_at": snap.created_at,

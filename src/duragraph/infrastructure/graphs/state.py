@@ -9,6 +9,7 @@ from ...application.ports import Database, StagedState
 from ...application.queries.assistants import thread_assistant_config
 from ..postgres.thread_storage import thread_storage
 from .registry import Configured, GraphRegistry, with_persistence
+from .serialization import fragment, to_jsonable
 from .snapshots import EMPTY_STATE, snapshot_to_dict
 from .state_update import stage_supersteps, stage_update
 
@@ -40,8 +41,10 @@ class ThreadStates:
         *,
         checkpoint: dict[str, Any] | None = None,
         subgraphs: bool = False,
+        answer: bool = False,
     ) -> dict[str, Any] | None:
-        """None when the checkpoint asked for does not exist."""
+        """None when the checkpoint asked for does not exist. `answer`: the
+        values are made JSON for an HTTP answer, not plain types."""
         if graph_id is None or not self.graphs.has(graph_id):
             # no graph ever ran here, so no checkpoint can be asked for
             return None if checkpoint else dict(EMPTY_STATE)
@@ -50,7 +53,7 @@ class ThreadStates:
         snap = await graph.aget_state(config, subgraphs=subgraphs)
         if snap.created_at is None and checkpoint and checkpoint.get("checkpoint_id"):
             return None  # LangGraph answers an empty snapshot for an unknown checkpoint
-        return snapshot_to_dict(snap)
+        return snapshot_to_dict(snap, fragment if answer else to_jsonable)
 
     async def history(
         self,
@@ -62,6 +65,7 @@ class ThreadStates:
         metadata: dict | None = None,
         checkpoint: dict | None = None,
     ) -> list[dict[str, Any]]:
+        """For an HTTP answer: the values are made JSON (see `state`)."""
         if graph_id is None or not self.graphs.has(graph_id):
             return []
         config = {"configurable": {**(checkpoint or {}), "thread_id": thread_id}}
@@ -71,7 +75,7 @@ class ThreadStates:
             before = {"configurable": before}
         graph = await self._graph(thread_id, graph_id, config)
         return [
-            snapshot_to_dict(s)
+            snapshot_to_dict(s, fragment)
             async for s in graph.aget_state_history(
                 config, limit=limit, before=before, filter=metadata
             )
